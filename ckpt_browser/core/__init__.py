@@ -1,0 +1,1 @@
+"""Qt-free core: reading checkpoints and analysing them. Never imports Qt."""

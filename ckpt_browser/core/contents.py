@@ -1,0 +1,56 @@
+"""Open what the user asked for and read a checkpoint's variable list: the answers ls and the
+window show."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.variables import Totals, VariableInfo, describe, totals
+
+
+@dataclass
+class Source:
+    """An opened model_dir and the checkpoint the user pointed at, if any."""
+
+    model_dir: ModelDir
+    selected: str | None
+
+    def checkpoint(self, name: str | None = None) -> CheckpointInfo:
+        """The named checkpoint, else the one selected on opening, else the latest."""
+        wanted = name or self.selected
+        if wanted is not None:
+            info = self.model_dir.find(wanted)
+            if info is None:
+                known = ", ".join(c.name for c in self.model_dir.checkpoints)
+                raise CheckpointError(f"no checkpoint {wanted!r} in {self.model_dir.path} (has: {known})")
+            return info
+        info = self.model_dir.default_checkpoint()
+        if info is None:
+            raise CheckpointError(f"none of the checkpoints in {self.model_dir.path} has its files")
+        return info
+
+
+def open_source(path: str | os.PathLike) -> Source:
+    model_dir, selected = resolve_path(path)
+    return Source(scan_model_dir(model_dir), selected)
+
+
+@dataclass
+class CheckpointContents:
+    checkpoint: CheckpointInfo
+    variables: list[VariableInfo]
+    totals: Totals
+    warning: str | None = None  # the list is readable but values may not be
+
+
+def read_contents(info: CheckpointInfo) -> CheckpointContents:
+    if not info.on_disk:
+        raise CheckpointError(f"{info.name}: {info.problem}")
+    reader = open_checkpoint(info.prefix)
+    variables = describe(reader.variables())
+    warning = info.problem or reader.truncation()
+    return CheckpointContents(info, variables, totals(variables), warning)

@@ -1,0 +1,332 @@
+"""Find the checkpoints of a model_dir: the checkpoint state merged with the files on disk."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.tfimport import checkpoint_state_class, tf
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "checkpoint"
+_DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
+_STEP_RE = re.compile(r"-(\d+)$")
+_CHECKPOINT_SUFFIXES = (".index", ".meta")
+SAVED_MODEL_VARIABLES = "variables/variables"
+
+
+@dataclass
+class CheckpointInfo:
+    """One checkpoint of a model_dir, as the state file and the disk describe it."""
+
+    name: str  # prefix relative to the model_dir, e.g. "model.ckpt-300"
+    prefix: Path  # where its files are (or would be) on this machine
+    step: int | None = None
+    timestamp: float | None = None  # seconds since the epoch
+    latest: bool = False
+    in_state: bool = False
+    on_disk: bool = False  # its .index exists
+    files_ok: bool = False  # index and every data shard present
+    has_meta: bool = False
+    shards: int = 0  # shard count the data file names declare
+    bytes: int = 0  # index + data shards
+    problem: str | None = None  # what is wrong with its files, for the user
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "step": self.step,
+            "latest": self.latest,
+            "in_state": self.in_state,
+            "files_ok": self.files_ok,
+            "has_meta": self.has_meta,
+            "shards": self.shards,
+            "bytes": self.bytes,
+            "timestamp": self.timestamp,
+            "problem": self.problem,
+        }
+
+    def flags(self, state_known: bool = True) -> list[str]:
+        """Short labels for the list: latest, not in state, files missing, ...
+
+        "not in state" means nothing when the model_dir has no usable state file.
+        """
+        out = []
+        if self.latest:
+            out.append("latest")
+        if state_known and self.on_disk and not self.in_state:
+            out.append("not in state")
+        if self.in_state and not self.on_disk:
+            out.append("files missing")
+        elif self.problem:
+            out.append("damaged")
+        return out
+
+
+@dataclass
+class ModelDir:
+    """A folder of checkpoints."""
+
+    path: Path
+    checkpoints: list[CheckpointInfo] = field(default_factory=list)
+    latest: str | None = None
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    state_error: str | None = None  # why the checkpoint state could not be used
+    has_state: bool = False  # a readable state file named at least one checkpoint
+
+    def find(self, name: str) -> CheckpointInfo | None:
+        for info in self.checkpoints:
+            if info.name == name:
+                return info
+        return None
+
+    def default_checkpoint(self) -> CheckpointInfo | None:
+        """The one to show first: the latest readable, else the newest on disk."""
+        latest = self.find(self.latest) if self.latest else None
+        if latest is not None and latest.on_disk:
+            return latest
+        on_disk = [c for c in self.checkpoints if c.on_disk]
+        return on_disk[-1] if on_disk else None
+
+
+def _strip_checkpoint_suffix(path: Path) -> str | None:
+    """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
+    name = path.name
+    for suffix in _CHECKPOINT_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    m = _DATA_RE.search(name)
+    if m:
+        return name[: m.start()]
+    return None
+
+
+def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
+    """Turn what a user opened into (model_dir, checkpoint name to select or None).
+
+    Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
+    (.index, .data-*, .meta) or a ``checkpoint`` state file.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return p.resolve(), None
+    if p.name == STATE_FILE and p.is_file():
+        return p.parent.resolve(), None
+    stem = _strip_checkpoint_suffix(p) if p.exists() else None
+    if stem is not None:
+        return _dir_and_name(p.parent.resolve(), stem)
+    # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
+    if Path(str(p) + ".index").exists() or Path(str(p) + ".meta").exists():
+        return _dir_and_name(p.parent.resolve(), p.name)
+    if not p.exists():
+        raise CheckpointError(f"{p} does not exist")
+    raise CheckpointError(
+        f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, "
+        "its .index/.data/.meta file, or a 'checkpoint' state file"
+    )
+
+
+def _dir_and_name(parent: Path, stem: str) -> tuple[Path, str]:
+    # A SavedModel's variables/variables belongs to the SavedModel folder.
+    if parent.name == "variables" and (parent.parent / "saved_model.pb").exists():
+        return parent.parent, f"variables/{stem}"
+    return parent, stem
+
+
+def _step_of(name: str) -> int | None:
+    m = _STEP_RE.search(name)
+    return int(m.group(1)) if m else None
+
+
+def _read_state(model_dir: Path, result: ModelDir) -> list[tuple[str, float | None, bool]]:
+    """Checkpoints named by the state file: (name, timestamp, is_latest), oldest first."""
+    state_path = model_dir / STATE_FILE
+    if not state_path.exists():
+        return []
+    if not state_path.is_file():
+        result.state_error = f"'{STATE_FILE}' is not a file; listing checkpoints from disk"
+        return []
+    try:
+        state = tf().train.get_checkpoint_state(str(model_dir))
+    except Exception as exc:  # noqa: BLE001 - TF raises many types here; all mean "unreadable"
+        result.state_error = f"cannot read '{STATE_FILE}': {_first_line(exc)}"
+        return []
+    if state is None:
+        # get_checkpoint_state logs and swallows parse errors; parse again to say why.
+        result.state_error = _explain_bad_state(state_path)
+        return []
+
+    paths = list(state.all_model_checkpoint_paths)
+    latest_path = state.model_checkpoint_path
+    if latest_path and latest_path not in paths:
+        paths.append(latest_path)
+    stamps = list(state.all_model_checkpoint_timestamps)
+    if len(stamps) != len(state.all_model_checkpoint_paths):
+        stamps = []
+
+    foreign: list[str] = []
+    out = []
+    for i, raw in enumerate(paths):
+        name = _name_in_dir(model_dir, raw, foreign)
+        stamp = stamps[i] if i < len(stamps) else None
+        out.append((name, stamp, raw == latest_path))
+    if foreign:
+        where = os.path.dirname(foreign[0])
+        result.notes.append(
+            f"The '{STATE_FILE}' file names paths of another machine or folder ({where}); "
+            "checkpoints were matched by file name inside this folder."
+        )
+    return out
+
+
+def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
+    """Name relative to model_dir of a path the state file gives (already made absolute)."""
+    p = Path(raw)
+    try:
+        rel = p.relative_to(model_dir)
+        return rel.as_posix()
+    except ValueError:
+        pass
+    try:
+        # The same folder reached through a symlink or another spelling.
+        if p.parent.exists() and os.path.samefile(p.parent, model_dir):
+            return p.name
+    except OSError:
+        pass
+    foreign.append(raw)
+    return p.name
+
+
+def _explain_bad_state(state_path: Path) -> str:
+    try:
+        text = state_path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
+    from google.protobuf import text_format
+
+    try:
+        text_format.Parse(text, checkpoint_state_class())
+    except text_format.ParseError as exc:
+        return f"'{STATE_FILE}' is not a valid checkpoint state ({exc}); listing checkpoints from disk"
+    return f"'{STATE_FILE}' names no checkpoint; listing checkpoints from disk"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _disk_prefixes(model_dir: Path) -> list[str]:
+    names = []
+    try:
+        entries = list(os.scandir(model_dir))
+    except OSError as exc:
+        raise CheckpointError(f"cannot list {model_dir}: {exc.strerror}") from exc
+    for entry in entries:
+        if entry.name.endswith(".index") and not entry.name.startswith("."):
+            names.append(entry.name[: -len(".index")])
+    if (model_dir / "saved_model.pb").exists() and (
+        model_dir / (SAVED_MODEL_VARIABLES + ".index")
+    ).exists():
+        names.append(SAVED_MODEL_VARIABLES)
+    return names
+
+
+def _fill_files(info: CheckpointInfo) -> None:
+    """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
+    prefix = info.prefix
+    index = Path(str(prefix) + ".index")
+    info.has_meta = Path(str(prefix) + ".meta").is_file()
+    info.on_disk = index.exists()
+    folder = prefix.parent
+    base = prefix.name
+    data: dict[int, int] = {}  # shard -> size
+    declared = 0
+    try:
+        entries = list(os.scandir(folder)) if folder.is_dir() else []
+    except OSError:
+        entries = []
+    for entry in entries:
+        if not entry.name.startswith(base + ".data-"):
+            continue
+        m = _DATA_RE.search(entry.name)
+        if not m or entry.name[: m.start()] != base:
+            continue
+        declared = max(declared, int(m.group(2)))
+        try:
+            data[int(m.group(1))] = entry.stat().st_size
+        except OSError:
+            data[int(m.group(1))] = 0
+    info.shards = declared
+    try:
+        index_stat = index.stat() if info.on_disk else None
+    except OSError:
+        index_stat = None
+    info.bytes = sum(data.values()) + (index_stat.st_size if index_stat else 0)
+    if info.timestamp is None:
+        stamp_from = index_stat
+        if stamp_from is None and data:
+            try:
+                stamp_from = next(p.stat() for p in folder.glob(base + ".data-*"))
+            except (OSError, StopIteration):
+                stamp_from = None
+        info.timestamp = stamp_from.st_mtime if stamp_from else None
+
+    if not info.on_disk:
+        info.problem = f"{index.name} is missing" + ("" if data else " and so are its data files")
+    elif not index.is_file():
+        info.problem = f"{index.name} is not a file"
+    elif index_stat is not None and index_stat.st_size == 0:
+        info.problem = f"{index.name} is empty"
+    elif declared == 0:
+        info.problem = f"no data file {base}.data-00000-of-0000N next to {index.name}"
+    else:
+        missing = [i for i in range(declared) if i not in data]
+        if missing:
+            first = f"{base}.data-{missing[0]:05d}-of-{declared:05d}"
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            info.problem = f"{first} is missing{more}: the checkpoint has {declared} shards"
+    info.files_ok = info.problem is None
+
+
+def scan_model_dir(path: str | os.PathLike) -> ModelDir:
+    """List the checkpoints of a model_dir. Imports TensorFlow (for the state file)."""
+    model_dir = Path(path)
+    if not model_dir.is_dir():
+        raise CheckpointError(f"{model_dir} is not a folder")
+    result = ModelDir(path=model_dir)
+    state_entries = _read_state(model_dir, result)
+    by_name: dict[str, CheckpointInfo] = {}
+    result.has_state = bool(state_entries)
+    for name, stamp, is_latest in state_entries:
+        info = by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+        info.in_state = True
+        info.timestamp = stamp if stamp is not None else info.timestamp
+        if is_latest:
+            info.latest = True
+            result.latest = name
+    for name in _disk_prefixes(model_dir):
+        by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+    for info in by_name.values():
+        info.step = _step_of(info.name)
+        _fill_files(info)
+    result.checkpoints = sorted(by_name.values(), key=_order_key)
+    if not result.checkpoints:
+        raise CheckpointError(
+            f"no checkpoint in {model_dir}: no '{STATE_FILE}' file naming one and no *.index file"
+            + (f" ({result.state_error})" if result.state_error else "")
+        )
+    return result
+
+
+def _order_key(info: CheckpointInfo) -> tuple:
+    # Steps order checkpoints of one run; a name without a step (model_final) goes by time,
+    # after the stepped ones.
+    if info.step is not None:
+        return (0, info.step, info.timestamp or 0.0, info.name)
+    return (1, info.timestamp or 0.0, 0, info.name)

@@ -1,0 +1,230 @@
+"""What each stored variable is (model, optimizer slot, EMA, ...), the scope tree and totals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ckpt_browser.core.reader import VariableEntry, itemsize
+
+OBJECT_GRAPH = "_CHECKPOINTABLE_OBJECT_GRAPH"
+_ATTR_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+_SLOT_MARK = "/.OPTIMIZER_SLOT/"
+
+# Kinds, in the order the totals show them.
+MODEL, OPTIMIZER, EMA, GLOBAL_STEP, OBJECT_GRAPH_KIND, OTHER = (
+    "model",
+    "optimizer",
+    "ema",
+    "global_step",
+    "object_graph",
+    "other",
+)
+KINDS = (MODEL, OPTIMIZER, EMA, GLOBAL_STEP, OBJECT_GRAPH_KIND, OTHER)
+
+# Slot names TF1 optimizers append to the variable name: <var>/Adam, <var>/Adam_1, ...
+_TF1_SLOTS = {
+    "Adam", "Adam_1", "Adagrad", "AdagradDA", "AdagradDA_1", "Momentum", "RMSProp",
+    "RMSProp_1", "Ftrl", "Ftrl_1", "Adadelta", "Adadelta_1", "ProximalAdagrad",
+    "Adamax", "Adamax_1", "Nadam", "Nadam_1", "LazyAdam", "LazyAdam_1",
+}  # fmt: skip
+# TF1 optimizers' own non-slot variables.
+_TF1_OPT_VARS = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")
+# Keras optimizer v2 under an Estimator's "training/" scope, and its slot names.
+_ESTIMATOR_OPT = re.compile(r"^training/(?P<opt>[A-Za-z]+)(_\d+)?/")
+_ESTIMATOR_SLOTS = ("accumulator", "linear", "m", "v", "vhat", "momentum", "rms", "mg")
+_COUNTERS = {"save_counter"}
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """A stored variable with what we know about its role."""
+
+    name: str  # exactly as tf.train.list_variables gives it
+    shape: tuple[int, ...]
+    dtype: str
+    kind: str
+    display_name: str  # TF2 suffix removed
+    slot_of: str | None = None  # display name of the variable a slot / EMA shadow belongs to
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int | None:
+        per = itemsize(self.dtype)
+        return None if per is None else per * self.size
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "kind": self.kind}
+
+
+def display_name(name: str) -> str:
+    if name.endswith(_ATTR_SUFFIX):
+        return name[: -len(_ATTR_SUFFIX)]
+    return name
+
+
+def classify(name: str, all_names: set[str]) -> tuple[str, str | None]:
+    """(kind, slot_of) of one stored name; all_names are the display names of the checkpoint."""
+    if name == OBJECT_GRAPH:
+        return OBJECT_GRAPH_KIND, None
+    shown = display_name(name)
+    if _SLOT_MARK in shown:
+        return OPTIMIZER, shown.split(_SLOT_MARK, 1)[0]
+    parts = shown.split("/")
+    last = parts[-1]
+    if last == "ExponentialMovingAverage" and len(parts) > 1:
+        return EMA, "/".join(parts[:-1])
+    if last == "global_step":
+        return GLOBAL_STEP, None
+    if shown in _COUNTERS:
+        return OTHER, None
+    m = _ESTIMATOR_OPT.match(shown)
+    if m:
+        rest = shown[m.end() :]
+        if "/" in rest and rest.rsplit("/", 1)[1] in _ESTIMATOR_SLOTS:
+            base = rest.rsplit("/", 1)[0]
+            return OPTIMIZER, base if base in all_names else None
+        return OPTIMIZER, None  # the optimizer's scalars: learning_rate, decay, iter, ...
+    if len(parts) > 1 and last in _TF1_SLOTS:
+        base = "/".join(parts[:-1])
+        return OPTIMIZER, base if base in all_names else None
+    if _TF1_OPT_VARS.search(shown):
+        return OPTIMIZER, None
+    # TF2 object graph: the optimizer object's own variables (iter, learning_rate, ...).
+    if "/" in shown and parts[0] in ("optimizer", "opt") and name.endswith(_ATTR_SUFFIX):
+        return OPTIMIZER, None
+    return MODEL, None
+
+
+def describe(entries: list[VariableEntry]) -> list[VariableInfo]:
+    names = {display_name(e.name) for e in entries}
+    out = []
+    for e in entries:
+        kind, slot_of = classify(e.name, names)
+        out.append(VariableInfo(e.name, e.shape, e.dtype, kind, display_name(e.name), slot_of))
+    return out
+
+
+@dataclass
+class Totals:
+    """Parameter and byte counts per kind, like Keras' model.summary()."""
+
+    params: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    nbytes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    variables: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+    @property
+    def model(self) -> int:
+        return self.params[MODEL]
+
+    @property
+    def optimizer(self) -> int:
+        return self.params[OPTIMIZER]
+
+    @property
+    def other(self) -> int:
+        return sum(v for k, v in self.params.items() if k not in (MODEL, OPTIMIZER))
+
+    def summary(self) -> str:
+        total = sum(self.params.values())
+        return (
+            f"Model params: {self.model:,}  ·  Optimizer state: {self.optimizer:,}  ·  "
+            f"Other: {self.other:,}  ·  Total: {total:,} "
+            f"({human_bytes(sum(self.nbytes.values()))})"
+        )
+
+
+def totals(variables: list[VariableInfo]) -> Totals:
+    t = Totals()
+    for v in variables:
+        t.params[v.kind] += v.size
+        t.nbytes[v.kind] += v.nbytes or 0
+        t.variables[v.kind] += 1
+    return t
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "–"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+@dataclass
+class VariableFilter:
+    """What the variable list shows: text (substring or regex), and which kinds."""
+
+    text: str = ""
+    regex: bool = False
+    hide_optimizer: bool = False
+    show_object_graph: bool = False
+
+    def compile(self):
+        """A predicate over VariableInfo; raises re.error for a bad regex."""
+        text = self.text.strip()
+        pattern = re.compile(text, re.IGNORECASE) if (self.regex and text) else None
+        needle = text.lower()
+
+        def accept(v: VariableInfo) -> bool:
+            if v.kind == OBJECT_GRAPH_KIND and not self.show_object_graph:
+                return False
+            if self.hide_optimizer and v.kind == OPTIMIZER:
+                return False
+            if pattern is not None:
+                return bool(pattern.search(v.display_name))
+            return needle in v.display_name.lower()
+
+        return accept
+
+
+@dataclass(eq=False)
+class ScopeNode:
+    """A scope ("dnn/hiddenlayer_0") or a variable in the tree. A variable can have children
+    too: TF1 slots live under its name (bias/Adagrad)."""
+
+    name: str
+    path: str
+    parent: ScopeNode | None = None
+    row: int = 0  # index in parent.children; children are only ever appended
+    children: list[ScopeNode] = field(default_factory=list)
+    variable: VariableInfo | None = None
+    params: int = 0  # of the variables at and under this node
+    _by_name: dict[str, ScopeNode] = field(default_factory=dict, repr=False)
+
+    def child(self, name: str) -> ScopeNode:
+        node = self._by_name.get(name)
+        if node is None:
+            path = f"{self.path}/{name}" if self.path else name
+            node = ScopeNode(name, path, self, len(self.children))
+            self.children.append(node)
+            self._by_name[name] = node
+        return node
+
+    def find(self, display: str) -> ScopeNode | None:
+        node: ScopeNode | None = self
+        for part in display.split("/"):
+            if node is None:
+                return None
+            node = node._by_name.get(part)
+        return node
+
+
+def build_tree(variables: list[VariableInfo]) -> ScopeNode:
+    root = ScopeNode("", "")
+    for v in variables:
+        node = root
+        for part in v.display_name.split("/"):
+            node = node.child(part)
+            node.params += v.size
+        node.variable = v
+        root.params += v.size
+    return root

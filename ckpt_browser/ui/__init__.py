@@ -1,0 +1,1 @@
+"""Qt user interface: item models over core objects, widgets, the task runner."""

@@ -1,0 +1,155 @@
+"""Tree model of the open sources (model_dirs) and their checkpoints."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ckpt_browser.core.contents import Source
+from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.core.variables import human_bytes
+
+COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")
+_TOP = 0  # internalId of a source row; a checkpoint row carries its source's row + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SourcesModel(QAbstractItemModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._sources: list[Source] = []
+
+    # -- our API ---------------------------------------------------------------
+    def sources(self) -> list[Source]:
+        return list(self._sources)
+
+    def add_source(self, source: Source) -> QModelIndex:
+        """Add a model_dir, or replace the one already open at the same path."""
+        for row, existing in enumerate(self._sources):
+            if existing.model_dir.path == source.model_dir.path:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._sources[row]
+                self.endRemoveRows()
+                break
+        row = len(self._sources)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._sources.append(source)
+        self.endInsertRows()
+        return self.index(row, 0)
+
+    def remove_source(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._sources[row]
+        self.endRemoveRows()
+
+    def source_at(self, index: Index) -> Source | None:
+        if not index.isValid():
+            return None
+        row = index.row() if index.internalId() == _TOP else index.internalId() - 1
+        return self._sources[row] if 0 <= row < len(self._sources) else None
+
+    def checkpoint_at(self, index: Index) -> CheckpointInfo | None:
+        if not index.isValid() or index.internalId() == _TOP:
+            return None
+        source = self._sources[index.internalId() - 1]
+        return source.model_dir.checkpoints[index.row()]
+
+    def checkpoint_index(self, source: Source, name: str) -> QModelIndex:
+        for srow, s in enumerate(self._sources):
+            if s is source:
+                for crow, c in enumerate(s.model_dir.checkpoints):
+                    if c.name == name:
+                        return self.index(crow, 0, self.index(srow, 0))
+        return QModelIndex()
+
+    # -- Qt ----------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, _TOP)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid() or index.internalId() == _TOP:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, _TOP)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self._sources)
+        if parent.internalId() == _TOP and parent.column() == 0:
+            return len(self._sources[parent.row()].model_dir.checkpoints)
+        return 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if index.internalId() == _TOP:
+            return self._source_data(self._sources[index.row()], index.column(), role)
+        source = self._sources[index.internalId() - 1]
+        info = source.model_dir.checkpoints[index.row()]
+        return self._checkpoint_data(source, info, index.column(), role)
+
+    def _source_data(self, source: Source, column: int, role: int):
+        md = source.model_dir
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return md.path.name or str(md.path)
+            if column == 6 and (md.notes or md.state_error):
+                return "see note"
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [str(md.path)] + md.notes + ([md.state_error] if md.state_error else [])
+            return "\n".join(lines)
+        return None
+
+    def _checkpoint_data(self, source: Source, info: CheckpointInfo, column: int, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _checkpoint_cell(info, column, source.model_dir.has_state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [str(info.prefix)]
+            if info.problem:
+                lines.append(info.problem)
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk):
+            return QBrush(QColor("#b00020"))
+        if role == Qt.ItemDataRole.FontRole and info.latest:
+            from PySide6.QtGui import QFont
+
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def _checkpoint_cell(info: CheckpointInfo, column: int, state_known: bool) -> str:
+    if column == 0:
+        return Path(info.name).name if info.name.startswith("variables/") else info.name
+    if column == 1:
+        return "" if info.step is None else str(info.step)
+    if column == 2:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.timestamp)) if info.timestamp else ""
+    if column == 3:
+        return human_bytes(info.bytes) if info.on_disk else ""
+    if column == 4:
+        return str(info.shards) if info.shards else ""
+    if column == 5:
+        return "yes" if info.has_meta else "no"
+    if column == 6:
+        return ", ".join(info.flags(state_known))
+    return ""

@@ -1,0 +1,118 @@
+"""Tree model of a checkpoint's variables by scope, over core's ScopeNode tree."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from ckpt_browser.core.variables import (
+    EMA,
+    MODEL,
+    ScopeNode,
+    VariableInfo,
+    build_tree,
+    human_bytes,
+)
+
+COLUMNS = ("Name", "Shape", "DType", "Params", "Bytes", "Kind")
+Index = QModelIndex | QPersistentModelIndex
+_KIND_LABEL = {
+    "model": "",
+    "optimizer": "optimizer",
+    "ema": "EMA shadow",
+    "global_step": "global step",
+    "object_graph": "object graph",
+    "other": "other",
+}
+
+
+class VariableTreeModel(QAbstractItemModel):
+    """Never reads tensor values: rows come from the variable list only."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._root = ScopeNode("", "")
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._grey = QBrush(QColor("#707070"))
+
+    def set_variables(self, variables: list[VariableInfo]) -> None:
+        self.beginResetModel()
+        self._root = build_tree(variables)
+        self.endResetModel()
+
+    def root(self) -> ScopeNode:
+        return self._root
+
+    def node(self, index: Index) -> ScopeNode:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def variable_at(self, index: Index) -> VariableInfo | None:
+        return self.node(index).variable if index.isValid() else None
+
+    def index_of(self, display_name: str) -> QModelIndex:
+        node = self._root.find(display_name)
+        if node is None or node is self._root:
+            return QModelIndex()
+        return self.createIndex(node.row, 0, node)
+
+    # -- Qt ----------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        return self.createIndex(row, column, self.node(parent).children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        up = index.internalPointer().parent
+        if up is None or up is self._root:
+            return QModelIndex()
+        return self.createIndex(up.row, 0, up)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: ScopeNode = index.internalPointer()
+        v = node.variable
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return node.name
+            if col == 3:
+                return f"{node.params:,}"
+            if v is None:
+                return ""
+            if col == 1:
+                return "[" + ", ".join(str(d) for d in v.shape) + "]"
+            if col == 2:
+                return v.dtype
+            if col == 4:
+                return human_bytes(v.nbytes)
+            if col == 5:
+                return _KIND_LABEL.get(v.kind, v.kind)
+        elif role == Qt.ItemDataRole.ToolTipRole and v is not None:
+            text = v.name
+            if v.slot_of:
+                text += f"\n{'shadow' if v.kind == EMA else 'slot'} of {v.slot_of}"
+            return text
+        elif role == Qt.ItemDataRole.ForegroundRole and v is not None and v.kind != MODEL:
+            return self._grey
+        elif role == Qt.ItemDataRole.FontRole and v is not None and v.kind == EMA:
+            return self._italic
+        elif role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None

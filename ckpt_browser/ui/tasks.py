@@ -1,0 +1,142 @@
+"""The only threading glue: run core functions off the UI thread, deliver results on it."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ckpt_browser.core.errors import CheckpointError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Outcome:
+    task_id: int
+    key: str | None
+    generation: int
+    ok: bool
+    value: Any
+    expected: bool = True  # a CheckpointError (message for the user) vs. a bug
+    details: str = ""
+
+
+class Progress:
+    """Handed to a task that wants to report progress: call it with (done, total, text)."""
+
+    def __init__(self, runner: TaskRunner, task_id: int) -> None:
+        self._runner = runner
+        self._task_id = task_id
+
+    def __call__(self, done: int, total: int, text: str = "") -> None:
+        self._runner._progress_relay.emit(self._task_id, done, total, text)
+
+
+class TaskRunner(QObject):
+    """Runs functions on worker threads.
+
+    TensorFlow work goes to a single worker (``tf=True``): TensorFlow's import and its
+    readers are then never used from two threads at once, and requests are served in order.
+    Other work (numpy, file listing) uses a small pool.
+
+    A request with a ``key`` supersedes earlier ones with the same key: their results are
+    dropped when they arrive, so a slow answer never overwrites a newer one.
+    """
+
+    _delivered = Signal(object)
+    _progress_relay = Signal(int, int, int, str)
+    progressed = Signal(str, int, int)  # text, done, total (total 0: busy, no count)
+    busy_changed = Signal(int)  # number of tasks under way
+    idle = Signal()
+    unexpected_error = Signal(str, str)  # message, traceback
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tf_pool = ThreadPoolExecutor(1, thread_name_prefix="ckpt-tf")
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="ckpt-work")
+        self._next_id = 0
+        self._generation: dict[str, int] = {}
+        self._callbacks: dict[int, tuple[Callable | None, Callable | None, str]] = {}
+        self._delivered.connect(self._deliver)
+        self._progress_relay.connect(self._on_progress)
+
+    @property
+    def pending(self) -> int:
+        return len(self._callbacks)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        key: str | None = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        tf: bool = True,
+        label: str = "",
+        with_progress: bool = False,
+    ) -> int:
+        """Run fn(*args) (plus a Progress if with_progress) and call back on the UI thread."""
+        self._next_id += 1
+        task_id = self._next_id
+        generation = 0
+        if key is not None:
+            generation = self._generation.get(key, 0) + 1
+            self._generation[key] = generation
+        self._callbacks[task_id] = (on_done, on_error, label)
+        call_args = (*args, Progress(self, task_id)) if with_progress else args
+        pool = self._tf_pool if tf else self._pool
+        pool.submit(self._run, task_id, key, generation, fn, call_args)
+        self.busy_changed.emit(self.pending)
+        if label:
+            self.progressed.emit(label, 0, 0)
+        return task_id
+
+    def _run(self, task_id, key, generation, fn, args) -> None:
+        try:
+            value = fn(*args)
+            outcome = _Outcome(task_id, key, generation, True, value)
+        except CheckpointError as exc:
+            outcome = _Outcome(task_id, key, generation, False, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: report it, keep the app alive
+            log.exception("task %s failed", getattr(fn, "__name__", fn))
+            outcome = _Outcome(
+                task_id, key, generation, False, f"{type(exc).__name__}: {exc}",
+                expected=False, details=traceback.format_exc(),
+            )  # fmt: skip
+        self._delivered.emit(outcome)
+
+    @Slot(object)
+    def _deliver(self, outcome: _Outcome) -> None:
+        on_done, on_error, _label = self._callbacks.pop(outcome.task_id, (None, None, ""))
+        stale = outcome.key is not None and self._generation.get(outcome.key) != outcome.generation
+        try:
+            if stale:
+                log.debug("dropped a stale result for %s", outcome.key)
+            elif outcome.ok:
+                if on_done:
+                    on_done(outcome.value)
+            else:
+                if not outcome.expected:
+                    self.unexpected_error.emit(outcome.value, outcome.details)
+                if on_error:
+                    on_error(outcome.value)
+        finally:
+            self.busy_changed.emit(self.pending)
+            if not self._callbacks:
+                self.idle.emit()
+
+    @Slot(int, int, int, str)
+    def _on_progress(self, task_id: int, done: int, total: int, text: str) -> None:
+        if task_id in self._callbacks:
+            self.progressed.emit(text or self._callbacks[task_id][2], done, total)
+
+    def shutdown(self) -> None:
+        """Stop taking work; running tasks finish in the background (no waiting on exit)."""
+        for pool in (self._tf_pool, self._pool):
+            pool.shutdown(wait=False, cancel_futures=True)

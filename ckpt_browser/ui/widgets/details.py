@@ -1,0 +1,49 @@
+"""What is known about the selected variable, without reading its values."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from ckpt_browser.core.contents import CheckpointContents
+from ckpt_browser.core.variables import EMA, VariableInfo, human_bytes
+
+
+class DetailsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.text)
+        self.show_variable(None, None)
+
+    def show_variable(self, v: VariableInfo | None, contents: CheckpointContents | None) -> None:
+        if v is None:
+            self.text.setHtml("<p style='color:#707070'>Select a variable.</p>")
+            return
+        e = html.escape
+        rows = [
+            ("Stored name", v.name),
+            ("Shape", "[" + ", ".join(str(d) for d in v.shape) + "]"),
+            ("DType", v.dtype),
+            ("Kind", v.kind.replace("_", " ")),
+            ("Parameters", f"{v.size:,}"),
+            ("Bytes", human_bytes(v.nbytes)),
+        ]
+        if v.slot_of:
+            rows.append(("Shadow of" if v.kind == EMA else "Slot of", v.slot_of))
+        related = []
+        if contents is not None:
+            related = [o for o in contents.variables if o.slot_of == v.display_name]
+        body = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(str(val))}</td></tr>" for k, val in rows)
+        out = f"<h3>{e(v.display_name)}</h3><table cellspacing=4>{body}</table>"
+        if related:
+            items = "".join(
+                f"<li>{e(o.display_name)} <span style='color:#707070'>({e(o.kind)})</span></li>"
+                for o in related
+            )
+            out += f"<p><b>Slots and shadows</b></p><ul>{items}</ul>"
+        self.text.setHtml(out)

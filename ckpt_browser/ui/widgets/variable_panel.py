@@ -1,0 +1,165 @@
+"""The variable list of one checkpoint: filter box, options, scope tree and totals."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_browser.core.contents import CheckpointContents
+from ckpt_browser.core.variables import VariableFilter, VariableInfo
+from ckpt_browser.ui.models.variables import VariableTreeModel
+
+_EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
+
+
+class VariablePanel(QWidget):
+    variable_selected = Signal(object)  # VariableInfo | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._contents: CheckpointContents | None = None
+        self._shown: list[VariableInfo] = []
+
+        self.title = QLabel("Open a model_dir or checkpoint: File > Open, or drop it here.")
+        self.title.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter variables (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.regex_box = QCheckBox("Regex")
+        self.hide_optimizer_box = QCheckBox("Hide optimizer state")
+        self.object_graph_box = QCheckBox("Show object graph")
+        row = QHBoxLayout()
+        row.addWidget(self.filter_edit, 1)
+        for w in (self.regex_box, self.hide_optimizer_box, self.object_graph_box):
+            row.addWidget(w)
+
+        self.model = VariableTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)  # keeps big trees fast
+        self.tree.setIndentation(14)  # scopes nest deep (training/Adagrad/dnn/...)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.selectionModel().currentChanged.connect(self._on_current)
+
+        self.totals = QLabel()
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.message)
+        layout.addLayout(row)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.totals)
+
+        # Typing re-filters after a pause, not on every key.
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(self._debounce.start)
+        for box in (self.regex_box, self.hide_optimizer_box, self.object_graph_box):
+            box.toggled.connect(self.apply_filter)
+
+    # -- what the window tells us --------------------------------------------------
+    def show_loading(self, text: str) -> None:
+        self.title.setText(text)
+
+    def show_error(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def clear(self, title: str = "") -> None:
+        self._contents = None
+        self._shown = []
+        self.model.set_variables([])
+        self.totals.clear()
+        self.show_error("")
+        if title:
+            self.title.setText(title)
+        self.variable_selected.emit(None)
+
+    def set_contents(self, contents: CheckpointContents, title: str) -> None:
+        self._contents = contents
+        self.title.setText(title)
+        self.show_error(f"Warning: {contents.warning}" if contents.warning else "")
+        self.totals.setText(contents.totals.summary())
+        self.apply_filter()
+
+    def contents(self) -> CheckpointContents | None:
+        return self._contents
+
+    def current_filter(self) -> VariableFilter:
+        return VariableFilter(
+            text=self.filter_edit.text(),
+            regex=self.regex_box.isChecked(),
+            hide_optimizer=self.hide_optimizer_box.isChecked(),
+            show_object_graph=self.object_graph_box.isChecked(),
+        )
+
+    def shown_variables(self) -> list[VariableInfo]:
+        return list(self._shown)
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        if self._contents is None:
+            return
+        try:
+            accept = self.current_filter().compile()
+        except re.error as exc:
+            self.filter_edit.setStyleSheet("background: #ffe0e0;")
+            self.filter_edit.setToolTip(f"Not a valid regular expression: {exc}")
+            return
+        self.filter_edit.setStyleSheet("")
+        self.filter_edit.setToolTip("")
+        keep = self.selected_variable()
+        self._shown = [v for v in self._contents.variables if accept(v)]
+        self.model.set_variables(self._shown)
+        if len(self._shown) <= _EXPAND_ALL_BELOW:
+            self.tree.expandAll()
+        else:
+            self.tree.expandToDepth(0)
+        if keep is not None and not self.select_variable(keep.name):
+            self.variable_selected.emit(None)
+
+    def selected_variable(self) -> VariableInfo | None:
+        return self.model.variable_at(self.tree.currentIndex())
+
+    def select_variable(self, name: str) -> bool:
+        """Select by stored or display name; False if it is not shown."""
+        for v in self._shown:
+            if name in (v.name, v.display_name):
+                index = self.model.index_of(v.display_name)
+                self.tree.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.tree.scrollTo(index)
+                return True
+        return False
+
+    def _on_current(self, current, _previous) -> None:
+        self.variable_selected.emit(self.model.variable_at(current))

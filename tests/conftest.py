@@ -1,0 +1,58 @@
+"""Shared fixtures: the Estimator model_dirs and checkpoints written by real TensorFlow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# Before any Qt import: tests never need a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+ESTIMATOR = DATA / "estimator"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_dirs(tmp_path_factory):
+    """Settings and example copies go to a temp folder, never the user's."""
+    os.environ["CKPT_BROWSER_CONFIG_DIR"] = str(tmp_path_factory.mktemp("config"))
+    os.environ["CKPT_BROWSER_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def iris_dir() -> Path:
+    return ESTIMATOR / "iris"
+
+
+@pytest.fixture(scope="session")
+def iris_resized_dir() -> Path:
+    return ESTIMATOR / "iris_resized"
+
+
+@pytest.fixture
+def iris_copy(tmp_path) -> Path:
+    """A writable copy of the iris model_dir, to damage."""
+    dest = tmp_path / "iris"
+    shutil.copytree(ESTIMATOR / "iris", dest)
+    for p in dest.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory) -> dict[str, Path]:
+    """Every checkpoint kind, written once per test session by real TensorFlow."""
+    from tests import writers
+
+    base = tmp_path_factory.mktemp("written")
+    return {
+        "saver": writers.write_saver_dir(base / "saver"),
+        "object": writers.write_object_checkpoint(base / "object"),
+        "sharded": writers.write_sharded_checkpoint(base / "sharded"),
+        "partitioned": writers.write_partitioned_checkpoint(base / "partitioned"),
+        "saved_model": writers.write_saved_model(base / "saved_model"),
+        "dtypes": writers.write_dtype_checkpoint(base / "dtypes"),
+    }

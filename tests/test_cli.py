@@ -1,0 +1,96 @@
+"""The headless commands as a script would call them: a real process, stdout, stderr, exit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ckpt_browser.core.tfimport import tf
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ckpt_browser", *map(str, args)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["saver", "object", "sharded", "partitioned", "saved_model", "dtypes"])
+def test_ls_json_agrees_with_tensorflow(written, kind):
+    r = run("ls", written[kind], "--json")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    out = json.loads(r.stdout)
+    prefix = str(written[kind] / out["checkpoint"])
+    theirs = tf().train.list_variables(prefix)
+    assert [(v["name"], v["shape"]) for v in out["variables"]] == [(n, list(s)) for n, s in theirs]
+    for c in out["checkpoints"]:
+        assert set(c) >= {"name", "step", "latest", "in_state", "files_ok", "has_meta", "shards", "bytes", "timestamp"}
+
+
+def test_ls_json_on_estimator_fixture(iris_dir):
+    out = json.loads(run("ls", iris_dir, "--json", "--checkpoint", "model.ckpt-150").stdout)
+    assert out["latest"] == "model.ckpt-300" and out["checkpoint"] == "model.ckpt-150"
+    assert [c["step"] for c in out["checkpoints"]] == [100, 150, 200, 250, 300]
+    v = {x["name"]: x for x in out["variables"]}
+    assert v["dnn/hiddenlayer_0/kernel"] == {"name": "dnn/hiddenlayer_0/kernel", "shape": [4, 10], "dtype": "float32", "kind": "model"}
+    assert v["global_step"]["dtype"] == "int64"
+    assert len(v) == len(tf().train.list_variables(str(iris_dir / "model.ckpt-150")))
+
+
+def test_ls_text_selects_prefix_given_as_file(iris_dir):
+    r = run("ls", iris_dir / "model.ckpt-200.index")
+    assert r.returncode == 0
+    assert "*  model.ckpt-200" in r.stdout
+    assert "model.ckpt-200: 15 variables" in r.stdout
+    assert "dnn/logits/kernel" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        ("empty", [], "no checkpoint in"),
+        ("garbage_index", ["--checkpoint", "model.ckpt-250"], "model.ckpt-250.index is not a checkpoint index"),
+        ("none", ["--checkpoint", "model.ckpt-7"], "no checkpoint 'model.ckpt-7'"),
+        ("missing", [], "does not exist"),
+    ],
+)
+def test_ls_errors_are_one_line_and_exit_2(tmp_path, iris_copy, setup, args, message):
+    path = iris_copy
+    if setup == "empty":
+        path = tmp_path / "empty"
+        path.mkdir()
+    elif setup == "garbage_index":
+        (iris_copy / "model.ckpt-250.index").write_bytes(b"\x00garbage" * 20)
+    elif setup == "missing":
+        path = tmp_path / "nothing-here"
+    r = run("ls", path, *args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert message in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_ls_truncated_data_warns_but_lists(iris_copy):
+    data = iris_copy / "model.ckpt-300.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:100])
+    out = json.loads(run("ls", iris_copy, "--json").stdout)
+    assert len(out["variables"]) == 15
+    assert "truncated" in out["warning"]
+
+
+def test_help_does_not_import_tensorflow():
+    code = (
+        "import sys, contextlib, io\n"
+        "from ckpt_browser.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "print('tensorflow' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False"

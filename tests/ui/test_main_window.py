@@ -1,0 +1,146 @@
+"""The real window, driven as a user would, waiting on its signals."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    runner = TaskRunner()
+    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    runner.shutdown()
+
+
+def _open(qtbot, window, path, **kw):
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as blocker:
+        window.open_path(str(path), **kw)
+    return blocker.args[0]
+
+
+def _visible_names(window):
+    model = window.variables.model
+    out = []
+
+    def walk(parent):
+        for r in range(model.rowCount(parent)):
+            idx = model.index(r, 0, parent)
+            v = model.variable_at(idx)
+            if v is not None:
+                out.append(v.name)
+            walk(idx)
+
+    from PySide6.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    return out
+
+
+def test_open_model_dir_selects_latest_and_lists_variables(qtbot, window, iris_dir):
+    contents = _open(qtbot, window, iris_dir)
+    assert contents.checkpoint.name == "model.ckpt-300"
+    assert window.current_checkpoint().name == "model.ckpt-300"
+    assert len(_visible_names(window)) == 15
+    assert "Model params: 193" in window.variables.totals.text()
+    assert "model.ckpt-300" in window.variables.title.text()
+
+
+def test_open_prefix_selects_it_and_variable(qtbot, window, iris_dir):
+    _open(qtbot, window, iris_dir / "model.ckpt-150", variable="dnn/logits/kernel")
+    assert window.current_checkpoint().name == "model.ckpt-150"
+    v = window.variables.selected_variable()
+    assert v.name == "dnn/logits/kernel"
+    assert "[10, 3]" in window.details.text.toPlainText()
+
+
+def test_filter_hide_optimizer_and_regex(qtbot, window, iris_dir):
+    _open(qtbot, window, iris_dir)
+    window.variables.hide_optimizer_box.setChecked(True)
+    names = _visible_names(window)
+    assert not any(n.startswith("training/") for n in names) and "global_step" in names
+    window.variables.regex_box.setChecked(True)
+    qtbot.keyClicks(window.variables.filter_edit, r"kernel$")
+    qtbot.waitUntil(lambda: len(_visible_names(window)) == 3, timeout=5000)
+    assert sorted(_visible_names(window)) == [
+        "dnn/hiddenlayer_0/kernel", "dnn/hiddenlayer_1/kernel", "dnn/logits/kernel",
+    ]  # fmt: skip
+
+
+def test_switching_checkpoint_reads_it(qtbot, window, written):
+    _open(qtbot, window, written["saver"])
+    source = window.sources.sources()[0]
+    index = window.sources.checkpoint_index(source, "model.ckpt-10")
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as blocker:
+        window.sources_view.setCurrentIndex(index)
+    assert blocker.args[0].checkpoint.name == "model.ckpt-10"
+
+
+def test_several_sources_and_recent_files(qtbot, window, iris_dir, written, tmp_path):
+    _open(qtbot, window, iris_dir)
+    _open(qtbot, window, written["object"])
+    assert window.sources.rowCount() == 2
+    recent = Settings(tmp_path / "settings.ini").recent_files()
+    assert recent[:2] == [str(written["object"]), str(iris_dir)]
+
+
+def test_drop_folder_opens_it(qtbot, window, iris_dir):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(iris_dir))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.dropEvent(event)
+    assert window.sources.rowCount() == 1
+
+
+def test_folder_without_checkpoint_shows_message(qtbot, window, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(window.open_failed, timeout=TIMEOUT):
+        window.open_path(str(empty))
+    assert "no checkpoint in" in window.variables.message.text()
+    assert window.variables.message.isVisible()
+
+
+def test_garbage_index_message_and_rest_browsable(qtbot, window, iris_copy):
+    (iris_copy / "model.ckpt-300.index").write_bytes(b"garbage" * 30)
+    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
+        window.open_path(str(iris_copy))
+    qtbot.waitUntil(lambda: "not a checkpoint index" in window.variables.message.text(), timeout=TIMEOUT)
+    source = window.sources.sources()[0]
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.sources_view.setCurrentIndex(window.sources.checkpoint_index(source, "model.ckpt-250"))
+    assert not window.variables.message.isVisible()
+    assert len(_visible_names(window)) == 15
+
+
+def test_truncated_data_shows_warning(qtbot, window, iris_copy):
+    data = iris_copy / "model.ckpt-300.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:200])
+    _open(qtbot, window, iris_copy)
+    assert "truncated" in window.variables.message.text()
+    assert len(_visible_names(window)) == 15
+
+
+def test_window_geometry_is_remembered(qtbot, tmp_path):
+    settings_file = tmp_path / "s.ini"
+    runner = TaskRunner()
+    first = MainWindow(runner, Settings(settings_file))
+    qtbot.addWidget(first)
+    first.resize(700, 500)  # within the 800x600 offscreen screen restoreGeometry clamps to
+    first.show()
+    first.close()
+    second = MainWindow(runner, Settings(settings_file))
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (700, 500)
+    runner.shutdown()
