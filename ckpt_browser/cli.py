@@ -15,7 +15,7 @@ from ckpt_browser.core.errors import CheckpointError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("ls", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,10 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="FILE", help="save a PNG of the window once loaded, then exit")
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
+    p.add_argument(
+        "--tab", choices=("table", "plot", "histogram", "history", "compare", "diff"),
+        help="show this view of the selected variable (diff: the checkpoint comparison)",
+    )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
 
@@ -41,6 +45,19 @@ def _headless_parser() -> argparse.ArgumentParser:
     ls.add_argument("path")
     ls.add_argument("--checkpoint", metavar="NAME", help="whose variables to list (default: latest)")
     ls.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", help="one variable: shape, dtype, statistics, values")
+    show.add_argument("path")
+    show.add_argument("variable")
+    show.add_argument("--checkpoint", metavar="NAME", help="default: the latest")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--all", action="store_true", help="print every value, however many")
+    diff = sub.add_parser(
+        "diff", help="compare two checkpoints (prefix, file, or model_dir = its latest)",
+        description="Exit 0 when identical, 1 when they differ, 2 on error.",
+    )  # fmt: skip
+    diff.add_argument("a")
+    diff.add_argument("b")
+    diff.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     return p
@@ -134,6 +151,111 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
 
 
+SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head
+HEAD = 100
+
+
+def _cmd_show(ns: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.slicing import to_jsonable
+    from ckpt_browser.core.stats import compute_stats
+    from ckpt_browser.core.variables import display_name
+
+    source = open_source(ns.path)
+    info = source.checkpoint(ns.checkpoint)
+    reader = open_checkpoint(info.prefix)
+    names = {v.name for v in reader.variables()}
+    name = ns.variable
+    if name not in names:  # accept TF2 names without /.ATTRIBUTES/VARIABLE_VALUE
+        matches = [n for n in names if display_name(n) == name]
+        if len(matches) != 1:
+            raise CheckpointError(f"{info.name} has no variable {name!r}")
+        name = matches[0]
+    value = reader.read(name)
+    stats = compute_stats(value)
+    complete = ns.all or value.size <= SHOW_ALL_UP_TO
+    if ns.json:
+        out = {
+            "checkpoint": info.name,
+            "name": name,
+            "shape": list(value.shape),
+            "dtype": next(v.dtype for v in reader.variables() if v.name == name),
+            "stats": stats.to_json(),
+            "truncated": not complete,
+            "values": to_jsonable(value) if complete else None,
+            "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
+        }
+        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
+        return EXIT_OK
+    dtype = next(v.dtype for v in reader.variables() if v.name == name)
+    print(f"{name}  {list(value.shape)}  {dtype}  ({info.name})")
+    for label, text in stats.lines():
+        print(f"  {label:<9} {text}")
+    if complete:
+        with np.printoptions(threshold=sys.maxsize, linewidth=100):
+            print(_printable(value))
+    else:
+        with np.printoptions(threshold=HEAD, linewidth=100):
+            print(f"first {HEAD} of {value.size:,} values (flattened; --all or --json for more):")
+            print(_printable(value.reshape(-1)[:HEAD]))
+    return EXIT_OK
+
+
+def _printable(value):
+    if value.dtype.kind == "O":
+        from ckpt_browser.core.slicing import decode_text
+        import numpy as np
+
+        return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
+    return value
+
+
+def _finite_or_text(obj):
+    import math
+
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {k: _finite_or_text(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite_or_text(v) for v in obj]
+    return obj
+
+
+def _cmd_diff(ns: argparse.Namespace) -> int:
+    from ckpt_browser.core.diff import diff_checkpoints, resolve_checkpoint
+
+    a, b = resolve_checkpoint(ns.a), resolve_checkpoint(ns.b)
+    result = diff_checkpoints(a, b)
+    if ns.json:
+        out = {
+            "a": str(a),
+            "b": str(b),
+            "identical": result.identical,
+            "counts": result.counts(),
+            "variables": [r.to_json() for r in result.rows],
+        }
+        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
+    else:
+        print(f"A: {a}\nB: {b}")
+        rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
+        for r in result.rows:
+            rows.append((
+                r.name, r.status,
+                "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
+                "" if r.rel_change is None else f"{r.rel_change:.4g}",
+                "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}",
+                "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}",
+            ))  # fmt: skip
+        _print_table(rows)
+        counts = ", ".join(f"{n} {k}" for k, n in result.counts().items() if n)
+        print("identical" if result.identical else f"differ: {counts}")
+    return EXIT_OK if result.identical else EXIT_DIFFERENT
+
+
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.demo import write_quadratic_example
 
@@ -146,4 +268,4 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"ls": _cmd_ls, "demo": _cmd_demo}
+_COMMANDS = {"ls": _cmd_ls, "show": _cmd_show, "diff": _cmd_diff, "demo": _cmd_demo}

@@ -54,3 +54,8 @@ def read_contents(info: CheckpointInfo) -> CheckpointContents:
     variables = describe(reader.variables())
     warning = info.problem or reader.truncation()
     return CheckpointContents(info, variables, totals(variables), warning)
+
+
+def read_variable(info: CheckpointInfo, name: str):
+    """One tensor's values (only that tensor is read from the data files)."""
+    return open_checkpoint(info.prefix).read(name)

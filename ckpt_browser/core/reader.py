@@ -126,5 +126,24 @@ class TFCheckpointReader:
         return None
 
 
+_cache: dict[tuple[str, int, int], TFCheckpointReader] = {}
+_CACHE_SIZE = 8
+
+
 def open_checkpoint(prefix: str | os.PathLike) -> TFCheckpointReader:
-    return TFCheckpointReader(prefix)
+    """A reader for the checkpoint, reused while its index file is unchanged.
+
+    Looking at variable after variable must not re-open the index each time; a checkpoint
+    re-saved under the same name (Estimators do that) gets a new reader.
+    """
+    index = Path(str(prefix) + ".index")
+    try:
+        st = index.stat()
+        key = (str(index), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return TFCheckpointReader(prefix)  # raises the right message
+    reader = _cache.pop(key, None) or TFCheckpointReader(prefix)
+    _cache[key] = reader  # most recently used last
+    while len(_cache) > _CACHE_SIZE:
+        _cache.pop(next(iter(_cache)))
+    return reader

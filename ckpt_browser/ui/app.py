@@ -32,9 +32,13 @@ def run_gui(ns: argparse.Namespace) -> int:
 
     app = create_app()
     runner = TaskRunner()
-    window = MainWindow(runner, Settings())
+    window = MainWindow(runner, Settings(), remember_window=not ns.screenshot)
     window.show()
 
+    if ns.tab == "diff":
+        window.checkpoint_loaded.connect(lambda _: _open_diff(window))
+    elif ns.tab:
+        window.show_tab(ns.tab)
     for path in ns.paths:
         window.open_path(path, checkpoint=ns.checkpoint, variable=ns.select)
     if ns.demo:
@@ -53,6 +57,12 @@ def run_gui(ns: argparse.Namespace) -> int:
     return code or exit_code
 
 
+def _open_diff(window) -> None:
+    """--tab diff: compare the current checkpoint with the one before, once it has loaded."""
+    if window.diff_window is None:
+        window.show_diff_window().run()
+
+
 def _arm_screenshot(app, window, runner, out: Path) -> int:
     """Save the window once every task asked for has finished, then quit."""
     from PySide6.QtCore import QTimer
@@ -64,7 +74,8 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
             return
         done["taken"] = True
         out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(out)):
+        shown = window.diff_window if window.diff_window is not None else window
+        if not shown.grab().save(str(out)):
             print(f"ckpt-browser: could not write {out}", file=sys.stderr)
             app.exit(2)
             return

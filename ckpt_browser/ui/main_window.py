@@ -17,18 +17,30 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QSplitter,
+    QTabWidget,
     QTreeView,
 )
 
 from ckpt_browser import __version__
-from ckpt_browser.core.contents import CheckpointContents, Source, open_source, read_contents
+from ckpt_browser.core.contents import (
+    CheckpointContents,
+    Source,
+    open_source,
+    read_contents,
+    read_variable,
+)
 from ckpt_browser.core.examples import example_dirs
 from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.tfimport import tf
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.core.variables import EMA, VariableInfo
+from ckpt_browser.ui.widgets.compare_view import CompareView, HistoryView
 from ckpt_browser.ui.widgets.details import DetailsPanel
+from ckpt_browser.ui.widgets.diff_window import DiffWindow
+from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 
 log = logging.getLogger(__name__)
@@ -36,18 +48,22 @@ log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     checkpoint_loaded = Signal(object)  # CheckpointContents
+    tensor_loaded = Signal(object)  # numpy array of the selected variable
     source_opened = Signal(object)  # Source
     open_failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, settings: Settings) -> None:
+    def __init__(self, runner: TaskRunner, settings: Settings, remember_window: bool = True) -> None:
         super().__init__()
+        # Screenshots want the same layout every time: no restoring, no saving.
+        self._remember_window = remember_window
         self.runner = runner
         self.settings = settings
         self._pending_select: dict[str, tuple[str | None, str | None]] = {}  # path -> (ckpt, var)
         self._pending_variable: str | None = None  # to select once the checkpoint has loaded
         self.setWindowTitle("ckpt-browser")
         self.setAcceptDrops(True)
-        self.resize(1200, 760)
+        self.resize(1400, 860)
+        self.diff_window: DiffWindow | None = None
 
         self.sources = SourcesModel(self)
         self.sources_view = QTreeView()
@@ -58,18 +74,30 @@ class MainWindow(QMainWindow):
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
 
         self.variables = VariablePanel()
-        self.setCentralWidget(self.variables)
+        self.tensor_view = TensorView(runner)
+        self.history_view = HistoryView(runner)
+        self.compare_view = CompareView(runner)
+        self.value_tabs = QTabWidget()
+        self.value_tabs.addTab(self.tensor_view, "Values")
+        self.value_tabs.addTab(self.history_view, "Over checkpoints")
+        self.value_tabs.addTab(self.compare_view, "Compare")
+        self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.variables)
+        split.addWidget(self.value_tabs)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.setCentralWidget(split)
         self.details = DetailsPanel()
-        self.variables.variable_selected.connect(
-            lambda v: self.details.show_variable(v, self.variables.contents())
-        )
+        self.variables.variable_selected.connect(self._on_variable)
+        self._side_key: tuple | None = None  # what the history / compare tabs last showed
 
         self.sources_dock = self._dock("Checkpoints", self.sources_view, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.details_dock = self._dock("Variable", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.details_dock = self._dock("Variable", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.status_label = QLabel("Ready")
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
+        self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 0)  # busy indicator until a task gives counts
         self.progress.hide()
         self.statusBar().addWidget(self.status_label, 1)
@@ -117,6 +145,9 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
         view.addAction(self.details_dock.toggleViewAction())
+
+        tools = self.menuBar().addMenu("&Tools")
+        self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open &Example", self.open_examples)
@@ -228,6 +259,7 @@ class MainWindow(QMainWindow):
         info = self.sources.checkpoint_at(current)
         if info is None:
             return
+        self._side_key = None
         self.variables.clear(f"Reading {info.name} …")
         if not info.on_disk:
             self.variables.show_error(f"{info.name}: {info.problem}")
@@ -256,6 +288,91 @@ class MainWindow(QMainWindow):
         self.variables.show_error(message)
         self.status_label.setText(message)
 
+    def _on_variable(self, v: VariableInfo | None) -> None:
+        self.details.show_variable(v, self.variables.contents())
+        info = self.current_checkpoint()
+        if v is None or info is None:
+            self.tensor_view.clear()
+            self._update_side_views()
+            return
+        self.tensor_view.clear(f"Reading {v.display_name} …")
+        self.runner.submit(
+            read_variable, info, v.name,
+            key="value",
+            on_done=lambda a, v=v, info=info: self._on_tensor(v, info, a),
+            on_error=self.tensor_view.show_error,
+            label=f"Reading {v.display_name}",
+        )  # fmt: skip
+
+    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, array) -> None:
+        self.tensor_view.set_tensor(v.display_name, array, info.name)
+        self._update_side_views()
+        self.tensor_loaded.emit(array)
+
+    def _update_side_views(self) -> None:
+        """Feed the Over-checkpoints / Compare tab when it is the one showing (they read
+        every checkpoint, so they do nothing while hidden)."""
+        tab = self.value_tabs.currentWidget()
+        if tab is self.tensor_view:
+            return
+        v = self.variables.selected_variable()
+        info = self.current_checkpoint()
+        source = self.sources.source_at(self.sources_view.currentIndex())
+        checkpoints = source.model_dir.checkpoints if source else []
+        key = (id(tab), info.prefix if info else None, v.name if v else None)
+        if key == self._side_key:
+            return
+        self._side_key = key
+        if tab is self.history_view:
+            self.history_view.set_context(checkpoints, v)
+        elif tab is self.compare_view:
+            array = self.tensor_view.array() if v is not None else None
+            self.compare_view.set_context(array, info, checkpoints, v, self._shadow_of(v))
+
+    def _shadow_of(self, v: VariableInfo | None) -> VariableInfo | None:
+        contents = self.variables.contents()
+        if v is None or contents is None:
+            return None
+        for other in contents.variables:
+            if other.kind == EMA and other.slot_of == v.display_name:
+                return other
+        return None
+
+    def show_diff_window(self) -> DiffWindow:
+        if self.diff_window is None:
+            self.diff_window = DiffWindow(self.runner, self._checkpoint_choices, self)
+        self.diff_window.refresh_choices()
+        info = self.current_checkpoint()
+        source = self.sources.source_at(self.sources_view.currentIndex())
+        if info is not None and source is not None and self.diff_window.model.rowCount() == 0:
+            # A sensible first pair: the checkpoint before the current one, and the current one.
+            names = [c for c in source.model_dir.checkpoints if c.on_disk]
+            i = next((k for k, c in enumerate(names) if c.name == info.name), 0)
+            self.diff_window.set_pair(names[max(i - 1, 0)].prefix, info.prefix)
+        self.diff_window.show()
+        self.diff_window.raise_()
+        return self.diff_window
+
+    def _checkpoint_choices(self) -> list[tuple[str, Path]]:
+        out = []
+        for s in self.sources.sources():
+            for c in s.model_dir.checkpoints:
+                if c.on_disk:
+                    out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
+        return out
+
+    TABS = ("table", "plot", "histogram", "history", "compare")
+
+    def show_tab(self, name: str) -> None:
+        """Bring a value view to the front: table, plot, histogram, history or compare."""
+        if name in ("table", "plot", "histogram"):
+            self.value_tabs.setCurrentWidget(self.tensor_view)
+            self.tensor_view.tabs.setCurrentIndex(("table", "plot", "histogram").index(name))
+        elif name == "history":
+            self.value_tabs.setCurrentWidget(self.history_view)
+        elif name == "compare":
+            self.value_tabs.setCurrentWidget(self.compare_view)
+
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
         self.variables.filter_edit.selectAll()
@@ -267,11 +384,15 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, 0)
 
     def _on_progress(self, text: str, done: int, total: int) -> None:
+        # Progress lives in the bar (with its text); the status label keeps messages.
         if total:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-        if text:
-            self.status_label.setText(f"{text} …" if not total else f"{text} ({done}/{total})")
+            self.progress.setFormat(f"{text} %p%")
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setToolTip(text)
+        self.progress.setTextVisible(bool(total))
 
     def _on_unexpected(self, message: str, details: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, "Unexpected error", message, parent=self)
@@ -309,18 +430,20 @@ class MainWindow(QMainWindow):
 
     # -- window state --------------------------------------------------------------------
     def _restore_window(self) -> None:
-        geometry = self.settings.value("window/geometry")
+        geometry = self.settings.value("window/geometry") if self._remember_window else None
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
+        state = self.settings.value("window/state") if self._remember_window else None
         if state is not None:
             self.restoreState(state)
-        else:  # first run: room for the checkpoint columns and the details
-            self.resizeDocks(
-                [self.sources_dock, self.details_dock], [460, 300], Qt.Orientation.Horizontal
-            )
+        else:  # first run: room for the checkpoint columns
+            self.resizeDocks([self.sources_dock], [430], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.sources_dock, self.details_dock], [480, 260], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._remember_window:
+            super().closeEvent(event)
+            return
         self.settings.set_value("window/geometry", self.saveGeometry())
         self.settings.set_value("window/state", self.saveState())
         self.settings.sync()

@@ -1,0 +1,139 @@
+"""Compare two checkpoints variable by variable, one tensor pair in memory at a time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ckpt_browser.core.contents import open_source
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
+from ckpt_browser.core.stats import delta, diff_tensors
+from ckpt_browser.core.variables import display_name
+
+Progress = Callable[[int, int, str], None]
+
+SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE = "same", "changed", "only_a", "only_b", "shape", "dtype"
+STATUSES = (SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE)
+
+
+@dataclass
+class DiffRow:
+    name: str
+    status: str
+    max_abs_diff: float | None = None
+    rel_change: float | None = None
+    shape_a: tuple[int, ...] | None = None
+    shape_b: tuple[int, ...] | None = None
+    dtype_a: str | None = None
+    dtype_b: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "max_abs_diff": self.max_abs_diff,
+            "rel_change": self.rel_change,
+            "shape_a": None if self.shape_a is None else list(self.shape_a),
+            "shape_b": None if self.shape_b is None else list(self.shape_b),
+            "dtype_a": self.dtype_a,
+            "dtype_b": self.dtype_b,
+        }
+
+
+@dataclass
+class CheckpointDiff:
+    a: Path
+    b: Path
+    rows: list[DiffRow]
+
+    @property
+    def identical(self) -> bool:
+        return all(r.status == SAME for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+
+def resolve_checkpoint(path: str | os.PathLike) -> Path:
+    """A checkpoint prefix from a prefix, one of its files, or a model_dir (its latest)."""
+    source = open_source(path)
+    return source.checkpoint().prefix
+
+
+def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> CheckpointDiff:
+    ra, rb = open_checkpoint(a), open_checkpoint(b)
+    va = {v.name: v for v in ra.variables()}
+    vb = {v.name: v for v in rb.variables()}
+    names = sorted(set(va) | set(vb))
+    # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
+    weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
+    total = sum(weights.values())
+    done = 0
+    rows = []
+    for name in names:
+        x, y = va.get(name), vb.get(name)
+        if x is None:
+            rows.append(DiffRow(name, ONLY_B, shape_b=y.shape, dtype_b=y.dtype))
+        elif y is None:
+            rows.append(DiffRow(name, ONLY_A, shape_a=x.shape, dtype_a=x.dtype))
+        elif x.dtype != y.dtype:
+            rows.append(DiffRow(name, DTYPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
+        elif x.shape != y.shape:
+            rows.append(DiffRow(name, SHAPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
+        else:
+            d = diff_tensors(ra.read(name), rb.read(name))
+            status = SAME if d.equal else CHANGED
+            rows.append(DiffRow(name, status, d.max_abs_diff, d.rel_change, x.shape, y.shape, x.dtype, y.dtype))
+        done += weights[name]
+        if progress:
+            progress(done, total, "comparing")
+    return CheckpointDiff(Path(a), Path(b), rows)
+
+
+def _nbytes(v) -> int:
+    if v is None:
+        return 0
+    from ckpt_browser.core.reader import itemsize
+
+    size = itemsize(v.dtype) or 8
+    n = 1
+    for d in v.shape:
+        n *= d
+    return n * size
+
+
+@dataclass
+class PairPlots:
+    """What the diff view draws for one variable: A, B and B - A where they exist."""
+
+    name: str
+    a: PlotData | None
+    b: PlotData | None
+    delta: PlotData | None
+
+
+def pair_plots(a: Path, b: Path, name: str) -> PairPlots:
+    ra, rb = open_checkpoint(a), open_checkpoint(b)
+    names_a = {v.name for v in ra.variables()}
+    names_b = {v.name for v in rb.variables()}
+    xa = ra.read(name) if name in names_a else None
+    xb = rb.read(name) if name in names_b else None
+
+    def draw(x):
+        return None if x is None else plot_data(x, SliceSpec.default(x.ndim))
+
+    d = None
+    if xa is not None and xb is not None and xa.shape == xb.shape and xa.dtype == xb.dtype:
+        if xa.dtype.kind not in "OS":
+            d = draw(delta(xa, xb))
+    return PairPlots(name, draw(xa), draw(xb), d)

@@ -1,0 +1,235 @@
+"""Statistics, histograms and differences of tensors: numpy, in chunks, never via Python objects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+Progress = Callable[[int, int, str], None]
+
+CHUNK = 1 << 20  # elements per chunk: a few MB, stays in cache, keeps progress moving
+BINS = 64
+
+
+@dataclass
+class TensorStats:
+    """Figures over the finite elements; NaN and Inf are counted, not included."""
+
+    count: int
+    finite: int
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    l2: float | None = None
+    zeros: float | None = None  # fraction of elements equal to zero
+    nan: int = 0
+    inf: int = 0
+    of: str = "values"  # "values", or "magnitudes" for complex tensors
+    hist_counts: list[int] = field(default_factory=list)
+    hist_edges: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["histogram"] = {"counts": d.pop("hist_counts"), "edges": d.pop("hist_edges")}
+        return d
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, text) pairs as the window and the terminal show them."""
+
+        def f(x):
+            return "–" if x is None else f"{x:.6g}"
+
+        out = [("elements", f"{self.count:,}")]
+        if self.of == "magnitudes":
+            out.append(("of", "|z| (complex magnitudes)"))
+        out += [
+            ("min", f(self.min)),
+            ("max", f(self.max)),
+            ("mean", f(self.mean)),
+            ("std", f(self.std)),
+            ("L2 norm", f(self.l2)),
+            ("zeros", "–" if self.zeros is None else f"{100 * self.zeros:.3g} %"),
+            ("NaN", f"{self.nan:,}"),
+            ("Inf", f"{self.inf:,}"),
+        ]
+        return out
+
+
+def numeric_view(a: np.ndarray) -> tuple[np.ndarray, str]:
+    """The array as numbers stats can run on: complex -> magnitude, bool -> uint8,
+    bfloat16 and other extension floats -> float32. Big arrays are converted chunk by chunk
+    by the callers; this converts a chunk."""
+    if a.dtype.kind == "c":
+        return np.abs(a), "magnitudes"
+    if a.dtype.kind == "b":
+        return a.view(np.uint8), "values"
+    if a.dtype.kind == "V" or a.dtype.name == "bfloat16":
+        return a.astype(np.float32), "values"
+    return a, "values"
+
+
+def is_numeric(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biufcV" or a.dtype.name == "bfloat16"
+
+
+def _chunks(flat: np.ndarray, chunk: int):
+    for start in range(0, flat.size, chunk):
+        yield start, flat[start : start + chunk]
+
+
+def compute_stats(
+    a: np.ndarray, progress: Progress | None = None, chunk: int = CHUNK, bins: int = BINS
+) -> TensorStats:
+    """Two passes over the flat array in chunks: figures, then the histogram."""
+    a = np.asarray(a)
+    flat = a.reshape(-1)  # a view for the contiguous arrays the reader returns
+    n = int(flat.size)
+    stats = TensorStats(count=n, finite=0)
+    if n == 0 or not is_numeric(a):
+        return stats
+    total_steps = 2 * max(1, math.ceil(n / chunk))
+    step = 0
+    lo, hi = math.inf, -math.inf
+    count = 0
+    mean = 0.0
+    m2 = 0.0  # sum of squared deviations, combined chunk by chunk (Chan et al.)
+    sumsq = 0.0
+    zeros = 0
+    float_like = a.dtype.kind in "fcV" or a.dtype.name == "bfloat16"
+    for _, raw in _chunks(flat, chunk):
+        c, stats.of = numeric_view(raw)
+        zeros += int(c.size - np.count_nonzero(c))
+        if float_like:
+            finite = np.isfinite(c)
+            if not finite.all():
+                stats.nan += int(np.isnan(c).sum())
+                stats.inf += int(np.isinf(c).sum())
+                c = c[finite]
+        if c.size:
+            c64 = c.astype(np.float64, copy=False)
+            k = int(c64.size)
+            lo = min(lo, float(c64.min()))
+            hi = max(hi, float(c64.max()))
+            cmean = float(c64.mean())
+            dev = c64 - cmean
+            cm2 = float(np.dot(dev, dev))
+            sumsq += float(np.dot(c64, c64))
+            delta = cmean - mean
+            total = count + k
+            mean += delta * k / total
+            m2 += cm2 + delta * delta * count * k / total
+            count = total
+        step += 1
+        if progress:
+            progress(step, total_steps, "statistics")
+    stats.finite = count
+    stats.zeros = zeros / n
+    if count:
+        stats.min, stats.max, stats.mean = lo, hi, mean
+        stats.std = math.sqrt(m2 / count)
+        stats.l2 = math.sqrt(sumsq)
+        edges = _bin_edges(lo, hi, bins, a.dtype.kind in "iub")
+        counts = np.zeros(len(edges) - 1, np.int64)
+        for _, raw in _chunks(flat, chunk):
+            c, _ = numeric_view(raw)
+            if float_like:
+                c = c[np.isfinite(c)]
+            counts += np.histogram(c, bins=edges)[0]
+            step += 1
+            if progress:
+                progress(step, total_steps, "histogram")
+        stats.hist_counts = counts.tolist()
+        stats.hist_edges = edges.tolist()
+    return stats
+
+
+def _bin_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
+    if integer and hi - lo < bins:
+        return np.arange(lo - 0.5, hi + 1.5, 1.0)  # one bin per integer value
+    if lo == hi:
+        return np.array([lo - 0.5, hi + 0.5])
+    return np.linspace(lo, hi, bins + 1)
+
+
+@dataclass
+class TensorDiff:
+    """How b differs from a, element-wise."""
+
+    equal: bool
+    max_abs_diff: float | None
+    rel_change: float | None  # ||b - a|| / ||a||; None when ||a|| is 0 and they differ
+    changed: int = 0  # elements that differ
+
+
+def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff:
+    """Compare two same-shape tensors in chunks (no full-size temporaries)."""
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+    fa, fb = a.reshape(-1), b.reshape(-1)
+    if not (is_numeric(a) and is_numeric(b)):
+        changed = sum(int(x != y) for x, y in zip(fa.tolist(), fb.tolist()))  # strings: small
+        return TensorDiff(changed == 0, None, None, changed)
+    max_abs = 0.0
+    dsq = 0.0
+    asq = 0.0
+    changed = 0
+    nan_mismatch = False
+    for start in range(0, fa.size, chunk):
+        ca = _as_float(fa[start : start + chunk])
+        cb = _as_float(fb[start : start + chunk])
+        d = cb - ca
+        both_nan = np.isnan(ca) & np.isnan(cb)
+        if both_nan.any():
+            d[both_nan] = 0  # NaN in both places counts as unchanged
+        bad = ~np.isfinite(d)
+        if bad.any():
+            nan_mismatch = True
+            d = np.where(bad, 0, d)
+            changed += int(bad.sum())
+        mag = np.abs(d)
+        changed += int(np.count_nonzero(mag))
+        if mag.size:
+            max_abs = max(max_abs, float(mag.max()))
+        dsq += float(np.vdot(d, d).real)
+        fa_ok = ca[np.isfinite(ca)]
+        asq += float(np.vdot(fa_ok, fa_ok).real)
+    equal = changed == 0
+    if nan_mismatch:
+        max_abs = math.inf
+    norm_a = math.sqrt(asq)
+    rel = 0.0 if equal else (math.sqrt(dsq) / norm_a if norm_a else None)
+    if nan_mismatch:
+        rel = math.inf
+    return TensorDiff(equal, max_abs, rel, changed)
+
+
+def _as_float(c: np.ndarray) -> np.ndarray:
+    if c.dtype.kind == "c":
+        return c.astype(np.complex128)
+    if c.dtype.kind == "V" or c.dtype.name == "bfloat16" or c.dtype.kind in "biu":
+        return c.astype(np.float64)
+    return c.astype(np.float64, copy=False)
+
+
+def delta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """b - a as floats (for plotting); complex stays complex."""
+    return _as_float(b.reshape(-1)).reshape(b.shape) - _as_float(a.reshape(-1)).reshape(a.shape)
+
+
+SUMMARIES = ("L2 norm", "mean", "min", "max", "std", "element")
+
+
+def summarize(a: np.ndarray, how: str, element: tuple[int, ...] | None = None) -> float:
+    """One number for a tensor: its norm, mean, min, max, std, or one element."""
+    if how == "element":
+        if element is None:
+            raise ValueError("which element?")
+        value = a[element]
+        return float(np.abs(value)) if np.iscomplexobj(value) else float(value)
+    s = compute_stats(a, bins=2)
+    value = {"L2 norm": s.l2, "mean": s.mean, "min": s.min, "max": s.max, "std": s.std}[how]
+    return math.nan if value is None else value

@@ -1,0 +1,307 @@
+"""One tensor's values: slice controls, table, plot or heatmap, histogram, statistics, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_browser.core.export import save_csv, save_npy
+from ckpt_browser.core.slicing import PlotData, SliceSpec, formatter, plot_data, slice_label, view2d
+from ckpt_browser.core.stats import TensorStats, compute_stats
+from ckpt_browser.ui.models.tensor_table import TensorTableModel
+from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
+
+
+class TensorView(QWidget):
+    stats_ready = Signal(object)  # TensorStats
+    plot_ready = Signal(object)  # PlotData
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._array: np.ndarray | None = None
+        self._name = ""
+        self._spec = SliceSpec()
+        self.stats: TensorStats | None = None
+
+        self.header = QLabel("Select a variable to see its values.")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.axes_row = QHBoxLayout()
+        self.axes_box = QWidget()
+        self.axes_box.setLayout(self.axes_row)
+        self.axes_box.hide()
+
+        self.table_model = TensorTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setDefaultSectionSize(90)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
+
+        self.line = LinePlot()
+        self.heatmap = Heatmap()
+        self.plot_holder = QWidget()  # holds the line plot (1-D) or the heatmap (N-D)
+        plot_layout = QVBoxLayout(self.plot_holder)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        self.plot_note = QLabel()
+        plot_layout.addWidget(self.line)
+        plot_layout.addWidget(self.heatmap)
+        plot_layout.addWidget(self.plot_note)
+        self.heatmap.hide()
+
+        self.histogram = HistogramPlot()
+        self.stats_form = QFormLayout()
+        stats_box = QWidget()
+        stats_box.setLayout(self.stats_form)
+        self.stats_status = QLabel()
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Table")
+        self.tabs.addTab(self.plot_holder, "Plot")
+        self.tabs.addTab(self.histogram, "Histogram")
+
+        buttons = QHBoxLayout()
+        self.npy_button = QPushButton("Export .npy…")
+        self.csv_button = QPushButton("Export .csv…")
+        self.png_button = QPushButton("Save plot…")
+        for b, slot in (
+            (self.npy_button, self.export_npy_dialog),
+            (self.csv_button, self.export_csv_dialog),
+            (self.png_button, self.save_plot_dialog),
+        ):
+            b.clicked.connect(slot)
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Statistics</b>"))
+        right.addWidget(stats_box)
+        right.addWidget(self.stats_status)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.tabs, 1)
+        body.addLayout(right)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.axes_box)
+        layout.addLayout(body, 1)
+        layout.addLayout(buttons)
+
+        self._refresh = QTimer(self)  # spin-box bursts redraw once
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(60)
+        self._refresh.timeout.connect(self._show_slice)
+
+    # -- showing a tensor -------------------------------------------------------------
+    def clear(self, text: str = "Select a variable to see its values.") -> None:
+        self._array = None
+        self.header.setText(text)
+        self.table_model.set_array(np.zeros((0, 0)))
+        self.line.clear_data()
+        self.heatmap.clear_data()
+        self.histogram.clear_data()
+        self._set_stats(None)
+        self.axes_box.hide()
+        for b in (self.npy_button, self.csv_button, self.png_button):
+            b.setEnabled(False)
+
+    def show_error(self, text: str) -> None:
+        self.clear()
+        self.header.setText(f"<span style='color:#b00020'>{text}</span>")
+
+    def set_tensor(self, name: str, array: np.ndarray, where: str = "") -> None:
+        self._array = array
+        self._name = name
+        self._spec = SliceSpec.default(array.ndim)
+        shape = "[" + ", ".join(str(d) for d in array.shape) + "]"
+        head = f"<b>{name}</b> &nbsp; {shape} &nbsp; {array.dtype.name if array.dtype.kind != 'O' else 'string'}"
+        if where:
+            head += f" &nbsp; <span style='color:#707070'>{where}</span>"
+        if array.ndim == 0:
+            head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
+        self.header.setText(head)
+        self._build_axes(array.shape)
+        for b in (self.npy_button, self.csv_button, self.png_button):
+            b.setEnabled(True)
+        self._set_stats(None)
+        self.stats_status.setText("computing…")
+        self.runner.submit(
+            compute_stats, array, key="stats", tf=False, with_progress=True,
+            on_done=self._set_stats, on_error=self.stats_status.setText, label="Statistics",
+        )  # fmt: skip
+        self._show_slice()
+
+    def array(self) -> np.ndarray | None:
+        return self._array
+
+    def spec(self) -> SliceSpec:
+        return self._spec
+
+    def set_spec(self, spec: SliceSpec) -> None:
+        """Choose the shown axes and indices (what the axis controls do)."""
+        if self._array is None:
+            return
+        self._spec = spec.normalized(self._array.shape)
+        self._build_axes(self._array.shape)
+        self._show_slice()
+
+    def shown_plane(self) -> np.ndarray | None:
+        return None if self._array is None else view2d(self._array, self._spec)
+
+    def _show_slice(self) -> None:
+        a = self._array
+        if a is None:
+            return
+        plane = view2d(a, self._spec)
+        spec = self._spec.normalized(a.shape)
+        row_label = f"axis {spec.rows}" if a.ndim >= 2 else "index"
+        col_label = f"axis {spec.cols}" if a.ndim >= 2 else ""
+        self.table_model.set_array(plane, row_label, col_label)
+        self.runner.submit(
+            plot_data, a, SliceSpec(spec.rows, spec.cols, dict(spec.index)),
+            key="plot", tf=False, on_done=self._set_plot,
+        )  # fmt: skip
+
+    def _set_plot(self, data: PlotData) -> None:
+        self.plot_note.setText(data.note)
+        if data.kind == "line":
+            self.heatmap.hide()
+            self.line.show()
+            self.line.set_data(data.numbers, xlabel="index", ylabel="value")
+        elif data.kind == "image":
+            self.line.hide()
+            self.heatmap.show()
+            spec = self._spec.normalized(self._array.shape) if self._array is not None else self._spec
+            self.heatmap.set_image(
+                data.numbers, data.levels, data.values,
+                row_label=f"axis {spec.rows}", col_label=f"axis {spec.cols}",
+            )  # fmt: skip
+        else:
+            self.line.clear_data()
+            self.heatmap.clear_data()
+        self.plot_ready.emit(data)
+
+    def _set_stats(self, stats: TensorStats | None) -> None:
+        self.stats = stats
+        while self.stats_form.rowCount():
+            self.stats_form.removeRow(0)
+        if stats is None:
+            return
+        for label, text in stats.lines():
+            value = QLabel(text)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.stats_form.addRow(label, value)
+        self.stats_status.setText("" if stats.finite or not stats.count else "no finite values")
+        self.histogram.set_histogram(stats.hist_counts, stats.hist_edges, xlabel=stats.of)
+        self.stats_ready.emit(stats)
+
+    def stats_text(self) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in self.stats.lines()) if self.stats else ""
+
+    # -- axis controls -----------------------------------------------------------------
+    def _build_axes(self, shape: tuple[int, ...]) -> None:
+        while self.axes_row.count():
+            item = self.axes_row.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if len(shape) < 3:
+            self.axes_box.hide()
+            return
+        spec = self._spec.normalized(shape)
+        self.rows_combo, self.cols_combo = QComboBox(), QComboBox()
+        for combo, current in ((self.rows_combo, spec.rows), (self.cols_combo, spec.cols)):
+            for ax, n in enumerate(shape):
+                combo.addItem(f"axis {ax} ({n})", ax)
+            combo.setCurrentIndex(current)
+            combo.currentIndexChanged.connect(self._axes_changed)
+        self.axes_row.addWidget(QLabel("Rows:"))
+        self.axes_row.addWidget(self.rows_combo)
+        self.axes_row.addWidget(QLabel("Columns:"))
+        self.axes_row.addWidget(self.cols_combo)
+        self.index_spins: dict[int, QSpinBox] = {}
+        for ax, n in enumerate(shape):
+            if ax in (spec.rows, spec.cols):
+                continue
+            spin = QSpinBox()
+            spin.setRange(0, max(0, n - 1))
+            spin.setValue(spec.index.get(ax, 0))
+            spin.setPrefix(f"axis {ax}: ")
+            spin.valueChanged.connect(lambda v, ax=ax: self._index_changed(ax, v))
+            self.index_spins[ax] = spin
+            self.axes_row.addWidget(spin)
+        self.slice_label = QLabel(slice_label(shape, spec))
+        self.axes_row.addWidget(self.slice_label)
+        self.axes_row.addStretch(1)
+        self.axes_box.show()
+
+    def _axes_changed(self) -> None:
+        rows, cols = self.rows_combo.currentData(), self.cols_combo.currentData()
+        if rows == cols:
+            return  # wait for the other combo to change too
+        self.set_spec(SliceSpec(rows, cols, dict(self._spec.index)))
+
+    def _index_changed(self, axis: int, value: int) -> None:
+        self._spec.index[axis] = value
+        if self._array is not None:
+            self.slice_label.setText(slice_label(self._array.shape, self._spec))
+        self._refresh.start()
+
+    # -- export ----------------------------------------------------------------------------
+    def save_plot(self, path: str | Path) -> bool:
+        """PNG of the histogram when it is showing, else of the line plot or heatmap."""
+        widget = self.histogram if self.tabs.currentWidget() is self.histogram else self.plot_holder
+        return widget.grab().save(str(path))
+
+    def export_npy_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export tensor", f"{_safe(self._name)}.npy", "NumPy (*.npy)")
+        if path and self._array is not None:
+            self._run_export(save_npy, self._array, path)
+
+    def export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export shown slice", f"{_safe(self._name)}.csv", "CSV (*.csv)")
+        if path and self._array is not None:
+            self._run_export(save_csv, self.shown_plane(), path)
+
+    def save_plot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save plot", f"{_safe(self._name)}.png", "PNG (*.png)")
+        if path and not self.save_plot(path):
+            self.header.setText(f"Could not write {path}")
+
+    def _run_export(self, fn, data: np.ndarray, path: str) -> None:
+        self.runner.submit(
+            fn, data, path, tf=False, label=f"Writing {Path(path).name}",
+            on_error=lambda msg: self.stats_status.setText(f"Export failed: {msg}"),
+        )  # fmt: skip
+
+    def copy_selection(self) -> None:
+        indexes = self.table.selectionModel().selectedIndexes()
+        if not indexes:
+            return
+        rows = sorted({i.row() for i in indexes})
+        cols = sorted({i.column() for i in indexes})
+        QGuiApplication.clipboard().setText(self.table_model.text_of(rows, cols))
+
+
+def _safe(name: str) -> str:
+    return name.replace("/", "_").replace(".", "_") or "tensor"
