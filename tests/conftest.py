@@ -56,3 +56,11 @@ def written(tmp_path_factory) -> dict[str, Path]:
         "saved_model": writers.write_saved_model(base / "saved_model"),
         "dtypes": writers.write_dtype_checkpoint(base / "dtypes"),
     }
+
+
+@pytest.fixture(scope="session")
+def pair(tmp_path_factory) -> tuple[Path, Path]:
+    """Two checkpoint prefixes with every kind of difference."""
+    from tests import writers
+
+    return writers.write_pair(tmp_path_factory.mktemp("pair"))

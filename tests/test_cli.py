@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from ckpt_browser.core.tfimport import tf
@@ -94,3 +95,57 @@ def test_help_does_not_import_tensorflow():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False"
+
+
+def test_show_json_agrees_with_load_checkpoint(iris_dir):
+    r = run("show", iris_dir, "dnn/hiddenlayer_0/kernel", "--checkpoint", "model.ckpt-200", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    want = tf().train.load_checkpoint(str(iris_dir / "model.ckpt-200")).get_tensor("dnn/hiddenlayer_0/kernel")
+    assert out["shape"] == [4, 10] and out["dtype"] == "float32" and out["truncated"] is False
+    np.testing.assert_array_equal(np.array(out["values"], np.float32), want)
+    s = out["stats"]
+    assert s["mean"] == pytest.approx(float(want.astype(np.float64).mean()))
+    assert s["l2"] == pytest.approx(float(np.linalg.norm(want.astype(np.float64))))
+    assert s["min"] == pytest.approx(float(want.min())) and s["nan"] == 0
+
+
+def test_show_big_tensor_prints_a_marked_head(tmp_path):
+    t = tf()
+    root = t.Module()
+    root.big = t.Variable(np.arange(5000, dtype=np.float32).reshape(50, 100))
+    prefix = t.train.Checkpoint(root=root).write(str(tmp_path / "ckpt"))
+    out = json.loads(run("show", prefix, "big", "--json").stdout)
+    assert out["truncated"] is True and out["values"] is None
+    assert out["head"] == list(range(100))
+    text = run("show", prefix, "big").stdout
+    assert "first 100 of 5,000 values" in text
+
+
+def test_show_strings_and_nan(written):
+    out = json.loads(run("show", written["dtypes"], "s", "--json").stdout)
+    assert out["values"] == ["hello", "wörld", "\\xff\\xfe"] and out["dtype"] == "string"
+    out = json.loads(run("show", written["dtypes"], "nan", "--json").stdout)
+    assert out["values"] == [1.0, "NaN", "Infinity", "-Infinity", 0.0, -3.0]
+    assert out["stats"]["nan"] == 1 and out["stats"]["inf"] == 2
+
+
+def test_show_unknown_variable_exit_2(iris_dir):
+    r = run("show", iris_dir, "nope")
+    assert r.returncode == 2 and "has no variable 'nope'" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_diff_exit_codes_and_json(pair, iris_dir):
+    a, b = pair
+    r = run("diff", a, b, "--json")
+    assert r.returncode == 1, r.stderr
+    rows = {v["name"].split("/")[0]: v for v in json.loads(r.stdout)["variables"]}
+    assert {k: v["status"] for k, v in rows.items() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"} == {
+        "same": "same", "changed": "changed", "gone": "only_a", "new": "only_b",
+        "resized": "shape", "retyped": "dtype",
+    }  # fmt: skip
+    assert rows["changed"]["max_abs_diff"] == pytest.approx(2.0)
+    same = run("diff", iris_dir / "model.ckpt-300", iris_dir)
+    assert same.returncode == 0 and "identical" in same.stdout
+    bad = run("diff", iris_dir, iris_dir.parent)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1

@@ -60,6 +60,26 @@ def write_object_checkpoint(out: Path) -> Path:
     return out
 
 
+def write_pair(out: Path) -> tuple[Path, Path]:
+    """Two checkpoints that differ in every way a diff reports: same, changed, only in A,
+    only in B, shape, dtype."""
+    t = tf()
+    a, b = t.Module(), t.Module()
+    a.same = t.Variable([1.0, 2.0])
+    b.same = t.Variable([1.0, 2.0])
+    a.changed = t.Variable([[1.0, 2.0], [3.0, 4.0]])
+    b.changed = t.Variable([[1.0, 2.5], [3.0, 2.0]])
+    a.gone = t.Variable([1, 2, 3])
+    b.new = t.Variable(7.0)
+    a.resized = t.Variable(np.zeros(3, np.float32))
+    b.resized = t.Variable(np.zeros(4, np.float32))
+    a.retyped = t.Variable(np.zeros(2, np.float32))
+    b.retyped = t.Variable(np.zeros(2, np.float64))
+    pa = t.train.Checkpoint(root=a).write(str(out / "a" / "ckpt"))
+    pb = t.train.Checkpoint(root=b).write(str(out / "b" / "ckpt"))
+    return Path(pa), Path(pb)
+
+
 def write_sharded_checkpoint(out: Path) -> Path:
     """A checkpoint in two data shards (data-00000-of-00002, data-00001-of-00002)."""
     t = tf()
@@ -122,6 +142,8 @@ DTYPE_VALUES = {
     "c64": np.array([1 + 2j], np.complex64),
     "c128": np.array([3 - 4j], np.complex128),
     "s": np.array([b"hello", "wörld".encode(), b"\xff\xfe"], object),
+    "nd": np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5) / 7,
+    "nan": np.array([1.0, np.nan, np.inf, -np.inf, 0.0, -3.0], np.float32),
 }
 
 

@@ -137,10 +137,14 @@ def test_window_geometry_is_remembered(qtbot, tmp_path):
     runner = TaskRunner()
     first = MainWindow(runner, Settings(settings_file))
     qtbot.addWidget(first)
-    first.resize(700, 500)  # within the 800x600 offscreen screen restoreGeometry clamps to
+    # A size the window can take (its minimum) inside the 800x600 offscreen screen,
+    # which restoreGeometry clamps to; and not the default size.
+    wanted = (min(first.minimumSizeHint().width() + 5, 800), 520)
+    first.resize(*wanted)
     first.show()
+    assert (first.width(), first.height()) == wanted
     first.close()
     second = MainWindow(runner, Settings(settings_file))
     qtbot.addWidget(second)
-    assert (second.width(), second.height()) == (700, 500)
+    assert (second.width(), second.height()) == wanted
     runner.shutdown()

@@ -90,8 +90,14 @@ class DiffFilterModel(QSortFilterProxyModel):
         self._status: str | None = None
 
     def set_status(self, status: str | None) -> None:
-        self._status = status
-        self.invalidateFilter()
+        # Qt 6.10 replaced invalidateFilter() with begin/endFilterChange().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self._status = status
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._status = status
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         model: DiffTableModel = self.sourceModel()
