@@ -15,7 +15,7 @@ from ckpt_browser.core.errors import CheckpointError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("ls", "show", "diff", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
-        "--tab", choices=("table", "plot", "histogram", "history", "compare", "diff"),
+        "--tab", choices=("table", "plot", "histogram", "history", "compare", "graph", "fit", "diff"),
         help="show this view of the selected variable (diff: the checkpoint comparison)",
     )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
@@ -58,6 +58,14 @@ def _headless_parser() -> argparse.ArgumentParser:
     diff.add_argument("a")
     diff.add_argument("b")
     diff.add_argument("--json", action="store_true")
+    run = sub.add_parser(
+        "run", help="restore a checkpoint into its .meta graph and evaluate a tensor",
+        description="VALUES is a number, a JSON list, or start:stop:num (evenly spaced).",
+    )  # fmt: skip
+    run.add_argument("path", help="checkpoint prefix or file, or a model_dir (its latest)")
+    run.add_argument("--fetch", required=True, metavar="TENSOR", help="e.g. y_est or y_est:0")
+    run.add_argument("--feed", action="append", default=[], metavar="NAME=VALUES")
+    run.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     return p
@@ -256,6 +264,36 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
     return EXIT_OK if result.identical else EXIT_DIFFERENT
 
 
+def _cmd_run(ns: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ckpt_browser.core.diff import resolve_checkpoint
+    from ckpt_browser.core.graph import RestoredGraph, parse_values
+    from ckpt_browser.core.slicing import to_jsonable
+
+    feeds = {}
+    for item in ns.feed:
+        name, sep, values = item.partition("=")
+        if not sep or not name:
+            raise CheckpointError(f"--feed {item!r}: expected NAME=VALUES")
+        feeds[name.strip()] = parse_values(values)
+    graph = RestoredGraph(resolve_checkpoint(ns.path))
+    try:
+        value = graph.run(ns.fetch, feeds)
+    finally:
+        graph.close()
+    fetch = ns.fetch if ":" in ns.fetch else ns.fetch + ":0"
+    dtype = "string" if value.dtype.kind == "O" else value.dtype.name
+    if ns.json:
+        out = {"fetch": fetch, "shape": list(value.shape), "dtype": dtype, "value": to_jsonable(value)}
+        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
+    else:
+        print(f"{fetch}  {list(value.shape)}  {dtype}")
+        with np.printoptions(threshold=1000, linewidth=100):
+            print(_printable(value))
+    return EXIT_OK
+
+
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.demo import write_quadratic_example
 
@@ -268,4 +306,10 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"ls": _cmd_ls, "show": _cmd_show, "diff": _cmd_diff, "demo": _cmd_demo}
+_COMMANDS = {
+    "ls": _cmd_ls,
+    "show": _cmd_show,
+    "diff": _cmd_diff,
+    "run": _cmd_run,
+    "demo": _cmd_demo,
+}

@@ -149,3 +149,34 @@ def test_diff_exit_codes_and_json(pair, iris_dir):
     assert same.returncode == 0 and "identical" in same.stdout
     bad = run("diff", iris_dir, iris_dir.parent)
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+
+
+def test_run_json_is_the_fitted_curve(quadratic):
+    r = run("run", quadratic, "--fetch", "y_est", "--feed", "X=-2:4:7", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["fetch"] == "y_est:0" and out["shape"] == [7] and out["dtype"] == "float32"
+    ckpt = tf().train.load_checkpoint(str(quadratic / "model_final"))
+    h, v = ckpt.get_tensor("hor_estimate"), ckpt.get_tensor("ver_estimate")
+    np.testing.assert_allclose(out["value"], (np.linspace(-2, 4, 7).astype(np.float32) - h) ** 2 + v, rtol=1e-5)
+    r = run("run", quadratic / "model_iter-4.index", "--fetch", "hor_estimate", "--json")
+    assert json.loads(r.stdout)["value"] == pytest.approx(float(tf().train.load_checkpoint(str(quadratic / "model_iter-4")).get_tensor("hor_estimate")))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fetch", "y_est"], "needs a value for X"),
+        (["--fetch", "nope"], "no tensor 'nope'"),
+        (["--fetch", "y_est", "--feed", "Q=1"], "no tensor 'Q'"),
+        (["--fetch", "y_est", "--feed", "X=[1,"], "not a number, a JSON list or start:stop:num"),
+    ],
+)
+def test_run_errors(quadratic, args, message):
+    r = run("run", quadratic, *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_run_without_meta(written):
+    r = run("run", written["object"], "--fetch", "x")
+    assert r.returncode == 2 and "has no .meta file" in r.stderr

@@ -11,7 +11,7 @@ import platformdirs
 
 from ckpt_browser import __version__
 
-EXAMPLES = ("quadratic", "iris")
+EXAMPLES = ("iris", "quadratic")  # the last opened is selected: the Fit example
 
 
 def resources_dir() -> Path:

@@ -37,7 +37,11 @@ from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.core.variables import EMA, VariableInfo
+from ckpt_browser.core.demo import write_quadratic_example
+from ckpt_browser.core.fit import Sessions
 from ckpt_browser.ui.widgets.compare_view import CompareView, HistoryView
+from ckpt_browser.ui.widgets.fit_view import FitView
+from ckpt_browser.ui.widgets.graph_panel import GraphPanel
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
 from ckpt_browser.ui.widgets.tensor_view import TensorView
@@ -77,10 +81,15 @@ class MainWindow(QMainWindow):
         self.tensor_view = TensorView(runner)
         self.history_view = HistoryView(runner)
         self.compare_view = CompareView(runner)
+        self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
+        self.graph_panel = GraphPanel(runner, self.sessions)
+        self.fit_view = FitView(runner, self.sessions)
         self.value_tabs = QTabWidget()
         self.value_tabs.addTab(self.tensor_view, "Values")
         self.value_tabs.addTab(self.history_view, "Over checkpoints")
         self.value_tabs.addTab(self.compare_view, "Compare")
+        self.value_tabs.addTab(self.graph_panel, "Graph")
+        self.value_tabs.addTab(self.fit_view, "Fit")
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.variables)
@@ -151,6 +160,7 @@ class MainWindow(QMainWindow):
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open &Example", self.open_examples)
+        self._action(help_menu, "&Create Example…", self.create_example_dialog)
         self._action(help_menu, "&About ckpt-browser", self.show_about)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
@@ -184,6 +194,20 @@ class MainWindow(QMainWindow):
             tf=False,
             label="Preparing examples",
         )
+
+    def create_example_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder to write the quadratic example into")
+        if folder:
+            self.create_example(folder)
+
+    def create_example(self, folder: str) -> None:
+        """Train the tutorial's model with real TensorFlow into folder, then open it."""
+        self.runner.submit(
+            write_quadratic_example, folder,
+            with_progress=True, label="Training the example",
+            on_done=lambda out: self.open_path(str(out)),
+            on_error=lambda msg: self._on_open_failed(folder, msg),
+        )  # fmt: skip
 
     def open_folder_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open model_dir")
@@ -242,6 +266,9 @@ class MainWindow(QMainWindow):
             return
         row = self.sources.sources().index(source)
         self.sources.remove_source(row)
+        for c in source.model_dir.checkpoints:  # its restored sessions go too
+            self.runner.submit(self.sessions.close, c.prefix)
+        self._side_key = None
         if not self.sources.rowCount():
             self.variables.clear("Open a model_dir or checkpoint: File > Open, or drop it here.")
 
@@ -323,6 +350,12 @@ class MainWindow(QMainWindow):
         if key == self._side_key:
             return
         self._side_key = key
+        if tab is self.graph_panel:
+            self.graph_panel.set_checkpoint(info if info is not None and info.has_meta else None)
+            return
+        if tab is self.fit_view:
+            self.fit_view.set_model_dir(source.model_dir if source else None, info)
+            return
         if tab is self.history_view:
             self.history_view.set_context(checkpoints, v)
         elif tab is self.compare_view:
@@ -361,7 +394,7 @@ class MainWindow(QMainWindow):
                     out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
         return out
 
-    TABS = ("table", "plot", "histogram", "history", "compare")
+    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit")
 
     def show_tab(self, name: str) -> None:
         """Bring a value view to the front: table, plot, histogram, history or compare."""
@@ -372,6 +405,10 @@ class MainWindow(QMainWindow):
             self.value_tabs.setCurrentWidget(self.history_view)
         elif name == "compare":
             self.value_tabs.setCurrentWidget(self.compare_view)
+        elif name == "graph":
+            self.value_tabs.setCurrentWidget(self.graph_panel)
+        elif name == "fit":
+            self.value_tabs.setCurrentWidget(self.fit_view)
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()

@@ -36,6 +36,7 @@ class TensorView(QWidget):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._keys = f"tensor-view-{id(self)}"  # task keys of this view; others have their own
         self._array: np.ndarray | None = None
         self._name = ""
         self._spec = SliceSpec()
@@ -147,7 +148,7 @@ class TensorView(QWidget):
         self._set_stats(None)
         self.stats_status.setText("computing…")
         self.runner.submit(
-            compute_stats, array, key="stats", tf=False, with_progress=True,
+            compute_stats, array, key=f"{self._keys}:stats", tf=False, with_progress=True,
             on_done=self._set_stats, on_error=self.stats_status.setText, label="Statistics",
         )  # fmt: skip
         self._show_slice()
@@ -180,7 +181,7 @@ class TensorView(QWidget):
         self.table_model.set_array(plane, row_label, col_label)
         self.runner.submit(
             plot_data, a, SliceSpec(spec.rows, spec.cols, dict(spec.index)),
-            key="plot", tf=False, on_done=self._set_plot,
+            key=f"{self._keys}:plot", tf=False, on_done=self._set_plot,
         )  # fmt: skip
 
     def _set_plot(self, data: PlotData) -> None:

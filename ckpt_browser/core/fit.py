@@ -1,0 +1,179 @@
+"""The Fit view's answers: an output over a sweep of one input, for every checkpoint."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.graph import RestoredGraph
+from ckpt_browser.core.model_dir import CheckpointInfo
+
+Progress = Callable[[int, int, str], None]
+
+
+class Sessions:
+    """Restored graphs kept open per checkpoint (each its own graph and session).
+
+    Used only from the TensorFlow worker thread.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[Path, RestoredGraph] = {}
+
+    def get(self, prefix: str | os.PathLike) -> RestoredGraph:
+        key = Path(prefix)
+        if key not in self._open:
+            self._open[key] = RestoredGraph(key)
+        return self._open[key]
+
+    def is_open(self, prefix: str | os.PathLike) -> bool:
+        return Path(prefix) in self._open
+
+    def close(self, prefix: str | os.PathLike | None = None) -> None:
+        keys = list(self._open) if prefix is None else [Path(prefix)]
+        for k in keys:
+            graph = self._open.pop(k, None)
+            if graph is not None:
+                graph.close()
+
+
+@dataclass
+class FitResult:
+    input: str
+    output: str
+    xs: np.ndarray
+    curves: dict[str, np.ndarray] = field(default_factory=dict)  # checkpoint -> output(xs)
+    scalars: dict[str, dict[str, float]] = field(default_factory=dict)  # checkpoint -> var -> value
+    skipped: list[str] = field(default_factory=list)
+
+
+def fit_curves(
+    sessions: Sessions,
+    checkpoints: list[CheckpointInfo],
+    input_name: str,
+    output_name: str,
+    xs: np.ndarray,
+    progress: Progress | None = None,
+) -> FitResult:
+    """Run the restored graph of each checkpoint (with a .meta) over xs."""
+    result = FitResult(input_name, output_name, np.asarray(xs, dtype=np.float64))
+    usable = [c for c in checkpoints if c.has_meta and c.files_ok]
+    for i, info in enumerate(usable):
+        try:
+            graph = sessions.get(info.prefix)
+            ys = graph.sweep(output_name, input_name, result.xs)
+            result.curves[info.name] = np.asarray(ys, dtype=np.float64).reshape(-1)
+            result.scalars[info.name] = {
+                name: float(v) for name, v in graph.variable_values().items() if np.ndim(v) == 0 and v.dtype.kind == "f"
+            }
+        except CheckpointError as exc:
+            result.skipped.append(f"{info.name}: {exc}")
+        if progress:
+            progress(i + 1, len(usable), f"running {info.name}")
+    if not usable:
+        raise CheckpointError("no checkpoint here has a .meta graph to run")
+    return result
+
+
+def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Training data as two columns x, y from a .csv (a header line is allowed) or .npy."""
+    p = Path(path)
+    try:
+        if p.suffix == ".npy":
+            data = np.load(p, allow_pickle=False)
+        else:
+            data = np.genfromtxt(p, delimiter=",", skip_header=_header_lines(p))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"cannot read {p.name}: {exc}") from exc
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise CheckpointError(f"{p.name}: expected two columns (x, y), got shape {list(data.shape)}")
+    return data[:, 0], data[:, 1]
+
+
+def _header_lines(p: Path) -> int:
+    with open(p, encoding="utf-8", errors="replace") as f:
+        first = f.readline()
+    try:
+        [float(v) for v in first.split(",")]
+        return 0
+    except ValueError:
+        return 1
+
+
+def find_data_file(model_dir: Path) -> Path | None:
+    """The training data shipped next to the checkpoints, if any (the demo's data.csv)."""
+    for name in ("data.csv", "data.npy"):
+        if (model_dir / name).is_file():
+            return model_dir / name
+    return None
+
+
+@dataclass
+class VariableRow:
+    """A variable in the graph panel: declared by the graph vs stored in the checkpoint."""
+
+    key: str
+    declared: tuple | None  # None: not declared by the graph
+    stored: tuple | None  # None: not in the checkpoint
+    dtype_declared: str | None
+    dtype_stored: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.declared == self.stored and self.dtype_declared == self.dtype_stored
+
+
+@dataclass
+class GraphOverview:
+    checkpoint: str
+    placeholders: list
+    variables: list[VariableRow]
+    ops: list[tuple[str, str]]
+    restore_error: str | None = None
+    fit_inputs: list[str] = field(default_factory=list)
+    fit_outputs: list[str] = field(default_factory=list)
+
+
+def graph_overview(sessions: Sessions, info: CheckpointInfo) -> GraphOverview:
+    """Restore the checkpoint into its graph (kept open) and describe both side by side."""
+    from ckpt_browser.core.graph import read_meta
+    from ckpt_browser.core.reader import open_checkpoint
+
+    if not info.has_meta:
+        raise CheckpointError(f"{info.name} has no .meta file: there is no graph to rebuild")
+    meta = read_meta(Path(str(info.prefix) + ".meta"))
+    stored = {v.name: v for v in open_checkpoint(info.prefix).variables()}
+    rows = []
+    for key in sorted(set(meta.variables) | set(stored)):
+        d, s = meta.variables.get(key), stored.get(key)
+        if key == "_CHECKPOINTABLE_OBJECT_GRAPH":
+            continue
+        rows.append(VariableRow(
+            key, d.shape if d else None, s.shape if s else None,
+            d.dtype if d else None, s.dtype if s else None,
+        ))  # fmt: skip
+    overview = GraphOverview(info.name, meta.placeholders, rows, meta.ops)
+    try:
+        graph = sessions.get(info.prefix)
+        overview.fit_inputs, overview.fit_outputs = graph.fit_candidates()
+    except CheckpointError as exc:
+        overview.restore_error = str(exc)
+    return overview
+
+
+def evaluate(sessions: Sessions, info: CheckpointInfo, fetch: str, feeds: dict[str, str]) -> np.ndarray:
+    """Run one tensor of the restored graph with the feeds the user typed."""
+    from ckpt_browser.core.graph import parse_values
+
+    graph = sessions.get(info.prefix)
+    return graph.run(fetch, {name: parse_values(text) for name, text in feeds.items() if text.strip()})
+
+
+def needed_inputs(sessions: Sessions, info: CheckpointInfo, fetch: str) -> list:
+    return sessions.get(info.prefix).needed_placeholders(fetch)

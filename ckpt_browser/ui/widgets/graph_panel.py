@@ -1,0 +1,211 @@
+"""The rebuilt graph of a checkpoint: placeholders, declared vs restored variables, ops,
+and evaluating any tensor with typed feeds."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_browser.core.fit import GraphOverview, Sessions, evaluate, graph_overview, needed_inputs
+from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.widgets.tensor_view import TensorView
+
+_RED = QBrush(QColor("#b00020"))
+
+
+def _shape(s) -> str:
+    if s is None:
+        return "—"
+    return "[" + ", ".join("?" if d is None else str(d) for d in s) + "]"
+
+
+class GraphPanel(QWidget):
+    overview_ready = Signal(object)  # GraphOverview
+    evaluated = Signal(object)  # numpy array
+
+    def __init__(self, runner: TaskRunner, sessions: Sessions, parent=None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.sessions = sessions
+        self.info: CheckpointInfo | None = None
+        self.overview: GraphOverview | None = None
+
+        self.status = QLabel("Select a checkpoint with a .meta file.")
+        self.status.setWordWrap(True)
+        self.placeholders = QTableWidget(0, 3)
+        self.placeholders.setHorizontalHeaderLabels(["Placeholder", "DType", "Shape"])
+        self.variables = QTableWidget(0, 4)
+        self.variables.setHorizontalHeaderLabels(["Variable (checkpoint key)", "Declared by graph", "In checkpoint", "DType"])
+        for t in (self.placeholders, self.variables):
+            t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            t.verticalHeader().hide()
+            t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
+        self.ops_model = QStringListModel(self)
+        self.ops_proxy = QSortFilterProxyModel(self)
+        self.ops_proxy.setSourceModel(self.ops_model)
+        self.ops_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.ops_filter = QLineEdit()
+        self.ops_filter.setPlaceholderText("Search operations")
+        self.ops_filter.textChanged.connect(self.ops_proxy.setFilterFixedString)
+        self.ops_view = QListView()
+        self.ops_view.setModel(self.ops_proxy)
+        self.ops_view.setUniformItemSizes(True)
+        self.ops_view.doubleClicked.connect(lambda i: self.set_fetch(i.data().split("  ")[0]))
+        ops_box = QWidget()
+        ol = QVBoxLayout(ops_box)
+        ol.setContentsMargins(0, 0, 0, 0)
+        ol.addWidget(self.ops_filter)
+        ol.addWidget(self.ops_view)
+
+        lists = QTabWidget()
+        lists.addTab(self.variables, "Variables")
+        lists.addTab(self.placeholders, "Placeholders")
+        lists.addTab(ops_box, "Operations")
+
+        self.fetch_edit = QLineEdit()
+        self.fetch_edit.setPlaceholderText("tensor to evaluate, e.g. y_est (double-click an operation)")
+        self.fetch_edit.editingFinished.connect(self._fetch_changed)
+        self.completer = QCompleter(self.ops_model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.fetch_edit.setCompleter(self.completer)
+        self.eval_button = QPushButton("Evaluate")
+        self.eval_button.clicked.connect(self.run_evaluate)
+        self.feed_form = QFormLayout()
+        self.feed_edits: dict[str, QLineEdit] = {}
+        self.result = TensorView(runner)
+        self.result.clear("The evaluated tensor appears here.")
+
+        eval_box = QWidget()
+        el = QVBoxLayout(eval_box)
+        el.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Evaluate:"))
+        row.addWidget(self.fetch_edit, 1)
+        row.addWidget(self.eval_button)
+        el.addLayout(row)
+        el.addLayout(self.feed_form)
+        el.addWidget(self.result, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(lists)
+        split.addWidget(eval_box)
+        split.setSizes([420, 320])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(split, 1)
+
+    def set_checkpoint(self, info: CheckpointInfo | None) -> None:
+        if info is not None and self.info is not None and info.prefix == self.info.prefix and self.overview:
+            return
+        self.info, self.overview = info, None
+        for t in (self.placeholders, self.variables):
+            t.setRowCount(0)
+        self.ops_model.setStringList([])
+        if info is None:
+            self.status.setText("Select a checkpoint with a .meta file.")
+            return
+        self.status.setText(f"Restoring {info.name} into the graph of {info.name}.meta …")
+        self.runner.submit(
+            graph_overview, self.sessions, info,
+            key="graph", on_done=self._show, on_error=self.status.setText, label=f"Restoring {info.name}",
+        )  # fmt: skip
+
+    def _show(self, o: GraphOverview) -> None:
+        self.overview = o
+        bad = [r for r in o.variables if not r.ok]
+        text = f"<b>{o.checkpoint}</b>: {len(o.ops)} operations, {len(o.placeholders)} placeholders, {len(o.variables)} variables. "
+        if o.restore_error:
+            text += f"<span style='color:#b00020'>Not restored: {o.restore_error}</span>"
+        else:
+            text += "Restored; the session stays open while the model_dir is."
+        if bad:
+            text += (
+                f"<br><span style='color:#b00020'><b>{len(bad)} variables are declared with other shapes or "
+                "dtypes than the checkpoint holds.</b> TensorFlow 2 restores them without an error and "
+                "runs with the checkpoint's shapes.</span>"
+            )
+        self.status.setText(text)
+        self.placeholders.setRowCount(len(o.placeholders))
+        for r, p in enumerate(o.placeholders):
+            for c, v in enumerate((p.name, p.dtype, p.shape_text)):
+                self.placeholders.setItem(r, c, QTableWidgetItem(v))
+        self.variables.setRowCount(len(o.variables))
+        for r, row in enumerate(o.variables):
+            dtype = row.dtype_stored or row.dtype_declared or ""
+            if row.dtype_declared and row.dtype_stored and row.dtype_declared != row.dtype_stored:
+                dtype = f"{row.dtype_declared} (graph) / {row.dtype_stored} (checkpoint)"
+            for c, v in enumerate((row.key, _shape(row.declared), _shape(row.stored), dtype)):
+                item = QTableWidgetItem(v)
+                if not row.ok:
+                    item.setForeground(_RED)
+                self.variables.setItem(r, c, item)
+        self.ops_model.setStringList([f"{name}  ({op})" for name, op in o.ops])
+        self.overview_ready.emit(o)
+
+    def mismatched_rows(self) -> list[tuple[str, str, str]]:
+        """(key, declared, stored) for rows shown in red."""
+        out = []
+        for r in range(self.variables.rowCount()):
+            if self.variables.item(r, 0).foreground() == _RED:
+                out.append(tuple(self.variables.item(r, c).text() for c in range(3)))
+        return out
+
+    # -- evaluating -------------------------------------------------------------------
+    def set_fetch(self, name: str) -> None:
+        self.fetch_edit.setText(name)
+        self._fetch_changed()
+
+    def _fetch_changed(self) -> None:
+        fetch = self.fetch_edit.text().strip().split("  ")[0]
+        if not fetch or self.info is None:
+            return
+        self.runner.submit(
+            needed_inputs, self.sessions, self.info, fetch,
+            key="graph-needs", on_done=self._show_feeds, on_error=self.result.show_error,
+        )  # fmt: skip
+
+    def _show_feeds(self, placeholders) -> None:
+        while self.feed_form.rowCount():
+            self.feed_form.removeRow(0)
+        old = {k: e.text() for k, e in self.feed_edits.items()}
+        self.feed_edits = {}
+        for p in placeholders:
+            edit = QLineEdit(old.get(p.name, ""))
+            edit.setPlaceholderText("a number, a list [1, 2], or a range -2:4:201")
+            edit.returnPressed.connect(self.run_evaluate)
+            self.feed_edits[p.name] = edit
+            self.feed_form.addRow(f"{p.name} ({p.dtype}, {p.shape_text})", edit)
+
+    def run_evaluate(self) -> None:
+        fetch = self.fetch_edit.text().strip().split("  ")[0]
+        if not fetch or self.info is None:
+            return
+        feeds = {name: e.text() for name, e in self.feed_edits.items()}
+        self.runner.submit(
+            evaluate, self.sessions, self.info, fetch, feeds,
+            key="graph-eval", on_done=lambda a, f=fetch: self._show_result(f, a),
+            on_error=self.result.show_error, label=f"Evaluating {fetch}",
+        )  # fmt: skip
+
+    def _show_result(self, fetch: str, value) -> None:
+        self.result.set_tensor(fetch, value, f"evaluated in {self.info.name}" if self.info else "")
+        self.evaluated.emit(value)

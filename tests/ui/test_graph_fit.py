@@ -1,0 +1,92 @@
+"""The Graph panel and the Fit view, driven in the real window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ckpt_browser.core.tfimport import tf
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    runner = TaskRunner()
+    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    runner.shutdown()
+
+
+def _open(qtbot, window, path):
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(path))
+
+
+def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, quadratic):
+    _open(qtbot, window, quadratic)
+    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
+        window.show_tab("fit")
+    result = f.args[0]
+    curves = window.fit_view.curves()
+    assert set(curves) == {"training data", "model_iter-4", "model_iter-5", "model_iter-6", "model_iter-7", "model_final"}
+    x, y = curves["training data"]
+    data = np.loadtxt(quadratic / "data.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(x, data[:, 0])
+    np.testing.assert_allclose(y, data[:, 1])
+    for name in ("model_iter-4", "model_final"):
+        ckpt = tf().train.load_checkpoint(str(quadratic / name))
+        h, v = ckpt.get_tensor("hor_estimate"), ckpt.get_tensor("ver_estimate")
+        cx, cy = curves[name]
+        np.testing.assert_allclose(cy, (cx.astype(np.float32) - h) ** 2 + v, rtol=1e-5, atol=1e-5)
+        assert result.scalars[name]["hor_estimate"] == pytest.approx(float(h))
+    assert window.fit_view.scalars.rowCount() == 5
+    # The user narrows the range: the curves are recomputed over it.
+    window.fit_view.range_edit.setText("0:2:3")
+    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
+        window.fit_view.run_fit()
+    np.testing.assert_array_equal(f.args[0].xs, [0, 1, 2])
+
+
+def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, quadratic):
+    _open(qtbot, window, quadratic)
+    panel = window.graph_panel
+    with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
+        window.show_tab("graph")
+    assert [panel.placeholders.item(r, 0).text() for r in range(panel.placeholders.rowCount())] == ["X", "Y"]
+    assert panel.mismatched_rows() == []
+    panel.ops_filter.setText("y_est")
+    assert panel.ops_proxy.rowCount() >= 1
+    panel.set_fetch("y_est")
+    qtbot.waitUntil(lambda: "X" in panel.feed_edits, timeout=TIMEOUT)
+    assert list(panel.feed_edits) == ["X"]
+    panel.feed_edits["X"].setText("[0, 1, 2]")
+    with qtbot.waitSignal(panel.evaluated, timeout=TIMEOUT) as e:
+        panel.run_evaluate()
+    ckpt = tf().train.load_checkpoint(str(quadratic / "model_final"))
+    h, v = ckpt.get_tensor("hor_estimate"), ckpt.get_tensor("ver_estimate")
+    np.testing.assert_allclose(e.args[0], (np.array([0, 1, 2], np.float32) - h) ** 2 + v, rtol=1e-6)
+    m = panel.result.table_model
+    assert m.data(m.index(1, 0)) == f"{(1 - h) ** 2 + v:.6g}"
+
+
+def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, iris_resized_dir):
+    _open(qtbot, window, iris_resized_dir)
+    panel = window.graph_panel
+    with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
+        window.show_tab("graph")
+    bad = {k: (d, s) for k, d, s in panel.mismatched_rows()}
+    assert bad["dnn/hiddenlayer_0/kernel"] == ("[4, 20]", "[4, 10]")
+    assert len(bad) == 10
+    assert "declared with other shapes" in panel.status.text()
+
+
+def test_graph_panel_without_meta_says_so(qtbot, window, written):
+    _open(qtbot, window, written["object"])
+    window.show_tab("graph")
+    assert "Select a checkpoint with a .meta file" in window.graph_panel.status.text()
