@@ -15,7 +15,7 @@ from ckpt_browser.core.errors import CheckpointError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("ls", "show", "diff", "run", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
-        "--tab", choices=("table", "plot", "histogram", "history", "compare", "graph", "fit", "diff"),
+        "--tab", choices=("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "diff"),
         help="show this view of the selected variable (diff: the checkpoint comparison)",
     )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
@@ -66,6 +66,16 @@ def _headless_parser() -> argparse.ArgumentParser:
     run.add_argument("--fetch", required=True, metavar="TENSOR", help="e.g. y_est or y_est:0")
     run.add_argument("--feed", action="append", default=[], metavar="NAME=VALUES")
     run.add_argument("--json", action="store_true")
+    check = sub.add_parser(
+        "check", help="find shape/dtype mismatches between checkpoints and a model",
+        description="Without --against, every checkpoint is checked against its own graph "
+        "(.meta, else graph.pbtxt). SPEC: e.g. 'DNNClassifier(hidden_units=[20, 20], n_classes=3, "
+        "feature_columns=4)' (parsed, never evaluated). Exit 0 when all fit, 1 on mismatches, 2 on error.",
+    )  # fmt: skip
+    check.add_argument("path", help="model_dir or checkpoint")
+    check.add_argument("--against", metavar="SPEC|PATH", help="an Estimator spec, or a checkpoint / model_dir / .meta")
+    check.add_argument("--log", metavar="FILE", help="a TensorFlow error log to explain ('-' for stdin)")
+    check.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     return p
@@ -83,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
+        except BrokenPipeError:  # e.g. piped into head: not an error of ours
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
     ns = _gui_parser().parse_args(args)
     from ckpt_browser.ui.app import run_gui  # Qt only for the GUI
 
@@ -294,6 +309,67 @@ def _cmd_run(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_check(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.logparse import parse_log, resolve
+    from ckpt_browser.core.mismatch import advice, against, check_model_dir, compare, summary
+    from ckpt_browser.core.reader import open_checkpoint
+
+    source = open_source(ns.path)
+    md = source.model_dir
+    expected = against(ns.against) if ns.against else None
+    if source.selected:  # a single checkpoint was named
+        info = source.checkpoint()
+        if expected is None:
+            from ckpt_browser.core.mismatch import own_graph
+
+            expected = own_graph(info, md.path)
+            if expected is None:
+                raise CheckpointError(f"{info.name} has no .meta and {md.path} no graph.pbtxt to check against")
+        results = [compare(info, expected)]
+    else:
+        results = check_model_dir(md, expected)
+    log_findings = []
+    if ns.log:
+        try:
+            text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
+        info = source.checkpoint()
+        stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
+        meta = Path(str(info.prefix) + ".meta")
+        log_findings = resolve(parse_log(text), stored, meta)
+    text_summary = summary(results) if results or not ns.log else ""
+    if ns.json:
+        out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
+        if ns.log:
+            out["log"] = [
+                {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
+                for f in log_findings
+            ]
+        print(json.dumps(out, indent=2))
+    else:
+        if text_summary:
+            print(text_summary)
+        for r in results:
+            print(f"\n{r.checkpoint} against {r.against}: {r.status}")
+            rows = [("variable", "finding", "checkpoint", "model")]
+            rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
+            if r.findings:
+                _print_table(rows)
+        bad = [r for r in results if r.findings]
+        if bad:
+            print("\n" + advice(bad[-1], md.path))
+        if ns.log:
+            print(f"\nThe log names {len(log_findings)} problem(s):")
+            for f in log_findings:
+                print(f"  - {f.explain()}")
+    mismatch = any(r.findings for r in results) or bool(log_findings)
+    return EXIT_DIFFERENT if mismatch else EXIT_OK
+
+
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.demo import write_quadratic_example
 
@@ -311,5 +387,6 @@ _COMMANDS = {
     "show": _cmd_show,
     "diff": _cmd_diff,
     "run": _cmd_run,
+    "check": _cmd_check,
     "demo": _cmd_demo,
 }

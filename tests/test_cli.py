@@ -180,3 +180,23 @@ def test_run_errors(quadratic, args, message):
 def test_run_without_meta(written):
     r = run("run", written["object"], "--fetch", "x")
     assert r.returncode == 2 and "has no .meta file" in r.stderr
+
+
+def test_check_exit_codes_and_json(iris_dir, iris_resized_dir, tmp_path):
+    assert run("check", iris_dir).returncode == 0
+    r = run("check", iris_resized_dir, "--json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    status = {c["name"]: c["status"] for c in out["checkpoints"]}
+    assert status["model.ckpt-250"] == "ok" and status["model.ckpt-400"] == "mismatch"
+    f = next(f for c in out["checkpoints"] if c["name"] == "model.ckpt-400" for f in c["findings"] if f["variable"] == "dnn/hiddenlayer_1/kernel")
+    assert f == {"variable": "dnn/hiddenlayer_1/kernel", "kind": "shape", "checkpoint": "[10, 10] float32", "model": "[20, 20] float32"}
+    assert "[10, 10]" in out["summary"] and "[20, 20]" in out["summary"]
+    spec = "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)"
+    assert run("check", iris_dir, "--against", spec).returncode == 1
+    bad = run("check", iris_dir, "--against", "DNNClassifier(hidden_units=open('x'))")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    log = tmp_path / "err.log"
+    log.write_text("NotFoundError: Key dnn/hiddenlayer_2/kernel not found in checkpoint\n")
+    r = run("check", iris_dir, "--log", log, "--json")
+    assert r.returncode == 1 and json.loads(r.stdout)["log"][0]["kind"] == "not_found"

@@ -39,6 +39,8 @@ from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.core.variables import EMA, VariableInfo
 from ckpt_browser.core.demo import write_quadratic_example
 from ckpt_browser.core.fit import Sessions
+from ckpt_browser.core.mismatch import CheckResult, check_model_dir
+from ckpt_browser.ui.widgets.check_view import LOG, CheckView
 from ckpt_browser.ui.widgets.compare_view import CompareView, HistoryView
 from ckpt_browser.ui.widgets.fit_view import FitView
 from ckpt_browser.ui.widgets.graph_panel import GraphPanel
@@ -50,10 +52,16 @@ from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 log = logging.getLogger(__name__)
 
 
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read(2_000_000)  # a log's head is where the error is; never load a huge file
+
+
 class MainWindow(QMainWindow):
     checkpoint_loaded = Signal(object)  # CheckpointContents
     tensor_loaded = Signal(object)  # numpy array of the selected variable
     source_opened = Signal(object)  # Source
+    self_checked = Signal(object)  # list[CheckResult]
     open_failed = Signal(str)
 
     def __init__(self, runner: TaskRunner, settings: Settings, remember_window: bool = True) -> None:
@@ -84,12 +92,16 @@ class MainWindow(QMainWindow):
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
         self.graph_panel = GraphPanel(runner, self.sessions)
         self.fit_view = FitView(runner, self.sessions)
+        self.check_view = CheckView(runner)
+        self.check_view.variable_clicked.connect(self.variables.select_variable)
+        self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
         self.value_tabs = QTabWidget()
         self.value_tabs.addTab(self.tensor_view, "Values")
         self.value_tabs.addTab(self.history_view, "Over checkpoints")
         self.value_tabs.addTab(self.compare_view, "Compare")
         self.value_tabs.addTab(self.graph_panel, "Graph")
         self.value_tabs.addTab(self.fit_view, "Fit")
+        self.value_tabs.addTab(self.check_view, "Check")
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.variables)
@@ -251,6 +263,33 @@ class MainWindow(QMainWindow):
         self._pending_variable = variable
         self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
         self.source_opened.emit(source)
+        # Each checkpoint against its own graph, in the background: marks what does not fit.
+        self.runner.submit(
+            check_model_dir, md,
+            key=f"self-check:{md.path}", on_done=self._on_self_check,
+            on_error=lambda msg: log.info("self-check failed: %s", msg), label="Checking shapes",
+        )  # fmt: skip
+
+    def _on_self_check(self, results: list[CheckResult]) -> None:
+        for r in results:
+            self._findings[r.prefix] = {
+                f.variable: f"Does not fit {r.against}: stored {f.checkpoint or 'nothing'}, declared {f.model or 'nothing'}"
+                for f in r.findings
+            }
+        bad = {r.prefix for r in results if r.findings}
+        self.sources.set_mismatched(bad, {r.prefix for r in results})
+        if bad:
+            self.status_label.setText(
+                f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab"
+            )
+        self._mark_variables()
+        self.self_checked.emit(results)
+
+    def _mark_variables(self) -> None:
+        info = self.current_checkpoint()
+        self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
+        if self.variables.model.rowCount():
+            self.variables.apply_filter()  # a reset collapses the tree: re-expand, keep selection
 
     def _on_open_failed(self, path: str, message: str) -> None:
         self._pending_select.pop(path, None)
@@ -303,6 +342,7 @@ class MainWindow(QMainWindow):
     def _on_contents(self, contents: CheckpointContents) -> None:
         info = contents.checkpoint
         n = len(contents.variables)
+        self.variables.model.set_marks(self._findings.get(info.prefix, {}))
         self.variables.set_contents(contents, f"<b>{info.name}</b> — {n} variables  ({info.prefix.parent})")
         self.status_label.setText(f"{info.name}: {n} variables")
         wanted, self._pending_variable = self._pending_variable, None
@@ -356,6 +396,9 @@ class MainWindow(QMainWindow):
         if tab is self.fit_view:
             self.fit_view.set_model_dir(source.model_dir if source else None, info)
             return
+        if tab is self.check_view:
+            self.check_view.set_context(source.model_dir if source else None, info.prefix if info else None)
+            return
         if tab is self.history_view:
             self.history_view.set_context(checkpoints, v)
         elif tab is self.compare_view:
@@ -394,7 +437,7 @@ class MainWindow(QMainWindow):
                     out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
         return out
 
-    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit")
+    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check")
 
     def show_tab(self, name: str) -> None:
         """Bring a value view to the front: table, plot, histogram, history or compare."""
@@ -409,6 +452,8 @@ class MainWindow(QMainWindow):
             self.value_tabs.setCurrentWidget(self.graph_panel)
         elif name == "fit":
             self.value_tabs.setCurrentWidget(self.fit_view)
+        elif name == "check":
+            self.value_tabs.setCurrentWidget(self.check_view)
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
@@ -461,9 +506,22 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
-            if url.isLocalFile():
-                self.open_path(url.toLocalFile())
+            if not url.isLocalFile():
+                continue
+            path = url.toLocalFile()
+            if path.endswith((".log", ".txt")):  # an error log: explain it in the Check tab
+                self.runner.submit(
+                    _read_text, path, tf=False,
+                    on_done=self.explain_log, on_error=self.status_label.setText,
+                )  # fmt: skip
+            else:
+                self.open_path(path)
         event.acceptProposedAction()
+
+    def explain_log(self, text: str) -> None:
+        self.show_tab("check")
+        self.check_view.set_mode(LOG, text)
+        self.check_view.run()
 
     # -- window state --------------------------------------------------------------------
     def _restore_window(self) -> None:

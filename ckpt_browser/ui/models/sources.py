@@ -22,6 +22,19 @@ class SourcesModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._sources: list[Source] = []
+        self._mismatched: set[Path] = set()  # prefixes whose own graph disagrees with them
+
+    def set_mismatched(self, prefixes: set[Path], checked: set[Path]) -> None:
+        """Mark checkpoints found not to fit their own graph (and unmark re-checked ones)."""
+        self._mismatched = (self._mismatched - checked) | prefixes
+        for srow in range(len(self._sources)):
+            parent = self.index(srow, 0)
+            n = self.rowCount(parent)
+            if n:
+                self.dataChanged.emit(self.index(0, 0, parent), self.index(n - 1, len(COLUMNS) - 1, parent))
+
+    def is_mismatched(self, info: CheckpointInfo) -> bool:
+        return info.prefix in self._mismatched
 
     # -- our API ---------------------------------------------------------------
     def sources(self) -> list[Source]:
@@ -117,14 +130,20 @@ class SourcesModel(QAbstractItemModel):
         return None
 
     def _checkpoint_data(self, source: Source, info: CheckpointInfo, column: int, role: int):
+        mismatched = info.prefix in self._mismatched
         if role == Qt.ItemDataRole.DisplayRole:
-            return _checkpoint_cell(info, column, source.model_dir.has_state)
+            text = _checkpoint_cell(info, column, source.model_dir.has_state)
+            if column == 6 and mismatched:
+                text = ", ".join(filter(None, [text, "shape mismatch"]))
+            return text
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [str(info.prefix)]
             if info.problem:
                 lines.append(info.problem)
+            if mismatched:
+                lines.append("Its own graph declares other shapes or dtypes than it stores: see the Check tab.")
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk):
+        if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched):
             return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.FontRole and info.latest:
             from PySide6.QtGui import QFont

@@ -35,6 +35,16 @@ class VariableTreeModel(QAbstractItemModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         self._grey = QBrush(QColor("#707070"))
+        self._red = QBrush(QColor("#b00020"))
+        self._marks: dict[str, str] = {}  # stored name -> why it is marked (mismatch)
+
+    def set_marks(self, marks: dict[str, str]) -> None:
+        self.beginResetModel()
+        self._marks = dict(marks)
+        self.endResetModel()
+
+    def marks(self) -> dict[str, str]:
+        return dict(self._marks)
 
     def set_variables(self, variables: list[VariableInfo]) -> None:
         self.beginResetModel()
@@ -104,8 +114,12 @@ class VariableTreeModel(QAbstractItemModel):
                 return human_bytes(v.nbytes)
             if col == 5:
                 return _KIND_LABEL.get(v.kind, v.kind)
+        elif role == Qt.ItemDataRole.ForegroundRole and v is not None and v.name in self._marks:
+            return self._red
         elif role == Qt.ItemDataRole.ToolTipRole and v is not None:
             text = v.name
+            if v.name in self._marks:
+                text += "\n" + self._marks[v.name]
             if v.slot_of:
                 text += f"\n{'shadow' if v.kind == EMA else 'slot'} of {v.slot_of}"
             return text

@@ -1,0 +1,306 @@
+"""A checkpoint against an expectation (its own graph, an Estimator config, another checkpoint)
+-> findings, a plain-language summary, and advice."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec
+from ckpt_browser.core.graph import read_meta
+from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.variables import OBJECT_GRAPH, OPTIMIZER, classify
+
+SHAPE, DTYPE, MISSING, UNEXPECTED = "shape", "dtype", "missing_in_checkpoint", "unexpected_in_checkpoint"
+_HYPER = re.compile(
+    r"(^|/)(learning_rate|lr|decay|iter|iterations|beta|beta_1|beta_2|beta1_power|beta2_power|rho|"
+    r"momentum|epsilon|l1_regularization_strength|l2_regularization_strength|learning_rate_power)$"
+)
+
+
+@dataclass
+class Expected:
+    """What a model expects: name -> (shape, dtype); shape None = unknown."""
+
+    label: str  # "its own graph (model.ckpt-400.meta)", "DNNClassifier(...)", ...
+    variables: dict[str, tuple[tuple | None, str]]
+    optional: set[str] = field(default_factory=set)  # may be absent either side (optimizer scalars)
+    description: str = ""  # "hidden_units=[20, 20] and 4 input features"
+
+
+@dataclass
+class Finding:
+    variable: str
+    kind: str
+    checkpoint: str | None  # "[4, 10] float32" as stored, None if absent
+    model: str | None
+
+    def to_json(self) -> dict:
+        return {"variable": self.variable, "kind": self.kind, "checkpoint": self.checkpoint, "model": self.model}
+
+
+@dataclass
+class CheckResult:
+    checkpoint: str
+    prefix: Path
+    against: str
+    findings: list[Finding]
+    compatible: list[str]  # variables present in both with the same shape and dtype
+    stored_shapes: dict[str, tuple]
+    expected: Expected
+
+    @property
+    def status(self) -> str:
+        return "mismatch" if self.findings else "ok"
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.checkpoint,
+            "against": self.against,
+            "status": self.status,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _fmt(shape, dtype) -> str:
+    if shape is None:
+        return f"? {dtype}"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + f"] {dtype}"
+
+
+def is_optimizer_scalar(name: str, shape) -> bool:
+    return shape == () and bool(_HYPER.search(name))
+
+
+def compare(info: CheckpointInfo, expected: Expected) -> CheckResult:
+    """Stored variables of the checkpoint vs what the model expects. Nothing is run."""
+    stored = {v.name: v for v in open_checkpoint(info.prefix).variables() if v.name != OBJECT_GRAPH}
+    findings, compatible = [], []
+    for name in sorted(set(stored) | set(expected.variables)):
+        s = stored.get(name)
+        e = expected.variables.get(name)
+        if s is None:
+            if name in expected.optional or is_optimizer_scalar(name, e[0]):
+                continue
+            findings.append(Finding(name, MISSING, None, _fmt(*e)))
+            continue
+        if e is None:
+            if name in expected.optional or is_optimizer_scalar(name, s.shape):
+                continue
+            findings.append(Finding(name, UNEXPECTED, _fmt(s.shape, s.dtype), None))
+            continue
+        shape, dtype = e
+        if dtype != s.dtype:
+            findings.append(Finding(name, DTYPE, _fmt(s.shape, s.dtype), _fmt(shape, dtype)))
+        elif shape is not None and tuple(shape) != s.shape and not is_optimizer_scalar(name, s.shape):
+            if None in shape and len(shape) == len(s.shape) and all(a in (None, b) for a, b in zip(shape, s.shape)):
+                compatible.append(name)  # unknown dims match anything
+            else:
+                findings.append(Finding(name, SHAPE, _fmt(s.shape, s.dtype), _fmt(shape, dtype)))
+        else:
+            compatible.append(name)
+    return CheckResult(
+        info.name, info.prefix, expected.label, findings, compatible,
+        {n: v.shape for n, v in stored.items()}, expected,
+    )  # fmt: skip
+
+
+# -- what to compare against -----------------------------------------------------------------
+
+
+def own_graph(info: CheckpointInfo, model_dir: Path) -> Expected | None:
+    """The checkpoint's .meta graph, else the model_dir's graph.pbtxt; None when neither."""
+    meta = Path(str(info.prefix) + ".meta")
+    if meta.is_file():
+        m = read_meta(meta)
+        return Expected(
+            f"its own graph ({meta.name})",
+            {k: (d.shape, d.dtype) for k, d in m.variables.items()},
+        )
+    pbtxt = model_dir / "graph.pbtxt"
+    if pbtxt.is_file():
+        return graph_pbtxt(pbtxt)
+    return None
+
+
+def graph_pbtxt(path: Path) -> Expected:
+    """Variables a text GraphDef declares (Estimators write graph.pbtxt at every train())."""
+    from google.protobuf import text_format
+
+    from ckpt_browser.core.graph import _dtype_name, _shape
+    from ckpt_browser.core.tfimport import tf
+
+    tf()
+    from tensorflow.core.framework import graph_pb2
+
+    g = graph_pb2.GraphDef()
+    try:
+        text_format.Parse(path.read_text(encoding="utf-8"), g)
+    except (OSError, text_format.ParseError) as exc:
+        raise CheckpointError(f"cannot read {path.name}: {exc}") from exc
+    variables = {
+        n.name: (_shape(n.attr["shape"].shape), _dtype_name(n.attr["dtype"].type))
+        for n in g.node
+        if n.op in ("VariableV2", "VarHandleOp", "Variable")
+    }
+    return Expected(f"the model_dir's {path.name}", variables)
+
+
+def estimator_expected(spec: str) -> Expected:
+    cfg = parse_spec(spec)
+    ev = expected_variables(cfg)
+    optional = {n for n, v in ev.items() if v.optimizer_scalar}
+    for opt in {cfg.dnn_optimizer, cfg.linear_optimizer}:
+        optional |= {f"training/{opt}/{s}" for s in OPTIONAL_SCALARS}
+    return Expected(
+        spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe()
+    )
+
+
+def path_expected(path: str | os.PathLike) -> Expected:
+    """Another checkpoint (prefix, file or model_dir: its latest), or a .meta file."""
+    p = Path(path)
+    if p.suffix == ".meta" and p.is_file():
+        m = read_meta(p)
+        return Expected(f"the graph {p.name}", {k: (d.shape, d.dtype) for k, d in m.variables.items()})
+    from ckpt_browser.core.diff import resolve_checkpoint
+
+    prefix = resolve_checkpoint(p)
+    stored = open_checkpoint(prefix).variables()
+    return Expected(f"checkpoint {prefix}", {v.name: (v.shape, v.dtype) for v in stored if v.name != OBJECT_GRAPH})
+
+
+def against(spec_or_path: str) -> Expected:
+    """--against: an existing path is a checkpoint/model_dir/.meta; anything else a spec."""
+    if os.path.exists(spec_or_path) or os.path.exists(spec_or_path + ".index"):
+        return path_expected(spec_or_path)
+    return estimator_expected(spec_or_path)
+
+
+def check_model_dir(md: ModelDir, expected: Expected | None = None) -> list[CheckResult]:
+    """Every readable checkpoint against one expectation, or each against its own graph."""
+    out = []
+    for info in md.checkpoints:
+        if not info.files_ok:
+            continue
+        exp = expected if expected is not None else own_graph(info, md.path)
+        if exp is None:
+            continue
+        out.append(compare(info, exp))
+    return out
+
+
+# -- the words around it ---------------------------------------------------------------------
+
+
+def dnn_layout(shapes: dict[str, tuple | None]) -> dict | None:
+    """hidden_units, input features and logits read off dnn/... shapes, if it is a DNN."""
+    units, inputs, i = [], None, 0
+    while (k := shapes.get(f"dnn/hiddenlayer_{i}/kernel")) is not None and len(k) == 2:
+        if i == 0:
+            inputs = k[0]
+        units.append(k[1])
+        i += 1
+    logits = shapes.get("dnn/logits/kernel")
+    if not units or logits is None or len(logits) != 2:
+        return None
+    return {"hidden_units": units, "inputs": inputs, "logits": logits[1]}
+
+
+def _layout_text(layout: dict) -> str:
+    classes = layout["logits"] if layout["logits"] > 1 else 2
+    return f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features ({layout['logits']} logits, i.e. {classes} classes or outputs)"
+
+
+def summary(results: list[CheckResult]) -> str:
+    bad = [r for r in results if r.findings]
+    if not results:
+        return "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with."
+    if not bad:
+        return f"All {len(results)} checkpoints are compatible with {_against(results)}."
+    lines = []
+    first = bad[0]
+    stored = dnn_layout(first.stored_shapes)
+    wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
+    if stored and wanted and stored != wanted:
+        changes = []
+        if stored["hidden_units"] != wanted["hidden_units"]:
+            changes.append(f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model")
+        if stored["inputs"] != wanted["inputs"]:
+            changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
+        if stored["logits"] != wanted["logits"]:
+            changes.append(f"logits (n_classes or label_dimension): {stored['logits']} vs {wanted['logits']}")
+        lines.append(
+            f"The checkpoint was trained with {_layout_text(stored)}; the model asks for "
+            f"hidden_units={wanted['hidden_units']} and {wanted['inputs']} input features. "
+            + "Changed: " + "; ".join(changes) + "."
+        )
+    elif first.expected.description:
+        lines.append(f"The model is {first.expected.description}.")
+    kinds = {f.kind for r in bad for f in r.findings}
+    count = sum(len(r.findings) for r in bad)
+    lines.append(
+        f"{len(bad)} of {len(results)} checkpoints do not fit {_against(results)}: "
+        f"{', '.join(r.checkpoint for r in bad)} ({count} findings: {', '.join(sorted(kinds))})."
+    )
+    ok = [r.checkpoint for r in results if not r.findings]
+    if ok:
+        lines.append(f"Compatible: {', '.join(ok)}.")
+    if any(r.expected.label.startswith("its own graph") for r in bad):
+        lines.append(
+            "A checkpoint whose own graph declares other shapes than it stores was written by a "
+            "model that changed after it restored older values: TensorFlow 2 raised no error and "
+            "kept training the old shapes."
+        )
+    return " ".join(lines)
+
+
+def _against(results: list[CheckResult]) -> str:
+    labels = {r.against for r in results}
+    if all(label.startswith("its own graph") for label in labels):
+        return "their own graphs"
+    return labels.pop() if len(labels) == 1 else "the model"
+
+
+def advice(result: CheckResult, model_dir: Path) -> str:
+    """What to do, as text with a snippet to copy."""
+    if not result.findings:
+        return "Nothing to do: the checkpoint fits."
+    stored = set(result.stored_shapes)
+    keep = sorted(
+        n for n in result.compatible
+        if n in stored and classify(n, stored)[0] not in (OPTIMIZER,) and n != "global_step"
+    )  # fmt: skip
+    regex = "^(" + "|".join(re.escape(n) for n in keep) + ")$" if keep else None
+    lines = [
+        "Either train the changed model in a new model_dir (the old checkpoints stay as they are),",
+        "or start a new model_dir warm-started from this checkpoint, keeping exactly the variables",
+        "that still fit (optimizer state and global_step start fresh):",
+        "",
+    ]
+    if regex:
+        lines += [
+            "ws = tf.estimator.WarmStartSettings(",
+            f"    ckpt_to_initialize_from={str(result.prefix)!r},",
+            f"    vars_to_warm_start={regex!r},",
+            ")",
+            "estimator = tf.estimator.DNNClassifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)",
+        ]
+    else:
+        lines.append("(no model variable of the checkpoint fits the model: warm-starting would keep nothing)")
+    return "\n".join(lines)
+
+
+def markdown_report(results: list[CheckResult], model_dir: Path) -> str:
+    out = [f"# Checkpoint check: {model_dir}", "", summary(results), ""]
+    for r in results:
+        out += [f"## {r.checkpoint} against {r.against}: {r.status}", ""]
+        if r.findings:
+            out += ["| variable | finding | checkpoint | model |", "|---|---|---|---|"]
+            out += [f"| `{f.variable}` | {f.kind} | {f.checkpoint or '—'} | {f.model or '—'} |" for f in r.findings]
+            out += ["", "```python", advice(r, model_dir), "```", ""]
+    return "\n".join(out)

@@ -1,0 +1,213 @@
+"""The mismatch report: a checkpoint against its graph, an Estimator config, another
+checkpoint, or an error log; summary, findings, advice to copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.logparse import LogFinding, parse_log, resolve
+from ckpt_browser.core.mismatch import (
+    CheckResult,
+    advice,
+    against,
+    check_model_dir,
+    markdown_report,
+    summary,
+)
+from ckpt_browser.core.model_dir import ModelDir
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.ui.tasks import TaskRunner
+
+OWN, CONFIG, PATH, LOG = "its own graph", "an Estimator config", "another checkpoint, model_dir or .meta", "an error log"
+_RED = QBrush(QColor("#b00020"))
+
+
+def run_check(model_dir: ModelDir, mode: str, text: str) -> list[CheckResult]:
+    expected = None if mode == OWN else against(text.strip())
+    return check_model_dir(model_dir, expected)
+
+
+def explain_log(model_dir: ModelDir, prefix: Path, text: str) -> list[LogFinding]:
+    stored = {v.name: v.shape for v in open_checkpoint(prefix).variables()}
+    findings = resolve(parse_log(text), stored, Path(str(prefix) + ".meta"))
+    if not findings:
+        raise CheckpointError("no TensorFlow shape, dtype or missing-key message found in this text")
+    return findings
+
+
+class CheckView(QWidget):
+    checked = Signal(object)  # list[CheckResult]
+    log_explained = Signal(object)  # list[LogFinding]
+    variable_clicked = Signal(str)  # checkpoint variable to select in the tree
+
+    def __init__(self, runner: TaskRunner, parent=None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.model_dir: ModelDir | None = None
+        self.prefix: Path | None = None
+        self.results: list[CheckResult] = []
+
+        self.mode = QComboBox()
+        self.mode.addItems([OWN, CONFIG, PATH, LOG])
+        self.spec = QLineEdit()
+        self.spec.setPlaceholderText("DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
+        self.spec.returnPressed.connect(self.run)
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
+        self.log_edit = QPlainTextEdit()
+        self.log_edit.setPlaceholderText("Paste TensorFlow's error message here (or drop a log file on the window)")
+        self.log_edit.setMaximumHeight(110)
+        self.run_button = QPushButton("Check")
+        self.run_button.clicked.connect(self.run)
+        self.summary = QLabel("Open a model_dir; its checkpoints are checked against their own graphs.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setWordWrap(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self.variable_clicked.emit(self.table.item(r, 1).text()))
+        self.advice = QPlainTextEdit()
+        self.advice.setReadOnly(True)
+        self.advice.setMaximumHeight(150)
+        copy_advice = QPushButton("Copy advice")
+        copy_advice.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.advice.toPlainText()))
+        copy_report = QPushButton("Copy report (Markdown)")
+        copy_report.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.report()))
+        save_report = QPushButton("Save report…")
+        save_report.clicked.connect(self._save)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Check against:"))
+        row.addWidget(self.mode)
+        row.addWidget(self.spec, 1)
+        row.addWidget(self.browse)
+        row.addWidget(self.run_button)
+        buttons = QHBoxLayout()
+        for b in (copy_advice, copy_report, save_report):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.log_edit)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.advice)
+        layout.addLayout(buttons)
+        self.mode.currentTextChanged.connect(self._mode_changed)
+        self._mode_changed(OWN)
+
+    def _mode_changed(self, mode: str) -> None:
+        self.spec.setVisible(mode in (CONFIG, PATH))
+        self.browse.setVisible(mode == PATH)
+        self.log_edit.setVisible(mode == LOG)
+        self.spec.setPlaceholderText(
+            "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)" if mode == CONFIG
+            else "path of a checkpoint, model_dir or .meta file"
+        )  # fmt: skip
+
+    def set_context(self, model_dir: ModelDir | None, prefix: Path | None) -> None:
+        changed = model_dir is not self.model_dir
+        self.model_dir, self.prefix = model_dir, prefix
+        if changed and model_dir is not None and self.mode.currentText() == OWN:
+            self.run()
+
+    def set_mode(self, mode: str, text: str = "") -> None:
+        self.mode.setCurrentText(mode)
+        if mode == LOG:
+            self.log_edit.setPlainText(text)
+        else:
+            self.spec.setText(text)
+
+    def run(self) -> None:
+        if self.model_dir is None:
+            return
+        mode = self.mode.currentText()
+        if mode == LOG:
+            if self.prefix is None:
+                self.summary.setText("Select the checkpoint the log is about.")
+                return
+            self.runner.submit(
+                explain_log, self.model_dir, self.prefix, self.log_edit.toPlainText(),
+                key="check", on_done=self._show_log, on_error=self._error, label="Reading the log",
+            )  # fmt: skip
+            return
+        if mode != OWN and not self.spec.text().strip():
+            self.summary.setText("Enter what to check against.")
+            return
+        self.summary.setText("Checking …")
+        self.runner.submit(
+            run_check, self.model_dir, mode, self.spec.text(),
+            key="check", on_done=self._show, on_error=self._error, label="Checking",
+        )  # fmt: skip
+
+    def _error(self, message: str) -> None:
+        self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+
+    def _show(self, results: list[CheckResult]) -> None:
+        self.results = results
+        self.summary.setText(summary(results))
+        rows = [(r.checkpoint, f) for r in results for f in r.findings]
+        self.table.setColumnCount(5)
+        self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
+        self.table.setRowCount(len(rows))
+        for i, (ckpt, f) in enumerate(rows):
+            for c, v in enumerate((ckpt, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")):
+                item = QTableWidgetItem(v)
+                if c == 2:
+                    item.setForeground(_RED)
+                self.table.setItem(i, c, item)
+        bad = [r for r in results if r.findings]
+        self.advice.setPlainText(advice(bad[-1], self.model_dir.path) if bad else "")
+        self.checked.emit(results)
+
+    def _show_log(self, findings: list[LogFinding]) -> None:
+        self.results = []
+        self.summary.setText(f"The log names {len(findings)} problem(s); double-click a row to select the variable.")
+        self.table.setColumnCount(3)
+        self.table.setHorizontalHeaderLabels(["Message", "Variable", "Explanation"])
+        rows = [(f, v) for f in findings for v in (f.variables or [""])]
+        self.table.setRowCount(len(rows))
+        for i, (f, v) in enumerate(rows):
+            for c, text in enumerate((f.kind.replace("_", " "), v, f.explain())):
+                self.table.setItem(i, c, QTableWidgetItem(text))
+        self.advice.setPlainText("\n".join(f.text for f in findings))
+        self.log_explained.emit(findings)
+
+    def report(self) -> str:
+        if self.model_dir is None:
+            return ""
+        return markdown_report(self.results, self.model_dir.path)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model_dir to compare with")
+        if path:
+            self.spec.setText(path)
+
+    def _save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save report", "check-report.md", "Markdown (*.md);;Text (*.txt)")
+        if path:
+            text = self.report()
+            self.runner.submit(Path(path).write_text, text, tf=False, label="Saving report",
+                               on_error=self._error)  # fmt: skip

@@ -1,0 +1,209 @@
+"""Mismatch reports: self-checks, Estimator configs, other checkpoints, and error logs --
+with the layouts and the messages real TensorFlow writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.estimators import expected_variables, parse_spec
+from ckpt_browser.core.logparse import parse_log, resolve
+from ckpt_browser.core.mismatch import (
+    advice,
+    check_model_dir,
+    estimator_expected,
+    path_expected,
+    summary,
+)
+from ckpt_browser.core.model_dir import scan_model_dir
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.tfimport import tf
+
+
+def test_iris_fits_its_own_graphs(iris_dir):
+    results = check_model_dir(scan_model_dir(iris_dir))
+    assert [r.status for r in results] == ["ok"] * 5
+
+
+def test_iris_resized_checkpoints_after_the_change(iris_resized_dir):
+    results = {r.checkpoint: r for r in check_model_dir(scan_model_dir(iris_resized_dir))}
+    assert {n: r.status for n, r in results.items()} == {
+        "model.ckpt-200": "ok", "model.ckpt-250": "ok",
+        "model.ckpt-300": "mismatch", "model.ckpt-350": "mismatch", "model.ckpt-400": "mismatch",
+    }  # fmt: skip
+    found = {f.variable: (f.kind, f.checkpoint, f.model) for f in results["model.ckpt-400"].findings}
+    assert found["dnn/hiddenlayer_0/kernel"] == ("shape", "[4, 10] float32", "[4, 20] float32")
+    assert found["training/Adagrad/dnn/hiddenlayer_1/kernel/accumulator"] == ("shape", "[10, 10] float32", "[20, 20] float32")
+    assert len(found) == 10  # every hidden/logits kernel and bias but logits/bias, and their slots
+    text = summary(list(results.values()))
+    assert "[10, 10]" in text and "[20, 20]" in text and "model.ckpt-300, model.ckpt-350, model.ckpt-400" in text
+
+
+@pytest.mark.parametrize("units, ok", [([10, 10], True), ([20, 20], False)])
+def test_dnn_classifier_config_against_the_fixture(iris_dir, units, ok):
+    exp = estimator_expected(f"DNNClassifier(hidden_units={units}, n_classes=3, feature_columns=4)")
+    results = check_model_dir(scan_model_dir(iris_dir), exp)
+    assert all((r.status == "ok") == ok for r in results)
+    if not ok:
+        assert "hidden_units: [10, 10] in the checkpoint, [20, 20] in the model" in summary(results)
+
+
+def test_config_layout_equals_what_tf_wrote(iris_dir):
+    """The derived layout is exactly the TF 2.15 DNNClassifier's, optimizer scalars included."""
+    cfg = parse_spec("DNNClassifier(hidden_units=[10, 10], n_classes=3, feature_columns=['SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth'])")
+    derived = {n: v.shape for n, v in expected_variables(cfg).items()}
+    stored = {v.name: v.shape for v in open_checkpoint(iris_dir / "model.ckpt-300").variables()}
+    assert derived == stored
+
+
+def _write_v1(path, variables: dict[str, tuple]):
+    """A name-based checkpoint with the given names and shapes, from a tf.compat.v1 graph."""
+    t = tf()
+    v1 = t.compat.v1
+    g = t.Graph()
+    with g.as_default():
+        for name, (shape, dtype) in variables.items():
+            v1.get_variable(name, shape, dtype=dtype, initializer=v1.zeros_initializer())
+        with v1.Session(graph=g) as sess:
+            sess.run(v1.global_variables_initializer())
+            v1.train.Saver().save(sess, str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "DNNRegressor(hidden_units=[8], feature_columns={'x': 3}, label_dimension=2, optimizer='Adam')",
+        "LinearClassifier(feature_columns=['a', 'b'], n_classes=4)",
+        "LinearRegressor(feature_columns={'a': 1, 'emb': 5})",
+        "DNNLinearCombinedClassifier(dnn_hidden_units=[6, 4], dnn_feature_columns=3, linear_feature_columns=['a'], n_classes=2)",
+        "DNNLinearCombinedRegressor(dnn_hidden_units=[5], dnn_feature_columns={'x': 2}, linear_feature_columns=['x'], dnn_optimizer='RMSProp')",
+        "DNNClassifier(hidden_units=[3], feature_columns=2, optimizer='SGD')",
+    ],
+)
+def test_each_canned_estimator_against_a_tf_written_layout(tmp_path, spec):
+    """Write a checkpoint with the config's variable names (no Estimator runs on TF 2.21),
+    then: the config fits; a wider first layer does not, exactly on that layer's variables."""
+    exp = expected_variables(parse_spec(spec))
+    layout = {n: (v.shape, tf().int64 if v.dtype == "int64" else tf().float32) for n, v in exp.items()}
+    prefix = _write_v1(tmp_path / "model.ckpt-1", layout)
+    md = scan_model_dir(tmp_path)
+    assert [r.status for r in check_model_dir(md, estimator_expected(spec))] == ["ok"]
+    if "hidden_units=[" in spec:
+        wider = spec.replace("hidden_units=[", "hidden_units=[99, ", 1)
+        (r,) = check_model_dir(md, estimator_expected(wider))
+        assert r.status == "mismatch"
+        assert any(f.variable == "dnn/hiddenlayer_0/kernel" and f.kind == "shape" for f in r.findings)
+    assert prefix
+
+
+def test_optimizer_scalars_never_count(tmp_path):
+    spec = "DNNClassifier(hidden_units=[3], feature_columns=2)"
+    exp = expected_variables(parse_spec(spec))
+    layout = {n: (v.shape, tf().int64 if v.dtype == "int64" else tf().float32) for n, v in exp.items() if not n.endswith(("decay", "learning_rate"))}
+    layout["training/Adagrad/iter"] = ((), tf().int64)
+    _write_v1(tmp_path / "model.ckpt-1", layout)
+    assert [r.status for r in check_model_dir(scan_model_dir(tmp_path), estimator_expected(spec))] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("DNNClassifier(hidden_units=__import__('os'))", "only literal values"),
+        ("Foo(hidden_units=[1])", "unknown Estimator 'Foo'"),
+        ("DNNClassifier(n_classes=3, feature_columns=4)", "needs hidden_units"),
+        ("LinearClassifier(feature_columns=4)", "needs the feature names"),
+        ("DNNClassifier(hidden_units=[2], feature_columns=4, optimizer='Lion')", "unknown optimizer"),
+        ("DNNClassifier(hidden_units=[2]", "cannot parse"),
+    ],
+)
+def test_bad_specs(bad, message):
+    with pytest.raises(CheckpointError, match=message):
+        estimator_expected(bad)
+
+
+def test_against_another_checkpoint(iris_dir, iris_resized_dir):
+    exp = path_expected(iris_resized_dir / "model.ckpt-400.meta")
+    (r,) = [x for x in check_model_dir(scan_model_dir(iris_dir), exp) if x.checkpoint == "model.ckpt-300"]
+    assert r.status == "mismatch" and len(r.findings) == 10
+    same = path_expected(iris_dir)
+    assert all(x.status == "ok" for x in check_model_dir(scan_model_dir(iris_dir), same))
+
+
+def test_advice_keeps_exactly_the_compatible_model_variables(iris_resized_dir):
+    results = check_model_dir(scan_model_dir(iris_resized_dir))
+    text = advice(results[-1], iris_resized_dir)
+    assert "WarmStartSettings" in text and "vars_to_warm_start='^(dnn/logits/bias)$'" in text
+
+
+# -- error logs: the messages real TensorFlow prints -----------------------------------------
+
+
+def _tf_error(fn) -> str:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        return str(exc)
+    raise AssertionError("TensorFlow raised nothing")
+
+
+def test_log_from_ref_variable_restore(tmp_path):
+    """use_resource=False: 'Assign requires shapes ... lhs shape= [4,20] rhs shape= [4,10]' at save/Assign_N."""
+    t = tf()
+    v1 = t.compat.v1
+    _write_v1(tmp_path / "old", {"dnn/hiddenlayer_0/kernel": ((4, 10), t.float32)})
+    g = t.Graph()
+    with g.as_default():
+        v1.get_variable("dnn/hiddenlayer_0/kernel", (4, 20), use_resource=False)
+        saver = v1.train.Saver()
+        with v1.Session(graph=g) as sess:
+            message = _tf_error(lambda: saver.restore(sess, str(tmp_path / "old")))
+            v1.train.export_meta_graph(str(tmp_path / "old.meta"))
+    (f,) = parse_log(message)
+    assert f.kind == "assign" and (f.model_shape, f.checkpoint_shape) == ("4, 20", "4, 10")
+    stored = {v.name: v.shape for v in open_checkpoint(tmp_path / "old").variables()}
+    resolve([f], stored, tmp_path / "old.meta")
+    assert f.variables == ["dnn/hiddenlayer_0/kernel"]
+
+
+def test_log_key_not_found_and_dtype(tmp_path):
+    t = tf()
+    v1 = t.compat.v1
+    _write_v1(tmp_path / "old", {"w": ((2,), t.float32)})
+    g = t.Graph()
+    with g.as_default():
+        v1.get_variable("w", (2,), dtype=t.float64)
+        v1.get_variable("dnn/hiddenlayer_2/kernel", (3, 3))
+        with v1.Session(graph=g) as sess:
+            missing = _tf_error(lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if "hidden" in v.name]).restore(sess, str(tmp_path / "old")))
+            dtype = _tf_error(lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if v.name == "w:0"]).restore(sess, str(tmp_path / "old")))
+    found = parse_log(missing + "\n" + dtype)
+    kinds = {f.kind: f for f in found}
+    assert kinds["not_found"].named == "dnn/hiddenlayer_2/kernel"
+    assert kinds["dtype"].model_shape == "double" and kinds["dtype"].checkpoint_shape == "float"
+
+
+def test_log_matrix_size_incompatible_names_the_weights(iris_dir):
+    t = tf()
+    w = t.constant(np.zeros((4, 10), np.float32))
+    message = _tf_error(lambda: t.raw_ops.MatMul(a=t.zeros((100, 3)), b=w, name="dnn/hiddenlayer_0/MatMul"))
+    (f,) = parse_log(message + "\n\t [[{{node dnn/hiddenlayer_0/MatMul}}]]")
+    assert f.kind == "matmul" and f.checkpoint_shape == "4, 10" and f.node == "dnn/hiddenlayer_0/MatMul"
+    stored = {v.name: v.shape for v in open_checkpoint(iris_dir / "model.ckpt-300").variables()}
+    resolve([f], stored)
+    assert f.variables == ["dnn/hiddenlayer_0/kernel"]
+
+
+def test_the_tutorials_own_message(iris_dir):
+    tutorial = (
+        "InvalidArgumentError (see above for traceback): tensor_name =\n"
+        "dnn/hiddenlayer_1/bias/t_0/Adagrad; shape in shape_and_slice spec [10]\n"
+        "does not match the shape stored in checkpoint: [20]"
+    )
+    (f,) = parse_log(tutorial)
+    assert (f.kind, f.named, f.model_shape, f.checkpoint_shape) == ("shape_and_slice", "dnn/hiddenlayer_1/bias/t_0/Adagrad", "10", "20")
+    stored = {v.name: v.shape for v in open_checkpoint(iris_dir / "model.ckpt-300").variables()}
+    resolve([f], stored)
+    # The TF 1 slot name maps to the TF 2 Estimator's name for the same slot.
+    assert f.variables == ["training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"]

@@ -1,0 +1,63 @@
+"""Mismatch marks and the Check tab in the real window."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.widgets.check_view import CONFIG
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    runner = TaskRunner()
+    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    runner.shutdown()
+
+
+def test_opening_marks_mismatched_checkpoints_and_variables(qtbot, window, iris_resized_dir):
+    with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
+        window.open_path(str(iris_resized_dir))
+    model = window.sources
+    top = model.index(0, 0)
+    flags = {model.index(r, 0, top).data(): model.index(r, 6, top).data() for r in range(model.rowCount(top))}
+    assert "shape mismatch" in flags["model.ckpt-400"] and "shape mismatch" in flags["model.ckpt-300"]
+    assert "shape mismatch" not in flags["model.ckpt-250"]
+    qtbot.waitUntil(lambda: window.variables.model.marks() != {}, timeout=TIMEOUT)
+    marks = window.variables.model.marks()
+    assert "dnn/hiddenlayer_0/kernel" in marks and "dnn/logits/bias" not in marks
+
+
+def test_check_tab_against_a_config(qtbot, window, iris_dir):
+    with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
+        window.open_path(str(iris_dir))
+    view = window.check_view
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        window.show_tab("check")
+    assert "compatible" in view.summary.text() and view.table.rowCount() == 0
+    view.set_mode(CONFIG, "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        view.run()
+    assert "[10, 10]" in view.summary.text() and "[20, 20]" in view.summary.text()
+    assert view.table.rowCount() == 50  # 10 findings in each of 5 checkpoints
+    assert "WarmStartSettings" in view.advice.toPlainText()
+    assert "| `dnn/hiddenlayer_0/kernel` | shape | [4, 10] float32 | [4, 20] float32 |" in view.report()
+
+
+def test_dropped_log_selects_the_variable(qtbot, window, iris_dir, tmp_path):
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(iris_dir))
+    view = window.check_view
+    text = "tensor_name = dnn/hiddenlayer_1/bias/t_0/Adagrad; shape in shape_and_slice spec [10] does not match the shape stored in checkpoint: [20]"
+    with qtbot.waitSignal(view.log_explained, timeout=TIMEOUT):
+        window.explain_log(text)
+    assert view.table.item(0, 1).text() == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
+    view.table.cellDoubleClicked.emit(0, 1)
+    assert window.variables.selected_variable().name == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
