@@ -104,15 +104,19 @@ def main() -> None:
     t_emb = time.perf_counter() - t0
     read_emb = rchar() - before
     print(f"read one [768] bias: {t_small * 1e3:.1f} ms, {read_small:,} bytes read ({small.nbytes:,} in the tensor)")
-    print(f"read the [30522, 768] embedding: {t_emb * 1e3:.0f} ms, {read_emb / 1e6:.1f} MB read "
-          f"({emb.nbytes / 1e6:.1f} MB in the tensor; checkpoint {size_of(a) / 1e9:.2f} GB)")
+    print(
+        f"read the [30522, 768] embedding: {t_emb * 1e3:.0f} ms, {read_emb / 1e6:.1f} MB read "
+        f"({emb.nbytes / 1e6:.1f} MB in the tensor; checkpoint {size_of(a) / 1e9:.2f} GB)"
+    )
 
     # 2. Statistics of the 94 MB embedding vs numpy on the array in memory.
     ours = best_of(lambda: compute_stats(emb))
     ref = best_of(lambda: numpy_reference(emb))
-    print(f"statistics of {emb.nbytes / 1e6:.0f} MB float32: ours {ours * 1e3:.0f} ms, "
-          f"numpy {ref * 1e3:.0f} ms, ratio {ours / ref:.2f} (target <= 2)")
-    del emb
+    print(
+        f"statistics of {emb.nbytes / 1e6:.0f} MB float32: ours {ours * 1e3:.0f} ms, "
+        f"numpy {ref * 1e3:.0f} ms, ratio {ours / ref:.2f} (target <= 2)"
+    )
+    emb = None  # free the 94 MB before the diff measures memory
 
     # 3. Diff of two 1.3 GB checkpoints: time and peak memory above the baseline.
     base = rss_mb()
@@ -121,10 +125,14 @@ def main() -> None:
     with PeakRSS() as peak:
         result = diff_checkpoints(a, b, progress=lambda d, t, _: done.append(d / t))
     t_diff = time.perf_counter() - t0
-    print(f"diff of two {size_of(a) / 1e9:.2f} GB checkpoints: {t_diff:.1f} s, {len(result.rows)} variables, "
-          f"{result.counts()['changed']} changed, {len(done)} progress updates")
-    print(f"  memory: baseline {base:.0f} MB (TensorFlow loaded), peak {peak.peak:.0f} MB, "
-          f"added {peak.peak - base:.0f} MB = {(peak.peak - base) / (size_of(a) / 1e6):.0%} of one checkpoint")
+    print(
+        f"diff of two {size_of(a) / 1e9:.2f} GB checkpoints: {t_diff:.1f} s, {len(result.rows)} variables, "
+        f"{result.counts()['changed']} changed, {len(done)} progress updates"
+    )
+    print(
+        f"  memory: baseline {base:.0f} MB (TensorFlow loaded), peak {peak.peak:.0f} MB, "
+        f"added {peak.peak - base:.0f} MB = {(peak.peak - base) / (size_of(a) / 1e6):.0%} of one checkpoint"
+    )
 
 
 if __name__ == "__main__":

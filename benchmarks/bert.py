@@ -54,7 +54,5 @@ def write_bert(prefix: Path, seed: int = 0, perturb: float = 0.0) -> Path:
     names.append("global_step")
     tensors.append(t.constant(np.int64(1000)))
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    t.raw_ops.SaveV2(
-        prefix=str(prefix), tensor_names=names, shape_and_slices=[""] * len(names), tensors=tensors
-    )
+    t.raw_ops.SaveV2(prefix=str(prefix), tensor_names=names, shape_and_slices=[""] * len(names), tensors=tensors)
     return prefix

@@ -15,6 +15,7 @@ from ckpt_browser.core.errors import CheckpointError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "scalars", "timeline", "diff")
 SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "demo")
 
 
@@ -31,7 +32,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
-        "--tab", choices=("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "diff"),
+        "--tab", choices=TABS,
         help="show this view of the selected variable (diff: the checkpoint comparison)",
     )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
@@ -106,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _cmd_ls(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.contents import open_source, read_contents
+    from ckpt_browser.core.events import read_events
 
     source = open_source(ns.path)
     md = source.model_dir
@@ -123,6 +125,7 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
             "checkpoint": info.name,
             "checkpoints": [c.to_json() for c in md.checkpoints],
             "variables": [v.to_json() for v in contents.variables] if contents else [],
+            "scalars": read_events(md.path).scalars_json(),
             "notes": md.notes + ([md.state_error] if md.state_error else []),
             "warning": contents.warning if contents else None,
         }
@@ -144,16 +147,18 @@ def _print_ls(md, info, contents) -> None:
     rows = [("", "checkpoint", "step", "time", "size", "shards", "meta", "flags")]
     for c in md.checkpoints:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(c.timestamp)) if c.timestamp else ""
-        rows.append((
-            "*" if c.name == info.name else "",
-            c.name,
-            "" if c.step is None else str(c.step),
-            when,
-            human_bytes(c.bytes),
-            str(c.shards),
-            "yes" if c.has_meta else "no",
-            ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
-        ))
+        rows.append(
+            (
+                "*" if c.name == info.name else "",
+                c.name,
+                "" if c.step is None else str(c.step),
+                when,
+                human_bytes(c.bytes),
+                str(c.shards),
+                "yes" if c.has_meta else "no",
+                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
+            )
+        )
     _print_table(rows)
     if contents is None:
         return
@@ -229,8 +234,9 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 
 def _printable(value):
     if value.dtype.kind == "O":
-        from ckpt_browser.core.slicing import decode_text
         import numpy as np
+
+        from ckpt_browser.core.slicing import decode_text
 
         return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
     return value

@@ -37,9 +37,21 @@ def test_ls_json_on_estimator_fixture(iris_dir):
     assert out["latest"] == "model.ckpt-300" and out["checkpoint"] == "model.ckpt-150"
     assert [c["step"] for c in out["checkpoints"]] == [100, 150, 200, 250, 300]
     v = {x["name"]: x for x in out["variables"]}
-    assert v["dnn/hiddenlayer_0/kernel"] == {"name": "dnn/hiddenlayer_0/kernel", "shape": [4, 10], "dtype": "float32", "kind": "model"}
+    assert v["dnn/hiddenlayer_0/kernel"] == {
+        "name": "dnn/hiddenlayer_0/kernel",
+        "shape": [4, 10],
+        "dtype": "float32",
+        "kind": "model",
+    }
     assert v["global_step"]["dtype"] == "int64"
     assert len(v) == len(tf().train.list_variables(str(iris_dir / "model.ckpt-150")))
+
+
+def test_ls_json_lists_scalars(iris_dir):
+    out = json.loads(run("ls", iris_dir, "--json").stdout)
+    rows = {(s["run"], s["tag"]): s for s in out["scalars"]}
+    assert rows[("train", "loss")] == {"tag": "loss", "run": "train", "first_step": 1, "last_step": 201, "count": 3}
+    assert rows[("eval", "accuracy")]["first_step"] == rows[("eval", "accuracy")]["last_step"] == 300
 
 
 def test_ls_text_selects_prefix_given_as_file(iris_dir):
@@ -160,7 +172,9 @@ def test_run_json_is_the_fitted_curve(quadratic):
     h, v = ckpt.get_tensor("hor_estimate"), ckpt.get_tensor("ver_estimate")
     np.testing.assert_allclose(out["value"], (np.linspace(-2, 4, 7).astype(np.float32) - h) ** 2 + v, rtol=1e-5)
     r = run("run", quadratic / "model_iter-4.index", "--fetch", "hor_estimate", "--json")
-    assert json.loads(r.stdout)["value"] == pytest.approx(float(tf().train.load_checkpoint(str(quadratic / "model_iter-4")).get_tensor("hor_estimate")))
+    assert json.loads(r.stdout)["value"] == pytest.approx(
+        float(tf().train.load_checkpoint(str(quadratic / "model_iter-4")).get_tensor("hor_estimate"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,8 +203,19 @@ def test_check_exit_codes_and_json(iris_dir, iris_resized_dir, tmp_path):
     out = json.loads(r.stdout)
     status = {c["name"]: c["status"] for c in out["checkpoints"]}
     assert status["model.ckpt-250"] == "ok" and status["model.ckpt-400"] == "mismatch"
-    f = next(f for c in out["checkpoints"] if c["name"] == "model.ckpt-400" for f in c["findings"] if f["variable"] == "dnn/hiddenlayer_1/kernel")
-    assert f == {"variable": "dnn/hiddenlayer_1/kernel", "kind": "shape", "checkpoint": "[10, 10] float32", "model": "[20, 20] float32"}
+    f = next(
+        f
+        for c in out["checkpoints"]
+        if c["name"] == "model.ckpt-400"
+        for f in c["findings"]
+        if f["variable"] == "dnn/hiddenlayer_1/kernel"
+    )
+    assert f == {
+        "variable": "dnn/hiddenlayer_1/kernel",
+        "kind": "shape",
+        "checkpoint": "[10, 10] float32",
+        "model": "[20, 20] float32",
+    }
     assert "[10, 10]" in out["summary"] and "[20, 20]" in out["summary"]
     spec = "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)"
     assert run("check", iris_dir, "--against", spec).returncode == 1

@@ -27,8 +27,14 @@ OPTIMIZERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Adam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
     "Ftrl": (
         ("accumulator", "linear"),
-        ("beta", "decay", "l1_regularization_strength", "l2_regularization_strength",
-         "learning_rate", "learning_rate_power"),
+        (
+            "beta",
+            "decay",
+            "l1_regularization_strength",
+            "l2_regularization_strength",
+            "learning_rate",
+            "learning_rate_power",
+        ),
     ),  # fmt: skip
     "SGD": ((), ("decay", "learning_rate", "momentum")),
     "RMSProp": (("rms",), ("decay", "learning_rate", "momentum", "rho")),
@@ -82,7 +88,11 @@ class EstimatorConfig:
             parts.append(f"hidden_units={self.hidden_units} and {d} input features")
         if self.has_linear:
             parts.append(f"linear features {sorted(self.linear_features)}")
-        target = f"n_classes={self.n_classes}" if self.kind.endswith("Classifier") else f"label_dimension={self.label_dimension}"
+        target = (
+            f"n_classes={self.n_classes}"
+            if self.kind.endswith("Classifier")
+            else f"label_dimension={self.label_dimension}"
+        )
         return f"{self.kind} with " + ", ".join(parts + [target])
 
 
@@ -139,7 +149,9 @@ def _config(kind: str, args: dict) -> EstimatorConfig:
     else:
         cols = args.get("feature_columns")
         if cols is None:
-            raise CheckpointError(f"{kind} needs feature_columns: a total input dimension, a list of names, or {{name: dimension}}")
+            raise CheckpointError(
+                f"{kind} needs feature_columns: a total input dimension, a list of names, or {{name: dimension}}"
+            )
         if cfg.has_dnn:
             cfg.dnn_features, cfg.dnn_input_dim = _features(cols, "feature_columns", allow_total=True)
             cfg.dnn_optimizer = _optimizer(args.get("optimizer", "Adagrad"))
@@ -162,7 +174,11 @@ def _features(value, what: str, allow_total: bool) -> tuple[dict[str, int], int]
         return {}, _positive(value, what)
     if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
         return dict.fromkeys(value, 1), 0
-    if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, int) and v > 0 for k, v in value.items()):
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, int) and v > 0 for k, v in value.items())
+    ):
         return dict(value), 0
     raise CheckpointError(f"{what}: give a total dimension (4), names (['a', 'b']) or {{'a': 1, 'b': 3}}")
 

@@ -24,6 +24,7 @@ def save_csv(plane: np.ndarray, path: str | os.PathLike) -> None:
     if plane.dtype.kind in "OSc":
         fmt = formatter(plane.dtype)
     else:
+
         def fmt(v):
             return repr(v.item())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tfimport import protos, tf
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,12 @@ def _shape(attr) -> tuple[int | None, ...] | None:
 
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
-    tf()
-    from tensorflow.core.protobuf import meta_graph_pb2
-
     path = Path(meta_path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CheckpointError(f"cannot read {path.name}: {exc.strerror}") from exc
-    meta = meta_graph_pb2.MetaGraphDef()
+    meta = protos().MetaGraphDef()
     try:
         meta.ParseFromString(data)
     except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
@@ -99,7 +96,9 @@ def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
         info.ops.append((n.name, n.op))
         if n.op in _PLACEHOLDER_OPS and not n.name.startswith("save/"):
             info.placeholders.append(
-                Placeholder(n.name, _dtype_name(n.attr["dtype"].type), _shape(n.attr["shape"].shape), n.op != "Placeholder")
+                Placeholder(
+                    n.name, _dtype_name(n.attr["dtype"].type), _shape(n.attr["shape"].shape), n.op != "Placeholder"
+                )
             )
     info.has_saver = bool(meta.saver_def.restore_op_name)
     info.variables = _declared_by_key(nodes)
@@ -189,9 +188,7 @@ def parse_values(text: str) -> np.ndarray:
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise CheckpointError(
-            f"{text!r} is not a number, a JSON list or start:stop:num"
-        ) from None
+        raise CheckpointError(f"{text!r} is not a number, a JSON list or start:stop:num") from None
     try:
         return np.asarray(value)
     except ValueError as exc:
@@ -332,6 +329,7 @@ class RestoredGraph:
                     if consumer.outputs and consumer.outputs[0].dtype.is_floating:
                         chain[consumer.name] = consumer
                         frontier.append(consumer)
+
         # Sinks first: ops whose outputs feed nothing else in the chain.
         def is_sink(op) -> bool:
             return not any(c.name in chain for o in op.outputs for c in o.consumers())

@@ -35,8 +35,10 @@ PATTERNS = [
     (
         "matmul",
         re.compile(
-            r"Matrix size-incompatible:\s*In\[0\]:\s*" + _SHAPE.replace("(", "(?P<in0>", 1)
-            + r",\s*In\[1\]:\s*" + _SHAPE.replace("(", "(?P<in1>", 1)
+            r"Matrix size-incompatible:\s*In\[0\]:\s*"
+            + _SHAPE.replace("(", "(?P<in0>", 1)
+            + r",\s*In\[1\]:\s*"
+            + _SHAPE.replace("(", "(?P<in1>", 1)
             + r"(?:.*?node\s+(?P<node>[\w/.\-]+))?",
             re.S,
         ),
@@ -44,7 +46,8 @@ PATTERNS = [
     (
         "dtype",
         re.compile(
-            r"(?:tensor_name\s*=\s*(?P<var>[^;\s]+);\s*)?expected dtype (?P<model>\w+) does not equal original dtype (?P<ckpt>\w+)",
+            r"(?:tensor_name\s*=\s*(?P<var>[^;\s]+);\s*)?"
+            r"expected dtype (?P<model>\w+) does not equal original dtype (?P<ckpt>\w+)",
             re.S,
         ),
     ),

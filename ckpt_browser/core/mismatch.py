@@ -132,12 +132,9 @@ def graph_pbtxt(path: Path) -> Expected:
     from google.protobuf import text_format
 
     from ckpt_browser.core.graph import _dtype_name, _shape
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tfimport import protos
 
-    tf()
-    from tensorflow.core.framework import graph_pb2
-
-    g = graph_pb2.GraphDef()
+    g = protos().GraphDef()
     try:
         text_format.Parse(path.read_text(encoding="utf-8"), g)
     except (OSError, text_format.ParseError) as exc:
@@ -156,9 +153,7 @@ def estimator_expected(spec: str) -> Expected:
     optional = {n for n, v in ev.items() if v.optimizer_scalar}
     for opt in {cfg.dnn_optimizer, cfg.linear_optimizer}:
         optional |= {f"training/{opt}/{s}" for s in OPTIONAL_SCALARS}
-    return Expected(
-        spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe()
-    )
+    return Expected(spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe())
 
 
 def path_expected(path: str | os.PathLike) -> Expected:
@@ -213,7 +208,10 @@ def dnn_layout(shapes: dict[str, tuple | None]) -> dict | None:
 
 def _layout_text(layout: dict) -> str:
     classes = layout["logits"] if layout["logits"] > 1 else 2
-    return f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features ({layout['logits']} logits, i.e. {classes} classes or outputs)"
+    return (
+        f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features "
+        f"({layout['logits']} logits, i.e. {classes} classes or outputs)"
+    )
 
 
 def summary(results: list[CheckResult]) -> str:
@@ -229,7 +227,9 @@ def summary(results: list[CheckResult]) -> str:
     if stored and wanted and stored != wanted:
         changes = []
         if stored["hidden_units"] != wanted["hidden_units"]:
-            changes.append(f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model")
+            changes.append(
+                f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model"
+            )
         if stored["inputs"] != wanted["inputs"]:
             changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
         if stored["logits"] != wanted["logits"]:
@@ -237,7 +237,9 @@ def summary(results: list[CheckResult]) -> str:
         lines.append(
             f"The checkpoint was trained with {_layout_text(stored)}; the model asks for "
             f"hidden_units={wanted['hidden_units']} and {wanted['inputs']} input features. "
-            + "Changed: " + "; ".join(changes) + "."
+            + "Changed: "
+            + "; ".join(changes)
+            + "."
         )
     elif first.expected.description:
         lines.append(f"The model is {first.expected.description}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
 _STEP_RE = re.compile(r"-(\d+)$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"
+BEING_WRITTEN_SECONDS = 20.0
 
 
 @dataclass
@@ -36,6 +38,8 @@ class CheckpointInfo:
     shards: int = 0  # shard count the data file names declare
     bytes: int = 0  # index + data shards
     problem: str | None = None  # what is wrong with its files, for the user
+    time_source: str = ""  # "state" (the checkpoint file's timestamps) or "file" (mtime)
+    being_written: bool = False  # incomplete, but its files changed moments ago
 
     def to_json(self) -> dict:
         return {
@@ -59,6 +63,9 @@ class CheckpointInfo:
         out = []
         if self.latest:
             out.append("latest")
+        if self.being_written:
+            out.append("being written")
+            return out
         if state_known and self.on_disk and not self.in_state:
             out.append("not in state")
         if self.in_state and not self.on_disk:
@@ -230,9 +237,7 @@ def _disk_prefixes(model_dir: Path) -> list[str]:
     for entry in entries:
         if entry.name.endswith(".index") and not entry.name.startswith("."):
             names.append(entry.name[: -len(".index")])
-    if (model_dir / "saved_model.pb").exists() and (
-        model_dir / (SAVED_MODEL_VARIABLES + ".index")
-    ).exists():
+    if (model_dir / "saved_model.pb").exists() and (model_dir / (SAVED_MODEL_VARIABLES + ".index")).exists():
         names.append(SAVED_MODEL_VARIABLES)
     return names
 
@@ -268,7 +273,10 @@ def _fill_files(info: CheckpointInfo) -> None:
     except OSError:
         index_stat = None
     info.bytes = sum(data.values()) + (index_stat.st_size if index_stat else 0)
-    if info.timestamp is None:
+    if info.timestamp is not None:
+        info.time_source = "state"
+    else:
+        info.time_source = "file"
         stamp_from = index_stat
         if stamp_from is None and data:
             try:
@@ -292,6 +300,10 @@ def _fill_files(info: CheckpointInfo) -> None:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             info.problem = f"{first} is missing{more}: the checkpoint has {declared} shards"
     info.files_ok = info.problem is None
+    if info.problem and index_stat is not None:
+        # A trainer writing this checkpoint right now: say so, and look again on the next scan.
+        newest = max([index_stat.st_mtime] + [p.stat().st_mtime for p in folder.glob(base + ".data-*")])
+        info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
 def scan_model_dir(path: str | os.PathLike) -> ModelDir:

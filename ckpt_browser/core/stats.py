@@ -81,9 +81,7 @@ def _chunks(flat: np.ndarray, chunk: int):
         yield start, flat[start : start + chunk]
 
 
-def compute_stats(
-    a: np.ndarray, progress: Progress | None = None, chunk: int = CHUNK, bins: int = BINS
-) -> TensorStats:
+def compute_stats(a: np.ndarray, progress: Progress | None = None, chunk: int = CHUNK, bins: int = BINS) -> TensorStats:
     """Two passes over the flat array in chunks: figures, then the histogram."""
     a = np.asarray(a)
     flat = a.reshape(-1)  # a view for the contiguous arrays the reader returns

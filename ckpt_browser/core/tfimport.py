@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +70,19 @@ def checkpoint_state_class() -> type:
     from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
 
     return CheckpointState
+
+
+def protos() -> SimpleNamespace:
+    """TensorFlow's proto classes we parse files with: Event, MetaGraphDef, GraphDef, SavedModel."""
+    tf()
+    from tensorflow.core.framework import graph_pb2
+    from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
+    from tensorflow.core.util import event_pb2
+
+    return SimpleNamespace(
+        Event=event_pb2.Event,
+        SessionLog=event_pb2.SessionLog,
+        MetaGraphDef=meta_graph_pb2.MetaGraphDef,
+        GraphDef=graph_pb2.GraphDef,
+        SavedModel=saved_model_pb2.SavedModel,
+    )

@@ -13,8 +13,8 @@ SCREENSHOT_TIMEOUT_MS = 180_000
 
 
 def create_app(argv: list[str] | None = None):
-    from PySide6.QtWidgets import QApplication
     import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("ckpt-browser")
@@ -24,7 +24,6 @@ def create_app(argv: list[str] | None = None):
 
 
 def run_gui(ns: argparse.Namespace) -> int:
-    from PySide6.QtCore import QTimer
 
     from ckpt_browser.ui.main_window import MainWindow
     from ckpt_browser.ui.settings import Settings

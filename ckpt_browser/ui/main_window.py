@@ -30,22 +30,26 @@ from ckpt_browser.core.contents import (
     read_contents,
     read_variable,
 )
+from ckpt_browser.core.demo import write_quadratic_example
+from ckpt_browser.core.events import EventData, EventReader, Snapshot, snapshot
 from ckpt_browser.core.examples import example_dirs
-from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.core.fit import Sessions
+from ckpt_browser.core.mismatch import CheckResult, check_model_dir
+from ckpt_browser.core.model_dir import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.timeline import build_timeline
+from ckpt_browser.core.variables import EMA, VariableInfo
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
-from ckpt_browser.core.variables import EMA, VariableInfo
-from ckpt_browser.core.demo import write_quadratic_example
-from ckpt_browser.core.fit import Sessions
-from ckpt_browser.core.mismatch import CheckResult, check_model_dir
+from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.check_view import LOG, CheckView
 from ckpt_browser.ui.widgets.compare_view import CompareView, HistoryView
-from ckpt_browser.ui.widgets.fit_view import FitView
-from ckpt_browser.ui.widgets.graph_panel import GraphPanel
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
+from ckpt_browser.ui.widgets.fit_view import FitView
+from ckpt_browser.ui.widgets.graph_panel import GraphPanel
+from ckpt_browser.ui.widgets.scalars_view import ScalarsView, TimelineView
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 
@@ -62,6 +66,7 @@ class MainWindow(QMainWindow):
     tensor_loaded = Signal(object)  # numpy array of the selected variable
     source_opened = Signal(object)  # Source
     self_checked = Signal(object)  # list[CheckResult]
+    source_refreshed = Signal(object)  # Snapshot
     open_failed = Signal(str)
 
     def __init__(self, runner: TaskRunner, settings: Settings, remember_window: bool = True) -> None:
@@ -95,13 +100,22 @@ class MainWindow(QMainWindow):
         self.check_view = CheckView(runner)
         self.check_view.variable_clicked.connect(self.variables.select_variable)
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
+        self.scalars_view = ScalarsView()
+        self.scalars_view.checkpoint_clicked.connect(self.select_checkpoint)
+        self.timeline_view = TimelineView()
+        self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
+        self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
+        self.watcher = ModelDirWatcher(runner, self)
+        self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
         self.value_tabs.addTab(self.tensor_view, "Values")
-        self.value_tabs.addTab(self.history_view, "Over checkpoints")
+        self.value_tabs.addTab(self.history_view, "History")
         self.value_tabs.addTab(self.compare_view, "Compare")
         self.value_tabs.addTab(self.graph_panel, "Graph")
         self.value_tabs.addTab(self.fit_view, "Fit")
         self.value_tabs.addTab(self.check_view, "Check")
+        self.value_tabs.addTab(self.scalars_view, "Scalars")
+        self.value_tabs.addTab(self.timeline_view, "Timeline")
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.variables)
@@ -263,6 +277,8 @@ class MainWindow(QMainWindow):
         self._pending_variable = variable
         self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
         self.source_opened.emit(source)
+        self.watcher.watch(md.path)
+        self.refresh_source(str(md.path))  # event files, and the paths to watch inside
         # Each checkpoint against its own graph, in the background: marks what does not fit.
         self.runner.submit(
             check_model_dir, md,
@@ -270,26 +286,69 @@ class MainWindow(QMainWindow):
             on_error=lambda msg: log.info("self-check failed: %s", msg), label="Checking shapes",
         )  # fmt: skip
 
+    def refresh_source(self, path: str) -> None:
+        """Re-scan an open model_dir (a training job changed it) and read new events."""
+        key = Path(path)
+        if not any(s.model_dir.path == key for s in self.sources.sources()):
+            return
+        reader = self._readers.setdefault(key, EventReader(key))
+        self.runner.submit(
+            snapshot, key, reader,
+            key=f"refresh:{key}", on_done=self._on_snapshot,
+            on_error=lambda msg: self.status_label.setText(f"Refreshing {key.name}: {msg}"),
+        )  # fmt: skip
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        md = snap.model_dir
+        before = self.current_checkpoint()
+        source = self.sources.update_source(md)
+        if source is None:  # closed meanwhile
+            return
+        self._events[md.path] = snap.events
+        self.watcher.watch(md.path, snap.watch)
+        if any(c.being_written for c in md.checkpoints):
+            self.watcher.retry_later(md.path)
+        after = self.current_checkpoint()
+        if (
+            before is not None
+            and md.find(before.name) is None
+            and self.sources.source_at(self.sources_view.currentIndex()) is source
+        ):
+            pick = md.default_checkpoint()  # the selected checkpoint was pruned: show the latest
+            if pick is not None:
+                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
+        elif before is not None and after is not None and after.name == before.name:
+            if (after.files_ok, after.bytes) != (before.files_ok, before.bytes):  # e.g. finished writing
+                self._on_checkpoint_current(self.sources_view.currentIndex(), QModelIndex())
+        self._side_key = None
+        self._update_side_views()
+        self.source_refreshed.emit(snap)
+
+    def select_checkpoint(self, name: str) -> None:
+        source = self.sources.source_at(self.sources_view.currentIndex())
+        if source is not None:
+            index = self.sources.checkpoint_index(source, name)
+            if index.isValid():
+                self.sources_view.setCurrentIndex(index)
+
     def _on_self_check(self, results: list[CheckResult]) -> None:
         for r in results:
             self._findings[r.prefix] = {
-                f.variable: f"Does not fit {r.against}: stored {f.checkpoint or 'nothing'}, declared {f.model or 'nothing'}"
+                f.variable: (
+                    f"Does not fit {r.against}: stored {f.checkpoint or 'nothing'}, declared {f.model or 'nothing'}"
+                )
                 for f in r.findings
             }
         bad = {r.prefix for r in results if r.findings}
         self.sources.set_mismatched(bad, {r.prefix for r in results})
         if bad:
-            self.status_label.setText(
-                f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab"
-            )
+            self.status_label.setText(f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab")
         self._mark_variables()
         self.self_checked.emit(results)
 
     def _mark_variables(self) -> None:
         info = self.current_checkpoint()
         self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
-        if self.variables.model.rowCount():
-            self.variables.apply_filter()  # a reset collapses the tree: re-expand, keep selection
 
     def _on_open_failed(self, path: str, message: str) -> None:
         self._pending_select.pop(path, None)
@@ -307,6 +366,9 @@ class MainWindow(QMainWindow):
         self.sources.remove_source(row)
         for c in source.model_dir.checkpoints:  # its restored sessions go too
             self.runner.submit(self.sessions.close, c.prefix)
+        self.watcher.unwatch(source.model_dir.path)
+        self._readers.pop(source.model_dir.path, None)
+        self._events.pop(source.model_dir.path, None)
         self._side_key = None
         if not self.sources.rowCount():
             self.variables.clear("Open a model_dir or checkpoint: File > Open, or drop it here.")
@@ -391,10 +453,19 @@ class MainWindow(QMainWindow):
             return
         self._side_key = key
         if tab is self.graph_panel:
-            self.graph_panel.set_checkpoint(info if info is not None and info.has_meta else None)
+            if source is not None and info is not None and info.name == SAVED_MODEL_VARIABLES:
+                self.graph_panel.set_saved_model(source.model_dir.path)
+            else:
+                self.graph_panel.set_checkpoint(info if info is not None and info.has_meta else None)
             return
         if tab is self.fit_view:
             self.fit_view.set_model_dir(source.model_dir if source else None, info)
+            return
+        if tab is self.scalars_view or tab is self.timeline_view:
+            if source is not None:
+                events = self._events.get(source.model_dir.path)
+                self.scalars_view.set_data(events, source.model_dir.checkpoints)
+                self.timeline_view.set_timeline(build_timeline(source.model_dir, events))
             return
         if tab is self.check_view:
             self.check_view.set_context(source.model_dir if source else None, info.prefix if info else None)
@@ -437,7 +508,7 @@ class MainWindow(QMainWindow):
                     out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
         return out
 
-    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check")
+    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "scalars", "timeline")
 
     def show_tab(self, name: str) -> None:
         """Bring a value view to the front: table, plot, histogram, history or compare."""
@@ -454,6 +525,10 @@ class MainWindow(QMainWindow):
             self.value_tabs.setCurrentWidget(self.fit_view)
         elif name == "check":
             self.value_tabs.setCurrentWidget(self.check_view)
+        elif name == "scalars":
+            self.value_tabs.setCurrentWidget(self.scalars_view)
+        elif name == "timeline":
+            self.value_tabs.setCurrentWidget(self.timeline_view)
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()

@@ -54,7 +54,9 @@ def test_history_over_checkpoints(iris_dir):
         want = np.linalg.norm(tf().train.load_checkpoint(str(iris_dir / name)).get_tensor("dnn/logits/bias"))
         assert value == pytest.approx(want)
     e = variable_history(md.checkpoints, "dnn/logits/kernel", "element", (2, 1))
-    assert e.values[-1] == pytest.approx(tf().train.load_checkpoint(str(iris_dir / "model.ckpt-300")).get_tensor("dnn/logits/kernel")[2, 1])
+    assert e.values[-1] == pytest.approx(
+        tf().train.load_checkpoint(str(iris_dir / "model.ckpt-300")).get_tensor("dnn/logits/kernel")[2, 1]
+    )
 
 
 def test_compare_with_ema_shadow(written):

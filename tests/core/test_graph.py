@@ -15,7 +15,13 @@ from ckpt_browser.core.tfimport import tf
 def test_demo_writes_the_tutorials_folder(quadratic):
     md = scan_model_dir(quadratic)
     # max_to_keep=5: the last four passes and model_final
-    assert [c.name for c in md.checkpoints] == ["model_iter-4", "model_iter-5", "model_iter-6", "model_iter-7", "model_final"]
+    assert [c.name for c in md.checkpoints] == [
+        "model_iter-4",
+        "model_iter-5",
+        "model_iter-6",
+        "model_iter-7",
+        "model_final",
+    ]
     assert md.latest == "model_final" and all(c.has_meta for c in md.checkpoints)
     x, y = load_xy(quadratic / "data.csv")
     assert x.shape == (201,) and x[0] == -2 and x[-1] == 4

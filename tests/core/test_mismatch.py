@@ -34,7 +34,11 @@ def test_iris_resized_checkpoints_after_the_change(iris_resized_dir):
     }  # fmt: skip
     found = {f.variable: (f.kind, f.checkpoint, f.model) for f in results["model.ckpt-400"].findings}
     assert found["dnn/hiddenlayer_0/kernel"] == ("shape", "[4, 10] float32", "[4, 20] float32")
-    assert found["training/Adagrad/dnn/hiddenlayer_1/kernel/accumulator"] == ("shape", "[10, 10] float32", "[20, 20] float32")
+    assert found["training/Adagrad/dnn/hiddenlayer_1/kernel/accumulator"] == (
+        "shape",
+        "[10, 10] float32",
+        "[20, 20] float32",
+    )
     assert len(found) == 10  # every hidden/logits kernel and bias but logits/bias, and their slots
     text = summary(list(results.values()))
     assert "[10, 10]" in text and "[20, 20]" in text and "model.ckpt-300, model.ckpt-350, model.ckpt-400" in text
@@ -51,7 +55,9 @@ def test_dnn_classifier_config_against_the_fixture(iris_dir, units, ok):
 
 def test_config_layout_equals_what_tf_wrote(iris_dir):
     """The derived layout is exactly the TF 2.15 DNNClassifier's, optimizer scalars included."""
-    cfg = parse_spec("DNNClassifier(hidden_units=[10, 10], n_classes=3, feature_columns=['SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth'])")
+    cfg = parse_spec(
+        "DNNClassifier(hidden_units=[10, 10], n_classes=3, feature_columns=['SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth'])"
+    )
     derived = {n: v.shape for n, v in expected_variables(cfg).items()}
     stored = {v.name: v.shape for v in open_checkpoint(iris_dir / "model.ckpt-300").variables()}
     assert derived == stored
@@ -101,7 +107,11 @@ def test_each_canned_estimator_against_a_tf_written_layout(tmp_path, spec):
 def test_optimizer_scalars_never_count(tmp_path):
     spec = "DNNClassifier(hidden_units=[3], feature_columns=2)"
     exp = expected_variables(parse_spec(spec))
-    layout = {n: (v.shape, tf().int64 if v.dtype == "int64" else tf().float32) for n, v in exp.items() if not n.endswith(("decay", "learning_rate"))}
+    layout = {
+        n: (v.shape, tf().int64 if v.dtype == "int64" else tf().float32)
+        for n, v in exp.items()
+        if not n.endswith(("decay", "learning_rate"))
+    }
     layout["training/Adagrad/iter"] = ((), tf().int64)
     _write_v1(tmp_path / "model.ckpt-1", layout)
     assert [r.status for r in check_model_dir(scan_model_dir(tmp_path), estimator_expected(spec))] == ["ok"]
@@ -176,8 +186,16 @@ def test_log_key_not_found_and_dtype(tmp_path):
         v1.get_variable("w", (2,), dtype=t.float64)
         v1.get_variable("dnn/hiddenlayer_2/kernel", (3, 3))
         with v1.Session(graph=g) as sess:
-            missing = _tf_error(lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if "hidden" in v.name]).restore(sess, str(tmp_path / "old")))
-            dtype = _tf_error(lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if v.name == "w:0"]).restore(sess, str(tmp_path / "old")))
+            missing = _tf_error(
+                lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if "hidden" in v.name]).restore(
+                    sess, str(tmp_path / "old")
+                )
+            )
+            dtype = _tf_error(
+                lambda: v1.train.Saver(var_list=[v for v in v1.global_variables() if v.name == "w:0"]).restore(
+                    sess, str(tmp_path / "old")
+                )
+            )
     found = parse_log(missing + "\n" + dtype)
     kinds = {f.kind: f for f in found}
     assert kinds["not_found"].named == "dnn/hiddenlayer_2/kernel"
@@ -202,7 +220,12 @@ def test_the_tutorials_own_message(iris_dir):
         "does not match the shape stored in checkpoint: [20]"
     )
     (f,) = parse_log(tutorial)
-    assert (f.kind, f.named, f.model_shape, f.checkpoint_shape) == ("shape_and_slice", "dnn/hiddenlayer_1/bias/t_0/Adagrad", "10", "20")
+    assert (f.kind, f.named, f.model_shape, f.checkpoint_shape) == (
+        "shape_and_slice",
+        "dnn/hiddenlayer_1/bias/t_0/Adagrad",
+        "10",
+        "20",
+    )
     stored = {v.name: v.shape for v in open_checkpoint(iris_dir / "model.ckpt-300").variables()}
     resolve([f], stored)
     # The TF 1 slot name maps to the TF 2 Estimator's name for the same slot.

@@ -53,7 +53,11 @@ def test_object_based_names(written):
 @pytest.mark.parametrize(
     "name, kind, slot_of",
     [
-        ("model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE", "optimizer", "model/dense/kernel"),
+        (
+            "model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE",
+            "optimizer",
+            "model/dense/kernel",
+        ),
         ("dnn/hiddenlayer_1/bias/t_0/Adagrad", "optimizer", None),
         ("training/Ftrl/linear/linear_model/x/weights/linear", "optimizer", "linear/linear_model/x/weights"),
         ("training/Adam/dnn/logits/kernel/m", "optimizer", "dnn/logits/kernel"),

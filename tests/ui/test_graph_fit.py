@@ -34,7 +34,14 @@ def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, quadratic
         window.show_tab("fit")
     result = f.args[0]
     curves = window.fit_view.curves()
-    assert set(curves) == {"training data", "model_iter-4", "model_iter-5", "model_iter-6", "model_iter-7", "model_final"}
+    assert set(curves) == {
+        "training data",
+        "model_iter-4",
+        "model_iter-5",
+        "model_iter-6",
+        "model_iter-7",
+        "model_final",
+    }
     x, y = curves["training data"]
     data = np.loadtxt(quadratic / "data.csv", delimiter=",", skiprows=1)
     np.testing.assert_allclose(x, data[:, 0])
@@ -90,3 +97,19 @@ def test_graph_panel_without_meta_says_so(qtbot, window, written):
     _open(qtbot, window, written["object"])
     window.show_tab("graph")
     assert "Select a checkpoint with a .meta file" in window.graph_panel.status.text()
+
+
+def test_saved_model_signatures_run(qtbot, window, written):
+    _open(qtbot, window, written["saved_model"])
+    panel = window.graph_panel
+    with qtbot.waitSignal(panel.signatures_ready, timeout=TIMEOUT) as s:
+        window.show_tab("graph")
+    (sig,) = s.args[0]
+    assert sig.name == "serving_default" and [(i.key, i.dtype, i.shape) for i in sig.inputs] == [
+        ("x", "float32", (None, 2))
+    ]
+    assert panel.signature_table.item(0, 1).text() == "x: float32 [?, 2]"
+    panel.feed_edits["x"].setText("[[1, 0], [0, 1]]")
+    with qtbot.waitSignal(panel.evaluated, timeout=TIMEOUT) as e:
+        panel.run_evaluate()
+    np.testing.assert_array_equal(e.args[0], [[1.0, 2.0], [3.0, 4.0]])  # x @ w with x = I

@@ -97,7 +97,9 @@ def test_several_sources_and_recent_files(qtbot, window, iris_dir, written, tmp_
 def test_drop_folder_opens_it(qtbot, window, iris_dir):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(iris_dir))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.dropEvent(event)
     assert window.sources.rowCount() == 1

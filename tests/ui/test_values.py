@@ -135,12 +135,8 @@ def test_copy_and_export(qtbot, window, iris_dir, tmp_path):
     _open(qtbot, window, iris_dir)
     view = _select(qtbot, window, "dnn/logits/kernel")
     want = _truth(window, "dnn/logits/kernel")
-    view.table.selectionModel().select(
-        view.table_model.index(0, 0), view.table.selectionModel().SelectionFlag.Select
-    )
-    view.table.selectionModel().select(
-        view.table_model.index(1, 1), view.table.selectionModel().SelectionFlag.Select
-    )
+    view.table.selectionModel().select(view.table_model.index(0, 0), view.table.selectionModel().SelectionFlag.Select)
+    view.table.selectionModel().select(view.table_model.index(1, 1), view.table.selectionModel().SelectionFlag.Select)
     view.copy_selection()
     assert QApplication.clipboard().text() == (
         f"{want[0, 0]:.6g}\t{want[0, 1]:.6g}\n{want[1, 0]:.6g}\t{want[1, 1]:.6g}"
@@ -161,7 +157,15 @@ def test_history_and_compare_tabs(qtbot, window, written):
         window.show_tab("history")
     assert h.args[0].x == [10, 20, 30]
     x, y = window.history_view.curve.getData()
-    want = [np.linalg.norm(tf().train.load_checkpoint(str(written["saver"] / f"model.ckpt-{s}")).get_tensor("dense/kernel").astype(np.float64)) for s in (10, 20, 30)]
+    want = [
+        np.linalg.norm(
+            tf()
+            .train.load_checkpoint(str(written["saver"] / f"model.ckpt-{s}"))
+            .get_tensor("dense/kernel")
+            .astype(np.float64)
+        )
+        for s in (10, 20, 30)
+    ]
     np.testing.assert_allclose(y, want, rtol=1e-6)
     with qtbot.waitSignal(window.compare_view.compared, timeout=TIMEOUT) as c:
         window.show_tab("compare")
@@ -184,7 +188,10 @@ def test_diff_window(qtbot, window, written):
     assert diff.proxy.rowCount() == result.counts()["same"]
     diff.status_combo.setCurrentIndex(0)
     diff.filter_edit.setText("kernel/Adam")
-    assert {diff.proxy.index(r, 0).data() for r in range(diff.proxy.rowCount())} == {"dense/kernel/Adam", "dense/kernel/Adam_1"}
+    assert {diff.proxy.index(r, 0).data() for r in range(diff.proxy.rowCount())} == {
+        "dense/kernel/Adam",
+        "dense/kernel/Adam_1",
+    }
     with qtbot.waitSignal(diff.pair_shown, timeout=TIMEOUT) as p:
         diff.table.selectRow(0)
     pair = p.args[0]

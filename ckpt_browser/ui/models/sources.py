@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor
 
 from ckpt_browser.core.contents import Source
-from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.core.variables import human_bytes
 
 COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")
@@ -53,6 +53,42 @@ class SourcesModel(QAbstractItemModel):
         self._sources.append(source)
         self.endInsertRows()
         return self.index(row, 0)
+
+    def update_source(self, model_dir: ModelDir) -> Source | None:
+        """A re-scanned model_dir: rows are inserted and removed in place (no reset), so the
+        current checkpoint stays selected while a training job adds and prunes checkpoints."""
+        row = next((i for i, s in enumerate(self._sources) if s.model_dir.path == model_dir.path), None)
+        if row is None:
+            return None
+        source = self._sources[row]
+        parent = self.index(row, 0)
+        old = source.model_dir.checkpoints
+        new_names = [c.name for c in model_dir.checkpoints]
+        for i in reversed(range(len(old))):
+            if old[i].name not in new_names:
+                self.beginRemoveRows(parent, i, i)
+                del old[i]
+                self.endRemoveRows()
+        for j, info in enumerate(model_dir.checkpoints):
+            if j < len(old) and old[j].name == info.name:
+                old[j] = info
+                continue
+            if info.name in [c.name for c in old]:  # the order changed: rebuild this source
+                self.beginResetModel()
+                old[:] = model_dir.checkpoints
+                self.endResetModel()
+                break
+            self.beginInsertRows(parent, j, j)
+            old.insert(j, info)
+            self.endInsertRows()
+        md = source.model_dir
+        md.latest, md.notes, md.state_error, md.has_state = (
+            model_dir.latest, model_dir.notes, model_dir.state_error, model_dir.has_state,
+        )  # fmt: skip
+        if old:
+            self.dataChanged.emit(self.index(0, 0, parent), self.index(len(old) - 1, len(COLUMNS) - 1, parent))
+        self.dataChanged.emit(parent, self.index(row, len(COLUMNS) - 1))
+        return source
 
     def remove_source(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)

@@ -39,9 +39,11 @@ class VariableTreeModel(QAbstractItemModel):
         self._marks: dict[str, str] = {}  # stored name -> why it is marked (mismatch)
 
     def set_marks(self, marks: dict[str, str]) -> None:
-        self.beginResetModel()
+        # Only colours and tooltips change: a layout refresh keeps selection and expansion
+        # (a reset would drop the selected variable and blank the value views).
+        self.layoutAboutToBeChanged.emit()
         self._marks = dict(marks)
-        self.endResetModel()
+        self.layoutChanged.emit()
 
     def marks(self) -> dict[str, str]:
         return dict(self._marks)

@@ -36,7 +36,12 @@ from ckpt_browser.core.model_dir import ModelDir
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui.tasks import TaskRunner
 
-OWN, CONFIG, PATH, LOG = "its own graph", "an Estimator config", "another checkpoint, model_dir or .meta", "an error log"
+OWN, CONFIG, PATH, LOG = (
+    "its own graph",
+    "an Estimator config",
+    "another checkpoint, model_dir or .meta",
+    "an error log",
+)
 _RED = QBrush(QColor("#b00020"))
 
 
@@ -67,6 +72,8 @@ class CheckView(QWidget):
 
         self.mode = QComboBox()
         self.mode.addItems([OWN, CONFIG, PATH, LOG])
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setMinimumContentsLength(14)
         self.spec = QLineEdit()
         self.spec.setPlaceholderText("DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
         self.spec.returnPressed.connect(self.run)
@@ -93,23 +100,26 @@ class CheckView(QWidget):
         self.advice.setMaximumHeight(150)
         copy_advice = QPushButton("Copy advice")
         copy_advice.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.advice.toPlainText()))
-        copy_report = QPushButton("Copy report (Markdown)")
+        copy_report = QPushButton("Copy report")
+        copy_report.setToolTip("Copy the report as Markdown")
         copy_report.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.report()))
         save_report = QPushButton("Save report…")
         save_report.clicked.connect(self._save)
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Check against:"))
-        row.addWidget(self.mode)
-        row.addWidget(self.spec, 1)
-        row.addWidget(self.browse)
+        row.addWidget(self.mode, 1)
         row.addWidget(self.run_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.spec, 1)
+        row2.addWidget(self.browse)
         buttons = QHBoxLayout()
         for b in (copy_advice, copy_report, save_report):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addLayout(row2)
         layout.addWidget(self.log_edit)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)

@@ -42,8 +42,7 @@ class DetailsPanel(QWidget):
         out = f"<h3>{e(v.display_name)}</h3><table cellspacing=4>{body}</table>"
         if related:
             items = "".join(
-                f"<li>{e(o.display_name)} <span style='color:#707070'>({e(o.kind)})</span></li>"
-                for o in related
+                f"<li>{e(o.display_name)} <span style='color:#707070'>({e(o.kind)})</span></li>" for o in related
             )
             out += f"<p><b>Slots and shadows</b></p><ul>{items}</ul>"
         self.text.setHtml(out)

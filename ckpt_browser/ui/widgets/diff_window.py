@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.diff import STATUSES, CheckpointDiff, PairPlots, diff_checkpoints, pair_plots, resolve_checkpoint
+from ckpt_browser.core.diff import (
+    STATUSES,
+    CheckpointDiff,
+    PairPlots,
+    diff_checkpoints,
+    pair_plots,
+    resolve_checkpoint,
+)
 from ckpt_browser.ui.models.diff_table import STATUS_TEXT, DiffFilterModel, DiffTableModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
@@ -114,9 +121,7 @@ class DiffWindow(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.status_combo.currentIndexChanged.connect(
-            lambda _: self.proxy.set_status(self.status_combo.currentData())
-        )
+        self.status_combo.currentIndexChanged.connect(lambda _: self.proxy.set_status(self.status_combo.currentData()))
 
         self.panels = [_Panel("A"), _Panel("B"), _Panel("B − A")]
         plots = QWidget()

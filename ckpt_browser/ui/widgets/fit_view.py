@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.fit import FitResult, GraphOverview, Sessions, find_data_file, fit_curves, graph_overview, load_xy
+from ckpt_browser.core.fit import (
+    FitResult,
+    GraphOverview,
+    Sessions,
+    find_data_file,
+    fit_curves,
+    graph_overview,
+    load_xy,
+)
 from ckpt_browser.core.graph import parse_values
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.ui.tasks import TaskRunner
@@ -64,13 +72,17 @@ class FitView(QWidget):
         self.scalars.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
         row = QHBoxLayout()
-        for label, w in (("Input:", self.input_combo), ("Output:", self.output_combo), ("Range:", self.range_edit)):
+        for label, w in (("Input:", self.input_combo), ("Output:", self.output_combo)):
             row.addWidget(QLabel(label))
             row.addWidget(w, 1)
-        row.addWidget(self.data_button)
-        row.addWidget(self.fit_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Range:"))
+        row2.addWidget(self.range_edit, 1)
+        row2.addWidget(self.data_button)
+        row2.addWidget(self.fit_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addLayout(row2)
         layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.scalars)
@@ -150,7 +162,9 @@ class FitView(QWidget):
         self.result = result
         self._draw()
         names = list(result.curves)
-        text = f"{result.output} over {result.input}, computed by running the restored graph of {len(names)} checkpoints."
+        text = (
+            f"{result.output} over {result.input}, computed by running the restored graph of {len(names)} checkpoints."
+        )
         if result.skipped:
             text += " Skipped: " + "; ".join(result.skipped)
         self.status.setText(text)

@@ -3,9 +3,12 @@ and evaluating any tensor with typed feeds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QCompleter,
     QFormLayout,
     QHBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_browser.core.fit import GraphOverview, Sessions, evaluate, graph_overview, needed_inputs
 from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.core.saved_model import LoadedModels, Signature, read_signatures, run_signature
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 
@@ -36,8 +40,16 @@ def _shape(s) -> str:
     return "[" + ", ".join("?" if d is None else str(d) for d in s) + "]"
 
 
+class _Feed:
+    """An input the panel asks for: a placeholder or a signature argument."""
+
+    def __init__(self, name: str, dtype: str, shape_text: str) -> None:
+        self.name, self.dtype, self.shape_text = name, dtype, shape_text
+
+
 class GraphPanel(QWidget):
     overview_ready = Signal(object)  # GraphOverview
+    signatures_ready = Signal(object)  # list[Signature]
     evaluated = Signal(object)  # numpy array
 
     def __init__(self, runner: TaskRunner, sessions: Sessions, parent=None) -> None:
@@ -46,13 +58,18 @@ class GraphPanel(QWidget):
         self.sessions = sessions
         self.info: CheckpointInfo | None = None
         self.overview: GraphOverview | None = None
+        self.models = LoadedModels()  # SavedModels, loaded when a signature is first run
+        self.saved_model: Path | None = None
+        self.signatures: list[Signature] = []
 
         self.status = QLabel("Select a checkpoint with a .meta file.")
         self.status.setWordWrap(True)
         self.placeholders = QTableWidget(0, 3)
         self.placeholders.setHorizontalHeaderLabels(["Placeholder", "DType", "Shape"])
         self.variables = QTableWidget(0, 4)
-        self.variables.setHorizontalHeaderLabels(["Variable (checkpoint key)", "Declared by graph", "In checkpoint", "DType"])
+        self.variables.setHorizontalHeaderLabels(
+            ["Variable (checkpoint key)", "Declared by graph", "In checkpoint", "DType"]
+        )
         for t in (self.placeholders, self.variables):
             t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             t.verticalHeader().hide()
@@ -75,7 +92,12 @@ class GraphPanel(QWidget):
         ol.addWidget(self.ops_filter)
         ol.addWidget(self.ops_view)
 
-        lists = QTabWidget()
+        self.signature_table = QTableWidget(0, 3)
+        self.signature_table.setHorizontalHeaderLabels(["Signature", "Inputs", "Outputs"])
+        self.signature_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.signature_table.verticalHeader().hide()
+        self.signature_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.lists = lists = QTabWidget()
         lists.addTab(self.variables, "Variables")
         lists.addTab(self.placeholders, "Placeholders")
         lists.addTab(ops_box, "Operations")
@@ -87,6 +109,13 @@ class GraphPanel(QWidget):
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.fetch_edit.setCompleter(self.completer)
+        self.signature_combo = QComboBox()  # SavedModels: what to run instead of a tensor
+        self.signature_combo.currentIndexChanged.connect(self._signature_changed)
+        self.signature_combo.hide()
+        self.output_combo = QComboBox()
+        self.output_combo.hide()
+        self.output_combo.currentTextChanged.connect(self._show_output)
+        self._outputs: dict = {}
         self.eval_button = QPushButton("Evaluate")
         self.eval_button.clicked.connect(self.run_evaluate)
         self.feed_form = QFormLayout()
@@ -100,7 +129,9 @@ class GraphPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Evaluate:"))
         row.addWidget(self.fetch_edit, 1)
+        row.addWidget(self.signature_combo, 1)
         row.addWidget(self.eval_button)
+        row.addWidget(self.output_combo)
         el.addLayout(row)
         el.addLayout(self.feed_form)
         el.addWidget(self.result, 1)
@@ -116,6 +147,7 @@ class GraphPanel(QWidget):
     def set_checkpoint(self, info: CheckpointInfo | None) -> None:
         if info is not None and self.info is not None and info.prefix == self.info.prefix and self.overview:
             return
+        self._set_saved_model_mode(None)
         self.info, self.overview = info, None
         for t in (self.placeholders, self.variables):
             t.setRowCount(0)
@@ -129,10 +161,86 @@ class GraphPanel(QWidget):
             key="graph", on_done=self._show, on_error=self.status.setText, label=f"Restoring {info.name}",
         )  # fmt: skip
 
+    # -- SavedModels ----------------------------------------------------------------------
+    def set_saved_model(self, folder: Path) -> None:
+        """A SavedModel: list its signatures; running one loads the model."""
+        if self.saved_model == folder:
+            return
+        self.info, self.overview = None, None
+        self._set_saved_model_mode(folder)
+        self.status.setText(f"Reading the signatures of {folder.name} …")
+        self.runner.submit(
+            read_signatures, folder,
+            key="graph", on_done=self._show_signatures, on_error=self.status.setText,
+        )  # fmt: skip
+
+    def _set_saved_model_mode(self, folder: Path | None) -> None:
+        self.saved_model = folder
+        on = folder is not None
+        self.fetch_edit.setVisible(not on)
+        self.signature_combo.setVisible(on)
+        self.output_combo.setVisible(on)
+        self.eval_button.setText("Run" if on else "Evaluate")
+        index = self.lists.indexOf(self.signature_table)
+        if on and index < 0:
+            self.lists.insertTab(0, self.signature_table, "Signatures")
+            self.lists.setCurrentIndex(0)
+        elif not on and index >= 0:
+            self.lists.removeTab(index)
+
+    def _show_signatures(self, signatures: list[Signature]) -> None:
+        self.signatures = signatures
+        self.status.setText(
+            f"<b>SavedModel {self.saved_model.name}</b>: {len(signatures)} signatures. "
+            "Its variables are listed on the left; run a signature below."
+        )
+        self.signature_table.setRowCount(len(signatures))
+        for r, sig in enumerate(signatures):
+            ins = ", ".join(f"{i.key}: {i.dtype} {i.shape_text}" for i in sig.inputs)
+            outs = ", ".join(f"{o.key}: {o.dtype} {o.shape_text}" for o in sig.outputs)
+            for c, v in enumerate((sig.name, ins, outs)):
+                self.signature_table.setItem(r, c, QTableWidgetItem(v))
+        self.signature_combo.blockSignals(True)
+        self.signature_combo.clear()
+        self.signature_combo.addItems([s.name for s in signatures])
+        self.signature_combo.blockSignals(False)
+        self._signature_changed()
+        self.signatures_ready.emit(signatures)
+
+    def _signature_changed(self) -> None:
+        sig = next((s for s in self.signatures if s.name == self.signature_combo.currentText()), None)
+        if sig is not None:
+            self._show_feeds([_Feed(i.key, i.dtype, i.shape_text) for i in sig.inputs])
+
+    def _run_signature(self) -> None:
+        name = self.signature_combo.currentText()
+        feeds = {k: e.text() for k, e in self.feed_edits.items()}
+        self.runner.submit(
+            run_signature, self.models, self.saved_model, name, feeds,
+            key="graph-eval", on_done=self._show_outputs, on_error=self.result.show_error,
+            label=f"Running {name}",
+        )  # fmt: skip
+
+    def _show_outputs(self, outputs: dict) -> None:
+        self._outputs = outputs
+        self.output_combo.blockSignals(True)
+        self.output_combo.clear()
+        self.output_combo.addItems(list(outputs))
+        self.output_combo.blockSignals(False)
+        self._show_output(self.output_combo.currentText())
+
+    def _show_output(self, key: str) -> None:
+        if key in self._outputs:
+            self.result.set_tensor(key, self._outputs[key], f"output of {self.signature_combo.currentText()}")
+            self.evaluated.emit(self._outputs[key])
+
     def _show(self, o: GraphOverview) -> None:
         self.overview = o
         bad = [r for r in o.variables if not r.ok]
-        text = f"<b>{o.checkpoint}</b>: {len(o.ops)} operations, {len(o.placeholders)} placeholders, {len(o.variables)} variables. "
+        text = (
+            f"<b>{o.checkpoint}</b>: {len(o.ops)} operations, {len(o.placeholders)} placeholders, "
+            f"{len(o.variables)} variables. "
+        )
         if o.restore_error:
             text += f"<span style='color:#b00020'>Not restored: {o.restore_error}</span>"
         else:
@@ -196,6 +304,9 @@ class GraphPanel(QWidget):
             self.feed_form.addRow(f"{p.name} ({p.dtype}, {p.shape_text})", edit)
 
     def run_evaluate(self) -> None:
+        if self.saved_model is not None:
+            self._run_signature()
+            return
         fetch = self.fetch_edit.text().strip().split("  ")[0]
         if not fetch or self.info is None:
             return

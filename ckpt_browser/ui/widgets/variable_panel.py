@@ -47,8 +47,11 @@ class VariablePanel(QWidget):
         self.object_graph_box = QCheckBox("Show object graph")
         row = QHBoxLayout()
         row.addWidget(self.filter_edit, 1)
-        for w in (self.regex_box, self.hide_optimizer_box, self.object_graph_box):
-            row.addWidget(w)
+        row.addWidget(self.regex_box)
+        options = QHBoxLayout()
+        options.addWidget(self.hide_optimizer_box)
+        options.addWidget(self.object_graph_box)
+        options.addStretch(1)
 
         self.model = VariableTreeModel(self)
         self.tree = QTreeView()
@@ -71,6 +74,7 @@ class VariablePanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.message)
         layout.addLayout(row)
+        layout.addLayout(options)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.totals)
 
@@ -154,8 +158,7 @@ class VariablePanel(QWidget):
                 index = self.model.index_of(v.display_name)
                 self.tree.selectionModel().setCurrentIndex(
                     index,
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
                 )
                 self.tree.scrollTo(index)
                 return True

@@ -1,0 +1,88 @@
+"""A training job writes into a folder the open window watches: the window follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+from tests.trainer import Trainer
+
+TIMEOUT = 60_000
+LIVE = 10_000  # "within about two seconds", with room for a loaded CI machine
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    runner = TaskRunner()
+    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    runner.shutdown()
+
+
+def _names(window):
+    (source,) = window.sources.sources()
+    return [c.name for c in source.model_dir.checkpoints]
+
+
+def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    trainer = Trainer(run, max_to_keep=2)
+    trainer.train(5)
+    trainer.save()
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(run))
+    qtbot.waitUntil(lambda: run in window._events and ("train", "loss") in window._events[run].series, timeout=LIVE)
+    assert _names(window) == ["model.ckpt-5"]
+    window.variables.select_variable("linear/w")
+    window.show_tab("scalars")
+
+    trainer.train(5)
+    trainer.save()  # model.ckpt-10
+    qtbot.waitUntil(lambda: _names(window) == ["model.ckpt-5", "model.ckpt-10"], timeout=LIVE)
+    qtbot.waitUntil(
+        lambda: list(window.scalars_view.curves().get("train", ([], []))[0]) == list(range(1, 11)), timeout=LIVE
+    )
+    assert window.variables.selected_variable().name == "linear/w"  # the selection stayed put
+
+    trainer.train(5)
+    trainer.save()  # model.ckpt-15; max_to_keep=2 deletes model.ckpt-5
+    qtbot.waitUntil(lambda: _names(window) == ["model.ckpt-10", "model.ckpt-15"], timeout=LIVE)
+    flags = window.sources.index(1, 6, window.sources.index(0, 0)).data()
+    assert flags == "latest"
+    window.show_tab("timeline")
+    qtbot.waitUntil(
+        lambda: window.timeline_view.timeline is not None and window.timeline_view.timeline.deleted == ["model.ckpt-5"],
+        timeout=LIVE,
+    )
+    # Clicking a checkpoint mark on the scalars plot selects that checkpoint.
+    window.show_tab("scalars")
+    qtbot.waitUntil(lambda: "model.ckpt-10" in window.scalars_view.marks, timeout=LIVE)
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.scalars_view.marks["model.ckpt-10"].sigClicked.emit(window.scalars_view.marks["model.ckpt-10"], None)
+    assert window.current_checkpoint().name == "model.ckpt-10"
+    trainer.close()
+
+
+def test_half_written_checkpoint_is_being_written_not_an_error(qtbot, window, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    trainer = Trainer(run)
+    trainer.train(2)
+    trainer.save()
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(run))
+    # A trainer caught mid-save: the index is there, the data file not yet.
+    (run / "model.ckpt-9.index").write_bytes((run / "model.ckpt-2.index").read_bytes())
+    qtbot.waitUntil(lambda: "model.ckpt-9" in _names(window), timeout=LIVE)
+    (source,) = window.sources.sources()
+    info = source.model_dir.find("model.ckpt-9")
+    assert info.being_written and window.sources.index(1, 6, window.sources.index(0, 0)).data() == "being written"
+    # The data arrives: the retry shows it complete.
+    (run / "model.ckpt-9.data-00000-of-00001").write_bytes((run / "model.ckpt-2.data-00000-of-00001").read_bytes())
+    qtbot.waitUntil(lambda: window.sources.sources()[0].model_dir.find("model.ckpt-9").files_ok, timeout=LIVE)
+    trainer.close()
