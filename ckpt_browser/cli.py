@@ -100,9 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_OK
     ns = _gui_parser().parse_args(args)
-    from ckpt_browser.ui.app import run_gui  # Qt only for the GUI
+    try:
+        from ckpt_browser.ui.app import run_gui  # Qt only for the GUI
 
-    return run_gui(ns)
+        return run_gui(ns)
+    except Exception as exc:  # noqa: BLE001 - a start-up failure must not vanish silently
+        from ckpt_browser.ui.app import show_startup_failure
+
+        show_startup_failure(exc)
+        return EXIT_ERROR
 
 
 def _cmd_ls(ns: argparse.Namespace) -> int:

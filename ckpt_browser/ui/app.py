@@ -19,8 +19,55 @@ def create_app(argv: list[str] | None = None):
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("ckpt-browser")
     app.setOrganizationName("ckpt-browser")
+    app.setDesktopFileName("ckpt-browser")  # matches resources/ckpt-browser.desktop
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
     return app
+
+
+def app_icon():
+    from PySide6.QtGui import QIcon
+
+    from ckpt_browser.core.examples import resources_dir
+
+    try:
+        folder = resources_dir() / "icons"
+    except FileNotFoundError:
+        return None
+    icon = QIcon(str(folder / "ckpt-browser.svg"))
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        icon.addFile(str(folder / f"ckpt-browser-{size}.png"))
+    return icon
+
+
+def show_startup_failure(exc: BaseException) -> None:
+    """The app could not start: say so in a dialog (double-clicked apps have no console),
+    on stderr, and in a log file in the cache folder."""
+    import traceback
+
+    from ckpt_browser.core.examples import cache_dir
+
+    details = "".join(traceback.format_exception(exc))
+    log_file = cache_dir() / "startup-error.log"
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text(details, encoding="utf-8")
+    except OSError:
+        log_file = None
+    print(details, file=sys.stderr)
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        _app = QApplication.instance() or QApplication(sys.argv[:1])
+        box = QMessageBox(QMessageBox.Icon.Critical, "ckpt-browser could not start", f"{type(exc).__name__}: {exc}")
+        if log_file is not None:
+            box.setInformativeText(f"The details are in {log_file}.")
+        box.setDetailedText(details)
+        box.exec()
+    except Exception:  # noqa: BLE001 - no display or no Qt: stderr and the log file remain
+        pass
 
 
 def run_gui(ns: argparse.Namespace) -> int:
@@ -31,8 +78,11 @@ def run_gui(ns: argparse.Namespace) -> int:
 
     app = create_app()
     runner = TaskRunner()
-    window = MainWindow(runner, Settings(), remember_window=not ns.screenshot)
+    settings = Settings()
+    window = MainWindow(runner, settings, remember_window=not ns.screenshot)
     window.show()
+    if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
+        ns.demo = True  # a first start with nothing to open: show what the app does
 
     if ns.tab == "diff":
         window.checkpoint_loaded.connect(lambda _: _open_diff(window))

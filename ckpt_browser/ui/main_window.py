@@ -563,9 +563,17 @@ class MainWindow(QMainWindow):
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
 
+        from importlib.metadata import PackageNotFoundError, version
+
         from ckpt_browser.core.tfimport import is_loaded
 
-        tf_version = tf().__version__ if is_loaded() else "not loaded yet"
+        if is_loaded():
+            tf_version = tf().__version__
+        else:  # the installed version, without a 3-5 s import on the UI thread
+            try:
+                tf_version = f"{version('tensorflow')} (not loaded yet)"
+            except PackageNotFoundError:
+                tf_version = "not found"
         QMessageBox.about(
             self,
             "About ckpt-browser",

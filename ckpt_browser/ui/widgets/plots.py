@@ -74,6 +74,12 @@ class Heatmap(QWidget):
         self._fmt = formatter(self._values.dtype)
         self.plot.setLabel("left", row_label)
         self.plot.setLabel("bottom", col_label)
+        for axis, n in (("left", plane.shape[0]), ("bottom", plane.shape[1])):
+            # Whole-number ticks on small matrices (pyqtgraph would put one at every 0.5).
+            if n <= 30:
+                self.plot.getAxis(axis).setTickSpacing(5 if n > 10 else 1, 1)
+            else:
+                self.plot.getAxis(axis).setTickSpacing()
         self.plot.autoRange()
 
     def shown(self) -> np.ndarray | None:

@@ -1,0 +1,56 @@
+"""The desktop build: PyInstaller with our spec, then the built executable used as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ckpt_browser.core.tfimport import tf
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built_app(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("package")
+    r = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(work / "dist"),
+         "--workpath", str(work / "build"), str(ROOT / "packaging" / "pyinstaller.spec")],
+        capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    exe = work / "dist" / "ckpt-browser" / "ckpt-browser"
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    return exe
+
+
+@pytest.mark.slow
+def test_built_app_ls_json(built_app, iris_dir):
+    r = subprocess.run([str(built_app), "ls", str(iris_dir), "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    theirs = tf().train.list_variables(str(iris_dir / "model.ckpt-300"))
+    assert [(v["name"], v["shape"]) for v in out["variables"]] == [(n, list(s)) for n, s in theirs]
+    assert [c["name"] for c in out["checkpoints"]] == [f"model.ckpt-{s}" for s in (100, 150, 200, 250, 300)]
+
+
+@pytest.mark.slow
+def test_built_app_screenshot(built_app, iris_dir, tmp_path):
+    png = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run(
+        [str(built_app), "--screenshot", str(png), str(iris_dir), "--select", "dnn/logits/kernel", "--tab", "plot"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(png))
+    assert img.width() > 600 and img.height() > 400
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 5) for y in range(0, img.height(), 5)}
+    assert len(colours) > 50  # the heatmap's colour map, text, tree: not a blank window
