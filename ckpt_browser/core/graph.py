@@ -56,7 +56,7 @@ class MetaInfo:
     tf_version: str = ""
 
 
-def _dtype_name(enum: int) -> str:
+def proto_dtype_name(enum: int) -> str:
     dt = tf().dtypes.as_dtype(enum).base_dtype  # ref dtypes (VariableV2) -> their value type
     if dt == tf().string:
         return "string"
@@ -66,7 +66,7 @@ def _dtype_name(enum: int) -> str:
         return dt.name
 
 
-def _shape(attr) -> tuple[int | None, ...] | None:
+def proto_shape(attr) -> tuple[int | None, ...] | None:
     if attr.unknown_rank:
         return None
     return tuple(None if d.size < 0 else int(d.size) for d in attr.dim)
@@ -97,7 +97,10 @@ def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
         if n.op in _PLACEHOLDER_OPS and not n.name.startswith("save/"):
             info.placeholders.append(
                 Placeholder(
-                    n.name, _dtype_name(n.attr["dtype"].type), _shape(n.attr["shape"].shape), n.op != "Placeholder"
+                    n.name,
+                    proto_dtype_name(n.attr["dtype"].type),
+                    proto_shape(n.attr["shape"].shape),
+                    n.op != "Placeholder",
                 )
             )
     info.has_saver = bool(meta.saver_def.restore_op_name)
@@ -106,7 +109,7 @@ def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
         for n in meta.graph_def.node:
             if n.op in _VARIABLE_OPS:
                 info.variables[n.name] = DeclaredVariable(
-                    n.name, n.name, _shape(n.attr["shape"].shape), _dtype_name(n.attr["dtype"].type)
+                    n.name, n.name, proto_shape(n.attr["shape"].shape), proto_dtype_name(n.attr["dtype"].type)
                 )
     return info
 
@@ -137,12 +140,12 @@ def _declared_by_key(nodes: dict) -> dict[str, DeclaredVariable]:
         if var is None or var.op not in _VARIABLE_OPS:
             continue
         key = names[index]
-        shape = _shape(var.attr["shape"].shape)
+        shape = proto_shape(var.attr["shape"].shape)
         spec = slices[index] if index < len(slices) else ""
         if spec:  # "100 8 0,50:0,8": the full shape leads the slice spec
             full = spec.split()
             shape = tuple(int(d) for d in full[: len(full) - 1])
-        out[key] = DeclaredVariable(key, var.name, shape, _dtype_name(var.attr["dtype"].type))
+        out[key] = DeclaredVariable(key, var.name, shape, proto_dtype_name(var.attr["dtype"].type))
     return out
 
 

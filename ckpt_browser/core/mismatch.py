@@ -131,7 +131,7 @@ def graph_pbtxt(path: Path) -> Expected:
     """Variables a text GraphDef declares (Estimators write graph.pbtxt at every train())."""
     from google.protobuf import text_format
 
-    from ckpt_browser.core.graph import _dtype_name, _shape
+    from ckpt_browser.core.graph import proto_dtype_name, proto_shape
     from ckpt_browser.core.tfimport import protos
 
     g = protos().GraphDef()
@@ -140,7 +140,7 @@ def graph_pbtxt(path: Path) -> Expected:
     except (OSError, text_format.ParseError) as exc:
         raise CheckpointError(f"cannot read {path.name}: {exc}") from exc
     variables = {
-        n.name: (_shape(n.attr["shape"].shape), _dtype_name(n.attr["dtype"].type))
+        n.name: (proto_shape(n.attr["shape"].shape), proto_dtype_name(n.attr["dtype"].type))
         for n in g.node
         if n.op in ("VariableV2", "VarHandleOp", "Variable")
     }

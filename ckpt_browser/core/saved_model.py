@@ -38,7 +38,7 @@ def is_saved_model(folder: str | os.PathLike) -> bool:
 
 def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     """Signatures as the SavedModel proto declares them; nothing is loaded or run."""
-    from ckpt_browser.core.graph import _dtype_name
+    from ckpt_browser.core.graph import proto_dtype_name
 
     path = Path(folder) / "saved_model.pb"
     sm = protos().SavedModel()
@@ -56,7 +56,7 @@ def read_signatures(folder: str | os.PathLike) -> list[Signature]:
 
             def specs(m):
                 return [
-                    TensorSpecInfo(k, _dtype_name(v.dtype), None if v.tensor_shape.unknown_rank else tuple(
+                    TensorSpecInfo(k, proto_dtype_name(v.dtype), None if v.tensor_shape.unknown_rank else tuple(
                         None if d.size < 0 else int(d.size) for d in v.tensor_shape.dim))
                     for k, v in sorted(m.items())
                 ]  # fmt: skip

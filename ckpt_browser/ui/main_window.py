@@ -508,27 +508,19 @@ class MainWindow(QMainWindow):
                     out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
         return out
 
-    TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "scalars", "timeline")
-
     def show_tab(self, name: str) -> None:
-        """Bring a value view to the front: table, plot, histogram, history or compare."""
-        if name in ("table", "plot", "histogram"):
+        """Bring a view to the front by the name --tab uses (table, plot, ..., timeline)."""
+        inner = {"table": 0, "plot": 1, "histogram": 2}
+        if name in inner:
             self.value_tabs.setCurrentWidget(self.tensor_view)
-            self.tensor_view.tabs.setCurrentIndex(("table", "plot", "histogram").index(name))
-        elif name == "history":
-            self.value_tabs.setCurrentWidget(self.history_view)
-        elif name == "compare":
-            self.value_tabs.setCurrentWidget(self.compare_view)
-        elif name == "graph":
-            self.value_tabs.setCurrentWidget(self.graph_panel)
-        elif name == "fit":
-            self.value_tabs.setCurrentWidget(self.fit_view)
-        elif name == "check":
-            self.value_tabs.setCurrentWidget(self.check_view)
-        elif name == "scalars":
-            self.value_tabs.setCurrentWidget(self.scalars_view)
-        elif name == "timeline":
-            self.value_tabs.setCurrentWidget(self.timeline_view)
+            self.tensor_view.tabs.setCurrentIndex(inner[name])
+            return
+        views = {
+            "history": self.history_view, "compare": self.compare_view, "graph": self.graph_panel,
+            "fit": self.fit_view, "check": self.check_view, "scalars": self.scalars_view,
+            "timeline": self.timeline_view,
+        }  # fmt: skip
+        self.value_tabs.setCurrentWidget(views[name])
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
@@ -559,11 +551,10 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         import platform
+        from importlib.metadata import PackageNotFoundError, version
 
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
-
-        from importlib.metadata import PackageNotFoundError, version
 
         from ckpt_browser.core.tfimport import is_loaded
 

@@ -81,7 +81,8 @@ class ModelDirWatcher(QObject):
 
     def retry_later(self, folder: str | Path) -> None:
         """Look again in a moment (a checkpoint was caught half-written)."""
-        QTimer.singleShot(RETRY_MS, lambda f=str(Path(folder)): self._kick(f))
+        # With self as context: dropped if the watcher (its window) is gone by then.
+        QTimer.singleShot(RETRY_MS, self, lambda f=str(Path(folder)): self._kick(f))
 
     def _owner(self, path: str) -> str | None:
         for folder in self._timers:

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ckpt_browser.ui.main_window import MainWindow
-from ckpt_browser.ui.settings import Settings
-from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.check_view import CONFIG
-
-TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    runner = TaskRunner()
-    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    runner.shutdown()
+from tests.ui.conftest import TIMEOUT
 
 
 def test_opening_marks_mismatched_checkpoints_and_variables(qtbot, window, iris_resized_dir):

@@ -6,30 +6,11 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.tfimport import tf
-from ckpt_browser.ui.main_window import MainWindow
-from ckpt_browser.ui.settings import Settings
-from ckpt_browser.ui.tasks import TaskRunner
-
-TIMEOUT = 60_000
+from tests.ui.conftest import TIMEOUT
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    runner = TaskRunner()
-    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    runner.shutdown()
-
-
-def _open(qtbot, window, path):
-    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
-        window.open_path(str(path))
-
-
-def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, quadratic):
-    _open(qtbot, window, quadratic)
+def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, open_dir, quadratic):
+    open_dir(quadratic)
     with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
         window.show_tab("fit")
     result = f.args[0]
@@ -60,8 +41,8 @@ def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, quadratic
     np.testing.assert_array_equal(f.args[0].xs, [0, 1, 2])
 
 
-def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, quadratic):
-    _open(qtbot, window, quadratic)
+def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, open_dir, quadratic):
+    open_dir(quadratic)
     panel = window.graph_panel
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
@@ -82,8 +63,8 @@ def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, quadratic):
     assert m.data(m.index(1, 0)) == f"{(1 - h) ** 2 + v:.6g}"
 
 
-def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, iris_resized_dir):
-    _open(qtbot, window, iris_resized_dir)
+def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, open_dir, iris_resized_dir):
+    open_dir(iris_resized_dir)
     panel = window.graph_panel
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
@@ -93,14 +74,14 @@ def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, iris_resized_dir
     assert "declared with other shapes" in panel.status.text()
 
 
-def test_graph_panel_without_meta_says_so(qtbot, window, written):
-    _open(qtbot, window, written["object"])
+def test_graph_panel_without_meta_says_so(qtbot, window, open_dir, written):
+    open_dir(written["object"])
     window.show_tab("graph")
     assert "Select a checkpoint with a .meta file" in window.graph_panel.status.text()
 
 
-def test_saved_model_signatures_run(qtbot, window, written):
-    _open(qtbot, window, written["saved_model"])
+def test_saved_model_signatures_run(qtbot, window, open_dir, written):
+    open_dir(written["saved_model"])
     panel = window.graph_panel
     with qtbot.waitSignal(panel.signatures_ready, timeout=TIMEOUT) as s:
         window.show_tab("graph")

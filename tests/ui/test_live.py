@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ckpt_browser.ui.main_window import MainWindow
-from ckpt_browser.ui.settings import Settings
-from ckpt_browser.ui.tasks import TaskRunner
 from tests.trainer import Trainer
+from tests.ui.conftest import TIMEOUT
 
-TIMEOUT = 60_000
 LIVE = 10_000  # "within about two seconds", with room for a loaded CI machine
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    runner = TaskRunner()
-    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    runner.shutdown()
 
 
 def _names(window):

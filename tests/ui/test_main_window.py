@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from ckpt_browser.ui.main_window import MainWindow
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
-
-TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    runner = TaskRunner()
-    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    runner.shutdown()
-
-
-def _open(qtbot, window, path, **kw):
-    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as blocker:
-        window.open_path(str(path), **kw)
-    return blocker.args[0]
+from tests.ui.conftest import TIMEOUT
 
 
 def _visible_names(window):
@@ -47,8 +29,8 @@ def _visible_names(window):
     return out
 
 
-def test_open_model_dir_selects_latest_and_lists_variables(qtbot, window, iris_dir):
-    contents = _open(qtbot, window, iris_dir)
+def test_open_model_dir_selects_latest_and_lists_variables(qtbot, window, open_dir, iris_dir):
+    contents = open_dir(iris_dir)
     assert contents.checkpoint.name == "model.ckpt-300"
     assert window.current_checkpoint().name == "model.ckpt-300"
     assert len(_visible_names(window)) == 15
@@ -56,16 +38,16 @@ def test_open_model_dir_selects_latest_and_lists_variables(qtbot, window, iris_d
     assert "model.ckpt-300" in window.variables.title.text()
 
 
-def test_open_prefix_selects_it_and_variable(qtbot, window, iris_dir):
-    _open(qtbot, window, iris_dir / "model.ckpt-150", variable="dnn/logits/kernel")
+def test_open_prefix_selects_it_and_variable(qtbot, window, open_dir, iris_dir):
+    open_dir(iris_dir / "model.ckpt-150", variable="dnn/logits/kernel")
     assert window.current_checkpoint().name == "model.ckpt-150"
     v = window.variables.selected_variable()
     assert v.name == "dnn/logits/kernel"
     assert "[10, 3]" in window.details.text.toPlainText()
 
 
-def test_filter_hide_optimizer_and_regex(qtbot, window, iris_dir):
-    _open(qtbot, window, iris_dir)
+def test_filter_hide_optimizer_and_regex(qtbot, window, open_dir, iris_dir):
+    open_dir(iris_dir)
     window.variables.hide_optimizer_box.setChecked(True)
     names = _visible_names(window)
     assert not any(n.startswith("training/") for n in names) and "global_step" in names
@@ -77,8 +59,8 @@ def test_filter_hide_optimizer_and_regex(qtbot, window, iris_dir):
     ]  # fmt: skip
 
 
-def test_switching_checkpoint_reads_it(qtbot, window, written):
-    _open(qtbot, window, written["saver"])
+def test_switching_checkpoint_reads_it(qtbot, window, open_dir, written):
+    open_dir(written["saver"])
     source = window.sources.sources()[0]
     index = window.sources.checkpoint_index(source, "model.ckpt-10")
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as blocker:
@@ -86,9 +68,9 @@ def test_switching_checkpoint_reads_it(qtbot, window, written):
     assert blocker.args[0].checkpoint.name == "model.ckpt-10"
 
 
-def test_several_sources_and_recent_files(qtbot, window, iris_dir, written, tmp_path):
-    _open(qtbot, window, iris_dir)
-    _open(qtbot, window, written["object"])
+def test_several_sources_and_recent_files(qtbot, window, open_dir, iris_dir, written, tmp_path):
+    open_dir(iris_dir)
+    open_dir(written["object"])
     assert window.sources.rowCount() == 2
     recent = Settings(tmp_path / "settings.ini").recent_files()
     assert recent[:2] == [str(written["object"]), str(iris_dir)]
@@ -126,10 +108,10 @@ def test_garbage_index_message_and_rest_browsable(qtbot, window, iris_copy):
     assert len(_visible_names(window)) == 15
 
 
-def test_truncated_data_shows_warning(qtbot, window, iris_copy):
+def test_truncated_data_shows_warning(qtbot, window, open_dir, iris_copy):
     data = iris_copy / "model.ckpt-300.data-00000-of-00001"
     data.write_bytes(data.read_bytes()[:200])
-    _open(qtbot, window, iris_copy)
+    open_dir(iris_copy)
     assert "truncated" in window.variables.message.text()
     assert len(_visible_names(window)) == 15
 

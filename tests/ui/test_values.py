@@ -7,27 +7,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from ckpt_browser.core.tfimport import tf
-from ckpt_browser.ui.main_window import MainWindow
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
-from ckpt_browser.ui.settings import Settings
-from ckpt_browser.ui.tasks import TaskRunner
-
-TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    runner = TaskRunner()
-    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    runner.shutdown()
-
-
-def _open(qtbot, window, path):
-    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
-        window.open_path(str(path))
+from tests.ui.conftest import TIMEOUT
 
 
 def _select(qtbot, window, name):
@@ -56,8 +37,8 @@ def _stat(view, label):
     raise KeyError(label)
 
 
-def test_2d_table_heatmap_and_statistics(qtbot, window, iris_dir):
-    _open(qtbot, window, iris_dir)
+def test_2d_table_heatmap_and_statistics(qtbot, window, open_dir, iris_dir):
+    open_dir(iris_dir)
     view = _select(qtbot, window, "dnn/hiddenlayer_0/kernel")
     want = _truth(window, "dnn/hiddenlayer_0/kernel")
     assert (view.table_model.rowCount(), view.table_model.columnCount()) == (4, 10)
@@ -72,8 +53,8 @@ def test_2d_table_heatmap_and_statistics(qtbot, window, iris_dir):
     assert counts.sum() == want.size
 
 
-def test_1d_line_plot(qtbot, window, iris_dir):
-    _open(qtbot, window, iris_dir)
+def test_1d_line_plot(qtbot, window, open_dir, iris_dir):
+    open_dir(iris_dir)
     view = _select(qtbot, window, "dnn/logits/bias")
     want = _truth(window, "dnn/logits/bias")
     x, y = view.line.plotted()
@@ -82,15 +63,15 @@ def test_1d_line_plot(qtbot, window, iris_dir):
     assert [_cell(view, r, 0) for r in range(3)] == [f"{v:.6g}" for v in want]
 
 
-def test_scalar_shown_as_a_number(qtbot, window, iris_dir):
-    _open(qtbot, window, iris_dir)
+def test_scalar_shown_as_a_number(qtbot, window, open_dir, iris_dir):
+    open_dir(iris_dir)
     view = _select(qtbot, window, "global_step")
     assert "300" in view.header.text()
     assert _cell(view, 0, 0) == "300"
 
 
-def test_nd_axes_and_index(qtbot, window, written):
-    _open(qtbot, window, written["dtypes"])
+def test_nd_axes_and_index(qtbot, window, open_dir, written):
+    open_dir(written["dtypes"])
     view = _select(qtbot, window, "nd")
     want = _truth(window, "nd/.ATTRIBUTES/VARIABLE_VALUE")
     assert view.axes_box.isVisibleTo(view)
@@ -114,8 +95,8 @@ def test_nd_axes_and_index(qtbot, window, written):
         ("b", "true"), ("c64", "1+2j"), ("bf16", "1"), ("s", "hello"),
     ],
 )  # fmt: skip
-def test_every_dtype_shows(qtbot, window, written, name, cell):
-    _open(qtbot, window, written["dtypes"])
+def test_every_dtype_shows(qtbot, window, open_dir, written, name, cell):
+    open_dir(written["dtypes"])
     view = _select(qtbot, window, name)
     assert _cell(view, 0, 0) == cell
     if name == "s":
@@ -123,16 +104,16 @@ def test_every_dtype_shows(qtbot, window, written, name, cell):
         assert "strings have no plot" in view.plot_note.text()
 
 
-def test_nan_and_inf_are_counted(qtbot, window, written):
-    _open(qtbot, window, written["dtypes"])
+def test_nan_and_inf_are_counted(qtbot, window, open_dir, written):
+    open_dir(written["dtypes"])
     view = _select(qtbot, window, "nan")
     assert _stat(view, "NaN") == "1" and _stat(view, "Inf") == "2"
     assert _stat(view, "min") == "-3" and _stat(view, "max") == "1"
     assert _cell(view, 1, 0) == "nan"
 
 
-def test_copy_and_export(qtbot, window, iris_dir, tmp_path):
-    _open(qtbot, window, iris_dir)
+def test_copy_and_export(qtbot, window, open_dir, iris_dir, tmp_path):
+    open_dir(iris_dir)
     view = _select(qtbot, window, "dnn/logits/kernel")
     want = _truth(window, "dnn/logits/kernel")
     view.table.selectionModel().select(view.table_model.index(0, 0), view.table.selectionModel().SelectionFlag.Select)
@@ -150,8 +131,8 @@ def test_copy_and_export(qtbot, window, iris_dir, tmp_path):
     assert view.save_plot(tmp_path / "k.png") and (tmp_path / "k.png").stat().st_size > 1000
 
 
-def test_history_and_compare_tabs(qtbot, window, written):
-    _open(qtbot, window, written["saver"])
+def test_history_and_compare_tabs(qtbot, window, open_dir, written):
+    open_dir(written["saver"])
     _select(qtbot, window, "dense/kernel")
     with qtbot.waitSignal(window.history_view.history_ready, timeout=TIMEOUT) as h:
         window.show_tab("history")
@@ -175,8 +156,8 @@ def test_history_and_compare_tabs(qtbot, window, written):
     assert f"{np.abs(delta).max():.4g}" in window.compare_view.figures.text()
 
 
-def test_diff_window(qtbot, window, written):
-    _open(qtbot, window, written["saver"])
+def test_diff_window(qtbot, window, open_dir, written):
+    open_dir(written["saver"])
     diff = window.show_diff_window()
     qtbot.addWidget(diff)
     with qtbot.waitSignal(diff.diff_ready, timeout=TIMEOUT) as d:

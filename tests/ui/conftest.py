@@ -1,0 +1,33 @@
+"""The real main window for GUI tests, with private settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+
+TIMEOUT = 60_000  # TensorFlow's first import and first reads on a busy 2-core CI machine
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    runner = TaskRunner()
+    win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    runner.shutdown()
+
+
+@pytest.fixture
+def open_dir(qtbot, window):
+    """Open a path in the window and wait until its checkpoint's variables are listed."""
+
+    def open_(path, **kw):
+        with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as blocker:
+            window.open_path(str(path), **kw)
+        return blocker.args[0]
+
+    return open_
