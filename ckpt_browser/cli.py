@@ -35,6 +35,10 @@ def _gui_parser() -> argparse.ArgumentParser:
         "--tab", choices=TABS,
         help="show this view of the selected variable (diff: the checkpoint comparison)",
     )  # fmt: skip
+    p.add_argument(
+        "--check-against", metavar="SPEC|PATH",
+        help="open the Check tab against an Estimator spec or a checkpoint/model_dir/.meta",
+    )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
 

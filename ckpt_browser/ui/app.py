@@ -84,6 +84,9 @@ def run_gui(ns: argparse.Namespace) -> int:
     if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
         ns.demo = True  # a first start with nothing to open: show what the app does
 
+    if ns.check_against:
+        window.show_tab("check")
+        window.source_refreshed.connect(lambda _snap: _check_against(window, ns.check_against))
     if ns.tab == "diff":
         window.checkpoint_loaded.connect(lambda _: _open_diff(window))
     elif ns.tab:
@@ -104,6 +107,18 @@ def run_gui(ns: argparse.Namespace) -> int:
     code = app.exec()
     runner.shutdown()
     return code or exit_code
+
+
+def _check_against(window, text: str) -> None:
+    """--check-against: once the model_dir is in, check it against the spec or path."""
+    import os
+
+    from ckpt_browser.ui.widgets.check_view import CONFIG, PATH
+
+    view = window.check_view
+    if view.spec.text() != text:
+        view.set_mode(PATH if os.path.exists(text) else CONFIG, text)
+        view.run()
 
 
 def _open_diff(window) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ckpt_browser.ui.widgets.check_view import CONFIG
+from ckpt_browser.ui.widgets.check_view import CONFIG, finding_rows
 from tests.ui.conftest import TIMEOUT
 
 
@@ -25,12 +25,24 @@ def test_check_tab_against_a_config(qtbot, window, iris_dir):
     view = window.check_view
     with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
         window.show_tab("check")
-    assert "compatible" in view.summary.text() and view.table.rowCount() == 0
-    view.set_mode(CONFIG, "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
+    assert "compatible" in view.summary.text()
+    rows = finding_rows(view)
+    assert len(rows) == 5 * 15 and {r[2] for r in rows} == {"ok"}  # one row per variable
+    # The user fills the form: DNNClassifier, hidden_units [20, 20], 3 classes, 4 features.
+    view.mode.setCurrentText(CONFIG)
+    view.form.kind.setCurrentText("DNNClassifier")
+    view.form.hidden_units.setText("[20, 20]")
+    view.form.n_classes.setValue(3)
+    view.form.features.setText("4")
+    assert (
+        view.spec.text() == "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4, optimizer='Adagrad')"
+    )
     with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
         view.run()
     assert "[10, 10]" in view.summary.text() and "[20, 20]" in view.summary.text()
-    assert view.table.rowCount() == 50  # 10 findings in each of 5 checkpoints
+    rows = finding_rows(view)
+    assert sum(r[2] == "shape" for r in rows) == 50  # 10 findings in each of 5 checkpoints
+    assert ("model.ckpt-300", "dnn/logits/bias", "ok", "[3]", "same") in rows
     assert "WarmStartSettings" in view.advice.toPlainText()
     assert "| `dnn/hiddenlayer_0/kernel` | shape | [4, 10] float32 | [4, 20] float32 |" in view.report()
 
@@ -45,3 +57,15 @@ def test_dropped_log_selects_the_variable(qtbot, window, iris_dir, tmp_path):
     assert view.table.item(0, 1).text() == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
     view.table.cellDoubleClicked.emit(0, 1)
     assert window.variables.selected_variable().name == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
+
+
+def test_form_follows_a_typed_spec(qtbot):
+    from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
+
+    form = EstimatorForm()
+    qtbot.addWidget(form)
+    spec = "DNNLinearCombinedRegressor(dnn_hidden_units=[5, 3], label_dimension=2, dnn_feature_columns={'x': 2}, linear_feature_columns=['x'], dnn_optimizer='Adam', linear_optimizer='Ftrl')"
+    assert form.set_spec(spec)
+    assert form.spec() == spec
+    assert not form.set_spec("NotAnEstimator()")
+    assert form.spec() == spec  # unchanged

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -35,6 +35,7 @@ from ckpt_browser.core.mismatch import (
 from ckpt_browser.core.model_dir import ModelDir
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
 OWN, CONFIG, PATH, LOG = (
     "its own graph",
@@ -58,6 +59,16 @@ def explain_log(model_dir: ModelDir, prefix: Path, text: str) -> list[LogFinding
     return findings
 
 
+def _shape_text(shape) -> str:
+    return "—" if shape is None else "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def finding_rows(view) -> list[tuple[str, ...]]:
+    """The report table as text rows (what the user sees)."""
+    t = view.table
+    return [tuple(t.item(r, c).text() for c in range(t.columnCount())) for r in range(t.rowCount())]
+
+
 class CheckView(QWidget):
     checked = Signal(object)  # list[CheckResult]
     log_explained = Signal(object)  # list[LogFinding]
@@ -77,6 +88,8 @@ class CheckView(QWidget):
         self.spec = QLineEdit()
         self.spec.setPlaceholderText("DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
         self.spec.returnPressed.connect(self.run)
+        self.form = EstimatorForm()
+        self.form.changed.connect(self._form_changed)
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
         self.log_edit = QPlainTextEdit()
@@ -89,6 +102,7 @@ class CheckView(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
@@ -97,6 +111,8 @@ class CheckView(QWidget):
         self.table.cellDoubleClicked.connect(lambda r, _c: self.variable_clicked.emit(self.table.item(r, 1).text()))
         self.advice = QPlainTextEdit()
         self.advice.setReadOnly(True)
+        self.advice.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # it holds code to copy
+        self.advice.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.advice.setMaximumHeight(150)
         copy_advice = QPushButton("Copy advice")
         copy_advice.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.advice.toPlainText()))
@@ -120,6 +136,7 @@ class CheckView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addLayout(row2)
+        layout.addWidget(self.form)
         layout.addWidget(self.log_edit)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
@@ -130,12 +147,19 @@ class CheckView(QWidget):
 
     def _mode_changed(self, mode: str) -> None:
         self.spec.setVisible(mode in (CONFIG, PATH))
+        self.form.setVisible(mode == CONFIG)
+        if mode == CONFIG and not self.spec.text().strip():
+            self.spec.setText(self.form.spec())
         self.browse.setVisible(mode == PATH)
         self.log_edit.setVisible(mode == LOG)
         self.spec.setPlaceholderText(
             "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)" if mode == CONFIG
             else "path of a checkpoint, model_dir or .meta file"
         )  # fmt: skip
+
+    def _form_changed(self, spec: str) -> None:
+        if self.mode.currentText() == CONFIG:
+            self.spec.setText(spec)  # the text stays editable for what the form cannot say
 
     def set_context(self, model_dir: ModelDir | None, prefix: Path | None) -> None:
         changed = model_dir is not self.model_dir
@@ -148,6 +172,8 @@ class CheckView(QWidget):
         if mode == LOG:
             self.log_edit.setPlainText(text)
         else:
+            if mode == CONFIG:
+                self.form.set_spec(text)
             self.spec.setText(text)
 
     def run(self) -> None:
@@ -178,14 +204,17 @@ class CheckView(QWidget):
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results
         self.summary.setText(summary(results))
-        rows = [(r.checkpoint, f) for r in results for f in r.findings]
+        rows = [(r.checkpoint, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")
+                for r in results for f in r.findings]  # fmt: skip
+        rows += [(r.checkpoint, name, "ok", _shape_text(r.stored_shapes.get(name)), "same")
+                 for r in results for name in r.compatible]  # fmt: skip
         self.table.setColumnCount(5)
         self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
         self.table.setRowCount(len(rows))
-        for i, (ckpt, f) in enumerate(rows):
-            for c, v in enumerate((ckpt, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")):
+        for i, row in enumerate(rows):
+            for c, v in enumerate(row):
                 item = QTableWidgetItem(v)
-                if c == 2:
+                if c == 2 and v != "ok":
                     item.setForeground(_RED)
                 self.table.setItem(i, c, item)
         bad = [r for r in results if r.findings]
