@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +33,10 @@ class CheckpointReader(Protocol):
     def read(self, name: str) -> np.ndarray: ...
 
 
+@functools.cache
 def dtype_name(tf_dtype) -> str:
-    """numpy-style name of a TensorFlow dtype; tf.string is "string"."""
+    """numpy-style name of a TensorFlow dtype; tf.string is "string". (Few distinct dtypes
+    exist, so the answer is remembered: a checkpoint can list 100,000 variables.)"""
     t = tf()
     if tf_dtype == t.string:
         return "string"
@@ -42,6 +46,7 @@ def dtype_name(tf_dtype) -> str:
         return tf_dtype.name  # quantized and other types with no numpy counterpart
 
 
+@functools.cache
 def itemsize(dtype: str) -> int | None:
     """Bytes per element of a stored dtype, or None when elements vary in size (strings)."""
     if dtype == "string":
@@ -87,14 +92,17 @@ class TFCheckpointReader:
             raise CheckpointError(explain(exc, self.prefix)) from exc
         self._dtypes = self._reader.get_variable_to_dtype_map()
         self._shapes = self._reader.get_variable_to_shape_map()
+        self._variables: list[VariableEntry] | None = None
 
     def variables(self) -> list[VariableEntry]:
         # The same list tf.train.list_variables builds (sorted names and shapes), with the
         # dtypes from the same reader instead of opening the index a second time.
-        return [
-            VariableEntry(name, tuple(int(d) for d in self._shapes[name]), dtype_name(self._dtypes[name]))
-            for name in sorted(self._shapes)
-        ]
+        if self._variables is None:
+            self._variables = [
+                VariableEntry(name, tuple(int(d) for d in self._shapes[name]), dtype_name(self._dtypes[name]))
+                for name in sorted(self._shapes)
+            ]
+        return list(self._variables)
 
     def read(self, name: str) -> np.ndarray:
         if name not in self._shapes:
@@ -115,7 +123,7 @@ class TFCheckpointReader:
         for entry in self.variables():
             size = itemsize(entry.dtype)
             if size is not None:
-                need += int(np.prod(entry.shape, dtype=np.int64)) * size
+                need += math.prod(entry.shape) * size
         folder, base = self.prefix.parent, self.prefix.name
         have = sum(p.stat().st_size for p in folder.glob(base + ".data-*") if p.is_file())
         if have < need:
