@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.tfimport import tf
-
-Progress = Callable[[int, int, str], None]
 
 # The tutorial's constants (FORMATS.md, "The seed's quadratic model").
 TRUE_H, TRUE_V = 1.0, -2.0

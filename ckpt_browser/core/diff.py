@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ckpt_browser.core.contents import open_source
+from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.stats import delta, diff_tensors
 from ckpt_browser.core.variables import display_name
-
-Progress = Callable[[int, int, str], None]
 
 SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE = "same", "changed", "only_a", "only_b", "shape", "dtype"
 STATUSES = (SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import numpy as np
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.graph import RestoredGraph
 from ckpt_browser.core.model_dir import CheckpointInfo
-
-Progress = Callable[[int, int, str], None]
+from ckpt_browser.core.progress import Progress
 
 
 class Sessions:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,11 +9,10 @@ import numpy as np
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir import CheckpointInfo
+from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.stats import TensorDiff, delta, diff_tensors, summarize
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass

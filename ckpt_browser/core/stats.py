@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-Progress = Callable[[int, int, str], None]
+from ckpt_browser.core.progress import Progress
 
 CHUNK = 1 << 20  # elements per chunk: a few MB, stays in cache, keeps progress moving
 BINS = 64

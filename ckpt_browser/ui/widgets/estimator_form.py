@@ -47,17 +47,21 @@ class EstimatorForm(QWidget):
             w.valueChanged.connect(self._update)
         self._update()
 
-    def _show(self, widget, visible: bool) -> None:
-        self.form.setRowVisible(widget, visible)
-
-    def _update(self) -> None:
+    def _show_rows(self) -> None:
+        """Only the rows the chosen Estimator takes."""
         kind = self.kind.currentText()
         combined = kind.startswith("DNNLinearCombined")
-        self._show(self.hidden_units, kind.startswith("DNN"))
-        self._show(self.n_classes, kind.endswith("Classifier"))
-        self._show(self.label_dimension, kind.endswith("Regressor"))
-        self._show(self.linear_features, combined)
-        self._show(self.linear_optimizer, combined)
+        for widget, visible in (
+            (self.hidden_units, kind.startswith("DNN")),
+            (self.n_classes, kind.endswith("Classifier")),
+            (self.label_dimension, kind.endswith("Regressor")),
+            (self.linear_features, combined),
+            (self.linear_optimizer, combined),
+        ):
+            self.form.setRowVisible(widget, visible)
+
+    def _update(self) -> None:
+        self._show_rows()
         self.changed.emit(self.spec())
 
     def set_spec(self, text: str) -> bool:
@@ -84,13 +88,7 @@ class EstimatorForm(QWidget):
         self.linear_optimizer.setCurrentText(cfg.linear_optimizer)
         for w in widgets:
             w.blockSignals(False)
-        kind = self.kind.currentText()
-        combined = kind.startswith("DNNLinearCombined")
-        self._show(self.hidden_units, kind.startswith("DNN"))
-        self._show(self.n_classes, kind.endswith("Classifier"))
-        self._show(self.label_dimension, kind.endswith("Regressor"))
-        self._show(self.linear_features, combined)
-        self._show(self.linear_optimizer, combined)
+        self._show_rows()
         return True
 
     def spec(self) -> str:
