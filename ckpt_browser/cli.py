@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "scalars", "timeline", "diff")
-SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -81,6 +81,13 @@ def _headless_parser() -> argparse.ArgumentParser:
     check.add_argument("--against", metavar="SPEC|PATH", help="an Estimator spec, or a checkpoint / model_dir / .meta")
     check.add_argument("--log", metavar="FILE", help="a TensorFlow error log to explain ('-' for stdin)")
     check.add_argument("--json", action="store_true")
+    verify = sub.add_parser(
+        "verify", help="read every tensor and check every crc32c",
+        description="PATH: a model_dir (all its checkpoints) or one checkpoint. "
+        "Exit 0 when every checksum matches, 1 when a tensor is corrupt, 2 when a checkpoint cannot be read.",
+    )  # fmt: skip
+    verify.add_argument("path")
+    verify.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     return p
@@ -386,13 +393,44 @@ def _cmd_check(ns: argparse.Namespace) -> int:
     return EXIT_DIFFERENT if mismatch else EXIT_OK
 
 
-def _cmd_demo(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.demo import write_quadratic_example
+def _cmd_verify(ns: argparse.Namespace) -> int:
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
 
+    source = open_source(ns.path)
+    progress = _stderr_progress() if sys.stderr.isatty() and not ns.json else None
+    report = (
+        verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
+    )
+    if progress is not None:
+        print(file=sys.stderr)
+    if ns.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for v in report.verdicts:
+            detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
+            print(f"{v.name}  {v.status}  {detail}")
+            for line in v.problems:
+                print(f"  {line}")
+        print(report.summary())
+    if report.count(UNREADABLE):
+        bad = next(v for v in report.verdicts if v.status == UNREADABLE)
+        print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_DIFFERENT if report.count(CORRUPT) else EXIT_OK
+
+
+def _stderr_progress():
     def progress(done: int, total: int, text: str) -> None:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    out = write_quadratic_example(ns.dir, progress=progress)
+    return progress
+
+
+def _cmd_demo(ns: argparse.Namespace) -> int:
+    from ckpt_browser.core.demo import write_quadratic_example
+
+    out = write_quadratic_example(ns.dir, progress=_stderr_progress())
     print(file=sys.stderr)
     print(out)
     return EXIT_OK
@@ -404,5 +442,6 @@ _COMMANDS = {
     "diff": _cmd_diff,
     "run": _cmd_run,
     "check": _cmd_check,
+    "verify": _cmd_verify,
     "demo": _cmd_demo,
 }

@@ -1,5 +1,5 @@
-"""Scalars and checkpoint records from a model_dir's event files, read with TensorFlow's own
-TFRecord reader; re-reading a growing file parses only the records not seen yet."""
+"""Scalars and checkpoint records from a model_dir's event files (TFRecords of Event protos), read
+without TensorFlow; re-reading a growing file parses only the records appended since."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.tfimport import protos, tf
+from ckpt_browser.core import dtypes
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.tfrecord import Damage, read_records
+from ckpt_browser.core.protos import protos
+from ckpt_browser.core.storage import open_file
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +48,17 @@ class CheckpointRecord:
 @dataclass
 class _FileState:
     size: int = 0
-    records: int = 0  # complete records parsed so far
+    offset: int = 0  # end of the last complete record parsed
+    records: int = 0
+    last_step: int | None = None
+    damaged: bool = False  # a bad record was met: what follows it is not trusted
 
 
 @dataclass
 class EventData:
     series: dict[tuple[str, str], Series] = field(default_factory=dict)  # (run, tag)
     checkpoints: list[CheckpointRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # damaged or unreadable event files
 
     def scalars_json(self) -> list[dict]:
         return [s.to_json() for _, s in sorted(self.series.items())]
@@ -60,12 +68,13 @@ class EventData:
         return EventData(
             {k: Series(s.tag, s.run, list(s.steps), list(s.values), list(s.wall)) for k, s in self.series.items()},
             list(self.checkpoints),
+            list(self.notes),
         )
 
 
 class EventReader:
     """Reads a model_dir's event files (root = run "train", subfolders such as eval/ = runs),
-    remembering how far each file was read. Use from the TensorFlow worker only."""
+    remembering how far each file was read. Use from one thread at a time."""
 
     def __init__(self, model_dir: str | os.PathLike) -> None:
         self.model_dir = Path(model_dir)
@@ -88,32 +97,67 @@ class EventReader:
         for run, path in self.event_files():
             try:
                 size = path.stat().st_size
+                if not path.is_file():
+                    raise IsADirectoryError
             except OSError:
+                self._note(path, f"events file {self._label(path)} cannot be read")
                 continue
             state = self._files.setdefault(path, _FileState())
-            if size == state.size:
+            if size == state.size or state.damaged:
                 continue
+            if size < state.size:  # rewritten from scratch
+                state.offset = state.records = 0
             state.size = size
             changed |= self._read(run, path, state)
         return changed
 
+    def _label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.model_dir).as_posix()
+        except ValueError:
+            return path.name
+
+    def _note(self, path: Path, text: str) -> None:
+        if text not in self.data.notes:
+            self.data.notes.append(text)
+            log.warning("%s", text)
+
     def _read(self, run: str, path: Path, state: _FileState) -> bool:
-        t = tf()
-        event_cls = protos().Event
-        checkpoint_status = protos().SessionLog.CHECKPOINT
+        p = protos()
+        checkpoint_status = p.SessionLog.CHECKPOINT
+        damage: list[Damage] = []
         new = 0
         try:
-            for raw in t.data.TFRecordDataset(str(path)).skip(state.records):
-                event = event_cls.FromString(raw.numpy())
+            f = open_file(path)
+        except CheckpointError as exc:
+            self._note(path, f"events file {self._label(path)}: {exc}")
+            return False
+        try:
+            for offset, raw in read_records(f, state.offset, state.size, damage):
+                try:
+                    event = p.Event.FromString(raw)
+                except Exception:  # noqa: BLE001 - protobuf's DecodeError: the record is not an Event
+                    damage.append(Damage(state.offset, "a record is not an Event"))
+                    break
+                state.offset = offset
+                state.records += 1
                 new += 1
+                if event.step or state.last_step is None:
+                    state.last_step = int(event.step)
                 self._add(run, event, checkpoint_status)
-        except (t.errors.DataLossError, t.errors.OutOfRangeError) as exc:
-            # The writer is mid-record: keep what was complete, read the rest next time.
-            log.debug("%s: stopped at a partial record (%s)", path.name, exc)
-            state.size = 0  # force a re-read attempt on the next refresh
-        except Exception as exc:  # noqa: BLE001 - a damaged file must not stop the others
-            log.warning("cannot read %s: %s", path, str(exc).splitlines()[0] if str(exc) else exc)
-        state.records += new
+        except CheckpointError as exc:  # the file shrank or vanished while being read
+            self._note(path, f"events file {self._label(path)}: {exc}")
+        finally:
+            f.close()
+        if damage:
+            state.damaged = True
+            after = f" after record {state.records:,}" + (
+                f" (step {state.last_step})" if state.last_step is not None else ""
+            )
+            self._note(
+                path,
+                f"events file {self._label(path)} is damaged{after}: {damage[0].reason}; later records are not shown",
+            )
         return new > 0
 
     def _add(self, run: str, event, checkpoint_status: int) -> None:
@@ -139,9 +183,31 @@ def _scalar(value) -> float | None:
     if kind == "simple_value":  # TF 1 / Estimator summaries
         return float(value.simple_value)
     if kind == "tensor" and value.metadata.plugin_data.plugin_name == "scalars":  # TF 2 summaries
-        array = tf().make_ndarray(value.tensor)
-        if np.size(array) == 1:
-            return float(np.asarray(array).reshape(-1)[0])
+        return tensor_scalar(value.tensor)
+    return None
+
+
+_VALUE_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "uint32_val", "uint64_val")
+
+
+def tensor_scalar(t) -> float | None:
+    """The one number a TensorProto holds, or None. The shape is checked before anything is
+    materialised: a crafted [2**31] tensor must not allocate gigabytes."""
+    if any(d.size != 1 for d in t.tensor_shape.dim):
+        return None
+    np_dtype = dtypes.numpy_dtype(t.dtype)
+    if np_dtype is None or np_dtype.kind not in "fiub":
+        return None
+    if t.tensor_content:
+        if len(t.tensor_content) != np_dtype.itemsize:
+            return None
+        return float(np.frombuffer(t.tensor_content, np_dtype)[0])
+    if t.half_val:  # float16 / bfloat16: the bits, one per int32
+        return float(np.array([t.half_val[0]], np.uint16).view(np_dtype)[0])
+    for name in _VALUE_FIELDS:
+        values = getattr(t, name)
+        if values:
+            return float(values[0])
     return None
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.tfimport import protos, tf
+from ckpt_browser.core.protos import protos
+from ckpt_browser.core.tfimport import tf
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +59,8 @@ class MetaInfo:
 
 
 def proto_dtype_name(enum: int) -> str:
-    dt = tf().dtypes.as_dtype(enum).base_dtype  # ref dtypes (VariableV2) -> their value type
-    if dt == tf().string:
-        return "string"
-    try:
-        return np.dtype(dt.as_numpy_dtype).name
-    except TypeError:
-        return dt.name
+    """Name of a graph's DataType attr; ref dtypes (VariableV2) are named after their value type."""
+    return dtypes.dtype_name(enum)
 
 
 def proto_shape(attr) -> tuple[int | None, ...] | None:

@@ -132,7 +132,7 @@ def graph_pbtxt(path: Path) -> Expected:
     from google.protobuf import text_format
 
     from ckpt_browser.core.graph import proto_dtype_name, proto_shape
-    from ckpt_browser.core.tfimport import protos
+    from ckpt_browser.core.protos import protos
 
     g = protos().GraphDef()
     try:

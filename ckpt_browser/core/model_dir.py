@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.tfimport import checkpoint_state_class, tf
+from ckpt_browser.core.protos import protos
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ _STEP_RE = re.compile(r"-(\d+)$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
+MAX_STATE_BYTES = 1 << 20  # a state file is a few KB; anything this big is not one
 
 
 @dataclass
@@ -150,29 +152,68 @@ def _step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def parse_state(data: bytes, model_dir: Path):
+    """A ``checkpoint`` file's CheckpointState, with relative paths joined to the model_dir as
+    tf.train.get_checkpoint_state does (text_format.Merge, the same parser). Raises CheckpointError."""
+    from google.protobuf import text_format
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckpointError(f"'{STATE_FILE}' is not text (byte {exc.start:,} is not UTF-8)") from None
+    state = protos().CheckpointState()
+    try:
+        text_format.Merge(text, state)
+    except (text_format.ParseError, RecursionError, ValueError) as exc:
+        raise CheckpointError(f"'{STATE_FILE}' is not a valid checkpoint state ({_first_line(exc)[:200]})") from None
+    if not state.model_checkpoint_path:
+        raise CheckpointError(f"'{STATE_FILE}' names no checkpoint")
+    if not os.path.isabs(state.model_checkpoint_path):
+        state.model_checkpoint_path = os.path.join(model_dir, state.model_checkpoint_path)
+    for i, p in enumerate(state.all_model_checkpoint_paths):
+        if not os.path.isabs(p):
+            state.all_model_checkpoint_paths[i] = os.path.join(model_dir, p)
+    return state
+
+
 def _read_state(model_dir: Path, result: ModelDir) -> list[tuple[str, float | None, bool]]:
     """Checkpoints named by the state file: (name, timestamp, is_latest), oldest first."""
     state_path = model_dir / STATE_FILE
-    if not state_path.exists():
+    try:
+        st = state_path.stat()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
         return []
     if not state_path.is_file():
         result.state_error = f"'{STATE_FILE}' is not a file; listing checkpoints from disk"
         return []
-    try:
-        state = tf().train.get_checkpoint_state(str(model_dir))
-    except Exception as exc:  # noqa: BLE001 - TF raises many types here; all mean "unreadable"
-        result.state_error = f"cannot read '{STATE_FILE}': {_first_line(exc)}"
+    if st.st_size > MAX_STATE_BYTES:
+        result.state_error = (
+            f"'{STATE_FILE}' is {st.st_size:,} bytes, far too big for a checkpoint state (a few KB); "
+            "listing checkpoints from disk"
+        )
         return []
-    if state is None:
-        # get_checkpoint_state logs and swallows parse errors; parse again to say why.
-        result.state_error = _explain_bad_state(state_path)
+    try:
+        with open(state_path, "rb") as f:
+            data = f.read(MAX_STATE_BYTES + 1)
+    except OSError as exc:
+        result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
+        return []
+    try:
+        state = parse_state(data, model_dir)
+    except CheckpointError as exc:
+        result.state_error = f"{exc}; listing checkpoints from disk"
         return []
 
     paths = list(state.all_model_checkpoint_paths)
     latest_path = state.model_checkpoint_path
     if latest_path and latest_path not in paths:
         paths.append(latest_path)
-    stamps = list(state.all_model_checkpoint_timestamps)
+    stamps: list[float | None] = [
+        t if math.isfinite(t) and 0 <= t < 1e11 else None for t in state.all_model_checkpoint_timestamps
+    ]
     if len(stamps) != len(state.all_model_checkpoint_paths):
         stamps = []
 
@@ -207,20 +248,6 @@ def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
         pass
     foreign.append(raw)
     return p.name
-
-
-def _explain_bad_state(state_path: Path) -> str:
-    try:
-        text = state_path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
-    from google.protobuf import text_format
-
-    try:
-        text_format.Parse(text, checkpoint_state_class())
-    except text_format.ParseError as exc:
-        return f"'{STATE_FILE}' is not a valid checkpoint state ({exc}); listing checkpoints from disk"
-    return f"'{STATE_FILE}' names no checkpoint; listing checkpoints from disk"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -307,7 +334,7 @@ def _fill_files(info: CheckpointInfo) -> None:
 
 
 def scan_model_dir(path: str | os.PathLike) -> ModelDir:
-    """List the checkpoints of a model_dir. Imports TensorFlow (for the state file)."""
+    """List the checkpoints of a model_dir: the state file merged with the files on disk."""
     model_dir = Path(path)
     if not model_dir.is_dir():
         raise CheckpointError(f"{model_dir} is not a folder")

@@ -1,21 +1,32 @@
-"""Read one checkpoint: its variable list and single tensors, through TensorFlow's reader."""
+"""Read one checkpoint: its variable list and single tensors.
+
+The native reader (formats/bundle.py) is used for everything; TensorFlow's reader only where the
+native one meets something it does not decode (then only if TensorFlow imports), with a note.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.formats.bundle import BundleReader
+from ckpt_browser.core.formats.sstable import UnsupportedFormat
 
 log = logging.getLogger(__name__)
+
+# How checkpoints were opened in this process ("native" / "tensorflow"): the tests check that
+# every fixture takes the native path.
+opened: Counter[str] = Counter()
 
 
 @dataclass(frozen=True)
@@ -28,35 +39,26 @@ class VariableEntry:
 
 
 class CheckpointReader(Protocol):
+    note: str | None  # something the user should know about how it was read
+
     def variables(self) -> list[VariableEntry]: ...
 
     def read(self, name: str) -> np.ndarray: ...
 
-
-@functools.cache
-def dtype_name(tf_dtype) -> str:
-    """numpy-style name of a TensorFlow dtype; tf.string is "string". (Few distinct dtypes
-    exist, so the answer is remembered: a checkpoint can list 100,000 variables.)"""
-    t = tf()
-    if tf_dtype == t.string:
-        return "string"
-    try:
-        return np.dtype(tf_dtype.as_numpy_dtype).name
-    except TypeError:
-        return tf_dtype.name  # quantized and other types with no numpy counterpart
+    def truncation(self) -> str | None: ...
 
 
-@functools.cache
 def itemsize(dtype: str) -> int | None:
     """Bytes per element of a stored dtype, or None when elements vary in size (strings)."""
-    if dtype == "string":
-        return None
-    try:
-        return np.dtype(dtype).itemsize
-    except TypeError:
-        import ml_dtypes  # TensorFlow's own dependency; gives bfloat16 and friends
+    return dtypes.itemsize(dtype)
 
-        return np.dtype(getattr(ml_dtypes, dtype)).itemsize
+
+def _tf_dtype_name(tf_dtype) -> str:
+    from ckpt_browser.core.tfimport import tf
+
+    if tf_dtype == tf().string:
+        return "string"
+    return dtypes.dtype_name(tf_dtype.as_datatype_enum)
 
 
 def explain(exc: BaseException, prefix: Path) -> str:
@@ -79,13 +81,16 @@ def explain(exc: BaseException, prefix: Path) -> str:
 
 
 class TFCheckpointReader:
-    """TensorFlow's own checkpoint reader (py_checkpoint_reader) behind our protocol.
+    """TensorFlow's own checkpoint reader (py_checkpoint_reader) behind our protocol: the
+    fallback for what the native reader does not decode."""
 
-    Opening reads only the index; ``read`` reads one tensor from the data shards.
-    """
+    native = False
 
-    def __init__(self, prefix: str | os.PathLike) -> None:
+    def __init__(self, prefix: str | os.PathLike, note: str | None = None) -> None:
+        from ckpt_browser.core.tfimport import tf
+
         self.prefix = Path(prefix)
+        self.note = note
         try:
             self._reader = tf().train.load_checkpoint(str(self.prefix))
         except Exception as exc:  # noqa: BLE001 - TF raises OpError, IndexError, ...
@@ -99,7 +104,7 @@ class TFCheckpointReader:
         # dtypes from the same reader instead of opening the index a second time.
         if self._variables is None:
             self._variables = [
-                VariableEntry(name, tuple(int(d) for d in self._shapes[name]), dtype_name(self._dtypes[name]))
+                VariableEntry(name, tuple(int(d) for d in self._shapes[name]), _tf_dtype_name(self._dtypes[name]))
                 for name in sorted(self._shapes)
             ]
         return list(self._variables)
@@ -119,26 +124,35 @@ class TFCheckpointReader:
         Cheap (no tensor is read): fixed-size tensors need shape x itemsize bytes each, and
         padding only adds to that, so data files smaller than the sum are truncated.
         """
-        need = 0
-        for entry in self.variables():
-            size = itemsize(entry.dtype)
-            if size is not None:
-                need += math.prod(entry.shape) * size
-        folder, base = self.prefix.parent, self.prefix.name
-        have = sum(p.stat().st_size for p in folder.glob(base + ".data-*") if p.is_file())
-        if have < need:
-            return (
-                f"the data file of {base} is truncated: its variables need at least "
-                f"{need:,} bytes, the data files hold {have:,}"
-            )
-        return None
+        from ckpt_browser.core.formats.bundle import truncation_message
+
+        need = sum(math.prod(v.shape) * (itemsize(v.dtype) or 0) for v in self.variables())
+        return truncation_message(self.prefix, need)
 
 
-_cache: dict[tuple[str, int, int], TFCheckpointReader] = {}
+def _open(prefix: str | os.PathLike) -> CheckpointReader:
+    try:
+        reader = BundleReader(prefix)
+    except UnsupportedFormat as exc:
+        from ckpt_browser.core.tfimport import TensorFlowMissing
+
+        try:
+            reader = TFCheckpointReader(prefix, note=f"{exc}; read with TensorFlow instead")
+        except TensorFlowMissing as missing:
+            raise CheckpointError(f"{exc} ({missing})") from exc
+        opened["tensorflow"] += 1
+        log.info("%s", reader.note)
+        return reader
+    opened["native"] += 1
+    return reader
+
+
+_cache: dict[tuple[str, int, int], CheckpointReader] = {}
+_cache_lock = threading.Lock()  # readers are opened from worker threads and the UI thread
 _CACHE_SIZE = 8
 
 
-def open_checkpoint(prefix: str | os.PathLike) -> TFCheckpointReader:
+def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
     """A reader for the checkpoint, reused while its index file is unchanged.
 
     Looking at variable after variable must not re-open the index each time; a checkpoint
@@ -149,9 +163,15 @@ def open_checkpoint(prefix: str | os.PathLike) -> TFCheckpointReader:
         st = index.stat()
         key = (str(index), st.st_mtime_ns, st.st_size)
     except OSError:
-        return TFCheckpointReader(prefix)  # raises the right message
-    reader = _cache.pop(key, None) or TFCheckpointReader(prefix)
-    _cache[key] = reader  # most recently used last
-    while len(_cache) > _CACHE_SIZE:
-        _cache.pop(next(iter(_cache)))
+        if not index.exists():
+            raise CheckpointError(f"{index.name} is missing") from None
+        return _open(prefix)  # raises the right message
+    with _cache_lock:
+        reader = _cache.pop(key, None)
+    if reader is None:
+        reader = _open(prefix)
+    with _cache_lock:
+        _cache[key] = reader  # most recently used last
+        while len(_cache) > _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
     return reader

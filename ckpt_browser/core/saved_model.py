@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.tfimport import protos, tf
+from ckpt_browser.core.protos import protos
+from ckpt_browser.core.tfimport import tf
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The one place that imports TensorFlow: lazily, once, thread-safe and quietly."""
+"""The one place that imports TensorFlow: lazily, once, thread-safe and quietly.
+
+Only restore, run, the Fit view, the demo writer and SavedModel signatures need it; browsing
+(listing, values, events, checks) reads the files natively and must work where TensorFlow is
+missing or broken. A failed import becomes TensorFlowMissing, one line a user can act on.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,19 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
+
+from ckpt_browser.core.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _tf: ModuleType | None = None
+_failure: str | None = None
+
+
+class TensorFlowMissing(CheckpointError):
+    """TensorFlow cannot be imported here; what needs it says so in one line."""
 
 
 @contextlib.contextmanager
@@ -43,16 +55,25 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 def tf() -> ModuleType:
-    """Return the tensorflow module, importing it on first use (3-5 s)."""
-    global _tf
+    """Return the tensorflow module, importing it on first use (3-5 s).
+
+    Raises TensorFlowMissing when it cannot be imported (not installed, a broken wheel, blocked).
+    """
+    global _tf, _failure
     if _tf is not None:
         return _tf
     with _lock:
         if _tf is None:
+            if _failure is not None:
+                raise TensorFlowMissing(_failure)
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-            with _quiet_stderr():
-                import tensorflow
-
+            try:
+                with _quiet_stderr():
+                    import tensorflow
+            except Exception as exc:  # noqa: BLE001 - ImportError, or whatever a broken wheel raises
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                _failure = f"needs TensorFlow, which cannot be imported here ({reason}); pip install tensorflow"
+                raise TensorFlowMissing(_failure) from exc
             tensorflow.get_logger().setLevel(logging.ERROR)
             log.debug("imported tensorflow %s", tensorflow.__version__)
             _tf = tensorflow
@@ -62,27 +83,3 @@ def tf() -> ModuleType:
 def is_loaded() -> bool:
     """Whether TensorFlow has been imported already (nothing is imported by asking)."""
     return _tf is not None
-
-
-def checkpoint_state_class() -> type:
-    """TensorFlow's ``CheckpointState`` proto class, the format of a ``checkpoint`` file."""
-    tf()
-    from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
-
-    return CheckpointState
-
-
-def protos() -> SimpleNamespace:
-    """TensorFlow's proto classes we parse files with: Event, MetaGraphDef, GraphDef, SavedModel."""
-    tf()
-    from tensorflow.core.framework import graph_pb2
-    from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
-    from tensorflow.core.util import event_pb2
-
-    return SimpleNamespace(
-        Event=event_pb2.Event,
-        SessionLog=event_pb2.SessionLog,
-        MetaGraphDef=meta_graph_pb2.MetaGraphDef,
-        GraphDef=graph_pb2.GraphDef,
-        SavedModel=saved_model_pb2.SavedModel,
-    )

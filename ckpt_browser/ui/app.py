@@ -95,12 +95,6 @@ def run_gui(ns: argparse.Namespace) -> int:
         window.open_path(path, checkpoint=ns.checkpoint, variable=ns.select)
     if ns.demo:
         window.open_examples()
-    if not ns.paths and not ns.demo:
-        # Nothing to open: load TensorFlow now so the first open does not wait 3-5 s.
-        from ckpt_browser.core.tfimport import tf
-
-        runner.submit(tf, label="Loading TensorFlow")
-
     exit_code = 0
     if ns.screenshot:
         exit_code = _arm_screenshot(app, window, runner, Path(ns.screenshot))

@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         row = self.sources.sources().index(source)
         self.sources.remove_source(row)
         for c in source.model_dir.checkpoints:  # its restored sessions go too
-            self.runner.submit(self.sessions.close, c.prefix)
+            self.runner.submit(self.sessions.close, c.prefix, tf=True)
         self.watcher.unwatch(source.model_dir.path)
         self._readers.pop(source.model_dir.path, None)
         self._events.pop(source.model_dir.path, None)

@@ -41,9 +41,11 @@ class Progress:
 class TaskRunner(QObject):
     """Runs functions on worker threads.
 
-    TensorFlow work goes to a single worker (``tf=True``): TensorFlow's import and its
-    readers are then never used from two threads at once, and requests are served in order.
-    Other work (numpy, file listing) uses a small pool.
+    Three lanes. Reading files (the default) goes to one worker, in order, so the per-model_dir
+    event readers and scans never run twice at once. TensorFlow work (``tf=True``: restore, run,
+    fit) has its own single worker: its sessions are never used from two threads, and a slow
+    restore never holds up browsing. Pure computations (``tf=False``: statistics, plots,
+    exports) use a small pool.
 
     A request with a ``key`` supersedes earlier ones with the same key: their results are
     dropped when they arrive, so a slow answer never overwrites a newer one.
@@ -59,6 +61,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tf_pool = ThreadPoolExecutor(1, thread_name_prefix="ckpt-tf")
+        self._io_pool = ThreadPoolExecutor(1, thread_name_prefix="ckpt-io")
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="ckpt-work")
         self._next_id = 0
         self._generation: dict[str, int] = {}
@@ -77,7 +80,7 @@ class TaskRunner(QObject):
         key: str | None = None,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
-        tf: bool = True,
+        tf: bool | None = None,
         label: str = "",
         with_progress: bool = False,
     ) -> int:
@@ -90,7 +93,7 @@ class TaskRunner(QObject):
             self._generation[key] = generation
         self._callbacks[task_id] = (on_done, on_error, label)
         call_args = (*args, Progress(self, task_id)) if with_progress else args
-        pool = self._tf_pool if tf else self._pool
+        pool = self._io_pool if tf is None else self._tf_pool if tf else self._pool
         pool.submit(self._run, task_id, key, generation, fn, call_args)
         self.busy_changed.emit(self.pending)
         if label:
@@ -138,5 +141,5 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Stop taking work; running tasks finish in the background (no waiting on exit)."""
-        for pool in (self._tf_pool, self._pool):
+        for pool in (self._tf_pool, self._io_pool, self._pool):
             pool.shutdown(wait=False, cancel_futures=True)

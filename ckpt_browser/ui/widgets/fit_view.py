@@ -109,7 +109,7 @@ class FitView(QWidget):
         self.status.setText(f"Restoring {probe.name} to find inputs and outputs …")
         self.runner.submit(
             graph_overview, self.sessions, probe,
-            key="fit-setup", on_done=self._setup, on_error=self.status.setText, label="Restoring",
+            key="fit-setup", on_done=self._setup, on_error=self.status.setText, label="Restoring", tf=True,
         )  # fmt: skip
 
     def _setup(self, overview: GraphOverview) -> None:
@@ -154,7 +154,7 @@ class FitView(QWidget):
         self.runner.submit(
             fit_curves, self.sessions, list(self.model_dir.checkpoints),
             self.input_combo.currentText(), self.output_combo.currentText(), xs,
-            key="fit", with_progress=True, on_done=self._fitted, on_error=self.status.setText,
+            key="fit", with_progress=True, on_done=self._fitted, on_error=self.status.setText, tf=True,
             label="Fitting",
         )  # fmt: skip
 

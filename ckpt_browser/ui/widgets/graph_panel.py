@@ -158,7 +158,7 @@ class GraphPanel(QWidget):
         self.status.setText(f"Restoring {info.name} into the graph of {info.name}.meta …")
         self.runner.submit(
             graph_overview, self.sessions, info,
-            key="graph", on_done=self._show, on_error=self.status.setText, label=f"Restoring {info.name}",
+            key="graph", on_done=self._show, on_error=self.status.setText, label=f"Restoring {info.name}", tf=True,
         )  # fmt: skip
 
     # -- SavedModels ----------------------------------------------------------------------
@@ -218,7 +218,7 @@ class GraphPanel(QWidget):
         self.runner.submit(
             run_signature, self.models, self.saved_model, name, feeds,
             key="graph-eval", on_done=self._show_outputs, on_error=self.result.show_error,
-            label=f"Running {name}",
+            label=f"Running {name}", tf=True,
         )  # fmt: skip
 
     def _show_outputs(self, outputs: dict) -> None:
@@ -288,7 +288,7 @@ class GraphPanel(QWidget):
             return
         self.runner.submit(
             needed_inputs, self.sessions, self.info, fetch,
-            key="graph-needs", on_done=self._show_feeds, on_error=self.result.show_error,
+            key="graph-needs", on_done=self._show_feeds, on_error=self.result.show_error, tf=True,
         )  # fmt: skip
 
     def _show_feeds(self, placeholders) -> None:
@@ -314,7 +314,7 @@ class GraphPanel(QWidget):
         self.runner.submit(
             evaluate, self.sessions, self.info, fetch, feeds,
             key="graph-eval", on_done=lambda a, f=fetch: self._show_result(f, a),
-            on_error=self.result.show_error, label=f"Evaluating {fetch}",
+            on_error=self.result.show_error, label=f"Evaluating {fetch}", tf=True,
         )  # fmt: skip
 
     def _show_result(self, fetch: str, value) -> None:

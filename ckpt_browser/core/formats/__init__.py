@@ -1,0 +1,1 @@
+"""One reader per file format, all behind the CheckpointReader protocol of core/reader.py."""

@@ -1,0 +1,368 @@
+"""TensorFlow's tensor bundle (V2 checkpoints), read without TensorFlow.
+
+`<prefix>.index` is a sorted table (formats/sstable.py) whose key "" holds a BundleHeaderProto and
+every other key a BundleEntryProto; values live in `<prefix>.data-NNNNN-of-NNNNN`. The layout and
+checksums follow tensorflow/core/util/tensor_bundle/tensor_bundle.cc; docs/formats.md has the notes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import struct
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import crc32c
+import numpy as np
+
+from ckpt_browser.core import dtypes
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, unmask, varint
+from ckpt_browser.core.protos import protos
+from ckpt_browser.core.storage import LocalFile, open_file
+
+FULL = -1  # a slice extent without a length covers the whole dimension
+
+
+class ChecksumMismatch(CheckpointError):
+    """The bytes of a tensor do not match the crc32c its index recorded. ``value`` holds what
+    was read anyway, for users who want to look at the damage."""
+
+    def __init__(self, message: str, value: np.ndarray | None) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+class OpaqueTensor(CheckpointError):
+    """A resource or variant entry: listed, but it has no values we can show."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    dtype: int
+    shape: tuple[int, ...]
+    shard: int
+    offset: int
+    size: int
+    crc: int  # masked, as stored
+    slices: tuple[tuple[tuple[int, int], ...], ...]  # per slice: (start, length or FULL) per dim
+
+
+def _decode_entry(raw: bytes, entry_cls) -> Entry:
+    e = entry_cls.FromString(raw)
+    return Entry(
+        e.dtype,
+        tuple(d.size for d in e.shape.dim),
+        e.shard_id,
+        e.offset,
+        e.size,
+        e.crc32c,
+        tuple(tuple((x.start, x.length if x.HasField("length") else FULL) for x in s.extent) for s in e.slices),
+    )
+
+
+def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -> str | None:
+    """Say whether the data shards are too small for the tensors the index lists. Cheap (no value
+    is read): fixed-size tensors need shape x itemsize bytes each, padding only adds to that."""
+    base = prefix.name
+    if num_shards is None:
+        shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
+    else:
+        shards = [Path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
+    have = 0
+    for path in shards:
+        try:
+            have += path.stat().st_size
+        except OSError:
+            return f"{path.name} is missing: the index names {num_shards} shard(s)"
+    if have < need:
+        return (
+            f"the data file of {base} is truncated: its variables need at least {need:,} bytes, "
+            f"the data files hold {have:,}"
+        )
+    return None
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([\[\]*?])", r"[\1]", name)
+
+
+def _head_length(raw: bytes) -> int:
+    """Length of the leading dtype (field 1, varint) and shape (field 2, bytes) of an entry."""
+    p = 0
+    if raw[:1] == b"\x08":
+        p = 1
+        while raw[p] & 0x80:
+            p += 1
+        p += 1
+    if raw[p : p + 1] == b"\x12":
+        length, q = varint(raw, p + 1)
+        p = q + length
+    return p
+
+
+def _needs_sort(rows: list) -> bool:
+    return any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1))
+
+
+class BundleReader:
+    """One checkpoint: the index is read and decoded on opening, tensors one by one on request."""
+
+    native = True
+    note: str | None = None  # the TensorFlow fallback says why it was used; this reader never needs to
+
+    def __init__(self, prefix: str | os.PathLike) -> None:
+        self.prefix = Path(prefix)
+        self.index_name = self.prefix.name + ".index"
+        index = open_file(str(self.prefix) + ".index")
+        try:
+            data = index.read(0, index.size)
+        finally:
+            index.close()
+        pairs = read_table(data, self.index_name)
+        if not pairs or pairs[0][0] != b"":
+            raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
+        p = protos()
+        self._entry_cls = p.BundleEntryProto
+        try:
+            header = p.BundleHeaderProto.FromString(pairs[0][1])
+        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
+            raise CheckpointError(f"{self.index_name} is damaged: its header is not a BundleHeaderProto") from exc
+        if header.endianness not in (0, 1):
+            raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {header.endianness}")
+        if header.num_shards < 0 or header.num_shards > 1_000_000:
+            raise CheckpointError(f"{self.index_name} is damaged: it names {header.num_shards:,} data shards")
+        self.num_shards = header.num_shards
+        self.big_endian = header.endianness == 1
+        self._swap = self.big_endian != (sys.byteorder == "big")  # bytes in the file's order, not ours
+        # Entries stay encoded until a tensor is read: listing needs only dtype and shape, which
+        # lead every entry (fields 1 and 2) and repeat across entries, so they are decoded once
+        # per distinct head. This keeps a 100,000-variable index fast to open.
+        self._raw: dict[bytes, bytes] = {}
+        self._slice_raw: dict[bytes, bytes] = {}
+        for key, raw in pairs[1:]:
+            (self._slice_raw if key[:1] == b"\x00" else self._raw)[key] = raw
+        self._decoded: dict[bytes, Entry] = {}
+        self._listing = self._list()
+        unknown = sorted({d for _, _, d, _ in self._listing if not dtypes.is_known(d)})
+        if unknown:
+            raise UnsupportedFormat(f"{self.index_name} holds tensors of DataType {unknown[0]}, unknown to this reader")
+        self._files: dict[int, LocalFile] = {}
+        self._lock = threading.Lock()
+        self._variables = None
+
+    # -- the protocol -------------------------------------------------------------------------
+
+    def variables(self):
+        from ckpt_browser.core.reader import VariableEntry
+
+        if self._variables is None:
+            self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]
+        return list(self._variables)
+
+    def read(self, name: str) -> np.ndarray:
+        """The tensor, its crc32c verified (ChecksumMismatch carries the values when it fails)."""
+        entry = self._entry(name)
+        if entry.slices:
+            return self._assemble(name, entry)
+        return self._read_entry(name, entry)
+
+    def entry_info(self, name: str) -> Entry:
+        return self._entry(name)
+
+    def truncation(self) -> str | None:
+        """Whether a data shard is too short for the entries that point into it (no value read)."""
+        need = 0
+        for _, shape, dtype, _ in self._listing:
+            np_dtype = dtypes.numpy_dtype(dtype)
+            if np_dtype is not None:
+                need += math.prod(shape) * np_dtype.itemsize
+        return truncation_message(self.prefix, need, self.num_shards)
+
+    # -- details ------------------------------------------------------------------------------
+
+    def _list(self) -> list[tuple[str, tuple[int, ...], int, str]]:
+        """(name, shape, dtype enum, dtype name) of every variable, in tf.train.list_variables' order."""
+        heads: dict[bytes, tuple[tuple[int, ...], int, str]] = {}
+        out = []
+        names: dict[str, bytes] = {}
+        try:
+            for key, raw in self._raw.items():
+                head = raw[: _head_length(raw)]
+                known = heads.get(head)
+                if known is None:
+                    e = self._entry_cls.FromString(head)
+                    known = heads[head] = (tuple(d.size for d in e.shape.dim), e.dtype, dtypes.dtype_name(e.dtype))
+                name = key.decode("utf-8", "backslashreplace")
+                names[name] = key
+                out.append((name, *known))
+        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, IndexError on a cut entry
+            raise CheckpointError(f"{self.index_name} is damaged: an entry is not a BundleEntryProto") from exc
+        self._names = names
+        # Keys come sorted as bytes, which is str order for UTF-8; escaped names may differ.
+        if _needs_sort(out):
+            out.sort(key=lambda t: t[0])
+        return out
+
+    def _entry(self, name: str) -> Entry:
+        key = self._names.get(name)
+        if key is None:
+            raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
+        return self._decode(key, self._raw[key])
+
+    def _decode(self, key: bytes, raw: bytes) -> Entry:
+        entry = self._decoded.get(key)
+        if entry is None:
+            try:
+                entry = self._decoded[key] = _decode_entry(raw, self._entry_cls)
+            except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError
+                raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
+        return entry
+
+    def shard_path(self, shard: int) -> Path:
+        return Path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
+
+    def _file(self, shard: int) -> LocalFile:
+        with self._lock:
+            f = self._files.get(shard)
+            if f is None:
+                if not 0 <= shard < max(self.num_shards, 1):
+                    raise CheckpointError(f"{self.index_name} is damaged: an entry names shard {shard}")
+                path = self.shard_path(shard)
+                if not path.exists():
+                    raise CheckpointError(
+                        f"a data file of {self.prefix.name} is missing: {path.name} "
+                        f"(the index names {self.num_shards} shard(s))"
+                    )
+                f = self._files[shard] = open_file(path)
+            return f
+
+    def _where(self, entry: Entry) -> str:
+        return f"{self.shard_path(entry.shard).name} at offset {entry.offset:,}"
+
+    def _read_entry(self, name: str, entry: Entry) -> np.ndarray:
+        kind = dtypes.base_enum(entry.dtype)
+        if kind == dtypes.STRING:
+            return self._read_strings(name, entry)
+        np_dtype = dtypes.numpy_dtype(kind)
+        if np_dtype is None:
+            raise OpaqueTensor(
+                f"{name} is a {dtypes.dtype_name(kind)} tensor ({entry.size:,} bytes): it has no values to show"
+            )
+        count = math.prod(entry.shape)
+        if count * np_dtype.itemsize != entry.size:
+            raise CheckpointError(
+                f"{self.index_name} is damaged: {name} is {list(entry.shape)} {np_dtype.name} "
+                f"({count * np_dtype.itemsize:,} bytes) but its entry says {entry.size:,} bytes"
+            )
+        raw = np.empty(entry.size, np.uint8)
+        crc = [0]
+
+        def checksum(chunk: memoryview) -> None:
+            crc[0] = crc32c.crc32c(chunk, crc[0])
+
+        self._file(entry.shard).read_into(entry.offset, raw, checksum)
+        if self._swap and np_dtype.itemsize > 1:
+            value = raw.view(np_dtype.newbyteorder()).astype(np_dtype).reshape(entry.shape)
+        else:
+            value = raw.view(np_dtype).reshape(entry.shape)
+        if crc[0] != unmask(entry.crc):
+            raise ChecksumMismatch(
+                f"checksum mismatch in {name}: {self._where(entry)} (crc32c {crc[0]:#010x}, "
+                f"the index says {unmask(entry.crc):#010x})",
+                value,
+            )
+        return value
+
+    def _read_strings(self, name: str, entry: Entry) -> np.ndarray:
+        """[varint64 len]*n, masked crc32c of the lengths, then the bytes. The crc covers each length
+        as a little-endian uint32 (uint64 past 4 GiB, as older writers used uint32), the lengths'
+        checksum, then the bytes (tensor_bundle.cc, WriteStringTensor)."""
+        count = math.prod(entry.shape)
+        data = self._file(entry.shard).read(entry.offset, entry.size)
+        lengths = []
+        pos = 0
+        try:
+            for _ in range(count):
+                n, pos = varint(data, pos)
+                lengths.append(n)
+        except ValueError:
+            raise CheckpointError(f"{name} is damaged: bad string lengths in {self._where(entry)}") from None
+        crc = crc32c.crc32c(b"".join(struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n) for n in lengths))
+        stored_lengths_crc = data[pos : pos + 4]
+        pos += 4
+        ok = len(stored_lengths_crc) == 4 and unmask(int.from_bytes(stored_lengths_crc, "little")) == crc
+        crc = crc32c.crc32c(stored_lengths_crc, crc)
+        out = np.empty(count, object)
+        for i, n in enumerate(lengths):
+            out[i] = data[pos : pos + n]
+            pos += n
+        crc = crc32c.crc32c(data[pos - sum(lengths) : pos], crc) if lengths else crc
+        value = out.reshape(entry.shape)
+        if pos != len(data) or not ok or crc != unmask(entry.crc):
+            raise ChecksumMismatch(f"checksum mismatch in {name}: {self._where(entry)}", value)
+        return value
+
+    def _assemble(self, name: str, full: Entry) -> np.ndarray:
+        """A partitioned variable: the slice entries (keys starting with NUL) put in place."""
+        np_dtype = dtypes.numpy_dtype(full.dtype)
+        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
+        key = self._names[name]
+        bad: ChecksumMismatch | None = None
+        for extents in full.slices:
+            part_key = slice_key(key, extents)
+            raw = self._slice_raw.get(part_key)
+            if raw is None:
+                raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
+            part = self._decode(part_key, raw)
+            where = tuple(slice(None) if length == FULL else slice(start, start + length) for start, length in extents)
+            try:
+                value = self._read_entry(name, part)
+            except ChecksumMismatch as exc:
+                bad, value = exc, exc.value
+            out[where] = value
+        if bad is not None:
+            raise ChecksumMismatch(str(bad), out)
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            for f in self._files.values():
+                f.close()
+            self._files.clear()
+
+
+# -- OrderedCode, the encoding of slice keys (tensorflow/core/lib/strings/ordered_code.cc) -----
+
+_ESCAPE = re.compile(rb"[\x00\xff]")
+_HEADER_BITS = [(0, 0), (0x80, 0), (0xC0, 0), (0xE0, 0), (0xF0, 0), (0xF8, 0), (0xFC, 0), (0xFE, 0),
+                (0xFF, 0), (0xFF, 0x80), (0xFF, 0xC0)]  # fmt: skip
+
+
+def _num_increasing(n: int) -> bytes:
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
+    return bytes([len(body)]) + body
+
+
+def _signed_num_increasing(v: int) -> bytes:
+    x = ~v if v < 0 else v
+    if x < 64:
+        return bytes([(0x80 ^ v) & 0xFF])
+    length = x.bit_length() // 7 + 1
+    buf = bytearray(v.to_bytes(10, "big", signed=True)[10 - length :])
+    buf[0] ^= _HEADER_BITS[length][0]
+    buf[1] ^= _HEADER_BITS[length][1]
+    return bytes(buf)
+
+
+def slice_key(name: bytes, extents: tuple[tuple[int, int], ...]) -> bytes:
+    """checkpoint::EncodeTensorNameSlice: the key of one slice of a partitioned tensor."""
+    escaped = _ESCAPE.sub(lambda m: b"\x00\xff" if m.group() == b"\x00" else b"\xff\x00", name)
+    out = [_num_increasing(0), escaped, b"\x00\x01", _num_increasing(len(extents))]
+    for start, length in extents:
+        out += [_signed_num_increasing(start), _signed_num_increasing(length)]
+    return b"".join(out)

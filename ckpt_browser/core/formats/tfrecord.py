@@ -1,0 +1,49 @@
+"""TFRecord framing, the container of event files (tensorflow/core/lib/io/record_writer.cc).
+
+Each record: uint64 length (LE), masked crc32c of those 8 bytes, the data, masked crc32c of the
+data. A file being written ends in a partial record: reading stops before it and resumes there.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import crc32c
+
+from ckpt_browser.core.formats.sstable import unmask
+
+HEADER = 12
+FOOTER = 4
+MAX_RECORD = 256 << 20  # an event is KB; a length beyond this is damage, not data
+
+
+@dataclass
+class Damage:
+    offset: int  # where the bad record starts
+    reason: str
+
+
+def read_records(f, offset: int, size: int, out_damage: list[Damage]) -> Iterator[tuple[int, bytes]]:
+    """Yield (offset after the record, data) for each complete record from ``offset``; stop at a
+    partial record at the end (being written), or at damage (appended to ``out_damage``)."""
+    while offset + HEADER <= size:
+        header = f.read(offset, HEADER)
+        (length,) = struct.unpack_from("<Q", header)
+        if unmask(struct.unpack_from("<I", header, 8)[0]) != crc32c.crc32c(header[:8]):
+            out_damage.append(Damage(offset, "bad length checksum"))
+            return
+        if length > MAX_RECORD:
+            out_damage.append(Damage(offset, f"a record claims {length:,} bytes"))
+            return
+        end = offset + HEADER + length + FOOTER
+        if end > size:
+            return  # partial: the writer has not finished this record yet
+        body = f.read(offset + HEADER, length + FOOTER)
+        data = body[:length]
+        if unmask(struct.unpack_from("<I", body, length)[0]) != crc32c.crc32c(data):
+            out_damage.append(Damage(offset, "bad data checksum"))
+            return
+        offset = end
+        yield offset, data
