@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast demo lint bench package install-desktop clean
+.PHONY: run test test-fast fuzz demo lint bench package install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -23,6 +23,9 @@ test: $(STAMP)  ## the whole suite, headless (what CI runs)
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
+
+fuzz: $(STAMP)  ## long property-based runs: thousands of random checkpoints written by TensorFlow
+	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/core/test_bundle_props.py --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

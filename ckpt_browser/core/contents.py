@@ -56,6 +56,21 @@ def read_contents(info: CheckpointInfo) -> CheckpointContents:
     return CheckpointContents(info, variables, totals(variables), warning)
 
 
-def read_variable(info: CheckpointInfo, name: str):
-    """One tensor's values (only that tensor is read from the data files)."""
-    return open_checkpoint(info.prefix).read(name)
+@dataclass(frozen=True)
+class TensorRead:
+    value: object  # numpy array
+    warning: str | None = None  # e.g. a checksum mismatch: the values are shown, flagged
+
+
+def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
+    """One tensor's values (only that tensor is read from the data files). A checksum mismatch
+    still gives the values, with the mismatch as a warning: people debugging corruption want to
+    see them."""
+    from ckpt_browser.core.formats.bundle import ChecksumMismatch
+
+    try:
+        return TensorRead(open_checkpoint(info.prefix).read(name))
+    except ChecksumMismatch as exc:
+        if exc.value is None:
+            raise
+        return TensorRead(exc.value, str(exc))

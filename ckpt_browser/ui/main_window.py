@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1400, 860)
         self.diff_window: DiffWindow | None = None
+        self.verify_dialog = None  # VerifyDialog, made on first use
 
         self.sources = SourcesModel(self)
         self.sources_view = QTreeView()
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
 
         tools = self.menuBar().addMenu("&Tools")
         self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
+        self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open &Example", self.open_examples)
@@ -357,6 +359,21 @@ class MainWindow(QMainWindow):
         self.variables.show_error(text)
         self.open_failed.emit(message)
 
+    def show_verify_dialog(self):
+        """Check every tensor's crc32c in the current model_dir; corrupt checkpoints get flagged."""
+        from ckpt_browser.ui.widgets.verify_dialog import VerifyDialog
+
+        source = self.sources.source_at(self.sources_view.currentIndex())
+        if source is None:
+            self.status_label.setText("Open a model_dir to verify its checkpoints.")
+            return None
+        if self.verify_dialog is None:
+            self.verify_dialog = VerifyDialog(self.runner, self)
+            self.verify_dialog.verified.connect(self.sources.set_verified)
+        self.verify_dialog.show()
+        self.verify_dialog.run(source.model_dir)
+        return self.verify_dialog
+
     def close_current_source(self) -> None:
         index = self.sources_view.currentIndex()
         source = self.sources.source_at(index)
@@ -428,15 +445,15 @@ class MainWindow(QMainWindow):
         self.runner.submit(
             read_variable, info, v.name,
             key="value",
-            on_done=lambda a, v=v, info=info: self._on_tensor(v, info, a),
+            on_done=lambda r, v=v, info=info: self._on_tensor(v, info, r),
             on_error=self.tensor_view.show_error,
             label=f"Reading {v.display_name}",
         )  # fmt: skip
 
-    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, array) -> None:
-        self.tensor_view.set_tensor(v.display_name, array, info.name)
+    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read) -> None:
+        self.tensor_view.set_tensor(v.display_name, read.value, info.name, warning=read.warning)
         self._update_side_views()
-        self.tensor_loaded.emit(array)
+        self.tensor_loaded.emit(read.value)
 
     def _update_side_views(self) -> None:
         """Feed the Over-checkpoints / Compare tab when it is the one showing (they read

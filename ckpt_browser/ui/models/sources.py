@@ -23,10 +23,22 @@ class SourcesModel(QAbstractItemModel):
         super().__init__(parent)
         self._sources: list[Source] = []
         self._mismatched: set[Path] = set()  # prefixes whose own graph disagrees with them
+        self._corrupt: dict[Path, str] = {}  # prefix -> what Verify found wrong
+
+    def set_verified(self, report) -> None:
+        """Flag the checkpoints a verify report found corrupt (and clear re-verified ones)."""
+        for v in report.verdicts:
+            self._corrupt.pop(v.prefix, None)
+            if v.status != "ok":
+                self._corrupt[v.prefix] = v.error or "; ".join(v.problems)
+        self._changed_all()
 
     def set_mismatched(self, prefixes: set[Path], checked: set[Path]) -> None:
         """Mark checkpoints found not to fit their own graph (and unmark re-checked ones)."""
         self._mismatched = (self._mismatched - checked) | prefixes
+        self._changed_all()
+
+    def _changed_all(self) -> None:
         for srow in range(len(self._sources)):
             parent = self.index(srow, 0)
             n = self.rowCount(parent)
@@ -167,10 +179,13 @@ class SourcesModel(QAbstractItemModel):
 
     def _checkpoint_data(self, source: Source, info: CheckpointInfo, column: int, role: int):
         mismatched = info.prefix in self._mismatched
+        corrupt = self._corrupt.get(info.prefix)
         if role == Qt.ItemDataRole.DisplayRole:
             text = _checkpoint_cell(info, column, source.model_dir.has_state)
             if column == 6 and mismatched:
                 text = ", ".join(filter(None, [text, "shape mismatch"]))
+            if column == 6 and corrupt:
+                text = ", ".join(filter(None, [text, "corrupt"]))
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [str(info.prefix)]
@@ -178,8 +193,10 @@ class SourcesModel(QAbstractItemModel):
                 lines.append(info.problem)
             if mismatched:
                 lines.append("Its own graph declares other shapes or dtypes than it stores: see the Check tab.")
+            if corrupt:
+                lines.append(f"Verify: {corrupt}")
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched):
+        if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched or corrupt):
             return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.FontRole and info.latest:
             from PySide6.QtGui import QFont

@@ -42,6 +42,12 @@ class TensorView(QWidget):
         self._spec = SliceSpec()
         self.stats: TensorStats | None = None
 
+        # A red banner over the values when they failed their checksum (shown anyway).
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel { background: #b00020; color: white; padding: 4px; font-weight: bold; }")
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
         self.header = QLabel("Select a variable to see its values.")
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -104,6 +110,7 @@ class TensorView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
         layout.addWidget(self.header)
         layout.addWidget(self.axes_box)
         layout.addLayout(body, 1)
@@ -117,6 +124,7 @@ class TensorView(QWidget):
     # -- showing a tensor -------------------------------------------------------------
     def clear(self, text: str = "Select a variable to see its values.") -> None:
         self._array = None
+        self.banner.hide()
         self.header.setText(text)
         self.table_model.set_array(np.zeros((0, 0)))
         self.line.clear_data()
@@ -131,8 +139,11 @@ class TensorView(QWidget):
         self.clear()
         self.header.setText(f"<span style='color:#b00020'>{text}</span>")
 
-    def set_tensor(self, name: str, array: np.ndarray, where: str = "") -> None:
+    def set_tensor(self, name: str, array: np.ndarray, where: str = "", warning: str | None = None) -> None:
         self._array = array
+        text = f"{warning[:1].upper()}{warning[1:]}. Shown as read: not what was saved." if warning else ""
+        self.banner.setText(text)
+        self.banner.setVisible(bool(warning))
         self._name = name
         self._spec = SliceSpec.default(array.ndim)
         shape = "[" + ", ".join(str(d) for d in array.shape) + "]"
