@@ -135,6 +135,7 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
         contents = read_contents(info)
     except CheckpointError as exc:
         error = str(exc)
+    events = read_events(md.path)
     if ns.json:
         out = {
             "model_dir": str(md.path),
@@ -142,24 +143,24 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
             "checkpoint": info.name,
             "checkpoints": [c.to_json() for c in md.checkpoints],
             "variables": [v.to_json() for v in contents.variables] if contents else [],
-            "scalars": read_events(md.path).scalars_json(),
-            "notes": md.notes + ([md.state_error] if md.state_error else []),
+            "scalars": events.scalars_json(),
+            "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
             "warning": contents.warning if contents else None,
         }
         print(json.dumps(out, indent=2))
     else:
-        _print_ls(md, info, contents)
+        _print_ls(md, info, contents, events.notes)
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
 
 
-def _print_ls(md, info, contents) -> None:
+def _print_ls(md, info, contents, event_notes: list[str]) -> None:
     from ckpt_browser.core.variables import human_bytes
 
     print(f"{md.path}")
-    for note in md.notes + ([md.state_error] if md.state_error else []):
+    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
         print(f"  note: {note}")
     rows = [("", "checkpoint", "step", "time", "size", "shards", "meta", "flags")]
     for c in md.checkpoints:

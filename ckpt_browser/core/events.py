@@ -120,7 +120,7 @@ class EventReader:
     def _note(self, path: Path, text: str) -> None:
         if text not in self.data.notes:
             self.data.notes.append(text)
-            log.warning("%s", text)
+            log.info("%s", text)
 
     def _read(self, run: str, path: Path, state: _FileState) -> bool:
         p = protos()

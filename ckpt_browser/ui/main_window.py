@@ -306,7 +306,11 @@ class MainWindow(QMainWindow):
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile
             return
+        old_notes = self._events[md.path].notes if md.path in self._events else []
         self._events[md.path] = snap.events
+        for note in snap.events.notes:
+            if note not in old_notes:  # a damaged or unreadable events file: say so once
+                self.status_label.setText(note)
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)

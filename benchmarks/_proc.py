@@ -1,0 +1,38 @@
+"""Whole-process measurements: wall time and peak RSS of a command, medians over runs."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of one run of argv, output discarded."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{argv[:4]} exited {proc.returncode}: {err[-500:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def median_of(argv: list[str], n: int = 3, env: dict | None = None) -> tuple[float, float]:
+    runs = [run_measured(argv, env) for _ in range(n)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def python() -> str:
+    return sys.executable
+
+
+def cli(*args: str) -> list[str]:
+    return [python(), "-m", "ckpt_browser", *args]

@@ -1,0 +1,74 @@
+"""Damaged event files: the records before the damage are kept and the damage is named,
+as far as TensorFlow's own reader gets on the same bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_browser.core.events import read_events
+from ckpt_browser.core.tfimport import tf
+
+
+def _tf_scalars_until_error(path):
+    out = {}
+    try:
+        for event in tf().compat.v1.train.summary_iterator(str(path)):
+            for v in event.summary.value:
+                if v.WhichOneof("value") == "simple_value":
+                    out.setdefault(v.tag, []).append((event.step, v.simple_value))
+    except Exception:  # noqa: BLE001 - DataLossError at the damage: what came before is the answer
+        pass
+    return out
+
+
+def _events_file(folder):
+    (path,) = folder.glob("events.out.tfevents.*")
+    return path
+
+
+@pytest.mark.parametrize("from_end", [40, 400])
+def test_flipped_bit_keeps_the_records_before_it_and_says_where(iris_copy, from_end):
+    # The graph records come first and are large; the scalars follow: damage among them.
+    path = _events_file(iris_copy)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) - from_end] ^= 0x04
+    path.write_bytes(bytes(raw))
+    data = read_events(iris_copy)
+    want = _tf_scalars_until_error(path)
+    assert want  # the damage is after the first records
+    for tag, points in want.items():
+        s = data.series[("train", tag)]
+        assert list(zip(s.steps, s.values)) == points
+    (note,) = [n for n in data.notes if path.name in n]
+    assert "is damaged after record" in note and "(step " in note and "(step 0)" not in note
+
+
+def test_truncated_events_file_is_read_up_to_the_cut(iris_copy):
+    path = _events_file(iris_copy)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+    data = read_events(iris_copy)
+    for tag, points in _tf_scalars_until_error(path).items():
+        s = data.series[("train", tag)]
+        assert list(zip(s.steps, s.values)) == points
+    # A cut at the end looks exactly like a record being written: no alarm, the rest comes later.
+    assert not [n for n in data.notes if path.name in n]
+
+
+def test_events_file_that_is_a_folder_is_a_note(iris_copy):
+    (iris_copy / "events.out.tfevents.0.bogus").mkdir()
+    data = read_events(iris_copy)
+    assert any("events.out.tfevents.0.bogus cannot be read" in n for n in data.notes)
+    assert data.series  # the real file still gave its scalars
+
+
+def test_a_huge_tensor_scalar_is_not_materialised():
+    from ckpt_browser.core.events import tensor_scalar
+    from ckpt_browser.core.protos import protos
+
+    t = protos().TensorProto(dtype=1)
+    t.tensor_shape.dim.add(size=2**31)
+    t.float_val.append(1.0)
+    assert tensor_scalar(t) is None
+    one = protos().TensorProto(dtype=1, float_val=[2.5])
+    assert tensor_scalar(one) == 2.5
