@@ -184,17 +184,22 @@ def _print_ls(md, info, contents, event_notes: list[str]) -> None:
     print(f"{info.name}: {len(contents.variables)} variables")
     if contents.warning:
         print(f"  warning: {contents.warning}")
+    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
     rows = [("variable", "shape", "dtype", "kind")]
     for v in contents.variables:
-        rows.append((v.name, str(list(v.shape)), v.dtype, v.kind))
+        text = shapes.get(v.shape)
+        if text is None:
+            text = shapes[v.shape] = str(list(v.shape))
+        rows.append((v.name, text, v.dtype, v.kind))
     _print_table(rows)
     print(contents.totals.summary())
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    widths = [max(map(len, column)) for column in zip(*rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*r).rstrip() for r in rows]
+    sys.stdout.write("\n".join(lines) + "\n")  # one write: 100,000 rows print in a blink
 
 
 SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.tfrecord import Damage, read_records
 from ckpt_browser.core.protos import protos
 from ckpt_browser.core.storage import open_file
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +190,10 @@ def _scalar(value) -> float | None:
 
 
 _VALUE_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "uint32_val", "uint64_val")
+# DataType -> struct format of one element, for the numeric types a scalar summary can hold.
+_STRUCT = {1: "<f", 2: "<d", 3: "<i", 4: "<B", 5: "<h", 6: "<b", 9: "<q", 10: "<?", 17: "<H", 19: "<e",
+           22: "<I", 23: "<Q"}  # fmt: skip
+_BFLOAT16 = 14
 
 
 def tensor_scalar(t) -> float | None:
@@ -195,15 +201,18 @@ def tensor_scalar(t) -> float | None:
     materialised: a crafted [2**31] tensor must not allocate gigabytes."""
     if any(d.size != 1 for d in t.tensor_shape.dim):
         return None
-    np_dtype = dtypes.numpy_dtype(t.dtype)
-    if np_dtype is None or np_dtype.kind not in "fiub":
+    if t.dtype == _BFLOAT16:  # the upper half of a float32
+        bits = t.tensor_content or (t.half_val[0] & 0xFFFF).to_bytes(2, "little") if t.half_val else t.tensor_content
+        return struct.unpack("<f", b"\0\0" + bits)[0] if len(bits) == 2 else None
+    fmt = _STRUCT.get(t.dtype)
+    if fmt is None:
         return None
     if t.tensor_content:
-        if len(t.tensor_content) != np_dtype.itemsize:
+        if len(t.tensor_content) != struct.calcsize(fmt):
             return None
-        return float(np.frombuffer(t.tensor_content, np_dtype)[0])
-    if t.half_val:  # float16 / bfloat16: the bits, one per int32
-        return float(np.array([t.half_val[0]], np.uint16).view(np_dtype)[0])
+        return float(struct.unpack(fmt, t.tensor_content)[0])
+    if t.half_val:  # float16: the bits, in an int32
+        return struct.unpack("<e", (t.half_val[0] & 0xFFFF).to_bytes(2, "little"))[0]
     for name in _VALUE_FIELDS:
         values = getattr(t, name)
         if values:
@@ -219,6 +228,8 @@ def read_events(model_dir: str | os.PathLike) -> EventData:
 
 def smooth(values: list[float] | np.ndarray, weight: float) -> np.ndarray:
     """TensorBoard's smoothing: a debiased exponential moving average (weight in [0, 1))."""
+    import numpy as np
+
     v = np.asarray(values, dtype=np.float64)
     if weight <= 0 or v.size == 0:
         return v

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.protos import protos
+from ckpt_browser.core.protos import bundle_protos
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def parse_state(data: bytes, model_dir: Path):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CheckpointError(f"'{STATE_FILE}' is not text (byte {exc.start:,} is not UTF-8)") from None
-    state = protos().CheckpointState()
+    state = bundle_protos().CheckpointState()
     try:
         text_format.Merge(text, state)
     except (text_format.ParseError, RecursionError, ValueError) as exc:

@@ -20,8 +20,12 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 _F = descriptor_pb2.FieldDescriptorProto
 _OPTIONAL, _REPEATED = _F.LABEL_OPTIONAL, _F.LABEL_REPEATED
 
-# (message, [(field, number, type, label, type_name)])
+# (message, [(field, number, type, label, type_name)]); nested: "Outer.Inner"
 _MESSAGES = {
+    "TensorShapeProto": [
+        ("dim", 2, _F.TYPE_MESSAGE, _REPEATED, ".ckpt_browser.TensorShapeProto.Dim"),
+        ("unknown_rank", 3, _F.TYPE_BOOL, _OPTIONAL, None),
+    ],
     "TensorSliceProto": [("extent", 1, _F.TYPE_MESSAGE, _REPEATED, ".ckpt_browser.TensorSliceProto.Extent")],
     "VersionDef": [
         ("producer", 1, _F.TYPE_INT32, _OPTIONAL, None),
@@ -35,7 +39,7 @@ _MESSAGES = {
     ],
     "BundleEntryProto": [
         ("dtype", 1, _F.TYPE_INT32, _OPTIONAL, None),  # tensorflow.DataType
-        ("shape", 2, _F.TYPE_MESSAGE, _OPTIONAL, ".tensorboard.TensorShapeProto"),
+        ("shape", 2, _F.TYPE_MESSAGE, _OPTIONAL, ".ckpt_browser.TensorShapeProto"),
         ("shard_id", 3, _F.TYPE_INT32, _OPTIONAL, None),
         ("offset", 4, _F.TYPE_INT64, _OPTIONAL, None),
         ("size", 5, _F.TYPE_INT64, _OPTIONAL, None),
@@ -48,12 +52,21 @@ _MESSAGES = {
         ("all_model_checkpoint_timestamps", 3, _F.TYPE_DOUBLE, _REPEATED, None),
         ("last_preserved_timestamp", 4, _F.TYPE_DOUBLE, _OPTIONAL, None),
     ],
-    "SavedModel": [
-        ("saved_model_schema_version", 1, _F.TYPE_INT64, _OPTIONAL, None),
-        ("meta_graphs", 2, _F.TYPE_MESSAGE, _REPEATED, ".tensorboard.MetaGraphDef"),
-    ],
 }
-_EXTENT = [("start", 1, _F.TYPE_INT64, _OPTIONAL, None), ("length", 2, _F.TYPE_INT64, _OPTIONAL, None)]
+_NESTED = {
+    "TensorSliceProto": (
+        "Extent",
+        [("start", 1, _F.TYPE_INT64, _OPTIONAL, None), ("length", 2, _F.TYPE_INT64, _OPTIONAL, None)],
+    ),
+    "TensorShapeProto": (
+        "Dim",
+        [("size", 1, _F.TYPE_INT64, _OPTIONAL, None), ("name", 2, _F.TYPE_STRING, _OPTIONAL, None)],
+    ),
+}
+_SAVED_MODEL = [
+    ("saved_model_schema_version", 1, _F.TYPE_INT64, _OPTIONAL, None),
+    ("meta_graphs", 2, _F.TYPE_MESSAGE, _REPEATED, ".tensorboard.MetaGraphDef"),
+]
 
 
 def _add_fields(msg: descriptor_pb2.DescriptorProto, fields: list) -> None:
@@ -63,40 +76,53 @@ def _add_fields(msg: descriptor_pb2.DescriptorProto, fields: list) -> None:
             f.type_name = type_name
 
 
+def _file(name: str, dependencies: list[str], messages: dict[str, list]):
+    """Add a .proto file built from ``messages`` to the default pool (once) and return its classes."""
+    pool = descriptor_pool.Default()
+    try:
+        file_desc = pool.FindFileByName(name)
+    except KeyError:
+        fd = descriptor_pb2.FileDescriptorProto(
+            name=name, package="ckpt_browser", syntax="proto3", dependency=dependencies
+        )
+        for msg_name, fields in messages.items():
+            msg = fd.message_type.add(name=msg_name)
+            _add_fields(msg, fields)
+            if msg_name in _NESTED:
+                nested_name, nested_fields = _NESTED[msg_name]
+                nested = msg.nested_type.add(name=nested_name)
+                _add_fields(nested, nested_fields)
+                if msg_name == "TensorSliceProto":
+                    # `length` lives in a oneof (has_length): absent means "the full extent".
+                    nested.oneof_decl.add(name="has_length")
+                    nested.field[1].oneof_index = 0
+        pool.Add(fd)
+        file_desc = pool.FindFileByName(name)
+    return {n: message_factory.GetMessageClass(file_desc.message_types_by_name[n]) for n in messages}
+
+
+@functools.cache
+def bundle_protos() -> SimpleNamespace:
+    """BundleHeaderProto, BundleEntryProto, CheckpointState: what listing a model_dir needs.
+    Self-contained, so that `ls` does not load TensorBoard's protos."""
+    return SimpleNamespace(**_file("ckpt_browser/tensor_bundle_subset.proto", [], _MESSAGES))
+
+
 @functools.cache
 def protos() -> SimpleNamespace:
-    """The message classes, built once. Never imports TensorFlow."""
+    """TensorFlow's graph, event and SavedModel messages (TensorBoard's compiled copies)."""
     from tensorboard.compat.proto import (
         event_pb2,
         graph_pb2,
         meta_graph_pb2,
         summary_pb2,
         tensor_pb2,
-        tensor_shape_pb2,
         trackable_object_graph_pb2,
     )
 
-    fd = descriptor_pb2.FileDescriptorProto(
-        name="ckpt_browser/tensorflow_subset.proto",
-        package="ckpt_browser",
-        syntax="proto3",
-        dependency=[tensor_shape_pb2.DESCRIPTOR.name, meta_graph_pb2.DESCRIPTOR.name],
+    saved = _file(
+        "ckpt_browser/saved_model_subset.proto", [meta_graph_pb2.DESCRIPTOR.name], {"SavedModel": _SAVED_MODEL}
     )
-    for name, fields in _MESSAGES.items():
-        msg = fd.message_type.add(name=name)
-        _add_fields(msg, fields)
-        if name == "TensorSliceProto":
-            extent = msg.nested_type.add(name="Extent")
-            _add_fields(extent, _EXTENT)
-            # `length` lives in a oneof (has_length): absent means "the full extent".
-            extent.oneof_decl.add(name="has_length")
-            extent.field[1].oneof_index = 0
-    pool = descriptor_pool.Default()
-    try:
-        file_desc = pool.FindFileByName(fd.name)
-    except KeyError:
-        file_desc = pool.Add(fd) or pool.FindFileByName(fd.name)
-    classes = {name: message_factory.GetMessageClass(file_desc.message_types_by_name[name]) for name in _MESSAGES}
     return SimpleNamespace(
         Event=event_pb2.Event,
         SessionLog=event_pb2.SessionLog,
@@ -105,5 +131,6 @@ def protos() -> SimpleNamespace:
         GraphDef=graph_pb2.GraphDef,
         TensorProto=tensor_pb2.TensorProto,
         TrackableObjectGraph=trackable_object_graph_pb2.TrackableObjectGraph,
-        **classes,
+        **saved,
+        **bundle_protos().__dict__,
     )

@@ -11,8 +11,6 @@ import os
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from ckpt_browser.core.errors import CheckpointError
 
 _HAS_PREAD = hasattr(os, "pread")
@@ -55,10 +53,9 @@ class LocalFile:
             raise CheckpointError(f"{self.path.name} is truncated: got {len(data):,} of {size:,} bytes at {offset:,}")
         return data
 
-    def read_into(self, offset: int, out: np.ndarray, on_chunk=None) -> None:
-        """Fill ``out`` (a contiguous array) with the bytes at ``offset``; ``on_chunk(view)`` sees
-        each chunk right after it arrives (to checksum it while it is still in the CPU cache)."""
-        view = memoryview(out).cast("B")
+    def read_into(self, offset: int, view: memoryview, on_chunk=None) -> None:
+        """Fill ``view`` (a writable byte buffer) with the bytes at ``offset``; ``on_chunk(view)``
+        sees each chunk right after it arrives (to checksum it while it is still in the CPU cache)."""
         size = len(view)
         if offset < 0 or offset + size > self.size:
             raise CheckpointError(

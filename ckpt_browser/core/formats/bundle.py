@@ -15,15 +15,18 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import crc32c
-import numpy as np
-
-from ckpt_browser.core import dtypes
+from ckpt_browser.core import checksum, dtypes
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, unmask, varint
-from ckpt_browser.core.protos import protos
+from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
+from ckpt_browser.core.protos import bundle_protos
 from ckpt_browser.core.storage import LocalFile, open_file
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported on the first tensor read, not for listing: `ckpt-browser ls` stays quick.
 
 FULL = -1  # a slice extent without a length covers the whole dimension
 
@@ -105,10 +108,6 @@ def _head_length(raw: bytes) -> int:
     return p
 
 
-def _needs_sort(rows: list) -> bool:
-    return any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1))
-
-
 class BundleReader:
     """One checkpoint: the index is read and decoded on opening, tensors one by one on request."""
 
@@ -126,7 +125,7 @@ class BundleReader:
         pairs = read_table(data, self.index_name)
         if not pairs or pairs[0][0] != b"":
             raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
-        p = protos()
+        p = bundle_protos()
         self._entry_cls = p.BundleEntryProto
         try:
             header = p.BundleHeaderProto.FromString(pairs[0][1])
@@ -142,10 +141,9 @@ class BundleReader:
         # Entries stay encoded until a tensor is read: listing needs only dtype and shape, which
         # lead every entry (fields 1 and 2) and repeat across entries, so they are decoded once
         # per distinct head. This keeps a 100,000-variable index fast to open.
-        self._raw: dict[bytes, bytes] = {}
-        self._slice_raw: dict[bytes, bytes] = {}
-        for key, raw in pairs[1:]:
-            (self._slice_raw if key[:1] == b"\x00" else self._raw)[key] = raw
+        self._pairs = pairs
+        self._raw: dict[bytes, bytes] | None = None  # key -> encoded entry, made on the first read
+        self._names: dict[str, bytes] = {}
         self._decoded: dict[bytes, Entry] = {}
         self._listing = self._list()
         unknown = sorted({d for _, _, d, _ in self._listing if not dtypes.is_known(d)})
@@ -177,10 +175,8 @@ class BundleReader:
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
         need = 0
-        for _, shape, dtype, _ in self._listing:
-            np_dtype = dtypes.numpy_dtype(dtype)
-            if np_dtype is not None:
-                need += math.prod(shape) * np_dtype.itemsize
+        for _, shape, _, name in self._listing:
+            need += math.prod(shape) * (dtypes.itemsize(name) or 0)
         return truncation_message(self.prefix, need, self.num_shards)
 
     # -- details ------------------------------------------------------------------------------
@@ -189,30 +185,47 @@ class BundleReader:
         """(name, shape, dtype enum, dtype name) of every variable, in tf.train.list_variables' order."""
         heads: dict[bytes, tuple[tuple[int, ...], int, str]] = {}
         out = []
-        names: dict[str, bytes] = {}
+        escaped = False
         try:
-            for key, raw in self._raw.items():
-                head = raw[: _head_length(raw)]
+            for key, raw in self._pairs:
+                if key[:1] == b"\x00" or not key:  # the header, and slices of partitioned tensors
+                    continue
+                # The usual entry: dtype tag + 1-byte value, shape tag + 1-byte length, shape.
+                if len(raw) > 3 and raw[0] == 0x08 and raw[1] < 0x80 and raw[2] == 0x12 and raw[3] < 0x80:
+                    head = raw[: 4 + raw[3]]
+                else:
+                    head = raw[: _head_length(raw)]
                 known = heads.get(head)
                 if known is None:
                     e = self._entry_cls.FromString(head)
                     known = heads[head] = (tuple(d.size for d in e.shape.dim), e.dtype, dtypes.dtype_name(e.dtype))
-                name = key.decode("utf-8", "backslashreplace")
-                names[name] = key
+                try:
+                    name = key.decode()
+                except UnicodeDecodeError:
+                    name, escaped = key.decode("utf-8", "backslashreplace"), True
+                    self._names[name] = key  # the only names that are not key.encode()
                 out.append((name, *known))
         except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, IndexError on a cut entry
             raise CheckpointError(f"{self.index_name} is damaged: an entry is not a BundleEntryProto") from exc
-        self._names = names
         # Keys come sorted as bytes, which is str order for UTF-8; escaped names may differ.
-        if _needs_sort(out):
+        if escaped:
             out.sort(key=lambda t: t[0])
         return out
 
-    def _entry(self, name: str) -> Entry:
-        key = self._names.get(name)
-        if key is None:
+    def _index(self) -> dict[bytes, bytes]:
+        if self._raw is None:
+            self._raw = dict(self._pairs)
+        return self._raw
+
+    def _key(self, name: str) -> bytes:
+        key = self._names.get(name) or name.encode("utf-8", "surrogateescape")
+        if key[:1] == b"\x00" or not key or key not in self._index():
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
-        return self._decode(key, self._raw[key])
+        return key
+
+    def _entry(self, name: str) -> Entry:
+        key = self._key(name)
+        return self._decode(key, self._index()[key])
 
     def _decode(self, key: bytes, raw: bytes) -> Entry:
         entry = self._decoded.get(key)
@@ -259,21 +272,23 @@ class BundleReader:
                 f"{self.index_name} is damaged: {name} is {list(entry.shape)} {np_dtype.name} "
                 f"({count * np_dtype.itemsize:,} bytes) but its entry says {entry.size:,} bytes"
             )
+        import numpy as np
+
         raw = np.empty(entry.size, np.uint8)
         crc = [0]
 
-        def checksum(chunk: memoryview) -> None:
-            crc[0] = crc32c.crc32c(chunk, crc[0])
+        def add(chunk: memoryview) -> None:
+            crc[0] = checksum.of_buffer(chunk, crc[0])
 
-        self._file(entry.shard).read_into(entry.offset, raw, checksum)
+        self._file(entry.shard).read_into(entry.offset, memoryview(raw), add)
         if self._swap and np_dtype.itemsize > 1:
             value = raw.view(np_dtype.newbyteorder()).astype(np_dtype).reshape(entry.shape)
         else:
             value = raw.view(np_dtype).reshape(entry.shape)
-        if crc[0] != unmask(entry.crc):
+        if crc[0] != checksum.unmask(entry.crc):
             raise ChecksumMismatch(
                 f"checksum mismatch in {name}: {self._where(entry)} (crc32c {crc[0]:#010x}, "
-                f"the index says {unmask(entry.crc):#010x})",
+                f"the index says {checksum.unmask(entry.crc):#010x})",
                 value,
             )
         return value
@@ -282,6 +297,8 @@ class BundleReader:
         """[varint64 len]*n, masked crc32c of the lengths, then the bytes. The crc covers each length
         as a little-endian uint32 (uint64 past 4 GiB, as older writers used uint32), the lengths'
         checksum, then the bytes (tensor_bundle.cc, WriteStringTensor)."""
+        import numpy as np
+
         count = math.prod(entry.shape)
         data = self._file(entry.shard).read(entry.offset, entry.size)
         lengths = []
@@ -292,30 +309,32 @@ class BundleReader:
                 lengths.append(n)
         except ValueError:
             raise CheckpointError(f"{name} is damaged: bad string lengths in {self._where(entry)}") from None
-        crc = crc32c.crc32c(b"".join(struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n) for n in lengths))
+        crc = checksum.of_bytes(b"".join(struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n) for n in lengths))
         stored_lengths_crc = data[pos : pos + 4]
         pos += 4
-        ok = len(stored_lengths_crc) == 4 and unmask(int.from_bytes(stored_lengths_crc, "little")) == crc
-        crc = crc32c.crc32c(stored_lengths_crc, crc)
+        ok = len(stored_lengths_crc) == 4 and checksum.unmask(int.from_bytes(stored_lengths_crc, "little")) == crc
+        crc = checksum.of_bytes(stored_lengths_crc, crc)
         out = np.empty(count, object)
         for i, n in enumerate(lengths):
             out[i] = data[pos : pos + n]
             pos += n
-        crc = crc32c.crc32c(data[pos - sum(lengths) : pos], crc) if lengths else crc
+        crc = checksum.of_bytes(data[pos - sum(lengths) : pos], crc) if lengths else crc
         value = out.reshape(entry.shape)
-        if pos != len(data) or not ok or crc != unmask(entry.crc):
+        if pos != len(data) or not ok or crc != checksum.unmask(entry.crc):
             raise ChecksumMismatch(f"checksum mismatch in {name}: {self._where(entry)}", value)
         return value
 
     def _assemble(self, name: str, full: Entry) -> np.ndarray:
         """A partitioned variable: the slice entries (keys starting with NUL) put in place."""
+        import numpy as np
+
         np_dtype = dtypes.numpy_dtype(full.dtype)
         out = np.empty(full.shape, object if np_dtype is None else np_dtype)
-        key = self._names[name]
+        key = self._key(name)
         bad: ChecksumMismatch | None = None
         for extents in full.slices:
             part_key = slice_key(key, extents)
-            raw = self._slice_raw.get(part_key)
+            raw = self._index().get(part_key)
             if raw is None:
                 raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
             part = self._decode(part_key, raw)

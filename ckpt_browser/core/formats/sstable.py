@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import struct
 
-import crc32c
-
+from ckpt_browser.core.checksum import of_bytes, unmask
 from ckpt_browser.core.errors import CheckpointError
 
 MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
 TRAILER_SIZE = 5
-_MASK_DELTA = 0xA282EAD8
 
 
 class UnsupportedFormat(CheckpointError):
     """Valid input of a kind this reader does not decode (e.g. Snappy blocks): TensorFlow may."""
-
-
-def unmask(masked: int) -> int:
-    rot = (masked - _MASK_DELTA) & 0xFFFFFFFF
-    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
-
-
-def mask(crc: int) -> int:
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
 
 
 def varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -80,7 +69,7 @@ def _block(data: bytes, offset: int, size: int, name: str) -> bytes:
     contents = data[offset:end]
     kind = data[end]
     (stored,) = struct.unpack_from("<I", data, end + 1)
-    actual = crc32c.crc32c(data[end : end + 1], crc32c.crc32c(contents))
+    actual = of_bytes(data[end : end + 1], of_bytes(contents))
     if unmask(stored) != actual:
         raise CheckpointError(f"{name} is damaged: block checksum mismatch at offset {offset:,}")
     if kind == 1:

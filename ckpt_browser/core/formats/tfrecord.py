@@ -10,9 +10,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import crc32c
-
-from ckpt_browser.core.formats.sstable import unmask
+from ckpt_browser.core.checksum import of_bytes, unmask
 
 HEADER = 12
 FOOTER = 4
@@ -31,7 +29,7 @@ def read_records(f, offset: int, size: int, out_damage: list[Damage]) -> Iterato
     while offset + HEADER <= size:
         header = f.read(offset, HEADER)
         (length,) = struct.unpack_from("<Q", header)
-        if unmask(struct.unpack_from("<I", header, 8)[0]) != crc32c.crc32c(header[:8]):
+        if unmask(struct.unpack_from("<I", header, 8)[0]) != of_bytes(header[:8]):
             out_damage.append(Damage(offset, "bad length checksum"))
             return
         if length > MAX_RECORD:
@@ -42,7 +40,7 @@ def read_records(f, offset: int, size: int, out_damage: list[Damage]) -> Iterato
             return  # partial: the writer has not finished this record yet
         body = f.read(offset + HEADER, length + FOOTER)
         data = body[:length]
-        if unmask(struct.unpack_from("<I", body, length)[0]) != crc32c.crc32c(data):
+        if unmask(struct.unpack_from("<I", body, length)[0]) != of_bytes(data):
             out_damage.append(Damage(offset, "bad data checksum"))
             return
         offset = end
