@@ -25,6 +25,21 @@ def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, float
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
+def probe(argv: list[str], n: int = 3) -> tuple[float, float]:
+    """(median seconds the program itself reports since its launch, peak RSS MiB)."""
+    seconds, peaks = [], []
+    for _ in range(n):
+        env = {**os.environ, "CKPT_PROBE_T0": repr(time.time())}
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+        out = proc.stdout.read().decode()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not out.strip():
+            raise RuntimeError(f"{argv} failed")
+        seconds.append(float(out.split()[-1]))
+        peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(seconds), max(peaks)
+
+
 def median_of(argv: list[str], n: int = 3, env: dict | None = None) -> tuple[float, float]:
     runs = [run_measured(argv, env) for _ in range(n)]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)

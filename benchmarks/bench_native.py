@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._proc import ROOT, cli, median_of, python  # noqa: E402
+from benchmarks._proc import ROOT, cli, median_of, probe, python  # noqa: E402
 from benchmarks.bench_values import PeakRSS, rss_mb, size_of  # noqa: E402
 
 INSPECT = ["-m", "tensorflow.python.tools.inspect_checkpoint", "--file_name"]
@@ -56,10 +56,10 @@ def ls_against_inspect(prefix: Path, label: str) -> None:
 
 
 def gui_open(paths: list[Path]) -> None:
-    bare_t, bare_m = median_of([python(), "benchmarks/gui_probe.py", "--bare"])
-    print(f"GUI, a bare PySide6 + pyqtgraph window with a tree: {bare_t:.2f} s, {bare_m:.0f} MiB")
+    bare_t, bare_m = probe([python(), "benchmarks/gui_probe.py", "--bare"])
+    print(f"GUI, process start to a bare PySide6 + pyqtgraph window with a tree painted: {bare_t:.2f} s, {bare_m:.0f} MiB")
     for p in paths:
-        t, m = median_of([python(), "benchmarks/gui_probe.py", str(p)])
+        t, m = probe([python(), "benchmarks/gui_probe.py", str(p)])
         print(f"GUI, process start to a populated variable tree, {p.parent.name}/{p.name}: {t:.2f} s, {m:.0f} MiB "
               f"({t / bare_t:.2f}x the bare window)")  # fmt: skip
 

@@ -1,7 +1,8 @@
 """Start the window, open PATH, quit as soon as its variable tree is populated and painted.
 
 --bare: the floor, a PySide6 + pyqtgraph window with a small tree, painted, then quit.
-Measured as a whole process by bench_native.py.
+Prints the seconds from process start (CKPT_PROBE_T0, time.time() when the parent launched it)
+to that moment; bench_native.py also measures the whole process's peak memory.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -30,6 +32,7 @@ def bare() -> int:
     win.show()
     win.grab()
     app.processEvents()
+    print(f"{time.time() - float(os.environ.get('CKPT_PROBE_T0', time.time())):.4f}")
     return 0
 
 
@@ -49,6 +52,7 @@ def app_open(path: str) -> int:
 
     def loaded(_contents) -> None:
         window.grab()  # painted with the tree filled
+        print(f"{time.time() - float(os.environ.get('CKPT_PROBE_T0', time.time())):.4f}", flush=True)
         QTimer.singleShot(0, app.quit)
 
     window.checkpoint_loaded.connect(loaded)

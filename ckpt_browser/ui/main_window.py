@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
             self.variables.title.setText(info.name)
             return
         self.runner.submit(
-            read_contents, info,
+            read_contents, info, self.variables.current_filter_or_none(),
             key="contents",
             on_done=self._on_contents,
             on_error=lambda msg, i=info: self._on_contents_failed(i, msg),

@@ -49,8 +49,12 @@ class VariableTreeModel(QAbstractItemModel):
         return dict(self._marks)
 
     def set_variables(self, variables: list[VariableInfo]) -> None:
+        self.set_root(build_tree(variables))
+
+    def set_root(self, root: ScopeNode) -> None:
+        """Show a tree built elsewhere (off the UI thread, for big checkpoints)."""
         self.beginResetModel()
-        self._root = build_tree(variables)
+        self._root = root
         self.endResetModel()
 
     def root(self) -> ScopeNode:

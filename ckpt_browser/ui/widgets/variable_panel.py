@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.contents import CheckpointContents
-from ckpt_browser.core.variables import VariableFilter, VariableInfo
+from ckpt_browser.core.variables import VariableFilter, VariableInfo, build_tree
 from ckpt_browser.ui.models.variables import VariableTreeModel
 
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
@@ -110,10 +110,23 @@ class VariablePanel(QWidget):
         self.title.setText(title)
         self.show_error(f"Warning: {contents.warning}" if contents.warning else "")
         self.totals.setText(contents.totals.summary())
-        self.apply_filter()
+        tree = contents.tree
+        if tree is not None and tree.filter == self.current_filter():
+            self._show_tree(tree.shown, tree.root)  # arranged by the worker already
+        else:
+            self.apply_filter()
 
     def contents(self) -> CheckpointContents | None:
         return self._contents
+
+    def current_filter_or_none(self) -> VariableFilter | None:
+        """The filter, if it is valid (a bad regex is the user's to fix, not the worker's)."""
+        flt = self.current_filter()
+        try:
+            flt.compile()
+        except re.error:
+            return None
+        return flt
 
     def current_filter(self) -> VariableFilter:
         return VariableFilter(
@@ -138,13 +151,24 @@ class VariablePanel(QWidget):
             return
         self.filter_edit.setStyleSheet("")
         self.filter_edit.setToolTip("")
+        shown = [v for v in self._contents.variables if accept(v)]
+        self._show_tree(shown, build_tree(shown))
+
+    def _show_tree(self, shown: list[VariableInfo], root) -> None:
         keep = self.selected_variable()
-        self._shown = [v for v in self._contents.variables if accept(v)]
-        self.model.set_variables(self._shown)
+        self._shown = shown
+        self.model.set_root(root)
         if len(self._shown) <= _EXPAND_ALL_BELOW:
             self.tree.expandAll()
         else:
-            self.tree.expandToDepth(0)
+            # Open top-level scopes while the rows they show stay few: expanding all of them at
+            # 100,000 variables makes Qt lay out tens of thousands of rows on the UI thread.
+            rows = len(root.children)
+            for i, node in enumerate(root.children):
+                rows += len(node.children)
+                if rows > _EXPAND_ALL_BELOW:
+                    break
+                self.tree.expand(self.model.index(i, 0))
         if keep is not None and not self.select_variable(keep.name):
             self.variable_selected.emit(None)
 
