@@ -175,7 +175,22 @@ def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff
     asq = 0.0
     changed = 0
     nan_mismatch = False
+    fast = _fast_float(fa.dtype)
     for start in range(0, fa.size, chunk):
+        if fast is not None:
+            # Real floats: subtract in the stored precision (float32 stays float32; x - y == 0
+            # exactly when x == y), sum squares in float64 (pairwise): 3-4x fewer bytes moved.
+            ca = fa[start : start + chunk].astype(fast, copy=False)
+            d = fb[start : start + chunk].astype(fast, copy=False) - ca
+            np.abs(d, out=d)
+            top = float(d.max()) if d.size else 0.0
+            if math.isfinite(top):  # no NaN or Inf in this chunk (they would win the max)
+                changed += int(np.count_nonzero(d))
+                max_abs = max(max_abs, top)
+                np.multiply(d, d, out=d)
+                dsq += float(np.add.reduce(d, dtype=np.float64))
+                asq += float(np.add.reduce(np.square(ca), dtype=np.float64))
+                continue
         ca = _as_float(fa[start : start + chunk])
         cb = _as_float(fb[start : start + chunk])
         d = cb - ca
@@ -192,8 +207,7 @@ def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff
         if mag.size:
             max_abs = max(max_abs, float(mag.max()))
         dsq += float(np.vdot(d, d).real)
-        fa_ok = ca[np.isfinite(ca)]
-        asq += float(np.vdot(fa_ok, fa_ok).real)
+        asq += _sum_sq_finite(ca)
     equal = changed == 0
     if nan_mismatch:
         max_abs = math.inf
@@ -202,6 +216,20 @@ def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff
     if nan_mismatch:
         rel = math.inf
     return TensorDiff(equal, max_abs, rel, changed)
+
+
+def _sum_sq_finite(c: np.ndarray) -> float:
+    ok = c[np.isfinite(c)]
+    return float(np.vdot(ok, ok).real)
+
+
+def _fast_float(dtype: np.dtype) -> np.dtype | None:
+    """The dtype to subtract real floats in (float16 and bfloat16 widen exactly to float32)."""
+    if dtype == np.float32 or dtype == np.float64:
+        return dtype
+    if dtype == np.float16 or dtype.name == "bfloat16":
+        return np.dtype(np.float32)
+    return None
 
 
 def _as_float(c: np.ndarray) -> np.ndarray:
