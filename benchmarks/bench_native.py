@@ -58,7 +58,8 @@ def ls_against_inspect(prefix: Path, label: str) -> None:
 def gui_open(paths: list[Path]) -> None:
     bare_t, bare_m = probe([python(), "benchmarks/gui_probe.py", "--bare"])
     print(
-        f"GUI, process start to a bare PySide6 + pyqtgraph window with a tree painted: {bare_t:.2f} s, {bare_m:.0f} MiB"
+        f"GUI, process start to a bare PySide6 + pyqtgraph window with a tree painted: "
+        f"{bare_t:.2f} s, {bare_m:.0f} MiB"
     )
     for p in paths:
         t, m = probe([python(), "benchmarks/gui_probe.py", str(p)])
@@ -78,9 +79,8 @@ def page_cache_numpy(path: Path, offset: int, count: int) -> float:
 def main() -> None:
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "ckpt-bench-native"
     a, b, many = write_fixtures(work)
-    print(
-        f"BERT-base-sized checkpoint: {size_of(a) / 1e9:.2f} GB, index {Path(str(a) + '.index').stat().st_size:,} bytes"
-    )
+    index_bytes = Path(str(a) + ".index").stat().st_size
+    print(f"BERT-base-sized checkpoint: {size_of(a) / 1e9:.2f} GB, index {index_bytes:,} bytes")
     print(f"100,000-variable checkpoint: index {Path(str(many) + '.index').stat().st_size / 1e6:.1f} MB")
 
     ls_against_inspect(a, "the BERT-sized checkpoint (438 variables)")
