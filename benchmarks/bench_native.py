@@ -58,8 +58,7 @@ def ls_against_inspect(prefix: Path, label: str) -> None:
 def gui_open(paths: list[Path]) -> None:
     bare_t, bare_m = probe([python(), "benchmarks/gui_probe.py", "--bare"])
     print(
-        f"GUI, process start to a bare PySide6 + pyqtgraph window with a tree painted: "
-        f"{bare_t:.2f} s, {bare_m:.0f} MiB"
+        f"GUI, process start to a bare PySide6 + pyqtgraph window with a tree painted: {bare_t:.2f} s, {bare_m:.0f} MiB"
     )
     for p in paths:
         t, m = probe([python(), "benchmarks/gui_probe.py", str(p)])

@@ -46,9 +46,9 @@ GOOD = 'model_checkpoint_path: "model.ckpt-300"\nall_model_checkpoint_paths: "mo
     [
         (GOOD + "bogus: 1\n", "not a valid checkpoint state"),
         (GOOD[: len(GOOD) // 2], "not a valid checkpoint state"),
-        (b"model_checkpoint_path: \"model.ckpt-300\xff\"\n", "not text"),
+        (b'model_checkpoint_path: "model.ckpt-300\xff"\n', "not text"),
         ("", "names no checkpoint"),
-        ("all_model_checkpoint_paths: \"model.ckpt-300\"\n", "names no checkpoint"),
+        ('all_model_checkpoint_paths: "model.ckpt-300"\n', "names no checkpoint"),
         ("[" * 5000, "not a valid checkpoint state"),
     ],
     ids=["bogus-field", "half-truncated", "not-utf8", "empty", "no-latest", "deep-nesting"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.tfimport import tf
 from tests.ui.conftest import TIMEOUT
