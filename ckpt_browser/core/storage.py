@@ -75,6 +75,31 @@ class LocalFile:
                 on_chunk(view[done : done + got])
             done += got
 
+    def checksum(self, offset: int, size: int, buffer: bytearray) -> int:
+        """crc32c of ``size`` bytes at ``offset``, read through ``buffer`` chunk by chunk (no
+        allocation per call: verifying gigabytes moves each byte once)."""
+        from ckpt_browser.core.checksum import of_buffer
+
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise CheckpointError(
+                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
+                f"({self.size:,} bytes)"
+            )
+        view = memoryview(buffer)
+        crc = 0
+        done = 0
+        while done < size:
+            step = min(len(view), size - done)
+            try:
+                got = self._preadinto(view[:step], offset + done)
+            except OSError as exc:
+                raise CheckpointError(f"cannot read {self.path.name}: {exc.strerror}") from exc
+            if got <= 0:
+                raise CheckpointError(f"{self.path.name} is truncated at offset {offset + done:,}")
+            crc = of_buffer(view[:got], crc)
+            done += got
+        return crc
+
     def _pread(self, size: int, offset: int) -> bytes:
         if _HAS_PREAD:
             return os.pread(self._fd, size, offset)

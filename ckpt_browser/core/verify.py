@@ -11,6 +11,7 @@ from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.storage import CHUNK
 
 OK, CORRUPT, UNREADABLE = "ok", "corrupt", "unreadable"
 
@@ -77,11 +78,14 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     except CheckpointError as exc:
         verdict.status, verdict.error = UNREADABLE, str(exc)
         return verdict
+    buffer = bytearray(CHUNK)
     for entry in entries:
         try:
-            value = reader.read(entry.name)
+            if isinstance(reader, BundleReader):
+                verdict.bytes += reader.check(entry.name, buffer)
+            else:  # TensorFlow's reader checks as it reads
+                verdict.bytes += int(getattr(reader.read(entry.name), "nbytes", 0))
             verdict.tensors += 1
-            verdict.bytes += _stored_bytes(reader, entry.name, value)
         except ChecksumMismatch as exc:
             verdict.tensors += 1
             verdict.problems.append(str(exc))
@@ -94,13 +98,6 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     if verdict.problems:
         verdict.status = CORRUPT
     return verdict
-
-
-def _stored_bytes(reader, name: str, value) -> int:
-    if isinstance(reader, BundleReader):
-        entry = reader.entry_info(name)
-        return entry.size if not entry.slices else int(getattr(value, "nbytes", 0))
-    return int(getattr(value, "nbytes", 0))
 
 
 def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None) -> Report:

@@ -189,3 +189,15 @@ def test_reading_never_imports_tensorflow():
     assert out.returncode == 0, out.stderr
     elements = sum(int(np.prod(s)) for _, s in tf().train.list_variables(str(ESTIMATOR / "iris" / "model.ckpt-300")))
     assert out.stdout.split() == [str(elements), "False"]
+
+
+def test_verify_finds_every_fixture_clean(written, pair):
+    folders = [written[k] for k in WRITTEN] + [ESTIMATOR / "iris", *CANNED]
+    for folder in folders:
+        md = scan_model_dir(folder)
+        report = verify_model_dir(md)
+        for v in report.verdicts:
+            assert v.status == "ok", (folder, v)
+            listed = tf().train.list_variables(str(v.prefix))
+            assert v.tensors + v.opaque == len(listed)
+            assert v.bytes > 0

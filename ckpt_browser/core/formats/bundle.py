@@ -172,6 +172,38 @@ class BundleReader:
     def entry_info(self, name: str) -> Entry:
         return self._entry(name)
 
+    def check(self, name: str, buffer: bytearray) -> int:
+        """Check the stored crc32c of one variable without building its array (what `verify`
+        does): its bytes pass through ``buffer``, reused from call to call. Returns the bytes
+        checked; raises ChecksumMismatch (without values), OpaqueTensor or CheckpointError."""
+        entry = self._entry(name)
+        parts = [entry]
+        if entry.slices:
+            key = self._key(name)
+            parts = []
+            for extents in entry.slices:
+                raw = self._index().get(slice_key(key, extents))
+                if raw is None:
+                    raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
+                parts.append(self._decode(slice_key(key, extents), raw))
+        done = 0
+        for part in parts:
+            kind = dtypes.base_enum(part.dtype)
+            if kind == dtypes.STRING:
+                self._read_strings(name, part)
+            elif dtypes.itemsize(dtypes.dtype_name(kind)) is None:
+                raise OpaqueTensor(f"{name} is a {dtypes.dtype_name(kind)} tensor: its checksum is not checked")
+            else:
+                crc = self._file(part.shard).checksum(part.offset, part.size, buffer)
+                if crc != checksum.unmask(part.crc):
+                    raise ChecksumMismatch(
+                        f"checksum mismatch in {name}: {self._where(part)} (crc32c {crc:#010x}, "
+                        f"the index says {checksum.unmask(part.crc):#010x})",
+                        None,
+                    )
+            done += part.size
+        return done
+
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
         need = 0
