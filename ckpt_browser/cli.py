@@ -15,7 +15,20 @@ from ckpt_browser.core.errors import CheckpointError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
-TABS = ("table", "plot", "histogram", "history", "compare", "graph", "fit", "check", "scalars", "timeline", "diff")
+TABS = (
+    "table",
+    "plot",
+    "histogram",
+    "history",
+    "compare",
+    "graph",
+    "fit",
+    "check",
+    "scalars",
+    "timeline",
+    "diff",
+    "verify",
+)
 SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
 
 
@@ -33,7 +46,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
         "--tab", choices=TABS,
-        help="show this view of the selected variable (diff: the checkpoint comparison)",
+        help="show this view of the selected variable (diff: the checkpoint comparison, verify: Tools > Verify)",
     )  # fmt: skip
     p.add_argument(
         "--check-against", metavar="SPEC|PATH",

@@ -47,12 +47,13 @@ class Report:
         return sum(v.status == status for v in self.verdicts)
 
     def summary(self) -> str:
+        from ckpt_browser.core.variables import human_bytes
+
         n = len(self.verdicts)
-        rate = self.bytes / self.seconds / 1e9 if self.seconds > 0 else 0.0
+        rate = f" ({self.bytes / self.seconds / 1e9:.2f} GB/s)" if self.bytes > 10e6 and self.seconds > 0 else ""
         return (
             f"{n} checkpoint{'s' if n != 1 else ''}: {self.count(OK)} ok, {self.count(CORRUPT)} corrupt, "
-            f"{self.count(UNREADABLE)} unreadable; {self.bytes / 1e6:,.1f} MB checked in {self.seconds:.2f} s "
-            f"({rate:.2f} GB/s)"
+            f"{self.count(UNREADABLE)} unreadable; {human_bytes(self.bytes)} checked in {self.seconds:.2f} s{rate}"
         )
 
     def to_json(self) -> dict:
@@ -88,6 +89,7 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
             verdict.tensors += 1
         except ChecksumMismatch as exc:
             verdict.tensors += 1
+            verdict.bytes += _size(reader, entry.name)
             verdict.problems.append(str(exc))
         except OpaqueTensor:
             verdict.opaque += 1
@@ -98,6 +100,10 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     if verdict.problems:
         verdict.status = CORRUPT
     return verdict
+
+
+def _size(reader, name: str) -> int:
+    return reader.entry_info(name).size if isinstance(reader, BundleReader) else 0
 
 
 def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None) -> Report:

@@ -89,6 +89,8 @@ def run_gui(ns: argparse.Namespace) -> int:
         window.source_refreshed.connect(lambda _snap: _check_against(window, ns.check_against))
     if ns.tab == "diff":
         window.checkpoint_loaded.connect(lambda _: _open_diff(window))
+    elif ns.tab == "verify":
+        window.checkpoint_loaded.connect(lambda _: window.verify_dialog is None and window.show_verify_dialog())
     elif ns.tab:
         window.show_tab(ns.tab)
     for path in ns.paths:
@@ -132,7 +134,7 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
             return
         done["taken"] = True
         out.parent.mkdir(parents=True, exist_ok=True)
-        shown = window.diff_window if window.diff_window is not None else window
+        shown = next((w for w in (window.diff_window, window.verify_dialog) if w is not None), window)
         if not shown.grab().save(str(out)):
             print(f"ckpt-browser: could not write {out}", file=sys.stderr)
             app.exit(2)

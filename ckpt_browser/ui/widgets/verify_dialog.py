@@ -91,6 +91,7 @@ class VerifyDialog(QDialog):
 
     def _done(self, report: Report) -> None:
         self.progress.hide()
+        self.title.setText(self.title.text().replace("Checking every", "Checked every"))
         self.model.set_report(report)
         self.table.resizeColumnsToContents()
         self.summary.setText(report.summary())
