@@ -8,50 +8,60 @@ from pathlib import Path
 
 from ckpt_browser.core.graph import load_meta_graph_def
 
-_SHAPE = r"\[([0-9?,\s]*)\]"
+# Every repetition is bounded: logs are pasted by users and can be megabytes, and an unbounded
+# run before a literal that never comes makes a pattern quadratic (a 200 kB log of repeated
+# "tensor_name=" took over a minute). Real messages are far shorter than these bounds.
+_SHAPE = r"\[([0-9?,\s]{0,200})\]"
+_SP = r"\s{0,20}"
+_NAME = r"[^;\s=]{1,500}"  # graph names never hold "=", which stops a run of "tensor_name=" early
+_NEAR = r"(?s:.{0,400}?)"  # "[[{{node save/Assign_1}}]]" follows soon, often on the next line
+MAX_LOG_CHARS = 4 << 20  # beyond this only the end of the log is read (errors come last)
 PATTERNS = [
     (
         "shape_and_slice",
         re.compile(
-            r"tensor_name\s*=\s*(?P<var>[^;\s]+);\s*shape in shape_and_slice spec\s*"
+            rf"tensor_name{_SP}={_SP}(?P<var>{_NAME});{_SP}shape in shape_and_slice spec{_SP}"
             + _SHAPE.replace("(", "(?P<model>", 1)
-            + r"\s*does not match the shape stored in checkpoint:\s*"
+            + rf"{_SP}does not match the shape stored in checkpoint:{_SP}"
             + _SHAPE.replace("(", "(?P<ckpt>", 1),
-            re.S,
         ),
     ),
     (
         "assign",
         re.compile(
-            r"Assign requires shapes of both tensors to match\.\s*lhs shape=\s*"
+            rf"Assign requires shapes of both tensors to match\.{_SP}lhs shape={_SP}"
             + _SHAPE.replace("(", "(?P<model>", 1)
-            + r"\s*rhs shape=\s*"
+            + rf"{_SP}rhs shape={_SP}"
             + _SHAPE.replace("(", "(?P<ckpt>", 1)
-            + r"(?:.*?node\s+(?P<node>[\w/.\-]+))?",
-            re.S,
+            + rf"(?:{_NEAR}node\s{{1,5}}(?P<node>[\w/.\-]{{1,500}}))?",
         ),
     ),
-    ("not_found", re.compile(r"Key (?P<var>[^\s]+) not found in checkpoint")),
+    ("not_found", re.compile(r"Key (?P<var>[^\s]{1,500}) not found in checkpoint")),
     (
         "matmul",
         re.compile(
-            r"Matrix size-incompatible:\s*In\[0\]:\s*"
+            rf"Matrix size-incompatible:{_SP}In\[0\]:{_SP}"
             + _SHAPE.replace("(", "(?P<in0>", 1)
-            + r",\s*In\[1\]:\s*"
+            + rf",{_SP}In\[1\]:{_SP}"
             + _SHAPE.replace("(", "(?P<in1>", 1)
-            + r"(?:.*?node\s+(?P<node>[\w/.\-]+))?",
-            re.S,
+            + rf"(?:{_NEAR}node\s{{1,5}}(?P<node>[\w/.\-]{{1,500}}))?",
         ),
     ),  # fmt: skip
     (
         "dtype",
         re.compile(
-            r"(?:tensor_name\s*=\s*(?P<var>[^;\s]+);\s*)?"
-            r"expected dtype (?P<model>\w+) does not equal original dtype (?P<ckpt>\w+)",
-            re.S,
+            rf"(?:tensor_name{_SP}={_SP}(?P<var>{_NAME});{_SP})?"
+            r"expected dtype (?P<model>\w{1,40}) does not equal original dtype (?P<ckpt>\w{1,40})",
         ),
     ),
 ]
+
+
+def log_note(text: str) -> str | None:
+    """What the user should know about how much of a log was read."""
+    if len(text) > MAX_LOG_CHARS:
+        return f"the log has {len(text):,} characters; only its last {MAX_LOG_CHARS:,} were read"
+    return None
 
 
 @dataclass
@@ -84,6 +94,7 @@ def _norm(shape: str) -> str:
 
 
 def parse_log(text: str) -> list[LogFinding]:
+    text = text[-MAX_LOG_CHARS:]
     found: list[LogFinding] = []
     seen: set[tuple] = set()
     for kind, pattern in PATTERNS:
@@ -137,7 +148,7 @@ def resolve(findings: list[LogFinding], stored: dict[str, tuple], meta_path: Pat
         if not f.variables and f.node and f.node in node_var:
             f.variables = candidates(node_var[f.node], stored) or [node_var[f.node]]
         if not f.variables and f.kind in ("assign", "matmul") and f.checkpoint_shape:
-            want = tuple(int(d) for d in f.checkpoint_shape.split(", ") if d.strip().isdigit())
+            want = tuple(int(d) for d in f.checkpoint_shape.split(", ") if d.strip().isdigit() and len(d.strip()) < 19)
             same = [n for n, s in stored.items() if tuple(s) == want]
             # A model op's scope (dnn/hiddenlayer_0/MatMul) narrows it down; save/ does not.
             scope = f.node.rsplit("/", 1)[0] + "/" if f.node and "/" in f.node else ""
