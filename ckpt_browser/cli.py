@@ -396,7 +396,7 @@ def _cmd_check(ns: argparse.Namespace) -> int:
         if text_summary:
             print(text_summary)
         for r in results:
-            print(f"\n{r.checkpoint} against {r.against}: {r.status}")
+            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
             rows = [("variable", "finding", "checkpoint", "model")]
             rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
             if r.findings:
@@ -408,6 +408,11 @@ def _cmd_check(ns: argparse.Namespace) -> int:
             print(f"\nThe log names {len(log_findings)} problem(s):")
             for f in log_findings:
                 print(f"  - {f.explain()}")
+    broken = [r for r in results if r.error]
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
+        return EXIT_ERROR
     mismatch = any(r.findings for r in results) or bool(log_findings)
     return EXIT_DIFFERENT if mismatch else EXIT_OK
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ckpt_browser.core.contents import open_source
+from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
@@ -63,9 +64,21 @@ class CheckpointDiff:
 
 
 def resolve_checkpoint(path: str | os.PathLike) -> Path:
-    """A checkpoint prefix from a prefix, one of its files, or a model_dir (its latest)."""
+    """A checkpoint prefix from a prefix, one of its files, or a model_dir (its latest). A damaged
+    checkpoint is an error naming it, never silently replaced by an older one."""
     source = open_source(path)
-    return source.checkpoint().prefix
+    md = source.model_dir
+    if source.selected is None and md.latest is not None:
+        latest = md.find(md.latest)
+        if latest is not None and latest.problem:
+            raise CheckpointError(
+                f"the latest checkpoint of {md.path}, {latest.name}, is damaged: {latest.problem} "
+                "(name another checkpoint to use it)"
+            )
+    info = source.checkpoint()
+    if info.problem and not info.being_written:
+        raise CheckpointError(f"{info.name} is damaged: {info.problem}")
+    return info.prefix
 
 
 def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> CheckpointDiff:

@@ -13,6 +13,7 @@ import numpy as np
 from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.protos import protos
+from ckpt_browser.core.storage import read_whole
 from ckpt_browser.core.tfimport import tf
 
 log = logging.getLogger(__name__)
@@ -72,15 +73,14 @@ def proto_shape(attr) -> tuple[int | None, ...] | None:
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
     path = Path(meta_path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {path.name}: {exc.strerror}") from exc
+    data = read_whole(path, what="MetaGraphDef")
     meta = protos().MetaGraphDef()
     try:
         meta.ParseFromString(data)
     except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
-        raise CheckpointError(f"{path.name} is not a MetaGraphDef ({exc})") from exc
+        raise CheckpointError(f"{path.name} is not a MetaGraphDef ({_first(exc)})") from exc
+    if not meta.graph_def.node:
+        raise CheckpointError(f"{path.name} is damaged: it holds no graph")
     return meta
 
 
@@ -224,7 +224,8 @@ class RestoredGraph:
                 saver.restore(self.session, str(self.prefix))
             except Exception as exc:  # noqa: BLE001 - shape mismatches, missing keys
                 self.session.close()
-                raise CheckpointError(f"cannot restore {self.prefix.name}: {_first(exc)}") from exc
+                cause = diagnose(self.prefix) or _first(exc)
+                raise CheckpointError(f"cannot restore {self.prefix.name}: {cause}") from exc
 
     def close(self) -> None:
         self.session.close()
@@ -339,5 +340,33 @@ class RestoredGraph:
 
 
 def _first(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """The informative line of an error: TensorFlow's start with "Graph execution error:" and
+    the like, with the cause on a later line."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.endswith(":") and not ln.startswith(("Detected at node", "Traceback"))]
+    text = (useful or lines or ["unreadable"])[0]
+    return text[:300]
+
+
+def diagnose(prefix: Path) -> str | None:
+    """What is wrong with a checkpoint's files, found by the native reader: used when a restore
+    fails, to name the file and the cause instead of TensorFlow's generic words."""
+    from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
+    from ckpt_browser.core.storage import CHUNK
+
+    try:
+        reader = BundleReader(prefix)
+        problem = reader.truncation()
+        if problem:
+            return problem
+        buffer = bytearray(CHUNK)
+        for v in reader.variables():
+            try:
+                reader.check(v.name, buffer)
+            except OpaqueTensor:
+                continue
+    except ChecksumMismatch as exc:
+        return str(exc)
+    except CheckpointError as exc:
+        return str(exc)
+    return None

@@ -51,11 +51,12 @@ class CheckResult:
     findings: list[Finding]
     compatible: list[str]  # variables present in both with the same shape and dtype
     stored_shapes: dict[str, tuple]
-    expected: Expected
+    expected: Expected | None
+    error: str | None = None  # the checkpoint or its graph is damaged: nothing was compared
 
     @property
     def status(self) -> str:
-        return "mismatch" if self.findings else "ok"
+        return "damaged" if self.error else "mismatch" if self.findings else "ok"
 
     def to_json(self) -> dict:
         return {
@@ -63,7 +64,12 @@ class CheckResult:
             "against": self.against,
             "status": self.status,
             "findings": [f.to_json() for f in self.findings],
+            "error": self.error,
         }
+
+
+def damaged(info: CheckpointInfo, against: str, error: str) -> CheckResult:
+    return CheckResult(info.name, info.prefix, against, [], [], {}, None, error)
 
 
 def _fmt(shape, dtype) -> str:
@@ -133,12 +139,18 @@ def graph_pbtxt(path: Path) -> Expected:
 
     from ckpt_browser.core.graph import proto_dtype_name, proto_shape
     from ckpt_browser.core.protos import protos
+    from ckpt_browser.core.storage import read_whole
 
+    data = read_whole(path, what="GraphDef")
     g = protos().GraphDef()
     try:
-        text_format.Parse(path.read_text(encoding="utf-8"), g)
-    except (OSError, text_format.ParseError) as exc:
-        raise CheckpointError(f"cannot read {path.name}: {exc}") from exc
+        text_format.Parse(data.decode("utf-8"), g)
+    except UnicodeDecodeError as exc:
+        raise CheckpointError(f"{path.name} is damaged: byte {exc.start:,} is not UTF-8 text") from None
+    except (text_format.ParseError, RecursionError, ValueError) as exc:
+        raise CheckpointError(f"{path.name} is not a text GraphDef ({str(exc).splitlines()[0][:200]})") from None
+    if not g.node:
+        raise CheckpointError(f"{path.name} is damaged: it holds no graph")
     variables = {
         n.name: (proto_shape(n.attr["shape"].shape), proto_dtype_name(n.attr["dtype"].type))
         for n in g.node
@@ -180,12 +192,19 @@ def check_model_dir(md: ModelDir, expected: Expected | None = None) -> list[Chec
     """Every readable checkpoint against one expectation, or each against its own graph."""
     out = []
     for info in md.checkpoints:
-        if not info.files_ok:
+        if not info.on_disk and not info.in_state:
             continue
-        exp = expected if expected is not None else own_graph(info, md.path)
-        if exp is None:
+        against = expected.label if expected is not None else "its own graph"
+        if not info.files_ok:  # a damaged checkpoint is reported as such, never skipped
+            out.append(damaged(info, against, info.problem or "its files are incomplete"))
             continue
-        out.append(compare(info, exp))
+        try:
+            exp = expected if expected is not None else own_graph(info, md.path)
+            if exp is None:
+                continue
+            out.append(compare(info, exp))
+        except CheckpointError as exc:
+            out.append(damaged(info, against, str(exc)))
     return out
 
 
@@ -215,11 +234,23 @@ def _layout_text(layout: dict) -> str:
 
 
 def summary(results: list[CheckResult]) -> str:
+    broken = [r for r in results if r.error]
+    note = (
+        f" {len(broken)} could not be checked, being damaged: "
+        + "; ".join(f"{r.checkpoint} ({r.error})" for r in broken)
+        + "."
+        if broken
+        else ""
+    )
+    results = [r for r in results if not r.error]
     bad = [r for r in results if r.findings]
     if not results:
-        return "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with."
+        return (
+            "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with." + note
+        ).strip()
     if not bad:
-        return f"All {len(results)} checkpoints are compatible with {_against(results)}."
+        n = len(results)
+        return f"All {n} readable checkpoint{'s' if n != 1 else ''} are compatible with {_against(results)}.{note}"
     lines = []
     first = bad[0]
     stored = dnn_layout(first.stored_shapes)
@@ -258,7 +289,7 @@ def summary(results: list[CheckResult]) -> str:
             "model that changed after it restored older values: TensorFlow 2 raised no error and "
             "kept training the old shapes."
         )
-    return " ".join(lines)
+    return " ".join(lines) + note
 
 
 def _against(results: list[CheckResult]) -> str:

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,9 @@ from ckpt_browser.core.protos import bundle_protos
 log = logging.getLogger(__name__)
 
 STATE_FILE = "checkpoint"
-_DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
-_STEP_RE = re.compile(r"-(\d+)$")
+# Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
+_DATA_RE = re.compile(r"\.data-(\d{1,18})-of-(\d{1,18})$")
+_STEP_RE = re.compile(r"-(\d{1,18})$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
@@ -121,19 +123,24 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
     Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
     (.index, .data-*, .meta) or a ``checkpoint`` state file.
     """
-    p = Path(path).expanduser()
-    if p.is_dir():
-        return p.resolve(), None
-    if p.name == STATE_FILE and p.is_file():
-        return p.parent.resolve(), None
-    stem = _strip_checkpoint_suffix(p) if p.exists() else None
-    if stem is not None:
-        return _dir_and_name(p.parent.resolve(), stem)
-    # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
-    if Path(str(p) + ".index").exists() or Path(str(p) + ".meta").exists():
-        return _dir_and_name(p.parent.resolve(), p.name)
-    if not p.exists():
-        raise CheckpointError(f"{p} does not exist")
+    # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
+    # Path's raise: either way the user gets one sentence.
+    try:
+        p = Path(path).expanduser()
+        if os.path.isdir(p):
+            return p.resolve(), None
+        if p.name == STATE_FILE and os.path.isfile(p):
+            return p.parent.resolve(), None
+        stem = _strip_checkpoint_suffix(p) if os.path.exists(p) else None
+        if stem is not None:
+            return _dir_and_name(p.parent.resolve(), stem)
+        # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
+        if os.path.exists(str(p) + ".index") or os.path.exists(str(p) + ".meta"):
+            return _dir_and_name(p.parent.resolve(), p.name)
+    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
+        raise CheckpointError(f"cannot open {str(path)[:200]}: {getattr(exc, 'strerror', None) or exc}") from exc
+    if not os.path.exists(p):
+        raise CheckpointError(f"{str(p)[:300]} does not exist")
     raise CheckpointError(
         f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, "
         "its .index/.data/.meta file, or a 'checkpoint' state file"
@@ -142,7 +149,7 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
 
 def _dir_and_name(parent: Path, stem: str) -> tuple[Path, str]:
     # A SavedModel's variables/variables belongs to the SavedModel folder.
-    if parent.name == "variables" and (parent.parent / "saved_model.pb").exists():
+    if parent.name == "variables" and os.path.exists(parent.parent / "saved_model.pb"):
         return parent.parent, f"variables/{stem}"
     return parent, stem
 
@@ -186,7 +193,7 @@ def _read_state(model_dir: Path, result: ModelDir) -> list[tuple[str, float | No
     except OSError as exc:
         result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
         return []
-    if not state_path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         result.state_error = f"'{STATE_FILE}' is not a file; listing checkpoints from disk"
         return []
     if st.st_size > MAX_STATE_BYTES:
@@ -242,7 +249,7 @@ def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
         pass
     try:
         # The same folder reached through a symlink or another spelling.
-        if p.parent.exists() and os.path.samefile(p.parent, model_dir):
+        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir):
             return p.name
     except OSError:
         pass
@@ -264,64 +271,82 @@ def _disk_prefixes(model_dir: Path) -> list[str]:
     for entry in entries:
         if entry.name.endswith(".index") and not entry.name.startswith("."):
             names.append(entry.name[: -len(".index")])
-    if (model_dir / "saved_model.pb").exists() and (model_dir / (SAVED_MODEL_VARIABLES + ".index")).exists():
+    if os.path.exists(model_dir / "saved_model.pb") and os.path.exists(model_dir / (SAVED_MODEL_VARIABLES + ".index")):
         names.append(SAVED_MODEL_VARIABLES)
     return names
 
 
-def _fill_files(info: CheckpointInfo) -> None:
+def _stat(path: Path) -> os.stat_result | None:
+    """os.stat, or None for anything that cannot be looked at (missing, a dangling link, a name
+    too long for the file system, no permission): the caller says what that means."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _listing(folder: Path, cache: dict[Path, list[tuple[str, os.stat_result | None]]]):
+    """(name, stat or None) of each entry of a folder, listed once per scan."""
+    if folder not in cache:
+        out = []
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    try:
+                        st = entry.stat()
+                    except OSError:  # a dangling symlink, a file gone meanwhile
+                        st = None
+                    out.append((entry.name, st))
+        except OSError:
+            pass
+        cache[folder] = out
+    return cache[folder]
+
+
+MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itself is damaged
+
+
+def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
     prefix = info.prefix
     index = Path(str(prefix) + ".index")
-    info.has_meta = Path(str(prefix) + ".meta").is_file()
-    info.on_disk = index.exists()
+    meta_stat = _stat(Path(str(prefix) + ".meta"))
+    info.has_meta = meta_stat is not None and stat.S_ISREG(meta_stat.st_mode)
+    index_stat = _stat(index)
+    info.on_disk = index_stat is not None
     folder = prefix.parent
     base = prefix.name
-    data: dict[int, int] = {}  # shard -> size
+    data: dict[int, os.stat_result | None] = {}  # shard -> its stat (None: unreadable)
     declared = 0
-    try:
-        entries = list(os.scandir(folder)) if folder.is_dir() else []
-    except OSError:
-        entries = []
-    for entry in entries:
-        if not entry.name.startswith(base + ".data-"):
+    for name, st in _listing(folder, {} if listings is None else listings):
+        if not name.startswith(base + ".data-"):
             continue
-        m = _DATA_RE.search(entry.name)
-        if not m or entry.name[: m.start()] != base:
+        m = _DATA_RE.search(name)
+        if not m or name[: m.start()] != base:
             continue
         declared = max(declared, int(m.group(2)))
-        try:
-            data[int(m.group(1))] = entry.stat().st_size
-        except OSError:
-            data[int(m.group(1))] = 0
+        data[int(m.group(1))] = st
     info.shards = declared
-    try:
-        index_stat = index.stat() if info.on_disk else None
-    except OSError:
-        index_stat = None
-    info.bytes = sum(data.values()) + (index_stat.st_size if index_stat else 0)
+    info.bytes = sum(st.st_size for st in data.values() if st is not None) + (index_stat.st_size if index_stat else 0)
     if info.timestamp is not None:
         info.time_source = "state"
     else:
         info.time_source = "file"
-        stamp_from = index_stat
-        if stamp_from is None and data:
-            try:
-                stamp_from = next(p.stat() for p in folder.glob(base + ".data-*"))
-            except (OSError, StopIteration):
-                stamp_from = None
+        stamp_from = index_stat or next((st for st in data.values() if st is not None), None)
         info.timestamp = stamp_from.st_mtime if stamp_from else None
 
     if not info.on_disk:
         info.problem = f"{index.name} is missing" + ("" if data else " and so are its data files")
-    elif not index.is_file():
+    elif not stat.S_ISREG(index_stat.st_mode):
         info.problem = f"{index.name} is not a file"
-    elif index_stat is not None and index_stat.st_size == 0:
+    elif index_stat.st_size == 0:
         info.problem = f"{index.name} is empty"
     elif declared == 0:
         info.problem = f"no data file {base}.data-00000-of-0000N next to {index.name}"
+    elif declared > MAX_SHARDS:
+        info.problem = f"a data file of {base} claims {declared:,} shards: its name is damaged"
     else:
-        missing = [i for i in range(declared) if i not in data]
+        missing = [i for i in range(declared) if data.get(i) is None]  # absent, or a dangling link
         if missing:
             first = f"{base}.data-{missing[0]:05d}-of-{declared:05d}"
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
@@ -329,15 +354,15 @@ def _fill_files(info: CheckpointInfo) -> None:
     info.files_ok = info.problem is None
     if info.problem and index_stat is not None:
         # A trainer writing this checkpoint right now: say so, and look again on the next scan.
-        newest = max([index_stat.st_mtime] + [p.stat().st_mtime for p in folder.glob(base + ".data-*")])
+        newest = max([index_stat.st_mtime] + [st.st_mtime for st in data.values() if st is not None])
         info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
 def scan_model_dir(path: str | os.PathLike) -> ModelDir:
     """List the checkpoints of a model_dir: the state file merged with the files on disk."""
     model_dir = Path(path)
-    if not model_dir.is_dir():
-        raise CheckpointError(f"{model_dir} is not a folder")
+    if not os.path.isdir(model_dir):
+        raise CheckpointError(f"{str(model_dir)[:300]} is not a folder")
     result = ModelDir(path=model_dir)
     state_entries = _read_state(model_dir, result)
     by_name: dict[str, CheckpointInfo] = {}
@@ -351,9 +376,10 @@ def scan_model_dir(path: str | os.PathLike) -> ModelDir:
             result.latest = name
     for name in _disk_prefixes(model_dir):
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+    listings: dict = {}  # each folder is listed once, however many checkpoints it holds
     for info in by_name.values():
         info.step = _step_of(info.name)
-        _fill_files(info)
+        _fill_files(info, listings)
     result.checkpoints = sorted(by_name.values(), key=_order_key)
     if not result.checkpoints:
         raise CheckpointError(

@@ -40,13 +40,13 @@ def is_saved_model(folder: str | os.PathLike) -> bool:
 def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     """Signatures as the SavedModel proto declares them; nothing is loaded or run."""
     from ckpt_browser.core.graph import proto_dtype_name
+    from ckpt_browser.core.storage import read_whole
 
     path = Path(folder) / "saved_model.pb"
+    data = read_whole(path, what="SavedModel")
     sm = protos().SavedModel()
     try:
-        sm.ParseFromString(path.read_bytes())
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror}") from exc
+        sm.ParseFromString(data)
     except Exception as exc:  # noqa: BLE001 - protobuf DecodeError
         raise CheckpointError(f"{path.name} is not a SavedModel ({exc})") from exc
     out = []

@@ -128,3 +128,20 @@ class LocalFile:
 
 def open_file(path: str | os.PathLike) -> LocalFile:
     return LocalFile(path)
+
+
+PROTO_LIMIT = 2 << 30  # protobuf cannot parse a message of 2 GiB or more
+
+
+def read_whole(path: str | os.PathLike, limit: int = PROTO_LIMIT, what: str = "file") -> bytes:
+    """All of a small file (a graph, a state file), or a CheckpointError: missing, empty, or
+    bigger than ``limit`` (a sparse 50 GiB file must not be read into memory)."""
+    f = open_file(path)
+    try:
+        if f.size == 0:
+            raise CheckpointError(f"{f.path.name} is empty: it is not a {what}")
+        if f.size > limit:
+            raise CheckpointError(f"{f.path.name} is {f.size:,} bytes, more than a {what} can be ({limit:,})")
+        return f.read(0, f.size)
+    finally:
+        f.close()
