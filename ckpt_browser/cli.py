@@ -103,7 +103,13 @@ def _headless_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     return p
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:1000]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,10 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args and args[0] in SUBCOMMANDS:
         ns = _headless_parser().parse_args(args)
+        for stream in (sys.stdout, sys.stderr):
+            # Names from files may hold anything: never fail printing them (issue 11, case 15).
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
         try:
             return _COMMANDS[ns.command](ns)
         except CheckpointError as exc:
-            print(f"ckpt-browser {ns.command}: {exc}", file=sys.stderr)
+            print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
@@ -123,6 +133,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_OK
+        except Exception as exc:  # noqa: BLE001 - the contract: one line, exit 2, whatever happened
+            # A bug of ours met by some input: one line, exit 2 (never 1, which means "different").
+            if ns.debug:
+                raise
+            log.debug("unexpected", exc_info=True)
+            print(
+                f"ckpt-browser {ns.command}: unexpected error ({_one_line(exc) or type(exc).__name__}); "
+                "run again with --debug for the details, and please report it",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
     ns = _gui_parser().parse_args(args)
     try:
         from ckpt_browser.ui.app import run_gui  # Qt only for the GUI

@@ -98,10 +98,14 @@ class EstimatorConfig:
 
 def parse_spec(text: str) -> EstimatorConfig:
     """Parse e.g. ``DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)``."""
+    if len(text) > 20_000:
+        raise CheckpointError(f"an Estimator spec of {len(text):,} characters is too long to be one")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise CheckpointError(f"cannot parse the Estimator spec: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError, UnicodeError):  # nesting, NUL bytes, undecodable bytes
+        raise CheckpointError("cannot parse the Estimator spec: it is not a Python call") from None
     call = tree.body
     if not isinstance(call, ast.Call):
         raise CheckpointError("the Estimator spec must look like DNNClassifier(hidden_units=[10, 10], ...)")
@@ -113,13 +117,19 @@ def parse_spec(text: str) -> EstimatorConfig:
         raise CheckpointError("give the Estimator's arguments by name, e.g. hidden_units=[10, 10]")
     args = {}
     for kw in call.keywords:
+        if kw.arg is None:
+            raise CheckpointError("**arguments are not understood: give each argument by name")
         try:
             args[kw.arg] = ast.literal_eval(kw.value)
-        except ValueError:
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             raise CheckpointError(
                 f"{kw.arg}: only literal values (numbers, strings, lists, dicts) are understood"
             ) from None
     return _config(name, args)
+
+
+def _whole(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)  # True is an int to Python, not to a user
 
 
 def _config(kind: str, args: dict) -> EstimatorConfig:
@@ -132,7 +142,7 @@ def _config(kind: str, args: dict) -> EstimatorConfig:
         raise CheckpointError(f"{kind}: unknown argument {unknown[0]!r}")
     units = args.get("dnn_hidden_units", args.get("hidden_units"))
     if cfg.has_dnn:
-        if not isinstance(units, list) or not units or not all(isinstance(u, int) and u > 0 for u in units):
+        if not isinstance(units, list) or not units or not all(_whole(u) and 0 < u < 2**40 for u in units):
             raise CheckpointError(f"{kind} needs hidden_units as a list of positive whole numbers, e.g. [10, 10]")
         cfg.hidden_units = units
     cfg.n_classes = _positive(args.get("n_classes", 2), "n_classes")
@@ -162,8 +172,9 @@ def _config(kind: str, args: dict) -> EstimatorConfig:
 
 
 def _positive(value, what: str) -> int:
-    if not isinstance(value, int) or value < 1:
-        raise CheckpointError(f"{what} must be a positive whole number, not {value!r}")
+    if not _whole(value) or not 0 < value < 2**40:
+        shown = repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "..."
+        raise CheckpointError(f"{what} must be a positive whole number, not {shown}")
     return value
 
 
@@ -177,7 +188,7 @@ def _features(value, what: str, allow_total: bool) -> tuple[dict[str, int], int]
     if (
         isinstance(value, dict)
         and value
-        and all(isinstance(k, str) and isinstance(v, int) and v > 0 for k, v in value.items())
+        and all(isinstance(k, str) and _whole(v) and 0 < v < 2**40 for k, v in value.items())
     ):
         return dict(value), 0
     raise CheckpointError(f"{what}: give a total dimension (4), names (['a', 'b']) or {{'a': 1, 'b': 3}}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -179,20 +180,43 @@ def parse_values(text: str) -> np.ndarray:
     import json
 
     text = text.strip()
-    m = re.fullmatch(r"([-+0-9.eE]+):([-+0-9.eE]+):(\d+)", text)
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    wrong = CheckpointError(f"{shown!r} is not a number, a JSON list of numbers or start:stop:num")
+    if len(text) > 50_000_000:
+        raise CheckpointError(f"a value of {len(text):,} characters is too long to feed")
+    m = re.fullmatch(r"([-+0-9.eE]{1,40}):([-+0-9.eE]{1,40}):(\d{1,9})", text)
     if m:
-        start, stop, num = float(m.group(1)), float(m.group(2)), int(m.group(3))
+        try:
+            start, stop, num = float(m.group(1)), float(m.group(2)), int(m.group(3))
+        except ValueError:
+            raise wrong from None
+        if not (math.isfinite(start) and math.isfinite(stop)):
+            raise wrong
         if num < 1 or num > 10_000_000:
-            raise CheckpointError(f"{text}: the number of points must be between 1 and 10,000,000")
+            raise CheckpointError(f"{shown}: the number of points must be between 1 and 10,000,000")
         return np.linspace(start, stop, num)
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
-        raise CheckpointError(f"{text!r} is not a number, a JSON list or start:stop:num") from None
+    except (ValueError, RecursionError):  # JSONDecodeError, a 5000-digit int, 30,000 nested "["
+        raise wrong from None
+    if not _numeric_nest(value):
+        raise wrong
     try:
-        return np.asarray(value)
-    except ValueError as exc:
-        raise CheckpointError(f"{text!r}: {exc}") from None
+        array = np.asarray(value)
+    except (ValueError, OverflowError) as exc:  # ragged lists, ints beyond 64 bits
+        raise CheckpointError(f"{shown!r}: {str(exc).splitlines()[0][:120]}") from None
+    if array.dtype == object:
+        raise CheckpointError(f"{shown!r}: numbers too big, or lists of different lengths")
+    return array
+
+
+def _numeric_nest(value, depth: int = 0) -> bool:
+    """A number, or lists of them (no strings, objects or nulls), at most 32 levels deep."""
+    if isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, list) and depth < 32:
+        return all(_numeric_nest(v, depth + 1) for v in value)
+    return False
 
 
 class RestoredGraph:
