@@ -132,3 +132,21 @@ def test_window_geometry_is_remembered(qtbot, tmp_path):
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == wanted
     runner.shutdown()
+
+
+def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(qtbot, window, open_dir, iris_dir, iris_resized_dir):
+    """Issue 11, case 16: child indexes used to carry their source's row, stale after a re-open."""
+    open_dir(iris_dir)
+    open_dir(iris_resized_dir)
+    source = window.sources.sources()[1]
+    window.sources_view.setCurrentIndex(window.sources.checkpoint_index(source, "model.ckpt-350"))
+    assert window.current_checkpoint().name == "model.ckpt-350"
+    # Re-open the first one: it is removed and appended, the second moves up a row.
+    open_dir(iris_dir)
+    assert [s.model_dir.path.name for s in window.sources.sources()] == ["iris_resized", "iris"]
+    for row in range(2):
+        top = window.sources.index(row, 0)
+        for r in range(window.sources.rowCount(top)):
+            index = window.sources.index(r, 0, top)
+            assert window.sources.checkpoint_at(index) is window.sources.sources()[row].model_dir.checkpoints[r]
+            assert window.sources.parent(index) == top

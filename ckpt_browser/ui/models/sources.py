@@ -13,7 +13,9 @@ from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.core.variables import human_bytes
 
 COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")
-_TOP = 0  # internalId of a source row; a checkpoint row carries its source's row + 1
+_TOP = 0  # internalId of a source row; a checkpoint row carries its source's uid (1, 2, ...)
+# A uid, not the source's row: rows shift when a source above is closed or re-opened, and the
+# view's persistent child indexes keep the internalId they were made with.
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -22,6 +24,9 @@ class SourcesModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._sources: list[Source] = []
+        self._uids: dict[int, int] = {}  # id(source) -> uid
+        self._by_uid: dict[int, Source] = {}
+        self._next_uid = 1
         self._mismatched: set[Path] = set()  # prefixes whose own graph disagrees with them
         self._corrupt: dict[Path, str] = {}  # prefix -> what Verify found wrong
 
@@ -56,15 +61,26 @@ class SourcesModel(QAbstractItemModel):
         """Add a model_dir, or replace the one already open at the same path."""
         for row, existing in enumerate(self._sources):
             if existing.model_dir.path == source.model_dir.path:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._sources[row]
-                self.endRemoveRows()
+                self._forget(row)
                 break
         row = len(self._sources)
         self.beginInsertRows(QModelIndex(), row, row)
         self._sources.append(source)
+        uid, self._next_uid = self._next_uid, self._next_uid + 1
+        self._uids[id(source)] = uid
+        self._by_uid[uid] = source
         self.endInsertRows()
         return self.index(row, 0)
+
+    def _uid(self, source: Source) -> int:
+        return self._uids[id(source)]
+
+    def _child_source(self, index: Index) -> Source | None:
+        source = self._by_uid.get(index.internalId())
+        return source if source is not None and any(s is source for s in self._sources) else None
+
+    def _row_of(self, source: Source) -> int:
+        return next(i for i, s in enumerate(self._sources) if s is source)
 
     def update_source(self, model_dir: ModelDir) -> Source | None:
         """A re-scanned model_dir: rows are inserted and removed in place (no reset), so the
@@ -103,20 +119,27 @@ class SourcesModel(QAbstractItemModel):
         return source
 
     def remove_source(self, row: int) -> None:
+        self._forget(row)
+
+    def _forget(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._sources[row]
+        source = self._sources.pop(row)
+        self._by_uid.pop(self._uids.pop(id(source), -1), None)
         self.endRemoveRows()
 
     def source_at(self, index: Index) -> Source | None:
         if not index.isValid():
             return None
-        row = index.row() if index.internalId() == _TOP else index.internalId() - 1
-        return self._sources[row] if 0 <= row < len(self._sources) else None
+        if index.internalId() == _TOP:
+            return self._sources[index.row()] if 0 <= index.row() < len(self._sources) else None
+        return self._child_source(index)
 
     def checkpoint_at(self, index: Index) -> CheckpointInfo | None:
         if not index.isValid() or index.internalId() == _TOP:
             return None
-        source = self._sources[index.internalId() - 1]
+        source = self._child_source(index)
+        if source is None or not 0 <= index.row() < len(source.model_dir.checkpoints):
+            return None
         return source.model_dir.checkpoints[index.row()]
 
     def checkpoint_index(self, source: Source, name: str) -> QModelIndex:
@@ -133,12 +156,15 @@ class SourcesModel(QAbstractItemModel):
             return QModelIndex()
         if not parent.isValid():
             return self.createIndex(row, column, _TOP)
-        return self.createIndex(row, column, parent.row() + 1)
+        return self.createIndex(row, column, self._uid(self._sources[parent.row()]))
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid() or index.internalId() == _TOP:
             return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, _TOP)
+        source = self._child_source(index)
+        if source is None:
+            return QModelIndex()
+        return self.createIndex(self._row_of(source), 0, _TOP)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if not parent.isValid():
@@ -160,8 +186,10 @@ class SourcesModel(QAbstractItemModel):
             return None
         if index.internalId() == _TOP:
             return self._source_data(self._sources[index.row()], index.column(), role)
-        source = self._sources[index.internalId() - 1]
-        info = source.model_dir.checkpoints[index.row()]
+        source = self._child_source(index)
+        info = self.checkpoint_at(index)
+        if source is None or info is None:
+            return None
         return self._checkpoint_data(source, info, index.column(), role)
 
     def _source_data(self, source: Source, column: int, role: int):
