@@ -44,7 +44,24 @@ class Source:
 
 def open_source(path: str | os.PathLike) -> Source:
     model_dir, selected = resolve_path(path)
-    return Source(scan_model_dir(model_dir), selected)
+    md = scan_model_dir(model_dir)
+    mark_damaged(md)
+    return Source(md, selected)
+
+
+def mark_damaged(md: ModelDir) -> None:
+    """Look into each checkpoint whose files are all there: an index that cannot be read, or data
+    files too short for what the index lists, make it damaged (ls --json, the list's flags).
+    Reads the indexes only (readers are cached), never tensor values."""
+    for info in md.checkpoints:
+        if not info.files_ok:
+            continue
+        try:
+            problem = open_checkpoint(info.prefix).truncation()
+        except CheckpointError as exc:
+            problem = str(exc)
+        if problem:
+            info.problem, info.files_ok = problem, False
 
 
 @dataclass

@@ -256,9 +256,11 @@ class Snapshot:
 
 def snapshot(path: str | os.PathLike, reader: EventReader) -> Snapshot:
     """Re-scan a model_dir and read new event records (TensorFlow worker)."""
+    from ckpt_browser.core.contents import mark_damaged
     from ckpt_browser.core.model_dir import scan_model_dir
 
     md = scan_model_dir(path)
+    mark_damaged(md)
     reader.refresh()
     watch = [str(p) for _, p in reader.event_files()]
     watch += [str(p) for p in Path(path).iterdir() if p.is_dir()]

@@ -181,7 +181,7 @@ def parse_values(text: str) -> np.ndarray:
 
     text = text.strip()
     shown = text if len(text) <= 60 else text[:57] + "..."
-    wrong = CheckpointError(f"{shown!r} is not a number, a JSON list of numbers or start:stop:num")
+    wrong = CheckpointError(f"{shown!r} is not a number, a JSON list or start:stop:num")
     if len(text) > 50_000_000:
         raise CheckpointError(f"a value of {len(text):,} characters is too long to feed")
     m = re.fullmatch(r"([-+0-9.eE]{1,40}):([-+0-9.eE]{1,40}):(\d{1,9})", text)

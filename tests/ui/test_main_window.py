@@ -139,11 +139,32 @@ def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(qtbot,
     open_dir(iris_dir)
     open_dir(iris_resized_dir)
     source = window.sources.sources()[1]
-    window.sources_view.setCurrentIndex(window.sources.checkpoint_index(source, "model.ckpt-350"))
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.sources_view.setCurrentIndex(window.sources.checkpoint_index(source, "model.ckpt-350"))
     assert window.current_checkpoint().name == "model.ckpt-350"
     # Re-open the first one: it is removed and appended, the second moves up a row.
-    open_dir(iris_dir)
+    window.sources_view.expandAll()
+    from PySide6.QtCore import QPersistentModelIndex
+
+    kept = QPersistentModelIndex(window.sources_view.currentIndex())  # as the view and selection keep it
+    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
+        window.open_path(str(iris_dir))
+    assert window.sources.checkpoint_at(kept).name == "model.ckpt-350"
+    assert window.sources.source_at(kept).model_dir.path == iris_resized_dir.resolve()
     assert [s.model_dir.path.name for s in window.sources.sources()] == ["iris_resized", "iris"]
+    window.sources_view.expandAll()
+    window.grab()  # the view paints every row through the indexes it kept
+    # What the view shows is what the model holds: each visible row's text is its checkpoint's name.
+    view = window.sources_view
+    index = view.indexAt(view.viewport().rect().topLeft())
+    shown = []
+    while index.isValid():
+        shown.append(index.data())
+        index = view.indexBelow(index)
+    assert shown == [
+        "iris_resized", *[c.name for c in window.sources.sources()[0].model_dir.checkpoints],
+        "iris", *[c.name for c in window.sources.sources()[1].model_dir.checkpoints],
+    ][: len(shown)] and len(shown) > 8
     for row in range(2):
         top = window.sources.index(row, 0)
         for r in range(window.sources.rowCount(top)):
