@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
@@ -42,9 +43,14 @@ class Source:
         return info
 
 
-def open_source(path: str | os.PathLike) -> Source:
+def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
+    """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
+    yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
+    if allow_empty and not os.path.exists(path) and not os.path.exists(str(path) + ".index"):
+        md = scan_model_dir(Path(path).expanduser().absolute(), allow_empty=True)
+        return Source(md, None)
     model_dir, selected = resolve_path(path)
-    md = scan_model_dir(model_dir)
+    md = scan_model_dir(model_dir, allow_empty=allow_empty)
     mark_damaged(md)
     return Source(md, selected)
 

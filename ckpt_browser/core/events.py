@@ -255,13 +255,17 @@ class Snapshot:
 
 
 def snapshot(path: str | os.PathLike, reader: EventReader) -> Snapshot:
-    """Re-scan a model_dir and read new event records (TensorFlow worker)."""
+    """Re-scan a model_dir and read new event records (the reading worker). A folder with no
+    checkpoint yet (or none at all yet) is an empty snapshot: the window keeps watching it."""
     from ckpt_browser.core.contents import mark_damaged
     from ckpt_browser.core.model_dir import scan_model_dir
 
-    md = scan_model_dir(path)
+    md = scan_model_dir(path, allow_empty=True)
     mark_damaged(md)
     reader.refresh()
     watch = [str(p) for _, p in reader.event_files()]
-    watch += [str(p) for p in Path(path).iterdir() if p.is_dir()]
+    try:
+        watch += [str(p) for p in Path(path).iterdir() if p.is_dir()]
+    except OSError:  # not there (yet), or not readable
+        pass
     return Snapshot(md, reader.data.snapshot(), watch)

@@ -358,10 +358,20 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
         info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
-def scan_model_dir(path: str | os.PathLike) -> ModelDir:
-    """List the checkpoints of a model_dir: the state file merged with the files on disk."""
+WAITING = "No checkpoint here yet: the folder is watched, and checkpoints appear as training writes them."
+
+
+def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelDir:
+    """List the checkpoints of a model_dir: the state file merged with the files on disk.
+
+    allow_empty (the window): a folder with no checkpoint yet, or one that does not exist yet, is
+    an empty ModelDir to watch (users open the browser, then start the training job)."""
     model_dir = Path(path)
     if not os.path.isdir(model_dir):
+        if allow_empty and not os.path.exists(model_dir):
+            return ModelDir(
+                path=model_dir, notes=[WAITING.replace("the folder is", "the folder does not exist yet; it is")]
+            )
         raise CheckpointError(f"{str(model_dir)[:300]} is not a folder")
     result = ModelDir(path=model_dir)
     state_entries = _read_state(model_dir, result)
@@ -381,6 +391,9 @@ def scan_model_dir(path: str | os.PathLike) -> ModelDir:
         info.step = _step_of(info.name)
         _fill_files(info, listings)
     result.checkpoints = sorted(by_name.values(), key=_order_key)
+    if not result.checkpoints and allow_empty:
+        result.notes.append(WAITING)
+        return result
     if not result.checkpoints:
         raise CheckpointError(
             f"no checkpoint in {model_dir}: no '{STATE_FILE}' file naming one and no *.index file"

@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self._pending_select[path] = (checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         self.runner.submit(
-            open_source, path,
+            open_source, path, True,
             key=f"open:{path}",
             on_done=lambda source, p=path: self._on_source_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
@@ -274,10 +274,14 @@ class MainWindow(QMainWindow):
         info = md.find(wanted) if wanted else md.default_checkpoint()
         if wanted and info is None:
             self.variables.show_error(f"No checkpoint {wanted!r} in {md.path}")
-        if info is None:
+        if info is None and md.checkpoints:
             info = md.default_checkpoint() or md.checkpoints[-1]
         self._pending_variable = variable
-        self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
+        if info is not None:
+            self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
+        else:  # nothing yet: say so; the watcher fills the list in as training writes
+            self.sources_view.setCurrentIndex(top)
+            self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
         self.source_opened.emit(source)
         self.watcher.watch(md.path)
         self.refresh_source(str(md.path))  # event files, and the paths to watch inside
@@ -315,7 +319,12 @@ class MainWindow(QMainWindow):
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
         after = self.current_checkpoint()
-        if (
+        if before is None and md.checkpoints and self.sources.source_at(self.sources_view.currentIndex()) is source:
+            # The first checkpoints of a folder opened empty: show the latest.
+            pick = md.default_checkpoint()
+            if pick is not None:
+                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
+        elif (
             before is not None
             and md.find(before.name) is None
             and self.sources.source_at(self.sources_view.currentIndex()) is source

@@ -44,7 +44,7 @@ class ModelDirWatcher(QObject):
         self._fs.directoryChanged.connect(self._on_fs)
         self._fs.fileChanged.connect(self._on_fs)
         self._timers: dict[str, QTimer] = {}
-        self._polled: dict[str, tuple] = {}  # folders watched by polling: last signature
+        self._polled: dict[str, tuple | None] = {}  # folders watched by polling: last signature
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_all)
@@ -66,7 +66,7 @@ class ModelDirWatcher(QObject):
         self._timers[folder] = timer
         if not self._fs.addPath(folder):
             log.info("cannot watch %s; polling it every %d ms", folder, POLL_MS)
-            self._polled[folder] = ()
+            self._polled[folder] = None  # not polled yet
             self._poll.start()
 
     def unwatch(self, folder: str | Path) -> None:
@@ -109,7 +109,9 @@ class ModelDirWatcher(QObject):
 
     def _polled_result(self, folder: str, signature: tuple) -> None:
         if folder in self._polled and signature != self._polled[folder]:
-            first = self._polled[folder] == ()
+            # Any change refreshes, the first poll's too unless it found nothing: files may have
+            # arrived between opening the folder and that poll (one refresh too many is harmless).
+            first = self._polled[folder] is None
             self._polled[folder] = signature
-            if not first:
+            if not first or signature:
                 self._kick(folder)

@@ -71,3 +71,33 @@ def test_half_written_checkpoint_is_being_written_not_an_error(qtbot, window, tm
     (run / "model.ckpt-9.data-00000-of-00001").write_bytes((run / "model.ckpt-2.data-00000-of-00001").read_bytes())
     qtbot.waitUntil(lambda: window.sources.sources()[0].model_dir.find("model.ckpt-9").files_ok, timeout=LIVE)
     trainer.close()
+
+
+def test_a_folder_opened_empty_fills_in_as_training_starts(qtbot, window, tmp_path):
+    """Issue 11, case 23: open the browser first, then start the job."""
+    run = tmp_path / "run"
+    run.mkdir()
+    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
+        window.open_path(str(run))
+    assert "No checkpoint here yet" in window.variables.title.text()
+    trainer = Trainer(run)
+    trainer.train(3)
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=LIVE) as loaded:
+        trainer.save()
+    assert loaded.args[0].checkpoint.name == "model.ckpt-3"
+    assert _names(window) == ["model.ckpt-3"]
+    trainer.close()
+
+
+def test_a_folder_that_does_not_exist_yet_is_watched_until_it_does(qtbot, window, tmp_path):
+    run = tmp_path / "not-yet"
+    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
+        window.open_path(str(run))
+    assert _names(window) == []
+    run.mkdir()
+    trainer = Trainer(run)
+    trainer.train(2)
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=LIVE):
+        trainer.save()
+    assert _names(window) == ["model.ckpt-2"]
+    trainer.close()
