@@ -82,16 +82,42 @@ def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Training data as two columns x, y from a .csv (a header line is allowed) or .npy."""
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_DATA_BYTES:
+            raise CheckpointError(f"{p.name} is {size:,} bytes: more training data than the Fit view can plot")
         if p.suffix == ".npy":
-            data = np.load(p, allow_pickle=False)
+            data = _load_npy(p)
         else:
-            data = np.genfromtxt(p, delimiter=",", skip_header=_header_lines(p))
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"cannot read {p.name}: {exc}") from exc
-    data = np.asarray(data, dtype=np.float64)
+            data = np.genfromtxt(p, delimiter=",", skip_header=_header_lines(p), encoding="utf-8")
+        data = np.asarray(data, dtype=np.float64)
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, TypeError, EOFError, UnicodeError, MemoryError, OverflowError) as exc:
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise CheckpointError(f"cannot read {p.name}: {text}") from None
     if data.ndim != 2 or data.shape[1] < 2:
         raise CheckpointError(f"{p.name}: expected two columns (x, y), got shape {list(data.shape)}")
     return data[:, 0], data[:, 1]
+
+
+MAX_DATA_BYTES = 512 << 20
+
+
+def _load_npy(p: Path) -> np.ndarray:
+    """A numeric .npy, its header checked before any data is read: a damaged header must not
+    ask for gigabytes, and objects are never unpickled."""
+    with open(p, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _fortran, dtype = read_header(f, max_header_size=10_000)
+        if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
+            raise CheckpointError(f"{p.name} holds {dtype}, not numbers")
+        count = 1
+        for d in shape:
+            count *= d
+        if count * dtype.itemsize > p.stat().st_size:
+            raise CheckpointError(f"{p.name} is damaged: its header promises more data than the file holds")
+    return np.load(p, allow_pickle=False)
 
 
 def _header_lines(p: Path) -> int:

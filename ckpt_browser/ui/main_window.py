@@ -574,9 +574,20 @@ class MainWindow(QMainWindow):
         self.progress.setTextVisible(bool(total))
 
     def _on_unexpected(self, message: str, details: str) -> None:
+        """One dialog, details collapsed; more errors while it is open join its details."""
+        box = getattr(self, "_error_box", None)
+        if box is not None and box.isVisible():
+            box.setDetailedText(box.detailedText() + "\n" + details)
+            return
+        from ckpt_browser.ui.tasks import error_log_path
+
         box = QMessageBox(QMessageBox.Icon.Warning, "Unexpected error", message, parent=self)
-        box.setInformativeText("This is a bug in ckpt-browser. The details below help to fix it.")
-        box.setDetailedText(details)
+        box.setInformativeText(
+            f"This is a bug in ckpt-browser; the rest of the window still works. The details are kept in "
+            f"{error_log_path()} and below: they help to fix it."
+        )
+        box.setDetailedText(details)  # shown only when the user asks (Show Details...)
+        self._error_box = box
         box.open()
 
     def show_about(self) -> None:

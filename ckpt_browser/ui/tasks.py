@@ -38,6 +38,26 @@ class Progress:
         self._runner._progress_relay.emit(self._task_id, done, total, text)
 
 
+def error_log_path():
+    from ckpt_browser.core.examples import cache_dir
+
+    return cache_dir() / "errors.log"
+
+
+def write_error_log(details: str):
+    """Append an unexpected error's traceback to the log the error dialog points at."""
+    import time
+
+    path = error_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{details}\n")
+    except OSError:
+        return None
+    return path
+
+
 class TaskRunner(QObject):
     """Runs functions on worker threads.
 
@@ -108,10 +128,14 @@ class TaskRunner(QObject):
             outcome = _Outcome(task_id, key, generation, False, str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug: report it, keep the app alive
             log.exception("task %s failed", getattr(fn, "__name__", fn))
-            outcome = _Outcome(
-                task_id, key, generation, False, f"{type(exc).__name__}: {exc}",
-                expected=False, details=traceback.format_exc(),
-            )  # fmt: skip
+            details = traceback.format_exc()
+            where = write_error_log(details)  # here, off the UI thread
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            # No exception class names for the user: what failed, and where the details are.
+            message = "Something went wrong" + (f": {first}" if first else "") + (
+                f" (details in {where})" if where else ""
+            )
+            outcome = _Outcome(task_id, key, generation, False, message, expected=False, details=details)
         self._delivered.emit(outcome)
 
     @Slot(object)

@@ -1,0 +1,209 @@
+"""Bad input never crashes, hangs or lies: mutated and generated files and texts through the
+core functions and the CLI, in-process. Every outcome must be a value or the project's own
+CheckpointError with a one-line message, within a few seconds.
+
+`make test` runs a few dozen cases per target (profile "ci"); `make fuzz` runs thousands
+(HYPOTHESIS_PROFILE=fuzz) and prints how many.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ckpt_browser.core.errors import CheckpointError
+from tests.conftest import ESTIMATOR
+
+settings.register_profile(
+    "ci", max_examples=30, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)  # fmt: skip
+settings.register_profile(
+    "fuzz", max_examples=8000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+IRIS = ESTIMATOR / "iris"
+LIMIT_S = 10.0  # generous: a guard against hangs and quadratic work, not a speed figure
+COUNT = {"cases": 0}
+
+
+@st.composite
+def mutations(draw, max_edits: int = 6):
+    """Edits to apply to a file: flipped bytes, overwritten runs, a truncation, appended junk."""
+    edits = draw(
+        st.lists(
+            st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)), max_size=max_edits
+        )
+    )
+    cut = draw(st.one_of(st.none(), st.floats(0, 1)))
+    tail = draw(st.binary(max_size=64))
+    return edits, cut, tail
+
+
+def mutate(data: bytes, how) -> bytes:
+    edits, cut, tail = how
+    out = bytearray(data)
+    for where, new in edits:
+        if out:
+            i = int(where * len(out))
+            out[i : i + len(new)] = new
+    if cut is not None:
+        out = out[: int(cut * len(out))]
+    return bytes(out) + tail
+
+
+@contextlib.contextmanager
+def iris_copy():
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = Path(tmp) / "iris"
+        shutil.copytree(IRIS, dest)
+        for p in dest.rglob("*"):
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        yield dest
+
+
+def outcome(fn, *args):
+    """Run fn: a value, or a one-line CheckpointError; anything else fails the test."""
+    COUNT["cases"] += 1
+    start = time.perf_counter()
+    try:
+        result = fn(*args)
+    except CheckpointError as exc:
+        text = str(exc)
+        assert text and "\n" not in text.strip(), f"a message of several lines: {text!r}"
+        assert "Traceback" not in text
+        result = exc
+    assert time.perf_counter() - start < LIMIT_S, f"{fn.__name__} took {time.perf_counter() - start:.1f} s"
+    return result
+
+
+def read_everything(folder: Path):
+    """What browsing does: scan, list each checkpoint, read every tensor, check, events."""
+    from ckpt_browser.core import reader as reader_module
+    from ckpt_browser.core.contents import open_source, read_contents
+    from ckpt_browser.core.events import read_events
+    from ckpt_browser.core.mismatch import check_model_dir
+
+    reader_module._cache.clear()
+    source = open_source(folder)
+    for info in source.model_dir.checkpoints:
+        contents = outcome(read_contents, info)
+        if isinstance(contents, CheckpointError):
+            continue
+        reader = reader_module.open_checkpoint(info.prefix)
+        for v in contents.variables:
+            outcome(reader.read, v.name)
+    outcome(check_model_dir, source.model_dir)
+    read_events(folder)
+    return source
+
+
+FILES = [
+    "checkpoint",
+    "model.ckpt-300.index",
+    "model.ckpt-300.data-00000-of-00001",
+    "model.ckpt-300.meta",
+    "graph.pbtxt",
+]
+
+
+@pytest.mark.parametrize("name", FILES + ["events"])
+@given(how=mutations())
+def test_mutated_model_dir_files(name, how):
+    with iris_copy() as folder:
+        path = next(folder.glob("events.out.tfevents.*")) if name == "events" else folder / name
+        path.write_bytes(mutate(path.read_bytes(), how))
+        outcome(read_everything, folder)
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    from ckpt_browser.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("name", FILES)
+@given(how=mutations(max_edits=3))
+def test_mutated_files_through_the_cli(name, how):
+    with iris_copy() as folder:
+        path = folder / name
+        path.write_bytes(mutate(path.read_bytes(), how))
+        for argv in (["ls", str(folder), "--json"], ["check", str(folder)], ["verify", str(folder)],
+                     ["show", str(folder), "dnn/logits/kernel", "--json"]):  # fmt: skip
+            COUNT["cases"] += 1
+            code, out, err = cli(*argv)
+            assert code in (0, 1, 2), (argv, code)
+            lines = err.strip().splitlines()
+            assert len(lines) <= 1, (argv, err)
+            assert "Traceback" not in err and "unexpected error" not in err, (argv, err)
+            if code == 2:
+                assert lines, argv
+            if "--json" in argv and code != 2:
+                import json
+
+                json.loads(out)  # valid JSON: no bare NaN
+
+
+@given(text=st.text(max_size=300) | st.from_regex(r"DNN\w*\([\w\s=,\[\]{}'\"-.:]*\)", fullmatch=True))
+def test_specs(text):
+    from ckpt_browser.core.mismatch import estimator_expected
+
+    outcome(estimator_expected, text)
+
+
+@given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
+def test_feed_values(text):
+    from ckpt_browser.core.graph import parse_values
+
+    outcome(parse_values, text)
+
+
+LOG_WORDS = ["tensor_name", "=", ";", "shape in shape_and_slice spec", "[", "]", "10", ",", "does not match the shape "
+             "stored in checkpoint:", "Assign requires shapes of both tensors to match.", "lhs shape=", "rhs shape=",
+             "node", "save/Assign_1", "Key", "not found in checkpoint", "Matrix size-incompatible:", "In[0]:", "In[1]:",
+             "expected dtype", "does not equal original dtype", "float", " ", "\n", "9" * 50]  # fmt: skip
+
+
+@given(parts=st.lists(st.sampled_from(LOG_WORDS), max_size=400), junk=st.text(max_size=100))
+def test_logs(parts, junk):
+    from ckpt_browser.core.logparse import parse_log, resolve
+
+    text = "".join(parts) + junk
+    findings = outcome(parse_log, text)
+    outcome(resolve, findings, {"dnn/logits/kernel": (10, 3)}, None)
+
+
+@given(how=mutations(), suffix=st.sampled_from([".csv", ".npy"]))
+def test_training_data_files(how, suffix):
+    import numpy as np
+
+    from ckpt_browser.core.fit import load_xy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"data{suffix}"
+        xy = np.stack([np.linspace(-2, 4, 21), np.linspace(0, 1, 21)], axis=1)
+        if suffix == ".npy":
+            np.save(path, xy)
+        else:
+            np.savetxt(path, xy, delimiter=",", header="x,y", comments="")
+        path.write_bytes(mutate(path.read_bytes(), how))
+        outcome(load_xy, path)
+
+
+def test_zz_report_count():
+    """Printed by make fuzz (-s): how many cases ran in this session."""
+    print(f"\nfuzz cases run: {COUNT['cases']:,}")
