@@ -132,8 +132,8 @@ class TaskRunner(QObject):
             where = write_error_log(details)  # here, off the UI thread
             first = (str(exc).strip().splitlines() or [""])[0][:200]
             # No exception class names for the user: what failed, and where the details are.
-            message = "Something went wrong" + (f": {first}" if first else "") + (
-                f" (details in {where})" if where else ""
+            message = (
+                "Something went wrong" + (f": {first}" if first else "") + (f" (details in {where})" if where else "")
             )
             outcome = _Outcome(task_id, key, generation, False, message, expected=False, details=details)
         self._delivered.emit(outcome)

@@ -42,9 +42,7 @@ COUNT = {"cases": 0}
 def mutations(draw, max_edits: int = 6):
     """Edits to apply to a file: flipped bytes, overwritten runs, a truncation, appended junk."""
     edits = draw(
-        st.lists(
-            st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)), max_size=max_edits
-        )
+        st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)), max_size=max_edits)
     )
     cut = draw(st.one_of(st.none(), st.floats(0, 1)))
     tail = draw(st.binary(max_size=64))

@@ -145,7 +145,9 @@ def test_window_geometry_is_remembered(qtbot, tmp_path):
     runner.shutdown()
 
 
-def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(qtbot, window, open_dir, iris_dir, iris_resized_dir):
+def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(
+    qtbot, window, open_dir, iris_dir, iris_resized_dir
+):
     """Issue 11, case 16: child indexes used to carry their source's row, stale after a re-open."""
     open_dir(iris_dir)
     open_dir(iris_resized_dir)
@@ -172,10 +174,16 @@ def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(qtbot,
     while index.isValid():
         shown.append(index.data())
         index = view.indexBelow(index)
-    assert shown == [
-        "iris_resized", *[c.name for c in window.sources.sources()[0].model_dir.checkpoints],
-        "iris", *[c.name for c in window.sources.sources()[1].model_dir.checkpoints],
-    ][: len(shown)] and len(shown) > 8
+    assert (
+        shown
+        == [
+            "iris_resized",
+            *[c.name for c in window.sources.sources()[0].model_dir.checkpoints],
+            "iris",
+            *[c.name for c in window.sources.sources()[1].model_dir.checkpoints],
+        ][: len(shown)]
+        and len(shown) > 8
+    )
     for row in range(2):
         top = window.sources.index(row, 0)
         for r in range(window.sources.rowCount(top)):
