@@ -72,3 +72,13 @@ def quadratic(tmp_path_factory) -> Path:
     from ckpt_browser.core.demo import write_quadratic_example
 
     return write_quadratic_example(tmp_path_factory.mktemp("quadratic"), passes=8)
+
+
+@pytest.fixture
+def browsed(tmp_path, quadratic):
+    """A copy of iris and of the quadratic example (it has .meta graphs to restore and data)."""
+    iris = tmp_path / "iris"
+    shutil.copytree(ESTIMATOR / "iris", iris)
+    quad = tmp_path / "quad"
+    shutil.copytree(quadratic, quad)
+    return iris, quad

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import ESTIMATOR
 
@@ -22,16 +19,6 @@ def snapshot(folder: Path) -> dict[str, tuple]:
             digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
             out[str(p.relative_to(folder))] = (st.st_size, st.st_mtime_ns, st.st_mode, digest)
     return out
-
-
-@pytest.fixture
-def browsed(tmp_path, quadratic):
-    """A copy of iris and of the quadratic example (it has .meta graphs to restore and data)."""
-    iris = tmp_path / "iris"
-    shutil.copytree(ESTIMATOR / "iris", iris)
-    quad = tmp_path / "quad"
-    shutil.copytree(quadratic, quad)
-    return iris, quad
 
 
 def test_every_command_leaves_the_folders_untouched(browsed):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_read_only import browsed, snapshot  # noqa: F401 - browsed is a fixture
+from tests.test_read_only import snapshot
 
 
 def test_every_view_leaves_the_folders_untouched(qtbot, window, open_dir, browsed):
