@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ckpt_browser import __version__
@@ -128,7 +130,19 @@ class MainWindow(QMainWindow):
         self.variables.variable_selected.connect(self._on_variable)
         self._side_key: tuple | None = None  # what the history / compare tabs last showed
 
-        self.sources_dock = self._dock("Checkpoints", self.sources_view, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # What is wrong with the current model_dir as a whole (a broken state file, a damaged
+        # events file), kept in sight under the list rather than in the passing status bar.
+        self.source_note = QLabel()
+        self.source_note.setWordWrap(True)
+        self.source_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.source_note.setStyleSheet("QLabel { background: #fff4ce; color: #5c4400; padding: 4px; }")
+        self.source_note.hide()
+        sources_box = QWidget()
+        box_layout = QVBoxLayout(sources_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addWidget(self.sources_view, 1)
+        box_layout.addWidget(self.source_note)
+        self.sources_dock = self._dock("Checkpoints", sources_box, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.details_dock = self._dock("Variable", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.status_label = QLabel("Ready")
@@ -337,6 +351,7 @@ class MainWindow(QMainWindow):
                 self._on_checkpoint_current(self.sources_view.currentIndex(), QModelIndex())
         self._side_key = None
         self._update_side_views()
+        self._update_source_note()
         self.source_refreshed.emit(snap)
 
     def select_checkpoint(self, name: str) -> None:
@@ -413,7 +428,19 @@ class MainWindow(QMainWindow):
     def current_checkpoint(self) -> CheckpointInfo | None:
         return self.sources.checkpoint_at(self.sources_view.currentIndex())
 
+    def _update_source_note(self) -> None:
+        source = self.sources.source_at(self.sources_view.currentIndex())
+        notes = []
+        if source is not None:
+            md = source.model_dir
+            notes = md.notes + ([md.state_error] if md.state_error else [])
+            events = self._events.get(md.path)
+            notes += events.notes if events is not None else []
+        self.source_note.setText("\n".join(f"• {n}" for n in notes))
+        self.source_note.setVisible(bool(notes))
+
     def _on_checkpoint_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._update_source_note()
         info = self.sources.checkpoint_at(current)
         if info is None:
             return

@@ -204,8 +204,9 @@ class CheckView(QWidget):
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results
         self.summary.setText(summary(results))
-        rows = [(r.checkpoint, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")
-                for r in results for f in r.findings]  # fmt: skip
+        rows = [(r.checkpoint, "—", "damaged", r.error or "", "—") for r in results if r.error]
+        rows += [(r.checkpoint, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")
+                 for r in results for f in r.findings]  # fmt: skip
         rows += [(r.checkpoint, name, "ok", _shape_text(r.stored_shapes.get(name)), "same")
                  for r in results for name in r.compatible]  # fmt: skip
         self.table.setColumnCount(5)
