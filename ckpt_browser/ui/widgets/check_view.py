@@ -214,7 +214,8 @@ class CheckView(QWidget):
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for c, v in enumerate(row):
-                item = QTableWidgetItem(v)
+                item = QTableWidgetItem(v if len(v) <= 48 else v[:47] + "…")  # the summary has it all
+                item.setToolTip(v)
                 if c == 2 and v != "ok":
                     item.setForeground(_RED)
                 self.table.setItem(i, c, item)
