@@ -24,8 +24,8 @@ test: $(STAMP)  ## the whole suite, headless (what CI runs)
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
 
-fuzz: $(STAMP)  ## long property-based runs: thousands of random checkpoints written by TensorFlow
-	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/core/test_bundle_props.py --hypothesis-show-statistics
+fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of random checkpoints by TensorFlow
+	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/fuzz tests/core/test_bundle_props.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

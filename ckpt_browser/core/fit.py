@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,9 @@ def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         if p.suffix == ".npy":
             data = _load_npy(p)
         else:
-            data = np.genfromtxt(p, delimiter=",", skip_header=_header_lines(p), encoding="utf-8")
+            with warnings.catch_warnings():  # "empty input file" and friends: the shape check says it
+                warnings.simplefilter("ignore")
+                data = np.genfromtxt(p, delimiter=",", skip_header=_header_lines(p), encoding="utf-8")
         data = np.asarray(data, dtype=np.float64)
     except CheckpointError:
         raise

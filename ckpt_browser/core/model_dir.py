@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "checkpoint"
 # Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
-_DATA_RE = re.compile(r"\.data-(\d{1,18})-of-(\d{1,18})$")
+_DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"

@@ -23,19 +23,20 @@ from hypothesis import strategies as st
 from ckpt_browser.core.errors import CheckpointError
 from tests.conftest import ESTIMATOR
 
-settings.register_profile(
-    "ci", max_examples=30, deadline=None, derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)  # fmt: skip
-settings.register_profile(
-    "fuzz", max_examples=8000, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)  # fmt: skip
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+_HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+def examples(ci: int, fuzz: int):
+    """A few cases in `make test` (same ones every run), many in `make fuzz` (new ones)."""
+    if FUZZ:
+        return settings(max_examples=fuzz, deadline=None, suppress_health_check=_HEALTH)
+    return settings(max_examples=ci, deadline=None, derandomize=True, suppress_health_check=_HEALTH)
+
 
 IRIS = ESTIMATOR / "iris"
 LIMIT_S = 10.0  # generous: a guard against hangs and quadratic work, not a speed figure
-COUNT = {"cases": 0}
+COUNT = {"cases": 0, "calls": 0}  # inputs tried; function calls checked
 
 
 @st.composite
@@ -73,7 +74,7 @@ def iris_copy():
 
 def outcome(fn, *args):
     """Run fn: a value, or a one-line CheckpointError; anything else fails the test."""
-    COUNT["cases"] += 1
+    COUNT["calls"] += 1
     start = time.perf_counter()
     try:
         result = fn(*args)
@@ -117,8 +118,10 @@ FILES = [
 
 
 @pytest.mark.parametrize("name", FILES + ["events"])
+@examples(ci=25, fuzz=2000)
 @given(how=mutations())
 def test_mutated_model_dir_files(name, how):
+    COUNT["cases"] += 1
     with iris_copy() as folder:
         path = next(folder.glob("events.out.tfevents.*")) if name == "events" else folder / name
         path.write_bytes(mutate(path.read_bytes(), how))
@@ -135,14 +138,16 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("name", FILES)
+@examples(ci=6, fuzz=600)
 @given(how=mutations(max_edits=3))
 def test_mutated_files_through_the_cli(name, how):
+    COUNT["cases"] += 1
     with iris_copy() as folder:
         path = folder / name
         path.write_bytes(mutate(path.read_bytes(), how))
         for argv in (["ls", str(folder), "--json"], ["check", str(folder)], ["verify", str(folder)],
                      ["show", str(folder), "dnn/logits/kernel", "--json"]):  # fmt: skip
-            COUNT["cases"] += 1
+            COUNT["calls"] += 1
             code, out, err = cli(*argv)
             assert code in (0, 1, 2), (argv, code)
             lines = err.strip().splitlines()
@@ -156,15 +161,19 @@ def test_mutated_files_through_the_cli(name, how):
                 json.loads(out)  # valid JSON: no bare NaN
 
 
+@examples(ci=200, fuzz=30_000)
 @given(text=st.text(max_size=300) | st.from_regex(r"DNN\w*\([\w\s=,\[\]{}'\"-.:]*\)", fullmatch=True))
 def test_specs(text):
+    COUNT["cases"] += 1
     from ckpt_browser.core.mismatch import estimator_expected
 
     outcome(estimator_expected, text)
 
 
+@examples(ci=200, fuzz=30_000)
 @given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
 def test_feed_values(text):
+    COUNT["cases"] += 1
     from ckpt_browser.core.graph import parse_values
 
     outcome(parse_values, text)
@@ -176,8 +185,10 @@ LOG_WORDS = ["tensor_name", "=", ";", "shape in shape_and_slice spec", "[", "]",
              "expected dtype", "does not equal original dtype", "float", " ", "\n", "9" * 50]  # fmt: skip
 
 
+@examples(ci=100, fuzz=20_000)
 @given(parts=st.lists(st.sampled_from(LOG_WORDS), max_size=400), junk=st.text(max_size=100))
 def test_logs(parts, junk):
+    COUNT["cases"] += 1
     from ckpt_browser.core.logparse import parse_log, resolve
 
     text = "".join(parts) + junk
@@ -185,8 +196,10 @@ def test_logs(parts, junk):
     outcome(resolve, findings, {"dnn/logits/kernel": (10, 3)}, None)
 
 
+@examples(ci=30, fuzz=5000)
 @given(how=mutations(), suffix=st.sampled_from([".csv", ".npy"]))
 def test_training_data_files(how, suffix):
+    COUNT["cases"] += 1
     import numpy as np
 
     from ckpt_browser.core.fit import load_xy
@@ -203,5 +216,5 @@ def test_training_data_files(how, suffix):
 
 
 def test_zz_report_count():
-    """Printed by make fuzz (-s): how many cases ran in this session."""
-    print(f"\nfuzz cases run: {COUNT['cases']:,}")
+    """Printed by make fuzz (-s): how many inputs were tried in this session."""
+    print(f"\nfuzz: {COUNT['cases']:,} inputs tried, {COUNT['calls']:,} calls checked, no finding")
