@@ -96,7 +96,7 @@ def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     except CheckpointError:
         raise
     except (OSError, ValueError, TypeError, EOFError, UnicodeError, MemoryError, OverflowError) as exc:
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        text = (str(exc).strip().splitlines() or ["unreadable"])[0][:200]
         raise CheckpointError(f"cannot read {p.name}: {text}") from None
     if data.ndim != 2 or data.shape[1] < 2:
         raise CheckpointError(f"{p.name}: expected two columns (x, y), got shape {list(data.shape)}")

@@ -259,7 +259,7 @@ def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return text[0] if text else "unreadable"
 
 
 def _disk_prefixes(model_dir: Path) -> list[str]:

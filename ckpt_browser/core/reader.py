@@ -64,7 +64,7 @@ def _tf_dtype_name(tf_dtype) -> str:
 def explain(exc: BaseException, prefix: Path) -> str:
     """Turn a TensorFlow reading error into a sentence naming the file at fault."""
     text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else "unreadable"
     name = prefix.name
     index = f"{name}.index"
     if "Failed to find any matching files" in text:

@@ -71,7 +71,7 @@ def tf() -> ModuleType:
                 with _quiet_stderr():
                     import tensorflow
             except Exception as exc:  # noqa: BLE001 - ImportError, or whatever a broken wheel raises
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "the import failed"
                 _failure = f"needs TensorFlow, which cannot be imported here ({reason}); pip install tensorflow"
                 raise TensorFlowMissing(_failure) from exc
             tensorflow.get_logger().setLevel(logging.ERROR)

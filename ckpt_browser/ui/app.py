@@ -61,7 +61,8 @@ def show_startup_failure(exc: BaseException) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         _app = QApplication.instance() or QApplication(sys.argv[:1])
-        box = QMessageBox(QMessageBox.Icon.Critical, "ckpt-browser could not start", f"{type(exc).__name__}: {exc}")
+        first = (str(exc).strip().splitlines() or ["an unexpected error"])[0][:300]
+        box = QMessageBox(QMessageBox.Icon.Critical, "ckpt-browser could not start", first)
         if log_file is not None:
             box.setInformativeText(f"The details are in {log_file}.")
         box.setDetailedText(details)
