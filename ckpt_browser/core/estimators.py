@@ -1,15 +1,20 @@
 """Canned Estimator configs -> the variables (names, shapes, dtypes) they create.
 
-Layouts from FORMATS.md ("Canned Estimator layouts"), checked against the iris fixtures
-written by TF 2.15's DNNClassifier. A spec is parsed with ``ast``, never evaluated.
+The spec is the constructor call as a training script writes it (core/spec.py reads it, never
+evaluating anything). The layouts are those TensorFlow 2.15's canned Estimators wrote into
+tests/data/estimator/canned (docs/estimators.md): names, shapes, batch_norm, embedding columns,
+each optimizer's slots and scalars.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
+from ckpt_browser.core import optimizers
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.feature_columns import INPUT_LAYER, Column, numeric_column
+from ckpt_browser.core.optimizers import Optimizer
+from ckpt_browser.core.spec import read_call
 
 Shape = tuple[int, ...]
 
@@ -21,30 +26,24 @@ ESTIMATORS = (
     "DNNLinearCombinedClassifier",
     "DNNLinearCombinedRegressor",
 )
-# Keras optimizer v2 (TF 2.x canned Estimators): slot names, and hyper-parameter scalars.
-OPTIMIZERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Adagrad": (("accumulator",), ("decay", "learning_rate")),
-    "Adam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
-    "Ftrl": (
-        ("accumulator", "linear"),
-        (
-            "beta",
-            "decay",
-            "l1_regularization_strength",
-            "l2_regularization_strength",
-            "learning_rate",
-            "learning_rate_power",
-        ),
-    ),  # fmt: skip
-    "SGD": ((), ("decay", "learning_rate", "momentum")),
-    "RMSProp": (("rms",), ("decay", "learning_rate", "momentum", "rho")),
-    "Adadelta": (("accum_grad", "accum_var"), ("decay", "learning_rate", "rho")),
-    "Adamax": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
-    "Nadam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
-}
-_OPT_ALIASES = {k.lower(): k for k in OPTIMIZERS} | {"rmsprop": "RMSProp", "gradientdescent": "SGD"}
-# Scalars an optimizer may or may not write (Ftrl sometimes writes iter, FORMATS.md).
-OPTIONAL_SCALARS = ("iter",)
+OPTIMIZERS = ("Adagrad", "Adam", "Ftrl", "RMSProp", "SGD")  # what canned Estimators take by name
+OPTIONAL_SCALARS = ("iter",)  # Ftrl sometimes writes training/Ftrl/iter
+
+_COMMON = {"model_dir", "weight_column", "config", "warm_start_from", "loss_reduction"}
+_KNOWN = {
+    "DNNClassifier": _COMMON | {"hidden_units", "feature_columns", "n_classes", "label_vocabulary", "optimizer",
+                                "activation_fn", "dropout", "batch_norm"},
+    "DNNRegressor": _COMMON | {"hidden_units", "feature_columns", "label_dimension", "optimizer", "activation_fn",
+                               "dropout", "batch_norm"},
+    "LinearClassifier": _COMMON | {"feature_columns", "n_classes", "label_vocabulary", "optimizer", "sparse_combiner"},
+    "LinearRegressor": _COMMON | {"feature_columns", "label_dimension", "optimizer", "sparse_combiner"},
+    "DNNLinearCombinedClassifier": _COMMON | {"linear_feature_columns", "linear_optimizer", "dnn_feature_columns",
+                                              "dnn_optimizer", "dnn_hidden_units", "dnn_activation_fn", "dnn_dropout",
+                                              "n_classes", "label_vocabulary", "batch_norm", "linear_sparse_combiner"},
+    "DNNLinearCombinedRegressor": _COMMON | {"linear_feature_columns", "linear_optimizer", "dnn_feature_columns",
+                                             "dnn_optimizer", "dnn_hidden_units", "dnn_activation_fn", "dnn_dropout",
+                                             "label_dimension", "batch_norm", "linear_sparse_combiner"},
+}  # fmt: skip
 
 
 @dataclass
@@ -61,11 +60,12 @@ class EstimatorConfig:
     hidden_units: list[int] = field(default_factory=list)
     n_classes: int = 2
     label_dimension: int = 1
-    dnn_features: dict[str, int] = field(default_factory=dict)  # name -> dimension
-    dnn_input_dim: int = 0  # when only a total is known
-    linear_features: dict[str, int] = field(default_factory=dict)
-    dnn_optimizer: str = "Adagrad"
-    linear_optimizer: str = "Ftrl"
+    dnn_columns: list[Column] = field(default_factory=list)
+    dnn_input_dim: int = 0  # when only a total input width is given
+    linear_columns: list[Column] = field(default_factory=list)
+    dnn_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Adagrad", "optimizer"))
+    linear_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Ftrl", "optimizer"))
+    batch_norm: bool = False
 
     @property
     def logits(self) -> int:
@@ -81,11 +81,30 @@ class EstimatorConfig:
     def has_linear(self) -> bool:
         return "Linear" in self.kind
 
+    @property
+    def dnn_features(self) -> dict[str, int]:
+        return {c.name: c.dense_dim or 0 for c in self.dnn_columns}
+
+    @property
+    def linear_features(self) -> dict[str, int]:
+        return {c.name: c.rows or 0 for c in self.linear_columns}
+
+    @property
+    def input_dim(self) -> int:
+        return self.dnn_input_dim or sum(c.dense_dim or 0 for c in self.dnn_columns)
+
+    def optimizers(self) -> list[Optimizer]:
+        out = [self.dnn_optimizer] if self.has_dnn else []
+        if self.has_linear and self.linear_optimizer not in out:
+            out.append(self.linear_optimizer)
+        return out
+
     def describe(self) -> str:
         parts = []
         if self.has_dnn:
-            d = self.dnn_input_dim or sum(self.dnn_features.values())
-            parts.append(f"hidden_units={self.hidden_units} and {d} input features")
+            parts.append(f"hidden_units={self.hidden_units} and {self.input_dim} input features")
+            if self.batch_norm:
+                parts.append("batch_norm")
         if self.has_linear:
             parts.append(f"linear features {sorted(self.linear_features)}")
         target = (
@@ -97,78 +116,50 @@ class EstimatorConfig:
 
 
 def parse_spec(text: str) -> EstimatorConfig:
-    """Parse e.g. ``DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)``."""
-    if len(text) > 20_000:
-        raise CheckpointError(f"an Estimator spec of {len(text):,} characters is too long to be one")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise CheckpointError(f"cannot parse the Estimator spec: {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError, UnicodeError):  # nesting, NUL bytes, undecodable bytes
-        raise CheckpointError("cannot parse the Estimator spec: it is not a Python call") from None
-    call = tree.body
-    if not isinstance(call, ast.Call):
-        raise CheckpointError("the Estimator spec must look like DNNClassifier(hidden_units=[10, 10], ...)")
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if name not in ESTIMATORS:
-        raise CheckpointError(f"unknown Estimator {name!r}; known: {', '.join(ESTIMATORS)}")
-    if call.args:
-        raise CheckpointError("give the Estimator's arguments by name, e.g. hidden_units=[10, 10]")
-    args = {}
-    for kw in call.keywords:
-        if kw.arg is None:
-            raise CheckpointError("**arguments are not understood: give each argument by name")
-        try:
-            args[kw.arg] = ast.literal_eval(kw.value)
-        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-            raise CheckpointError(
-                f"{kw.arg}: only literal values (numbers, strings, lists, dicts) are understood"
-            ) from None
-    return _config(name, args)
+    """The config of ``tf.estimator.DNNClassifier(hidden_units=[20, 20], feature_columns=[...], ...)``,
+    with any assignments pasted above it (``cols = [tf.feature_column.numeric_column('x')]``)."""
+    call = read_call(text)
+    return _config(call.kind, call.args)
+
+
+def _config(kind: str, args: dict) -> EstimatorConfig:
+    unknown = sorted(set(args) - _KNOWN[kind] - ({"hidden_units"} if kind.startswith("DNNLinear") else set()))
+    if unknown:
+        raise CheckpointError(f"{kind}: {unknown[0]!r} is not an argument it takes (TensorFlow 2.15)")
+    cfg = EstimatorConfig(kind)
+    combined = kind.startswith("DNNLinearCombined")
+    if cfg.has_dnn:
+        units = args.get("dnn_hidden_units", args.get("hidden_units")) if combined else args.get("hidden_units")
+        if not isinstance(units, list) or not units or not all(_whole(u) and 0 < u < 2**40 for u in units):
+            what = "dnn_hidden_units" if combined else "hidden_units"
+            raise CheckpointError(f"{kind} needs {what} as a list of positive whole numbers, e.g. [10, 10]")
+        cfg.hidden_units = units
+        cfg.batch_norm = bool(args.get("batch_norm", False))
+    cfg.n_classes = _positive(args.get("n_classes", 2), "n_classes")
+    cfg.label_dimension = _positive(args.get("label_dimension", 1), "label_dimension")
+    if combined:
+        dnn_cols, lin_cols = args.get("dnn_feature_columns"), args.get("linear_feature_columns")
+        if dnn_cols is None or lin_cols is None:
+            raise CheckpointError(f"{kind} needs dnn_feature_columns and linear_feature_columns")
+        cfg.dnn_columns, cfg.dnn_input_dim = _dnn_columns(dnn_cols, "dnn_feature_columns")
+        cfg.linear_columns = _linear_columns(lin_cols, "linear_feature_columns")
+        cfg.dnn_optimizer = optimizers.resolve(args.get("dnn_optimizer", "Adagrad"), "dnn_optimizer")
+        cfg.linear_optimizer = optimizers.resolve(args.get("linear_optimizer", "Ftrl"), "linear_optimizer")
+    else:
+        cols = args.get("feature_columns")
+        if cols is None:
+            raise CheckpointError(f"{kind} needs feature_columns, e.g. [tf.feature_column.numeric_column('x')]")
+        if cfg.has_dnn:
+            cfg.dnn_columns, cfg.dnn_input_dim = _dnn_columns(cols, "feature_columns")
+            cfg.dnn_optimizer = optimizers.resolve(args.get("optimizer", "Adagrad"), "optimizer")
+        else:
+            cfg.linear_columns = _linear_columns(cols, "feature_columns")
+            cfg.linear_optimizer = optimizers.resolve(args.get("optimizer", "Ftrl"), "optimizer")
+    return cfg
 
 
 def _whole(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)  # True is an int to Python, not to a user
-
-
-def _config(kind: str, args: dict) -> EstimatorConfig:
-    cfg = EstimatorConfig(kind)
-    known = {"hidden_units", "dnn_hidden_units", "n_classes", "label_dimension", "feature_columns",
-             "dnn_feature_columns", "linear_feature_columns", "optimizer", "dnn_optimizer",
-             "linear_optimizer", "model_dir", "activation_fn", "dropout", "config", "batch_norm"}  # fmt: skip
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise CheckpointError(f"{kind}: unknown argument {unknown[0]!r}")
-    units = args.get("dnn_hidden_units", args.get("hidden_units"))
-    if cfg.has_dnn:
-        if not isinstance(units, list) or not units or not all(_whole(u) and 0 < u < 2**40 for u in units):
-            raise CheckpointError(f"{kind} needs hidden_units as a list of positive whole numbers, e.g. [10, 10]")
-        cfg.hidden_units = units
-    cfg.n_classes = _positive(args.get("n_classes", 2), "n_classes")
-    cfg.label_dimension = _positive(args.get("label_dimension", 1), "label_dimension")
-    if kind.startswith("DNNLinearCombined"):
-        dnn_cols = args.get("dnn_feature_columns")
-        lin_cols = args.get("linear_feature_columns")
-        if dnn_cols is None or lin_cols is None:
-            raise CheckpointError(f"{kind} needs dnn_feature_columns and linear_feature_columns")
-        cfg.dnn_features, cfg.dnn_input_dim = _features(dnn_cols, "dnn_feature_columns", allow_total=True)
-        cfg.linear_features, _ = _features(lin_cols, "linear_feature_columns", allow_total=False)
-        cfg.dnn_optimizer = _optimizer(args.get("dnn_optimizer", "Adagrad"))
-        cfg.linear_optimizer = _optimizer(args.get("linear_optimizer", "Ftrl"))
-    else:
-        cols = args.get("feature_columns")
-        if cols is None:
-            raise CheckpointError(
-                f"{kind} needs feature_columns: a total input dimension, a list of names, or {{name: dimension}}"
-            )
-        if cfg.has_dnn:
-            cfg.dnn_features, cfg.dnn_input_dim = _features(cols, "feature_columns", allow_total=True)
-            cfg.dnn_optimizer = _optimizer(args.get("optimizer", "Adagrad"))
-        else:
-            cfg.linear_features, _ = _features(cols, "feature_columns", allow_total=False)
-            cfg.linear_optimizer = _optimizer(args.get("optimizer", "Ftrl"))
-    return cfg
 
 
 def _positive(value, what: str) -> int:
@@ -178,28 +169,44 @@ def _positive(value, what: str) -> int:
     return value
 
 
-def _features(value, what: str, allow_total: bool) -> tuple[dict[str, int], int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not allow_total:
-            raise CheckpointError(f"{what}: a linear model needs the feature names (a list or {{name: dimension}})")
-        return {}, _positive(value, what)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
-        return dict.fromkeys(value, 1), 0
-    if (
-        isinstance(value, dict)
-        and value
-        and all(isinstance(k, str) and _whole(v) and 0 < v < 2**40 for k, v in value.items())
-    ):
-        return dict(value), 0
-    raise CheckpointError(f"{what}: give a total dimension (4), names (['a', 'b']) or {{'a': 1, 'b': 3}}")
+def _columns(value, what: str) -> list[Column]:
+    """Feature columns as read from the call; plain names and {name: width} are numeric columns."""
+    if isinstance(value, dict) and value:
+        return [numeric_column(k, shape=_positive(v, f"{what}[{k!r}]")) for k, v in value.items()]
+    if isinstance(value, list) and value:
+        out = []
+        for v in value:
+            if isinstance(v, str):
+                out.append(numeric_column(v))
+            elif isinstance(v, Column):
+                out.append(v)
+            else:
+                raise CheckpointError(f"{what}: expected feature columns, got {v!r:.40}")
+        return out
+    raise CheckpointError(f"{what}: give a list of feature columns (or names, or {{name: width}})")
 
 
-def _optimizer(value) -> str:
-    name = str(value).split("(")[0].strip().strip("'\"")
-    canon = _OPT_ALIASES.get(name.lower())
-    if canon is None:
-        raise CheckpointError(f"unknown optimizer {value!r}; known: {', '.join(OPTIMIZERS)}")
-    return canon
+def _dnn_columns(value, what: str) -> tuple[list[Column], int]:
+    if _whole(value):
+        return [], _positive(value, what)
+    cols = _columns(value, what)
+    for c in cols:
+        if c.dense_dim is None:
+            raise CheckpointError(
+                f"{what}: {c.name} is a categorical column; a DNN takes it wrapped in indicator_column(...) "
+                "or embedding_column(...)"
+            )
+    return cols, 0
+
+
+def _linear_columns(value, what: str) -> list[Column]:
+    if _whole(value):
+        raise CheckpointError(f"{what}: a linear model needs the feature names (its columns), not a total width")
+    cols = _columns(value, what)
+    for c in cols:
+        if c.kind == "embedding":
+            raise CheckpointError(f"{what}: embedding columns are not understood in a linear model")
+    return cols
 
 
 def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
@@ -207,31 +214,35 @@ def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
     out: dict[str, ExpectedVariable] = {}
     k = cfg.logits
 
-    def add(name: str, shape: Shape, optimizer: str) -> None:
+    def add(name: str, shape: Shape, opt: Optimizer, trainable: bool = True) -> None:
         out[name] = ExpectedVariable(name, shape)
-        slots, _ = OPTIMIZERS[optimizer]
-        for slot in slots:
-            slot_name = f"training/{optimizer}/{name}/{slot}"
-            out[slot_name] = ExpectedVariable(slot_name, shape)
+        if trainable:
+            for slot in opt.slot_names(name):
+                out[slot] = ExpectedVariable(slot, shape)
 
     if cfg.has_dnn:
-        prev = cfg.dnn_input_dim or sum(cfg.dnn_features.values())
+        opt = cfg.dnn_optimizer
+        for col in cfg.dnn_columns:
+            if col.embedding is not None:
+                add(f"dnn/{INPUT_LAYER}/{col.name}/embedding_weights", col.embedding, opt)
+        prev = cfg.input_dim
         for i, units in enumerate(cfg.hidden_units):
-            add(f"dnn/hiddenlayer_{i}/kernel", (prev, units), cfg.dnn_optimizer)
-            add(f"dnn/hiddenlayer_{i}/bias", (units,), cfg.dnn_optimizer)
+            add(f"dnn/hiddenlayer_{i}/kernel", (prev, units), opt)
+            add(f"dnn/hiddenlayer_{i}/bias", (units,), opt)
+            if cfg.batch_norm:
+                for part in ("beta", "gamma"):
+                    add(f"dnn/hiddenlayer_{i}/batchnorm_{i}/{part}", (units,), opt)
+                for part in ("moving_mean", "moving_variance"):  # statistics: no optimizer slots
+                    add(f"dnn/hiddenlayer_{i}/batchnorm_{i}/{part}", (units,), opt, trainable=False)
             prev = units
-        add("dnn/logits/kernel", (prev, k), cfg.dnn_optimizer)
-        add("dnn/logits/bias", (k,), cfg.dnn_optimizer)
+        add("dnn/logits/kernel", (prev, k), opt)
+        add("dnn/logits/bias", (k,), opt)
     if cfg.has_linear:
-        for feature, dim in cfg.linear_features.items():
-            add(f"linear/linear_model/{feature}/weights", (dim, k), cfg.linear_optimizer)
+        for col in cfg.linear_columns:
+            add(f"linear/linear_model/{col.name}/weights", (col.rows, k), cfg.linear_optimizer)
         add("linear/linear_model/bias_weights", (k,), cfg.linear_optimizer)
-    optimizers = {cfg.dnn_optimizer} if cfg.has_dnn else set()
-    if cfg.has_linear:
-        optimizers.add(cfg.linear_optimizer)
-    for opt in sorted(optimizers):
-        for scalar in OPTIMIZERS[opt][1]:
-            name = f"training/{opt}/{scalar}"
+    for opt in cfg.optimizers():
+        for name in opt.scalar_names():
             out[name] = ExpectedVariable(name, (), optimizer_scalar=True)
     out["global_step"] = ExpectedVariable("global_step", (), "int64")
     return out

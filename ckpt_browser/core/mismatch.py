@@ -163,8 +163,9 @@ def estimator_expected(spec: str) -> Expected:
     cfg = parse_spec(spec)
     ev = expected_variables(cfg)
     optional = {n for n, v in ev.items() if v.optimizer_scalar}
-    for opt in {cfg.dnn_optimizer, cfg.linear_optimizer}:
-        optional |= {f"training/{opt}/{s}" for s in OPTIONAL_SCALARS}
+    for opt in cfg.optimizers():
+        if not opt.v1:
+            optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
     return Expected(spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe())
 
 

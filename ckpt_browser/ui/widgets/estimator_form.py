@@ -73,6 +73,11 @@ class EstimatorForm(QWidget):
             cfg = parse_spec(text)
         except CheckpointError:
             return False
+        names = {"Adagrad": "Adagrad", "Adam": "Adam", "Ftrl": "Ftrl", "RMSprop": "RMSProp", "SGD": "SGD"}
+        opts = [names.get(o.label) if not o.v1 and o.scope == o.label else None for o in cfg.optimizers()]
+        plain = all(c.kind == "numeric" for c in cfg.dnn_columns + cfg.linear_columns)
+        if None in opts or not plain or cfg.batch_norm:
+            return False  # more than the form can show: the typed call stays what is checked
         widgets = (self.kind, self.hidden_units, self.n_classes, self.label_dimension, self.features,
                    self.linear_features, self.optimizer, self.linear_optimizer)  # fmt: skip
         for w in widgets:
@@ -84,8 +89,8 @@ class EstimatorForm(QWidget):
         self.features.setText(_features_text(cfg.dnn_features, cfg.dnn_input_dim) if cfg.has_dnn
                               else _features_text(cfg.linear_features, 0))  # fmt: skip
         self.linear_features.setText(_features_text(cfg.linear_features, 0))
-        self.optimizer.setCurrentText(cfg.dnn_optimizer if cfg.has_dnn else cfg.linear_optimizer)
-        self.linear_optimizer.setCurrentText(cfg.linear_optimizer)
+        self.optimizer.setCurrentText(names[(cfg.dnn_optimizer if cfg.has_dnn else cfg.linear_optimizer).label])
+        self.linear_optimizer.setCurrentText(names[cfg.linear_optimizer.label])
         for w in widgets:
             w.blockSignals(False)
         self._show_rows()
