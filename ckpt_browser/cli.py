@@ -375,9 +375,10 @@ def _cmd_run(ns: argparse.Namespace) -> int:
 def _cmd_check(ns: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ckpt_browser.core.check_report import advice, summary
     from ckpt_browser.core.contents import open_source
     from ckpt_browser.core.logparse import parse_log, resolve
-    from ckpt_browser.core.mismatch import advice, against, check_model_dir, compare, summary
+    from ckpt_browser.core.mismatch import against, check_model_dir, compare
     from ckpt_browser.core.reader import open_checkpoint
 
     source = open_source(ns.path)

@@ -6,16 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ckpt_browser.core.check_report import advice, summary
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.estimators import expected_variables, parse_spec
 from ckpt_browser.core.logparse import parse_log, resolve
-from ckpt_browser.core.mismatch import (
-    advice,
-    check_model_dir,
-    estimator_expected,
-    path_expected,
-    summary,
-)
+from ckpt_browser.core.mismatch import check_model_dir, estimator_expected, path_expected
 from ckpt_browser.core.model_dir import scan_model_dir
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.tfimport import tf

@@ -22,16 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.check_report import advice, markdown_report, summary
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.logparse import LogFinding, parse_log, resolve
-from ckpt_browser.core.mismatch import (
-    CheckResult,
-    advice,
-    against,
-    check_model_dir,
-    markdown_report,
-    summary,
-)
+from ckpt_browser.core.mismatch import CheckResult, against, check_model_dir
 from ckpt_browser.core.model_dir import ModelDir
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui.tasks import TaskRunner
