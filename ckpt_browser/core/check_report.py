@@ -54,6 +54,7 @@ def summary(results: list[CheckResult]) -> str:
     first = bad[0]
     stored = dnn_layout(first.stored_shapes)
     wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
+    other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
     if stored and wanted and stored != wanted:
         changes = []
         if stored["hidden_units"] != wanted["hidden_units"]:
@@ -64,6 +65,8 @@ def summary(results: list[CheckResult]) -> str:
             changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
         if stored["logits"] != wanted["logits"]:
             changes.append(f"logits (n_classes or label_dimension): {stored['logits']} vs {wanted['logits']}")
+        changes += other
+        other = []
         lines.append(
             f"The checkpoint was trained with {_layout_text(stored)}; the model asks for "
             f"hidden_units={wanted['hidden_units']} and {wanted['inputs']} input features. "
@@ -73,6 +76,8 @@ def summary(results: list[CheckResult]) -> str:
         )
     elif first.expected.description:
         lines.append(f"The model is {first.expected.description}.")
+    if other:
+        lines.append("Changed: " + "; ".join(other) + ".")
     kinds = {f.kind for r in bad for f in r.findings}
     count = sum(len(r.findings) for r in bad)
     lines.append(
@@ -98,15 +103,101 @@ def _against(results: list[CheckResult]) -> str:
     return labels.pop() if len(labels) == 1 else "the model"
 
 
+def _classes(logits: int, estimator: str | None) -> str:
+    if estimator and estimator.endswith("Regressor"):
+        return str(logits)
+    return "2" if logits == 1 else str(logits)
+
+
+def _other_changes(result: CheckResult, skip_logits: bool) -> list[str]:
+    """Linear features, embeddings and a linear model's classes, in the user's words."""
+    exp = result.expected
+    if exp is None:
+        return []
+    wanted = {n: s for n, (s, _) in exp.variables.items()}
+    stored = result.stored_shapes
+    out = []
+    bias = "linear/linear_model/bias_weights"
+    s, w = stored.get(bias), wanted.get(bias)
+    if s and w and s != w and not skip_logits:
+        what = "label_dimension" if exp.estimator and exp.estimator.endswith("Regressor") else "n_classes"
+        out.append(
+            f"{what}: {_classes(s[0], exp.estimator)} in the checkpoint, {_classes(w[0], exp.estimator)} in the model"
+        )
+    for name in sorted(set(stored) | set(wanted)):
+        if name.startswith("training/") or name == bias:
+            continue
+        s, w = stored.get(name), wanted.get(name)
+        if name.startswith("linear/linear_model/") and name.endswith("/weights"):
+            label = f"feature {name.split('/')[2]}"
+            if s is not None and w is not None and (s[0] == w[0] or w is None):
+                continue
+        elif name.endswith("/embedding_weights"):
+            label = f"embedding {name.split('/')[-2].removesuffix('_embedding')}"
+        else:
+            continue
+        if s is None:
+            out.append(f"{label}: only in the model")
+        elif w is None:
+            out.append(f"{label}: only in the checkpoint")
+        elif name.endswith("/embedding_weights") and s != w:
+            parts = [
+                f"vocabulary {s[0]} vs {w[0]}" if s[0] != w[0] else "",
+                f"dimension {s[1]} vs {w[1]}" if s[1] != w[1] else "",
+            ]
+            out.append(f"{label}: " + ", ".join(p for p in parts if p))
+        elif s[0] != w[0]:
+            out.append(f"{label}: {s[0]} buckets vs {w[0]}")
+    return out
+
+
+def _estimator_line(result: CheckResult) -> str:
+    """The constructor to train with: the checked call's class and arguments, where known."""
+    exp = result.expected
+    if exp is not None and exp.estimator:
+        args = [f"{k}={v}" for k, v in exp.call_args.items() if k not in ("model_dir", "warm_start_from")]
+        args += ["model_dir=NEW_MODEL_DIR", "warm_start_from=ws"]
+        return f"estimator = tf.estimator.{exp.estimator}({', '.join(args)})"
+    names = result.stored_shapes
+    family = (
+        "DNNLinearCombined"
+        if any(n.startswith("dnn/") for n in names) and any(n.startswith("linear/") for n in names)
+        else "Linear"
+        if any(n.startswith("linear/") for n in names)
+        else "DNN"
+    )
+    return (
+        f"estimator = tf.estimator.{family}Classifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+        "  # or ...Regressor: the Estimator you train"
+    )
+
+
+def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
+    """Embedding or categorical weights whose rows (vocabulary size) changed, nothing else."""
+    out = []
+    for f in result.findings:
+        if f.kind != "shape" or not f.variable.endswith(("/embedding_weights", "/weights")):
+            continue
+        if f.variable.startswith("training/") or f.variable.endswith("bias_weights"):
+            continue
+        stored = result.stored_shapes.get(f.variable)
+        wanted = result.expected.variables.get(f.variable, (None, ""))[0] if result.expected else None
+        if stored and wanted and len(stored) == len(wanted) == 2 and stored[1] == wanted[1] and stored[0] != wanted[0]:
+            out.append((f.variable, stored[0], wanted[0]))
+    return out
+
+
 def advice(result: CheckResult, model_dir: Path) -> str:
     """What to do, as text with a snippet to copy."""
     if not result.findings:
         return "Nothing to do: the checkpoint fits."
     stored = set(result.stored_shapes)
+    vocab = _vocab_changes(result)
+    fits = {n for n in result.compatible if n in stored and n != "global_step"}
     keep = sorted(
-        n for n in result.compatible
-        if n in stored and classify(n, stored)[0] not in (OPTIMIZER,) and n != "global_step"
-    )  # fmt: skip
+        {n for n in fits if classify(n, stored)[0] != OPTIMIZER}
+        | {v for v, _, _ in vocab}  # VocabInfo maps their rows to the new vocabulary
+    )
     regex = "^(" + "|".join(re.escape(n) for n in keep) + ")$" if keep else None
     lines = [
         "Either train the changed model in a new model_dir (the old checkpoints stay as they are),",
@@ -119,9 +210,19 @@ def advice(result: CheckResult, model_dir: Path) -> str:
             "ws = tf.estimator.WarmStartSettings(",
             f"    ckpt_to_initialize_from={str(result.prefix)!r},",
             f"    vars_to_warm_start={regex!r},",
-            ")",
-            "estimator = tf.estimator.DNNClassifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)",
         ]
+        if vocab:
+            lines.append("    # A vocabulary changed size: VocabInfo carries the rows of the words both vocabularies")
+            lines.append("    # share (write each vocabulary to a file, one word per line, in its old and new order).")
+            lines.append("    var_name_to_vocab_info={")
+            for var, old, new in vocab:
+                lines += [
+                    f"        {var!r}: tf.estimator.VocabInfo(",
+                    f"            new_vocab='NEW_VOCAB.txt', new_vocab_size={new}, num_oov_buckets=0,",
+                    f"            old_vocab='OLD_VOCAB.txt', old_vocab_size={old}),",
+                ]
+            lines.append("    },")
+        lines += [")", _estimator_line(result)]
     else:
         lines.append("(no model variable of the checkpoint fits the model: warm-starting would keep nothing)")
     return "\n".join(lines)

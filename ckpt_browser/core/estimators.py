@@ -66,6 +66,7 @@ class EstimatorConfig:
     dnn_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Adagrad", "optimizer"))
     linear_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Ftrl", "optimizer"))
     batch_norm: bool = False
+    source: dict[str, str] = field(default_factory=dict)  # the call's arguments as written
 
     @property
     def logits(self) -> int:
@@ -119,7 +120,9 @@ def parse_spec(text: str) -> EstimatorConfig:
     """The config of ``tf.estimator.DNNClassifier(hidden_units=[20, 20], feature_columns=[...], ...)``,
     with any assignments pasted above it (``cols = [tf.feature_column.numeric_column('x')]``)."""
     call = read_call(text)
-    return _config(call.kind, call.args)
+    cfg = _config(call.kind, call.args)
+    cfg.source = call.source
+    return cfg
 
 
 def _config(kind: str, args: dict) -> EstimatorConfig:

@@ -30,6 +30,8 @@ class Expected:
     variables: dict[str, tuple[tuple | None, str]]
     optional: set[str] = field(default_factory=set)  # may be absent either side (optimizer scalars)
     description: str = ""  # "hidden_units=[20, 20] and 4 input features"
+    estimator: str | None = None  # the canned Estimator class, when checked against its call
+    call_args: dict[str, str] = field(default_factory=dict)  # that call's arguments as written
 
 
 @dataclass
@@ -166,7 +168,9 @@ def estimator_expected(spec: str) -> Expected:
     for opt in cfg.optimizers():
         if not opt.v1:
             optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
-    return Expected(spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe())
+    return Expected(
+        spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe(), cfg.kind, cfg.source
+    )
 
 
 def path_expected(path: str | os.PathLike) -> Expected:

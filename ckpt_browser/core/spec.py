@@ -31,10 +31,12 @@ ESTIMATOR_PARAMS = {
 class EstimatorCall:
     kind: str
     args: dict = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)  # argument -> its text as written
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
+        self.text = text
         self.env: dict[str, object] = {}
         self.depth = 0
 
@@ -106,7 +108,9 @@ class _Reader:
                 if pname in kwargs:
                     raise CheckpointError(f"{name}: {pname} is given twice")
                 kwargs[pname] = value
-            return EstimatorCall(name, kwargs)
+            source = {p: ast.get_source_segment(self.text, a) or "..." for p, a in zip(params, node.args)}
+            source |= {k.arg: ast.get_source_segment(self.text, k.value) or "..." for k in node.keywords}
+            return EstimatorCall(name, kwargs, source)
         if name in COLUMN_CALLS:
             try:
                 return COLUMN_CALLS[name](*args, **kwargs)
@@ -136,13 +140,14 @@ def read_call(text: str) -> EstimatorCall:
     """The last Estimator call in the pasted text (assignments above it may bind its arguments)."""
     if len(text) > MAX_CHARS:
         raise CheckpointError(f"an Estimator spec of {len(text):,} characters is too long to be one")
+    text = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="exec")
+        tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
         raise CheckpointError(f"cannot parse the Estimator spec: {exc.msg} (line {exc.lineno})") from None
     except (RecursionError, MemoryError, ValueError, UnicodeError):  # nesting, NUL bytes, undecodable bytes
         raise CheckpointError("cannot parse the Estimator spec: it is not a Python call") from None
-    reader = _Reader()
+    reader = _Reader(text)
     found = None
     try:
         for stmt in tree.body:

@@ -203,3 +203,37 @@ DNNLinearCombinedClassifier(
     changed = compare(info, estimator_expected(spec.replace("'c'], num_oov", "'c', 'd'], num_oov")))
     emb = "dnn/input_from_feature_columns/input_layer/k_embedding/embedding_weights"
     assert {f.variable for f in changed.findings} == {emb, f"{emb}/Adam", f"{emb}/Adam_1"}
+
+
+def _check(name: str, old: str, new: str):
+    from ckpt_browser.core.mismatch import check_model_dir
+
+    spec = constructor(name).replace(old, new, 1)
+    return check_model_dir(open_source(CANNED / name).model_dir, estimator_expected(spec))
+
+
+def test_the_summary_phrases_linear_changes():
+    from ckpt_browser.core.check_report import summary
+
+    text = summary(_check("linear_regressor_sgd", "['a', 'b', 'c']", "['a', 'b', 'c', 'd', 'e']"))
+    assert "feature Kind: 3 buckets vs 5" in text
+    text = summary(_check("linear_classifier_binary_ftrl", "n_classes=2", "n_classes=4"))
+    assert "n_classes: 2 in the checkpoint, 4 in the model" in text
+    text = summary(_check("linear_regressor_sgd", "feature_columns=[", "feature_columns=[numeric_column('Extra'), "))
+    assert "feature Extra: only in the model" in text
+    text = summary(_check("dnn_classifier_embedding", "dimension=2", "dimension=3"))
+    assert "embedding Kind: dimension 2 vs 3" in text
+
+
+def test_advice_names_the_real_estimator_and_suggests_vocab_info():
+    from ckpt_browser.core.check_report import advice
+
+    (result, _) = _check("dnn_classifier_embedding", "['a', 'b', 'c']", "['a', 'b', 'c', 'd']")
+    text = advice(result, CANNED / "dnn_classifier_embedding")
+    assert "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=[numeric_column(" in text
+    assert "model_dir=NEW_MODEL_DIR, warm_start_from=ws)" in text
+    assert f"'{EMB}': tf.estimator.VocabInfo(" in text and "new_vocab_size=4" in text and "old_vocab_size=3" in text
+    (result, _) = _check("dnn_linear_combined_regressor", "dnn_hidden_units=[7, 3]", "dnn_hidden_units=[9, 3]")
+    text = advice(result, CANNED / "dnn_linear_combined_regressor")
+    assert "tf.estimator.DNNLinearCombinedRegressor(linear_feature_columns=[" in text
+    assert "VocabInfo" not in text and "DNNClassifier" not in text
