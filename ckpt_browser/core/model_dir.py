@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import stat
@@ -12,18 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.protos import bundle_protos
+from ckpt_browser.core.state import STATE_FILE, read_state
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "checkpoint"
 # Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
 _DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
-MAX_STATE_BYTES = 1 << 20  # a state file is a few KB; anything this big is not one
 
 
 @dataclass
@@ -159,109 +156,6 @@ def _step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def parse_state(data: bytes, model_dir: Path):
-    """A ``checkpoint`` file's CheckpointState, with relative paths joined to the model_dir as
-    tf.train.get_checkpoint_state does (text_format.Merge, the same parser). Raises CheckpointError."""
-    from google.protobuf import text_format
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CheckpointError(f"'{STATE_FILE}' is not text (byte {exc.start:,} is not UTF-8)") from None
-    state = bundle_protos().CheckpointState()
-    try:
-        text_format.Merge(text, state)
-    except (text_format.ParseError, RecursionError, ValueError) as exc:
-        raise CheckpointError(f"'{STATE_FILE}' is not a valid checkpoint state ({_first_line(exc)[:200]})") from None
-    if not state.model_checkpoint_path:
-        raise CheckpointError(f"'{STATE_FILE}' names no checkpoint")
-    if not os.path.isabs(state.model_checkpoint_path):
-        state.model_checkpoint_path = os.path.join(model_dir, state.model_checkpoint_path)
-    for i, p in enumerate(state.all_model_checkpoint_paths):
-        if not os.path.isabs(p):
-            state.all_model_checkpoint_paths[i] = os.path.join(model_dir, p)
-    return state
-
-
-def _read_state(model_dir: Path, result: ModelDir) -> list[tuple[str, float | None, bool]]:
-    """Checkpoints named by the state file: (name, timestamp, is_latest), oldest first."""
-    state_path = model_dir / STATE_FILE
-    try:
-        st = state_path.stat()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
-        return []
-    if not stat.S_ISREG(st.st_mode):
-        result.state_error = f"'{STATE_FILE}' is not a file; listing checkpoints from disk"
-        return []
-    if st.st_size > MAX_STATE_BYTES:
-        result.state_error = (
-            f"'{STATE_FILE}' is {st.st_size:,} bytes, far too big for a checkpoint state (a few KB); "
-            "listing checkpoints from disk"
-        )
-        return []
-    try:
-        with open(state_path, "rb") as f:
-            data = f.read(MAX_STATE_BYTES + 1)
-    except OSError as exc:
-        result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
-        return []
-    try:
-        state = parse_state(data, model_dir)
-    except CheckpointError as exc:
-        result.state_error = f"{exc}; listing checkpoints from disk"
-        return []
-
-    paths = list(state.all_model_checkpoint_paths)
-    latest_path = state.model_checkpoint_path
-    if latest_path and latest_path not in paths:
-        paths.append(latest_path)
-    stamps: list[float | None] = [
-        t if math.isfinite(t) and 0 <= t < 1e11 else None for t in state.all_model_checkpoint_timestamps
-    ]
-    if len(stamps) != len(state.all_model_checkpoint_paths):
-        stamps = []
-
-    foreign: list[str] = []
-    out = []
-    for i, raw in enumerate(paths):
-        name = _name_in_dir(model_dir, raw, foreign)
-        stamp = stamps[i] if i < len(stamps) else None
-        out.append((name, stamp, raw == latest_path))
-    if foreign:
-        where = os.path.dirname(foreign[0])
-        result.notes.append(
-            f"The '{STATE_FILE}' file names paths of another machine or folder ({where}); "
-            "checkpoints were matched by file name inside this folder."
-        )
-    return out
-
-
-def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
-    """Name relative to model_dir of a path the state file gives (already made absolute)."""
-    p = Path(raw)
-    try:
-        rel = p.relative_to(model_dir)
-        return rel.as_posix()
-    except ValueError:
-        pass
-    try:
-        # The same folder reached through a symlink or another spelling.
-        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir):
-            return p.name
-    except OSError:
-        pass
-    foreign.append(raw)
-    return p.name
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else "unreadable"
-
-
 def _disk_prefixes(model_dir: Path) -> list[str]:
     names = []
     try:
@@ -374,7 +268,8 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
             )
         raise CheckpointError(f"{str(model_dir)[:300]} is not a folder")
     result = ModelDir(path=model_dir)
-    state_entries = _read_state(model_dir, result)
+    state_entries, result.state_error, notes = read_state(model_dir)
+    result.notes += notes
     by_name: dict[str, CheckpointInfo] = {}
     result.has_state = bool(state_entries)
     for name, stamp, is_latest in state_entries:

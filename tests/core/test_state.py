@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from ckpt_browser.core.model_dir import STATE_FILE, parse_state, scan_model_dir
+from ckpt_browser.core.model_dir import scan_model_dir
+from ckpt_browser.core.state import STATE_FILE, parse_state
 from ckpt_browser.core.tfimport import tf
 from tests.conftest import ESTIMATOR
 

@@ -69,3 +69,67 @@ def test_form_follows_a_typed_spec(qtbot):
     assert form.spec() == spec
     assert not form.set_spec("NotAnEstimator()")
     assert form.spec() == spec  # unchanged
+
+
+def test_a_pasted_training_script_is_checked(qtbot, window):
+    """Issue 12: the constructor call is the spec, with the lines above it that it uses."""
+    from tests.conftest import ESTIMATOR
+
+    folder = ESTIMATOR / "canned" / "dnn_classifier_embedding"
+    with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
+        window.open_path(str(folder))
+    view = window.check_view
+    window.show_tab("check")
+    view.mode.setCurrentText(CONFIG)
+    script = (
+        "kind = tf.feature_column.categorical_column_with_vocabulary_list('Kind', ['a', 'b', 'c', 'd'])\n"
+        "cols = [tf.feature_column.numeric_column(k) for k in KEYS]\n"
+    )
+    view.spec.setText(script + "est = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=cols)")
+    view.run()  # a list comprehension is not read (nothing is evaluated): the user is told so
+    qtbot.waitUntil(lambda: "listcomp expressions are not understood" in view.summary.text(), timeout=TIMEOUT)
+    script = (
+        "import tensorflow as tf\n"
+        "kind = tf.feature_column.categorical_column_with_vocabulary_list('Kind', ['a', 'b', 'c', 'd'])\n"
+        "cols = [tf.feature_column.numeric_column('SepalLength'), tf.feature_column.numeric_column('SepalWidth'),\n"
+        "        tf.feature_column.numeric_column('PetalLength'), tf.feature_column.numeric_column('PetalWidth'),\n"
+        "        tf.feature_column.embedding_column(kind, dimension=2)]\n"
+        "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=cols, n_classes=3,\n"
+        "                                       optimizer='Adagrad', model_dir=MODEL_DIR)\n"
+    )
+    view.spec.setText(script.replace("model_dir=MODEL_DIR", "model_dir='/tmp/run'"))
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        view.run()
+    text = view.summary.text()
+    assert "embedding Kind: vocabulary 3 vs 4" in text and "2 of 2 checkpoints do not fit" in text
+    rows = {r[1] for r in finding_rows(view) if r[2] == "shape"}
+    emb = "dnn/input_from_feature_columns/input_layer/Kind_embedding/embedding_weights"
+    assert rows == {emb, f"training/Adagrad/{emb}/accumulator"}
+    assert "tf.estimator.VocabInfo(" in view.advice.toPlainText()
+    assert "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=cols" in view.advice.toPlainText()
+
+
+def test_the_form_adds_columns_by_kind(qtbot):
+    from ckpt_browser.core.estimators import expected_variables, parse_spec
+    from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
+
+    form = EstimatorForm()
+    qtbot.addWidget(form)
+    form.kind.setCurrentText("DNNClassifier")
+    form.hidden_units.setText("[4]")
+    form.features.setText("[]")
+    for kind, key, n in (("numeric", "x", 3), ("embedding", "word", 1000)):
+        form.column_kind.setCurrentText(kind)
+        form.column_key.setText(key)
+        form.column_n.setValue(n)
+        form.add_column.click()
+    form.batch_norm.setChecked(True)
+    spec = form.spec()
+    assert (
+        "numeric_column('x', shape=3)" in spec
+        and "embedding_column(categorical_column_with_identity('word', 1000), 8)" in spec
+    )
+    layout = {n: v.shape for n, v in expected_variables(parse_spec(spec)).items()}
+    assert layout["dnn/input_from_feature_columns/input_layer/word_embedding/embedding_weights"] == (1000, 8)
+    assert layout["dnn/hiddenlayer_0/kernel"] == (11, 4)  # 3 numeric + 8 embedded
+    assert layout["dnn/hiddenlayer_0/batchnorm_0/moving_mean"] == (4,)

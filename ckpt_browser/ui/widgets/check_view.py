@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -57,6 +56,37 @@ def _shape_text(shape) -> str:
     return "—" if shape is None else "[" + ", ".join(str(d) for d in shape) + "]"
 
 
+class SpecEdit(QPlainTextEdit):
+    """Where the constructor call goes -- typed, or pasted with the lines above it that define its
+    feature columns. Ctrl+Enter checks. text()/setText() as a line edit has them."""
+
+    submitted = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(int(self.fontMetrics().lineSpacing() * 4.5))
+        self.setToolTip("The Estimator's constructor call as your training script has it (Ctrl+Enter to check)")
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLineEdit name callers use
+        if text != self.toPlainText():
+            self.setPlainText(text)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
 def finding_rows(view) -> list[tuple[str, ...]]:
     """The report table as text rows (what the user sees)."""
     t = view.table
@@ -79,9 +109,8 @@ class CheckView(QWidget):
         self.mode.addItems([OWN, CONFIG, PATH, LOG])
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode.setMinimumContentsLength(14)
-        self.spec = QLineEdit()
-        self.spec.setPlaceholderText("DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)")
-        self.spec.returnPressed.connect(self.run)
+        self.spec = SpecEdit()
+        self.spec.submitted.connect(self.run)
         self.form = EstimatorForm()
         self.form.changed.connect(self._form_changed)
         self.browse = QPushButton("Browse…")
@@ -208,7 +237,8 @@ class CheckView(QWidget):
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for c, v in enumerate(row):
-                item = QTableWidgetItem(v if len(v) <= 48 else v[:47] + "…")  # the summary has it all
+                # A damaged checkpoint's reason can be long: shortened here, whole in the tooltip and summary.
+                item = QTableWidgetItem(v if c != 3 or len(v) <= 48 else v[:47] + "…")
                 item.setToolTip(v)
                 if c == 2 and v != "ok":
                     item.setForeground(_RED)
