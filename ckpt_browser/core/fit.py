@@ -110,9 +110,14 @@ def _load_npy(p: Path) -> np.ndarray:
     """A numeric .npy, its header checked before any data is read: a damaged header must not
     ask for gigabytes, and objects are never unpickled."""
     with open(p, "rb") as f:
-        version = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _fortran, dtype = read_header(f, max_header_size=10_000)
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            shape, _fortran, dtype = read_header(f, max_header_size=10_000)
+        except Exception:  # noqa: BLE001 - numpy parses the header text: ValueError, SyntaxError, TokenError...
+            raise CheckpointError(f"{p.name} is not a .npy file: its header cannot be read") from None
         if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
             raise CheckpointError(f"{p.name} holds {dtype}, not numbers")
         count = 1

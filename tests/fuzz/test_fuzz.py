@@ -161,7 +161,7 @@ def test_mutated_files_through_the_cli(name, how):
                 json.loads(out)  # valid JSON: no bare NaN
 
 
-@examples(ci=200, fuzz=30_000)
+@examples(ci=200, fuzz=40_000)
 @given(text=st.text(max_size=300) | st.from_regex(r"DNN\w*\([\w\s=,\[\]{}'\"-.:]*\)", fullmatch=True))
 def test_specs(text):
     COUNT["cases"] += 1
@@ -170,7 +170,7 @@ def test_specs(text):
     outcome(estimator_expected, text)
 
 
-@examples(ci=200, fuzz=30_000)
+@examples(ci=200, fuzz=40_000)
 @given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
 def test_feed_values(text):
     COUNT["cases"] += 1
@@ -185,7 +185,7 @@ LOG_WORDS = ["tensor_name", "=", ";", "shape in shape_and_slice spec", "[", "]",
              "expected dtype", "does not equal original dtype", "float", " ", "\n", "9" * 50]  # fmt: skip
 
 
-@examples(ci=100, fuzz=20_000)
+@examples(ci=100, fuzz=30_000)
 @given(parts=st.lists(st.sampled_from(LOG_WORDS), max_size=400), junk=st.text(max_size=100))
 def test_logs(parts, junk):
     COUNT["cases"] += 1
