@@ -10,7 +10,7 @@ import numpy as np
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.tfimport import tf
 
-# The tutorial's constants (FORMATS.md, "The seed's quadratic model").
+# The tutorial's constants (docs/formats.md, "The tutorial's quadratic model").
 TRUE_H, TRUE_V = 1.0, -2.0
 N_POINTS, X_MIN, X_MAX, NOISE = 201, -2.0, 4.0, 0.4
 LEARNING_RATE, PASSES = 0.001, 100

@@ -292,7 +292,7 @@ class RestoredGraph:
 
     def variable_values(self) -> dict[str, np.ndarray]:
         """Values of the graph's global variables as restored (shapes may differ from the
-        declared ones: TF 2 does not check, see FORMATS.md)."""
+        declared ones: TF 2 does not check, see docs/formats.md)."""
         t = tf()
         with self.graph.as_default():
             variables = t.compat.v1.global_variables()
