@@ -168,8 +168,10 @@ def estimator_expected(spec: str) -> Expected:
     for opt in cfg.optimizers():
         if not opt.v1:
             optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
+    text = spec.strip()
+    label = text if "\n" not in text and len(text) <= 160 else f"the {cfg.kind} call given"
     return Expected(
-        spec.strip(), {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe(), cfg.kind, cfg.source
+        label, {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe(), cfg.kind, cfg.source
     )
 
 

@@ -111,6 +111,7 @@ class CheckView(QWidget):
         self.mode.setMinimumContentsLength(14)
         self.spec = SpecEdit()
         self.spec.submitted.connect(self.run)
+        self.spec.textChanged.connect(self._spec_typed)
         self.form = EstimatorForm()
         self.form.changed.connect(self._form_changed)
         self.browse = QPushButton("Browse…")
@@ -179,6 +180,16 @@ class CheckView(QWidget):
             "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)" if mode == CONFIG
             else "path of a checkpoint, model_dir or .meta file"
         )  # fmt: skip
+
+    def _spec_typed(self) -> None:
+        """The form follows a typed call; a call it cannot show (a pasted script, instances) greys
+        it out, the text being what is checked."""
+        if self.mode.currentText() == CONFIG and self.spec.text() != self.form.spec():
+            shown = self.form.set_spec(self.spec.text())
+            self.form.setEnabled(shown or not self.spec.text().strip())
+            self.form.setToolTip(
+                "" if shown else "The call above says more than this form can show; it is what gets checked."
+            )
 
     def _form_changed(self, spec: str) -> None:
         if self.mode.currentText() == CONFIG:
