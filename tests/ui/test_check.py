@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ckpt_browser.ui.widgets.check_view import CONFIG, finding_rows
 from tests.ui.conftest import TIMEOUT
 
@@ -133,3 +135,39 @@ def test_the_form_adds_columns_by_kind(qtbot):
     assert layout["dnn/input_from_feature_columns/input_layer/word_embedding/embedding_weights"] == (1000, 8)
     assert layout["dnn/hiddenlayer_0/kernel"] == (11, 4)  # 3 numeric + 8 embedded
     assert layout["dnn/hiddenlayer_0/batchnorm_0/moving_mean"] == (4,)
+
+
+def _canned():
+    from tests.conftest import ESTIMATOR
+
+    return sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", _canned(), ids=lambda p: p.name)
+def test_each_canned_model_dir_in_the_check_tab(qtbot, window, folder):
+    """Issue 12: the call that wrote it fits; a changed width or class count does not."""
+    call = (folder / "constructor.txt").read_text().splitlines()[0]
+    with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
+        window.open_path(str(folder))
+    view = window.check_view
+    window.show_tab("check")
+    view.mode.setCurrentText(CONFIG)
+    view.spec.setText(call)
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        view.run()
+    assert "All 2 readable checkpoints are compatible" in view.summary.text()
+    assert {r[2] for r in finding_rows(view)} == {"ok"}
+    changed = (
+        call.replace("n_classes=3", "n_classes=5")
+        .replace("n_classes=2", "n_classes=5")
+        .replace("n_classes=4", "n_classes=5")
+        .replace("[5, 5, 5]", "[5, 5, 6]")
+        .replace("[7, 3]", "[7, 4]")
+        .replace("'c']", "'c', 'd']")
+    )
+    assert changed != call
+    view.spec.setText(changed)
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        view.run()
+    assert "2 of 2 checkpoints do not fit" in view.summary.text()
+    assert "shape" in {r[2] for r in finding_rows(view)}
