@@ -98,3 +98,50 @@ def test_the_window_browses_without_tensorflow_and_the_graph_tab_says_why_it_can
     assert "needs TensorFlow" in seen["graph_status"]
     assert "15 variables" in seen["graph_status"]  # the .meta was still parsed and listed
     assert seen["tensorflow_loaded"] is False
+
+
+ALL_COMMANDS = """
+import sys, json
+sys.modules["tensorflow"] = None
+from ckpt_browser.cli import main
+import contextlib, io
+failures = []
+for argv, allowed in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    if code not in allowed or err.getvalue().strip():
+        failures.append([argv, code, err.getvalue()[-300:]])
+print(json.dumps({"failures": failures, "tensorflow": "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None}))
+"""
+
+
+def test_every_fixture_browses_with_tensorflow_blocked(written, pair):
+    """Issue 10: ls, show, diff, check and verify on every fixture, TensorFlow never imported."""
+    from ckpt_browser.core.contents import open_source
+
+    folders = [ESTIMATOR / "iris", ESTIMATOR / "iris_resized"]
+    folders += sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())
+    folders += [written[k] for k in ("saver", "object", "sharded", "partitioned", "saved_model", "dtypes")]
+    commands = []
+    for folder in folders:
+        source = open_source(folder)  # (in this process: only to pick a variable to show)
+        info = source.checkpoint()
+        first = next(v.name for v in __import__("ckpt_browser.core.reader", fromlist=["x"]).open_checkpoint(
+            info.prefix).variables() if v.name != "_CHECKPOINTABLE_OBJECT_GRAPH")  # fmt: skip
+        commands += [
+            [["ls", str(folder), "--json"], [0]],
+            [["show", str(info.prefix), first, "--json"], [0]],
+            [["verify", str(folder)], [0]],
+            [["check", str(folder)], [0, 1]],
+            [["diff", str(folder), str(folder)], [0]],
+        ]
+    commands.append([["diff", str(pair[0]), str(pair[1]), "--json"], [1]])
+    r = subprocess.run(
+        [sys.executable, "-c", ALL_COMMANDS, json.dumps(commands)], capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    outcome = json.loads(r.stdout.strip().splitlines()[-1])
+    assert outcome["failures"] == []
+    assert outcome["tensorflow"] is False
+    assert len(commands) == 5 * len(folders) + 1

@@ -176,38 +176,11 @@ def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff
     changed = 0
     nan_mismatch = False
     fast = _fast_float(fa.dtype)
-    for start in range(0, fa.size, chunk):
-        if fast is not None:
-            # Real floats: subtract in the stored precision (float32 stays float32; x - y == 0
-            # exactly when x == y), sum squares in float64 (pairwise): 3-4x fewer bytes moved.
-            ca = fa[start : start + chunk].astype(fast, copy=False)
-            d = fb[start : start + chunk].astype(fast, copy=False) - ca
-            np.abs(d, out=d)
-            top = float(d.max()) if d.size else 0.0
-            if math.isfinite(top):  # no NaN or Inf in this chunk (they would win the max)
-                changed += int(np.count_nonzero(d))
-                max_abs = max(max_abs, top)
-                np.multiply(d, d, out=d)
-                dsq += float(np.add.reduce(d, dtype=np.float64))
-                asq += float(np.add.reduce(np.square(ca), dtype=np.float64))
-                continue
-        ca = _as_float(fa[start : start + chunk])
-        cb = _as_float(fb[start : start + chunk])
-        d = cb - ca
-        both_nan = np.isnan(ca) & np.isnan(cb)
-        if both_nan.any():
-            d[both_nan] = 0  # NaN in both places counts as unchanged
-        bad = ~np.isfinite(d)
-        if bad.any():
-            nan_mismatch = True
-            d = np.where(bad, 0, d)
-            changed += int(bad.sum())
-        mag = np.abs(d)
-        changed += int(np.count_nonzero(mag))
-        if mag.size:
-            max_abs = max(max_abs, float(mag.max()))
-        dsq += float(np.vdot(d, d).real)
-        asq += _sum_sq_finite(ca)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf and overflows are handled below
+        for start in range(0, fa.size, chunk):
+            max_abs, dsq, asq, changed, nan_mismatch = _diff_chunk(
+                fa[start : start + chunk], fb[start : start + chunk], fast, max_abs, dsq, asq, changed, nan_mismatch
+            )
     equal = changed == 0
     if nan_mismatch:
         max_abs = math.inf
@@ -216,6 +189,45 @@ def diff_tensors(a: np.ndarray, b: np.ndarray, chunk: int = CHUNK) -> TensorDiff
     if nan_mismatch:
         rel = math.inf
     return TensorDiff(equal, max_abs, rel, changed)
+
+
+def _diff_chunk(fa, fb, fast, max_abs, dsq, asq, changed, nan_mismatch):
+    """One chunk of diff_tensors: the running max |delta|, sums of squares and counts."""
+    if fast is not None:
+        # Real floats: subtract in the stored precision (float32 stays float32; x - y == 0
+        # exactly when x == y), sum squares in float64 (pairwise): 3-4x fewer bytes moved.
+        ca = fa.astype(fast, copy=False)
+        d = fb.astype(fast, copy=False) - ca
+        np.abs(d, out=d)
+        top = float(d.max()) if d.size else 0.0
+        if math.isfinite(top):  # no NaN or Inf in this chunk (they would win the max)
+            changed += int(np.count_nonzero(d))
+            max_abs = max(max_abs, top)
+            # Squares in float64: float32 squares of large weights overflow (found on a
+            # diverged SGD model, |w| > 1e19).
+            dsq += float(np.add.reduce(np.square(d, dtype=np.float64)))
+            asq += float(np.add.reduce(np.square(ca, dtype=np.float64)))
+            return max_abs, dsq, asq, changed, nan_mismatch
+    ca = _as_float(fa)
+    cb = _as_float(fb)
+    d = cb - ca
+    # The same value in both places is unchanged: NaN and NaN, and +inf and +inf (whose
+    # difference is NaN; a checkpoint with infinities used to differ from itself).
+    same = (ca == cb) | (np.isnan(ca) & np.isnan(cb))
+    if same.any():
+        d[same] = 0
+    bad = ~np.isfinite(d)
+    if bad.any():
+        nan_mismatch = True
+        d = np.where(bad, 0, d)
+        changed += int(bad.sum())
+    mag = np.abs(d)
+    changed += int(np.count_nonzero(mag))
+    if mag.size:
+        max_abs = max(max_abs, float(mag.max()))
+    dsq += float(np.vdot(d, d).real)
+    asq += _sum_sq_finite(ca)
+    return max_abs, dsq, asq, changed, nan_mismatch
 
 
 def _sum_sq_finite(c: np.ndarray) -> float:

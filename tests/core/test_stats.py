@@ -111,3 +111,37 @@ def test_summaries():
     assert summarize(a, "L2 norm") == 5.0
     assert summarize(a, "max") == 4.0
     assert summarize(a, "element", (0, 1)) == 4.0
+
+
+def test_a_tensor_with_infinities_equals_itself():
+    """Found by running diff on every fixture: inf - inf is NaN, and the dtypes checkpoint's
+    [1, nan, inf, -inf, 0, -3] used to differ from itself."""
+    import warnings
+
+    from ckpt_browser.core.stats import diff_tensors
+
+    a = np.array([1.0, np.nan, np.inf, -np.inf, 0.0, -3.0], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = diff_tensors(a, a.copy())
+    assert d.equal and d.changed == 0 and d.max_abs_diff == 0.0
+    b = a.copy()
+    b[2] = 5.0  # inf -> a number: a change, of infinite size
+    d = diff_tensors(a, b)
+    assert not d.equal and d.changed == 1 and math.isinf(d.max_abs_diff)
+
+
+def test_huge_weights_do_not_overflow_the_norms():
+    """A diverged SGD model (tests/data/estimator/canned/linear_regressor_sgd) holds -1.4e26:
+    its float32 square overflows; the norms are summed in float64."""
+    import warnings
+
+    from ckpt_browser.core.stats import diff_tensors
+
+    a = np.array([-1.47e26, -1.28e26, 3.0], np.float32)
+    b = a * np.float32(1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = diff_tensors(a, b)
+    want = np.linalg.norm(b.astype(np.float64) - a.astype(np.float64)) / np.linalg.norm(a.astype(np.float64))
+    assert d.rel_change == pytest.approx(want, rel=1e-6)
