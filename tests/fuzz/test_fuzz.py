@@ -146,7 +146,7 @@ def test_mutated_files_through_the_cli(name, how):
         path = folder / name
         path.write_bytes(mutate(path.read_bytes(), how))
         for argv in (["ls", str(folder), "--json"], ["check", str(folder)], ["verify", str(folder)],
-                     ["show", str(folder), "dnn/logits/kernel", "--json"]):  # fmt: skip
+                     ["show", str(folder), "dnn/logits/kernel", "--json"], ["diff", str(folder), str(IRIS)]):  # fmt: skip
             COUNT["calls"] += 1
             code, out, err = cli(*argv)
             assert code in (0, 1, 2), (argv, code)

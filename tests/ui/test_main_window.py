@@ -190,3 +190,20 @@ def test_reopening_a_model_dir_above_the_selected_one_keeps_the_selection(
             index = window.sources.index(r, 0, top)
             assert window.sources.checkpoint_at(index) is window.sources.sources()[row].model_dir.checkpoints[r]
             assert window.sources.parent(index) == top
+
+
+def test_impossible_state_timestamps_do_not_crash_the_window(qtbot, window, open_dir, iris_copy):
+    """Issue 11, case 4: all_model_checkpoint_timestamps: 1e308 crashed the window (exit 139)."""
+    (iris_copy / "checkpoint").write_text(
+        'model_checkpoint_path: "model.ckpt-300"\n'
+        + "".join(f'all_model_checkpoint_paths: "model.ckpt-{s}"\n' for s in (100, 150, 200, 250, 300))
+        + "".join(f"all_model_checkpoint_timestamps: {t}\n" for t in ("1e308", "nan", "-inf", "-5", "1e20"))
+    )
+    contents = open_dir(iris_copy)
+    assert contents.checkpoint.name == "model.ckpt-300"
+    window.show_tab("timeline")
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=TIMEOUT)
+    window.grab()  # paints the list and the timeline with whatever times remain
+    top = window.sources.index(0, 0)
+    assert window.sources.rowCount(top) == 5
+    assert all(window.sources.index(r, 2, top).data() for r in range(5))  # file times stand in
