@@ -86,7 +86,7 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> Ch
         raise CheckpointError(f"{info.name}: {info.problem}")
     reader = open_checkpoint(info.prefix)
     variables = describe(reader.variables())
-    warning = info.problem or reader.truncation()
+    warning = info.problem or reader.truncation() or getattr(reader, "note", None)
     tree = filtered_tree(variables, flt) if flt is not None else None
     return CheckpointContents(info, variables, totals(variables), warning, tree)
 

@@ -91,8 +91,9 @@ class TFCheckpointReader:
 
         self.prefix = Path(prefix)
         self.note = note
+        t = tf()  # TensorFlowMissing goes to the caller as it is
         try:
-            self._reader = tf().train.load_checkpoint(str(self.prefix))
+            self._reader = t.train.load_checkpoint(str(self.prefix))
         except Exception as exc:  # noqa: BLE001 - TF raises OpError, IndexError, ...
             raise CheckpointError(explain(exc, self.prefix)) from exc
         self._dtypes = self._reader.get_variable_to_dtype_map()

@@ -201,3 +201,39 @@ def test_verify_finds_every_fixture_clean(written, pair):
             listed = tf().train.list_variables(str(v.prefix))
             assert v.tensors + v.opaque == len(listed)
             assert v.bytes > 0
+
+
+def test_a_dtype_the_reader_does_not_know_falls_back_to_tensorflow(tmp_path):
+    """TF 2.21 writes float4_e2m1fn (DataType 33), which the native reader does not decode: it
+    says so and reads that checkpoint with TensorFlow; without TensorFlow, one line."""
+    import ml_dtypes
+
+    t = tf()
+    prefix = tmp_path / "ckpt"
+    f4 = np.array([0.5, 1.0, -2.0], dtype=ml_dtypes.float4_e2m1fn)
+    t.raw_ops.SaveV2(prefix=str(prefix), tensor_names=["f4", "ok"], shape_and_slices=["", ""],
+                     tensors=[t.constant(f4), t.constant([1.0])])  # fmt: skip
+    reader_module._cache.clear()
+    before = reader_module.opened.copy()
+    reader = reader_module.open_checkpoint(prefix)
+    assert not reader.native and "DataType 33" in reader.note and "read with TensorFlow instead" in reader.note
+    assert (reader_module.opened - before)["tensorflow"] == 1
+    np.testing.assert_array_equal(reader.read("ok"), [1.0])
+    assert reader.read("f4").tobytes() == f4.tobytes()
+    from ckpt_browser.core.contents import read_contents
+
+    contents = read_contents(scan_model_dir(tmp_path).checkpoints[0])
+    assert "DataType 33" in contents.warning
+
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['tensorflow'] = None\n"
+        "from ckpt_browser.cli import main\n"
+        f"sys.exit(main(['ls', {str(prefix)!r}]))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "DataType 33" in r.stderr and "needs TensorFlow" in r.stderr
