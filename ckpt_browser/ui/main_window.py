@@ -51,6 +51,7 @@ from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
 from ckpt_browser.ui.widgets.fit_view import FitView
 from ckpt_browser.ui.widgets.graph_panel import GraphPanel
+from ckpt_browser.ui.widgets.lazy_tab import LazyTab
 from ckpt_browser.ui.widgets.scalars_view import ScalarsView, TimelineView
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
@@ -95,30 +96,28 @@ class MainWindow(QMainWindow):
 
         self.variables = VariablePanel()
         self.tensor_view = TensorView(runner)
-        self.history_view = HistoryView(runner)
-        self.compare_view = CompareView(runner)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
-        self.graph_panel = GraphPanel(runner, self.sessions)
-        self.fit_view = FitView(runner, self.sessions)
-        self.check_view = CheckView(runner)
-        self.check_view.variable_clicked.connect(self.variables.select_variable)
+        # The other tabs are built when first shown (or asked for): see LazyTab.
+        self._tabs = {
+            "history_view": LazyTab(lambda: HistoryView(runner)),
+            "compare_view": LazyTab(lambda: CompareView(runner)),
+            "graph_panel": LazyTab(lambda: GraphPanel(runner, self.sessions)),
+            "fit_view": LazyTab(lambda: FitView(runner, self.sessions)),
+            "check_view": LazyTab(self._make_check_view),
+            "scalars_view": LazyTab(self._make_scalars_view),
+            "timeline_view": LazyTab(TimelineView),
+        }
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
-        self.scalars_view = ScalarsView()
-        self.scalars_view.checkpoint_clicked.connect(self.select_checkpoint)
-        self.timeline_view = TimelineView()
         self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
         self.watcher = ModelDirWatcher(runner, self)
         self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
         self.value_tabs.addTab(self.tensor_view, "Values")
-        self.value_tabs.addTab(self.history_view, "History")
-        self.value_tabs.addTab(self.compare_view, "Compare")
-        self.value_tabs.addTab(self.graph_panel, "Graph")
-        self.value_tabs.addTab(self.fit_view, "Fit")
-        self.value_tabs.addTab(self.check_view, "Check")
-        self.value_tabs.addTab(self.scalars_view, "Scalars")
-        self.value_tabs.addTab(self.timeline_view, "Timeline")
+        for key, label in (("history_view", "History"), ("compare_view", "Compare"), ("graph_panel", "Graph"),
+                           ("fit_view", "Fit"), ("check_view", "Check"), ("scalars_view", "Scalars"),
+                           ("timeline_view", "Timeline")):  # fmt: skip
+            self.value_tabs.addTab(self._tabs[key], label)
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.variables)
@@ -158,6 +157,25 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._restore_window()
+
+    # -- the lazily built views ----------------------------------------------------
+    history_view = property(lambda self: self._tabs["history_view"].ensure())
+    compare_view = property(lambda self: self._tabs["compare_view"].ensure())
+    graph_panel = property(lambda self: self._tabs["graph_panel"].ensure())
+    fit_view = property(lambda self: self._tabs["fit_view"].ensure())
+    check_view = property(lambda self: self._tabs["check_view"].ensure())
+    scalars_view = property(lambda self: self._tabs["scalars_view"].ensure())
+    timeline_view = property(lambda self: self._tabs["timeline_view"].ensure())
+
+    def _make_check_view(self) -> CheckView:
+        view = CheckView(self.runner)
+        view.variable_clicked.connect(self.variables.select_variable)
+        return view
+
+    def _make_scalars_view(self) -> ScalarsView:
+        view = ScalarsView()
+        view.checkpoint_clicked.connect(self.select_checkpoint)
+        return view
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -509,27 +527,27 @@ class MainWindow(QMainWindow):
         if key == self._side_key:
             return
         self._side_key = key
-        if tab is self.graph_panel:
+        if tab is self._tabs["graph_panel"]:
             if source is not None and info is not None and info.name == SAVED_MODEL_VARIABLES:
                 self.graph_panel.set_saved_model(source.model_dir.path)
             else:
                 self.graph_panel.set_checkpoint(info if info is not None and info.has_meta else None)
             return
-        if tab is self.fit_view:
+        if tab is self._tabs["fit_view"]:
             self.fit_view.set_model_dir(source.model_dir if source else None, info)
             return
-        if tab is self.scalars_view or tab is self.timeline_view:
+        if tab is self._tabs["scalars_view"] or tab is self._tabs["timeline_view"]:
             if source is not None:
                 events = self._events.get(source.model_dir.path)
                 self.scalars_view.set_data(events, source.model_dir.checkpoints)
                 self.timeline_view.set_timeline(build_timeline(source.model_dir, events))
             return
-        if tab is self.check_view:
+        if tab is self._tabs["check_view"]:
             self.check_view.set_context(source.model_dir if source else None, info.prefix if info else None)
             return
-        if tab is self.history_view:
+        if tab is self._tabs["history_view"]:
             self.history_view.set_context(checkpoints, v)
-        elif tab is self.compare_view:
+        elif tab is self._tabs["compare_view"]:
             array = self.tensor_view.array() if v is not None else None
             self.compare_view.set_context(array, info, checkpoints, v, self._shadow_of(v))
 
@@ -572,12 +590,10 @@ class MainWindow(QMainWindow):
             self.value_tabs.setCurrentWidget(self.tensor_view)
             self.tensor_view.tabs.setCurrentIndex(inner[name])
             return
-        views = {
-            "history": self.history_view, "compare": self.compare_view, "graph": self.graph_panel,
-            "fit": self.fit_view, "check": self.check_view, "scalars": self.scalars_view,
-            "timeline": self.timeline_view,
-        }  # fmt: skip
-        self.value_tabs.setCurrentWidget(views[name])
+        key = {"history": "history_view", "compare": "compare_view", "graph": "graph_panel", "fit": "fit_view",
+               "check": "check_view", "scalars": "scalars_view", "timeline": "timeline_view"}[name]  # fmt: skip
+        self._tabs[key].ensure()
+        self.value_tabs.setCurrentWidget(self._tabs[key])
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
