@@ -163,7 +163,11 @@ class TaskRunner(QObject):
         if task_id in self._callbacks:
             self.progressed.emit(text or self._callbacks[task_id][2], done, total)
 
-    def shutdown(self) -> None:
-        """Stop taking work; running tasks finish in the background (no waiting on exit)."""
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop taking work. The app does not wait for running tasks on exit; tests do (wait=True),
+        so that no test's work runs into the next one."""
         for pool in (self._tf_pool, self._io_pool, self._pool):
             pool.shutdown(wait=False, cancel_futures=True)
+        if wait:
+            for pool in (self._tf_pool, self._io_pool, self._pool):
+                pool.shutdown(wait=True)

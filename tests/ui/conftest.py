@@ -18,7 +18,7 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(win)
     win.show()
     yield win
-    runner.shutdown()
+    runner.shutdown(wait=True)  # no test's background work runs into the next test
 
 
 @pytest.fixture
