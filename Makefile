@@ -18,7 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)  ## open the app on the bundled example model_dirs
 	$(BIN)/ckpt-browser --demo
 
-test: $(STAMP)  ## the whole suite, headless (what CI runs)
+test: $(STAMP)  ## lint, then the whole suite, headless (what CI runs)
+	$(BIN)/ruff check ckpt_browser tests benchmarks
+	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
