@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ckpt_browser.core import checksum, dtypes
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats import wire
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
 from ckpt_browser.core.protos import bundle_protos
 from ckpt_browser.core.storage import LocalFile, open_file
@@ -125,18 +126,16 @@ class BundleReader:
         pairs = read_table(data, self.index_name)
         if not pairs or pairs[0][0] != b"":
             raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
-        p = bundle_protos()
-        self._entry_cls = p.BundleEntryProto
         try:
-            header = p.BundleHeaderProto.FromString(pairs[0][1])
-        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
+            num_shards, endianness = wire.bundle_header(pairs[0][1])
+        except (ValueError, IndexError) as exc:
             raise CheckpointError(f"{self.index_name} is damaged: its header is not a BundleHeaderProto") from exc
-        if header.endianness not in (0, 1):
-            raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {header.endianness}")
-        if header.num_shards < 0 or header.num_shards > 1_000_000:
-            raise CheckpointError(f"{self.index_name} is damaged: it names {header.num_shards:,} data shards")
-        self.num_shards = header.num_shards
-        self.big_endian = header.endianness == 1
+        if endianness not in (0, 1):
+            raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {endianness}")
+        if num_shards < 0 or num_shards > 1_000_000:
+            raise CheckpointError(f"{self.index_name} is damaged: it names {num_shards:,} data shards")
+        self.num_shards = num_shards
+        self.big_endian = endianness == 1
         self._swap = self.big_endian != (sys.byteorder == "big")  # bytes in the file's order, not ours
         # Entries stay encoded until a tensor is read: listing needs only dtype and shape, which
         # lead every entry (fields 1 and 2) and repeat across entries, so they are decoded once
@@ -229,8 +228,8 @@ class BundleReader:
                     head = raw[: _head_length(raw)]
                 known = heads.get(head)
                 if known is None:
-                    e = self._entry_cls.FromString(head)
-                    known = heads[head] = (tuple(d.size for d in e.shape.dim), e.dtype, dtypes.dtype_name(e.dtype))
+                    dtype, shape = wire.entry_head(head)
+                    known = heads[head] = (shape, dtype, dtypes.dtype_name(dtype))
                 try:
                     name = key.decode()
                 except UnicodeDecodeError:
@@ -263,7 +262,7 @@ class BundleReader:
         entry = self._decoded.get(key)
         if entry is None:
             try:
-                entry = self._decoded[key] = _decode_entry(raw, self._entry_cls)
+                entry = self._decoded[key] = _decode_entry(raw, bundle_protos().BundleEntryProto)
             except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError
                 raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
         return entry
