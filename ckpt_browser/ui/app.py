@@ -27,6 +27,16 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+def collect_garbage_on_the_ui_thread():
+    """Python's cyclic collector runs on whichever thread happens to allocate; when it frees a
+    Qt object on a worker thread, Qt and the GIL can deadlock (seen in the test suite:
+    QObject::~QObject on the reading worker, waiting for the GIL the UI thread held). pyqtgraph's
+    GarbageCollector disables automatic collection and collects on a timer on the UI thread."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    return GarbageCollector(interval=1.0)
+
+
 def app_icon():
     from PySide6.QtGui import QIcon
 
@@ -78,6 +88,7 @@ def run_gui(ns: argparse.Namespace) -> int:
     from ckpt_browser.ui.tasks import TaskRunner
 
     app = create_app()
+    collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - it runs while the app does
     runner = TaskRunner()
     settings = Settings()
     window = MainWindow(runner, settings, remember_window=not ns.screenshot)

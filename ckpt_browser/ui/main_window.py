@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -97,14 +98,19 @@ class MainWindow(QMainWindow):
         self.variables = VariablePanel()
         self.tensor_view = TensorView(runner)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
-        # The other tabs are built when first shown (or asked for): see LazyTab.
+        # The other tabs are built when first shown (or asked for): see LazyTab. The factories
+        # hold the window weakly: a cycle through them would leave the window to Python's cyclic
+        # collector, which may run on a worker thread -- and a Qt widget destroyed there deadlocks
+        # against the UI thread (seen: QObject::~QObject waiting for the GIL).
+        me = weakref.proxy(self)
+        sessions = self.sessions
         self._tabs = {
             "history_view": LazyTab(lambda: HistoryView(runner)),
             "compare_view": LazyTab(lambda: CompareView(runner)),
-            "graph_panel": LazyTab(lambda: GraphPanel(runner, self.sessions)),
-            "fit_view": LazyTab(lambda: FitView(runner, self.sessions)),
-            "check_view": LazyTab(self._make_check_view),
-            "scalars_view": LazyTab(self._make_scalars_view),
+            "graph_panel": LazyTab(lambda: GraphPanel(runner, sessions)),
+            "fit_view": LazyTab(lambda: FitView(runner, sessions)),
+            "check_view": LazyTab(lambda: me._make_check_view()),
+            "scalars_view": LazyTab(lambda: me._make_scalars_view()),
             "timeline_view": LazyTab(TimelineView),
         }
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from ckpt_browser.ui.main_window import MainWindow
@@ -13,12 +15,22 @@ TIMEOUT = 60_000  # TensorFlow's first import and first reads on a busy 2-core C
 
 @pytest.fixture
 def window(qtbot, tmp_path):
+    from ckpt_browser.ui.app import collect_garbage_on_the_ui_thread
+
+    collector = collect_garbage_on_the_ui_thread()  # as the app does
     runner = TaskRunner()
     win = MainWindow(runner, Settings(tmp_path / "settings.ini"))
     qtbot.addWidget(win)
     win.show()
     yield win
     runner.shutdown(wait=True)  # no test's background work runs into the next test
+    # Collect what the test left (windows, widgets) here, on the UI thread: Python's cyclic
+    # collector runs on whichever thread allocates, and a Qt object destroyed on a worker thread
+    # can deadlock against this one.
+    win.close()
+    del win
+    collector.timer.stop()
+    gc.collect()
 
 
 @pytest.fixture
