@@ -9,12 +9,20 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ckpt_browser import __version__
+from ckpt_browser import __version__, cli_checks
+from ckpt_browser.cli_output import (
+    EXIT_DIFFERENT,
+    EXIT_ERROR,
+    EXIT_OK,
+    finite_or_text,
+    print_table,
+    printable,
+    stderr_progress,
+)
 from ckpt_browser.core.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 TABS = (
     "table",
     "plot",
@@ -211,7 +219,7 @@ def _print_ls(md, info, contents, event_notes: list[str]) -> None:
                 ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
             )
         )
-    _print_table(rows)
+    print_table(rows)
     if contents is None:
         return
     print()
@@ -225,15 +233,8 @@ def _print_ls(md, info, contents, event_notes: list[str]) -> None:
         if text is None:
             text = shapes[v.shape] = str(list(v.shape))
         rows.append((v.name, text, v.dtype, v.kind))
-    _print_table(rows)
+    print_table(rows)
     print(contents.totals.summary())
-
-
-def _print_table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(map(len, column)) for column in zip(*rows)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*r).rstrip() for r in rows]
-    sys.stdout.write("\n".join(lines) + "\n")  # one write: 100,000 rows print in a blink
 
 
 SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head
@@ -273,7 +274,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
             "values": to_jsonable(value) if complete else None,
             "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
         }
-        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
         return EXIT_OK
     dtype = next(v.dtype for v in reader.variables() if v.name == name)
     print(f"{name}  {list(value.shape)}  {dtype}  ({info.name})")
@@ -281,34 +282,12 @@ def _cmd_show(ns: argparse.Namespace) -> int:
         print(f"  {label:<9} {text}")
     if complete:
         with np.printoptions(threshold=sys.maxsize, linewidth=100):
-            print(_printable(value))
+            print(printable(value))
     else:
         with np.printoptions(threshold=HEAD, linewidth=100):
             print(f"first {HEAD} of {value.size:,} values (flattened; --all or --json for more):")
-            print(_printable(value.reshape(-1)[:HEAD]))
+            print(printable(value.reshape(-1)[:HEAD]))
     return EXIT_OK
-
-
-def _printable(value):
-    if value.dtype.kind == "O":
-        import numpy as np
-
-        from ckpt_browser.core.slicing import decode_text
-
-        return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
-    return value
-
-
-def _finite_or_text(obj):
-    import math
-
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
-    if isinstance(obj, dict):
-        return {k: _finite_or_text(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite_or_text(v) for v in obj]
-    return obj
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
@@ -324,7 +303,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
             "counts": result.counts(),
             "variables": [r.to_json() for r in result.rows],
         }
-        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"A: {a}\nB: {b}")
         rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
@@ -336,147 +315,16 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
                 "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}",
                 "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}",
             ))  # fmt: skip
-        _print_table(rows)
+        print_table(rows)
         counts = ", ".join(f"{n} {k}" for k, n in result.counts().items() if n)
         print("identical" if result.identical else f"differ: {counts}")
     return EXIT_OK if result.identical else EXIT_DIFFERENT
 
 
-def _cmd_run(ns: argparse.Namespace) -> int:
-    import numpy as np
-
-    from ckpt_browser.core.diff import resolve_checkpoint
-    from ckpt_browser.core.graph import RestoredGraph, parse_values
-    from ckpt_browser.core.slicing import to_jsonable
-
-    feeds = {}
-    for item in ns.feed:
-        name, sep, values = item.partition("=")
-        if not sep or not name:
-            raise CheckpointError(f"--feed {item!r}: expected NAME=VALUES")
-        feeds[name.strip()] = parse_values(values)
-    graph = RestoredGraph(resolve_checkpoint(ns.path))
-    try:
-        value = graph.run(ns.fetch, feeds)
-    finally:
-        graph.close()
-    fetch = ns.fetch if ":" in ns.fetch else ns.fetch + ":0"
-    dtype = "string" if value.dtype.kind == "O" else value.dtype.name
-    if ns.json:
-        out = {"fetch": fetch, "shape": list(value.shape), "dtype": dtype, "value": to_jsonable(value)}
-        print(json.dumps(_finite_or_text(out), indent=2, allow_nan=False))
-    else:
-        print(f"{fetch}  {list(value.shape)}  {dtype}")
-        with np.printoptions(threshold=1000, linewidth=100):
-            print(_printable(value))
-    return EXIT_OK
-
-
-def _cmd_check(ns: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from ckpt_browser.core.check_report import advice, summary
-    from ckpt_browser.core.contents import open_source
-    from ckpt_browser.core.logparse import parse_log, resolve
-    from ckpt_browser.core.mismatch import against, check_model_dir, compare
-    from ckpt_browser.core.reader import open_checkpoint
-
-    source = open_source(ns.path)
-    md = source.model_dir
-    expected = against(ns.against) if ns.against else None
-    if source.selected:  # a single checkpoint was named
-        info = source.checkpoint()
-        if expected is None:
-            from ckpt_browser.core.mismatch import own_graph
-
-            expected = own_graph(info, md.path)
-            if expected is None:
-                raise CheckpointError(f"{info.name} has no .meta and {md.path} no graph.pbtxt to check against")
-        results = [compare(info, expected)]
-    else:
-        results = check_model_dir(md, expected)
-    log_findings = []
-    if ns.log:
-        try:
-            text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
-        info = source.checkpoint()
-        stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        meta = Path(str(info.prefix) + ".meta")
-        log_findings = resolve(parse_log(text), stored, meta)
-    text_summary = summary(results) if results or not ns.log else ""
-    if ns.json:
-        out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
-        if ns.log:
-            out["log"] = [
-                {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
-                for f in log_findings
-            ]
-        print(json.dumps(out, indent=2))
-    else:
-        if text_summary:
-            print(text_summary)
-        for r in results:
-            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
-            rows = [("variable", "finding", "checkpoint", "model")]
-            rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
-            if r.findings:
-                _print_table(rows)
-        bad = [r for r in results if r.findings]
-        if bad:
-            print("\n" + advice(bad[-1], md.path))
-        if ns.log:
-            print(f"\nThe log names {len(log_findings)} problem(s):")
-            for f in log_findings:
-                print(f"  - {f.explain()}")
-    broken = [r for r in results if r.error]
-    if broken:
-        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-        print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
-        return EXIT_ERROR
-    mismatch = any(r.findings for r in results) or bool(log_findings)
-    return EXIT_DIFFERENT if mismatch else EXIT_OK
-
-
-def _cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.contents import open_source
-    from ckpt_browser.core.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
-
-    source = open_source(ns.path)
-    progress = _stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = (
-        verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
-    )
-    if progress is not None:
-        print(file=sys.stderr)
-    if ns.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        for v in report.verdicts:
-            detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
-            print(f"{v.name}  {v.status}  {detail}")
-            for line in v.problems:
-                print(f"  {line}")
-        print(report.summary())
-    if report.count(UNREADABLE):
-        bad = next(v for v in report.verdicts if v.status == UNREADABLE)
-        print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_DIFFERENT if report.count(CORRUPT) else EXIT_OK
-
-
-def _stderr_progress():
-    def progress(done: int, total: int, text: str) -> None:
-        print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    return progress
-
-
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.demo import write_quadratic_example
 
-    out = write_quadratic_example(ns.dir, progress=_stderr_progress())
+    out = write_quadratic_example(ns.dir, progress=stderr_progress())
     print(file=sys.stderr)
     print(out)
     return EXIT_OK
@@ -486,8 +334,8 @@ _COMMANDS = {
     "ls": _cmd_ls,
     "show": _cmd_show,
     "diff": _cmd_diff,
-    "run": _cmd_run,
-    "check": _cmd_check,
-    "verify": _cmd_verify,
+    "run": cli_checks.cmd_run,
+    "check": cli_checks.cmd_check,
+    "verify": cli_checks.cmd_verify,
     "demo": _cmd_demo,
 }

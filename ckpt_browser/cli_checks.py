@@ -1,0 +1,142 @@
+"""The headless commands that check a model: run (restore into the .meta graph), check, verify."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ckpt_browser.cli_output import (
+    EXIT_DIFFERENT,
+    EXIT_ERROR,
+    EXIT_OK,
+    finite_or_text,
+    print_table,
+    printable,
+    stderr_progress,
+)
+from ckpt_browser.core.errors import CheckpointError
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ckpt_browser.core.diff import resolve_checkpoint
+    from ckpt_browser.core.graph import RestoredGraph, parse_values
+    from ckpt_browser.core.slicing import to_jsonable
+
+    feeds = {}
+    for item in ns.feed:
+        name, sep, values = item.partition("=")
+        if not sep or not name:
+            raise CheckpointError(f"--feed {item!r}: expected NAME=VALUES")
+        feeds[name.strip()] = parse_values(values)
+    graph = RestoredGraph(resolve_checkpoint(ns.path))
+    try:
+        value = graph.run(ns.fetch, feeds)
+    finally:
+        graph.close()
+    fetch = ns.fetch if ":" in ns.fetch else ns.fetch + ":0"
+    dtype = "string" if value.dtype.kind == "O" else value.dtype.name
+    if ns.json:
+        out = {"fetch": fetch, "shape": list(value.shape), "dtype": dtype, "value": to_jsonable(value)}
+        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+    else:
+        print(f"{fetch}  {list(value.shape)}  {dtype}")
+        with np.printoptions(threshold=1000, linewidth=100):
+            print(printable(value))
+    return EXIT_OK
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ckpt_browser.core.check_report import advice, summary
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.logparse import parse_log, resolve
+    from ckpt_browser.core.mismatch import against, check_model_dir, compare
+    from ckpt_browser.core.reader import open_checkpoint
+
+    source = open_source(ns.path)
+    md = source.model_dir
+    expected = against(ns.against) if ns.against else None
+    if source.selected:  # a single checkpoint was named
+        info = source.checkpoint()
+        if expected is None:
+            from ckpt_browser.core.mismatch import own_graph
+
+            expected = own_graph(info, md.path)
+            if expected is None:
+                raise CheckpointError(f"{info.name} has no .meta and {md.path} no graph.pbtxt to check against")
+        results = [compare(info, expected)]
+    else:
+        results = check_model_dir(md, expected)
+    log_findings = []
+    if ns.log:
+        try:
+            text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
+        info = source.checkpoint()
+        stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
+        meta = Path(str(info.prefix) + ".meta")
+        log_findings = resolve(parse_log(text), stored, meta)
+    text_summary = summary(results) if results or not ns.log else ""
+    if ns.json:
+        out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
+        if ns.log:
+            out["log"] = [
+                {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
+                for f in log_findings
+            ]
+        print(json.dumps(out, indent=2))
+    else:
+        if text_summary:
+            print(text_summary)
+        for r in results:
+            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
+            rows = [("variable", "finding", "checkpoint", "model")]
+            rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
+            if r.findings:
+                print_table(rows)
+        bad = [r for r in results if r.findings]
+        if bad:
+            print("\n" + advice(bad[-1], md.path))
+        if ns.log:
+            print(f"\nThe log names {len(log_findings)} problem(s):")
+            for f in log_findings:
+                print(f"  - {f.explain()}")
+    broken = [r for r in results if r.error]
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
+        return EXIT_ERROR
+    mismatch = any(r.findings for r in results) or bool(log_findings)
+    return EXIT_DIFFERENT if mismatch else EXIT_OK
+
+
+def cmd_verify(ns: argparse.Namespace) -> int:
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
+
+    source = open_source(ns.path)
+    progress = stderr_progress() if sys.stderr.isatty() and not ns.json else None
+    report = (
+        verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
+    )
+    if progress is not None:
+        print(file=sys.stderr)
+    if ns.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for v in report.verdicts:
+            detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
+            print(f"{v.name}  {v.status}  {detail}")
+            for line in v.problems:
+                print(f"  {line}")
+        print(report.summary())
+    if report.count(UNREADABLE):
+        bad = next(v for v in report.verdicts if v.status == UNREADABLE)
+        print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_DIFFERENT if report.count(CORRUPT) else EXIT_OK
