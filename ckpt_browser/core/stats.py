@@ -107,14 +107,15 @@ def compute_stats(a: np.ndarray, progress: Progress | None = None, chunk: int = 
                 stats.inf += int(np.isinf(c).sum())
                 c = c[finite]
         if c.size:
-            c64 = c.astype(np.float64, copy=False)
-            k = int(c64.size)
-            lo = min(lo, float(c64.min()))
-            hi = max(hi, float(c64.max()))
-            cmean = float(c64.mean())
-            dev = c64 - cmean
+            # min and max in the stored dtype, sums accumulated in float64 without a float64
+            # copy of the chunk: the deviations are the one float64 array made.
+            k = int(c.size)
+            lo = min(lo, float(c.min()))
+            hi = max(hi, float(c.max()))
+            cmean = float(np.add.reduce(c, dtype=np.float64)) / k
+            dev = np.subtract(c, cmean, dtype=np.float64)
             cm2 = float(np.dot(dev, dev))
-            sumsq += float(np.dot(c64, c64))
+            sumsq += cm2 + k * cmean * cmean  # sum of squares = deviations' + k * mean^2
             delta = cmean - mean
             total = count + k
             mean += delta * k / total
@@ -131,11 +132,13 @@ def compute_stats(a: np.ndarray, progress: Progress | None = None, chunk: int = 
         stats.l2 = math.sqrt(sumsq)
         edges = _bin_edges(lo, hi, bins, a.dtype.kind in "iub")
         counts = np.zeros(len(edges) - 1, np.int64)
+        all_finite = stats.nan == 0 and stats.inf == 0
         for _, raw in _chunks(flat, chunk):
             c, _ = numeric_view(raw)
-            if float_like:
+            if float_like and not all_finite:
                 c = c[np.isfinite(c)]
-            counts += np.histogram(c, bins=edges)[0]
+            # Equal-width bins given by count and range take numpy's fast path (no search per value).
+            counts += np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
             step += 1
             if progress:
                 progress(step, total_steps, "histogram")
