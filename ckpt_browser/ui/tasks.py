@@ -86,6 +86,7 @@ class TaskRunner(QObject):
         self._next_id = 0
         self._generation: dict[str, int] = {}
         self._callbacks: dict[int, tuple[Callable | None, Callable | None, str]] = {}
+        self._progress_callbacks: dict[int, Callable[[int, int], None]] = {}
         self._delivered.connect(self._deliver)
         self._progress_relay.connect(self._on_progress)
 
@@ -103,8 +104,10 @@ class TaskRunner(QObject):
         tf: bool | None = None,
         label: str = "",
         with_progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Run fn(*args) (plus a Progress if with_progress) and call back on the UI thread."""
+        """Run fn(*args) (plus a Progress if with_progress) and call back on the UI thread;
+        on_progress(done, total) hears this task's progress (the status bar hears every task's)."""
         self._next_id += 1
         task_id = self._next_id
         generation = 0
@@ -112,7 +115,9 @@ class TaskRunner(QObject):
             generation = self._generation.get(key, 0) + 1
             self._generation[key] = generation
         self._callbacks[task_id] = (on_done, on_error, label)
-        call_args = (*args, Progress(self, task_id)) if with_progress else args
+        if on_progress is not None:
+            self._progress_callbacks[task_id] = on_progress
+        call_args = (*args, Progress(self, task_id)) if with_progress or on_progress else args
         pool = self._io_pool if tf is None else self._tf_pool if tf else self._pool
         pool.submit(self._run, task_id, key, generation, fn, call_args)
         self.busy_changed.emit(self.pending)
@@ -141,6 +146,7 @@ class TaskRunner(QObject):
     @Slot(object)
     def _deliver(self, outcome: _Outcome) -> None:
         on_done, on_error, _label = self._callbacks.pop(outcome.task_id, (None, None, ""))
+        self._progress_callbacks.pop(outcome.task_id, None)
         stale = outcome.key is not None and self._generation.get(outcome.key) != outcome.generation
         try:
             if stale:
@@ -162,6 +168,8 @@ class TaskRunner(QObject):
     def _on_progress(self, task_id: int, done: int, total: int, text: str) -> None:
         if task_id in self._callbacks:
             self.progressed.emit(text or self._callbacks[task_id][2], done, total)
+            if task_id in self._progress_callbacks:
+                self._progress_callbacks[task_id](done, total)
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop taking work. The app does not wait for running tasks on exit; tests do (wait=True),

@@ -149,7 +149,6 @@ class DiffWindow(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
-        runner.progressed.connect(self._on_progress)
         self.refresh_choices()
 
     def refresh_choices(self, a: Path | None = None, b: Path | None = None) -> None:
@@ -192,12 +191,12 @@ class DiffWindow(QWidget):
         self.run_button.setEnabled(False)
         self.runner.submit(
             diff_checkpoints, Path(a), Path(b),
-            key="diff", with_progress=True, on_done=self._show, on_error=self._failed,
+            key="diff", on_done=self._show, on_error=self._failed, on_progress=self._on_progress,
             label="Comparing checkpoints",
         )  # fmt: skip
 
-    def _on_progress(self, text: str, done: int, total: int) -> None:
-        if self.progress.isVisible() and text == "comparing" and total:
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.progress.isVisible() and total:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 

@@ -71,7 +71,6 @@ class VerifyDialog(QDialog):
         layout = QVBoxLayout(self)
         for w in (self.title, self.progress, self.table, self.summary, close):
             layout.addWidget(w)
-        runner.progressed.connect(self._on_progress)
 
     def run(self, md: ModelDir) -> None:
         self.title.setText(f"Checking every tensor's checksum in <b>{md.path}</b>")
@@ -80,12 +79,12 @@ class VerifyDialog(QDialog):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.runner.submit(
-            verify_model_dir, md, key="verify", with_progress=True, label="Verifying",
-            on_done=self._done, on_error=self._failed,
+            verify_model_dir, md, key="verify", label="Verifying",
+            on_done=self._done, on_error=self._failed, on_progress=self._on_progress,
         )  # fmt: skip
 
-    def _on_progress(self, text: str, done: int, total: int) -> None:
-        if text.startswith("Verifying") and total:
+    def _on_progress(self, done: int, total: int) -> None:
+        if total:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 
