@@ -4,6 +4,7 @@ window show."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,17 +56,35 @@ def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
     return Source(md, selected)
 
 
+_looked_at: dict[tuple, str | None] = {}  # (prefix, index mtime and size, files' bytes) -> problem
+_looked_at_lock = threading.Lock()
+
+
 def mark_damaged(md: ModelDir) -> None:
     """Look into each checkpoint whose files are all there: an index that cannot be read, or data
     files too short for what the index lists, make it damaged (ls --json, the list's flags).
-    Reads the indexes only (readers are cached), never tensor values."""
+    Reads the indexes only, never tensor values, and each unchanged checkpoint once: live refresh
+    calls this on every change of the folder."""
     for info in md.checkpoints:
         if not info.files_ok:
             continue
         try:
-            problem = open_checkpoint(info.prefix).truncation()
-        except CheckpointError as exc:
-            problem = str(exc)
+            st = os.stat(str(info.prefix) + ".index")
+        except OSError:
+            continue  # gone meanwhile: the next scan says so
+        key = (str(info.prefix), st.st_mtime_ns, st.st_size, info.bytes)
+        with _looked_at_lock:
+            known = key in _looked_at
+            problem = _looked_at.get(key)
+        if not known:
+            try:
+                problem = open_checkpoint(info.prefix).truncation()
+            except CheckpointError as exc:
+                problem = str(exc)
+            with _looked_at_lock:
+                if len(_looked_at) > 1000:
+                    _looked_at.clear()
+                _looked_at[key] = problem
         if problem:
             info.problem, info.files_ok = problem, False
 
