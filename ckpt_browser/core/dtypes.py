@@ -47,7 +47,6 @@ _TABLE: dict[int, tuple[str, int | None, str | None]] = {
     29: ("int4", 1, "ml_dtypes:int4"),
     30: ("uint4", 1, "ml_dtypes:uint4"),
 }
-_BY_NAME = {name: enum for enum, (name, _, _) in _TABLE.items() if not name.startswith("q")}
 STRING = 7
 REF_OFFSET = 100  # DT_FLOAT_REF = 101: a graph's ref variables; the value type is enum - 100
 
@@ -89,8 +88,3 @@ def itemsize(dtype: str) -> int | None:
         if name == dtype:
             return size
     return None
-
-
-def numpy_dtype_by_name(dtype: str) -> np.dtype | None:
-    enum = _BY_NAME.get(dtype)
-    return numpy_dtype(enum) if enum is not None else None

@@ -83,10 +83,6 @@ class EstimatorConfig:
         return "Linear" in self.kind
 
     @property
-    def dnn_features(self) -> dict[str, int]:
-        return {c.name: c.dense_dim or 0 for c in self.dnn_columns}
-
-    @property
     def linear_features(self) -> dict[str, int]:
         return {c.name: c.rows or 0 for c in self.linear_columns}
 

@@ -43,7 +43,6 @@ _KERAS = {
     "RMSprop": (("rms",), ("decay", "learning_rate", "momentum", "rho")),
     "SGD": ((), ("decay", "learning_rate", "momentum")),
 }  # fmt: skip
-KERAS_NAMES = tuple(_KERAS)
 # The names canned Estimators take as strings (TF 2.15), and the Keras class each one builds.
 BY_NAME = {"adagrad": "Adagrad", "adam": "Adam", "ftrl": "Ftrl", "rmsprop": "RMSprop", "sgd": "SGD"}
 # tf.compat.v1.train optimizers: the slot suffixes, and non-slot variables.

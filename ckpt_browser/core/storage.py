@@ -40,11 +40,7 @@ class LocalFile:
 
     def read(self, offset: int, size: int) -> bytes:
         """Exactly ``size`` bytes at ``offset``, or a CheckpointError naming the file."""
-        if size < 0 or offset < 0 or offset + size > self.size:
-            raise CheckpointError(
-                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
-                f"({self.size:,} bytes)"
-            )
+        self._check_range(offset, size)
         try:
             data = self._pread(size, offset)
         except OSError as exc:
@@ -57,11 +53,7 @@ class LocalFile:
         """Fill ``view`` (a writable byte buffer) with the bytes at ``offset``; ``on_chunk(view)``
         sees each chunk right after it arrives (to checksum it while it is still in the CPU cache)."""
         size = len(view)
-        if offset < 0 or offset + size > self.size:
-            raise CheckpointError(
-                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
-                f"({self.size:,} bytes)"
-            )
+        self._check_range(offset, size)
         done = 0
         while done < size:
             step = min(CHUNK, size - done)
@@ -80,11 +72,7 @@ class LocalFile:
         allocation per call: verifying gigabytes moves each byte once)."""
         from ckpt_browser.core.checksum import of_buffer
 
-        if offset < 0 or size < 0 or offset + size > self.size:
-            raise CheckpointError(
-                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
-                f"({self.size:,} bytes)"
-            )
+        self._check_range(offset, size)
         view = memoryview(buffer)
         crc = 0
         done = 0
@@ -99,6 +87,13 @@ class LocalFile:
             crc = of_buffer(view[:got], crc)
             done += got
         return crc
+
+    def _check_range(self, offset: int, size: int) -> None:
+        if size < 0 or offset < 0 or offset + size > self.size:
+            raise CheckpointError(
+                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
+                f"({self.size:,} bytes)"
+            )
 
     def _pread(self, size: int, offset: int) -> bytes:
         if _HAS_PREAD:

@@ -22,7 +22,3 @@ class LazyTab(QWidget):
             self._view = self._factory()
             self.layout().addWidget(self._view)
         return self._view
-
-    @property
-    def built(self) -> bool:
-        return self._view is not None
