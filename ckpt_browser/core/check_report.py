@@ -43,10 +43,10 @@ def summary(results: list[CheckResult]) -> str:
     )
     results = [r for r in results if not r.error]
     bad = [r for r in results if r.findings]
+    if not results and broken:
+        return "None of the checkpoints could be checked, being damaged: " + note.split(": ", 1)[1]
     if not results:
-        return (
-            "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with." + note
-        ).strip()
+        return "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with."
     if not bad:
         n = len(results)
         return f"All {n} readable checkpoint{'s' if n != 1 else ''} are compatible with {_against(results)}.{note}"

@@ -120,8 +120,9 @@ def compare(info: CheckpointInfo, expected: Expected) -> CheckResult:
 # -- what to compare against -----------------------------------------------------------------
 
 
-def own_graph(info: CheckpointInfo, model_dir: Path) -> Expected | None:
-    """The checkpoint's .meta graph, else the model_dir's graph.pbtxt; None when neither."""
+def own_graph(info: CheckpointInfo, model_dir: Path, pbtxt_cache: dict | None = None) -> Expected | None:
+    """The checkpoint's .meta graph, else the model_dir's graph.pbtxt; None when neither.
+    pbtxt_cache: graph.pbtxt read once for all the checkpoints of one check (or its error)."""
     meta = Path(str(info.prefix) + ".meta")
     if meta.is_file():
         m = read_meta(meta)
@@ -130,9 +131,18 @@ def own_graph(info: CheckpointInfo, model_dir: Path) -> Expected | None:
             {k: (d.shape, d.dtype) for k, d in m.variables.items()},
         )
     pbtxt = model_dir / "graph.pbtxt"
-    if pbtxt.is_file():
+    if not pbtxt.is_file():
+        return None
+    if pbtxt_cache is None:
         return graph_pbtxt(pbtxt)
-    return None
+    if "graph" not in pbtxt_cache:
+        try:
+            pbtxt_cache["graph"] = graph_pbtxt(pbtxt)
+        except CheckpointError as exc:
+            pbtxt_cache["graph"] = exc
+    if isinstance(pbtxt_cache["graph"], CheckpointError):
+        raise pbtxt_cache["graph"]
+    return pbtxt_cache["graph"]
 
 
 def graph_pbtxt(path: Path) -> Expected:
@@ -198,6 +208,7 @@ def against(spec_or_path: str) -> Expected:
 def check_model_dir(md: ModelDir, expected: Expected | None = None) -> list[CheckResult]:
     """Every readable checkpoint against one expectation, or each against its own graph."""
     out = []
+    pbtxt: dict = {}  # graph.pbtxt is the model_dir's: read it once, not once per checkpoint
     for info in md.checkpoints:
         if not info.on_disk and not info.in_state:
             continue
@@ -206,7 +217,7 @@ def check_model_dir(md: ModelDir, expected: Expected | None = None) -> list[Chec
             out.append(damaged(info, against, info.problem or "its files are incomplete"))
             continue
         try:
-            exp = expected if expected is not None else own_graph(info, md.path)
+            exp = expected if expected is not None else own_graph(info, md.path, pbtxt)
             if exp is None:
                 continue
             out.append(compare(info, exp))
