@@ -56,6 +56,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.logparse import parse_log, resolve
     from ckpt_browser.core.mismatch import against, check_model_dir, compare
     from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.storage import as_path
 
     source = open_source(ns.path)
     md = source.model_dir
@@ -79,7 +80,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
             raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
         info = source.checkpoint()
         stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        meta = Path(str(info.prefix) + ".meta")
+        meta = as_path(str(info.prefix) + ".meta")
         log_findings = resolve(parse_log(text), stored, meta)
     text_summary = summary(results) if results or not ns.log else ""
     if ns.json:

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
 from ckpt_browser.core.reader import open_checkpoint
@@ -47,8 +48,9 @@ class Source:
 def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
     """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
     yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
-    if allow_empty and not os.path.exists(path) and not os.path.exists(str(path) + ".index"):
-        md = scan_model_dir(Path(path).expanduser().absolute(), allow_empty=True)
+    if allow_empty and not storage.exists(path) and not storage.exists(str(path) + ".index"):
+        where = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().absolute()
+        md = scan_model_dir(where, allow_empty=True)
         return Source(md, None)
     model_dir, selected = resolve_path(path)
     md = scan_model_dir(model_dir, allow_empty=allow_empty)
@@ -68,9 +70,8 @@ def mark_damaged(md: ModelDir) -> None:
     for info in md.checkpoints:
         if not info.files_ok:
             continue
-        try:
-            st = os.stat(str(info.prefix) + ".index")
-        except OSError:
+        st = storage.stat(str(info.prefix) + ".index")
+        if st is None:
             continue  # gone meanwhile: the next scan says so
         key = (str(info.prefix), st.st_mtime_ns, st.st_size, info.bytes)
         with _looked_at_lock:

@@ -12,6 +12,7 @@ from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.stats import delta, diff_tensors
+from ckpt_browser.core.storage import as_path
 from ckpt_browser.core.variables import display_name
 
 SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE = "same", "changed", "only_a", "only_b", "shape", "dtype"
@@ -108,7 +109,7 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
         done += weights[name]
         if progress:
             progress(done, total, "comparing")
-    return CheckpointDiff(Path(a), Path(b), rows)
+    return CheckpointDiff(as_path(a), as_path(b), rows)
 
 
 def _nbytes(v) -> int:

@@ -7,13 +7,16 @@ import logging
 import os
 import struct
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING
 
+from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.tfrecord import Damage, read_records
 from ckpt_browser.core.protos import protos
-from ckpt_browser.core.storage import open_file
+from ckpt_browser.core.storage import as_path, open_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +24,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_GLOB = "events.out.tfevents.*"
+
+
+def _entries(folder) -> list:
+    """A folder's (name, stat) sorted by name; nothing if it is not there (yet) or unreadable."""
+    try:
+        return sorted(storage.list_dir(folder), key=lambda e: e[0])
+    except CheckpointError:
+        if storage.is_remote(folder) and storage.exists(folder):
+            raise  # a bucket that cannot be asked is not an empty folder
+        return []
+
+
+def _is_events(name: str, st) -> bool:
+    return fnmatchcase(name, EVENTS_GLOB)  # a folder of that name too: refresh says it cannot be read
 
 
 @dataclass
@@ -79,31 +96,30 @@ class EventReader:
     remembering how far each file was read. Use from one thread at a time."""
 
     def __init__(self, model_dir: str | os.PathLike) -> None:
-        self.model_dir = Path(model_dir)
+        self.model_dir = as_path(model_dir)
         self.data = EventData()
         self._files: dict[Path, _FileState] = {}
 
     def event_files(self) -> list[tuple[str, Path]]:
-        out = [("train", p) for p in sorted(self.model_dir.glob(EVENTS_GLOB))]
-        try:
-            subdirs = sorted(p for p in self.model_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-        except OSError:
-            subdirs = []
+        """(run, path) of each events file: the model_dir's own, then each subfolder's. One
+        listing per folder (on a bucket, a request each)."""
+        root = _entries(self.model_dir)
+        out = [("train", self.model_dir / name) for name, st in root if _is_events(name, st)]
+        subdirs = sorted(name for name, st in root if st is not None and S_ISDIR(st.st_mode) and name[:1] != ".")
         for sub in subdirs:
-            out += [(sub.name, p) for p in sorted(sub.glob(EVENTS_GLOB))]
+            folder = self.model_dir / sub
+            out += [(sub, folder / name) for name, st in _entries(folder) if _is_events(name, st)]
         return out
 
     def refresh(self) -> bool:
         """Read what was appended since the last call; True if anything new arrived."""
         changed = False
         for run, path in self.event_files():
-            try:
-                size = path.stat().st_size
-                if not path.is_file():
-                    raise IsADirectoryError
-            except OSError:
+            st = storage.stat(path)
+            if st is None or not S_ISREG(st.st_mode):
                 self._note(path, f"events file {self._label(path)} cannot be read")
                 continue
+            size = st.st_size
             state = self._files.setdefault(path, _FileState())
             if size == state.size or state.damaged:
                 continue
@@ -116,7 +132,7 @@ class EventReader:
     def _label(self, path: Path) -> str:
         try:
             return path.relative_to(self.model_dir).as_posix()
-        except ValueError:
+        except (ValueError, TypeError):
             return path.name
 
     def _note(self, path: Path, text: str) -> None:
@@ -130,7 +146,7 @@ class EventReader:
         damage: list[Damage] = []
         new = 0
         try:
-            f = open_file(path)
+            f = open_file(path, block=1 << 20)  # read front to back: big requests on a bucket
         except CheckpointError as exc:
             self._note(path, f"events file {self._label(path)}: {exc}")
             return False
@@ -264,8 +280,6 @@ def snapshot(path: str | os.PathLike, reader: EventReader) -> Snapshot:
     mark_damaged(md)
     reader.refresh()
     watch = [str(p) for _, p in reader.event_files()]
-    try:
-        watch += [str(p) for p in Path(path).iterdir() if p.is_dir()]
-    except OSError:  # not there (yet), or not readable
-        pass
+    folder = as_path(path)
+    watch += [str(folder / name) for name, st in _entries(folder) if st is not None and S_ISDIR(st.st_mode)]
     return Snapshot(md, reader.data.snapshot(), watch)

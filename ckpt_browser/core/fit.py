@@ -13,6 +13,7 @@ from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.graph import RestoredGraph
 from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.progress import Progress
+from ckpt_browser.core.storage import as_path, is_file, local_file
 
 
 class Sessions:
@@ -22,19 +23,19 @@ class Sessions:
     """
 
     def __init__(self) -> None:
-        self._open: dict[Path, RestoredGraph] = {}
+        self._open: dict[str, RestoredGraph] = {}  # by str(prefix): a path or a URL
 
-    def get(self, prefix: str | os.PathLike) -> RestoredGraph:
-        key = Path(prefix)
+    def get(self, prefix: str | os.PathLike, progress: Progress | None = None) -> RestoredGraph:
+        key = str(prefix)
         if key not in self._open:
-            self._open[key] = RestoredGraph(key)
+            self._open[key] = RestoredGraph(prefix, progress=progress)
         return self._open[key]
 
     def is_open(self, prefix: str | os.PathLike) -> bool:
-        return Path(prefix) in self._open
+        return str(prefix) in self._open
 
     def close(self, prefix: str | os.PathLike | None = None) -> None:
-        keys = list(self._open) if prefix is None else [Path(prefix)]
+        keys = list(self._open) if prefix is None else [str(prefix)]
         for k in keys:
             graph = self._open.pop(k, None)
             if graph is not None:
@@ -64,7 +65,7 @@ def fit_curves(
     usable = [c for c in checkpoints if c.has_meta and c.files_ok]
     for i, info in enumerate(usable):
         try:
-            graph = sessions.get(info.prefix)
+            graph = sessions.get(info.prefix, progress)
             ys = graph.sweep(output_name, input_name, result.xs)
             result.curves[info.name] = np.asarray(ys, dtype=np.float64).reshape(-1)
             result.scalars[info.name] = {
@@ -81,7 +82,7 @@ def fit_curves(
 
 def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Training data as two columns x, y from a .csv (a header line is allowed) or .npy."""
-    p = Path(path)
+    p = Path(local_file(path))  # a data file in a bucket: fetched once into the cache folder
     try:
         size = p.stat().st_size
         if size > MAX_DATA_BYTES:
@@ -141,7 +142,7 @@ def _header_lines(p: Path) -> int:
 def find_data_file(model_dir: Path) -> Path | None:
     """The training data shipped next to the checkpoints, if any (the demo's data.csv)."""
     for name in ("data.csv", "data.npy"):
-        if (model_dir / name).is_file():
+        if is_file(model_dir / name):
             return model_dir / name
     return None
 
@@ -172,14 +173,14 @@ class GraphOverview:
     fit_outputs: list[str] = field(default_factory=list)
 
 
-def graph_overview(sessions: Sessions, info: CheckpointInfo) -> GraphOverview:
+def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress | None = None) -> GraphOverview:
     """Restore the checkpoint into its graph (kept open) and describe both side by side."""
     from ckpt_browser.core.graph import read_meta
     from ckpt_browser.core.reader import open_checkpoint
 
     if not info.has_meta:
         raise CheckpointError(f"{info.name} has no .meta file: there is no graph to rebuild")
-    meta = read_meta(Path(str(info.prefix) + ".meta"))
+    meta = read_meta(as_path(str(info.prefix) + ".meta"))
     stored = {v.name: v for v in open_checkpoint(info.prefix).variables()}
     rows = []
     for key in sorted(set(meta.variables) | set(stored)):
@@ -192,7 +193,7 @@ def graph_overview(sessions: Sessions, info: CheckpointInfo) -> GraphOverview:
         ))  # fmt: skip
     overview = GraphOverview(info.name, meta.placeholders, rows, meta.ops)
     try:
-        graph = sessions.get(info.prefix)
+        graph = sessions.get(info.prefix, progress)
         overview.fit_inputs, overview.fit_outputs = graph.fit_candidates()
     except CheckpointError as exc:
         overview.restore_error = str(exc)

@@ -14,7 +14,7 @@ import numpy as np
 from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.protos import protos
-from ckpt_browser.core.storage import read_whole
+from ckpt_browser.core.storage import as_path, is_remote, local_copy, read_whole
 from ckpt_browser.core.tfimport import tf
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def proto_shape(attr) -> tuple[int | None, ...] | None:
 
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
-    path = Path(meta_path)
+    path = as_path(meta_path)
     data = read_whole(path, what="MetaGraphDef")
     meta = protos().MetaGraphDef()
     try:
@@ -88,7 +88,7 @@ def load_meta_graph_def(meta_path: str | os.PathLike):
 def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
     """Placeholders, declared variables (by checkpoint key) and ops of a .meta graph."""
     meta = load_meta_graph_def(meta_path)
-    info = MetaInfo(Path(meta_path), tf_version=meta.meta_info_def.tensorflow_version)
+    info = MetaInfo(as_path(meta_path), tf_version=meta.meta_info_def.tensorflow_version)
     nodes = {n.name: n for n in meta.graph_def.node}
     for n in meta.graph_def.node:
         info.ops.append((n.name, n.op))
@@ -226,9 +226,11 @@ class RestoredGraph:
     worker), so the session is never used from two threads at once.
     """
 
-    def __init__(self, prefix: str | os.PathLike, meta_path: str | os.PathLike | None = None) -> None:
+    def __init__(self, prefix: str | os.PathLike, meta_path: str | os.PathLike | None = None, progress=None) -> None:
         t = tf()
         v1 = t.compat.v1
+        if is_remote(prefix):  # TensorFlow restores local files: fetch this checkpoint's first
+            prefix = local_copy(prefix, progress)
         self.prefix = Path(prefix)
         self.meta_path = Path(meta_path) if meta_path else Path(str(prefix) + ".meta")
         if not self.meta_path.is_file():

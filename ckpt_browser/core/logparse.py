@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core.graph import load_meta_graph_def
+from ckpt_browser.core.storage import is_file
 
 # Every repetition is bounded: logs are pasted by users and can be megabytes, and an unbounded
 # run before a literal that never comes makes a pattern quadratic (a 200 kB log of repeated
@@ -141,7 +142,7 @@ def candidates(name: str, stored: dict[str, tuple]) -> list[str]:
 def resolve(findings: list[LogFinding], stored: dict[str, tuple], meta_path: Path | None = None) -> list[LogFinding]:
     """Fill each finding's checkpoint variables: by name, by the restore node's variable
     (through the .meta graph), or by the weight shape of a failed matrix product."""
-    node_var = _assign_targets(meta_path) if meta_path and meta_path.is_file() else {}
+    node_var = _assign_targets(meta_path) if meta_path and is_file(meta_path) else {}
     for f in findings:
         if f.named:
             f.variables = candidates(f.named, stored)

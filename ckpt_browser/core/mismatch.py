@@ -13,6 +13,7 @@ from ckpt_browser.core.estimators import OPTIONAL_SCALARS, expected_variables, p
 from ckpt_browser.core.graph import read_meta
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.storage import as_path, is_file, is_remote
 from ckpt_browser.core.variables import OBJECT_GRAPH
 
 SHAPE, DTYPE, MISSING, UNEXPECTED = "shape", "dtype", "missing_in_checkpoint", "unexpected_in_checkpoint"
@@ -123,15 +124,15 @@ def compare(info: CheckpointInfo, expected: Expected) -> CheckResult:
 def own_graph(info: CheckpointInfo, model_dir: Path, pbtxt_cache: dict | None = None) -> Expected | None:
     """The checkpoint's .meta graph, else the model_dir's graph.pbtxt; None when neither.
     pbtxt_cache: graph.pbtxt read once for all the checkpoints of one check (or its error)."""
-    meta = Path(str(info.prefix) + ".meta")
-    if meta.is_file():
+    meta = as_path(str(info.prefix) + ".meta")
+    if is_file(meta):
         m = read_meta(meta)
         return Expected(
             f"its own graph ({meta.name})",
             {k: (d.shape, d.dtype) for k, d in m.variables.items()},
         )
     pbtxt = model_dir / "graph.pbtxt"
-    if not pbtxt.is_file():
+    if not is_file(pbtxt):
         return None
     if pbtxt_cache is None:
         return graph_pbtxt(pbtxt)
@@ -187,8 +188,8 @@ def estimator_expected(spec: str) -> Expected:
 
 def path_expected(path: str | os.PathLike) -> Expected:
     """Another checkpoint (prefix, file or model_dir: its latest), or a .meta file."""
-    p = Path(path)
-    if p.suffix == ".meta" and p.is_file():
+    p = as_path(path)
+    if p.name.endswith(".meta") and is_file(p):
         m = read_meta(p)
         return Expected(f"the graph {p.name}", {k: (d.shape, d.dtype) for k, d in m.variables.items()})
     from ckpt_browser.core.diff import resolve_checkpoint
@@ -200,7 +201,7 @@ def path_expected(path: str | os.PathLike) -> Expected:
 
 def against(spec_or_path: str) -> Expected:
     """--against: an existing path is a checkpoint/model_dir/.meta; anything else a spec."""
-    if os.path.exists(spec_or_path) or os.path.exists(spec_or_path + ".index"):
+    if is_remote(spec_or_path) or os.path.exists(spec_or_path) or os.path.exists(spec_or_path + ".index"):
         return path_expected(spec_or_path)
     return estimator_expected(spec_or_path)
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.state import STATE_FILE, read_state
 
@@ -120,6 +121,8 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
     Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
     (.index, .data-*, .meta) or a ``checkpoint`` state file.
     """
+    if storage.is_remote(path):
+        return _resolve_url(str(path))
     # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
     # Path's raise: either way the user gets one sentence.
     try:
@@ -144,9 +147,29 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
     )
 
 
-def _dir_and_name(parent: Path, stem: str) -> tuple[Path, str]:
+def _resolve_url(url: str):
+    """resolve_path for a URL: the same answers, asked of the bucket (a prefix is a folder when
+    objects lie under it)."""
+    p = storage.as_path(url)
+    storage.forget_listings(p.parent)
+    st = storage.stat(p)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        return p, None
+    if st is not None and p.name == STATE_FILE:
+        return p.parent, None
+    stem = _strip_checkpoint_suffix(p) if st is not None else None
+    if stem is not None:
+        return _dir_and_name(p.parent, stem)
+    if storage.exists(str(p) + ".index") or storage.exists(str(p) + ".meta"):
+        return _dir_and_name(p.parent, p.name)
+    if st is None:
+        raise CheckpointError(f"{url[:300]} does not exist")
+    raise CheckpointError(f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, or its files")
+
+
+def _dir_and_name(parent, stem: str):
     # A SavedModel's variables/variables belongs to the SavedModel folder.
-    if parent.name == "variables" and os.path.exists(parent.parent / "saved_model.pb"):
+    if parent.name == "variables" and storage.exists(parent.parent / "saved_model.pb"):
         return parent.parent, f"variables/{stem}"
     return parent, stem
 
@@ -156,45 +179,36 @@ def _step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _disk_prefixes(model_dir: Path) -> list[str]:
+def _disk_prefixes(model_dir, listings: dict) -> list[str]:
     names = []
-    try:
-        entries = list(os.scandir(model_dir))
-    except OSError as exc:
-        raise CheckpointError(f"cannot list {model_dir}: {exc.strerror}") from exc
-    for entry in entries:
-        if entry.name.endswith(".index") and not entry.name.startswith("."):
-            names.append(entry.name[: -len(".index")])
-    if os.path.exists(model_dir / "saved_model.pb") and os.path.exists(model_dir / (SAVED_MODEL_VARIABLES + ".index")):
+    entries = _listing(model_dir, listings, strict=True)
+    for name, _ in entries:
+        if name.endswith(".index") and not name.startswith("."):
+            names.append(name[: -len(".index")])
+    listed = {name for name, _ in entries}
+    if "saved_model.pb" in listed and storage.exists(model_dir / (SAVED_MODEL_VARIABLES + ".index")):
         names.append(SAVED_MODEL_VARIABLES)
     return names
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path):
     """os.stat, or None for anything that cannot be looked at (missing, a dangling link, a name
     too long for the file system, no permission): the caller says what that means."""
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):
-        return None
+    return storage.stat(path)
 
 
-def _listing(folder: Path, cache: dict[Path, list[tuple[str, os.stat_result | None]]]):
-    """(name, stat or None) of each entry of a folder, listed once per scan."""
-    if folder not in cache:
-        out = []
+def _listing(folder, cache: dict, strict: bool = False):
+    """(name, stat or None) of each entry of a folder, listed once per scan. A local folder that
+    cannot be listed is empty unless strict; a bucket that cannot be asked is always an error."""
+    key = str(folder)
+    if key not in cache:
         try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    try:
-                        st = entry.stat()
-                    except OSError:  # a dangling symlink, a file gone meanwhile
-                        st = None
-                    out.append((entry.name, st))
-        except OSError:
-            pass
-        cache[folder] = out
-    return cache[folder]
+            cache[key] = storage.list_dir(folder)
+        except CheckpointError:
+            if strict or storage.is_remote(folder):
+                raise
+            cache[key] = []
+    return cache[key]
 
 
 MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itself is damaged
@@ -203,8 +217,8 @@ MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itse
 def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
     prefix = info.prefix
-    index = Path(str(prefix) + ".index")
-    meta_stat = _stat(Path(str(prefix) + ".meta"))
+    index = storage.as_path(str(prefix) + ".index")
+    meta_stat = _stat(storage.as_path(str(prefix) + ".meta"))
     info.has_meta = meta_stat is not None and stat.S_ISREG(meta_stat.st_mode)
     index_stat = _stat(index)
     info.on_disk = index_stat is not None
@@ -260,9 +274,10 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
 
     allow_empty (the window): a folder with no checkpoint yet, or one that does not exist yet, is
     an empty ModelDir to watch (users open the browser, then start the training job)."""
-    model_dir = Path(path)
-    if not os.path.isdir(model_dir):
-        if allow_empty and not os.path.exists(model_dir):
+    model_dir = storage.as_path(path)
+    storage.forget_listings(model_dir)  # a bucket's listing is cached: look at it as it is now
+    if not storage.is_dir(model_dir):
+        if allow_empty and not storage.exists(model_dir):
             return ModelDir(
                 path=model_dir, notes=[WAITING.replace("the folder is", "the folder does not exist yet; it is")]
             )
@@ -279,9 +294,9 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
         if is_latest:
             info.latest = True
             result.latest = name
-    for name in _disk_prefixes(model_dir):
-        by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
     listings: dict = {}  # each folder is listed once, however many checkpoints it holds
+    for name in _disk_prefixes(model_dir, listings):
+        by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
     for info in by_name.values():
         info.step = _step_of(info.name)
         _fill_files(info, listings)

@@ -18,6 +18,8 @@ from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
+from ckpt_browser.core.storage import as_path, is_remote, local_copy
+from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -140,7 +142,8 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
         from ckpt_browser.core.tfimport import TensorFlowMissing
 
         try:
-            reader = TFCheckpointReader(prefix, note=f"{exc}; read with TensorFlow instead")
+            # TensorFlow reads local files: a checkpoint in a bucket is fetched first.
+            reader = TFCheckpointReader(local_copy(prefix), note=f"{exc}; read with TensorFlow instead")
         except TensorFlowMissing as missing:
             raise CheckpointError(f"{exc} ({missing})") from exc
         opened["tensorflow"] += 1
@@ -161,14 +164,13 @@ def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
     Looking at variable after variable must not re-open the index each time; a checkpoint
     re-saved under the same name (Estimators do that) gets a new reader.
     """
-    index = Path(str(prefix) + ".index")
-    try:
-        st = index.stat()
-        key = (str(index), st.st_mtime_ns, st.st_size)
-    except OSError:
-        if not index.exists():
+    index = as_path(str(prefix) + ".index")
+    st = storage_stat(index)
+    if st is None:
+        if is_remote(index) or not os.path.lexists(str(index)):
             raise CheckpointError(f"{index.name} is missing") from None
         return _open(prefix)  # raises the right message
+    key = (str(index), st.st_mtime_ns, st.st_size, getattr(st, "tag", ""))
     with _cache_lock:
         reader = _cache.pop(key, None)
     if reader is None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.protos import protos
+from ckpt_browser.core.storage import as_path, is_file
 from ckpt_browser.core.tfimport import tf
 
 
@@ -34,7 +35,7 @@ class Signature:
 
 
 def is_saved_model(folder: str | os.PathLike) -> bool:
-    return (Path(folder) / "saved_model.pb").is_file()
+    return is_file(as_path(folder) / "saved_model.pb")
 
 
 def read_signatures(folder: str | os.PathLike) -> list[Signature]:
@@ -42,7 +43,7 @@ def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     from ckpt_browser.core.graph import proto_dtype_name
     from ckpt_browser.core.storage import read_whole
 
-    path = Path(folder) / "saved_model.pb"
+    path = as_path(folder) / "saved_model.pb"
     data = read_whole(path, what="SavedModel")
     sm = protos().SavedModel()
     try:

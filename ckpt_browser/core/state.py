@@ -8,8 +8,10 @@ import os
 import stat
 from pathlib import Path
 
+from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.protos import bundle_protos
+from ckpt_browser.core.storage import is_remote
 
 STATE_FILE = "checkpoint"
 MAX_STATE_BYTES = 1 << 20  # a state file is a few KB; anything this big is not one
@@ -31,12 +33,22 @@ def parse_state(data: bytes, model_dir: Path):
         raise CheckpointError(f"'{STATE_FILE}' is not a valid checkpoint state ({_first_line(exc)[:200]})") from None
     if not state.model_checkpoint_path:
         raise CheckpointError(f"'{STATE_FILE}' names no checkpoint")
-    if not os.path.isabs(state.model_checkpoint_path):
-        state.model_checkpoint_path = os.path.join(model_dir, state.model_checkpoint_path)
+    if not _is_absolute(state.model_checkpoint_path):
+        state.model_checkpoint_path = _join(model_dir, state.model_checkpoint_path)
     for i, p in enumerate(state.all_model_checkpoint_paths):
-        if not os.path.isabs(p):
-            state.all_model_checkpoint_paths[i] = os.path.join(model_dir, p)
+        if not _is_absolute(p):
+            state.all_model_checkpoint_paths[i] = _join(model_dir, p)
     return state
+
+
+def _is_absolute(path: str) -> bool:
+    return os.path.isabs(path) or is_remote(path)  # a job on a bucket writes gs://... paths
+
+
+def _join(model_dir, name: str) -> str:
+    if is_remote(model_dir):
+        return str(model_dir).rstrip("/") + "/" + name
+    return os.path.join(model_dir, name)
 
 
 def read_state(model_dir: Path) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
@@ -55,12 +67,8 @@ class _Result:
 
 def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | None, bool]]:
     state_path = model_dir / STATE_FILE
-    try:
-        st = state_path.stat()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
+    st = storage.stat(state_path)  # a bucket that cannot be asked raises: not "no state file"
+    if st is None:
         return []
     if not stat.S_ISREG(st.st_mode):
         result.state_error = f"'{STATE_FILE}' is not a file; listing checkpoints from disk"
@@ -72,8 +80,11 @@ def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | Non
         )
         return []
     try:
-        with open(state_path, "rb") as f:
-            data = f.read(MAX_STATE_BYTES + 1)
+        if is_remote(state_path):
+            data = storage.read_whole(state_path, MAX_STATE_BYTES, "checkpoint state")
+        else:
+            with open(state_path, "rb") as f:
+                data = f.read(MAX_STATE_BYTES + 1)
     except OSError as exc:
         result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
         return []
@@ -110,6 +121,12 @@ def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | Non
 
 def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
     """Name relative to model_dir of a path the state file gives (already made absolute)."""
+    if is_remote(model_dir) or is_remote(raw):
+        inside = str(model_dir).rstrip("/") + "/"
+        if raw.startswith(inside):
+            return raw[len(inside) :]
+        foreign.append(raw)
+        return raw.rstrip("/").rsplit("/", 1)[-1]
     p = Path(raw)
     try:
         rel = p.relative_to(model_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import weakref
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -39,6 +39,7 @@ from ckpt_browser.core.examples import example_dirs
 from ckpt_browser.core.fit import Sessions
 from ckpt_browser.core.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.model_dir import SAVED_MODEL_VARIABLES, CheckpointInfo
+from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tfimport import tf
 from ckpt_browser.core.timeline import build_timeline
 from ckpt_browser.core.variables import EMA, VariableInfo
@@ -195,6 +196,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &Folder…", self.open_folder_dialog, QKeySequence.StandardKey.Open)
         self._action(file_menu, "Open &File…", self.open_file_dialog, "Ctrl+Shift+O")
+        self._action(file_menu, "Open &URL…", self.open_url_dialog, "Ctrl+L")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
@@ -240,7 +242,7 @@ class MainWindow(QMainWindow):
     # -- opening -------------------------------------------------------------------
     def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
-        path = os.path.abspath(os.path.expanduser(path))
+        path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
         self._pending_select[path] = (checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         self.runner.submit(
@@ -248,7 +250,7 @@ class MainWindow(QMainWindow):
             key=f"open:{path}",
             on_done=lambda source, p=path: self._on_source_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
-            label=f"Opening {Path(path).name}",
+            label=f"Opening {path.rstrip('/').rsplit('/', 1)[-1] or path}",
         )  # fmt: skip
 
     def open_examples(self) -> None:
@@ -287,6 +289,22 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if path:
             self.open_path(path)
+
+    def open_url_dialog(self) -> None:
+        """A model_dir in a bucket: s3://, gs://, or any fsspec URL. Credentials come from the
+        backend's usual chain (environment, config files, instance metadata), never from here."""
+        url, ok = QInputDialog.getText(
+            self, "Open URL",
+            "Model dir or checkpoint URL (s3://bucket/path, gs://bucket/path, ...):",
+            text=str(self.settings.value("last_url", "") or ""),
+        )  # fmt: skip
+        url = url.strip()
+        if ok and url:
+            if not is_remote(url):
+                self.status_label.setText(f"{url[:200]} is not a URL: use File > Open Folder for local paths")
+                return
+            self.settings.set_value("last_url", url)
+            self.open_path(url)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -332,9 +350,10 @@ class MainWindow(QMainWindow):
 
     def refresh_source(self, path: str) -> None:
         """Re-scan an open model_dir (a training job changed it) and read new events."""
-        key = Path(path)
-        if not any(s.model_dir.path == key for s in self.sources.sources()):
+        source = next((s for s in self.sources.sources() if str(s.model_dir.path) == path), None)
+        if source is None:
             return
+        key = source.model_dir.path
         reader = self._readers.setdefault(key, EventReader(key))
         self.runner.submit(
             snapshot, key, reader,

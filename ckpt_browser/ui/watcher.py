@@ -1,14 +1,18 @@
 """Notice when a training job changes an open model_dir: file-system watching with a debounce,
-polling where watching is not possible, and a retry while a checkpoint is being written."""
+polling where watching is not possible (and for buckets, less often: each poll is a listing
+request), and a retry while a checkpoint is being written."""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from ckpt_browser.core import storage
+from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -18,17 +22,37 @@ POLL_MS = 1500
 RETRY_MS = 3000
 
 
-def dir_signature(folder: Path) -> tuple:
-    """Names, sizes and mtimes of a folder and its direct subfolders' event files (cheap)."""
+def remote_poll_ms() -> int:
+    """How often a bucket is listed (CKPT_BROWSER_REMOTE_POLL seconds, default 10)."""
+    try:
+        return max(200, int(float(os.environ.get("CKPT_BROWSER_REMOTE_POLL", "10")) * 1000))
+    except ValueError:
+        return 10_000
+
+
+def _key(folder) -> str:
+    return str(folder) if storage.is_remote(folder) else str(Path(folder))
+
+
+def dir_signature(folder) -> tuple:
+    """Names, sizes, mtimes (and ETags in a bucket) of the files of a folder and of its direct
+    subfolders (event files of eval/ ...): one listing each."""
+    storage.forget_listings(folder)
     out = []
-    for base in [folder, *[p for p in folder.iterdir() if p.is_dir()]] if folder.is_dir() else []:
-        try:
-            for e in os.scandir(base):
-                if e.is_file():
-                    st = e.stat()
-                    out.append((e.path, st.st_size, st.st_mtime_ns))
-        except OSError:
-            continue
+    try:
+        top = storage.list_dir(folder)
+    except CheckpointError:
+        return ()
+    subfolders = [name for name, st in top if st is not None and S_ISDIR(st.st_mode)]
+    for base, entries in [("", top)] + [(name + "/", None) for name in subfolders]:
+        if entries is None:
+            try:
+                entries = storage.list_dir(storage.as_path(folder) / base.rstrip("/"))
+            except CheckpointError:
+                continue
+        for name, st in entries:
+            if st is not None and S_ISREG(st.st_mode):
+                out.append((base + name, st.st_size, st.st_mtime_ns, getattr(st, "tag", "")))
     return tuple(sorted(out))
 
 
@@ -47,12 +71,15 @@ class ModelDirWatcher(QObject):
         self._polled: dict[str, tuple | None] = {}  # folders watched by polling: last signature
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._poll_all)
+        self._poll.timeout.connect(lambda: self._poll_all(remote=False))
+        self._poll_remote = QTimer(self)
+        self._poll_remote.setInterval(remote_poll_ms())
+        self._poll_remote.timeout.connect(lambda: self._poll_all(remote=True))
 
     def watch(self, folder: str | Path, paths: list[str] = ()) -> None:
         """Watch a model_dir, and paths inside it (subfolders, event files) the caller listed
         off the UI thread: appends to an event file do not touch the folder itself."""
-        folder = str(Path(folder))
+        folder = _key(folder)
         known = set(self._fs.files()) | set(self._fs.directories())
         new = [p for p in paths if p not in known]
         if new:
@@ -64,13 +91,17 @@ class ModelDirWatcher(QObject):
         timer.setInterval(DEBOUNCE_MS)
         timer.timeout.connect(lambda f=folder: self.changed.emit(f))
         self._timers[folder] = timer
-        if not self._fs.addPath(folder):
+        if storage.is_remote(folder):
+            log.info("polling %s every %d ms", folder, self._poll_remote.interval())
+            self._polled[folder] = None
+            self._poll_remote.start()
+        elif not self._fs.addPath(folder):
             log.info("cannot watch %s; polling it every %d ms", folder, POLL_MS)
             self._polled[folder] = None  # not polled yet
             self._poll.start()
 
     def unwatch(self, folder: str | Path) -> None:
-        folder = str(Path(folder))
+        folder = _key(folder)
         timer = self._timers.pop(folder, None)
         if timer is not None:
             timer.stop()
@@ -82,7 +113,7 @@ class ModelDirWatcher(QObject):
     def retry_later(self, folder: str | Path) -> None:
         """Look again in a moment (a checkpoint was caught half-written)."""
         # With self as context: dropped if the watcher (its window) is gone by then.
-        QTimer.singleShot(RETRY_MS, self, lambda f=str(Path(folder)): self._kick(f))
+        QTimer.singleShot(RETRY_MS, self, lambda f=_key(folder): self._kick(f))
 
     def _owner(self, path: str) -> str | None:
         for folder in self._timers:
@@ -100,10 +131,10 @@ class ModelDirWatcher(QObject):
         if timer is not None:
             timer.start()  # restarts: one refresh per burst
 
-    def _poll_all(self) -> None:
-        for folder in list(self._polled):
+    def _poll_all(self, remote: bool) -> None:
+        for folder in [f for f in self._polled if storage.is_remote(f) == remote]:
             self.runner.submit(
-                dir_signature, Path(folder),
+                dir_signature, folder if remote else Path(folder),
                 key=f"poll:{folder}", tf=False, on_done=lambda sig, f=folder: self._polled_result(f, sig),
             )  # fmt: skip
 

@@ -23,7 +23,8 @@ from ckpt_browser.core.formats import wire
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
 from ckpt_browser.core.protos import bundle_protos
-from ckpt_browser.core.storage import LocalFile, open_file
+from ckpt_browser.core.storage import LocalFile, as_path, open_file
+from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,13 +78,13 @@ def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -
     if num_shards is None:
         shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
     else:
-        shards = [Path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
+        shards = [as_path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
     have = 0
     for path in shards:
-        try:
-            have += path.stat().st_size
-        except OSError:
+        st = storage_stat(path)
+        if st is None:
             return f"{path.name} is missing: the index names {num_shards} shard(s)"
+        have += st.st_size
     if have < need:
         return (
             f"the data file of {base} is truncated: its variables need at least {need:,} bytes, "
@@ -117,7 +118,7 @@ class BundleReader:
     note: str | None = None  # the TensorFlow fallback says why it was used; this reader never needs to
 
     def __init__(self, prefix: str | os.PathLike) -> None:
-        self.prefix = Path(prefix)
+        self.prefix = as_path(prefix)
         self.index_name = self.prefix.name + ".index"
         index = open_file(str(self.prefix) + ".index")
         try:
@@ -269,7 +270,7 @@ class BundleReader:
         return entry
 
     def shard_path(self, shard: int) -> Path:
-        return Path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
+        return as_path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
 
     def _file(self, shard: int) -> LocalFile:
         with self._lock:
@@ -278,7 +279,7 @@ class BundleReader:
                 if not 0 <= shard < max(self.num_shards, 1):
                     raise CheckpointError(f"{self.index_name} is damaged: an entry names shard {shard}")
                 path = self.shard_path(shard)
-                if not path.exists():
+                if storage_stat(path) is None:
                     raise CheckpointError(
                         f"a data file of {self.prefix.name} is missing: {path.name} "
                         f"(the index names {self.num_shards} shard(s))"

@@ -159,6 +159,7 @@ class GraphPanel(QWidget):
         self.runner.submit(
             graph_overview, self.sessions, info,
             key="graph", on_done=self._show, on_error=self.status.setText, label=f"Restoring {info.name}", tf=True,
+            with_progress=True,  # a checkpoint in a bucket is fetched first: the status bar shows how far
         )  # fmt: skip
 
     # -- SavedModels ----------------------------------------------------------------------
