@@ -49,6 +49,8 @@ def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
     """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
     yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
     if allow_empty and not storage.exists(path) and not storage.exists(str(path) + ".index"):
+        if storage.is_remote(path) and not storage.exists(storage.bucket_of(path)):
+            raise CheckpointError(f"{str(path)[:300]} does not exist (no such bucket)")
         where = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().absolute()
         md = scan_model_dir(where, allow_empty=True)
         return Source(md, None)

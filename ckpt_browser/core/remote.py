@@ -191,6 +191,14 @@ def _keep(key: tuple, block: bytes) -> None:
             _blocks_size -= len(old)
 
 
+def clear_blocks() -> None:
+    """Forget every cached block (File > Reload of a bucket, and tests that count the wire)."""
+    global _blocks_size
+    with _blocks_lock:
+        _blocks.clear()
+        _blocks_size = 0
+
+
 class RemoteFile:
     """An object in a bucket read by byte ranges, with LocalFile's interface (storage.py)."""
 

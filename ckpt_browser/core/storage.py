@@ -146,6 +146,12 @@ def normalize(path: str) -> str:
     return os.path.abspath(os.path.expanduser(path))
 
 
+def bucket_of(url) -> str:
+    """s3://bucket/a/b -> s3://bucket: where a job could create the rest of the path later."""
+    protocol, _, rest = str(url).partition("://")
+    return f"{protocol}://{rest.split('/', 1)[0]}"
+
+
 def is_remote(path) -> bool:
     from ckpt_browser.core import remote
 

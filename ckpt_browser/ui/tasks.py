@@ -87,6 +87,7 @@ class TaskRunner(QObject):
         self._generation: dict[str, int] = {}
         self._callbacks: dict[int, tuple[Callable | None, Callable | None, str]] = {}
         self._progress_callbacks: dict[int, Callable[[int, int], None]] = {}
+        self._stopped = False
         self._delivered.connect(self._deliver)
         self._progress_relay.connect(self._on_progress)
 
@@ -107,7 +108,10 @@ class TaskRunner(QObject):
         on_progress: Callable[[int, int], None] | None = None,
     ) -> int:
         """Run fn(*args) (plus a Progress if with_progress) and call back on the UI thread;
-        on_progress(done, total) hears this task's progress (the status bar hears every task's)."""
+        on_progress(done, total) hears this task's progress (the status bar hears every task's).
+        After shutdown (the window closing) nothing runs: a timer that fires late is ignored."""
+        if self._stopped:
+            return 0
         self._next_id += 1
         task_id = self._next_id
         generation = 0
@@ -174,6 +178,7 @@ class TaskRunner(QObject):
     def shutdown(self, wait: bool = False) -> None:
         """Stop taking work. The app does not wait for running tasks on exit; tests do (wait=True),
         so that no test's work runs into the next one."""
+        self._stopped = True
         for pool in (self._tf_pool, self._io_pool, self._pool):
             pool.shutdown(wait=False, cancel_futures=True)
         if wait:

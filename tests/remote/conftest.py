@@ -8,6 +8,7 @@ import os
 import pytest
 
 from tests.remote.wire import WireRelay, s3_env, start_moto
+from tests.ui.conftest import window  # noqa: F401 - the GUI tests here use the real window fixture
 
 BUCKET = "runs"
 

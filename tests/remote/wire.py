@@ -6,7 +6,6 @@ Used by tests/remote and benchmarks/bench_remote.py. The S3 API itself is moto's
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -45,8 +44,12 @@ class WireRelay:
 
     def close(self) -> None:
         self._closed = True
-        self.cut()
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes accept(): close() alone may not
+        except OSError:
+            pass
         self._server.close()
+        self.cut()
 
     def _accept(self) -> None:
         while not self._closed:
