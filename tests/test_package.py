@@ -40,6 +40,30 @@ def test_built_app_ls_json(built_app, iris_dir):
 
 
 @pytest.mark.slow
+def test_built_app_reads_a_bucket(built_app, iris_dir):
+    """The frozen app has its URL backends: `ls s3://...` against moto's S3 server."""
+    from tests.remote.wire import s3_env, start_moto
+
+    server, host, port = start_moto()
+    try:
+        env = {**os.environ, **s3_env(f"http://{host}:{port}")}
+        import s3fs
+
+        s3fs.S3FileSystem.clear_instance_cache()
+        fs = s3fs.S3FileSystem(endpoint_url=env["AWS_ENDPOINT_URL"], key="testing", secret="testing")
+        fs.mkdir("frozen")
+        fs.put(str(iris_dir), "frozen/iris", recursive=True)
+        r = subprocess.run(
+            [str(built_app), "ls", "s3://frozen/iris", "--json"], capture_output=True, text=True, timeout=300, env=env
+        )
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    theirs = tf().train.list_variables(str(iris_dir / "model.ckpt-300"))
+    assert [(v["name"], v["shape"]) for v in json.loads(r.stdout)["variables"]] == [(n, list(s)) for n, s in theirs]
+
+
+@pytest.mark.slow
 def test_built_app_screenshot(built_app, iris_dir, tmp_path):
     png = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
