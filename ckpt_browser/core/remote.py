@@ -21,6 +21,7 @@ from ckpt_browser.core.errors import CheckpointError
 _URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
+DIRECT = 1 << 20  # reads bigger than this bypass the blocks (verify must not flush the cache)
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 
 
@@ -236,7 +237,7 @@ class RemoteFile:
             )
         if size == 0:
             return b""
-        if size > CACHE_BYTES // 4:  # a big tensor: straight through, it would flush the cache
+        if size > DIRECT:  # a big tensor or a verify chunk: straight through, not into the cache
             return self._fetch(offset, offset + size)
         first, last = offset // self.block, (offset + size - 1) // self.block
         blocks: dict[int, bytes] = {}
