@@ -66,3 +66,21 @@ def test_a_missing_bucket_is_a_message_and_the_window_stays_usable(qtbot, window
     assert "s3://no-such-bucket/run" in window.status_label.text()
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(iris_dir))
+
+
+def test_fit_from_a_bucket_restores_each_checkpoint_and_plots_its_data(qtbot, window, s3):
+    quadratic = s3.local["quadratic"]
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(s3.urls["quadratic"])
+    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT):
+        window.show_tab("fit")
+    qtbot.waitUntil(lambda: "training data" in window.fit_view.curves(), timeout=TIMEOUT)
+    curves = window.fit_view.curves()
+    x, y = curves["training data"]
+    data = np.loadtxt(quadratic / "data.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(x, data[:, 0])
+    np.testing.assert_allclose(y, data[:, 1])
+    ckpt = tf().train.load_checkpoint(str(quadratic / "model_final"))
+    h, v = ckpt.get_tensor("hor_estimate"), ckpt.get_tensor("ver_estimate")
+    cx, cy = curves["model_final"]
+    np.testing.assert_allclose(cy, (cx.astype(np.float32) - h) ** 2 + v, rtol=1e-5, atol=1e-5)

@@ -102,14 +102,17 @@ class FitView(QWidget):
             self.status.setText("No checkpoint here has a .meta graph: nothing to run.")
             return
         self.data = None
-        data_file = find_data_file(model_dir.path)
-        if data_file is not None:
-            self.load_data(data_file)
+        # Looking for data.csv is disk (or bucket) work: in the reading lane, not here.
+        self.runner.submit(
+            find_data_file, model_dir.path, tf=False, key="fit-find",
+            on_done=lambda p: self.load_data(p) if p is not None else None, on_error=self.status.setText,
+        )  # fmt: skip
         probe = current if current in with_meta else with_meta[-1]
         self.status.setText(f"Restoring {probe.name} to find inputs and outputs …")
         self.runner.submit(
             graph_overview, self.sessions, probe,
             key="fit-setup", on_done=self._setup, on_error=self.status.setText, label="Restoring", tf=True,
+            with_progress=True,  # a checkpoint in a bucket is fetched first
         )  # fmt: skip
 
     def _setup(self, overview: GraphOverview) -> None:
@@ -123,10 +126,10 @@ class FitView(QWidget):
         self.output_combo.addItems(overview.fit_outputs)
         self.run_fit()
 
-    def load_data(self, path: str | Path) -> None:
+    def load_data(self, path) -> None:
         self.runner.submit(
-            load_xy, Path(path), tf=False, key="fit-data",
-            on_done=lambda xy, p=Path(path): self._data(p, xy), on_error=self.status.setText,
+            load_xy, path, tf=False, key="fit-data",
+            on_done=lambda xy, p=path: self._data(p, xy), on_error=self.status.setText,
         )  # fmt: skip
 
     def _data(self, path: Path, xy) -> None:
