@@ -173,6 +173,46 @@ class GraphOverview:
     fit_outputs: list[str] = field(default_factory=list)
 
 
+def shape_text(s) -> str:
+    return "—" if s is None else "[" + ", ".join("?" if d is None else str(d) for d in s) + "]"
+
+
+def variable_rows(o: GraphOverview) -> list[tuple[str, str, str, str]]:
+    """The Graph tab's variables: key, declared shape, stored shape, dtype(s)."""
+    out = []
+    for row in o.variables:
+        dtype = row.dtype_stored or row.dtype_declared or ""
+        if row.dtype_declared and row.dtype_stored and row.dtype_declared != row.dtype_stored:
+            dtype = f"{row.dtype_declared} (graph) / {row.dtype_stored} (checkpoint)"
+        out.append((row.key, shape_text(row.declared), shape_text(row.stored), dtype))
+    return out
+
+
+def placeholder_rows(o: GraphOverview) -> list[tuple[str, str, str]]:
+    return [(p.name, p.dtype, p.shape_text) for p in o.placeholders]
+
+
+def signature_rows(signatures) -> list[tuple[str, str, str]]:
+    """A SavedModel's signatures: name, inputs, outputs."""
+    return [
+        (
+            sig.name,
+            ", ".join(f"{i.key}: {i.dtype} {i.shape_text}" for i in sig.inputs),
+            ", ".join(f"{o.key}: {o.dtype} {o.shape_text}" for o in sig.outputs),
+        )
+        for sig in signatures
+    ]
+
+
+def scalar_rows(result: FitResult) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The Fit tab's table: a row per checkpoint, a column per scalar variable."""
+    names = sorted({n for values in result.scalars.values() for n in values})
+    rows = []
+    for ckpt, values in result.scalars.items():
+        rows.append((ckpt, *("" if values.get(n) is None else f"{values[n]:.9g}" for n in names)))
+    return ["checkpoint", *names], rows
+
+
 def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress | None = None) -> GraphOverview:
     """Restore the checkpoint into its graph (kept open) and describe both side by side."""
     from ckpt_browser.core.graph import read_meta

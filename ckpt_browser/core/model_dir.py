@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ckpt_browser.core import storage
@@ -87,6 +87,14 @@ class ModelDir:
     notes: list[str] = field(default_factory=list)  # things the user should know
     state_error: str | None = None  # why the checkpoint state could not be used
     has_state: bool = False  # a readable state file named at least one checkpoint
+
+    def snapshot(self) -> ModelDir:
+        """A copy for a worker: the window updates its own ModelDir in place on live refresh,
+        and a worker must never see a list change under it."""
+        return replace(self, checkpoints=[replace(c) for c in self.checkpoints], notes=list(self.notes))
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.checkpoints)
 
     def find(self, name: str) -> CheckpointInfo | None:
         for info in self.checkpoints:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
 from ckpt_browser.ui.widgets.check_view import CONFIG, finding_rows
 from tests.ui.conftest import TIMEOUT
@@ -52,12 +54,25 @@ def test_check_tab_against_a_config(qtbot, window, iris_dir):
 def test_dropped_log_selects_the_variable(qtbot, window, iris_dir, tmp_path):
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(iris_dir))
+    log = tmp_path / "train.log"
+    log.write_text(
+        "INFO:tensorflow:Restoring parameters\nInvalidArgumentError: tensor_name = dnn/hiddenlayer_1/bias/t_0/Adagrad; "
+        "shape in shape_and_slice spec [10] does not match the shape stored in checkpoint: [20]\n"
+    )
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(log))])
+    drop = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    with qtbot.waitSignal(window.check_view.log_explained, timeout=TIMEOUT):
+        window.dropEvent(drop)
     view = window.check_view
-    text = "tensor_name = dnn/hiddenlayer_1/bias/t_0/Adagrad; shape in shape_and_slice spec [10] does not match the shape stored in checkpoint: [20]"
-    with qtbot.waitSignal(view.log_explained, timeout=TIMEOUT):
-        window.explain_log(text)
-    assert view.table.item(0, 1).text() == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
-    view.table.cellDoubleClicked.emit(0, 1)
+    assert window.value_tabs.tabText(window.value_tabs.currentIndex()) == "Check"
+    assert view.rows.rows()[0][1] == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
+    cell = view.table.visualRect(view.rows.index(0, 1)).center()
+    # A user's double-click: the first click's press and release, then the second press.
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     assert window.variables.selected_variable().name == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
 
 

@@ -33,7 +33,10 @@ def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, open_dir,
         cx, cy = curves[name]
         np.testing.assert_allclose(cy, (cx.astype(np.float32) - h) ** 2 + v, rtol=1e-5, atol=1e-5)
         assert result.scalars[name]["hor_estimate"] == pytest.approx(float(h))
-    assert window.fit_view.scalars.rowCount() == 5
+    headers, rows = window.fit_view.scalar_model.headers(), window.fit_view.scalar_model.rows()
+    assert [r[0] for r in rows] == list(result.curves) and len(rows) == 5
+    h = tf().train.load_checkpoint(str(quadratic / "model_final")).get_tensor("hor_estimate")
+    assert rows[-1][headers.index("hor_estimate")] == f"{float(h):.9g}"
     # The user narrows the range: the curves are recomputed over it.
     window.fit_view.range_edit.setText("0:2:3")
     with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
@@ -46,7 +49,7 @@ def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, open_dir, quadrat
     panel = window.graph_panel
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
-    assert [panel.placeholders.item(r, 0).text() for r in range(panel.placeholders.rowCount())] == ["X", "Y"]
+    assert [r[0] for r in panel.placeholder_model.rows()] == ["X", "Y"]
     assert panel.mismatched_rows() == []
     panel.ops_filter.setText("y_est")
     assert panel.ops_proxy.rowCount() >= 1
@@ -74,10 +77,16 @@ def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, open_dir, iris_r
     assert "declared with other shapes" in panel.status.text()
 
 
-def test_graph_panel_without_meta_says_so(qtbot, window, open_dir, written):
-    open_dir(written["object"])
-    window.show_tab("graph")
-    assert "Select a checkpoint with a .meta file" in window.graph_panel.status.text()
+def test_graph_panel_without_meta_says_so(qtbot, window, open_dir, written, quadratic):
+    # First a graph on show, so that the message below is the panel's answer, not its start text.
+    open_dir(quadratic)
+    panel = window.graph_panel
+    with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
+        window.show_tab("graph")
+    assert panel.variable_model.rowCount() > 0
+    open_dir(written["object"])  # a tf.train.Checkpoint: no .meta
+    qtbot.waitUntil(lambda: "Select a checkpoint with a .meta file" in panel.status.text(), timeout=TIMEOUT)
+    assert panel.variable_model.rowCount() == 0 and panel.placeholder_model.rowCount() == 0
 
 
 def test_saved_model_signatures_run(qtbot, window, open_dir, written):
@@ -89,7 +98,7 @@ def test_saved_model_signatures_run(qtbot, window, open_dir, written):
     assert sig.name == "serving_default" and [(i.key, i.dtype, i.shape) for i in sig.inputs] == [
         ("x", "float32", (None, 2))
     ]
-    assert panel.signature_table.item(0, 1).text() == "x: float32 [?, 2]"
+    assert panel.signature_model.rows()[0][1] == "x: float32 [?, 2]"
     panel.feed_edits["x"].setText("[[1, 0], [0, 1]]")
     with qtbot.waitSignal(panel.evaluated, timeout=TIMEOUT) as e:
         panel.run_evaluate()

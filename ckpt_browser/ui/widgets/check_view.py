@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -15,45 +16,33 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ckpt_browser.core.check_report import advice, markdown_report, summary
-from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.logparse import LogFinding, parse_log, resolve
-from ckpt_browser.core.mismatch import CheckResult, against, check_model_dir
+from ckpt_browser.core.checks import (
+    CONFIG,
+    LOG,
+    LOG_COLUMNS,
+    OWN,
+    PATH,
+    RESULT_COLUMNS,
+    ReportRow,
+    explain_log,
+    log_rows,
+    result_rows,
+    run_check,
+)
+from ckpt_browser.core.logparse import LogFinding
+from ckpt_browser.core.mismatch import CheckResult
 from ckpt_browser.core.model_dir import ModelDir
-from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
-OWN, CONFIG, PATH, LOG = (
-    "its own graph",
-    "an Estimator config",
-    "another checkpoint, model_dir or .meta",
-    "an error log",
-)
-_RED = QBrush(QColor("#b00020"))
-
-
-def run_check(model_dir: ModelDir, mode: str, text: str) -> list[CheckResult]:
-    expected = None if mode == OWN else against(text.strip())
-    return check_model_dir(model_dir, expected)
-
-
-def explain_log(model_dir: ModelDir, prefix: Path, text: str) -> list[LogFinding]:
-    stored = {v.name: v.shape for v in open_checkpoint(prefix).variables()}
-    findings = resolve(parse_log(text), stored, Path(str(prefix) + ".meta"))
-    if not findings:
-        raise CheckpointError("no TensorFlow shape, dtype or missing-key message found in this text")
-    return findings
-
-
-def _shape_text(shape) -> str:
-    return "—" if shape is None else "[" + ", ".join(str(d) for d in shape) + "]"
+__all__ = ["CONFIG", "LOG", "OWN", "PATH", "CheckView", "finding_rows"]
 
 
 class SpecEdit(QPlainTextEdit):
@@ -89,8 +78,7 @@ class SpecEdit(QPlainTextEdit):
 
 def finding_rows(view) -> list[tuple[str, ...]]:
     """The report table as text rows (what the user sees)."""
-    t = view.table
-    return [tuple(t.item(r, c).text() for c in range(t.columnCount())) for r in range(t.rowCount())]
+    return view.rows.rows()
 
 
 class CheckView(QWidget):
@@ -124,15 +112,17 @@ class CheckView(QWidget):
         self.summary = QLabel("Open a model_dir; its checkpoints are checked against their own graphs.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
+        self.rows = RowsModel(RESULT_COLUMNS, self)
+        self.rows.bad_column = 2  # the finding itself is red
+        self.table = QTableView()
+        self.table.setModel(self.rows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setWordWrap(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.cellDoubleClicked.connect(lambda r, _c: self.variable_clicked.emit(self.table.item(r, 1).text()))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.doubleClicked.connect(self._double_clicked)
         self.advice = QPlainTextEdit()
         self.advice.setReadOnly(True)
         self.advice.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # it holds code to copy
@@ -195,8 +185,15 @@ class CheckView(QWidget):
         if self.mode.currentText() == CONFIG:
             self.spec.setText(spec)  # the text stays editable for what the form cannot say
 
+    def _double_clicked(self, index) -> None:
+        row: ReportRow | None = self.rows.data(index, ROW_ROLE)
+        if row is not None and row.variable:
+            self.variable_clicked.emit(row.variable)
+
     def set_context(self, model_dir: ModelDir | None, prefix: Path | None) -> None:
-        changed = model_dir is not self.model_dir
+        """model_dir: a snapshot (the window's copy changes under live refresh)."""
+        old = self.model_dir
+        changed = model_dir is None or old is None or (old.path, old.names()) != (model_dir.path, model_dir.names())
         self.model_dir, self.prefix = model_dir, prefix
         if changed and model_dir is not None and self.mode.currentText() == OWN:
             self.run()
@@ -219,7 +216,7 @@ class CheckView(QWidget):
                 self.summary.setText("Select the checkpoint the log is about.")
                 return
             self.runner.submit(
-                explain_log, self.model_dir, self.prefix, self.log_edit.toPlainText(),
+                explain_log, self.prefix, self.log_edit.toPlainText(),
                 key="check", on_done=self._show_log, on_error=self._error, label="Reading the log",
             )  # fmt: skip
             return
@@ -238,22 +235,7 @@ class CheckView(QWidget):
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results
         self.summary.setText(summary(results))
-        rows = [(r.checkpoint, "—", "damaged", r.error or "", "—") for r in results if r.error]
-        rows += [(r.checkpoint, f.variable, f.kind.replace("_", " "), f.checkpoint or "—", f.model or "—")
-                 for r in results for f in r.findings]  # fmt: skip
-        rows += [(r.checkpoint, name, "ok", _shape_text(r.stored_shapes.get(name)), "same")
-                 for r in results for name in r.compatible]  # fmt: skip
-        self.table.setColumnCount(5)
-        self.table.setHorizontalHeaderLabels(["Checkpoint", "Variable", "Finding", "In checkpoint", "Model wants"])
-        self.table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            for c, v in enumerate(row):
-                # A damaged checkpoint's reason can be long: shortened here, whole in the tooltip and summary.
-                item = QTableWidgetItem(v if c != 3 or len(v) <= 48 else v[:47] + "…")
-                item.setToolTip(v)
-                if c == 2 and v != "ok":
-                    item.setForeground(_RED)
-                self.table.setItem(i, c, item)
+        self._set_rows(result_rows(results), RESULT_COLUMNS)
         bad = [r for r in results if r.findings]
         self.advice.setPlainText(advice(bad[-1], self.model_dir.path) if bad else "")
         self.checked.emit(results)
@@ -261,15 +243,14 @@ class CheckView(QWidget):
     def _show_log(self, findings: list[LogFinding]) -> None:
         self.results = []
         self.summary.setText(f"The log names {len(findings)} problem(s); double-click a row to select the variable.")
-        self.table.setColumnCount(3)
-        self.table.setHorizontalHeaderLabels(["Message", "Variable", "Explanation"])
-        rows = [(f, v) for f in findings for v in (f.variables or [""])]
-        self.table.setRowCount(len(rows))
-        for i, (f, v) in enumerate(rows):
-            for c, text in enumerate((f.kind.replace("_", " "), v, f.explain())):
-                self.table.setItem(i, c, QTableWidgetItem(text))
+        self._set_rows(log_rows(findings), LOG_COLUMNS)
         self.advice.setPlainText("\n".join(f.text for f in findings))
         self.log_explained.emit(findings)
+
+    def _set_rows(self, rows: list[ReportRow], headers) -> None:
+        self.rows.set_rows(
+            [r.cells for r in rows], headers, tips=[r.full for r in rows], bad=[r.bad for r in rows], objects=rows
+        )
 
     def report(self) -> str:
         if self.model_dir is None:

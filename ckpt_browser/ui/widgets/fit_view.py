@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,9 +30,11 @@ from ckpt_browser.core.fit import (
     fit_curves,
     graph_overview,
     load_xy,
+    scalar_rows,
 )
 from ckpt_browser.core.graph import parse_values
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
+from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 
 DEFAULT_RANGE = "-2:4:201"
@@ -66,7 +67,9 @@ class FitView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.plot.addLegend(offset=(10, 10))
-        self.scalars = QTableWidget(0, 0)
+        self.scalar_model = RowsModel([], self)
+        self.scalars = QTableView()
+        self.scalars.setModel(self.scalar_model)
         self.scalars.verticalHeader().hide()
         self.scalars.setMaximumHeight(170)
         self.scalars.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -171,15 +174,8 @@ class FitView(QWidget):
         if result.skipped:
             text += " Skipped: " + "; ".join(result.skipped)
         self.status.setText(text)
-        variables = sorted({k for v in result.scalars.values() for k in v})
-        self.scalars.setColumnCount(1 + len(variables))
-        self.scalars.setHorizontalHeaderLabels(["checkpoint", *variables])
-        self.scalars.setRowCount(len(names))
-        for r, name in enumerate(names):
-            self.scalars.setItem(r, 0, QTableWidgetItem(name))
-            for c, var in enumerate(variables, start=1):
-                value = result.scalars[name].get(var)
-                self.scalars.setItem(r, c, QTableWidgetItem("" if value is None else f"{value:.9g}"))
+        headers, rows = scalar_rows(result)
+        self.scalar_model.set_rows(rows, headers)
         self.fitted.emit(result)
 
     def _clear_plot(self) -> None:

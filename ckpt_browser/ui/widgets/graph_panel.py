@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QCompleter,
     QFormLayout,
@@ -18,26 +18,40 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ckpt_browser.core.fit import GraphOverview, Sessions, evaluate, graph_overview, needed_inputs
+from ckpt_browser.core.fit import (
+    GraphOverview,
+    Sessions,
+    evaluate,
+    graph_overview,
+    needed_inputs,
+    placeholder_rows,
+    signature_rows,
+    variable_rows,
+)
 from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.saved_model import LoadedModels, Signature, read_signatures, run_signature
+from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 
-_RED = QBrush(QColor("#b00020"))
 
-
-def _shape(s) -> str:
-    if s is None:
-        return "—"
-    return "[" + ", ".join("?" if d is None else str(d) for d in s) + "]"
+def _table(model: RowsModel, stretch_all: bool = False) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.horizontalHeader().setSectionResizeMode(
+        QHeaderView.ResizeMode.Stretch if stretch_all else QHeaderView.ResizeMode.ResizeToContents
+    )
+    if not stretch_all:
+        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    view.verticalHeader().hide()
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    return view
 
 
 class _Feed:
@@ -64,16 +78,13 @@ class GraphPanel(QWidget):
 
         self.status = QLabel("Select a checkpoint with a .meta file.")
         self.status.setWordWrap(True)
-        self.placeholders = QTableWidget(0, 3)
-        self.placeholders.setHorizontalHeaderLabels(["Placeholder", "DType", "Shape"])
-        self.variables = QTableWidget(0, 4)
-        self.variables.setHorizontalHeaderLabels(
-            ["Variable (checkpoint key)", "Declared by graph", "In checkpoint", "DType"]
+        self.placeholder_model = RowsModel(["Placeholder", "DType", "Shape"], self)
+        self.variable_model = RowsModel(
+            ["Variable (checkpoint key)", "Declared by graph", "In checkpoint", "DType"], self
         )
-        for t in (self.placeholders, self.variables):
-            t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-            t.verticalHeader().hide()
-            t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.signature_model = RowsModel(["Signature", "Inputs", "Outputs"], self)
+        self.placeholders = _table(self.placeholder_model)
+        self.variables = _table(self.variable_model)
 
         self.ops_model = QStringListModel(self)
         self.ops_proxy = QSortFilterProxyModel(self)
@@ -92,11 +103,7 @@ class GraphPanel(QWidget):
         ol.addWidget(self.ops_filter)
         ol.addWidget(self.ops_view)
 
-        self.signature_table = QTableWidget(0, 3)
-        self.signature_table.setHorizontalHeaderLabels(["Signature", "Inputs", "Outputs"])
-        self.signature_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.signature_table.verticalHeader().hide()
-        self.signature_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.signature_table = _table(self.signature_model, stretch_all=True)
         self.lists = lists = QTabWidget()
         lists.addTab(self.variables, "Variables")
         lists.addTab(self.placeholders, "Placeholders")
@@ -149,8 +156,8 @@ class GraphPanel(QWidget):
             return
         self._set_saved_model_mode(None)
         self.info, self.overview = info, None
-        for t in (self.placeholders, self.variables):
-            t.setRowCount(0)
+        for m in (self.placeholder_model, self.variable_model):
+            m.set_rows([])
         self.ops_model.setStringList([])
         if info is None:
             self.status.setText("Select a checkpoint with a .meta file.")
@@ -195,12 +202,7 @@ class GraphPanel(QWidget):
             f"<b>SavedModel {self.saved_model.name}</b>: {len(signatures)} signatures. "
             "Its variables are listed on the left; run a signature below."
         )
-        self.signature_table.setRowCount(len(signatures))
-        for r, sig in enumerate(signatures):
-            ins = ", ".join(f"{i.key}: {i.dtype} {i.shape_text}" for i in sig.inputs)
-            outs = ", ".join(f"{o.key}: {o.dtype} {o.shape_text}" for o in sig.outputs)
-            for c, v in enumerate((sig.name, ins, outs)):
-                self.signature_table.setItem(r, c, QTableWidgetItem(v))
+        self.signature_model.set_rows(signature_rows(signatures))
         self.signature_combo.blockSignals(True)
         self.signature_combo.clear()
         self.signature_combo.addItems([s.name for s in signatures])
@@ -253,30 +255,15 @@ class GraphPanel(QWidget):
                 "runs with the checkpoint's shapes.</span>"
             )
         self.status.setText(text)
-        self.placeholders.setRowCount(len(o.placeholders))
-        for r, p in enumerate(o.placeholders):
-            for c, v in enumerate((p.name, p.dtype, p.shape_text)):
-                self.placeholders.setItem(r, c, QTableWidgetItem(v))
-        self.variables.setRowCount(len(o.variables))
-        for r, row in enumerate(o.variables):
-            dtype = row.dtype_stored or row.dtype_declared or ""
-            if row.dtype_declared and row.dtype_stored and row.dtype_declared != row.dtype_stored:
-                dtype = f"{row.dtype_declared} (graph) / {row.dtype_stored} (checkpoint)"
-            for c, v in enumerate((row.key, _shape(row.declared), _shape(row.stored), dtype)):
-                item = QTableWidgetItem(v)
-                if not row.ok:
-                    item.setForeground(_RED)
-                self.variables.setItem(r, c, item)
+        self.placeholder_model.set_rows(placeholder_rows(o))
+        self.variable_model.set_rows(variable_rows(o), bad=[not row.ok for row in o.variables])
         self.ops_model.setStringList([f"{name}  ({op})" for name, op in o.ops])
         self.overview_ready.emit(o)
 
     def mismatched_rows(self) -> list[tuple[str, str, str]]:
         """(key, declared, stored) for rows shown in red."""
-        out = []
-        for r in range(self.variables.rowCount()):
-            if self.variables.item(r, 0).foreground() == _RED:
-                out.append(tuple(self.variables.item(r, c).text() for c in range(3)))
-        return out
+        m = self.variable_model
+        return [row[:3] for r, row in enumerate(m.rows()) if m.is_bad(r)]
 
     # -- evaluating -------------------------------------------------------------------
     def set_fetch(self, name: str) -> None:
