@@ -20,23 +20,10 @@ from ckpt_browser.cli_output import (
     stderr_progress,
 )
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
 
 log = logging.getLogger(__name__)
 
-TABS = (
-    "table",
-    "plot",
-    "histogram",
-    "history",
-    "compare",
-    "graph",
-    "fit",
-    "check",
-    "scalars",
-    "timeline",
-    "diff",
-    "verify",
-)
 SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
 
 
@@ -53,7 +40,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
-        "--tab", choices=TABS,
+        "--tab", choices=TAB_NAMES,
         help="show this view of the selected variable (diff: the checkpoint comparison, verify: Tools > Verify)",
     )  # fmt: skip
     p.add_argument(

@@ -6,8 +6,11 @@ import os
 import shutil
 from pathlib import Path
 
-# Before any Qt import: tests never need a display.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any Qt import: tests never need a display. The offscreen screen is 800 x 800 unless
+# told otherwise; a desktop's 1920 x 1080 lets the window open at its default size.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _screen = Path(__file__).parent / "data" / "offscreen-1920x1080.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 
 import pytest  # noqa: E402
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ckpt_browser.core.contents import open_source
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.slicing import PlotData, SliceSpec, plot_data
@@ -80,6 +81,15 @@ def resolve_checkpoint(path: str | os.PathLike) -> Path:
     if info.problem and not info.being_written:
         raise CheckpointError(f"{info.name} is damaged: {info.problem}")
     return info.prefix
+
+
+def default_pair(checkpoints: list[CheckpointInfo], current: CheckpointInfo):
+    """The diff window's first pair: the checkpoint before the current one (among those with
+    files), and the current one; the current one twice when it is the first."""
+    on_disk = [c for c in checkpoints if c.on_disk]
+    i = next((k for k, c in enumerate(on_disk) if c.name == current.name), 0)
+    before = on_disk[max(i - 1, 0)] if on_disk else current
+    return before.prefix, current.prefix
 
 
 def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> CheckpointDiff:

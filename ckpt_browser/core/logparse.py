@@ -58,6 +58,14 @@ PATTERNS = [
 ]
 
 
+LOG_SUFFIXES = (".log", ".txt", ".err", ".out")
+
+
+def is_log_file(path: str) -> bool:
+    """A file dropped on the window that is a training log to explain, not a checkpoint file."""
+    return str(path).lower().endswith(LOG_SUFFIXES) and ".tfevents." not in str(path)
+
+
 def log_note(text: str) -> str | None:
     """What the user should know about how much of a log was read."""
     if len(text) > MAX_LOG_CHARS:

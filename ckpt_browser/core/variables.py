@@ -103,6 +103,15 @@ def classify(name: str, all_names: set[str], shown: str | None = None) -> tuple[
     return MODEL, None
 
 
+def shadow_of(variables: list[VariableInfo], v: VariableInfo) -> VariableInfo | None:
+    """The moving average a checkpoint keeps of v (ExponentialMovingAverage's shadow), if any:
+    Compare offers it as the other side."""
+    for other in variables:
+        if other.kind == EMA and other.slot_of == v.display_name:
+            return other
+    return None
+
+
 def describe(entries: list[VariableEntry]) -> list[VariableInfo]:
     shown = [display_name(e.name) for e in entries]
     names = set(shown)

@@ -123,7 +123,7 @@ def _check_against(window, text: str) -> None:
 
     from ckpt_browser.ui.widgets.check_view import CONFIG, PATH
 
-    view = window.check_view
+    view = window.view("check")
     if view.spec.text() != text:
         view.set_mode(PATH if os.path.exists(text) else CONFIG, text)
         view.run()

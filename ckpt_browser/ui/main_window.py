@@ -6,7 +6,7 @@ import logging
 import weakref
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser import __version__
+from ckpt_browser.core.checks import LOG
 from ckpt_browser.core.contents import (
     CheckpointContents,
     Source,
@@ -34,27 +35,25 @@ from ckpt_browser.core.contents import (
     read_variable,
 )
 from ckpt_browser.core.demo import write_quadratic_example
+from ckpt_browser.core.diff import default_pair
 from ckpt_browser.core.events import EventData, EventReader, Snapshot, snapshot
 from ckpt_browser.core.examples import example_dirs
 from ckpt_browser.core.fit import Sessions
+from ckpt_browser.core.logparse import is_log_file
 from ckpt_browser.core.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.model_dir import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tfimport import tf
-from ckpt_browser.core.timeline import build_timeline
-from ckpt_browser.core.variables import EMA, VariableInfo
+from ckpt_browser.core.variables import VariableInfo, shadow_of
+from ckpt_browser.ui import layout
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
-from ckpt_browser.ui.widgets.check_view import LOG, CheckView
-from ckpt_browser.ui.widgets.compare_view import CompareView, HistoryView
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
-from ckpt_browser.ui.widgets.fit_view import FitView
-from ckpt_browser.ui.widgets.graph_panel import GraphPanel
 from ckpt_browser.ui.widgets.lazy_tab import LazyTab
-from ckpt_browser.ui.widgets.scalars_view import ScalarsView, TimelineView
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 
@@ -84,7 +83,7 @@ class MainWindow(QMainWindow):
         self._pending_variable: str | None = None  # to select once the checkpoint has loaded
         self.setWindowTitle("ckpt-browser")
         self.setAcceptDrops(True)
-        self.resize(1400, 860)
+        self.resize(*layout.default_size(fit_screen=remember_window))
         self.diff_window: DiffWindow | None = None
         self.verify_dialog = None  # VerifyDialog, made on first use
 
@@ -104,16 +103,9 @@ class MainWindow(QMainWindow):
         # collector, which may run on a worker thread -- and a Qt widget destroyed there deadlocks
         # against the UI thread (seen: QObject::~QObject waiting for the GIL).
         me = weakref.proxy(self)
-        sessions = self.sessions
-        self._tabs = {
-            "history_view": LazyTab(lambda: HistoryView(runner)),
-            "compare_view": LazyTab(lambda: CompareView(runner)),
-            "graph_panel": LazyTab(lambda: GraphPanel(runner, sessions)),
-            "fit_view": LazyTab(lambda: FitView(runner, sessions)),
-            "check_view": LazyTab(lambda: me._make_check_view()),
-            "scalars_view": LazyTab(lambda: me._make_scalars_view()),
-            "timeline_view": LazyTab(TimelineView),
-        }
+        ctx = ViewContext(runner, self.sessions)
+        self._specs = {spec.name: spec for spec in VIEWS}
+        self._tabs = {spec.name: LazyTab(lambda s=spec: me._make_view(s, ctx)) for spec in VIEWS}
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
         self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
@@ -121,12 +113,11 @@ class MainWindow(QMainWindow):
         self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
         self.value_tabs.addTab(self.tensor_view, "Values")
-        for key, label in (("history_view", "History"), ("compare_view", "Compare"), ("graph_panel", "Graph"),
-                           ("fit_view", "Fit"), ("check_view", "Check"), ("scalars_view", "Scalars"),
-                           ("timeline_view", "Timeline")):  # fmt: skip
-            self.value_tabs.addTab(self._tabs[key], label)
+        for spec in VIEWS:
+            self.value_tabs.addTab(self._tabs[spec.name], spec.label)
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("variables_and_tabs")
         split.addWidget(self.variables)
         split.addWidget(self.value_tabs)
         split.setStretchFactor(0, 2)
@@ -165,23 +156,17 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_window()
 
-    # -- the lazily built views ----------------------------------------------------
-    history_view = property(lambda self: self._tabs["history_view"].ensure())
-    compare_view = property(lambda self: self._tabs["compare_view"].ensure())
-    graph_panel = property(lambda self: self._tabs["graph_panel"].ensure())
-    fit_view = property(lambda self: self._tabs["fit_view"].ensure())
-    check_view = property(lambda self: self._tabs["check_view"].ensure())
-    scalars_view = property(lambda self: self._tabs["scalars_view"].ensure())
-    timeline_view = property(lambda self: self._tabs["timeline_view"].ensure())
+    # -- the registered views (ui/views.py) ------------------------------------------
+    def view(self, name: str):
+        """The view of a tab by its --tab name, built now if it was not yet."""
+        return self._tabs[name].ensure()
 
-    def _make_check_view(self) -> CheckView:
-        view = CheckView(self.runner)
-        view.variable_clicked.connect(self.variables.select_variable)
-        return view
-
-    def _make_scalars_view(self) -> ScalarsView:
-        view = ScalarsView()
-        view.checkpoint_clicked.connect(self.select_checkpoint)
+    def _make_view(self, spec, ctx):
+        view = view_class(spec).create(ctx)
+        if hasattr(view, "variable_requested"):
+            view.variable_requested.connect(self.variables.select_variable)
+        if hasattr(view, "checkpoint_requested"):
+            view.checkpoint_requested.connect(self.select_checkpoint)
         return view
 
     # -- construction --------------------------------------------------------------
@@ -343,7 +328,7 @@ class MainWindow(QMainWindow):
         self.refresh_source(str(md.path))  # event files, and the paths to watch inside
         # Each checkpoint against its own graph, in the background: marks what does not fit.
         self.runner.submit(
-            check_model_dir, md,
+            check_model_dir, md.snapshot(),
             key=f"self-check:{md.path}", on_done=self._on_self_check,
             on_error=lambda msg: log.info("self-check failed: %s", msg), label="Checking shapes",
         )  # fmt: skip
@@ -539,51 +524,34 @@ class MainWindow(QMainWindow):
         self.tensor_loaded.emit(read.value)
 
     def _update_side_views(self) -> None:
-        """Feed the Over-checkpoints / Compare tab when it is the one showing (they read
-        every checkpoint, so they do nothing while hidden)."""
+        """Feed the view on show what it needs, when that changed (hidden views do nothing:
+        several read every checkpoint)."""
         tab = self.value_tabs.currentWidget()
-        if tab is self.tensor_view:
+        spec = next((s for name, s in self._specs.items() if self._tabs[name] is tab), None)
+        if spec is None:
             return
-        v = self.variables.selected_variable()
-        info = self.current_checkpoint()
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        checkpoints = source.model_dir.checkpoints if source else []
-        key = (id(tab), info.prefix if info else None, v.name if v else None)
+        selection = self._selection()
+        key = (spec.name, selection.key(spec.needs))
         if key == self._side_key:
             return
         self._side_key = key
-        if tab is self._tabs["graph_panel"]:
-            if source is not None and info is not None and info.name == SAVED_MODEL_VARIABLES:
-                self.graph_panel.set_saved_model(source.model_dir.path)
-            else:
-                self.graph_panel.set_checkpoint(info if info is not None and info.has_meta else None)
-            return
-        if tab is self._tabs["fit_view"]:
-            self.fit_view.set_model_dir(source.model_dir if source else None, info)
-            return
-        if tab is self._tabs["scalars_view"] or tab is self._tabs["timeline_view"]:
-            if source is not None:
-                events = self._events.get(source.model_dir.path)
-                self.scalars_view.set_data(events, source.model_dir.checkpoints)
-                self.timeline_view.set_timeline(build_timeline(source.model_dir, events))
-            return
-        if tab is self._tabs["check_view"]:
-            self.check_view.set_context(source.model_dir if source else None, info.prefix if info else None)
-            return
-        if tab is self._tabs["history_view"]:
-            self.history_view.set_context(checkpoints, v)
-        elif tab is self._tabs["compare_view"]:
-            array = self.tensor_view.array() if v is not None else None
-            self.compare_view.set_context(array, info, checkpoints, v, self._shadow_of(v))
+        self.view(spec.name).show_selection(selection)
 
-    def _shadow_of(self, v: VariableInfo | None) -> VariableInfo | None:
+    def _selection(self) -> Selection:
+        v = self.variables.selected_variable()
+        info = self.current_checkpoint()
+        source = self.sources.source_at(self.sources_view.currentIndex())
         contents = self.variables.contents()
-        if v is None or contents is None:
-            return None
-        for other in contents.variables:
-            if other.kind == EMA and other.slot_of == v.display_name:
-                return other
-        return None
+        md = source.model_dir if source is not None else None
+        return Selection(
+            model_dir=md.snapshot() if md is not None else None,
+            checkpoint=info,
+            variable=v,
+            events=self._events.get(md.path) if md is not None else None,
+            array=self.tensor_view.array() if v is not None else None,
+            shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
+            saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
+        )
 
     def show_diff_window(self) -> DiffWindow:
         if self.diff_window is None:
@@ -592,10 +560,7 @@ class MainWindow(QMainWindow):
         info = self.current_checkpoint()
         source = self.sources.source_at(self.sources_view.currentIndex())
         if info is not None and source is not None and self.diff_window.model.rowCount() == 0:
-            # A sensible first pair: the checkpoint before the current one, and the current one.
-            names = [c for c in source.model_dir.checkpoints if c.on_disk]
-            i = next((k for k, c in enumerate(names) if c.name == info.name), 0)
-            self.diff_window.set_pair(names[max(i - 1, 0)].prefix, info.prefix)
+            self.diff_window.set_pair(*default_pair(source.model_dir.checkpoints, info))
         self.diff_window.show()
         self.diff_window.raise_()
         return self.diff_window
@@ -615,10 +580,8 @@ class MainWindow(QMainWindow):
             self.value_tabs.setCurrentWidget(self.tensor_view)
             self.tensor_view.tabs.setCurrentIndex(inner[name])
             return
-        key = {"history": "history_view", "compare": "compare_view", "graph": "graph_panel", "fit": "fit_view",
-               "check": "check_view", "scalars": "scalars_view", "timeline": "timeline_view"}[name]  # fmt: skip
-        self._tabs[key].ensure()
-        self.value_tabs.setCurrentWidget(self._tabs[key])
+        self.view(name)
+        self.value_tabs.setCurrentWidget(self._tabs[name])
 
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
@@ -692,7 +655,7 @@ class MainWindow(QMainWindow):
             if not url.isLocalFile():
                 continue
             path = url.toLocalFile()
-            if path.endswith((".log", ".txt")):  # an error log: explain it in the Check tab
+            if is_log_file(path):  # an error log: explain it in the Check tab
                 self.runner.submit(
                     _read_text, path, tf=False,
                     on_done=self.explain_log, on_error=self.status_label.setText,
@@ -703,26 +666,17 @@ class MainWindow(QMainWindow):
 
     def explain_log(self, text: str) -> None:
         self.show_tab("check")
-        self.check_view.set_mode(LOG, text)
-        self.check_view.run()
+        self.view("check").set_mode(LOG, text)
+        self.view("check").run()
 
     # -- window state --------------------------------------------------------------------
     def _restore_window(self) -> None:
-        geometry = self.settings.value("window/geometry") if self._remember_window else None
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state") if self._remember_window else None
-        if state is not None:
-            self.restoreState(state)
-        else:  # first run: room for the checkpoint columns
-            self.resizeDocks([self.sources_dock], [430], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.sources_dock, self.details_dock], [480, 260], Qt.Orientation.Vertical)
+        if self._remember_window:
+            layout.restore(self, self.settings)
+        else:  # a screenshot: the first-run layout every time
+            QTimer.singleShot(0, self, lambda: layout.first_layout(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._remember_window:
-            super().closeEvent(event)
-            return
-        self.settings.set_value("window/geometry", self.saveGeometry())
-        self.settings.set_value("window/state", self.saveState())
-        self.settings.sync()
+        if self._remember_window:
+            layout.save(self, self.settings)
         super().closeEvent(event)

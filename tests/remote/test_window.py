@@ -72,10 +72,10 @@ def test_fit_from_a_bucket_restores_each_checkpoint_and_plots_its_data(qtbot, wi
     quadratic = s3.local["quadratic"]
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(s3.urls["quadratic"])
-    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.view("fit").fitted, timeout=TIMEOUT):
         window.show_tab("fit")
-    qtbot.waitUntil(lambda: "training data" in window.fit_view.curves(), timeout=TIMEOUT)
-    curves = window.fit_view.curves()
+    qtbot.waitUntil(lambda: "training data" in window.view("fit").curves(), timeout=TIMEOUT)
+    curves = window.view("fit").curves()
     x, y = curves["training data"]
     data = np.loadtxt(quadratic / "data.csv", delimiter=",", skiprows=1)
     np.testing.assert_allclose(x, data[:, 0])

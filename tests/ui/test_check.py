@@ -26,7 +26,7 @@ def test_opening_marks_mismatched_checkpoints_and_variables(qtbot, window, iris_
 def test_check_tab_against_a_config(qtbot, window, iris_dir):
     with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
         window.open_path(str(iris_dir))
-    view = window.check_view
+    view = window.view("check")
     with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
         window.show_tab("check")
     assert "compatible" in view.summary.text()
@@ -64,9 +64,9 @@ def test_dropped_log_selects_the_variable(qtbot, window, iris_dir, tmp_path):
     drop = QDropEvent(
         QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
-    with qtbot.waitSignal(window.check_view.log_explained, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.view("check").log_explained, timeout=TIMEOUT):
         window.dropEvent(drop)
-    view = window.check_view
+    view = window.view("check")
     assert window.value_tabs.tabText(window.value_tabs.currentIndex()) == "Check"
     assert view.rows.rows()[0][1] == "training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"
     cell = view.table.visualRect(view.rows.index(0, 1)).center()
@@ -95,7 +95,7 @@ def test_a_pasted_training_script_is_checked(qtbot, window):
     folder = ESTIMATOR / "canned" / "dnn_classifier_embedding"
     with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
         window.open_path(str(folder))
-    view = window.check_view
+    view = window.view("check")
     window.show_tab("check")
     view.mode.setCurrentText(CONFIG)
     script = (
@@ -164,7 +164,7 @@ def test_each_canned_model_dir_in_the_check_tab(qtbot, window, folder):
     call = (folder / "constructor.txt").read_text().splitlines()[0]
     with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
         window.open_path(str(folder))
-    view = window.check_view
+    view = window.view("check")
     window.show_tab("check")
     view.mode.setCurrentText(CONFIG)
     view.spec.setText(call)

@@ -11,10 +11,10 @@ from tests.ui.conftest import TIMEOUT
 
 def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, open_dir, quadratic):
     open_dir(quadratic)
-    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
+    with qtbot.waitSignal(window.view("fit").fitted, timeout=TIMEOUT) as f:
         window.show_tab("fit")
     result = f.args[0]
-    curves = window.fit_view.curves()
+    curves = window.view("fit").curves()
     assert set(curves) == {
         "training data",
         "model_iter-4",
@@ -33,20 +33,20 @@ def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, open_dir,
         cx, cy = curves[name]
         np.testing.assert_allclose(cy, (cx.astype(np.float32) - h) ** 2 + v, rtol=1e-5, atol=1e-5)
         assert result.scalars[name]["hor_estimate"] == pytest.approx(float(h))
-    headers, rows = window.fit_view.scalar_model.headers(), window.fit_view.scalar_model.rows()
+    headers, rows = window.view("fit").scalar_model.headers(), window.view("fit").scalar_model.rows()
     assert [r[0] for r in rows] == list(result.curves) and len(rows) == 5
     h = tf().train.load_checkpoint(str(quadratic / "model_final")).get_tensor("hor_estimate")
     assert rows[-1][headers.index("hor_estimate")] == f"{float(h):.9g}"
     # The user narrows the range: the curves are recomputed over it.
-    window.fit_view.range_edit.setText("0:2:3")
-    with qtbot.waitSignal(window.fit_view.fitted, timeout=TIMEOUT) as f:
-        window.fit_view.run_fit()
+    window.view("fit").range_edit.setText("0:2:3")
+    with qtbot.waitSignal(window.view("fit").fitted, timeout=TIMEOUT) as f:
+        window.view("fit").run_fit()
     np.testing.assert_array_equal(f.args[0].xs, [0, 1, 2])
 
 
 def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, open_dir, quadratic):
     open_dir(quadratic)
-    panel = window.graph_panel
+    panel = window.view("graph")
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
     assert [r[0] for r in panel.placeholder_model.rows()] == ["X", "Y"]
@@ -68,7 +68,7 @@ def test_graph_panel_evaluates_with_typed_feeds(qtbot, window, open_dir, quadrat
 
 def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, open_dir, iris_resized_dir):
     open_dir(iris_resized_dir)
-    panel = window.graph_panel
+    panel = window.view("graph")
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
     bad = {k: (d, s) for k, d, s in panel.mismatched_rows()}
@@ -80,7 +80,7 @@ def test_graph_panel_shows_iris_resized_mismatch(qtbot, window, open_dir, iris_r
 def test_graph_panel_without_meta_says_so(qtbot, window, open_dir, written, quadratic):
     # First a graph on show, so that the message below is the panel's answer, not its start text.
     open_dir(quadratic)
-    panel = window.graph_panel
+    panel = window.view("graph")
     with qtbot.waitSignal(panel.overview_ready, timeout=TIMEOUT):
         window.show_tab("graph")
     assert panel.variable_model.rowCount() > 0
@@ -91,7 +91,7 @@ def test_graph_panel_without_meta_says_so(qtbot, window, open_dir, written, quad
 
 def test_saved_model_signatures_run(qtbot, window, open_dir, written):
     open_dir(written["saved_model"])
-    panel = window.graph_panel
+    panel = window.view("graph")
     with qtbot.waitSignal(panel.signatures_ready, timeout=TIMEOUT) as s:
         window.show_tab("graph")
     (sig,) = s.args[0]

@@ -30,7 +30,7 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
     trainer.save()  # model.ckpt-10
     qtbot.waitUntil(lambda: _names(window) == ["model.ckpt-5", "model.ckpt-10"], timeout=LIVE)
     qtbot.waitUntil(
-        lambda: list(window.scalars_view.curves().get("train", ([], []))[0]) == list(range(1, 11)), timeout=LIVE
+        lambda: list(window.view("scalars").curves().get("train", ([], []))[0]) == list(range(1, 11)), timeout=LIVE
     )
     assert window.variables.selected_variable().name == "linear/w"  # the selection stayed put
 
@@ -41,14 +41,19 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
     assert flags == "latest"
     window.show_tab("timeline")
     qtbot.waitUntil(
-        lambda: window.timeline_view.timeline is not None and window.timeline_view.timeline.deleted == ["model.ckpt-5"],
+        lambda: (
+            window.view("timeline").timeline is not None
+            and window.view("timeline").timeline.deleted == ["model.ckpt-5"]
+        ),
         timeout=LIVE,
     )
     # Clicking a checkpoint mark on the scalars plot selects that checkpoint.
     window.show_tab("scalars")
-    qtbot.waitUntil(lambda: "model.ckpt-10" in window.scalars_view.marks, timeout=LIVE)
+    qtbot.waitUntil(lambda: "model.ckpt-10" in window.view("scalars").marks, timeout=LIVE)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
-        window.scalars_view.marks["model.ckpt-10"].sigClicked.emit(window.scalars_view.marks["model.ckpt-10"], None)
+        window.view("scalars").marks["model.ckpt-10"].sigClicked.emit(
+            window.view("scalars").marks["model.ckpt-10"], None
+        )
     assert window.current_checkpoint().name == "model.ckpt-10"
     trainer.close()
 

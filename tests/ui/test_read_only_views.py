@@ -6,7 +6,7 @@ from tests.test_read_only import snapshot
 
 
 def test_every_view_leaves_the_folders_untouched(qtbot, window, open_dir, browsed):
-    from ckpt_browser.cli import TABS
+    from ckpt_browser.ui.views import TAB_NAMES as TABS
     from tests.ui.conftest import TIMEOUT
 
     iris, quad = browsed
@@ -26,7 +26,7 @@ def test_every_view_leaves_the_folders_untouched(qtbot, window, open_dir, browse
             else:
                 window.show_tab(tab)
             settle()
-    window.check_view.spec.setText(str(iris))
+    window.view("check").spec.setText(str(iris))
     window.show_tab("check")
     settle()
     assert {p: snapshot(p) for p in browsed} == before

@@ -134,10 +134,10 @@ def test_copy_and_export(qtbot, window, open_dir, iris_dir, tmp_path):
 def test_history_and_compare_tabs(qtbot, window, open_dir, written):
     open_dir(written["saver"])
     _select(qtbot, window, "dense/kernel")
-    with qtbot.waitSignal(window.history_view.history_ready, timeout=TIMEOUT) as h:
+    with qtbot.waitSignal(window.view("history").history_ready, timeout=TIMEOUT) as h:
         window.show_tab("history")
     assert h.args[0].x == [10, 20, 30]
-    x, y = window.history_view.curve.getData()
+    x, y = window.view("history").curve.getData()
     want = [
         np.linalg.norm(
             tf()
@@ -148,12 +148,12 @@ def test_history_and_compare_tabs(qtbot, window, open_dir, written):
         for s in (10, 20, 30)
     ]
     np.testing.assert_allclose(y, want, rtol=1e-6)
-    with qtbot.waitSignal(window.compare_view.compared, timeout=TIMEOUT) as c:
+    with qtbot.waitSignal(window.view("compare").compared, timeout=TIMEOUT) as c:
         window.show_tab("compare")
     assert c.args[0].label_b.startswith("its EMA shadow")  # the shadow comes first
     r = tf().train.load_checkpoint(str(window.current_checkpoint().prefix))
     delta = r.get_tensor("dense/kernel/ExponentialMovingAverage") - r.get_tensor("dense/kernel")
-    assert f"{np.abs(delta).max():.4g}" in window.compare_view.figures.text()
+    assert f"{np.abs(delta).max():.4g}" in window.view("compare").figures.text()
 
 
 def test_diff_window(qtbot, window, open_dir, written):

@@ -40,6 +40,7 @@ from ckpt_browser.core.mismatch import CheckResult
 from ckpt_browser.core.model_dir import ModelDir
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
 __all__ = ["CONFIG", "LOG", "OWN", "PATH", "CheckView", "finding_rows"]
@@ -84,7 +85,14 @@ def finding_rows(view) -> list[tuple[str, ...]]:
 class CheckView(QWidget):
     checked = Signal(object)  # list[CheckResult]
     log_explained = Signal(object)  # list[LogFinding]
-    variable_clicked = Signal(str)  # checkpoint variable to select in the tree
+    variable_requested = Signal(str)  # checkpoint variable to select in the tree
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> CheckView:
+        return cls(ctx.runner)
+
+    def show_selection(self, sel: Selection) -> None:
+        self.set_context(sel.model_dir, sel.checkpoint.prefix if sel.checkpoint is not None else None)
 
     def __init__(self, runner: TaskRunner, parent=None) -> None:
         super().__init__(parent)
@@ -188,7 +196,7 @@ class CheckView(QWidget):
     def _double_clicked(self, index) -> None:
         row: ReportRow | None = self.rows.data(index, ROW_ROLE)
         if row is not None and row.variable:
-            self.variable_clicked.emit(row.variable)
+            self.variable_requested.emit(row.variable)
 
     def set_context(self, model_dir: ModelDir | None, prefix: Path | None) -> None:
         """model_dir: a snapshot (the window's copy changes under live refresh)."""

@@ -19,6 +19,7 @@ from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.stats import SUMMARIES
 from ckpt_browser.core.variables import VariableInfo
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
 
 
@@ -26,6 +27,13 @@ class HistoryView(QWidget):
     """A summary of the variable (norm, mean, ... or one element) at every checkpoint."""
 
     history_ready = Signal(object)  # History
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> HistoryView:
+        return cls(ctx.runner)
+
+    def show_selection(self, sel: Selection) -> None:
+        self.set_context(sel.checkpoints, sel.variable)
 
     def __init__(self, runner: TaskRunner, parent=None) -> None:
         super().__init__(parent)
@@ -101,6 +109,14 @@ class CompareView(QWidget):
     """B - A where A is the selected tensor and B the same variable elsewhere, or its shadow."""
 
     compared = Signal(object)  # Comparison
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> CompareView:
+        return cls(ctx.runner)
+
+    def show_selection(self, sel: Selection) -> None:
+        array = sel.array if sel.variable is not None else None
+        self.set_context(array, sel.checkpoint, sel.checkpoints, sel.variable, sel.shadow)
 
     def __init__(self, runner: TaskRunner, parent=None) -> None:
         super().__init__(parent)

@@ -36,6 +36,7 @@ from ckpt_browser.core.graph import parse_values
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import Selection, ViewContext
 
 DEFAULT_RANGE = "-2:4:201"
 
@@ -43,6 +44,13 @@ DEFAULT_RANGE = "-2:4:201"
 class FitView(QWidget):
     fitted = Signal(object)  # FitResult
     data_loaded = Signal(object)  # (x, y)
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> FitView:
+        return cls(ctx.runner, ctx.sessions)
+
+    def show_selection(self, sel: Selection) -> None:
+        self.set_model_dir(sel.model_dir, sel.checkpoint)
 
     def __init__(self, runner: TaskRunner, sessions: Sessions, parent=None) -> None:
         super().__init__(parent)
@@ -91,8 +99,11 @@ class FitView(QWidget):
         layout.addWidget(self.scalars)
 
     def set_model_dir(self, model_dir: ModelDir | None, current: CheckpointInfo | None) -> None:
-        if model_dir is self.model_dir:
-            return
+        old = self.model_dir
+        if model_dir is old or (
+            model_dir is not None and old is not None and (old.path, old.names()) == (model_dir.path, model_dir.names())
+        ):
+            return  # the same checkpoints (a snapshot of them): nothing to restore again
         self.model_dir = model_dir
         self.result = None
         self._clear_plot()

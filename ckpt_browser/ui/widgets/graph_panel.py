@@ -38,6 +38,7 @@ from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.saved_model import LoadedModels, Signature, read_signatures, run_signature
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 
 
@@ -65,6 +66,17 @@ class GraphPanel(QWidget):
     overview_ready = Signal(object)  # GraphOverview
     signatures_ready = Signal(object)  # list[Signature]
     evaluated = Signal(object)  # numpy array
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> GraphPanel:
+        return cls(ctx.runner, ctx.sessions)
+
+    def show_selection(self, sel: Selection) -> None:
+        if sel.saved_model and sel.model_dir is not None:
+            self.set_saved_model(sel.model_dir.path)
+        else:
+            info = sel.checkpoint
+            self.set_checkpoint(info if info is not None and info.has_meta else None)
 
     def __init__(self, runner: TaskRunner, sessions: Sessions, parent=None) -> None:
         super().__init__(parent)

@@ -10,14 +10,22 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QSlider, QSplitt
 
 from ckpt_browser.core.events import EventData, smooth
 from ckpt_browser.core.model_dir import CheckpointInfo
-from ckpt_browser.core.timeline import Timeline
+from ckpt_browser.core.timeline import Timeline, build_timeline
+from ckpt_browser.ui.views import Selection, ViewContext
 
 _RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
 
 
 class ScalarsView(QWidget):
-    checkpoint_clicked = Signal(str)
+    checkpoint_requested = Signal(str)  # a checkpoint's mark was clicked: select it
     drawn = Signal()
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> ScalarsView:
+        return cls()
+
+    def show_selection(self, sel: Selection) -> None:
+        self.set_data(sel.events, sel.checkpoints)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -122,7 +130,7 @@ class ScalarsView(QWidget):
                 pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine), hoverPen=pg.mkPen("#d62728", width=3),
             )  # fmt: skip
             line.setToolTip(f"{c.name}: click to select it")
-            line.sigClicked.connect(lambda _line, _ev=None, name=c.name: self.checkpoint_clicked.emit(name))
+            line.sigClicked.connect(lambda _line, _ev=None, name=c.name: self.checkpoint_requested.emit(name))
             self.plot.addItem(line)
             self.marks[c.name] = line
         self.plot.setLabel("left", tag)
@@ -137,6 +145,14 @@ class ScalarsView(QWidget):
 
 class TimelineView(QWidget):
     """Step against wall time for every checkpoint, kept and deleted, and what it implies."""
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> TimelineView:
+        return cls()
+
+    def show_selection(self, sel: Selection) -> None:
+        if sel.model_dir is not None:
+            self.set_timeline(build_timeline(sel.model_dir, sel.events))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -67,6 +67,7 @@ class VariablePanel(QWidget):
         self.tree.selectionModel().currentChanged.connect(self._on_current)
 
         self.totals = QLabel()
+        self.totals.setWordWrap(True)  # else its one line sets how narrow the pane can be
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         layout = QVBoxLayout(self)

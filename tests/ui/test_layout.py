@@ -1,0 +1,46 @@
+"""The window at its default size shows every tab and every checkpoint column; what the user
+arranges is there again next time."""
+
+from __future__ import annotations
+
+from ckpt_browser.ui.main_window import MainWindow
+from ckpt_browser.ui.settings import Settings
+from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.views import VIEWS
+from tests.ui.conftest import TIMEOUT
+
+
+def test_default_size_shows_every_tab_and_column(qtbot, window, open_dir, iris_dir):
+    assert (window.width(), window.height()) == (1600, 900)
+    open_dir(iris_dir)
+    qtbot.wait(50)  # the first-run layout runs once the window is shown
+    bar = window.value_tabs.tabBar()
+    assert bar.count() == 1 + len(VIEWS)
+    assert bar.sizeHint().width() <= bar.width(), "the tab bar would need scroll arrows"
+    for i in range(bar.count()):
+        assert bar.tabRect(i).right() <= bar.width()
+    header = window.sources_view.header()
+    assert header.length() <= window.sources_view.viewport().width(), "a column of the checkpoint list is cut"
+
+
+def test_window_and_splitter_sizes_are_remembered(qtbot, tmp_path, iris_dir):
+    settings_file = tmp_path / "settings.ini"
+    runner = TaskRunner()
+    first = MainWindow(runner, Settings(settings_file))
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.wait(50)
+    first.resize(1300, 800)
+    split = first.centralWidget()
+    split.setSizes([500, 300])
+    qtbot.waitUntil(lambda: split.sizes()[0] > split.sizes()[1], timeout=TIMEOUT)
+    wanted = split.sizes()
+    first.close()
+    second = MainWindow(runner, Settings(settings_file))
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(50)
+    assert (second.width(), second.height()) == (1300, 800)
+    assert second.centralWidget().sizes() == wanted
+    second.close()
+    runner.shutdown(wait=True)
