@@ -7,16 +7,13 @@ import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
-    QFileDialog,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QSplitter,
     QTabWidget,
@@ -25,25 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser import __version__
-from ckpt_browser.core.checks import LOG
-from ckpt_browser.core.contents import (
-    CheckpointContents,
-    Source,
-    open_source,
-    read_contents,
-    read_variable,
-)
-from ckpt_browser.core.demo import write_quadratic_example
+from ckpt_browser.core.contents import CheckpointContents, read_contents, read_variable
 from ckpt_browser.core.diff import default_pair
-from ckpt_browser.core.events import EventData, EventReader, Snapshot, snapshot
-from ckpt_browser.core.examples import example_dirs
+from ckpt_browser.core.events import EventData, EventReader
 from ckpt_browser.core.fit import Sessions
-from ckpt_browser.core.logparse import is_log_file
-from ckpt_browser.core.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.model_dir import SAVED_MODEL_VARIABLES, CheckpointInfo
-from ckpt_browser.core.storage import is_remote, normalize
-from ckpt_browser.core.tfimport import tf
 from ckpt_browser.core.variables import VariableInfo, shadow_of
 from ckpt_browser.ui import layout
 from ckpt_browser.ui.models.sources import SourcesModel
@@ -56,16 +39,13 @@ from ckpt_browser.ui.widgets.diff_window import DiffWindow
 from ckpt_browser.ui.widgets.lazy_tab import LazyTab
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
+from ckpt_browser.ui.window_menus import WindowMenus
+from ckpt_browser.ui.window_sources import WindowSources
 
 log = logging.getLogger(__name__)
 
 
-def _read_text(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read(2_000_000)  # a log's head is where the error is; never load a huge file
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowSources, WindowMenus, QMainWindow):
     checkpoint_loaded = Signal(object)  # CheckpointContents
     tensor_loaded = Signal(object)  # numpy array of the selected variable
     source_opened = Signal(object)  # Source
@@ -176,281 +156,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open &Folder…", self.open_folder_dialog, QKeySequence.StandardKey.Open)
-        self._action(file_menu, "Open &File…", self.open_file_dialog, "Ctrl+Shift+O")
-        self._action(file_menu, "Open &URL…", self.open_url_dialog, "Ctrl+L")
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Reload", self.reload_current, QKeySequence.StandardKey.Refresh)
-        self._action(file_menu, "&Close Source", self.close_current_source, QKeySequence.StandardKey.Close)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        view = self.menuBar().addMenu("&View")
-        self._action(view, "&Filter Variables", self._focus_filter, QKeySequence.StandardKey.Find)
-        for box, shortcut in (
-            (self.variables.hide_optimizer_box, "Ctrl+Shift+H"),
-            (self.variables.object_graph_box, None),
-            (self.variables.regex_box, None),
-        ):
-            act = QAction(box.text(), self, checkable=True)
-            if shortcut:
-                act.setShortcut(shortcut)
-            act.toggled.connect(box.setChecked)
-            box.toggled.connect(act.setChecked)
-            view.addAction(act)
-        view.addSeparator()
-        view.addAction(self.sources_dock.toggleViewAction())
-        view.addAction(self.details_dock.toggleViewAction())
-
-        tools = self.menuBar().addMenu("&Tools")
-        self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
-        self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
-
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "Open &Example", self.open_examples)
-        self._action(help_menu, "&Create Example…", self.create_example_dialog)
-        self._action(help_menu, "&About ckpt-browser", self.show_about)
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        return act
-
-    # -- opening -------------------------------------------------------------------
-    def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
-        """Open a model_dir or checkpoint file in the background; select what was asked."""
-        path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
-        self._pending_select[path] = (checkpoint, variable)
-        self.variables.show_loading(f"Opening {path} …")
-        self.runner.submit(
-            open_source, path, True,
-            key=f"open:{path}",
-            on_done=lambda source, p=path: self._on_source_opened(p, source),
-            on_error=lambda msg, p=path: self._on_open_failed(p, msg),
-            label=f"Opening {path.rstrip('/').rsplit('/', 1)[-1] or path}",
-        )  # fmt: skip
-
-    def open_examples(self) -> None:
-        # Copying ~2 MB of examples is disk work: do it off the UI thread.
-        self.runner.submit(
-            example_dirs,
-            on_done=lambda dirs: [self.open_path(str(d)) for d in dirs],
-            on_error=lambda msg: self._on_open_failed("the examples", msg),
-            tf=False,
-            label="Preparing examples",
-        )
-
-    def create_example_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder to write the quadratic example into")
-        if folder:
-            self.create_example(folder)
-
-    def create_example(self, folder: str) -> None:
-        """Train the tutorial's model with real TensorFlow into folder, then open it."""
-        self.runner.submit(
-            write_quadratic_example, folder,
-            with_progress=True, label="Training the example",
-            on_done=lambda out: self.open_path(str(out)),
-            on_error=lambda msg: self._on_open_failed(folder, msg),
-        )  # fmt: skip
-
-    def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open model_dir")
-        if folder:
-            self.open_path(folder)
-
-    def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open checkpoint file", "",
-            "Checkpoint files (*.index *.meta *.data-* checkpoint);;All files (*)",
-        )  # fmt: skip
-        if path:
-            self.open_path(path)
-
-    def open_url_dialog(self) -> None:
-        """A model_dir in a bucket: s3://, gs://, or any fsspec URL. Credentials come from the
-        backend's usual chain (environment, config files, instance metadata), never from here."""
-        url, ok = QInputDialog.getText(
-            self, "Open URL",
-            "Model dir or checkpoint URL (s3://bucket/path, gs://bucket/path, ...):",
-            text=str(self.settings.value("last_url", "") or ""),
-        )  # fmt: skip
-        url = url.strip()
-        if ok and url:
-            if not is_remote(url):
-                self.status_label.setText(f"{url[:200]} is not a URL: use File > Open Folder for local paths")
-                return
-            self.settings.set_value("last_url", url)
-            self.open_path(url)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files()
-        for path in recent:
-            act = self.recent_menu.addAction(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear List").triggered.connect(self.settings.clear_recent)
-        else:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-
-    def _on_source_opened(self, path: str, source: Source) -> None:
-        self.settings.add_recent(path)
-        checkpoint, variable = self._pending_select.pop(path, (None, None))
-        top = self.sources.add_source(source)
-        self.sources_view.expand(top)
-        md = source.model_dir
-        for note in md.notes + ([md.state_error] if md.state_error else []):
-            self.status_label.setText(note)
-        wanted = checkpoint or source.selected
-        info = md.find(wanted) if wanted else md.default_checkpoint()
-        if wanted and info is None:
-            self.variables.show_error(f"No checkpoint {wanted!r} in {md.path}")
-        if info is None and md.checkpoints:
-            info = md.default_checkpoint() or md.checkpoints[-1]
-        self._pending_variable = variable
-        if info is not None:
-            self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
-        else:  # nothing yet: say so; the watcher fills the list in as training writes
-            self.sources_view.setCurrentIndex(top)
-            self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
-        self.source_opened.emit(source)
-        self.watcher.watch(md.path)
-        self.refresh_source(str(md.path))  # event files, and the paths to watch inside
-        # Each checkpoint against its own graph, in the background: marks what does not fit.
-        self.runner.submit(
-            check_model_dir, md.snapshot(),
-            key=f"self-check:{md.path}", on_done=self._on_self_check,
-            on_error=lambda msg: log.info("self-check failed: %s", msg), label="Checking shapes",
-        )  # fmt: skip
-
-    def refresh_source(self, path: str) -> None:
-        """Re-scan an open model_dir (a training job changed it) and read new events."""
-        source = next((s for s in self.sources.sources() if str(s.model_dir.path) == path), None)
-        if source is None:
-            return
-        key = source.model_dir.path
-        reader = self._readers.setdefault(key, EventReader(key))
-        self.runner.submit(
-            snapshot, key, reader,
-            key=f"refresh:{key}", on_done=self._on_snapshot,
-            on_error=lambda msg: self.status_label.setText(f"Refreshing {key.name}: {msg}"),
-        )  # fmt: skip
-
-    def _on_snapshot(self, snap: Snapshot) -> None:
-        md = snap.model_dir
-        before = self.current_checkpoint()
-        source = self.sources.update_source(md)
-        if source is None:  # closed meanwhile
-            return
-        old_notes = self._events[md.path].notes if md.path in self._events else []
-        self._events[md.path] = snap.events
-        for note in snap.events.notes:
-            if note not in old_notes:  # a damaged or unreadable events file: say so once
-                self.status_label.setText(note)
-        self.watcher.watch(md.path, snap.watch)
-        if any(c.being_written for c in md.checkpoints):
-            self.watcher.retry_later(md.path)
-        after = self.current_checkpoint()
-        if before is None and md.checkpoints and self.sources.source_at(self.sources_view.currentIndex()) is source:
-            # The first checkpoints of a folder opened empty: show the latest.
-            pick = md.default_checkpoint()
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif (
-            before is not None
-            and md.find(before.name) is None
-            and self.sources.source_at(self.sources_view.currentIndex()) is source
-        ):
-            pick = md.default_checkpoint()  # the selected checkpoint was pruned: show the latest
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif before is not None and after is not None and after.name == before.name:
-            if (after.files_ok, after.bytes) != (before.files_ok, before.bytes):  # e.g. finished writing
-                self._on_checkpoint_current(self.sources_view.currentIndex(), QModelIndex())
-        self._side_key = None
-        self._update_side_views()
-        self._update_source_note()
-        self.source_refreshed.emit(snap)
-
-    def select_checkpoint(self, name: str) -> None:
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        if source is not None:
-            index = self.sources.checkpoint_index(source, name)
-            if index.isValid():
-                self.sources_view.setCurrentIndex(index)
-
-    def _on_self_check(self, results: list[CheckResult]) -> None:
-        for r in results:
-            self._findings[r.prefix] = {
-                f.variable: (
-                    f"Does not fit {r.against}: stored {f.checkpoint or 'nothing'}, declared {f.model or 'nothing'}"
-                )
-                for f in r.findings
-            }
-        bad = {r.prefix for r in results if r.findings}
-        self.sources.set_mismatched(bad, {r.prefix for r in results})
-        if bad:
-            self.status_label.setText(f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab")
-        self._mark_variables()
-        self.self_checked.emit(results)
-
-    def _mark_variables(self) -> None:
-        info = self.current_checkpoint()
-        self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
-
-    def _on_open_failed(self, path: str, message: str) -> None:
-        self._pending_select.pop(path, None)
-        text = f"Could not open {path}: {message}"
-        self.status_label.setText(text)
-        self.variables.show_error(text)
-        self.open_failed.emit(message)
-
-    def show_verify_dialog(self):
-        """Check every tensor's crc32c in the current model_dir; corrupt checkpoints get flagged."""
-        from ckpt_browser.ui.widgets.verify_dialog import VerifyDialog
-
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        if source is None:
-            self.status_label.setText("Open a model_dir to verify its checkpoints.")
-            return None
-        if self.verify_dialog is None:
-            self.verify_dialog = VerifyDialog(self.runner, self)
-            self.verify_dialog.verified.connect(self.sources.set_verified)
-        self.verify_dialog.show()
-        self.verify_dialog.run(source.model_dir)
-        return self.verify_dialog
-
-    def close_current_source(self) -> None:
-        index = self.sources_view.currentIndex()
-        source = self.sources.source_at(index)
-        if source is None:
-            return
-        row = self.sources.sources().index(source)
-        self.sources.remove_source(row)
-        for c in source.model_dir.checkpoints:  # its restored sessions go too
-            self.runner.submit(self.sessions.close, c.prefix, tf=True)
-        self.watcher.unwatch(source.model_dir.path)
-        self._readers.pop(source.model_dir.path, None)
-        self._events.pop(source.model_dir.path, None)
-        self._side_key = None
-        if not self.sources.rowCount():
-            self.variables.clear("Open a model_dir or checkpoint: File > Open, or drop it here.")
-
-    def reload_current(self) -> None:
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        info = self.sources.checkpoint_at(self.sources_view.currentIndex())
-        if source is not None:
-            self.open_path(str(source.model_dir.path), info.name if info else None)
 
     # -- checkpoints and variables -------------------------------------------------------
     def current_checkpoint(self) -> CheckpointInfo | None:
@@ -586,88 +291,6 @@ class MainWindow(QMainWindow):
     def _focus_filter(self) -> None:
         self.variables.filter_edit.setFocus()
         self.variables.filter_edit.selectAll()
-
-    # -- status ----------------------------------------------------------------------------
-    def _on_busy(self, pending: int) -> None:
-        self.progress.setVisible(pending > 0)
-        if pending == 0:
-            self.progress.setRange(0, 0)
-
-    def _on_progress(self, text: str, done: int, total: int) -> None:
-        # Progress lives in the bar (with its text); the status label keeps messages.
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{text} %p%")
-        else:
-            self.progress.setRange(0, 0)
-        self.progress.setToolTip(text)
-        self.progress.setTextVisible(bool(total))
-
-    def _on_unexpected(self, message: str, details: str) -> None:
-        """One dialog, details collapsed; more errors while it is open join its details."""
-        box = getattr(self, "_error_box", None)
-        if box is not None and box.isVisible():
-            box.setDetailedText(box.detailedText() + "\n" + details)
-            return
-        from ckpt_browser.ui.tasks import error_log_path
-
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unexpected error", message, parent=self)
-        box.setInformativeText(
-            f"This is a bug in ckpt-browser; the rest of the window still works. The details are kept in "
-            f"{error_log_path()} and below: they help to fix it."
-        )
-        box.setDetailedText(details)  # shown only when the user asks (Show Details...)
-        self._error_box = box
-        box.open()
-
-    def show_about(self) -> None:
-        import platform
-        from importlib.metadata import PackageNotFoundError, version
-
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
-
-        from ckpt_browser.core.tfimport import is_loaded
-
-        if is_loaded():
-            tf_version = tf().__version__
-        else:  # the installed version, without a 3-5 s import on the UI thread
-            try:
-                tf_version = f"{version('tensorflow')} (not loaded yet)"
-            except PackageNotFoundError:
-                tf_version = "not found"
-        QMessageBox.about(
-            self,
-            "About ckpt-browser",
-            f"<b>ckpt-browser {__version__}</b><br>Browse, compare and check TensorFlow checkpoints."
-            f"<br><br>TensorFlow {tf_version}<br>Qt {qVersion()} (PySide6 {pyside_version})"
-            f"<br>Python {platform.python_version()}",
-        )
-
-    # -- drag and drop -------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        for url in event.mimeData().urls():
-            if not url.isLocalFile():
-                continue
-            path = url.toLocalFile()
-            if is_log_file(path):  # an error log: explain it in the Check tab
-                self.runner.submit(
-                    _read_text, path, tf=False,
-                    on_done=self.explain_log, on_error=self.status_label.setText,
-                )  # fmt: skip
-            else:
-                self.open_path(path)
-        event.acceptProposedAction()
-
-    def explain_log(self, text: str) -> None:
-        self.show_tab("check")
-        self.view("check").set_mode(LOG, text)
-        self.view("check").run()
 
     # -- window state --------------------------------------------------------------------
     def _restore_window(self) -> None:

@@ -1,0 +1,119 @@
+"""The main window's menus, status bar and dialogs (About, unexpected errors): a part of
+MainWindow (main_window.py), kept apart so each file stays small."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from ckpt_browser import __version__
+from ckpt_browser.core.tfimport import tf
+
+
+class WindowMenus:
+    """Mixed into MainWindow: builds its menus and keeps its status bar."""
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "Open &Folder…", self.open_folder_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "Open &File…", self.open_file_dialog, "Ctrl+Shift+O")
+        self._action(file_menu, "Open &URL…", self.open_url_dialog, "Ctrl+L")
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Reload", self.reload_current, QKeySequence.StandardKey.Refresh)
+        self._action(file_menu, "&Close Source", self.close_current_source, QKeySequence.StandardKey.Close)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "&Filter Variables", self._focus_filter, QKeySequence.StandardKey.Find)
+        for box, shortcut in (
+            (self.variables.hide_optimizer_box, "Ctrl+Shift+H"),
+            (self.variables.object_graph_box, None),
+            (self.variables.regex_box, None),
+        ):
+            act = QAction(box.text(), self, checkable=True)
+            if shortcut:
+                act.setShortcut(shortcut)
+            act.toggled.connect(box.setChecked)
+            box.toggled.connect(act.setChecked)
+            view.addAction(act)
+        view.addSeparator()
+        view.addAction(self.sources_dock.toggleViewAction())
+        view.addAction(self.details_dock.toggleViewAction())
+
+        tools = self.menuBar().addMenu("&Tools")
+        self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
+        self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Open &Example", self.open_examples)
+        self._action(help_menu, "&Create Example…", self.create_example_dialog)
+        self._action(help_menu, "&About ckpt-browser", self.show_about)
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    # -- status ----------------------------------------------------------------------------
+    def _on_busy(self, pending: int) -> None:
+        self.progress.setVisible(pending > 0)
+        if pending == 0:
+            self.progress.setRange(0, 0)
+
+    def _on_progress(self, text: str, done: int, total: int) -> None:
+        # Progress lives in the bar (with its text); the status label keeps messages.
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress.setFormat(f"{text} %p%")
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setToolTip(text)
+        self.progress.setTextVisible(bool(total))
+
+    def _on_unexpected(self, message: str, details: str) -> None:
+        """One dialog, details collapsed; more errors while it is open join its details."""
+        box = getattr(self, "_error_box", None)
+        if box is not None and box.isVisible():
+            box.setDetailedText(box.detailedText() + "\n" + details)
+            return
+        from ckpt_browser.ui.tasks import error_log_path
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unexpected error", message, parent=self)
+        box.setInformativeText(
+            f"This is a bug in ckpt-browser; the rest of the window still works. The details are kept in "
+            f"{error_log_path()} and below: they help to fix it."
+        )
+        box.setDetailedText(details)  # shown only when the user asks (Show Details...)
+        self._error_box = box
+        box.open()
+
+    def show_about(self) -> None:
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        from ckpt_browser.core.tfimport import is_loaded
+
+        if is_loaded():
+            tf_version = tf().__version__
+        else:  # the installed version, without a 3-5 s import on the UI thread
+            try:
+                tf_version = f"{version('tensorflow')} (not loaded yet)"
+            except PackageNotFoundError:
+                tf_version = "not found"
+        QMessageBox.about(
+            self,
+            "About ckpt-browser",
+            f"<b>ckpt-browser {__version__}</b><br>Browse, compare and check TensorFlow checkpoints."
+            f"<br><br>TensorFlow {tf_version}<br>Qt {qVersion()} (PySide6 {pyside_version})"
+            f"<br>Python {platform.python_version()}",
+        )
