@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -224,18 +225,24 @@ class ScopeNode:
     too: TF1 slots live under its name (bias/Adagrad). A plain class with slots: a 100,000-variable
     checkpoint makes ~110,000 of them."""
 
-    __slots__ = ("name", "path", "parent", "row", "children", "variable", "params", "_by_name")
+    __slots__ = ("name", "path", "_parent", "row", "children", "variable", "params", "_by_name", "__weakref__")
 
     def __init__(self, name: str, path: str, parent: ScopeNode | None = None, row: int = 0) -> None:
         self.name = name
         self.path = path
-        self.parent = parent
+        # A weak link up: a tree has no reference cycle, so the old one is freed the moment the
+        # window lets it go, without a pass of the cyclic collector over 110,000 nodes.
+        self._parent = weakref.ref(parent) if parent is not None else None
         self.row = row  # index in parent.children; children are only ever appended
         # Leaves (most nodes) share one empty tuple and dict until they get a child.
         self.children: list[ScopeNode] | tuple = ()
         self.variable: VariableInfo | None = None
         self.params = 0  # of the variables at and under this node
         self._by_name: dict[str, ScopeNode] = _NO_NAMES
+
+    @property
+    def parent(self) -> ScopeNode | None:
+        return self._parent() if self._parent is not None else None
 
     def __repr__(self) -> str:
         return f"ScopeNode({self.path!r}, {len(self.children)} children)"
@@ -282,7 +289,14 @@ class FilteredTree:
     root: ScopeNode
 
 
-def filtered_tree(variables: list[VariableInfo], flt: VariableFilter) -> FilteredTree:
+def filtered_tree(
+    variables: list[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None
+) -> FilteredTree:
+    """The variables flt shows and their tree. known: a tree already built for this list; when
+    flt shows the same variables (typing "b" in a list where every name has one), it is reused
+    rather than arranging 100,000 variables again."""
     accept = flt.compile()
     shown = [v for v in variables if accept(v)]
+    if known is not None and shown == known.shown:
+        return FilteredTree(flt, known.shown, known.root)
     return FilteredTree(flt, shown, build_tree(shown))

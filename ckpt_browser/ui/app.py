@@ -28,13 +28,10 @@ def create_app(argv: list[str] | None = None):
 
 
 def collect_garbage_on_the_ui_thread():
-    """Python's cyclic collector runs on whichever thread happens to allocate; when it frees a
-    Qt object on a worker thread, Qt and the GIL can deadlock (seen in the test suite:
-    QObject::~QObject on the reading worker, waiting for the GIL the UI thread held). pyqtgraph's
-    GarbageCollector disables automatic collection and collects on a timer on the UI thread."""
-    from pyqtgraph.util.garbage_collector import GarbageCollector
+    """The cyclic collector on the UI thread, full passes when idle (ui/collector.py says why)."""
+    from ckpt_browser.ui.collector import UiThreadCollector
 
-    return GarbageCollector(interval=1.0)
+    return UiThreadCollector()
 
 
 def app_icon():

@@ -75,7 +75,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.sources_view.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
 
-        self.variables = VariablePanel()
+        self.variables = VariablePanel(runner)
         self.tensor_view = TensorView(runner)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
         # The other tabs are built when first shown (or asked for): see LazyTab. The factories

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ckpt_browser.core.events import EventReader, read_events, smooth
 from ckpt_browser.core.model_dir import scan_model_dir
@@ -63,3 +64,23 @@ def test_smoothing_is_tensorboards():
         want.append(last / (1 - w**n))
     np.testing.assert_allclose(smooth(values, w), want)
     np.testing.assert_array_equal(smooth(values, 0), values)
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 5000])
+@pytest.mark.parametrize("w", [0.01, 0.6, 0.99])
+def test_smoothing_long_series_with_gaps_is_tensorboards(n, w):
+    # The same recurrence, written out the way TensorBoard's code reads, over lengths that cross
+    # the block size; non-finite values are drawn as they are and do not enter the average.
+    rng = np.random.default_rng(n)
+    values = rng.standard_normal(n) * 10
+    values[::97] = np.nan
+    values[5::311] = np.inf
+    want, last, seen = [], 0.0, 0
+    for x in values:
+        if not np.isfinite(x):
+            want.append(x)
+            continue
+        seen += 1
+        last = last * w + (1 - w) * x
+        want.append(last / (1 - w**seen))
+    np.testing.assert_allclose(smooth(values, w), want, rtol=1e-9, atol=1e-9)

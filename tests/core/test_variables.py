@@ -92,3 +92,17 @@ def test_object_graph_hidden_unless_asked(written):
     assert not any(v.kind == "object_graph" for v in c.variables if default(v))
     shown = VariableFilter(show_object_graph=True).compile()
     assert any(v.kind == "object_graph" for v in c.variables if shown(v))
+
+
+def test_filtered_tree_reuses_a_known_tree_only_for_the_same_variables():
+    from ckpt_browser.core.variables import VariableFilter, VariableInfo, filtered_tree
+
+    names = ["a/x", "a/y", "b/x"]
+    variables = [VariableInfo(n, (2,), "float32", "model", n) for n in names]
+    whole = filtered_tree(variables, VariableFilter())
+    same = filtered_tree(variables, VariableFilter(text="/"), whole)  # every name has a "/"
+    assert same.root is whole.root and same.filter == VariableFilter(text="/")
+    fewer = filtered_tree(variables, VariableFilter(text="a/"), whole)
+    assert fewer.root is not whole.root
+    assert [v.name for v in fewer.shown] == ["a/x", "a/y"]
+    assert [c.name for c in fewer.root.children] == ["a"]

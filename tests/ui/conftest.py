@@ -29,7 +29,7 @@ def window(qtbot, tmp_path):
     # can deadlock against this one.
     win.close()
     del win
-    collector.timer.stop()
+    collector.stop()
     gc.collect()
 
 

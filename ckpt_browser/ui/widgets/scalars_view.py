@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from ckpt_browser.core.events import EventData, smooth
@@ -39,8 +39,16 @@ class ScalarsView(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(60)
         self.smoothing_label = QLabel()
-        self.smoothing.valueChanged.connect(lambda _: self.redraw())
+        # Dragging sends a value per pixel: redraw once the hand rests (30 ms), not for each.
+        self._redraw_soon = QTimer(self)
+        self._redraw_soon.setSingleShot(True)
+        self._redraw_soon.setInterval(30)
+        self._redraw_soon.timeout.connect(lambda: self.redraw(keep_range=True))
+        self.smoothing.valueChanged.connect(lambda _: self._redraw_soon.start())
         self.plot = pg.PlotWidget()
+        # 100,000 steps are more points than pixels: draw what shows, peak-preserving.
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))

@@ -17,17 +17,21 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.contents import CheckpointContents
-from ckpt_browser.core.variables import VariableFilter, VariableInfo, build_tree
+from ckpt_browser.core.variables import FilteredTree, VariableFilter, VariableInfo, build_tree, filtered_tree
 from ckpt_browser.ui.models.variables import VariableTreeModel
 
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
+FILTER_IN_WORKER = 5_000  # variables; fewer are filtered at once (a few ms), more in the pool
 
 
 class VariablePanel(QWidget):
     variable_selected = Signal(object)  # VariableInfo | None
+    filtered = Signal()  # the tree shows the current filter
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, runner=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner  # big lists are filtered in the pool, not on the UI thread
+        self._trees: dict[VariableFilter, tuple[CheckpointContents, FilteredTree]] = {}  # see _remember
         self._contents: CheckpointContents | None = None
         self._shown: list[VariableInfo] = []
 
@@ -61,6 +65,9 @@ class VariablePanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setStretchLastSection(False)
+        # Column widths from the first rows, not 1,000 of them: a new 100,000-variable tree must
+        # not cost a 160 ms frame (each row is several Python data() calls).
+        header.setResizeContentsPrecision(64)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
@@ -112,6 +119,8 @@ class VariablePanel(QWidget):
         self.show_error(f"Warning: {contents.warning}" if contents.warning else "")
         self.totals.setText(contents.totals.summary())
         tree = contents.tree
+        if tree is not None:
+            self._remember(contents, tree)
         if tree is not None and tree.filter == self.current_filter():
             self._show_tree(tree.shown, tree.root)  # arranged by the worker already
         else:
@@ -152,8 +161,36 @@ class VariablePanel(QWidget):
             return
         self.filter_edit.setStyleSheet("")
         self.filter_edit.setToolTip("")
-        shown = [v for v in self._contents.variables if accept(v)]
-        self._show_tree(shown, build_tree(shown))
+        contents, flt = self._contents, self.current_filter()
+        known = self._trees.get(flt)
+        if known is not None and known[0] is contents:  # back to a filter seen on this list
+            self._show_tree(known[1].shown, known[1].root)
+            return
+        if self.runner is None or len(contents.variables) < FILTER_IN_WORKER:
+            shown = [v for v in contents.variables if accept(v)]
+            self._show_tree(shown, build_tree(shown))
+            return
+        # 100,000 variables take ~0.5 s to filter and arrange: in the pool, and only the
+        # latest filter's tree is shown (the key drops what typing has overtaken).
+        widest = max((t for c, t in self._trees.values() if c is contents), key=lambda t: len(t.shown), default=None)
+        self.runner.submit(
+            filtered_tree, contents.variables, flt, widest, key="filter", tf=False,
+            on_done=lambda tree, c=contents: self._filtered(c, tree),
+        )  # fmt: skip
+
+    def _filtered(self, contents: CheckpointContents, tree: FilteredTree) -> None:
+        self._remember(contents, tree)
+        if contents is self._contents and tree.filter == self.current_filter():
+            self._show_tree(tree.shown, tree.root)
+
+    def _remember(self, contents: CheckpointContents, tree: FilteredTree) -> None:
+        """Keep the last few trees of this list: clearing the filter shows the whole tree again
+        at once instead of arranging 100,000 variables anew."""
+        if any(c is not contents for c, _ in self._trees.values()):
+            self._trees.clear()
+        self._trees[tree.filter] = (contents, tree)
+        while len(self._trees) > 4:
+            self._trees.pop(next(iter(self._trees)))
 
     def _show_tree(self, shown: list[VariableInfo], root) -> None:
         keep = self.selected_variable()
@@ -172,6 +209,7 @@ class VariablePanel(QWidget):
                 self.tree.expand(self.model.index(i, 0))
         if keep is not None and not self.select_variable(keep.name):
             self.variable_selected.emit(None)
+        self.filtered.emit()
 
     def selected_variable(self) -> VariableInfo | None:
         return self.model.variable_at(self.tree.currentIndex())
