@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from types import ModuleType
@@ -28,13 +30,23 @@ class TensorFlowMissing(CheckpointError):
     """TensorFlow cannot be imported here; what needs it says so in one line."""
 
 
+# What TensorFlow's import prints on file descriptor 2 (absl, CUDA stubs, CPU features, oneDNN).
+_NOISE = re.compile(
+    r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl::InitializeLog|"
+    r"To enable the following instructions|.*(cpu_feature_guard|cudart_stub|oneDNN custom operations|"
+    r"Unable to register cu(DNN|FFT|BLAS) factory|computation_placer|TF-TRT Warning))"
+)
+
+
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
-    """Silence what TensorFlow's C++ side prints on file descriptor 2 while it loads.
+    """Hold back what is written to file descriptor 2 while TensorFlow loads, then pass on all
+    of it but TensorFlow's own lines.
 
-    TF 2.21 prints absl and CUDA-stub lines at import even with TF_CPP_MIN_LOG_LEVEL=3;
-    the CLI promises one line on stderr per error, so the import must not add any.
-    Set CKPT_BROWSER_TF_VERBOSE=1 to see them.
+    TF 2.21 prints absl and CUDA-stub lines at import even with TF_CPP_MIN_LOG_LEVEL=3; the CLI
+    promises one line on stderr per error, so the import must not add any. Anything else written
+    meanwhile (another thread's message, a warning) comes out afterwards, not lost.
+    Set CKPT_BROWSER_TF_VERBOSE=1 to see everything as it is printed.
     """
     if os.environ.get("CKPT_BROWSER_TF_VERBOSE"):
         yield
@@ -45,13 +57,22 @@ def _quiet_stderr() -> Iterator[None]:
     except (OSError, ValueError):  # no real fd 2 (e.g. a windowed PyInstaller build)
         yield
         return
+    held = tempfile.TemporaryFile()
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
+        os.dup2(held.fileno(), 2)
+        yield
     finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+        held.seek(0)
+        kept = [
+            line for line in held.read().splitlines(keepends=True) if not _NOISE.match(line.decode(errors="replace"))
+        ]
+        held.close()
+        if kept:
+            os.write(2, b"".join(kept))
 
 
 def tf() -> ModuleType:
