@@ -36,6 +36,7 @@ def test_timeline_of_iris(iris_dir):
     tl = build_timeline(scan_model_dir(iris_dir), read_events(iris_dir))
     assert tl.every_steps == 50 and tl.kept == 5
     assert tl.deleted == ["model.ckpt-0", "model.ckpt-50"]
+    assert [p.name for p in tl.points] == [f"model.ckpt-{s}" for s in range(0, 301, 50)]
     assert all(p.time_from == "events" for p in tl.points)  # the state has no timestamps; copies' mtimes lie
 
 

@@ -96,7 +96,9 @@ def test_declared_vs_stored_on_iris_resized(iris_resized_dir, iris_dir):
     assert bad["dnn/logits/kernel"] == ((20, 3), (10, 3))
     assert len(bad) == 10  # 5 model variables + their 5 accumulators; logits/bias is [3] in both
     clean = graph_overview(Sessions(), scan_model_dir(iris_dir).find("model.ckpt-300"))
-    assert all(r.ok for r in clean.variables)
+    stored = {n for n, _ in tf().train.list_variables(str(iris_dir / "model.ckpt-300"))}
+    assert {r.key for r in clean.variables} == stored
+    assert [r.key for r in clean.variables if not r.ok] == []
 
 
 def test_partial_saver_keys_follow_restore_ops(tmp_path):

@@ -76,11 +76,14 @@ def test_missing_data_shard_is_named(iris_copy):
     assert "no data file" in info.problem
 
 
-def test_sharded_checkpoint_counts_shards(written):
-    md = scan_model_dir(written["sharded"])
+def test_sharded_checkpoint_counts_shards(written, tmp_path):
+    folder = tmp_path / "sharded"
+    shutil.copytree(written["sharded"], folder)
+    (folder / "x").mkdir()  # unrelated entries are ignored
+    (folder / "notes.txt").write_text("not a checkpoint")
+    md = scan_model_dir(folder)
     (info,) = md.checkpoints
     assert info.shards == 2 and info.files_ok and not info.has_meta
-    (written["sharded"] / "x").mkdir(exist_ok=True)  # unrelated entries are ignored
 
 
 def test_second_shard_missing(tmp_path, written):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -206,4 +208,10 @@ def test_impossible_state_timestamps_do_not_crash_the_window(qtbot, window, open
     window.grab()  # paints the list and the timeline with whatever times remain
     top = window.sources.index(0, 0)
     assert window.sources.rowCount(top) == 5
-    assert all(window.sources.index(r, 2, top).data() for r in range(5))  # file times stand in
+    # The state's times are all unusable: each checkpoint's index file time stands in.
+    shown = [window.sources.index(r, 2, top).data() for r in range(5)]
+    want = [
+        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime((iris_copy / f"model.ckpt-{s}.index").stat().st_mtime))
+        for s in (100, 150, 200, 250, 300)
+    ]
+    assert shown == want
