@@ -13,6 +13,21 @@ from ckpt_browser.ui.tasks import TaskRunner
 TIMEOUT = 60_000  # TensorFlow's first import and first reads on a busy 2-core CI machine
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_windows(qapp):
+    """A test that leaves a top-level widget behind (a dialog never closed, a window kept alive
+    by a stray reference) fails: the next test would run beside it (napari's check)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    before = {id(w) for w in qapp.topLevelWidgets()}
+    yield
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    left = [w for w in qapp.topLevelWidgets() if id(w) not in before and w.isVisible()]
+    assert not left, f"top-level widgets left open: {[type(w).__name__ + ' ' + w.windowTitle() for w in left]}"
+
+
 @pytest.fixture
 def window(qtbot, tmp_path):
     from ckpt_browser.ui.app import collect_garbage_on_the_ui_thread

@@ -35,3 +35,48 @@ def test_variable_model(qtmodeltester, written):
     assert model.index(kernel.row(), 2, dense).data() == "float32"
     adam = model.index_of("dense/kernel/Adam")
     assert model.index(adam.row(), 5, kernel).data() == "optimizer"
+
+
+def test_diff_model_and_its_filter_sort_numbers_as_numbers(qtmodeltester, pair):
+    from PySide6.QtCore import Qt
+
+    from ckpt_browser.core.diff import diff_checkpoints
+    from ckpt_browser.ui.models.diff_table import DiffFilterModel, DiffTableModel
+
+    a, b = pair
+    diff = diff_checkpoints(a, b)
+    model = DiffTableModel()
+    model.set_diff(diff)
+    qtmodeltester.check(model)
+    proxy = DiffFilterModel()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    # Sorted by the max |difference| column, as a click on its header does: largest first.
+    proxy.sort(2, Qt.SortOrder.DescendingOrder)
+    shown = [model.row_at(proxy.mapToSource(proxy.index(r, 0)).row()).max_abs_diff for r in range(proxy.rowCount())]
+    numbers = [x for x in shown if x is not None]
+    assert len(numbers) >= 2 and numbers == sorted(numbers, reverse=True)
+    changed = diff.counts()["changed"]
+    proxy.set_status("changed")
+    qtmodeltester.check(proxy)
+    assert proxy.rowCount() == changed > 0
+    proxy.set_status(None)
+    proxy.setFilterFixedString("no such variable anywhere")
+    assert proxy.rowCount() == 0
+
+
+def test_rows_model_over_a_check_report(qtmodeltester, iris_dir, iris_resized_dir):
+    from ckpt_browser.core.checks import RESULT_COLUMNS, result_rows
+    from ckpt_browser.core.mismatch import check_model_dir, path_expected
+    from ckpt_browser.core.model_dir import scan_model_dir
+    from ckpt_browser.ui.models.rows import RowsModel
+
+    results = check_model_dir(scan_model_dir(iris_dir), path_expected(iris_resized_dir / "model.ckpt-400.meta"))
+    rows = result_rows(results)
+    model = RowsModel(RESULT_COLUMNS)
+    model.set_rows([r.cells for r in rows], tips=[r.full for r in rows], bad=[r.bad for r in rows], objects=rows)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(rows) > 0
+    assert model.rows()[0] == rows[0].cells
+    model.set_rows([])
+    qtmodeltester.check(model)
