@@ -51,6 +51,11 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
+def gui_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The window's command line (paths, --checkpoint, --select, --tab, --check-against, ...)."""
+    return _gui_parser().parse_args(list(argv))
+
+
 def _headless_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ckpt-browser")
     sub = p.add_subparsers(dest="command", required=True)

@@ -92,7 +92,18 @@ def run_gui(ns: argparse.Namespace) -> int:
     window.show()
     if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
         ns.demo = True  # a first start with nothing to open: show what the app does
+    apply_arguments(window, ns)
+    exit_code = 0
+    if ns.screenshot:
+        exit_code = _arm_screenshot(app, window, runner, Path(ns.screenshot))
+    code = app.exec()
+    runner.shutdown()
+    return code or exit_code
 
+
+def apply_arguments(window, ns: argparse.Namespace) -> None:
+    """What the command line asks of a shown window: paths to open, the checkpoint and variable
+    to select, the tab to show, a check to run."""
     if ns.check_against:
         window.show_tab("check")
         window.source_refreshed.connect(lambda _snap: _check_against(window, ns.check_against))
@@ -106,12 +117,6 @@ def run_gui(ns: argparse.Namespace) -> int:
         window.open_path(path, checkpoint=ns.checkpoint, variable=ns.select)
     if ns.demo:
         window.open_examples()
-    exit_code = 0
-    if ns.screenshot:
-        exit_code = _arm_screenshot(app, window, runner, Path(ns.screenshot))
-    code = app.exec()
-    runner.shutdown()
-    return code or exit_code
 
 
 def _check_against(window, text: str) -> None:

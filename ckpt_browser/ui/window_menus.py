@@ -54,7 +54,10 @@ class WindowMenus:
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         act = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            # Every binding of the platform, not only the first: Close is Ctrl+F4 and Ctrl+W on Linux.
+            act.setShortcuts(shortcut)
+        elif shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         act.triggered.connect(slot)
         menu.addAction(act)
