@@ -18,9 +18,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)  ## open the app on the bundled example model_dirs
 	$(BIN)/ckpt-browser --demo
 
-test: $(STAMP)  ## lint, then the whole suite, headless (what CI runs)
+test: $(STAMP)  ## lint and type-check, then the whole suite, headless (what CI runs)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
@@ -32,6 +33,7 @@ fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of ran
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -4,13 +4,14 @@ snippet for the Estimator that was checked, VocabInfo where a vocabulary changed
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from ckpt_browser.core.mismatch import CheckResult
 from ckpt_browser.core.variables import OPTIMIZER, classify
 
 
-def dnn_layout(shapes: dict[str, tuple | None]) -> dict | None:
+def dnn_layout(shapes: Mapping[str, tuple | None]) -> dict | None:
     """hidden_units, input features and logits read off dnn/... shapes, if it is a DNN."""
     units, inputs, i = [], None, 0
     while (k := shapes.get(f"dnn/hiddenlayer_{i}/kernel")) is not None and len(k) == 2:
@@ -52,6 +53,7 @@ def summary(results: list[CheckResult]) -> str:
         return f"All {n} readable checkpoint{'s' if n != 1 else ''} are compatible with {_against(results)}.{note}"
     lines = []
     first = bad[0]
+    assert first.expected is not None  # a result with findings was compared with something
     stored = dnn_layout(first.stored_shapes)
     wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
     other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
@@ -87,7 +89,7 @@ def summary(results: list[CheckResult]) -> str:
     ok = [r.checkpoint for r in results if not r.findings]
     if ok:
         lines.append(f"Compatible: {', '.join(ok)}.")
-    if any(r.expected.label.startswith("its own graph") for r in bad):
+    if any(r.expected is not None and r.expected.label.startswith("its own graph") for r in bad):
         lines.append(
             "A checkpoint whose own graph declares other shapes than it stores was written by a "
             "model that changed after it restored older values: TensorFlow 2 raised no error and "

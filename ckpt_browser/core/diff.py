@@ -105,6 +105,7 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
     for name in names:
         x, y = va.get(name), vb.get(name)
         if x is None:
+            assert y is not None  # the name came from one side or the other
             rows.append(DiffRow(name, ONLY_B, shape_b=y.shape, dtype_b=y.dtype))
         elif y is None:
             rows.append(DiffRow(name, ONLY_A, shape_a=x.shape, dtype_a=x.dtype))

@@ -238,7 +238,7 @@ def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
         add("dnn/logits/bias", (k,), opt)
     if cfg.has_linear:
         for col in cfg.linear_columns:
-            add(f"linear/linear_model/{col.name}/weights", (col.rows, k), cfg.linear_optimizer)
+            add(f"linear/linear_model/{col.name}/weights", (col.rows or 0, k), cfg.linear_optimizer)
         add("linear/linear_model/bias_weights", (k,), cfg.linear_optimizer)
     for opt in cfg.optimizers():
         for name in opt.scalar_names():

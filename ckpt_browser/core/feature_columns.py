@@ -65,7 +65,7 @@ def bucketized_column(source_column, boundaries) -> Column:
         raise CheckpointError("bucketized_column needs a numeric_column as its source")
     if not isinstance(boundaries, (list, tuple)) or not all(isinstance(b, (int, float)) for b in boundaries):
         raise CheckpointError("bucketized_column: boundaries must be a list of numbers")
-    n = (len(boundaries) + 1) * source_column.dense_dim
+    n = (len(boundaries) + 1) * (source_column.dense_dim or 0)
     return Column(f"{source_column.name}_bucketized", "bucketized", dense_dim=n, rows=n)
 
 

@@ -93,6 +93,7 @@ def compare(info: CheckpointInfo, expected: Expected) -> CheckResult:
         s = stored.get(name)
         e = expected.variables.get(name)
         if s is None:
+            assert e is not None  # the name came from one side or the other
             if name in expected.optional or is_optimizer_scalar(name, e[0]):
                 continue
             findings.append(Finding(name, MISSING, None, _fmt(*e)))

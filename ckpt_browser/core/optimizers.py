@@ -74,7 +74,8 @@ def keras_optimizer(name: str, kwargs: dict) -> Optimizer | None:
         slots = (*slots, "momentum")
     if name == "RMSprop" and kwargs.get("centered"):
         slots = (*slots, "mg")
-    scope = kwargs.get("name") if isinstance(kwargs.get("name"), str) else name
+    given = kwargs.get("name")
+    scope = given if isinstance(given, str) else name
     return Optimizer(name, scope, slots, scalars)
 
 
@@ -82,7 +83,8 @@ def v1_optimizer(name: str, kwargs: dict) -> Optimizer | None:
     """tf.compat.v1.train.<name>(**kwargs), or None if it is not one."""
     if name not in _V1:
         return None
-    base = kwargs.get("name") if isinstance(kwargs.get("name"), str) else _V1_DEFAULT_NAMES[name]
+    given = kwargs.get("name")
+    base = given if isinstance(given, str) else _V1_DEFAULT_NAMES[name]
     slots, scalars = _V1[name]
     default = _V1_DEFAULT_NAMES[name]
     slots = tuple(s.replace(default, base, 1) for s in slots)
@@ -100,5 +102,8 @@ def resolve(value, what: str) -> Optimizer:
                 f"{what}={value!r:.40}: unknown optimizer; canned Estimators take 'Adagrad', 'Adam', 'Ftrl', 'RMSProp' "
                 "or 'SGD' by name, others as instances, e.g. tf.keras.optimizers.legacy.Adamax()"
             )
-        return keras_optimizer(cls, {})
+        made = keras_optimizer(cls, {})
+        if made is None:  # BY_NAME holds Keras names only: cannot happen, but say so if it does
+            raise CheckpointError(f"{what}={value!r:.40}: not a Keras optimizer")
+        return made
     raise CheckpointError(f"{what}: give an optimizer name ('Adam') or an instance (tf.keras.optimizers.legacy.Adam())")

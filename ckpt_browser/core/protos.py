@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from types import SimpleNamespace
+from typing import Any
 
 
 class _F:
@@ -82,7 +83,7 @@ def _add_fields(msg, fields: list) -> None:
             f.type_name = type_name
 
 
-def _file(name: str, dependencies: list[str], messages: dict[str, list]):
+def _file(name: str, dependencies: list[str], messages: dict[str, Any]):
     """Add a .proto file built from ``messages`` to the default pool (once) and return its classes."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 

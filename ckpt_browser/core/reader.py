@@ -137,7 +137,7 @@ class TFCheckpointReader:
 
 def _open(prefix: str | os.PathLike) -> CheckpointReader:
     try:
-        reader = BundleReader(prefix)
+        reader: CheckpointReader = BundleReader(prefix)
     except UnsupportedFormat as exc:
         from ckpt_browser.core.tfimport import TensorFlowMissing
 
@@ -153,7 +153,7 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
     return reader
 
 
-_cache: dict[tuple[str, int, int], CheckpointReader] = {}
+_cache: dict[tuple, CheckpointReader] = {}  # (index path, mtime, size, ETag) -> reader
 _cache_lock = threading.Lock()  # readers are opened from worker threads and the UI thread
 _CACHE_SIZE = 8
 

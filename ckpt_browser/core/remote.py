@@ -58,6 +58,8 @@ def _options(protocol: str) -> dict:
 def url_path(url: str):
     """A UPath for the URL, or a CheckpointError naming the extra to install."""
     protocol = protocol_of(url)
+    if protocol is None:
+        raise CheckpointError(f"{url[:200]} is not a URL")
     try:
         import fsspec
         from upath import UPath

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -78,12 +79,28 @@ def formatter(dtype: np.dtype) -> Callable[[object], str]:
     if kind == "O" or kind == "S":
         return decode_text
     if kind == "b":
-        return lambda v: "true" if v else "false"
+        return _bool_text
     if kind in "iu":
-        return lambda v: str(int(v))
+        return _int_text
     if kind == "c":
-        return lambda v: f"{v.real:.6g}{v.imag:+.6g}j"
-    return lambda v: f"{float(v):.6g}"
+        return _complex_text
+    return _float_text
+
+
+def _bool_text(v: Any) -> str:
+    return "true" if v else "false"
+
+
+def _int_text(v: Any) -> str:
+    return str(int(v))
+
+
+def _complex_text(v: Any) -> str:
+    return f"{v.real:.6g}{v.imag:+.6g}j"
+
+
+def _float_text(v: Any) -> str:
+    return f"{float(v):.6g}"
 
 
 def to_jsonable(a: np.ndarray):

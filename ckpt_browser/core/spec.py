@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.feature_columns import CALLS as COLUMN_CALLS
@@ -99,7 +100,7 @@ class _Reader:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise CheckpointError(f"{name}: *arguments and **arguments are not understood; give each by name")
         args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        kwargs: dict[str, Any] = {k.arg: self.value(k.value) for k in node.keywords if k.arg is not None}
         if name in ESTIMATOR_PARAMS:
             params = ESTIMATOR_PARAMS[name]
             if len(args) > len(params):
@@ -109,7 +110,9 @@ class _Reader:
                     raise CheckpointError(f"{name}: {pname} is given twice")
                 kwargs[pname] = value
             source = {p: ast.get_source_segment(self.text, a) or "..." for p, a in zip(params, node.args)}
-            source |= {k.arg: ast.get_source_segment(self.text, k.value) or "..." for k in node.keywords}
+            source |= {
+                k.arg: ast.get_source_segment(self.text, k.value) or "..." for k in node.keywords if k.arg is not None
+            }
             return EstimatorCall(name, kwargs, source)
         if name in COLUMN_CALLS:
             try:

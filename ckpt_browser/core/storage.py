@@ -13,6 +13,7 @@ import os
 import threading
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
+from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
 
@@ -186,7 +187,7 @@ def exists(path) -> bool:
     return stat(path) is not None
 
 
-def list_dir(folder) -> list[tuple[str, object]]:
+def list_dir(folder) -> list[tuple[str, Any]]:
     """(name, stat or None) of each entry of a folder; a CheckpointError if it cannot be listed."""
     from ckpt_browser.core import remote
 

@@ -50,6 +50,7 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
     names = set()
     for c in md.checkpoints:
         names.add(c.name)
+        when: float | None
         if c.time_source == "state" and c.timestamp is not None:
             when, src = c.timestamp, "state"
         elif c.name in records:

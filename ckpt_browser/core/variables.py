@@ -116,7 +116,7 @@ def shadow_of(variables: list[VariableInfo], v: VariableInfo) -> VariableInfo | 
 def describe(entries: list[VariableEntry]) -> list[VariableInfo]:
     shown = [display_name(e.name) for e in entries]
     names = set(shown)
-    out = []
+    out: list[VariableInfo] = []
     append = out.append
     special_last, special_prefixes, slot_mark = _SPECIAL_LAST, _SPECIAL_PREFIXES, _SLOT_MARK
     for e, s in zip(entries, shown):
@@ -253,7 +253,7 @@ class ScopeNode:
             if self._by_name is _NO_NAMES:
                 self.children, self._by_name = [], {}
             node = ScopeNode(name, f"{self.path}/{name}" if self.path else name, self, len(self.children))
-            self.children.append(node)
+            self.children.append(node)  # type: ignore[union-attr]  # a list from the line above
             self._by_name[name] = node
         return node
 

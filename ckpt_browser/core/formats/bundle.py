@@ -313,7 +313,7 @@ class BundleReader:
         def add(chunk: memoryview) -> None:
             crc[0] = checksum.of_buffer(chunk, crc[0])
 
-        self._file(entry.shard).read_into(entry.offset, memoryview(raw), add)
+        self._file(entry.shard).read_into(entry.offset, raw.data, add)
         if self._swap and np_dtype.itemsize > 1:
             value = raw.view(np_dtype.newbyteorder()).astype(np_dtype).reshape(entry.shape)
         else:
@@ -373,10 +373,10 @@ class BundleReader:
             part = self._decode(part_key, raw)
             where = tuple(slice(None) if length == FULL else slice(start, start + length) for start, length in extents)
             try:
-                value = self._read_entry(name, part)
+                out[where] = self._read_entry(name, part)
             except ChecksumMismatch as exc:
-                bad, value = exc, exc.value
-            out[where] = value
+                bad = exc
+                out[where] = exc.value
         if bad is not None:
             raise ChecksumMismatch(str(bad), out)
         return out

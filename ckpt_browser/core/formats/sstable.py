@@ -88,7 +88,7 @@ def _entries(block: bytes, name: str) -> list[tuple[bytes, bytes]]:
     limit = n - 4 - 4 * restarts
     if limit < 0:
         raise CheckpointError(f"{name} is damaged: a block's restart count is {restarts:,}")
-    out = []
+    out: list[tuple[bytes, bytes]] = []
     append = out.append
     p = 0
     key = b""

@@ -16,6 +16,7 @@ def fields(buf: bytes):
     while pos < end:
         key, pos = varint(buf, pos)
         number, kind = key >> 3, key & 7
+        value: int | bytes
         if kind == VARINT:
             value, pos = varint(buf, pos)
         elif kind == BYTES:
