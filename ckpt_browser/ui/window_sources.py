@@ -232,7 +232,7 @@ class WindowSources:
             self.verify_dialog = VerifyDialog(self.runner, self)
             self.verify_dialog.verified.connect(self.sources.set_verified)
         self.verify_dialog.show()
-        self.verify_dialog.run(source.model_dir)
+        self.verify_dialog.run(source.model_dir.snapshot())  # a copy: live refresh changes the original
         return self.verify_dialog
 
     def close_current_source(self) -> None:

@@ -215,3 +215,25 @@ def test_impossible_state_timestamps_do_not_crash_the_window(qtbot, window, open
         for s in (100, 150, 200, 250, 300)
     ]
     assert shown == want
+
+
+def test_workers_get_a_snapshot_of_the_model_dir(qtbot, window, iris_dir, monkeypatch):
+    """Live refresh updates the window's ModelDir in place; a worker reading it meanwhile must
+    hold a copy of its own."""
+    import ckpt_browser.ui.window_sources as window_sources
+    from ckpt_browser.core.mismatch import check_model_dir
+
+    given = []
+
+    def spy(md, *args):
+        given.append(md)
+        return check_model_dir(md, *args)
+
+    monkeypatch.setattr(window_sources, "check_model_dir", spy)
+    with qtbot.waitSignal(window.self_checked, timeout=TIMEOUT):
+        window.open_path(str(iris_dir))
+    (live,) = [s.model_dir for s in window.sources.sources()]
+    (copy,) = given
+    assert copy is not live and copy.checkpoints is not live.checkpoints
+    assert [c.name for c in copy.checkpoints] == [c.name for c in live.checkpoints]
+    assert all(a is not b for a, b in zip(copy.checkpoints, live.checkpoints))

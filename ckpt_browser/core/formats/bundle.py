@@ -112,7 +112,11 @@ def _head_length(raw: bytes) -> int:
 
 
 class BundleReader:
-    """One checkpoint: the index is read and decoded on opening, tensors one by one on request."""
+    """One checkpoint: the index is read and decoded on opening, tensors one by one on request.
+
+    Shared by threads (the reader cache hands one reader to every worker): the lazy caches are
+    filled with the same values whoever fills them, by single assignments (atomic under the
+    GIL); the shard files are opened under a lock and read by positioned reads, no seek state."""
 
     native = True
     note: str | None = None  # the TensorFlow fallback says why it was used; this reader never needs to
