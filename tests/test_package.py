@@ -40,6 +40,19 @@ def test_built_app_ls_json(built_app, iris_dir):
 
 
 @pytest.mark.slow
+def test_console_twin_prints_the_subcommands(built_app, iris_dir):
+    twin = built_app.with_name("ckpt-browser-cli")
+    assert twin.is_file() and os.access(twin, os.X_OK)
+    r = subprocess.run([str(twin), "verify", str(iris_dir), "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [c["name"] for c in out["checkpoints"]] == [f"model.ckpt-{s}" for s in (100, 150, 200, 250, 300)]
+    assert {c["status"] for c in out["checkpoints"]} == {"ok"}
+    bad = subprocess.run([str(twin), "ls", str(iris_dir / "nothing")], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
 def test_built_app_reads_a_bucket(built_app, iris_dir):
     """The frozen app has its URL backends: `ls s3://...` against moto's S3 server."""
     from tests.remote.wire import s3_env, start_moto

@@ -62,3 +62,13 @@ class Trainer:
     def close(self) -> None:
         self.writer.close()
         self.sess.close()
+
+
+def trained(model_dir: Path, steps: int = 2, saves: int = 1, **kwargs) -> Trainer:
+    """A Trainer in a new model_dir that has trained and saved `saves` times, `steps` each."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(model_dir, **kwargs)
+    for _ in range(saves):
+        trainer.train(steps)
+        trainer.save()
+    return trainer

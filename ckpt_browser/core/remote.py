@@ -17,6 +17,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.storage import check_range
 
 _URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
@@ -232,11 +233,7 @@ class RemoteFile:
         return data
 
     def read(self, offset: int, size: int) -> bytes:
-        if size < 0 or offset < 0 or offset + size > self.size:
-            raise CheckpointError(
-                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
-                f"({self.size:,} bytes)"
-            )
+        check_range(self.path.name, offset, size, self.size)
         if size == 0:
             return b""
         if size > DIRECT:  # a big tensor or a verify chunk: straight through, not into the cache

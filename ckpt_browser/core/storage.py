@@ -22,6 +22,14 @@ _HAS_PREADV = hasattr(os, "preadv")
 CHUNK = 8 << 20  # large reads go in 8 MiB steps so a checksum can follow while data is cache-hot
 
 
+def check_range(name: str, offset: int, size: int, total: int) -> None:
+    """A range an index asks for must lie inside the file: past its end, the file is truncated."""
+    if size < 0 or offset < 0 or offset + size > total:
+        raise CheckpointError(
+            f"{name} is truncated: {size:,} bytes at offset {offset:,} are past its end ({total:,} bytes)"
+        )
+
+
 class LocalFile:
     """One local file opened for positioned reads. Safe to share between threads (pread)."""
 
@@ -93,11 +101,7 @@ class LocalFile:
         return crc
 
     def _check_range(self, offset: int, size: int) -> None:
-        if size < 0 or offset < 0 or offset + size > self.size:
-            raise CheckpointError(
-                f"{self.path.name} is truncated: {size:,} bytes at offset {offset:,} are past its end "
-                f"({self.size:,} bytes)"
-            )
+        check_range(self.path.name, offset, size, self.size)
 
     def _pread(self, size: int, offset: int) -> bytes:
         if _HAS_PREAD:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.trainer import Trainer
+from tests.trainer import Trainer, trained
 from tests.ui.conftest import TIMEOUT
 
 LIVE = 10_000  # "within about two seconds", with room for a loaded CI machine
@@ -15,10 +15,7 @@ def _names(window):
 
 def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tmp_path):
     run = tmp_path / "run"
-    run.mkdir()
-    trainer = Trainer(run, max_to_keep=2)
-    trainer.train(5)
-    trainer.save()
+    trainer = trained(run, steps=5, max_to_keep=2)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(run))
     qtbot.waitUntil(lambda: run in window._events and ("train", "loss") in window._events[run].series, timeout=LIVE)
@@ -60,10 +57,7 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
 
 def test_half_written_checkpoint_is_being_written_not_an_error(qtbot, window, tmp_path):
     run = tmp_path / "run"
-    run.mkdir()
-    trainer = Trainer(run)
-    trainer.train(2)
-    trainer.save()
+    trainer = trained(run)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(run))
     # A trainer caught mid-save: the index is there, the data file not yet.
@@ -85,6 +79,7 @@ def test_a_folder_opened_empty_fills_in_as_training_starts(qtbot, window, tmp_pa
     with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
         window.open_path(str(run))
     assert "No checkpoint here yet" in window.variables.title.text()
+    assert [s.model_dir.path for s in window.sources.sources()] == [run]  # opened, and watched
     trainer = Trainer(run)
     trainer.train(3)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=LIVE) as loaded:

@@ -89,17 +89,6 @@ def test_drop_folder_opens_it(qtbot, window, iris_dir):
     assert window.sources.rowCount() == 1
 
 
-def test_folder_without_checkpoint_shows_message(qtbot, window, tmp_path):
-    # Issue 11, case 23: a folder with no checkpoint yet is opened and watched (training may be
-    # about to start), with a message saying so; tests/ui/test_live.py has it fill in.
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
-        window.open_path(str(empty))
-    assert "No checkpoint here yet" in window.variables.title.text()
-    assert [s.model_dir.path for s in window.sources.sources()] == [empty]
-
-
 def test_a_file_that_is_no_checkpoint_is_a_message(qtbot, window, tmp_path):
     stray = tmp_path / "notes.txt"
     stray.write_text("hello")

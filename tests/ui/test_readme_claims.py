@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from ckpt_browser.cli import gui_arguments
 from ckpt_browser.ui.app import apply_arguments
 from ckpt_browser.ui.views import TAB_NAMES, VALUE_TABS
-from tests.trainer import Trainer
+from tests.trainer import trained
 from tests.ui.conftest import TIMEOUT
 from tests.ui.test_values import _select, _truth
 
@@ -111,10 +111,7 @@ def test_check_against_from_the_command_line(qtbot, window, iris_dir, iris_resiz
 
 def test_polling_when_the_folder_cannot_be_watched(qtbot, window, tmp_path):
     run = tmp_path / "run"
-    run.mkdir()
-    trainer = Trainer(run)
-    trainer.train(2)
-    trainer.save()
+    trainer = trained(run)
     window.watcher._fs.addPath = lambda _path: False  # as on a network share that cannot be watched
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(run))
@@ -132,12 +129,7 @@ def test_timeline_takes_times_from_events_the_state_file_or_the_files(qtbot, win
 
     t = tf()
     run = tmp_path / "run"  # a v1 training loop: its event files record each checkpoint
-    run.mkdir()
-    trainer = Trainer(run)
-    for _ in range(2):
-        trainer.train(2)
-        trainer.save()
-    trainer.close()
+    trained(run, saves=2).close()
     stated = tmp_path / "stated"  # tf.train.CheckpointManager: the state file has the times
     step = t.Variable(0, dtype=t.int64)
     manager = t.train.CheckpointManager(t.train.Checkpoint(step=step), str(stated), max_to_keep=5)

@@ -7,16 +7,15 @@ import math
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
 
 from ckpt_browser.core.diff import CHANGED, ONLY_A, ONLY_B, SAME, CheckpointDiff, DiffRow
+from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Variable", "Status", "max |Δ|", "‖Δ‖/‖A‖", "A", "B")
-Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_TEXT = {
     SAME: "identical",
@@ -35,7 +34,9 @@ def _num(x: float | None) -> str:
     return "inf" if math.isinf(x) else f"{x:.4g}"
 
 
-class DiffTableModel(QAbstractTableModel):
+class DiffTableModel(FixedColumns, QAbstractTableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[DiffRow] = []
@@ -53,11 +54,6 @@ class DiffTableModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -5,22 +5,23 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ckpt_browser.core.contents import Source
 from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.core.variables import human_bytes
+from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")
 _TOP = 0  # internalId of a source row; a checkpoint row carries its source's uid (1, 2, ...)
 # A uid, not the source's row: rows shift when a source above is closed or re-opened, and the
 # view's persistent child indexes keep the internalId they were made with.
 
-Index = QModelIndex | QPersistentModelIndex
 
+class SourcesModel(FixedColumns, QAbstractItemModel):
+    COLUMNS = COLUMNS
 
-class SourcesModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._sources: list[Source] = []
@@ -172,14 +173,6 @@ class SourcesModel(QAbstractItemModel):
         if parent.internalId() == _TOP and parent.column() == 0:
             return len(self._sources[parent.row()].model_dir.checkpoints)
         return 0
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

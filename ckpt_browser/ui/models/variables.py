@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ckpt_browser.core.variables import (
@@ -13,9 +13,9 @@ from ckpt_browser.core.variables import (
     build_tree,
     human_bytes,
 )
+from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Name", "Shape", "DType", "Params", "Bytes", "Kind")
-Index = QModelIndex | QPersistentModelIndex
 _KIND_LABEL = {
     "model": "",
     "optimizer": "optimizer",
@@ -26,7 +26,9 @@ _KIND_LABEL = {
 }
 
 
-class VariableTreeModel(QAbstractItemModel):
+class VariableTreeModel(FixedColumns, QAbstractItemModel):
+    COLUMNS = COLUMNS
+
     """Never reads tensor values: rows come from the variable list only."""
 
     def __init__(self, parent=None) -> None:
@@ -90,14 +92,6 @@ class VariableTreeModel(QAbstractItemModel):
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self.node(parent).children)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
