@@ -21,21 +21,15 @@ def bert_shapes() -> dict[str, tuple[int, ...]]:
         "bert/pooler/dense/kernel": (H, H),
         "bert/pooler/dense/bias": (H,),
     }
+    layer: dict[str, tuple[int, ...]] = {}
+    dense = {f"attention/self/{p}": (H, H) for p in ("query", "key", "value")}
+    dense |= {"attention/output/dense": (H, H), "intermediate/dense": (H, FF), "output/dense": (FF, H)}
+    for name, (n_in, n_out) in dense.items():
+        layer[f"{name}/kernel"], layer[f"{name}/bias"] = (n_in, n_out), (n_out,)
+    for norm in ("attention/output/LayerNorm", "output/LayerNorm"):
+        layer[f"{norm}/gamma"], layer[f"{norm}/beta"] = (H,), (H,)
     for i in range(LAYERS):
-        p = f"bert/encoder/layer_{i}"
-        for part in ("query", "key", "value"):
-            s[f"{p}/attention/self/{part}/kernel"] = (H, H)
-            s[f"{p}/attention/self/{part}/bias"] = (H,)
-        s[f"{p}/attention/output/dense/kernel"] = (H, H)
-        s[f"{p}/attention/output/dense/bias"] = (H,)
-        s[f"{p}/attention/output/LayerNorm/gamma"] = (H,)
-        s[f"{p}/attention/output/LayerNorm/beta"] = (H,)
-        s[f"{p}/intermediate/dense/kernel"] = (H, FF)
-        s[f"{p}/intermediate/dense/bias"] = (FF,)
-        s[f"{p}/output/dense/kernel"] = (FF, H)
-        s[f"{p}/output/dense/bias"] = (H,)
-        s[f"{p}/output/LayerNorm/gamma"] = (H,)
-        s[f"{p}/output/LayerNorm/beta"] = (H,)
+        s |= {f"bert/encoder/layer_{i}/{name}": shape for name, shape in layer.items()}
     return s
 
 

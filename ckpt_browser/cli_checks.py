@@ -6,15 +6,7 @@ import argparse
 import json
 import sys
 
-from ckpt_browser.cli_output import (
-    EXIT_DIFFERENT,
-    EXIT_ERROR,
-    EXIT_OK,
-    finite_or_text,
-    print_table,
-    printable,
-    stderr_progress,
-)
+from ckpt_browser import cli_output
 from ckpt_browser.core.errors import CheckpointError
 
 
@@ -40,12 +32,12 @@ def cmd_run(ns: argparse.Namespace) -> int:
     dtype = "string" if value.dtype.kind == "O" else value.dtype.name
     if ns.json:
         out = {"fetch": fetch, "shape": list(value.shape), "dtype": dtype, "value": to_jsonable(value)}
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"{fetch}  {list(value.shape)}  {dtype}")
         with np.printoptions(threshold=1000, linewidth=100):
-            print(printable(value))
-    return EXIT_OK
+            print(cli_output.printable(value))
+    return cli_output.EXIT_OK
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
@@ -99,7 +91,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
             rows = [("variable", "finding", "checkpoint", "model")]
             rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
             if r.findings:
-                print_table(rows)
+                cli_output.print_table(rows)
         bad = [r for r in results if r.findings]
         if bad:
             print("\n" + advice(bad[-1], md.path))
@@ -111,9 +103,9 @@ def cmd_check(ns: argparse.Namespace) -> int:
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
         print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
-        return EXIT_ERROR
+        return cli_output.EXIT_ERROR
     mismatch = any(r.findings for r in results) or bool(log_findings)
-    return EXIT_DIFFERENT if mismatch else EXIT_OK
+    return cli_output.EXIT_DIFFERENT if mismatch else cli_output.EXIT_OK
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
@@ -121,7 +113,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
 
     source = open_source(ns.path)
-    progress = stderr_progress() if sys.stderr.isatty() and not ns.json else None
+    progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
     report = (
         verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
     )
@@ -139,5 +131,5 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     if report.count(UNREADABLE):
         bad = next(v for v in report.verdicts if v.status == UNREADABLE)
         print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_DIFFERENT if report.count(CORRUPT) else EXIT_OK
+        return cli_output.EXIT_ERROR
+    return cli_output.EXIT_DIFFERENT if report.count(CORRUPT) else cli_output.EXIT_OK

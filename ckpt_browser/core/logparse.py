@@ -17,37 +17,32 @@ _SP = r"\s{0,20}"
 _NAME = r"[^;\s=]{1,500}"  # graph names never hold "=", which stops a run of "tensor_name=" early
 _NEAR = r"(?s:.{0,400}?)"  # "[[{{node save/Assign_1}}]]" follows soon, often on the next line
 MAX_LOG_CHARS = 4 << 20  # beyond this only the end of the log is read (errors come last)
+
+
+def _shape(group: str) -> str:
+    return _SHAPE.replace("(", f"(?P<{group}>", 1)
+
+
+def _two_shapes(head: str, first: str, middle: str, second: str, tail: str = "") -> re.Pattern:
+    """A message naming two shapes: head [..] middle [..] tail, the shapes in named groups."""
+    return re.compile(head + _shape(first) + middle + _shape(second) + tail)
+
+
+_NODE = rf"(?:{_NEAR}node\s{{1,5}}(?P<node>[\w/.\-]{{1,500}}))?"
+# fmt: off
 PATTERNS = [
-    (
-        "shape_and_slice",
-        re.compile(
-            rf"tensor_name{_SP}={_SP}(?P<var>{_NAME});{_SP}shape in shape_and_slice spec{_SP}"
-            + _SHAPE.replace("(", "(?P<model>", 1)
-            + rf"{_SP}does not match the shape stored in checkpoint:{_SP}"
-            + _SHAPE.replace("(", "(?P<ckpt>", 1),
-        ),
-    ),
-    (
-        "assign",
-        re.compile(
-            rf"Assign requires shapes of both tensors to match\.{_SP}lhs shape={_SP}"
-            + _SHAPE.replace("(", "(?P<model>", 1)
-            + rf"{_SP}rhs shape={_SP}"
-            + _SHAPE.replace("(", "(?P<ckpt>", 1)
-            + rf"(?:{_NEAR}node\s{{1,5}}(?P<node>[\w/.\-]{{1,500}}))?",
-        ),
-    ),
+    ("shape_and_slice", _two_shapes(
+        rf"tensor_name{_SP}={_SP}(?P<var>{_NAME});{_SP}shape in shape_and_slice spec{_SP}", "model",
+        rf"{_SP}does not match the shape stored in checkpoint:{_SP}", "ckpt",
+    )),
+    ("assign", _two_shapes(
+        rf"Assign requires shapes of both tensors to match\.{_SP}lhs shape={_SP}", "model",
+        rf"{_SP}rhs shape={_SP}", "ckpt", _NODE,
+    )),
     ("not_found", re.compile(r"Key (?P<var>[^\s]{1,500}) not found in checkpoint")),
-    (
-        "matmul",
-        re.compile(
-            rf"Matrix size-incompatible:{_SP}In\[0\]:{_SP}"
-            + _SHAPE.replace("(", "(?P<in0>", 1)
-            + rf",{_SP}In\[1\]:{_SP}"
-            + _SHAPE.replace("(", "(?P<in1>", 1)
-            + rf"(?:{_NEAR}node\s{{1,5}}(?P<node>[\w/.\-]{{1,500}}))?",
-        ),
-    ),  # fmt: skip
+    ("matmul", _two_shapes(
+        rf"Matrix size-incompatible:{_SP}In\[0\]:{_SP}", "in0", rf",{_SP}In\[1\]:{_SP}", "in1", _NODE,
+    )),
     (
         "dtype",
         re.compile(
@@ -56,6 +51,7 @@ PATTERNS = [
         ),
     ),
 ]
+# fmt: on
 
 
 LOG_SUFFIXES = (".log", ".txt", ".err", ".out")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import pkgutil
-import subprocess
-import sys
 
 import ckpt_browser.core
+from tests.blocked import run_without
 
 
 def test_core_imports_without_qt_and_without_tensorflow():
     modules = [m.name for m in pkgutil.iter_modules(ckpt_browser.core.__path__, "ckpt_browser.core.")]
-    code = (
-        "import sys\n"
-        "for blocked in ('PySide6', 'pyqtgraph', 'shiboken6', 'superqt'):\n"
-        "    sys.modules[blocked] = None  # any import of them now fails\n"
-        f"for m in {modules!r}:\n"
-        "    __import__(m)\n"
-        "print('tensorflow' in sys.modules)\n"
+    r = run_without(
+        ("PySide6", "pyqtgraph", "shiboken6", "superqt"),
+        f"for m in {modules!r}:\n    __import__(m)\nprint('tensorflow' in sys.modules)\n",
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
 

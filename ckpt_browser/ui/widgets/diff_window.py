@@ -33,6 +33,7 @@ from ckpt_browser.core.diff import (
 )
 from ckpt_browser.ui.models.diff_table import STATUS_TEXT, DiffFilterModel, DiffTableModel
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
 
 Choices = Callable[[], list[tuple[str, Path]]]
@@ -132,14 +133,7 @@ class DiffWindow(QWidget):
         top = QHBoxLayout()
         top.addLayout(grid, 1)
         top.addWidget(self.run_button)
-        filters = QHBoxLayout()
-        filters.addWidget(self.filter_edit, 1)
-        filters.addWidget(self.status_combo)
-        table_box = QWidget()
-        tl = QVBoxLayout(table_box)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addLayout(filters)
-        tl.addWidget(self.table)
+        table_box = boxes.column(boxes.row((self.filter_edit, 1), self.status_combo), self.table)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(table_box)
         split.addWidget(plots)

@@ -39,6 +39,7 @@ from ckpt_browser.core.saved_model import LoadedModels, Signature, read_signatur
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 
 
@@ -109,11 +110,7 @@ class GraphPanel(QWidget):
         self.ops_view.setModel(self.ops_proxy)
         self.ops_view.setUniformItemSizes(True)
         self.ops_view.doubleClicked.connect(lambda i: self.set_fetch(i.data().split("  ")[0]))
-        ops_box = QWidget()
-        ol = QVBoxLayout(ops_box)
-        ol.setContentsMargins(0, 0, 0, 0)
-        ol.addWidget(self.ops_filter)
-        ol.addWidget(self.ops_view)
+        ops_box = boxes.column(self.ops_filter, self.ops_view)
 
         self.signature_table = _table(self.signature_model, stretch_all=True)
         self.lists = lists = QTabWidget()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from ckpt_browser.core.events import EventData, smooth
 from ckpt_browser.core.model_dir import CheckpointInfo
 from ckpt_browser.core.timeline import Timeline, build_timeline
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets import boxes
 
 _RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
 
@@ -57,16 +58,9 @@ class ScalarsView(QWidget):
         self._curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.marks: dict[str, pg.InfiniteLine] = {}
 
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Smoothing:"))
-        row.addWidget(self.smoothing, 1)
-        row.addWidget(self.smoothing_label)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addLayout(row)
-        rl.addWidget(self.plot, 1)
-        rl.addWidget(self.status)
+        right = boxes.column(
+            boxes.row("Smoothing:", (self.smoothing, 1), self.smoothing_label), (self.plot, 1), self.status
+        )
         split = QSplitter()
         split.addWidget(self.tags)
         split.addWidget(right)
