@@ -107,7 +107,8 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> Ch
     if not info.on_disk:
         raise CheckpointError(f"{info.name}: {info.problem}")
     reader = open_checkpoint(info.prefix)
-    variables = describe(reader.variables())
+    kinds = reader.kinds() if hasattr(reader, "kinds") else None
+    variables = describe(reader.variables(), kinds)
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
     tree = filtered_tree(variables, flt) if flt is not None else None
     return CheckpointContents(info, variables, totals(variables), warning, tree)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.keras import is_keras_file
 from ckpt_browser.core.state import STATE_FILE, read_state
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class CheckpointInfo:
     problem: str | None = None  # what is wrong with its files, for the user
     time_source: str = ""  # "state" (the checkpoint file's timestamps) or "file" (mtime)
     being_written: bool = False  # incomplete, but its files changed moments ago
+    format: str = "tf"  # "tf" (a tensor bundle) or "keras" (one .keras / .h5 file: prefix is the file)
 
     def to_json(self) -> dict:
         return {
@@ -131,6 +133,9 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
     """
     if storage.is_remote(path):
         return _resolve_url(str(path))
+    if is_keras_file(path) and os.path.isfile(path):
+        p = Path(path).expanduser().resolve()
+        return p.parent, p.name
     # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
     # Path's raise: either way the user gets one sentence.
     try:
@@ -305,7 +310,15 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
     listings: dict = {}  # each folder is listed once, however many checkpoints it holds
     for name in _disk_prefixes(model_dir, listings):
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+    for name, st in _listing(model_dir, listings):
+        if is_keras_file(name) and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
+            by_name[name] = CheckpointInfo(
+                name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
+                timestamp=st.st_mtime, time_source="file", format="keras",
+            )  # fmt: skip
     for info in by_name.values():
+        if info.format == "keras":
+            continue
         info.step = _step_of(info.name)
         _fill_files(info, listings)
     result.checkpoints = sorted(by_name.values(), key=_order_key)

@@ -19,6 +19,7 @@ from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
 from ckpt_browser.core.storage import as_path, is_remote, local_copy
+from ckpt_browser.core.storage import local_file as storage_local_file
 from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
@@ -153,6 +154,16 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
     return reader
 
 
+def _open_keras(path) -> CheckpointReader:
+    from ckpt_browser.core.formats.keras import KerasFile
+
+    if is_remote(path):  # h5py reads local files: a bucket's Keras file is fetched first
+        path = storage_local_file(path)
+    reader = KerasFile(path)
+    opened["keras"] += 1
+    return reader
+
+
 _cache: dict[tuple, CheckpointReader] = {}  # (index path, mtime, size, ETag) -> reader
 _cache_lock = threading.Lock()  # readers are opened from worker threads and the UI thread
 _CACHE_SIZE = 8
@@ -164,7 +175,10 @@ def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
     Looking at variable after variable must not re-open the index each time; a checkpoint
     re-saved under the same name (Estimators do that) gets a new reader.
     """
-    index = as_path(str(prefix) + ".index")
+    from ckpt_browser.core.formats.keras import is_keras_file
+
+    keras = is_keras_file(prefix)
+    index = as_path(str(prefix) if keras else str(prefix) + ".index")  # a Keras file is its own index
     st = storage_stat(index)
     if st is None:
         if is_remote(index) or not os.path.lexists(str(index)):
@@ -174,7 +188,7 @@ def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
     with _cache_lock:
         reader = _cache.pop(key, None)
     if reader is None:
-        reader = _open(prefix)
+        reader = _open_keras(prefix) if keras else _open(prefix)
     with _cache_lock:
         _cache[key] = reader  # most recently used last
         while len(_cache) > _CACHE_SIZE:

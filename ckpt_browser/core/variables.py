@@ -113,7 +113,14 @@ def shadow_of(variables: list[VariableInfo], v: VariableInfo) -> VariableInfo | 
     return None
 
 
-def describe(entries: list[VariableEntry]) -> list[VariableInfo]:
+def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[VariableInfo]:
+    """Each stored variable with its kind. kinds: name -> (kind, slot_of) a reader knows for
+    certain (a Keras file says which variables are its optimizer's); the rest are read off names."""
+    if kinds:
+        out_known = describe([e for e in entries if e.name not in kinds])
+        known = [VariableInfo(e.name, e.shape, e.dtype, kinds[e.name][0], e.name, kinds[e.name][1])
+                 for e in entries if e.name in kinds]  # fmt: skip
+        return sorted(out_known + known, key=lambda v: v.name)
     shown = [display_name(e.name) for e in entries]
     names = set(shown)
     out: list[VariableInfo] = []

@@ -1,0 +1,335 @@
+"""Keras weight files read with h5py, zipfile and json -- nothing in them is deserialized or run.
+
+- Keras 3 ``.weights.h5``: ``layers/<class_snake>[_N]/vars/<i>`` (the layer's own name is the
+  ``name`` attribute of its ``vars`` group), nested models under ``layers/<model>/layers/...``,
+  the model's own ``vars``, and ``optimizer/vars/<i>`` (0: iterations, 1: learning rate, then
+  each slot of each trainable variable in order).
+- ``.keras``: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``, read in place.
+- Legacy HDF5 (``model.save('m.h5')`` / ``save_weights('w.h5')``): ``layer_names`` (also split in
+  ``layer_names0``, ``layer_names1``, ...) and each layer's ``weight_names``; the model's
+  ``model_config`` and ``training_config`` as root attributes; ``optimizer_weights``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.reader import VariableEntry
+
+MAX_MEMBER = 16 << 30  # a .keras member bigger than this is refused
+MAX_RATIO = 200  # ... and one that would expand more than this (a zip bomb)
+MAX_JSON = 64 << 20
+# Weight names by position for the built-in layers, as Keras creates them.
+KNOWN_WEIGHTS = {
+    "Dense": ("kernel", "bias"),
+    "EinsumDense": ("kernel", "bias"),
+    "Conv1D": ("kernel", "bias"), "Conv2D": ("kernel", "bias"), "Conv3D": ("kernel", "bias"),
+    "DepthwiseConv2D": ("kernel", "bias"),
+    "Embedding": ("embeddings",),
+    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+    "LayerNormalization": ("gamma", "beta"),
+}  # fmt: skip
+# Keras 3 optimizers' slots, per trainable variable, in the order they are created.
+SLOTS = {"adam": ("momentum", "velocity"), "adamw": ("momentum", "velocity"), "nadam": ("momentum", "velocity"),
+         "rmsprop": ("velocity",), "adagrad": ("accumulator",), "sgd": ("momentum",), "adamax": ("m", "u")}  # fmt: skip
+
+
+@dataclass
+class Layer:
+    name: str
+    class_name: str
+    weights: list[str] = field(default_factory=list)  # variable names in this file
+    params: int = 0
+    trainable_params: int = 0
+
+
+@dataclass
+class KerasEntry:
+    name: str
+    h5path: str
+    shape: tuple[int, ...]
+    dtype: str
+    kind: str = "model"  # "model" or "optimizer"
+    slot_of: str | None = None
+    trainable: bool = True
+
+
+def _json(data: bytes | str, what: str) -> Any:
+    if len(data) > MAX_JSON:
+        raise CheckpointError(f"{what} is {len(data):,} bytes: too big for a model description")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"{what} is not valid JSON ({str(exc)[:120]})") from None
+
+
+def _dtype_name(ds) -> str:
+    if ds.attrs.get("dtype") == "bfloat16" or str(ds.dtype) == "bfloat16":
+        return "bfloat16"
+    return str(ds.dtype)
+
+
+def _layer_classes(config: dict | None) -> dict[str, str]:
+    """layer name -> class name, from a model config (nested models included), in the config's
+    order -- the order the model creates its variables in."""
+    out: dict[str, str] = {}
+
+    def walk(cfg) -> None:
+        if not isinstance(cfg, dict):
+            return
+        for layer in (cfg.get("config") or {}).get("layers") or []:
+            if isinstance(layer, dict):
+                name = (layer.get("config") or {}).get("name")
+                if isinstance(name, str):
+                    out[name] = str(layer.get("class_name"))
+                walk(layer)
+
+    walk(config)
+    return out
+
+
+class KerasFile:
+    """A Keras file's variables, layers and configs. A CheckpointReader (core/reader.py)."""
+
+    native = True
+    note: str | None = None
+
+    def __init__(self, path) -> None:
+        import h5py
+
+        self.path = path
+        self.name = os.path.basename(str(path))
+        self.config: dict | None = None  # the model config (class_name, config)
+        self.compile_config: dict | None = None
+        self.metadata: dict = {}
+        self.format = ""
+        self.entries: list[KerasEntry] = []
+        self.layers: list[Layer] = []
+        self._zip = None
+        try:
+            if zipfile.is_zipfile(str(path)):
+                handle = self._open_keras_zip()
+            else:
+                handle = str(path)
+            self._h5 = h5py.File(handle, "r")
+        except OSError as exc:
+            raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({str(exc)[:120]})") from None
+        try:
+            if "model_weights" in self._h5 or "layer_names" in self._h5.attrs:
+                self._read_legacy()
+            else:
+                self._read_keras3()
+        except (KeyError, ValueError, TypeError) as exc:
+            raise CheckpointError(f"{self.name} is damaged or not a Keras file ({str(exc)[:160]})") from None
+        self._by_name = {e.name: e for e in self.entries}
+
+    # -- .keras ----------------------------------------------------------------------
+    def _open_keras_zip(self):
+        z = zipfile.ZipFile(str(self.path))
+        self._zip = z
+        members = {i.filename: i for i in z.infolist()}
+        for info in members.values():
+            if info.file_size > MAX_MEMBER or (
+                info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20
+            ):
+                raise CheckpointError(
+                    f"{self.name}: {info.filename} would expand to {info.file_size:,} bytes from "
+                    f"{info.compress_size:,}: refused (a zip bomb, or not a .keras file)"
+                )
+        if "model.weights.h5" not in members:
+            raise CheckpointError(f"{self.name} is a zip without model.weights.h5: not a .keras file")
+        self.format = "keras"
+        if "config.json" in members:
+            config = _json(z.read("config.json"), f"{self.name}/config.json")
+            self.config = config if isinstance(config, dict) else None
+            self.compile_config = (self.config or {}).get("compile_config")
+        if "metadata.json" in members:
+            meta = _json(z.read("metadata.json"), f"{self.name}/metadata.json")
+            self.metadata = meta if isinstance(meta, dict) else {}
+        return z.open("model.weights.h5")  # seekable: h5py reads it in place
+
+    # -- Keras 3 weights ---------------------------------------------------------------
+    def _read_keras3(self) -> None:
+        self.format = self.format or "weights.h5"
+        classes = _layer_classes(self.config)
+        h5 = self._h5
+        self.model_name = h5["vars"].attrs.get("name", "") if "vars" in h5 else ""
+        trainable: list[KerasEntry] = []
+        if "layers" in h5:
+            self._walk_layers(h5["layers"], "", classes, trainable)
+        if "vars" in h5:
+            self._add_vars(h5["vars"], self.model_name or "model", "Model", trainable)
+        if "optimizer" in h5 and "vars" in h5["optimizer"]:
+            # Slots follow the trainable variables in the model's order, which only the config
+            # gives (the file lists layers alphabetically); without it the slots keep their index.
+            order = {name: i for i, name in enumerate(classes)}
+            known = all(e.name.split("/")[-2] in order for e in trainable) if classes else False
+            if known:
+                trainable.sort(key=lambda e: order[e.name.split("/")[-2]])
+            self._add_optimizer(h5["optimizer"]["vars"], trainable if known else [])
+
+    def _walk_layers(self, group, prefix: str, classes: dict, trainable: list) -> None:
+        for key in sorted(group, key=_natural):
+            layer_group = group[key]
+            vars_group = layer_group.get("vars")
+            name = str(vars_group.attrs.get("name", key)) if vars_group is not None else key
+            full = f"{prefix}{name}"
+            cls = classes.get(name, _class_from_key(key))
+            if vars_group is not None and len(vars_group):
+                self._add_vars(vars_group, full, cls, trainable)
+            elif vars_group is not None and not len(layer_group.get("layers", {})):
+                self.layers.append(Layer(full, cls))
+            if "layers" in layer_group:  # a nested model
+                self._walk_layers(layer_group["layers"], f"{full}/", classes, trainable)
+
+    def _add_vars(self, vars_group, layer: str, cls: str, trainable: list) -> None:
+        known = KNOWN_WEIGHTS.get(cls, ())
+        out = Layer(layer, cls)
+        for key in sorted(vars_group, key=_natural):
+            ds = vars_group[key]
+            i = int(key) if key.isdigit() else -1
+            weight = known[i] if 0 <= i < len(known) else f"var_{key}"
+            entry = KerasEntry(f"{layer}/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds))
+            entry.trainable = not (cls in ("BatchNormalization",) and weight.startswith("moving_"))
+            self.entries.append(entry)
+            out.weights.append(entry.name)
+            n = _size(entry.shape)
+            out.params += n
+            if entry.trainable:
+                out.trainable_params += n
+                trainable.append(entry)
+        self.layers.append(out)
+
+    def _add_optimizer(self, vars_group, trainable: list) -> None:
+        keys = sorted(vars_group, key=_natural)
+        opt = str(vars_group.attrs.get("name", "optimizer"))
+        slots = SLOTS.get(re.sub(r"_\d+$", "", opt.lower()), ())
+        per = (len(keys) - 2) // len(trainable) if trainable else 0
+        pairs = len(keys) - 2 == per * len(trainable) and per > 0
+        for n, key in enumerate(keys):
+            ds = vars_group[key]
+            shape = tuple(ds.shape)
+            if n == 0:
+                name, slot_of = f"optimizer/{opt}/iteration", None
+            elif n == 1:
+                name, slot_of = f"optimizer/{opt}/learning_rate", None
+            elif pairs and trainable[(n - 2) // per].shape == shape:
+                var = trainable[(n - 2) // per]
+                j = (n - 2) % per
+                slot = slots[j] if j < len(slots) else f"slot_{j}"
+                name, slot_of = f"optimizer/{opt}/{var.name}/{slot}", var.name
+            else:
+                name, slot_of = f"optimizer/{opt}/var_{key}", None
+            self.entries.append(KerasEntry(name, ds.name, shape, _dtype_name(ds), "optimizer", slot_of, False))
+
+    # -- legacy HDF5 --------------------------------------------------------------------
+    def _read_legacy(self) -> None:
+        h5 = self._h5
+        self.format = "legacy h5"
+        root = h5["model_weights"] if "model_weights" in h5 else h5
+        for attr in ("model_config", "training_config"):
+            if attr in h5.attrs:
+                value = _json(_text(h5.attrs[attr]), f"{self.name}:{attr}")
+                if attr == "model_config":
+                    self.config = value
+                else:
+                    self.compile_config = value
+        self.metadata = {k: _text(h5.attrs[k]) for k in ("keras_version", "backend") if k in h5.attrs}
+        classes = _layer_classes(self.config)
+        for layer in _names(root.attrs, "layer_names"):
+            group = root[layer]
+            out = Layer(layer, classes.get(layer, ""))
+            for weight in _names(group.attrs, "weight_names"):
+                ds = group[weight]
+                entry = KerasEntry(f"{layer}/{_strip_layer(weight, layer)}", ds.name, tuple(ds.shape), _dtype_name(ds))
+                entry.trainable = not re.search(r"moving_(mean|variance)", weight)
+                self.entries.append(entry)
+                out.weights.append(entry.name)
+                out.params += _size(entry.shape)
+                out.trainable_params += _size(entry.shape) if entry.trainable else 0
+            self.layers.append(out)
+        if "optimizer_weights" in h5:
+            group = h5["optimizer_weights"]
+            for weight in _names(group.attrs, "weight_names"):
+                ds = group[weight]
+                entry = KerasEntry(f"optimizer/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds), "optimizer")
+                entry.trainable = False
+                self.entries.append(entry)
+
+    # -- the reader protocol -------------------------------------------------------------
+    def variables(self) -> list[VariableEntry]:
+        return [VariableEntry(e.name, e.shape, e.dtype) for e in sorted(self.entries, key=lambda e: e.name)]
+
+    def kinds(self) -> dict[str, tuple[str, str | None]]:
+        return {e.name: (e.kind, e.slot_of) for e in self.entries}
+
+    def read(self, name: str):
+        import numpy as np
+
+        entry = self._by_name.get(name)
+        if entry is None:
+            raise CheckpointError(f"{self.name} has no variable {name!r}")
+        try:
+            value = self._h5[entry.h5path][()]
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"{self.name}: {name} cannot be read ({str(exc)[:120]})") from None
+        if entry.dtype == "bfloat16" and value.dtype != np.dtype("O"):
+            import ml_dtypes
+
+            value = np.asarray(value).view(ml_dtypes.bfloat16) if value.dtype.itemsize == 2 else value
+        return np.asarray(value)
+
+    def truncation(self) -> str | None:
+        return None
+
+
+def _natural(key: str):
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key)]
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _class_from_key(key: str) -> str:
+    """layers/dense_1 -> Dense (the file names layers by their class, snake_case)."""
+    base = re.sub(r"_\d+$", "", key)
+    return "".join(part.capitalize() for part in base.split("_"))
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _names(attrs, key: str) -> list[str]:
+    """A list attribute, also when h5py split it in key0, key1, ... (HDF5's 64 KB attribute limit)."""
+    if key in attrs:
+        values = list(attrs[key])
+    else:
+        values, i = [], 0
+        while f"{key}{i}" in attrs:
+            values += list(attrs[f"{key}{i}"])
+            i += 1
+    return [_text(v) for v in values]
+
+
+def _strip_layer(weight: str, layer: str) -> str:
+    """'hidden/kernel:0' or 'hidden/kernel' -> 'kernel' (tf_keras and Keras 3 spell them so)."""
+    weight = weight.rsplit(":", 1)[0]
+    return weight[len(layer) + 1 :] if weight.startswith(layer + "/") else weight
+
+
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def is_keras_file(path) -> bool:
+    return str(path).lower().endswith(KERAS_SUFFIXES)

@@ -1,0 +1,122 @@
+"""Keras files read without Keras: values equal what the model that wrote them holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ckpt_browser.core.contents import open_source, read_contents, read_variable
+from ckpt_browser.core.formats.keras import KerasFile
+
+FILES = ("model.keras", "model.weights.h5", "legacy.h5")
+
+
+def _model_weights(model) -> dict[str, np.ndarray]:
+    """layer/weight -> value, as Keras names them (variable.path)."""
+    return {v.path: np.asarray(v.numpy()) for v in model.weights}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_model_weights_equal_the_models(keras_files, name):
+    folder, model = keras_files
+    f = KerasFile(folder / name)
+    want = _model_weights(model)
+    for path, value in want.items():
+        got = f.read(path)
+        assert got.dtype == value.dtype and got.shape == value.shape, path
+        np.testing.assert_array_equal(got, value, err_msg=path)
+    model_vars = {v.name for v in f.variables() if not v.name.startswith("optimizer/")}
+    assert model_vars == set(want)
+
+
+def test_optimizer_slots_are_named_after_their_variables(keras_files):
+    """In a .keras file the config gives the variables' order: each slot is named after the
+    variable it belongs to, and holds what Keras' optimizer holds for it."""
+    folder, model = keras_files
+    f = KerasFile(folder / "model.keras")
+    opt = {v.path: np.asarray(v.numpy()) for v in model.optimizer.variables}  # adam/hidden_kernel_momentum
+    assert int(f.read("optimizer/adam/iteration")) == int(opt["adam/iteration"]) == 4
+    checked = 0
+    for path, value in opt.items():
+        if path.endswith(("_momentum", "_velocity")):
+            var, slot = path.split("/", 1)[1].rsplit("_", 1)
+            layer, weight = var.split("_", 1) if not var.startswith("bn_") else ("bn", var[3:])
+            np.testing.assert_array_equal(f.read(f"optimizer/adam/{layer}/{weight}/{slot}"), value, err_msg=path)
+            checked += 1
+    assert checked == 12  # 6 trainable variables x (momentum, velocity)
+    legacy = KerasFile(folder / "legacy.h5")
+    np.testing.assert_array_equal(
+        legacy.read("optimizer/adam/hidden_kernel_momentum"), opt["adam/hidden_kernel_momentum"]
+    )
+
+
+def test_layers_and_configs(keras_files):
+    folder, model = keras_files
+    f = KerasFile(folder / "model.keras")
+    layers = {layer.name: layer for layer in f.layers}
+    for layer in model.layers:
+        if layer.weights:
+            assert layers[layer.name].params == sum(int(np.prod(w.shape)) for w in layer.weights)
+            assert layers[layer.name].trainable_params == sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    assert layers["bn"].class_name == "BatchNormalization"
+    assert f.compile_config["loss"] == "sparse_categorical_crossentropy"
+    assert f.metadata["keras_version"]
+    legacy = KerasFile(folder / "legacy.h5")
+    assert legacy.compile_config["loss"] == "sparse_categorical_crossentropy"
+    assert [layer.name for layer in legacy.layers] == ["features", "hidden", "bn", "probs"]
+
+
+def test_a_folder_of_keras_files_lists_each_as_a_source(keras_files):
+    folder, model = keras_files
+    source = open_source(folder / "model.keras")
+    assert source.selected == "model.keras"
+    names = sorted(c.name for c in source.model_dir.checkpoints)
+    assert names == sorted(FILES)
+    info = source.model_dir.find("model.keras")
+    contents = read_contents(info)
+    kinds = {v.name: v.kind for v in contents.variables}
+    assert kinds["hidden/kernel"] == "model" and kinds["optimizer/adam/hidden/kernel/momentum"] == "optimizer"
+    np.testing.assert_array_equal(read_variable(info, "probs/kernel").value, model.get_layer("probs").kernel.numpy())
+
+
+def test_cli_ls_and_show_and_diff_across_formats(keras_files):
+    folder, model = keras_files
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "ckpt_browser", *map(str, args)], capture_output=True, text=True, timeout=120
+        )
+
+    r = cli("ls", folder / "legacy.h5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["checkpoint"] == "legacy.h5"
+    assert {v["name"] for v in out["variables"]} >= set(_model_weights(model))
+    r = cli("show", folder / "model.keras", "hidden/kernel", "--json", "--all")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(
+        np.asarray(json.loads(r.stdout)["values"], np.float32), model.get_layer("hidden").kernel.numpy()
+    )
+    # The same model saved two ways: the model's weights are identical.
+    r = cli("diff", folder / "model.keras", folder / "model.weights.h5", "--json")
+    rows = {v["name"]: v["status"] for v in json.loads(r.stdout)["variables"]}
+    assert all(rows[name] == "same" for name in _model_weights(model)), rows
+
+
+def test_a_damaged_or_foreign_file_is_one_line(tmp_path):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    r = subprocess.run(
+        [sys.executable, "-m", "ckpt_browser", "ls", str(bad)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    notes = tmp_path / "notes.h5"
+    notes.write_text("hello")
+    r = subprocess.run(
+        [sys.executable, "-m", "ckpt_browser", "ls", str(notes)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
