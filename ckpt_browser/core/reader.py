@@ -155,11 +155,11 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
 
 
 def _open_keras(path) -> CheckpointReader:
-    from ckpt_browser.core.formats.keras import KerasFile
+    from ckpt_browser.core.formats.keras import open_model_file
 
     if is_remote(path):  # h5py reads local files: a bucket's Keras file is fetched first
         path = storage_local_file(path)
-    reader = KerasFile(path)
+    reader = open_model_file(path)
     opened["keras"] += 1
     return reader
 

@@ -332,4 +332,13 @@ KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 def is_keras_file(path) -> bool:
-    return str(path).lower().endswith(KERAS_SUFFIXES)
+    """A Keras file, or a TensorFlow.js model.json / weights manifest: one file is one source."""
+    name = os.path.basename(str(path)).lower()
+    return name.endswith(KERAS_SUFFIXES) or name == "model.json" or name.endswith("weights_manifest.json")
+
+
+def open_model_file(path):
+    """The reader for a file is_keras_file accepts."""
+    from ckpt_browser.core.formats.tfjs import TfjsModel, is_tfjs_file
+
+    return TfjsModel(path) if is_tfjs_file(path) else KerasFile(path)

@@ -1,0 +1,88 @@
+"""TensorFlow.js files written by tfjs itself (tests/data/tfjs/make_tfjs.js) and by the
+tensorflowjs converter (make_tfjs_quantized.py): values equal what the writers' own readers
+returned when the files were made (expected.json, expected_quantized.npz)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ckpt_browser.core.contents import open_source, read_contents
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.tfjs import TfjsModel
+
+DATA = Path(__file__).parents[1] / "data" / "tfjs"
+EXPECTED = json.loads((DATA / "expected.json").read_text())
+
+
+def test_layers_model_weights_and_optimizer_state_equal_tfjs():
+    m = TfjsModel(DATA / "layers" / "model.json")
+    assert m.format == "layers-model"
+    for name, want in EXPECTED["model"].items():
+        got = m.read(name)
+        assert list(got.shape) == want["shape"] and str(got.dtype) == want["dtype"]
+        np.testing.assert_array_equal(got, np.asarray(want["values"], np.float32), err_msg=name)
+    for name, want in EXPECTED["optimizer"].items():
+        np.testing.assert_array_equal(m.read(name), np.asarray(want["values"]).reshape(want["shape"]), err_msg=name)
+    kinds = m.kinds()
+    assert kinds["hidden/kernel/m"] == ("optimizer", "hidden/kernel") and kinds["hidden/kernel"] == ("model", None)
+    assert [(layer.name, layer.class_name, layer.params) for layer in m.layers] == [
+        ("hidden", "Dense", 20),
+        ("out", "Dense", 12),
+    ]
+    assert m.training_config["loss"] == "categorical_crossentropy"
+
+
+def test_every_dtype_tfjs_encodes():
+    m = TfjsModel(DATA / "manifest" / "weights_manifest.json")
+    for name, want in EXPECTED["dtypes"].items():
+        got = m.read(name)
+        assert list(got.shape) == want["shape"], name
+        if want["dtype"] == "string":
+            assert [b.decode() for b in got] == want["values"]
+        elif want["dtype"] == "complex64":
+            np.testing.assert_array_equal(got.real, want["real"])
+            np.testing.assert_array_equal(got.imag, want["imag"])
+        else:
+            np.testing.assert_array_equal(got, np.asarray(want["values"], got.dtype), err_msg=name)
+    assert m.read("flags").dtype == np.bool_ and m.read("i32")[2] == 2147483647
+
+
+def test_quantized_weights_are_dequantized_as_tensorflowjs_reads_them():
+    m = TfjsModel(DATA / "quantized" / "model.json")
+    want = np.load(DATA / "expected_quantized.npz")
+    assert sorted(want.files) == sorted(v.name for v in m.variables())
+    for name in want.files:
+        np.testing.assert_array_equal(m.read(name), want[name], err_msg=name)
+    assert m.raw("q8/kernel").dtype == np.uint8 and m.raw("q16/kernel").dtype == np.uint16
+    assert m.raw("half/kernel").dtype == np.float16
+    assert m.quantization("q8/kernel").startswith("stored as uint8 codes")
+    assert m.quantization("half/bias") == "stored as float16"
+
+
+def test_browsed_like_a_checkpoint():
+    source = open_source(DATA / "layers" / "model.json")
+    assert source.selected == "model.json"
+    contents = read_contents(source.model_dir.find("model.json"))
+    kinds = {v.name: v.kind for v in contents.variables}
+    assert kinds["out/kernel"] == "model" and kinds["out/kernel/v"] == "optimizer" and kinds["iter"] == "optimizer"
+
+
+def test_damaged_manifests_are_one_clear_error(tmp_path):
+    (tmp_path / "model.json").write_text(json.dumps({"weightsManifest": [{"paths": ["../x.bin"], "weights": []}]}))
+    with pytest.raises(CheckpointError, match="leaves the model's folder"):
+        TfjsModel(tmp_path / "model.json")
+    (tmp_path / "model.json").write_text(
+        json.dumps(
+            {"weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [4], "dtype": "float32"}]}]}
+        )
+    )
+    (tmp_path / "w.bin").write_bytes(b"\0" * 6)
+    with pytest.raises(CheckpointError, match="truncated"):
+        TfjsModel(tmp_path / "model.json").read("a")
+    (tmp_path / "model.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        TfjsModel(tmp_path / "model.json")
