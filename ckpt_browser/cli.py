@@ -181,9 +181,17 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
             "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
             "warning": contents.warning if contents else None,
         }
+        if info.format == "keras" and contents is not None:
+            from ckpt_browser.cli_keras import model_report
+
+            out["model"] = model_report(info).to_json()
         print(json.dumps(out, indent=2))
     else:
         _print_ls(md, info, contents, events.notes)
+        if info.format == "keras" and contents is not None:
+            from ckpt_browser.cli_keras import model_report, print_summary
+
+            print_summary(model_report(info))
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -52,6 +52,10 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
     source = open_source(ns.path)
     md = source.model_dir
+    if source.selected and md.find(source.selected) and md.find(source.selected).format == "keras":
+        from ckpt_browser.cli_keras import cmd_check_model
+
+        return cmd_check_model(md.find(source.selected), ns.json)
     expected = against(ns.against) if ns.against else None
     if source.selected:  # a single checkpoint was named
         info = source.checkpoint()

@@ -1,0 +1,43 @@
+"""The headless answers for a Keras file or TF.js model: its summary, and `check` on it."""
+
+from __future__ import annotations
+
+import json
+
+from ckpt_browser import cli_output
+
+
+def model_report(info):
+    from ckpt_browser.core.keras_checks import report
+    from ckpt_browser.core.reader import open_checkpoint
+
+    return report(open_checkpoint(info.prefix))
+
+
+def print_summary(rep) -> None:
+    """Layers in order as model.summary() lists them, then what to know before loading."""
+    rows = [("layer", "class", "output", "params", "trainable", "optimizer")]
+    for r in rep.layers:
+        rows.append((r.name, r.class_name, r.output, f"{r.params:,}", f"{r.trainable:,}", f"{r.optimizer:,}"))
+    print()
+    cli_output.print_table(rows)
+    total = sum(r.params for r in rep.layers)
+    trainable = sum(r.trainable for r in rep.layers)
+    print(f"Params: {total:,} (trainable {trainable:,}, non-trainable {total - trainable:,}) · "
+          f"optimizer state: {sum(r.optimizer for r in rep.layers):,}")  # fmt: skip
+    for f in rep.findings:
+        print(f"  {'warning' if f.warning else 'note'}: {f.text}")
+
+
+def cmd_check_model(info, as_json: bool) -> int:
+    """check on a model file: exit 1 when something will go wrong on loading (a Lambda, custom
+    objects, weights that look untrained, the binary_crossentropy accuracy pitfall)."""
+    rep = model_report(info)
+    warnings = [f for f in rep.findings if f.warning]
+    if as_json:
+        print(json.dumps({"file": info.name, **rep.to_json()}, indent=2))
+    else:
+        print(f"{info.name}: {len(warnings)} problem(s) for loading it again" if warnings else f"{info.name}: ok")
+        for f in rep.findings:
+            print(f"  {'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}")
+    return cli_output.EXIT_DIFFERENT if warnings else cli_output.EXIT_OK

@@ -1,0 +1,109 @@
+"""The load pitfalls, found on files Keras wrote that have them, and on none of the others."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ckpt_browser.core.formats.keras import open_model_file
+from ckpt_browser.core.keras_checks import ACCURACY, CUSTOM, FRESH, LAMBDA, report
+
+
+@pytest.fixture(scope="session")
+def pitfalls(tmp_path_factory, keras_files):
+    import keras
+
+    folder = tmp_path_factory.mktemp("pitfalls")
+    rng = np.random.default_rng(1)
+
+    def my_loss(y, p):
+        return keras.ops.mean((y - p) ** 2)
+
+    @keras.saving.register_keras_serializable(package="my_pkg")
+    class Scale(keras.layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    custom = keras.Sequential([
+        keras.Input((3,)), keras.layers.Dense(4, name="d"),
+        keras.layers.Lambda(lambda x: x + 1, name="plus_one"), Scale(name="scale"), keras.layers.Dense(1, name="out"),
+    ])  # fmt: skip
+    custom.compile(optimizer="sgd", loss=my_loss, metrics=["accuracy"])
+    custom.fit(rng.random((8, 3)), rng.random((8, 1)), epochs=1, verbose=0)
+    custom.save(folder / "custom.keras")
+
+    fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="d"), keras.layers.Dense(2, name="out")])
+    fresh.compile(optimizer="adam", loss="mse")
+    fresh.save(folder / "fresh.keras")  # compiled, never trained
+
+    multi = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="sigmoid", name="labels")])
+    multi.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    multi.fit(rng.random((8, 3)), (rng.random((8, 3)) > 0.5).astype("float32"), epochs=1, verbose=0)
+    multi.save(folder / "multilabel.keras")
+    return folder, keras_files[0]
+
+
+def _kinds(path) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in report(open_model_file(path)).findings:
+        if f.warning:
+            out.setdefault(f.kind, []).append(f)
+    return out
+
+
+def test_lambda_and_custom_objects_are_named(pitfalls):
+    folder, _ = pitfalls
+    found = _kinds(folder / "custom.keras")
+    assert [f.where for f in found[LAMBDA]] == ["plus_one"]
+    texts = " ".join(f.text for f in found[CUSTOM])
+    assert "custom_objects={'my_loss': ...}" in texts and "custom_objects={'Scale': ...}" in texts
+    assert set(found) == {LAMBDA, CUSTOM}
+
+
+def test_a_never_trained_model_is_called_a_fresh_initialization(pitfalls):
+    folder, _ = pitfalls
+    found = _kinds(folder / "fresh.keras")
+    assert set(found) == {FRESH}
+    assert "0 steps" in found[FRESH][0].text and "bias vectors are exactly zero" in found[FRESH][0].text
+
+
+def test_binary_crossentropy_on_three_units_reports_categorical_accuracy(pitfalls):
+    folder, _ = pitfalls
+    found = _kinds(folder / "multilabel.keras")
+    assert set(found) == {ACCURACY}
+    assert "CategoricalAccuracy" in found[ACCURACY][0].text and "binary_accuracy" in found[ACCURACY][0].text
+
+
+@pytest.mark.parametrize("name", ["model.keras", "model.weights.h5", "legacy.h5"])
+def test_the_trained_model_has_no_pitfall(pitfalls, name):
+    _, trained = pitfalls
+    assert _kinds(trained / name) == {}
+    notes = [f for f in report(open_model_file(trained / name)).findings if not f.warning]
+    if name != "model.weights.h5":  # a weights file has no compile config
+        assert "SparseCategoricalAccuracy" in notes[0].text
+
+
+def test_check_exits_1_with_json_findings(pitfalls):
+    folder, trained = pitfalls
+    r = subprocess.run([sys.executable, "-m", "ckpt_browser", "check", str(folder / "custom.keras"), "--json"],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert {f["kind"] for f in out["findings"] if f["warning"]} == {LAMBDA, CUSTOM}
+    assert [layer["name"] for layer in out["layers"]] == ["d", "plus_one", "scale", "out"]
+    ok = subprocess.run([sys.executable, "-m", "ckpt_browser", "check", str(trained / "model.keras")],
+                        capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert ok.returncode == 0 and "ok" in ok.stdout
+
+
+def test_summary_counts_equal_keras(keras_files):
+    folder, model = keras_files
+    rep = report(open_model_file(folder / "model.keras"))
+    assert [r.name for r in rep.layers] == [layer.name for layer in model.layers]
+    assert sum(r.params for r in rep.layers) == model.count_params()
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert sum(r.trainable for r in rep.layers) == trainable
