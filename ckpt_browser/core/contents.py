@@ -118,6 +118,7 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> Ch
 class TensorRead:
     value: object  # numpy array
     warning: str | None = None  # e.g. a checksum mismatch: the values are shown, flagged
+    note: str | None = None  # how the values are stored, when that is not how they are shown
 
 
 def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
@@ -127,7 +128,10 @@ def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
     from ckpt_browser.core.formats.bundle import ChecksumMismatch
 
     try:
-        return TensorRead(open_checkpoint(info.prefix).read(name))
+        reader = open_checkpoint(info.prefix)
+        value = reader.read(name)
+        stored = reader.quantization(name) if hasattr(reader, "quantization") else None
+        return TensorRead(value, note=f"{stored}; shown dequantized" if stored else None)
     except ChecksumMismatch as exc:
         if exc.value is None:
             raise

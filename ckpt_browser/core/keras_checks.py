@@ -105,6 +105,8 @@ def custom_findings(config, compile_config) -> list[Finding]:
         if "inbound_nodes" in path or name == "__keras_tensor__":
             continue  # the graph's wiring, not objects to load
         kind = "layer" if re.search(r"layers\[\d+\]$", path) else _kind_of(path)
+        if kind == "layer":
+            path = str((obj.get("config") or {}).get("name", path))  # say which layer
         if name == "function" and module == "builtins":  # a plain Python function, by its name
             report(str(obj.get("config")), kind, path)
         elif isinstance(registered, str) and ">" in registered:

@@ -224,7 +224,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         )  # fmt: skip
 
     def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read) -> None:
-        self.tensor_view.set_tensor(v.display_name, read.value, info.name, warning=read.warning)
+        self.tensor_view.set_tensor(v.display_name, read.value, info.name, warning=read.warning, note=read.note)
         self._update_side_views()
         self.tensor_loaded.emit(read.value)
 

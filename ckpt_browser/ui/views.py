@@ -80,6 +80,7 @@ VIEWS = (
     ViewSpec("scalars", "Scalars", "scalars_view:ScalarsView", ("model_dir", "events")),
     ViewSpec("timeline", "Timeline", "scalars_view:TimelineView", ("model_dir", "events")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
+    ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
 )
 VALUE_TABS = ("table", "plot", "histogram")  # the Values tab's own pages
 WINDOW_TABS = ("diff", "verify")  # windows of their own, opened by --tab too

@@ -120,3 +120,19 @@ def test_a_damaged_or_foreign_file_is_one_line(tmp_path):
         [sys.executable, "-m", "ckpt_browser", "ls", str(notes)], capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_window_exits_cleanly_after_showing_a_keras_zip(keras_files, tmp_path):
+    """An h5py file left open over a zip member crashed the app when it quit (SIGSEGV, every
+    time): the reader opens the file for each use and closes it."""
+    import os
+
+    folder, _ = keras_files
+    shot = tmp_path / "shot.png"
+    r = subprocess.run(
+        [sys.executable, "-m", "ckpt_browser", str(folder / "model.keras"), "--select", "hidden/kernel",
+         "--tab", "model", "--screenshot", str(shot)],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+    assert shot.stat().st_size > 10_000

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -101,8 +102,6 @@ class KerasFile:
     note: str | None = None
 
     def __init__(self, path) -> None:
-        import h5py
-
         self.path = path
         self.name = os.path.basename(str(path))
         self.config: dict | None = None  # the model config (class_name, config)
@@ -111,28 +110,52 @@ class KerasFile:
         self.format = ""
         self.entries: list[KerasEntry] = []
         self.layers: list[Layer] = []
-        self._zip = None
-        try:
-            if zipfile.is_zipfile(str(path)):
-                handle = self._open_keras_zip()
-            else:
-                handle = str(path)
-            self._h5 = h5py.File(handle, "r")
-        except OSError as exc:
-            raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({str(exc)[:120]})") from None
-        try:
-            if "model_weights" in self._h5 or "layer_names" in self._h5.attrs:
-                self._read_legacy()
-            else:
-                self._read_keras3()
-        except (KeyError, ValueError, TypeError) as exc:
-            raise CheckpointError(f"{self.name} is damaged or not a Keras file ({str(exc)[:160]})") from None
+        self._zipped = zipfile.is_zipfile(str(path))
+        if self._zipped:
+            self._read_keras_zip()
+        with self._opened() as h5:
+            self._h5 = h5
+            try:
+                if "model_weights" in h5 or "layer_names" in h5.attrs:
+                    self._read_legacy()
+                else:
+                    self._read_keras3()
+            except (KeyError, ValueError, TypeError) as exc:
+                raise CheckpointError(f"{self.name} is damaged or not a Keras file ({str(exc)[:160]})") from None
+            finally:
+                del self._h5
         self._by_name = {e.name: e for e in self.entries}
 
+    @contextlib.contextmanager
+    def _opened(self):
+        """The HDF5 file, open for one use and closed after: an h5py file left open over a
+        Python file object (a .keras zip member) crashes the interpreter when it exits."""
+        import h5py
+
+        z = member = h5 = None
+        try:
+            if self._zipped:
+                z = zipfile.ZipFile(str(self.path))
+                member = z.open("model.weights.h5")  # seekable: h5py reads it in place
+            h5 = h5py.File(member if member is not None else str(self.path), "r")
+            yield h5
+        except OSError as exc:
+            raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({str(exc)[:120]})") from None
+        finally:
+            for thing in (h5, member, z):
+                if thing is not None:
+                    thing.close()
+
     # -- .keras ----------------------------------------------------------------------
-    def _open_keras_zip(self):
-        z = zipfile.ZipFile(str(self.path))
-        self._zip = z
+    def _read_keras_zip(self) -> None:
+        try:
+            z = zipfile.ZipFile(str(self.path))
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(f"{self.name} is not a .keras file ({str(exc)[:120]})") from None
+        with z:
+            self._read_zip_members(z)
+
+    def _read_zip_members(self, z) -> None:
         members = {i.filename: i for i in z.infolist()}
         for info in members.values():
             if info.file_size > MAX_MEMBER or (
@@ -152,7 +175,6 @@ class KerasFile:
         if "metadata.json" in members:
             meta = _json(z.read("metadata.json"), f"{self.name}/metadata.json")
             self.metadata = meta if isinstance(meta, dict) else {}
-        return z.open("model.weights.h5")  # seekable: h5py reads it in place
 
     # -- Keras 3 weights ---------------------------------------------------------------
     def _read_keras3(self) -> None:
@@ -276,8 +298,9 @@ class KerasFile:
         if entry is None:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         try:
-            value = self._h5[entry.h5path][()]
-        except (OSError, ValueError) as exc:
+            with self._opened() as h5:
+                value = h5[entry.h5path][()]
+        except (OSError, ValueError, KeyError) as exc:
             raise CheckpointError(f"{self.name}: {name} cannot be read ({str(exc)[:120]})") from None
         if entry.dtype == "bfloat16" and value.dtype != np.dtype("O"):
             import ml_dtypes

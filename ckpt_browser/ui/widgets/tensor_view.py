@@ -139,7 +139,9 @@ class TensorView(QWidget):
         self.clear()
         self.header.setText(f"<span style='color:#b00020'>{text}</span>")
 
-    def set_tensor(self, name: str, array: np.ndarray, where: str = "", warning: str | None = None) -> None:
+    def set_tensor(
+        self, name: str, array: np.ndarray, where: str = "", warning: str | None = None, note: str | None = None
+    ) -> None:
         self._array = array
         text = f"{warning[:1].upper()}{warning[1:]}. Shown as read: not what was saved." if warning else ""
         self.banner.setText(text)
@@ -150,6 +152,8 @@ class TensorView(QWidget):
         head = f"<b>{name}</b> &nbsp; {shape} &nbsp; {array.dtype.name if array.dtype.kind != 'O' else 'string'}"
         if where:
             head += f" &nbsp; <span style='color:#707070'>{where}</span>"
+        if note:  # a quantized TF.js weight: the codes and how they map to values
+            head += f"<br><span style='color:#8a5a00'>{note}</span>"
         if array.ndim == 0:
             head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
         self.header.setText(head)

@@ -1,0 +1,41 @@
+"""Keras and TF.js files in the window: browsed like checkpoints, the Model tab's summary and
+pitfalls, a quantized weight shown dequantized with how it is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.ui.conftest import TIMEOUT
+
+TFJS = Path(__file__).parents[1] / "data" / "tfjs"
+
+
+def test_model_tab_lists_layers_and_pitfalls(qtbot, window, pitfalls):
+    folder, _ = pitfalls
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(folder / "custom.keras"))
+    view = window.view("model")
+    with qtbot.waitSignal(view.reported, timeout=TIMEOUT):
+        window.show_tab("model")
+    assert [r[0] for r in view.layers.rows()] == ["d", "plus_one", "scale", "out"]
+    warnings = [r for i, r in enumerate(view.findings.rows()) if view.findings.is_bad(i)]
+    assert {r[1] for r in warnings} == {"plus_one", "scale", "compile_config/loss"}
+    assert "3 problem(s)" in view.status.text()
+    # A TensorFlow checkpoint has no model summary: the tab says so.
+    window.open_path(str(Path(__file__).parents[1] / "data" / "estimator" / "iris"))
+    qtbot.waitUntil(lambda: "Model summaries are for Keras files" in view.status.text(), timeout=TIMEOUT)
+
+
+def test_quantized_tfjs_weight_is_shown_dequantized(qtbot, window):
+    from ckpt_browser.core.formats.tfjs import TfjsModel
+
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(TFJS / "quantized" / "model.json"))
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT) as loaded:
+        window.variables.select_variable("q8/kernel")
+    want = np.load(TFJS / "expected_quantized.npz")["q8/kernel"]  # tensorflowjs.read_weights
+    np.testing.assert_array_equal(loaded.args[0], want)
+    assert "stored as uint8 codes" in window.tensor_view.header.text()
+    assert TfjsModel(TFJS / "quantized" / "model.json").raw("q8/kernel").dtype == np.uint8
