@@ -170,6 +170,8 @@ def _resolve_url(url: str):
         return p, None
     if st is not None and p.name == STATE_FILE:
         return p.parent, None
+    if st is not None and is_keras_file(p.name):
+        return p.parent, p.name
     stem = _strip_checkpoint_suffix(p) if st is not None else None
     if stem is not None:
         return _dir_and_name(p.parent, stem)

@@ -154,11 +154,33 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
     return reader
 
 
+def _fetch_model_file(url):
+    """A Keras file or TF.js model from a bucket, in the cache folder; a TF.js model's shards too."""
+    import json
+
+    from ckpt_browser.core.formats.tfjs import is_tfjs_file
+
+    local = storage_local_file(url)
+    if is_tfjs_file(url):
+        try:
+            with open(local, "rb") as f:
+                doc = json.loads(f.read(64 << 20))
+        except (OSError, ValueError):
+            return local  # the reader says what is wrong with it
+        manifest = doc if isinstance(doc, list) else doc.get("weightsManifest", []) if isinstance(doc, dict) else []
+        folder = as_path(url).parent
+        for group in manifest if isinstance(manifest, list) else []:
+            for shard in group.get("paths", []) if isinstance(group, dict) else []:
+                if isinstance(shard, str) and ".." not in shard.split("/") and not shard.startswith("/"):
+                    storage_local_file(folder / shard)
+    return local
+
+
 def _open_keras(path) -> CheckpointReader:
     from ckpt_browser.core.formats.keras import open_model_file
 
     if is_remote(path):  # h5py reads local files: a bucket's Keras file is fetched first
-        path = storage_local_file(path)
+        path = _fetch_model_file(path)
     reader = open_model_file(path)
     opened["keras"] += 1
     return reader

@@ -114,3 +114,16 @@ def test_without_s3fs_the_url_says_which_extra_to_install(s3):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert r.stderr.strip() == "ckpt-browser ls: install ckpt-browser[s3] to open s3:// URLs"
+
+
+def test_a_tfjs_model_in_a_bucket_reads_like_the_local_one(s3):
+    from pathlib import Path
+
+    local = Path(__file__).parents[1] / "data" / "tfjs" / "layers"
+    s3.fs.put(str(local), "runs/tfjs", recursive=True)
+    here, there = cli("ls", local / "model.json", "--json"), cli("ls", "s3://runs/tfjs/model.json", "--json")
+    assert there.returncode == 0, there.stderr
+    same_answer(json.loads(here.stdout), json.loads(there.stdout), local, "s3://runs/tfjs")
+    r = cli("show", "s3://runs/tfjs/model.json", "out/kernel", "--json", "--all")
+    want = json.loads((local.parent / "expected.json").read_text())["model"]["out/kernel"]["values"]
+    np.testing.assert_array_equal(np.asarray(json.loads(r.stdout)["values"], np.float32), np.asarray(want, np.float32))
