@@ -53,8 +53,10 @@ def cmd_check(ns: argparse.Namespace) -> int:
     source = open_source(ns.path)
     md = source.model_dir
     if source.selected and md.find(source.selected) and md.find(source.selected).format == "keras":
-        from ckpt_browser.cli_keras import cmd_check_model
+        from ckpt_browser.cli_keras import cmd_check_load, cmd_check_model
 
+        if ns.against:
+            return cmd_check_load(md.find(source.selected), ns.against, ns.json)
         return cmd_check_model(md.find(source.selected), ns.json)
     expected = against(ns.against) if ns.against else None
     if source.selected:  # a single checkpoint was named

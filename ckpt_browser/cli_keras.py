@@ -29,6 +29,33 @@ def print_summary(rep) -> None:
         print(f"  {'warning' if f.warning else 'note'}: {f.text}")
 
 
+def cmd_check_load(info, against: str, as_json: bool) -> int:
+    """check WEIGHTS --against MODEL: would load_weights put these weights into that model?"""
+    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.keras_load import load_plan
+    from ckpt_browser.core.reader import open_checkpoint
+
+    source = open_source(against)
+    model = source.model_dir.find(source.selected) if source.selected else None
+    if model is None or model.format != "keras":
+        raise CheckpointError(
+            f"{against[:200]}: --against for a Keras file takes a model file (.keras, .h5, model.json)"
+        )
+    plan = load_plan(open_checkpoint(info.prefix), open_checkpoint(model.prefix))
+    if as_json:
+        print(json.dumps({"file": info.name, "model": model.name, **plan.to_json()}, indent=2))
+    else:
+        print(f"{info.name} into {model.name}, {plan.rule}:")
+        rows = [("model layer", "file layer", "", "")]
+        rows += [(p.model_layer or "—", p.file_layer or "—", p.status, p.detail) for p in plan.pairs]
+        cli_output.print_table(rows)
+        print("loads" if plan.loads else f"load_weights fails: {plan.error}" if plan.error else "loads, with gaps")
+        for line in plan.advice:
+            print(f"  {line}")
+    return cli_output.EXIT_OK if plan.loads else cli_output.EXIT_DIFFERENT
+
+
 def cmd_check_model(info, as_json: bool) -> int:
     """check on a model file: exit 1 when something will go wrong on loading (a Lambda, custom
     objects, weights that look untrained, the binary_crossentropy accuracy pitfall)."""

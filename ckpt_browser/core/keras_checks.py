@@ -204,6 +204,15 @@ def fresh_findings(reader, config) -> list[Finding]:
     return []
 
 
+def ordered_layers(reader) -> list:
+    """The file's layers in the model's order (as summary() lists them) when its config gives
+    it, else as the file lists them; a model's own empty entry left out."""
+    config = getattr(reader, "config", None) or getattr(reader, "topology", None)
+    order = {obj.get("config", {}).get("name"): i for i, obj in enumerate(_layer_configs(config))}
+    layers = [layer for layer in getattr(reader, "layers", []) if layer.class_name != "Model" or layer.params]
+    return sorted(layers, key=lambda layer: order.get(layer.name, len(order)))
+
+
 def report(reader) -> Report:
     """The model summary and every finding for a Keras file or TF.js model."""
     config = getattr(reader, "config", None) or getattr(reader, "topology", None)
@@ -211,10 +220,7 @@ def report(reader) -> Report:
     kinds = reader.kinds() if hasattr(reader, "kinds") else {}
     shapes = {v.name: v.shape for v in reader.variables()}
     rows = []
-    order = {obj.get("config", {}).get("name"): i for i, obj in enumerate(_layer_configs(config))}
-    layers = [layer for layer in getattr(reader, "layers", []) if layer.class_name != "Model" or layer.params]
-    layers.sort(key=lambda layer: order.get(layer.name, len(order)))  # the model's order, as summary() lists
-    for layer in layers:
+    for layer in ordered_layers(reader):
         slots = sum(_size(shapes[n]) for n, (kind, of) in kinds.items() if kind == "optimizer" and of in layer.weights)
         rows.append(LayerRow(layer.name, layer.class_name, _output(config, layer.name), layer.params,
                              layer.trainable_params, slots))  # fmt: skip

@@ -48,6 +48,7 @@ class Layer:
     weights: list[str] = field(default_factory=list)  # variable names in this file
     params: int = 0
     trainable_params: int = 0
+    key: str = ""  # how the file files it: Keras 3 "dense_1" (class and creation order), else the name
 
 
 @dataclass
@@ -196,7 +197,7 @@ class KerasFile:
                 trainable.sort(key=lambda e: order[e.name.split("/")[-2]])
             self._add_optimizer(h5["optimizer"]["vars"], trainable if known else [])
 
-    def _walk_layers(self, group, prefix: str, classes: dict, trainable: list) -> None:
+    def _walk_layers(self, group, prefix: str, classes: dict, trainable: list, key_prefix: str = "") -> None:
         for key in sorted(group, key=_natural):
             layer_group = group[key]
             vars_group = layer_group.get("vars")
@@ -204,15 +205,15 @@ class KerasFile:
             full = f"{prefix}{name}"
             cls = classes.get(name, _class_from_key(key))
             if vars_group is not None and len(vars_group):
-                self._add_vars(vars_group, full, cls, trainable)
+                self._add_vars(vars_group, full, cls, trainable, f"{key_prefix}{key}")
             elif vars_group is not None and not len(layer_group.get("layers", {})):
-                self.layers.append(Layer(full, cls))
+                self.layers.append(Layer(full, cls, key=f"{key_prefix}{key}"))
             if "layers" in layer_group:  # a nested model
-                self._walk_layers(layer_group["layers"], f"{full}/", classes, trainable)
+                self._walk_layers(layer_group["layers"], f"{full}/", classes, trainable, f"{key_prefix}{key}/")
 
-    def _add_vars(self, vars_group, layer: str, cls: str, trainable: list) -> None:
+    def _add_vars(self, vars_group, layer: str, cls: str, trainable: list, key: str = "") -> None:
         known = KNOWN_WEIGHTS.get(cls, ())
-        out = Layer(layer, cls)
+        out = Layer(layer, cls, key=key or layer)
         for key in sorted(vars_group, key=_natural):
             ds = vars_group[key]
             i = int(key) if key.isdigit() else -1
@@ -266,7 +267,7 @@ class KerasFile:
         classes = _layer_classes(self.config)
         for layer in _names(root.attrs, "layer_names"):
             group = root[layer]
-            out = Layer(layer, classes.get(layer, ""))
+            out = Layer(layer, classes.get(layer, ""), key=layer)
             for weight in _names(group.attrs, "weight_names"):
                 ds = group[weight]
                 entry = KerasEntry(f"{layer}/{_strip_layer(weight, layer)}", ds.name, tuple(ds.shape), _dtype_name(ds))

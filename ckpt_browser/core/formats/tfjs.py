@@ -217,5 +217,5 @@ class TfjsModel:
             name = str((layer.get("config") or {}).get("name", ""))
             mine = [w for w in self.weights if w.group != "optimizer" and w.name.startswith(name + "/")]
             params = sum(_size(w.shape) for w in mine)
-            out.append(Layer(name, str(layer.get("class_name")), [w.name for w in mine], params, params))
+            out.append(Layer(name, str(layer.get("class_name")), [w.name for w in mine], params, params, key=name))
         return out
