@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 _DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
+_SHARD_RE = re.compile(r"^(.+)_\d{5}\.weights\.h5$")  # a shard of sharded Keras weights
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
 
@@ -70,7 +71,7 @@ class CheckpointInfo:
         if self.being_written:
             out.append("being written")
             return out
-        if state_known and self.on_disk and not self.in_state:
+        if state_known and self.on_disk and not self.in_state and self.format != "keras":
             out.append("not in state")
         if self.in_state and not self.on_disk:
             out.append("files missing")
@@ -312,7 +313,12 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
     listings: dict = {}  # each folder is listed once, however many checkpoints it holds
     for name in _disk_prefixes(model_dir, listings):
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
-    for name, st in _listing(model_dir, listings):
+    listed = _listing(model_dir, listings)
+    sharded = {n[: -len(".weights.json")] for n, _ in listed if n.endswith(".weights.json")}
+    for name, st in listed:
+        shard = _SHARD_RE.match(name)
+        if shard is not None and shard.group(1) in sharded:
+            continue  # X_00001.weights.h5 of X.weights.json: part of that source
         if is_keras_file(name) and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
             by_name[name] = CheckpointInfo(
                 name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,

@@ -16,8 +16,8 @@ FILES = ("model.keras", "model.weights.h5", "legacy.h5")
 
 
 def _model_weights(model) -> dict[str, np.ndarray]:
-    """layer/weight -> value, as Keras names them (variable.path)."""
-    return {v.path: np.asarray(v.numpy()) for v in model.weights}
+    """layer/weight -> value, as Keras names them (layer.name, variable.name)."""
+    return {f"{layer.name}/{v.name}": np.asarray(v.numpy()) for layer in model.layers for v in layer.weights}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -138,3 +138,26 @@ def test_the_window_exits_cleanly_after_showing_a_keras_zip(keras_files, tmp_pat
     )  # fmt: skip
     assert r.returncode == 0, (r.returncode, r.stderr[-500:])
     assert shot.stat().st_size > 10_000
+
+
+def test_sharded_weights_read_across_their_shards(tmp_path):
+    import warnings
+
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((64,)), keras.layers.Dense(256, name="a"), keras.layers.Dense(256, name="b"),
+        keras.layers.Dense(3, name="c"),
+    ])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "sharded weights require *.json": it renames the file so
+        model.save_weights(tmp_path / "big.weights.h5", max_shard_size=0.0003)  # ~300 KB a shard
+    shards = sorted(p.name for p in tmp_path.glob("big_*.weights.h5"))
+    assert len(shards) >= 2 and (tmp_path / "big.weights.json").is_file()
+    f = KerasFile(tmp_path / "big.weights.json")
+    want = _model_weights(model)
+    assert {v.name for v in f.variables()} == set(want)
+    for name, value in want.items():
+        np.testing.assert_array_equal(f.read(name), value, err_msg=name)
+    source = open_source(tmp_path / "big.weights.json")
+    assert [c.name for c in source.model_dir.checkpoints] == ["big.weights.json"]  # shards belong to it

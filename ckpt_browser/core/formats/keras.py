@@ -60,6 +60,7 @@ class KerasEntry:
     kind: str = "model"  # "model" or "optimizer"
     slot_of: str | None = None
     trainable: bool = True
+    file: str | None = None  # the shard holding it (sharded weights), else the file itself
 
 
 def _json(data: bytes | str, what: str) -> Any:
@@ -112,8 +113,14 @@ class KerasFile:
         self.entries: list[KerasEntry] = []
         self.layers: list[Layer] = []
         self._zipped = zipfile.is_zipfile(str(path))
+        self._shard: str | None = None
+        self._names_by_key: dict[str, str] = {}  # h5 group path -> the layer's name (sharded files)
         if self._zipped:
             self._read_keras_zip()
+        if str(path).lower().endswith(".weights.json"):
+            self._read_sharded()
+            self._by_name = {e.name: e for e in self.entries}
+            return
         with self._opened() as h5:
             self._h5 = h5
             try:
@@ -127,8 +134,50 @@ class KerasFile:
                 del self._h5
         self._by_name = {e.name: e for e in self.entries}
 
+    def _read_sharded(self) -> None:
+        """X.weights.json: a weight_map from layer groups to the X_NNNNN.weights.h5 shards holding
+        them; each shard has the .weights.h5 layout, a layer's variables possibly across shards."""
+        with open(str(self.path), "rb") as f:
+            doc = _json(f.read(MAX_JSON + 1), self.name)
+        weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
+        if not isinstance(weight_map, dict):
+            raise CheckpointError(f"{self.name} is not a sharded Keras weights file: no weight_map")
+        shards = sorted({s for files in weight_map.values() for s in (files if isinstance(files, list) else [files])})
+        folder = os.path.dirname(str(self.path))
+        for shard in shards:
+            if not isinstance(shard, str) or os.path.basename(shard) != shard:
+                raise CheckpointError(f"{self.name}: shard {shard!r} is not a file next to it")
+            if not os.path.isfile(os.path.join(folder, shard)):
+                raise CheckpointError(f"{self.name}: its shard {shard} is missing")
+            # A layer's name sits on its vars group in one shard; the others only hold data.
+            with self._opened(os.path.join(folder, shard)) as h5:
+                h5.visititems(self._note_name)
+        for shard in shards:
+            self._shard = os.path.join(folder, shard)
+            with self._opened() as h5:
+                self._h5 = h5
+                try:
+                    self._read_keras3()
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise CheckpointError(f"{shard} is damaged ({str(exc)[:160]})") from None
+                finally:
+                    del self._h5
+        self._shard = None
+        self.format = "sharded weights"
+        merged: dict[str, Layer] = {}
+        for layer in self.layers:  # a layer split over shards appears once per shard
+            known = merged.setdefault(layer.key, Layer(layer.name, layer.class_name, key=layer.key))
+            known.weights += [w for w in layer.weights if w not in known.weights]
+            known.params += layer.params
+            known.trainable_params += layer.trainable_params
+        self.layers = list(merged.values())
+
+    def _note_name(self, path: str, obj) -> None:
+        if path.endswith("/vars") and "name" in obj.attrs:
+            self._names_by_key[path[: -len("/vars")]] = str(obj.attrs["name"])
+
     @contextlib.contextmanager
-    def _opened(self):
+    def _opened(self, shard: str | None = None):
         """The HDF5 file, open for one use and closed after: an h5py file left open over a
         Python file object (a .keras zip member) crashes the interpreter when it exits."""
         import h5py
@@ -138,7 +187,7 @@ class KerasFile:
             if self._zipped:
                 z = zipfile.ZipFile(str(self.path))
                 member = z.open("model.weights.h5")  # seekable: h5py reads it in place
-            h5 = h5py.File(member if member is not None else str(self.path), "r")
+            h5 = h5py.File(member if member is not None else shard or self._shard or str(self.path), "r")
             yield h5
         except OSError as exc:
             raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({str(exc)[:120]})") from None
@@ -201,7 +250,8 @@ class KerasFile:
         for key in sorted(group, key=_natural):
             layer_group = group[key]
             vars_group = layer_group.get("vars")
-            name = str(vars_group.attrs.get("name", key)) if vars_group is not None else key
+            fallback = self._names_by_key.get(layer_group.name.lstrip("/"), key)
+            name = str(vars_group.attrs.get("name", fallback)) if vars_group is not None else fallback
             full = f"{prefix}{name}"
             cls = classes.get(name, _class_from_key(key))
             if vars_group is not None and len(vars_group):
@@ -218,7 +268,7 @@ class KerasFile:
             ds = vars_group[key]
             i = int(key) if key.isdigit() else -1
             weight = known[i] if 0 <= i < len(known) else f"var_{key}"
-            entry = KerasEntry(f"{layer}/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds))
+            entry = KerasEntry(f"{layer}/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds), file=self._shard)
             entry.trainable = not (cls in ("BatchNormalization",) and weight.startswith("moving_"))
             self.entries.append(entry)
             out.weights.append(entry.name)
@@ -299,7 +349,7 @@ class KerasFile:
         if entry is None:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         try:
-            with self._opened() as h5:
+            with self._opened(entry.file) as h5:
                 value = h5[entry.h5path][()]
         except (OSError, ValueError, KeyError) as exc:
             raise CheckpointError(f"{self.name}: {name} cannot be read ({str(exc)[:120]})") from None
@@ -358,7 +408,11 @@ KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 def is_keras_file(path) -> bool:
     """A Keras file, or a TensorFlow.js model.json / weights manifest: one file is one source."""
     name = os.path.basename(str(path)).lower()
-    return name.endswith(KERAS_SUFFIXES) or name == "model.json" or name.endswith("weights_manifest.json")
+    return (
+        name.endswith((*KERAS_SUFFIXES, ".weights.json"))
+        or name == "model.json"
+        or name.endswith("weights_manifest.json")
+    )
 
 
 def open_model_file(path):
