@@ -300,16 +300,19 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
             "a": str(a),
             "b": str(b),
             "identical": result.identical,
+            "pairing": result.pairing,
             "counts": result.counts(),
             "variables": [r.to_json() for r in result.rows],
         }
         print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"A: {a}\nB: {b}")
+        if result.pairing != "by name":
+            print(f"weights paired {result.pairing}; each row names A's weight, then B's")
         rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
         for r in result.rows:
             rows.append((
-                r.name, r.status,
+                r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
                 "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
                 "" if r.rel_change is None else f"{r.rel_change:.4g}",
                 "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}",

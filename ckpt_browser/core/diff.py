@@ -30,10 +30,12 @@ class DiffRow:
     shape_b: tuple[int, ...] | None = None
     dtype_a: str | None = None
     dtype_b: str | None = None
+    name_b: str | None = None  # its name in B, when the files name their weights differently
 
     @property
     def display_name(self) -> str:
-        return display_name(self.name)
+        shown = display_name(self.name)
+        return f"{shown} = {display_name(self.name_b)}" if self.name_b else shown
 
     def to_json(self) -> dict:
         return {
@@ -45,6 +47,7 @@ class DiffRow:
             "shape_b": None if self.shape_b is None else list(self.shape_b),
             "dtype_a": self.dtype_a,
             "dtype_b": self.dtype_b,
+            "name_b": self.name_b or self.name,
         }
 
 
@@ -53,6 +56,7 @@ class CheckpointDiff:
     a: Path
     b: Path
     rows: list[DiffRow]
+    pairing: str = "by name"  # or by position, for two files that name one model's weights differently
 
     @property
     def identical(self) -> bool:
@@ -96,6 +100,13 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
     ra, rb = open_checkpoint(a), open_checkpoint(b)
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
+    pairs = _pairs(ra, rb, va, vb)
+    if pairs:  # the same model under other names: compare weight with weight, say how they paired
+        for name_a, name_b in pairs:
+            vb[name_a] = vb.pop(name_b)
+        renamed = {name_a: name_b for name_a, name_b in pairs}
+    else:
+        renamed = {}
     names = sorted(set(va) | set(vb))
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
@@ -114,13 +125,32 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
         elif x.shape != y.shape:
             rows.append(DiffRow(name, SHAPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
         else:
-            d = diff_tensors(ra.read(name), rb.read(name))
+            d = diff_tensors(ra.read(name), rb.read(renamed.get(name, name)))
             status = SAME if d.equal else CHANGED
             rows.append(DiffRow(name, status, d.max_abs_diff, d.rel_change, x.shape, y.shape, x.dtype, y.dtype))
+        if name in renamed:
+            rows[-1].name_b = renamed[name]
         done += weights[name]
         if progress:
             progress(done, total, "comparing")
-    return CheckpointDiff(as_path(a), as_path(b), rows)
+    out = CheckpointDiff(as_path(a), as_path(b), rows)
+    out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    return out
+
+
+def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
+    """Positional pairs when the two files share few names but list the same model's weights."""
+    from ckpt_browser.core.pairing import positional_pairs
+
+    common = set(va) & set(vb)
+    if len(common) * 2 >= min(len(va), len(vb)):
+        return None
+    pairs = positional_pairs(ra, rb)
+    if pairs is None or any(tuple(va[x].shape) != tuple(vb[y].shape) for x, y in pairs):
+        return None  # not the same model: by name, as before
+    if any(x in vb and x != y for x, y in pairs):
+        return None  # a name of A means another weight in B: pairing would hide it
+    return [(x, y) for x, y in pairs if x != y]
 
 
 def _nbytes(v) -> int:

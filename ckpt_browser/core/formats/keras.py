@@ -331,7 +331,8 @@ class KerasFile:
             group = h5["optimizer_weights"]
             for weight in _names(group.attrs, "weight_names"):
                 ds = group[weight]
-                entry = KerasEntry(f"optimizer/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds), "optimizer")
+                name = f"optimizer/{weight.rsplit(':', 1)[0]}"  # tf_keras writes "Adam/m/dense/kernel:0"
+                entry = KerasEntry(name, ds.name, tuple(ds.shape), _dtype_name(ds), "optimizer")
                 entry.trainable = False
                 self.entries.append(entry)
 
