@@ -226,6 +226,9 @@ def report(reader) -> Report:
                              layer.trainable_params, slots))  # fmt: skip
     units = _last_units(config)
     out = Report(rows)
+    signature = reader.signature_text() if hasattr(reader, "signature_text") else None
+    if signature:
+        out.findings.append(Finding("signature", "graph model", f"signature: {signature}", warning=False))
     out.findings += lambda_findings(config)
     out.findings += custom_findings(config, compile_config)
     out.findings += accuracy_findings(compile_config, units)

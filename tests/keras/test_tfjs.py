@@ -86,3 +86,14 @@ def test_damaged_manifests_are_one_clear_error(tmp_path):
     (tmp_path / "model.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="not valid JSON"):
         TfjsModel(tmp_path / "model.json")
+
+
+def test_graph_model_weights_and_signature():
+    m = TfjsModel(DATA / "graph" / "model.json")
+    assert m.format == "graph-model"
+    want = np.load(DATA / "expected_graph.npz")  # tensorflowjs.read_weights
+    assert sorted(want.files) == sorted(v.name for v in m.variables())
+    for name in want.files:
+        np.testing.assert_array_equal(m.read(name), want[name])
+    np.testing.assert_allclose(m.read("StatefulPartitionedCall/MatMul/ReadVariableOp"), np.arange(6).reshape(2, 3) / 10)
+    assert m.signature_text() == "x: float [?, 2] -> y: float [?, 3]"

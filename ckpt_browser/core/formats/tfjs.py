@@ -199,6 +199,23 @@ class TfjsModel:
     def truncation(self) -> str | None:
         return None
 
+    def signature_text(self) -> str | None:
+        """A graph model's signature: inputs -> outputs, with dtypes and shapes (-1 shown as ?)."""
+        sig = self.signature if isinstance(self.signature, dict) else None
+        if not sig:
+            return None
+
+        def side(specs) -> str:
+            parts = []
+            for key, spec in (specs or {}).items():
+                dims = ((spec or {}).get("tensorShape") or {}).get("dim") or []
+                shape = ", ".join("?" if str(d.get("size", "?")) == "-1" else str(d.get("size", "?")) for d in dims)
+                dtype = str((spec or {}).get("dtype", "")).replace("DT_", "").lower()
+                parts.append(f"{key}: {dtype} [{shape}]")
+            return ", ".join(parts) or "nothing"
+
+        return f"{side(sig.get('inputs'))} -> {side(sig.get('outputs'))}"
+
     def _weight(self, name: str) -> TfjsWeight:
         w = self._by_name.get(name)
         if w is None:

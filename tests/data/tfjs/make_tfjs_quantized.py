@@ -14,9 +14,9 @@ import types
 
 import numpy as np
 
-for missing in ("tensorflow_decision_forests", "tensorflow_hub", "jax", "jax.experimental", "jax.experimental.jax2tf"):
+for missing in ("tensorflow_decision_forests", "tensorflow_hub", "tensorflowjs.converters.jax_conversion"):
     sys.modules.setdefault(missing, types.ModuleType(missing))
-sys.modules["jax.experimental"].jax2tf = sys.modules["jax.experimental.jax2tf"]
+sys.modules["tensorflowjs.converters.jax_conversion"].convert_jax = None
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
 import tf_keras as keras  # noqa: E402
