@@ -210,7 +210,8 @@ def ordered_layers(reader) -> list:
     config = getattr(reader, "config", None) or getattr(reader, "topology", None)
     order = {obj.get("config", {}).get("name"): i for i, obj in enumerate(_layer_configs(config))}
     layers = [layer for layer in getattr(reader, "layers", []) if layer.class_name != "Model" or layer.params]
-    return sorted(layers, key=lambda layer: order.get(layer.name, len(order)))
+    # A nested model's layers are "inner/dense": the config knows them by their own name.
+    return sorted(layers, key=lambda layer: order.get(layer.name.rsplit("/", 1)[-1], len(order)))
 
 
 def report(reader) -> Report:
@@ -252,6 +253,7 @@ def _layer_configs(config) -> list[dict]:
 
 
 def _output(config, name: str) -> str:
+    name = name.rsplit("/", 1)[-1]  # a nested model's layer, by its own name
     for obj in _layer_configs(config):
         cfg = obj.get("config") or {}
         if cfg.get("name") != name:

@@ -161,3 +161,26 @@ def test_sharded_weights_read_across_their_shards(tmp_path):
         np.testing.assert_array_equal(f.read(name), value, err_msg=name)
     source = open_source(tmp_path / "big.weights.json")
     assert [c.name for c in source.model_dir.checkpoints] == ["big.weights.json"]  # shards belong to it
+
+
+def test_nested_models_and_bfloat16_weights(tmp_path):
+    import keras
+
+    inner_in = keras.Input((4,))
+    inner = keras.Model(inner_in, keras.layers.Dense(3, name="inner_dense")(inner_in), name="inner")
+    model = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(2, dtype="bfloat16", name="half")])
+    model.save(tmp_path / "nested.keras")
+    model.save_weights(tmp_path / "nested.weights.h5")
+    want = {
+        "inner/inner_dense/kernel": inner.get_layer("inner_dense").kernel,
+        "inner/inner_dense/bias": inner.get_layer("inner_dense").bias,
+        "half/kernel": model.get_layer("half").kernel,
+    }
+    for name in ("nested.keras", "nested.weights.h5"):
+        f = KerasFile(tmp_path / name)
+        for var, value in want.items():
+            got = f.read(var)
+            assert got.dtype.name == str(value.dtype), (name, var)  # bfloat16 stays bfloat16
+            np.testing.assert_array_equal(got.astype(np.float32), np.asarray(value.numpy()).astype(np.float32))
+    layers = KerasFile(tmp_path / "nested.keras").layers
+    assert "inner/inner_dense" in [layer.name for layer in layers]
