@@ -67,6 +67,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     show.add_argument("path")
     show.add_argument("variable")
     show.add_argument("--checkpoint", metavar="NAME", help="default: the latest")
+    show.add_argument("--codes", action="store_true", help="a quantized TF.js weight's stored codes, not its values")
     show.add_argument("--json", action="store_true")
     show.add_argument("--all", action="store_true", help="print every value, however many")
     diff = sub.add_parser(
@@ -260,7 +261,10 @@ def _cmd_show(ns: argparse.Namespace) -> int:
         if len(matches) != 1:
             raise CheckpointError(f"{info.name} has no variable {name!r}")
         name = matches[0]
-    value = reader.read(name)
+    if ns.codes and not hasattr(reader, "raw"):
+        raise CheckpointError(f"{info.name}: --codes is for quantized TensorFlow.js weights")
+    value = reader.raw(name) if ns.codes else reader.read(name)
+    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
     stats = compute_stats(value)
     complete = ns.all or value.size <= SHOW_ALL_UP_TO
     if ns.json:
@@ -268,16 +272,19 @@ def _cmd_show(ns: argparse.Namespace) -> int:
             "checkpoint": info.name,
             "name": name,
             "shape": list(value.shape),
-            "dtype": next(v.dtype for v in reader.variables() if v.name == name),
+            "dtype": value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name),
             "stats": stats.to_json(),
             "truncated": not complete,
             "values": to_jsonable(value) if complete else None,
             "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
+            "stored": stored,
         }
         print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
         return EXIT_OK
-    dtype = next(v.dtype for v in reader.variables() if v.name == name)
+    dtype = value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name)
     print(f"{name}  {list(value.shape)}  {dtype}  ({info.name})")
+    if stored:
+        print(f"  {stored}; {'the codes' if ns.codes else 'dequantized'} below")
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
     if complete:

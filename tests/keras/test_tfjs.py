@@ -97,3 +97,22 @@ def test_graph_model_weights_and_signature():
         np.testing.assert_array_equal(m.read(name), want[name])
     np.testing.assert_allclose(m.read("StatefulPartitionedCall/MatMul/ReadVariableOp"), np.arange(6).reshape(2, 3) / 10)
     assert m.signature_text() == "x: float [?, 2] -> y: float [?, 3]"
+
+
+def test_cli_shows_quantized_values_or_their_codes():
+    import subprocess
+    import sys
+
+    def show(*extra):
+        r = subprocess.run([sys.executable, "-m", "ckpt_browser", "show", str(DATA / "quantized" / "model.json"),
+                            "q16/bias", "--json", *extra], capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    values, codes = show(), show("--codes")
+    assert values["stored"].startswith("stored as uint16 codes")
+    np.testing.assert_array_equal(
+        np.asarray(values["values"], np.float32), np.load(DATA / "expected_quantized.npz")["q16/bias"]
+    )
+    m = TfjsModel(DATA / "quantized" / "model.json")
+    assert codes["values"] == m.raw("q16/bias").tolist() and codes["dtype"] == "uint16"
