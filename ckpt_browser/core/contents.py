@@ -121,6 +121,15 @@ class TensorRead:
     note: str | None = None  # how the values are stored, when that is not how they are shown
 
 
+def read_codes(info: CheckpointInfo, name: str) -> TensorRead:
+    """A quantized TF.js weight's stored codes (what the file holds), not its values."""
+    reader = open_checkpoint(info.prefix)
+    if not hasattr(reader, "raw"):
+        raise CheckpointError(f"{info.name} stores no quantized codes")
+    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
+    return TensorRead(reader.raw(name), note=f"{stored}; these are the codes" if stored else None)
+
+
 def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
     """One tensor's values (only that tensor is read from the data files). A checksum mismatch
     still gives the values, with the mismatch as a warning: people debugging corruption want to

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.contents import CheckpointContents, read_contents, read_variable
+from ckpt_browser.core.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.diff import default_pair
 from ckpt_browser.core.events import EventData, EventReader
 from ckpt_browser.core.fit import Sessions
@@ -77,6 +77,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
 
         self.variables = VariablePanel(runner)
         self.tensor_view = TensorView(runner)
+        self.tensor_view.codes_wanted.connect(self._show_codes)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
         # The other tabs are built when first shown (or asked for): see LazyTab. The factories
         # hold the window weakly: a cycle through them would leave the window to Python's cyclic
@@ -221,6 +222,17 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             on_done=lambda r, v=v, info=info: self._on_tensor(v, info, r),
             on_error=self.tensor_view.show_error,
             label=f"Reading {v.display_name}",
+        )  # fmt: skip
+
+    def _show_codes(self, codes: bool) -> None:
+        """The Values tab's "Show the stored codes": the same variable, codes or values."""
+        v, info = self.variables.selected_variable(), self.current_checkpoint()
+        if v is None or info is None:
+            return
+        self.runner.submit(
+            read_codes if codes else read_variable, info, v.name,
+            key="value", on_done=lambda r, v=v, info=info: self._on_tensor(v, info, r),
+            on_error=self.tensor_view.show_error, label=f"Reading {v.display_name}",
         )  # fmt: skip
 
     def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read) -> None:

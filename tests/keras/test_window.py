@@ -39,3 +39,21 @@ def test_quantized_tfjs_weight_is_shown_dequantized(qtbot, window):
     np.testing.assert_array_equal(loaded.args[0], want)
     assert "stored as uint8 codes" in window.tensor_view.header.text()
     assert TfjsModel(TFJS / "quantized" / "model.json").raw("q8/kernel").dtype == np.uint8
+
+
+def test_the_stored_codes_of_a_quantized_weight_on_request(qtbot, window):
+    from ckpt_browser.core.formats.tfjs import TfjsModel
+
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(TFJS / "quantized" / "model.json"))
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT):
+        window.variables.select_variable("q16/kernel")
+    box = window.tensor_view.codes_box
+    assert box.isVisibleTo(window)
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT) as codes:
+        box.setChecked(True)
+    np.testing.assert_array_equal(codes.args[0], TfjsModel(TFJS / "quantized" / "model.json").raw("q16/kernel"))
+    assert codes.args[0].dtype == np.uint16 and "these are the codes" in window.tensor_view.header.text()
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT) as values:
+        box.setChecked(False)
+    np.testing.assert_array_equal(values.args[0], np.load(TFJS / "expected_quantized.npz")["q16/kernel"])

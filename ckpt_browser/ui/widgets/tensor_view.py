@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -32,6 +33,7 @@ from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
 class TensorView(QWidget):
     stats_ready = Signal(object)  # TensorStats
     plot_ready = Signal(object)  # PlotData
+    codes_wanted = Signal(bool)  # show a quantized weight's stored codes (True) or its values
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +114,11 @@ class TensorView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.header)
+        self.codes_box = QCheckBox("Show the stored codes")
+        self.codes_box.setToolTip("A quantized weight is stored as integer codes; its values are computed from them")
+        self.codes_box.hide()
+        self.codes_box.toggled.connect(self.codes_wanted.emit)
+        layout.addWidget(self.codes_box)
         layout.addWidget(self.axes_box)
         layout.addLayout(body, 1)
         layout.addLayout(buttons)
@@ -154,6 +161,11 @@ class TensorView(QWidget):
             head += f" &nbsp; <span style='color:#707070'>{where}</span>"
         if note:  # a quantized TF.js weight: the codes and how they map to values
             head += f"<br><span style='color:#8a5a00'>{note}</span>"
+        self.codes_box.setVisible(bool(note))
+        if not note:
+            self.codes_box.blockSignals(True)
+            self.codes_box.setChecked(False)
+            self.codes_box.blockSignals(False)
         if array.ndim == 0:
             head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
         self.header.setText(head)
