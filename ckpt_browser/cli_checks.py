@@ -58,6 +58,11 @@ def cmd_check(ns: argparse.Namespace) -> int:
         if ns.against:
             return cmd_check_load(md.find(source.selected), ns.against, ns.json)
         return cmd_check_model(md.find(source.selected), ns.json)
+    models = [c for c in md.checkpoints if c.format == "keras"]
+    if models and len(models) == len(md.checkpoints) and not ns.against and not ns.log:
+        from ckpt_browser.cli_keras import cmd_check_models
+
+        return cmd_check_models(models, ns.json)  # a folder of Keras / TF.js files
     expected = against(ns.against) if ns.against else None
     if source.selected:  # a single checkpoint was named
         info = source.checkpoint()

@@ -56,6 +56,22 @@ def cmd_check_load(info, against: str, as_json: bool) -> int:
     return cli_output.EXIT_OK if plan.loads else cli_output.EXIT_DIFFERENT
 
 
+def cmd_check_models(infos, as_json: bool) -> int:
+    """check on a folder of model files: each file's findings; exit 1 if any has a problem."""
+    reports = [(info, model_report(info)) for info in infos]
+    bad = [info.name for info, rep in reports if any(f.warning for f in rep.findings)]
+    if as_json:
+        out = {"files": [{"file": info.name, **rep.to_json()} for info, rep in reports], "problems": bad}
+        print(json.dumps(out, indent=2))
+    else:
+        for info, rep in reports:
+            warnings = [f for f in rep.findings if f.warning]
+            print(f"{info.name}: " + (f"{len(warnings)} problem(s) for loading it again" if warnings else "ok"))
+            for f in rep.findings:
+                print(f"  {'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}")
+    return cli_output.EXIT_DIFFERENT if bad else cli_output.EXIT_OK
+
+
 def cmd_check_model(info, as_json: bool) -> int:
     """check on a model file: exit 1 when something will go wrong on loading (a Lambda, custom
     objects, weights that look untrained, the binary_crossentropy accuracy pitfall)."""

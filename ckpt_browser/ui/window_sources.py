@@ -74,8 +74,10 @@ class WindowSources:
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open checkpoint file", "",
-            "Checkpoint files (*.index *.meta *.data-* checkpoint);;All files (*)",
+            self, "Open checkpoint or model file", "",
+            "Checkpoints and models (*.index *.meta *.data-* checkpoint *.keras *.h5 *.hdf5 *.json);;"
+            "TensorFlow checkpoints (*.index *.meta *.data-* checkpoint);;"
+            "Keras and TensorFlow.js (*.keras *.h5 *.hdf5 *.json);;All files (*)",
         )  # fmt: skip
         if path:
             self.open_path(path)

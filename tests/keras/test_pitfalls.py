@@ -73,3 +73,13 @@ def test_summary_counts_equal_keras(keras_files):
     assert sum(r.params for r in rep.layers) == model.count_params()
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     assert sum(r.trainable for r in rep.layers) == trainable
+
+
+def test_check_on_a_folder_of_model_files_reports_each(pitfalls):
+    folder, _ = pitfalls
+    r = subprocess.run([sys.executable, "-m", "ckpt_browser", "check", str(folder), "--json"],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert sorted(out["problems"]) == ["custom.keras", "fresh.keras", "multilabel.keras"]
+    assert {f["file"] for f in out["files"]} == {"custom.keras", "fresh.keras", "multilabel.keras"}

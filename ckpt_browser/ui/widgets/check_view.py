@@ -92,6 +92,14 @@ class CheckView(QWidget):
         return cls(ctx.runner)
 
     def show_selection(self, sel: Selection) -> None:
+        if sel.checkpoint is not None and sel.checkpoint.format == "keras" and self.mode.currentText() == OWN:
+            self.model_dir, self.prefix = sel.model_dir, sel.checkpoint.prefix
+            self.rows.set_rows([])
+            self.summary.setText(
+                f"{sel.checkpoint.name} is a Keras / TensorFlow.js file: the Model tab lists what to know "
+                "before loading it again (Lambda layers, custom objects, the accuracy metric, fresh weights)."
+            )
+            return
         self.set_context(sel.model_dir, sel.checkpoint.prefix if sel.checkpoint is not None else None)
 
     def __init__(self, runner: TaskRunner, parent=None) -> None:
