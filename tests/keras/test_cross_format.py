@@ -28,6 +28,7 @@ def tf_keras_files(tmp_path_factory):
     model.fit(rng.random((16, 3)), rng.random((16, 2)), epochs=1, verbose=0)
     model.save_weights(str(folder / "ckpt"))  # TF format: a checkpoint prefix
     model.save(folder / "model.h5")
+    model.save(folder / "model.keras")  # tf_keras' own .keras: no layer names in its weights file
     return folder, model
 
 
@@ -53,3 +54,26 @@ def test_same_names_stay_paired_by_name(keras_files):
     assert diff.pairing == "by name"
     assert not any(r.name_b for r in diff.rows)
     assert all(r.status == SAME for r in diff.rows if not r.name.startswith("optimizer/"))
+
+
+def test_tf_keras_keras_file_names_layers_and_slots(tf_keras_files):
+    """tf_keras files its layers by class and creation order and its optimizer without a learning
+    rate variable: the config gives the names back, the slots still meet their variables."""
+    from ckpt_browser.core.formats.keras import KerasFile
+
+    folder, model = tf_keras_files
+    f = KerasFile(folder / "model.keras")
+    for layer in model.layers:
+        for w in layer.weights:
+            attr = w.name.split("/")[-1].split(":")[0]
+            np.testing.assert_array_equal(f.read(f"{layer.name}/{attr}"), w.numpy())
+    slots = {v.name.split(":")[0]: v.numpy() for v in model.optimizer.variables()}  # "Adam/m/hidden/kernel"
+    name = next(v.name.split("/")[1] for v in f.variables() if v.name.endswith("/iteration"))
+    checked = 0
+    for key, value in slots.items():
+        parts = key.split("/")
+        if len(parts) >= 4 and parts[1] in ("m", "v"):
+            slot = {"m": "momentum", "v": "velocity"}[parts[1]]
+            np.testing.assert_array_equal(f.read(f"optimizer/{name}/{'/'.join(parts[2:])}/{slot}"), value, err_msg=key)
+            checked += 1
+    assert checked == 2 * len(model.trainable_weights) == 12

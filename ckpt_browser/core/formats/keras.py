@@ -232,6 +232,14 @@ class KerasFile:
         classes = _layer_classes(self.config)
         h5 = self._h5
         self.model_name = h5["vars"].attrs.get("name", "") if "vars" in h5 else ""
+        # tf_keras files no layer names: its keys are class + creation order (dense, dense_1), which
+        # the config's layer list gives back.
+        counts: dict[str, int] = {}
+        for name, cls in classes.items():
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower()
+            n = counts.get(snake, 0)
+            self._names_by_key.setdefault(f"layers/{snake}_{n}" if n else f"layers/{snake}", name)
+            counts[snake] = n + 1
         trainable: list[KerasEntry] = []
         if "layers" in h5:
             self._walk_layers(h5["layers"], "", classes, trainable)
@@ -279,22 +287,40 @@ class KerasFile:
                 trainable.append(entry)
         self.layers.append(out)
 
+    def _optimizer_name(self) -> str:
+        """The optimizer's name as the compile config gives it (tf_keras files no name attribute)."""
+        opt = (self.compile_config or {}).get("optimizer")
+        if isinstance(opt, dict):
+            name = (opt.get("config") or {}).get("name") if isinstance(opt.get("config"), dict) else None
+            return str(name or opt.get("class_name") or "optimizer").lower()
+        return str(opt).lower() if isinstance(opt, str) else "optimizer"
+
     def _add_optimizer(self, vars_group, trainable: list) -> None:
         keys = sorted(vars_group, key=_natural)
-        opt = str(vars_group.attrs.get("name", "optimizer"))
+        shapes = [tuple(vars_group[k].shape) for k in keys]
+        opt = str(vars_group.attrs.get("name", self._optimizer_name()))
         slots = SLOTS.get(re.sub(r"_\d+$", "", opt.lower()), ())
-        per = (len(keys) - 2) // len(trainable) if trainable else 0
-        pairs = len(keys) - 2 == per * len(trainable) and per > 0
+        # Keras 3 files the iteration count and the learning rate first; tf_keras the count only.
+        head, per = 2, 0
+        for h in (2, 1):
+            p = (len(keys) - h) // len(trainable) if trainable else 0
+            if (
+                p > 0
+                and len(keys) - h == p * len(trainable)
+                and all(shapes[h + i * p + j] == trainable[i].shape for i in range(len(trainable)) for j in range(p))
+            ):
+                head, per = h, p
+                break
         for n, key in enumerate(keys):
             ds = vars_group[key]
             shape = tuple(ds.shape)
             if n == 0:
                 name, slot_of = f"optimizer/{opt}/iteration", None
-            elif n == 1:
+            elif n == 1 and head == 2:
                 name, slot_of = f"optimizer/{opt}/learning_rate", None
-            elif pairs and trainable[(n - 2) // per].shape == shape:
-                var = trainable[(n - 2) // per]
-                j = (n - 2) % per
+            elif per and n >= head:
+                var = trainable[(n - head) // per]
+                j = (n - head) % per
                 slot = slots[j] if j < len(slots) else f"slot_{j}"
                 name, slot_of = f"optimizer/{opt}/{var.name}/{slot}", var.name
             else:
