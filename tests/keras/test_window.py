@@ -57,3 +57,19 @@ def test_the_stored_codes_of_a_quantized_weight_on_request(qtbot, window):
     with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT) as values:
         box.setChecked(False)
     np.testing.assert_array_equal(values.args[0], np.load(TFJS / "expected_quantized.npz")["q16/kernel"])
+
+
+def test_dropping_model_files_opens_them(qtbot, window, keras_files):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder, _ = keras_files
+    for path, name in ((folder / "model.keras", "model.keras"), (TFJS / "layers" / "model.json", "model.json")):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        drop = QDropEvent(
+            QPointF(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+        )
+        with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as loaded:
+            window.dropEvent(drop)
+        assert loaded.args[0].checkpoint.name == name
