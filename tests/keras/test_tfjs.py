@@ -116,3 +116,20 @@ def test_cli_shows_quantized_values_or_their_codes():
     )
     m = TfjsModel(DATA / "quantized" / "model.json")
     assert codes["values"] == m.raw("q16/bias").tolist() and codes["dtype"] == "uint16"
+
+
+def test_an_h5_against_its_tfjs_conversion(tmp_path):
+    """The converter's output against the .h5 it converted: the same weights by name; quantized,
+    each within half a quantization step."""
+    from ckpt_browser.core.diff import CHANGED, SAME, diff_checkpoints
+
+    same = diff_checkpoints(DATA / "source.h5", DATA / "converted" / "model.json")
+    assert same.pairing == "by name"
+    model_rows = [r for r in same.rows if not r.name.startswith("optimizer/")]
+    assert len(model_rows) == 6 and {r.status for r in model_rows} == {SAME}
+    q = diff_checkpoints(DATA / "source.h5", DATA / "quantized" / "model.json")
+    rows = {r.name: r for r in q.rows}
+    m = TfjsModel(DATA / "quantized" / "model.json")
+    for name in ("q8/kernel", "q16/kernel"):
+        assert rows[name].status == CHANGED
+        assert rows[name].max_abs_diff <= m._weight(name).scale / 2 + 1e-7

@@ -1,6 +1,7 @@
 """Writes tests/data/tfjs/quantized/: a tf_keras model converted by the tensorflowjs converter
 with uint8, uint16 and float16 quantization, and expected_quantized.npz, what the converter's
-own reader (tensorflowjs.read_weights) gives back -- dequantized -- for each weight.
+own reader (tensorflowjs.read_weights) gives back -- dequantized -- for each weight; the same
+model as tf_keras saved it (source.h5) and converted without quantization (converted/).
 
 Run: pip install --no-deps tensorflowjs; pip install tf_keras; python make_tfjs_quantized.py
 (tensorflowjs imports tensorflow_decision_forests, tensorflow_hub and jax at start-up for converters
@@ -36,6 +37,8 @@ model.compile(optimizer="sgd", loss="mse")
 model.fit(np.random.default_rng(0).random((32, 4)), np.random.default_rng(1).random((32, 3)), epochs=1, verbose=0)
 out = "quantized"
 save_keras_model(model, out, quantization_dtype_map={"uint8": ["q8/*"], "uint16": ["q16/*"], "float16": ["half/*"]})
+save_keras_model(model, "converted")
+model.save("source.h5")
 manifest = json.load(open(os.path.join(out, "model.json")))["weightsManifest"]
 groups = read_weights(manifest, out)
 expected = {entry["name"]: entry["data"] for group in groups for entry in group}
