@@ -184,3 +184,20 @@ def test_nested_models_and_bfloat16_weights(tmp_path):
             np.testing.assert_array_equal(got.astype(np.float32), np.asarray(value.numpy()).astype(np.float32))
     layers = KerasFile(tmp_path / "nested.keras").layers
     assert "inner/inner_dense" in [layer.name for layer in layers]
+
+
+def test_the_older_layer_checkpoint_dependencies_layout():
+    """A .keras from TensorFlow 2.13's Keras (tests/data/keras/make_keras_2_13.py)."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data" / "keras"
+    f = KerasFile(data / "keras_2_13.keras")
+    want = np.load(data / "keras_2_13_expected.npz")
+    for name in want.files:
+        if name.startswith("optimizer:"):
+            continue
+        np.testing.assert_array_equal(f.read(name), want[name], err_msg=name)
+    assert int(f.read("optimizer/adam/iteration")) == int(want["optimizer:iteration"]) == 2
+    for slot, short in (("momentum", "m"), ("velocity", "v")):
+        for var in ("hidden/kernel", "hidden/bias", "out/kernel", "out/bias"):
+            np.testing.assert_array_equal(f.read(f"optimizer/adam/{var}/{slot}"), want[f"optimizer:Adam/{short}/{var}"])

@@ -232,17 +232,24 @@ class KerasFile:
         classes = _layer_classes(self.config)
         h5 = self._h5
         self.model_name = h5["vars"].attrs.get("name", "") if "vars" in h5 else ""
-        # tf_keras files no layer names: its keys are class + creation order (dense, dense_1), which
-        # the config's layer list gives back.
-        counts: dict[str, int] = {}
-        for name, cls in classes.items():
-            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower()
-            n = counts.get(snake, 0)
-            self._names_by_key.setdefault(f"layers/{snake}_{n}" if n else f"layers/{snake}", name)
-            counts[snake] = n + 1
+        # tf_keras and the Keras of TF <= 2.13 (whose file calls the group
+        # _layer_checkpoint_dependencies) file no layer names: each key is the layer's class and a
+        # counter (dense, dense_2), in creation order. The config's layers of that class, in order,
+        # give the names back.
+        root = "layers" if "layers" in h5 else "_layer_checkpoint_dependencies"
+        if root in h5:
+            keys: dict[str, list[str]] = {}
+            for key in sorted(h5[root], key=_natural):
+                keys.setdefault(re.sub(r"_\d+$", "", key), []).append(key)
+            named: dict[str, list[str]] = {}
+            for name, cls in _top_layers(self.config):
+                named.setdefault(re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower(), []).append(name)
+            for snake, found in keys.items():
+                for key, name in zip(found, named.get(snake, [])):
+                    self._names_by_key.setdefault(f"{root}/{key}", name)
         trainable: list[KerasEntry] = []
-        if "layers" in h5:
-            self._walk_layers(h5["layers"], "", classes, trainable)
+        if root in h5:
+            self._walk_layers(h5[root], "", classes, trainable)
         if "vars" in h5:
             self._add_vars(h5["vars"], self.model_name or "model", "Model", trainable)
         if "optimizer" in h5 and "vars" in h5["optimizer"]:
@@ -388,6 +395,16 @@ class KerasFile:
 
     def truncation(self) -> str | None:
         return None
+
+
+def _top_layers(config) -> list[tuple[str, str]]:
+    """(name, class) of the model's own layers, in the config's order (nested ones left out)."""
+    layers = ((config or {}).get("config") or {}).get("layers") if isinstance(config, dict) else None
+    out = []
+    for layer in layers or []:
+        if isinstance(layer, dict) and isinstance((layer.get("config") or {}).get("name"), str):
+            out.append((layer["config"]["name"], str(layer.get("class_name"))))
+    return out
 
 
 def _natural(key: str):
