@@ -107,6 +107,8 @@ def custom_findings(config, compile_config) -> list[Finding]:
         kind = "layer" if re.search(r"layers\[\d+\]$", path) else _kind_of(path)
         if kind == "layer":
             path = str((obj.get("config") or {}).get("name", path))  # say which layer
+        if name.startswith("Custom>") and _builtin(name[len("Custom>") :]):
+            continue  # tf_keras names its own optimizers so ("Custom>SGD") and loads them itself
         if name == "function" and module == "builtins":  # a plain Python function, by its name
             report(str(obj.get("config")), kind, path)
         elif isinstance(registered, str) and ">" in registered:

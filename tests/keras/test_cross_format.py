@@ -77,3 +77,40 @@ def test_tf_keras_keras_file_names_layers_and_slots(tf_keras_files):
             np.testing.assert_array_equal(f.read(f"optimizer/{name}/{'/'.join(parts[2:])}/{slot}"), value, err_msg=key)
             checked += 1
     assert checked == 2 * len(model.trainable_weights) == 12
+
+
+def test_long_layer_lists_split_over_attributes(tmp_path, tf_keras_files):
+    """h5py splits an attribute over 64 KB into layer_names0, layer_names1, ...: 400 layers with
+    long names, written by tf_keras, read back whole and in order."""
+    import h5py
+    import tf_keras
+
+    from ckpt_browser.core.formats.keras import KerasFile
+
+    names = [f"d{'x' * 200}{i}" for i in range(400)]
+    model = tf_keras.Sequential([tf_keras.layers.Dense(1, input_shape=(1,), name=names[0])] + [
+        tf_keras.layers.Dense(1, name=n) for n in names[1:]
+    ])  # fmt: skip
+    model.save_weights(tmp_path / "split.h5")
+    with h5py.File(tmp_path / "split.h5") as h5:
+        assert "layer_names1" in h5.attrs and "layer_names" not in h5.attrs  # the writer split it
+    f = KerasFile(tmp_path / "split.h5")
+    assert [layer.name for layer in f.layers] == names
+    np.testing.assert_array_equal(f.read(f"{names[-1]}/kernel"), model.layers[-1].kernel.numpy())
+
+
+def test_a_tf_keras_custom_layer_is_a_custom_object(tmp_path, tf_keras_files):
+    import tf_keras
+
+    from ckpt_browser.core.formats.keras import KerasFile
+    from ckpt_browser.core.keras_checks import CUSTOM, report
+
+    class Doubler(tf_keras.layers.Layer):
+        def call(self, x):
+            return 2 * x
+
+    model = tf_keras.Sequential([tf_keras.layers.Dense(2, input_shape=(3,), name="d"), Doubler(name="twice")])
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "custom.h5")
+    found = [f for f in report(KerasFile(tmp_path / "custom.h5")).findings if f.kind == CUSTOM]
+    assert [f.where for f in found] == ["twice"] and "custom_objects={'Doubler': ...}" in found[0].text

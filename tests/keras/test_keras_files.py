@@ -201,3 +201,15 @@ def test_the_older_layer_checkpoint_dependencies_layout():
     for slot, short in (("momentum", "m"), ("velocity", "v")):
         for var in ("hidden/kernel", "hidden/bias", "out/kernel", "out/bias"):
             np.testing.assert_array_equal(f.read(f"optimizer/adam/{var}/{slot}"), want[f"optimizer:Adam/{short}/{var}"])
+
+
+def test_a_zip_bomb_is_refused(tmp_path):
+    import zipfile
+
+    from ckpt_browser.core.errors import CheckpointError
+
+    bomb = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("model.weights.h5", b"\0" * (64 << 20))  # 64 MiB of zeros: a few KB compressed
+    with pytest.raises(CheckpointError, match="would expand to 67,108,864 bytes"):
+        KerasFile(bomb)

@@ -124,7 +124,7 @@ class KerasFile:
         with self._opened() as h5:
             self._h5 = h5
             try:
-                if "model_weights" in h5 or "layer_names" in h5.attrs:
+                if "model_weights" in h5 or "layer_names" in h5.attrs or "layer_names0" in h5.attrs:
                     self._read_legacy()
                 else:
                     self._read_keras3()
