@@ -73,3 +73,21 @@ def test_dropping_model_files_opens_them(qtbot, window, keras_files):
         with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT) as loaded:
             window.dropEvent(drop)
         assert loaded.args[0].checkpoint.name == name
+
+
+def test_history_and_compare_across_the_model_files_of_a_folder(qtbot, window, keras_files):
+    folder, model = keras_files
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(str(folder / "model.keras"))
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT):
+        window.variables.select_variable("hidden/kernel")
+    history = window.view("history")
+    with qtbot.waitSignal(history.history_ready, timeout=TIMEOUT) as h:
+        window.show_tab("history")
+    kernel = model.get_layer("hidden").kernel.numpy().astype(np.float64)
+    assert sorted(h.args[0].names) == ["legacy.h5", "model.keras", "model.weights.h5"]
+    np.testing.assert_allclose(h.args[0].values, [np.linalg.norm(kernel)] * 3, rtol=1e-6)
+    compare = window.view("compare")
+    with qtbot.waitSignal(compare.compared, timeout=TIMEOUT) as c:
+        window.show_tab("compare")
+    assert c.args[0].diff.equal  # the same weights saved another way
