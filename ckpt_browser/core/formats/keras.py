@@ -13,88 +13,32 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import zipfile
-from dataclasses import dataclass, field
-from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.keras_parts import (
+    KNOWN_WEIGHTS,
+    MAX_JSON,
+    SLOTS,
+    KerasEntry,
+    Layer,
+    class_from_key,
+    dtype_name,
+    element_count,
+    layer_classes,
+    list_attr,
+    natural_key,
+    read_json,
+    text_of,
+    top_layers,
+    weight_in_layer,
+)
 from ckpt_browser.core.reader import VariableEntry
 
 MAX_MEMBER = 16 << 30  # a .keras member bigger than this is refused
 MAX_RATIO = 200  # ... and one that would expand more than this (a zip bomb)
-MAX_JSON = 64 << 20
-# Weight names by position for the built-in layers, as Keras creates them.
-KNOWN_WEIGHTS = {
-    "Dense": ("kernel", "bias"),
-    "EinsumDense": ("kernel", "bias"),
-    "Conv1D": ("kernel", "bias"), "Conv2D": ("kernel", "bias"), "Conv3D": ("kernel", "bias"),
-    "DepthwiseConv2D": ("kernel", "bias"),
-    "Embedding": ("embeddings",),
-    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
-    "LayerNormalization": ("gamma", "beta"),
-}  # fmt: skip
-# Keras 3 optimizers' slots, per trainable variable, in the order they are created.
-SLOTS = {"adam": ("momentum", "velocity"), "adamw": ("momentum", "velocity"), "nadam": ("momentum", "velocity"),
-         "rmsprop": ("velocity",), "adagrad": ("accumulator",), "sgd": ("momentum",), "adamax": ("m", "u")}  # fmt: skip
-
-
-@dataclass
-class Layer:
-    name: str
-    class_name: str
-    weights: list[str] = field(default_factory=list)  # variable names in this file
-    params: int = 0
-    trainable_params: int = 0
-    key: str = ""  # how the file files it: Keras 3 "dense_1" (class and creation order), else the name
-
-
-@dataclass
-class KerasEntry:
-    name: str
-    h5path: str
-    shape: tuple[int, ...]
-    dtype: str
-    kind: str = "model"  # "model" or "optimizer"
-    slot_of: str | None = None
-    trainable: bool = True
-    file: str | None = None  # the shard holding it (sharded weights), else the file itself
-
-
-def _json(data: bytes | str, what: str) -> Any:
-    if len(data) > MAX_JSON:
-        raise CheckpointError(f"{what} is {len(data):,} bytes: too big for a model description")
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise CheckpointError(f"{what} is not valid JSON ({str(exc)[:120]})") from None
-
-
-def _dtype_name(ds) -> str:
-    if ds.attrs.get("dtype") == "bfloat16" or str(ds.dtype) == "bfloat16":
-        return "bfloat16"
-    return str(ds.dtype)
-
-
-def _layer_classes(config: dict | None) -> dict[str, str]:
-    """layer name -> class name, from a model config (nested models included), in the config's
-    order -- the order the model creates its variables in."""
-    out: dict[str, str] = {}
-
-    def walk(cfg) -> None:
-        if not isinstance(cfg, dict):
-            return
-        for layer in (cfg.get("config") or {}).get("layers") or []:
-            if isinstance(layer, dict):
-                name = (layer.get("config") or {}).get("name")
-                if isinstance(name, str):
-                    out[name] = str(layer.get("class_name"))
-                walk(layer)
-
-    walk(config)
-    return out
 
 
 class KerasFile:
@@ -138,7 +82,7 @@ class KerasFile:
         """X.weights.json: a weight_map from layer groups to the X_NNNNN.weights.h5 shards holding
         them; each shard has the .weights.h5 layout, a layer's variables possibly across shards."""
         with open(str(self.path), "rb") as f:
-            doc = _json(f.read(MAX_JSON + 1), self.name)
+            doc = read_json(f.read(MAX_JSON + 1), self.name)
         weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
         if not isinstance(weight_map, dict):
             raise CheckpointError(f"{self.name} is not a sharded Keras weights file: no weight_map")
@@ -219,17 +163,17 @@ class KerasFile:
             raise CheckpointError(f"{self.name} is a zip without model.weights.h5: not a .keras file")
         self.format = "keras"
         if "config.json" in members:
-            config = _json(z.read("config.json"), f"{self.name}/config.json")
+            config = read_json(z.read("config.json"), f"{self.name}/config.json")
             self.config = config if isinstance(config, dict) else None
             self.compile_config = (self.config or {}).get("compile_config")
         if "metadata.json" in members:
-            meta = _json(z.read("metadata.json"), f"{self.name}/metadata.json")
+            meta = read_json(z.read("metadata.json"), f"{self.name}/metadata.json")
             self.metadata = meta if isinstance(meta, dict) else {}
 
     # -- Keras 3 weights ---------------------------------------------------------------
     def _read_keras3(self) -> None:
         self.format = self.format or "weights.h5"
-        classes = _layer_classes(self.config)
+        classes = layer_classes(self.config)
         h5 = self._h5
         self.model_name = h5["vars"].attrs.get("name", "") if "vars" in h5 else ""
         # tf_keras and the Keras of TF <= 2.13 (whose file calls the group
@@ -239,10 +183,10 @@ class KerasFile:
         root = "layers" if "layers" in h5 else "_layer_checkpoint_dependencies"
         if root in h5:
             keys: dict[str, list[str]] = {}
-            for key in sorted(h5[root], key=_natural):
+            for key in sorted(h5[root], key=natural_key):
                 keys.setdefault(re.sub(r"_\d+$", "", key), []).append(key)
             named: dict[str, list[str]] = {}
-            for name, cls in _top_layers(self.config):
+            for name, cls in top_layers(self.config):
                 named.setdefault(re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower(), []).append(name)
             for snake, found in keys.items():
                 for key, name in zip(found, named.get(snake, [])):
@@ -262,13 +206,13 @@ class KerasFile:
             self._add_optimizer(h5["optimizer"]["vars"], trainable if known else [])
 
     def _walk_layers(self, group, prefix: str, classes: dict, trainable: list, key_prefix: str = "") -> None:
-        for key in sorted(group, key=_natural):
+        for key in sorted(group, key=natural_key):
             layer_group = group[key]
             vars_group = layer_group.get("vars")
             fallback = self._names_by_key.get(layer_group.name.lstrip("/"), key)
             name = str(vars_group.attrs.get("name", fallback)) if vars_group is not None else fallback
             full = f"{prefix}{name}"
-            cls = classes.get(name, _class_from_key(key))
+            cls = classes.get(name, class_from_key(key))
             if vars_group is not None and len(vars_group):
                 self._add_vars(vars_group, full, cls, trainable, f"{key_prefix}{key}")
             elif vars_group is not None and not len(layer_group.get("layers", {})):
@@ -279,15 +223,15 @@ class KerasFile:
     def _add_vars(self, vars_group, layer: str, cls: str, trainable: list, key: str = "") -> None:
         known = KNOWN_WEIGHTS.get(cls, ())
         out = Layer(layer, cls, key=key or layer)
-        for key in sorted(vars_group, key=_natural):
+        for key in sorted(vars_group, key=natural_key):
             ds = vars_group[key]
             i = int(key) if key.isdigit() else -1
             weight = known[i] if 0 <= i < len(known) else f"var_{key}"
-            entry = KerasEntry(f"{layer}/{weight}", ds.name, tuple(ds.shape), _dtype_name(ds), file=self._shard)
+            entry = KerasEntry(f"{layer}/{weight}", ds.name, tuple(ds.shape), dtype_name(ds), file=self._shard)
             entry.trainable = not (cls in ("BatchNormalization",) and weight.startswith("moving_"))
             self.entries.append(entry)
             out.weights.append(entry.name)
-            n = _size(entry.shape)
+            n = element_count(entry.shape)
             out.params += n
             if entry.trainable:
                 out.trainable_params += n
@@ -303,7 +247,7 @@ class KerasFile:
         return str(opt).lower() if isinstance(opt, str) else "optimizer"
 
     def _add_optimizer(self, vars_group, trainable: list) -> None:
-        keys = sorted(vars_group, key=_natural)
+        keys = sorted(vars_group, key=natural_key)
         shapes = [tuple(vars_group[k].shape) for k in keys]
         opt = str(vars_group.attrs.get("name", self._optimizer_name()))
         slots = SLOTS.get(re.sub(r"_\d+$", "", opt.lower()), ())
@@ -332,7 +276,7 @@ class KerasFile:
                 name, slot_of = f"optimizer/{opt}/{var.name}/{slot}", var.name
             else:
                 name, slot_of = f"optimizer/{opt}/var_{key}", None
-            self.entries.append(KerasEntry(name, ds.name, shape, _dtype_name(ds), "optimizer", slot_of, False))
+            self.entries.append(KerasEntry(name, ds.name, shape, dtype_name(ds), "optimizer", slot_of, False))
 
     # -- legacy HDF5 --------------------------------------------------------------------
     def _read_legacy(self) -> None:
@@ -341,31 +285,33 @@ class KerasFile:
         root = h5["model_weights"] if "model_weights" in h5 else h5
         for attr in ("model_config", "training_config"):
             if attr in h5.attrs:
-                value = _json(_text(h5.attrs[attr]), f"{self.name}:{attr}")
+                value = read_json(text_of(h5.attrs[attr]), f"{self.name}:{attr}")
                 if attr == "model_config":
                     self.config = value
                 else:
                     self.compile_config = value
-        self.metadata = {k: _text(h5.attrs[k]) for k in ("keras_version", "backend") if k in h5.attrs}
-        classes = _layer_classes(self.config)
-        for layer in _names(root.attrs, "layer_names"):
+        self.metadata = {k: text_of(h5.attrs[k]) for k in ("keras_version", "backend") if k in h5.attrs}
+        classes = layer_classes(self.config)
+        for layer in list_attr(root.attrs, "layer_names"):
             group = root[layer]
             out = Layer(layer, classes.get(layer, ""), key=layer)
-            for weight in _names(group.attrs, "weight_names"):
+            for weight in list_attr(group.attrs, "weight_names"):
                 ds = group[weight]
-                entry = KerasEntry(f"{layer}/{_strip_layer(weight, layer)}", ds.name, tuple(ds.shape), _dtype_name(ds))
+                entry = KerasEntry(
+                    f"{layer}/{weight_in_layer(weight, layer)}", ds.name, tuple(ds.shape), dtype_name(ds)
+                )
                 entry.trainable = not re.search(r"moving_(mean|variance)", weight)
                 self.entries.append(entry)
                 out.weights.append(entry.name)
-                out.params += _size(entry.shape)
-                out.trainable_params += _size(entry.shape) if entry.trainable else 0
+                out.params += element_count(entry.shape)
+                out.trainable_params += element_count(entry.shape) if entry.trainable else 0
             self.layers.append(out)
         if "optimizer_weights" in h5:
             group = h5["optimizer_weights"]
-            for weight in _names(group.attrs, "weight_names"):
+            for weight in list_attr(group.attrs, "weight_names"):
                 ds = group[weight]
                 name = f"optimizer/{weight.rsplit(':', 1)[0]}"  # tf_keras writes "Adam/m/dense/kernel:0"
-                entry = KerasEntry(name, ds.name, tuple(ds.shape), _dtype_name(ds), "optimizer")
+                entry = KerasEntry(name, ds.name, tuple(ds.shape), dtype_name(ds), "optimizer")
                 entry.trainable = False
                 self.entries.append(entry)
 
@@ -395,55 +341,6 @@ class KerasFile:
 
     def truncation(self) -> str | None:
         return None
-
-
-def _top_layers(config) -> list[tuple[str, str]]:
-    """(name, class) of the model's own layers, in the config's order (nested ones left out)."""
-    layers = ((config or {}).get("config") or {}).get("layers") if isinstance(config, dict) else None
-    out = []
-    for layer in layers or []:
-        if isinstance(layer, dict) and isinstance((layer.get("config") or {}).get("name"), str):
-            out.append((layer["config"]["name"], str(layer.get("class_name"))))
-    return out
-
-
-def _natural(key: str):
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key)]
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
-
-
-def _class_from_key(key: str) -> str:
-    """layers/dense_1 -> Dense (the file names layers by their class, snake_case)."""
-    base = re.sub(r"_\d+$", "", key)
-    return "".join(part.capitalize() for part in base.split("_"))
-
-
-def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _names(attrs, key: str) -> list[str]:
-    """A list attribute, also when h5py split it in key0, key1, ... (HDF5's 64 KB attribute limit)."""
-    if key in attrs:
-        values = list(attrs[key])
-    else:
-        values, i = [], 0
-        while f"{key}{i}" in attrs:
-            values += list(attrs[f"{key}{i}"])
-            i += 1
-    return [_text(v) for v in values]
-
-
-def _strip_layer(weight: str, layer: str) -> str:
-    """'hidden/kernel:0' or 'hidden/kernel' -> 'kernel' (tf_keras and Keras 3 spell them so)."""
-    weight = weight.rsplit(":", 1)[0]
-    return weight[len(layer) + 1 :] if weight.startswith(layer + "/") else weight
 
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")

@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats.keras import MAX_JSON, Layer, _json, _size
+from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, element_count, read_json
 from ckpt_browser.core.reader import VariableEntry
 
 _BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8, "uint8": 1, "uint16": 2, "float16": 2}
@@ -66,7 +66,7 @@ class TfjsModel:
             if size > MAX_JSON:
                 raise CheckpointError(f"{self.name} is {size:,} bytes: too big for a model description")
             with open(self.path, "rb") as f:
-                doc = _json(f.read(), self.name)
+                doc = read_json(f.read(), self.name)
         except OSError as exc:
             raise CheckpointError(f"cannot read {self.name}: {exc.strerror}") from None
         if isinstance(doc, list):  # a bare weights_manifest.json
@@ -102,9 +102,9 @@ class TfjsModel:
             q = spec.get("quantization") or {}
             stored = str(q.get("dtype", dtype))
             if dtype == "string":
-                size = self._string_size(shards, offset, _size(shape))
+                size = self._string_size(shards, offset, element_count(shape))
             elif stored in _BYTES:
-                size = _size(shape) * _BYTES[stored]
+                size = element_count(shape) * _BYTES[stored]
             else:
                 raise ValueError(f"{spec['name']} has dtype {stored}, which TensorFlow.js does not store")
             self.weights.append(TfjsWeight(
@@ -168,7 +168,7 @@ class TfjsModel:
         data = self._read(w.shards, w.offset, w.size)
         if w.dtype == "string":
             out, pos = [], 0
-            for _ in range(_size(w.shape)):
+            for _ in range(element_count(w.shape)):
                 (n,) = struct.unpack_from("<I", data, pos)
                 out.append(data[pos + 4 : pos + 4 + n])
                 pos += 4 + n
@@ -233,6 +233,6 @@ class TfjsModel:
                 continue
             name = str((layer.get("config") or {}).get("name", ""))
             mine = [w for w in self.weights if w.group != "optimizer" and w.name.startswith(name + "/")]
-            params = sum(_size(w.shape) for w in mine)
+            params = sum(element_count(w.shape) for w in mine)
             out.append(Layer(name, str(layer.get("class_name")), [w.name for w in mine], params, params, key=name))
         return out

@@ -1,0 +1,131 @@
+"""What the Keras readers share: the layer and variable records, Keras' naming rules, and
+small parsing helpers (core/formats/keras.py, core/formats/tfjs.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ckpt_browser.core.errors import CheckpointError
+
+MAX_JSON = 64 << 20
+# Weight names by position for the built-in layers, as Keras creates them.
+KNOWN_WEIGHTS = {
+    "Dense": ("kernel", "bias"),
+    "EinsumDense": ("kernel", "bias"),
+    "Conv1D": ("kernel", "bias"), "Conv2D": ("kernel", "bias"), "Conv3D": ("kernel", "bias"),
+    "DepthwiseConv2D": ("kernel", "bias"),
+    "Embedding": ("embeddings",),
+    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+    "LayerNormalization": ("gamma", "beta"),
+}  # fmt: skip
+# Keras 3 optimizers' slots, per trainable variable, in the order they are created.
+SLOTS = {"adam": ("momentum", "velocity"), "adamw": ("momentum", "velocity"), "nadam": ("momentum", "velocity"),
+         "rmsprop": ("velocity",), "adagrad": ("accumulator",), "sgd": ("momentum",), "adamax": ("m", "u")}  # fmt: skip
+
+
+@dataclass
+class Layer:
+    name: str
+    class_name: str
+    weights: list[str] = field(default_factory=list)  # variable names in this file
+    params: int = 0
+    trainable_params: int = 0
+    key: str = ""  # how the file files it: Keras 3 "dense_1" (class and creation order), else the name
+
+
+@dataclass
+class KerasEntry:
+    name: str
+    h5path: str
+    shape: tuple[int, ...]
+    dtype: str
+    kind: str = "model"  # "model" or "optimizer"
+    slot_of: str | None = None
+    trainable: bool = True
+    file: str | None = None  # the shard holding it (sharded weights), else the file itself
+
+
+def read_json(data: bytes | str, what: str) -> Any:
+    if len(data) > MAX_JSON:
+        raise CheckpointError(f"{what} is {len(data):,} bytes: too big for a model description")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"{what} is not valid JSON ({str(exc)[:120]})") from None
+
+
+def dtype_name(ds) -> str:
+    if ds.attrs.get("dtype") == "bfloat16" or str(ds.dtype) == "bfloat16":
+        return "bfloat16"
+    return str(ds.dtype)
+
+
+def layer_classes(config: dict | None) -> dict[str, str]:
+    """layer name -> class name, from a model config (nested models included), in the config's
+    order -- the order the model creates its variables in."""
+    out: dict[str, str] = {}
+
+    def walk(cfg) -> None:
+        if not isinstance(cfg, dict):
+            return
+        for layer in (cfg.get("config") or {}).get("layers") or []:
+            if isinstance(layer, dict):
+                name = (layer.get("config") or {}).get("name")
+                if isinstance(name, str):
+                    out[name] = str(layer.get("class_name"))
+                walk(layer)
+
+    walk(config)
+    return out
+
+
+def top_layers(config) -> list[tuple[str, str]]:
+    """(name, class) of the model's own layers, in the config's order (nested ones left out)."""
+    layers = ((config or {}).get("config") or {}).get("layers") if isinstance(config, dict) else None
+    out = []
+    for layer in layers or []:
+        if isinstance(layer, dict) and isinstance((layer.get("config") or {}).get("name"), str):
+            out.append((layer["config"]["name"], str(layer.get("class_name"))))
+    return out
+
+
+def natural_key(key: str):
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key)]
+
+
+def element_count(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def class_from_key(key: str) -> str:
+    """layers/dense_1 -> Dense (the file names layers by their class, snake_case)."""
+    base = re.sub(r"_\d+$", "", key)
+    return "".join(part.capitalize() for part in base.split("_"))
+
+
+def text_of(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def list_attr(attrs, key: str) -> list[str]:
+    """A list attribute, also when h5py split it in key0, key1, ... (HDF5's 64 KB attribute limit)."""
+    if key in attrs:
+        values = list(attrs[key])
+    else:
+        values, i = [], 0
+        while f"{key}{i}" in attrs:
+            values += list(attrs[f"{key}{i}"])
+            i += 1
+    return [text_of(v) for v in values]
+
+
+def weight_in_layer(weight: str, layer: str) -> str:
+    """'hidden/kernel:0' or 'hidden/kernel' -> 'kernel' (tf_keras and Keras 3 spell them so)."""
+    weight = weight.rsplit(":", 1)[0]
+    return weight[len(layer) + 1 :] if weight.startswith(layer + "/") else weight
