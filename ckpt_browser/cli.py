@@ -20,7 +20,6 @@ from ckpt_browser.cli_output import (
     stderr_progress,
 )
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +27,8 @@ SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
+    from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
+
     p = argparse.ArgumentParser(
         prog="ckpt-browser",
         description="Browse TensorFlow checkpoints. Subcommands: "

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat as stat_module
 import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.storage import check_range
+from ckpt_browser.core.storage import check_range, protocol_of
 
-_URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
 DIRECT = 1 << 20  # reads bigger than this bypass the blocks (verify must not flush the cache)
@@ -32,14 +30,6 @@ def timeout() -> float:
         return max(1.0, float(os.environ.get("CKPT_BROWSER_TIMEOUT", "20")))
     except ValueError:
         return 20.0
-
-
-def protocol_of(path) -> str | None:
-    """The URL's protocol ("s3", "gs", ...), or None for a local path (file:// included)."""
-    m = _URL_RE.match(str(path))
-    if not m or m.group(1).lower() in ("file", "local"):
-        return None
-    return m.group(1).lower()
 
 
 def is_url(path) -> bool:

@@ -10,6 +10,7 @@ logic is the same on a disk and in a bucket.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -131,11 +132,11 @@ class LocalFile:
 
 def as_path(path):
     """A pathlib.Path for a local path, a UPath for a URL (s3://, gs://, memory://, ...)."""
-    from ckpt_browser.core import remote
-
     if isinstance(path, Path):
         return path
-    if remote.is_url(path):
+    if is_remote(path):
+        from ckpt_browser.core import remote
+
         return path if hasattr(path, "fs") else remote.url_path(str(path))
     return Path(path)
 
@@ -143,9 +144,7 @@ def as_path(path):
 def normalize(path: str) -> str:
     """What the window keys an opened source by: an absolute local path, or the URL as given
     less a trailing slash (as UPath spells it). No I/O and no backend import: the UI thread calls it."""
-    from ckpt_browser.core import remote
-
-    if remote.is_url(path):
+    if is_remote(path):
         stripped = path.rstrip("/")
         return stripped if not stripped.endswith(":/") else path
     return os.path.abspath(os.path.expanduser(path))
@@ -157,19 +156,29 @@ def bucket_of(url) -> str:
     return f"{protocol}://{rest.split('/', 1)[0]}"
 
 
-def is_remote(path) -> bool:
-    from ckpt_browser.core import remote
+_URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 
-    return remote.is_url(path)
+
+def protocol_of(path) -> str | None:
+    """The URL's protocol ("s3", "gs", ...), or None for a local path (file:// included). Checked
+    here, without importing the remote layer: a local `ls` never loads fsspec."""
+    m = _URL_RE.match(str(path))
+    if not m or m.group(1).lower() in ("file", "local"):
+        return None
+    return m.group(1).lower()
+
+
+def is_remote(path) -> bool:
+    return protocol_of(path) is not None
 
 
 def stat(path):
     """os.stat's answer (or remote.Stat), None for what cannot be looked at locally (missing, a
     dangling link, a name too long) or does not exist in a bucket; a bucket that cannot be asked
     (network, access) is a CheckpointError -- not a missing file."""
-    from ckpt_browser.core import remote
+    if is_remote(path):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(path):
         return remote.stat(as_path(path))
     try:
         return os.stat(path)
@@ -193,9 +202,9 @@ def exists(path) -> bool:
 
 def list_dir(folder) -> list[tuple[str, Any]]:
     """(name, stat or None) of each entry of a folder; a CheckpointError if it cannot be listed."""
-    from ckpt_browser.core import remote
+    if is_remote(folder):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(folder):
         return remote.list_dir(as_path(folder))
     out = []
     try:
@@ -213,26 +222,26 @@ def list_dir(folder) -> list[tuple[str, Any]]:
 
 def forget_listings(folder) -> None:
     """A bucket's listings are cached by its backend: drop them before looking again."""
-    from ckpt_browser.core import remote
+    if is_remote(folder):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(folder):
         remote.forget(as_path(folder))
 
 
 def local_copy(prefix, progress=None):
     """A local prefix TensorFlow can restore: the prefix itself, or for a URL the checkpoint's
     files fetched into the cache folder (remote.local_copy)."""
-    from ckpt_browser.core import remote
+    if is_remote(prefix):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(prefix):
         return remote.local_copy(as_path(prefix), progress)
     return prefix
 
 
 def local_file(path, progress=None):
-    from ckpt_browser.core import remote
+    if is_remote(path):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(path):
         return remote.local_file(as_path(path), progress)
     return path
 
@@ -240,9 +249,9 @@ def local_file(path, progress=None):
 def open_file(path: str | os.PathLike, block: int | None = None):
     """A file for positioned reads: LocalFile, or remote.RemoteFile for a URL (block: the size
     of its small reads; sequential readers such as the events reader ask for bigger ones)."""
-    from ckpt_browser.core import remote
+    if is_remote(path):
+        from ckpt_browser.core import remote
 
-    if remote.is_url(path):
         return remote.RemoteFile(as_path(path), **({"block": block} if block else {}))
     return LocalFile(path)
 
