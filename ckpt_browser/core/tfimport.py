@@ -58,21 +58,38 @@ def _quiet_stderr() -> Iterator[None]:
         yield
         return
     held = tempfile.TemporaryFile()
+    done = [0]  # bytes of `held` already passed on
     try:
         os.dup2(held.fileno(), 2)
         yield
     finally:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
+        # What was held goes out before fd 2 is given back, so it comes before anything written
+        # after; what lands in the instant between the two is passed on right after.
+        if hasattr(os, "pread"):
+            _pass_on(held, done, saved)
         os.dup2(saved, 2)
         os.close(saved)
-        held.seek(0)
-        kept = [
-            line for line in held.read().splitlines(keepends=True) if not _NOISE.match(line.decode(errors="replace"))
-        ]
+        _pass_on(held, done, 2)
         held.close()
-        if kept:
-            os.write(2, b"".join(kept))
+
+
+def _pass_on(held, done: list[int], fd: int) -> None:
+    """Write the held lines not passed on yet to fd, less TensorFlow's own. Reads by position
+    (pread): fd 2 shares the file's offset while it still points there."""
+    size = os.fstat(held.fileno()).st_size
+    if size <= done[0]:
+        return
+    if hasattr(os, "pread"):
+        data = os.pread(held.fileno(), size - done[0], done[0])
+    else:  # Windows: fd 2 is given back before this is called, so seeking is safe
+        held.seek(done[0])
+        data = held.read(size - done[0])
+    done[0] += len(data)
+    kept = [line for line in data.splitlines(keepends=True) if not _NOISE.match(line.decode(errors="replace"))]
+    if kept:
+        os.write(fd, b"".join(kept))
 
 
 def tf() -> ModuleType:
