@@ -28,6 +28,7 @@ def test_what_others_write_during_the_import_is_kept_and_tensorflows_lines_are_n
     numbers = [int(line.split()[-1]) for line in lines if line.startswith("other thread ")]
     assert len(numbers) > 10  # the import takes seconds: the thread wrote all along
     assert sorted(numbers) == list(range(len(numbers)))  # none lost, none twice
-    # In order, but for a line written in the instant the held output is handed back.
-    assert sum(a > b for a, b in zip(numbers, numbers[1:])) <= 1
+    # In order, but for a line written in the instant the held output is handed back: no line
+    # more than two places from where it was written (handing back after fd 2 moved dozens).
+    assert max(abs(i - n) for i, n in enumerate(numbers)) <= 2
     assert [line for line in lines if not line.startswith("other thread ")] == ["last line"]
