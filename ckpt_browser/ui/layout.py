@@ -6,13 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
-DEFAULT_SIZE = (1600, 900)
+DEFAULT_SIZE = (1760, 960)  # a 1920 x 1080 screen; the list, the tree and ten tabs side by side
 # Widest usual content of each checkpoint-list column (Checkpoint, Step, Saved, Size, Shards, Meta, Flags).
 SAMPLE_ROW = ("model.ckpt-100000", "100000", "2026-12-31 23:59:59", "100.0 MB", "Shards", "Meta", "not in state")
 
 
 def default_size(fit_screen: bool = True) -> tuple[int, int]:
-    """1600 x 900, or what the screen leaves (a laptop); a screenshot ignores the screen."""
+    """DEFAULT_SIZE, or what the screen leaves (a laptop); a screenshot ignores the screen."""
     w, h = DEFAULT_SIZE
     screen = QGuiApplication.primaryScreen()
     if fit_screen and screen is not None:

@@ -11,7 +11,7 @@ from tests.ui.conftest import TIMEOUT
 
 
 def test_default_size_shows_every_tab_and_column(qtbot, window, open_dir, iris_dir):
-    assert (window.width(), window.height()) == (1600, 900)
+    assert (window.width(), window.height()) == (1760, 960)
     open_dir(iris_dir)
     qtbot.wait(50)  # the first-run layout runs once the window is shown
     bar = window.value_tabs.tabBar()
