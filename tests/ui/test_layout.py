@@ -21,6 +21,13 @@ def test_default_size_shows_every_tab_and_column(qtbot, window, open_dir, iris_d
         assert bar.tabRect(i).right() <= bar.width()
     header = window.sources_view.header()
     assert header.length() <= window.sources_view.viewport().width(), "a column of the checkpoint list is cut"
+    # With a variable's values on show, the names in the tree still read (at 1600 px wide, ten
+    # tabs left the name column a few characters wide).
+    with qtbot.waitSignal(window.tensor_loaded, timeout=TIMEOUT):
+        window.variables.select_variable("dnn/hiddenlayer_0/kernel")
+    qtbot.wait(50)
+    tree = window.variables.tree
+    assert tree.columnWidth(0) >= tree.fontMetrics().horizontalAdvance("hiddenlayer_0") + 60
 
 
 def test_window_and_splitter_sizes_are_remembered(qtbot, tmp_path, iris_dir):
