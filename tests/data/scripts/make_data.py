@@ -9,7 +9,9 @@ HERE = Path(__file__).parent
 
 def iris(path: Path, rows: int, extra: bool = False) -> None:
     rng = random.Random(path.name)
-    header = ["SepalLength", "SepalWidth", "PetalLength", "PetalWidth"] + (["PetalRatio"] if extra else []) + ["Species"]
+    header = (
+        ["SepalLength", "SepalWidth", "PetalLength", "PetalWidth"] + (["PetalRatio"] if extra else []) + ["Species"]
+    )
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)

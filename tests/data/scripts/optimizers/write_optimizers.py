@@ -17,7 +17,9 @@ import tensorflow as tf
 numeric_column = tf.feature_column.numeric_column
 COLUMNS = "[numeric_column('x'), numeric_column('y')]"
 V2 = "tf.estimator.DNNClassifier(hidden_units=[3], feature_columns=" + COLUMNS + ", n_classes=3, optimizer={})"
-V1 = "tf.compat.v1.estimator.DNNClassifier(hidden_units=[3], feature_columns=" + COLUMNS + ", n_classes=3, optimizer={})"
+V1 = (
+    "tf.compat.v1.estimator.DNNClassifier(hidden_units=[3], feature_columns=" + COLUMNS + ", n_classes=3, optimizer={})"
+)
 LEGACY = "tf.keras.optimizers.legacy."
 TRAIN = "tf.compat.v1.train."
 CALLS = {
@@ -58,7 +60,10 @@ CALLS = {
     # tf.compat.v1.estimator's defaults (optimizers by name) for its linear and combined models
     "v1_linear_default": "tf.compat.v1.estimator.LinearClassifier(feature_columns=" + COLUMNS + ", n_classes=3)",
     "v1_combined_default": "tf.compat.v1.estimator.DNNLinearCombinedClassifier(linear_feature_columns="
-    + COLUMNS + ", dnn_feature_columns=" + COLUMNS + ", dnn_hidden_units=[3], n_classes=3)",
+    + COLUMNS
+    + ", dnn_feature_columns="
+    + COLUMNS
+    + ", dnn_hidden_units=[3], n_classes=3)",
     # tf.compat.v1.train optimizers given to tf.estimator (v2): does it take them?
     "v2_given_v1_adam": V2.format(TRAIN + "AdamOptimizer()"),
 }
@@ -83,9 +88,10 @@ def main(out, only=()):
         )
         try:
             # our own literal call (the text in constructor.txt), evaluated in this writer only
-            estimator = eval(call[:-1] + ", model_dir=model_dir, config=config)")
+            names = {"tf": tf, "numeric_column": numeric_column, "model_dir": model_dir, "config": config}
+            estimator = eval(call[:-1] + ", model_dir=model_dir, config=config)", names)
             estimator.train(input_fn, steps=3)
-        except Exception as exc:  # the Estimator refused this optimizer: record TensorFlow's message
+        except Exception as exc:  # noqa: BLE001 -- the Estimator refused this optimizer: record TensorFlow's message
             refused.append(f"{call}\n    {type(exc).__name__}: {str(exc).splitlines()[0]}")
             shutil.rmtree(model_dir, ignore_errors=True)
             continue
