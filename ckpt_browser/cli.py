@@ -167,11 +167,13 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
     info = source.checkpoint(ns.checkpoint)
     error = None
     contents = None
+    events = read_events(md.path)
     try:
+        if info.format != "keras" and _ls_listed(ns, md, info, events):
+            return EXIT_OK
         contents = read_contents(info)
     except CheckpointError as exc:
         error = str(exc)
-    events = read_events(md.path)
     if ns.json:
         out = {
             "model_dir": str(md.path),
@@ -200,7 +202,59 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ls_listed(ns: argparse.Namespace, md, info, events) -> bool:
+    """ls of a big checkpoint read into columns, streamed (cli_listing.py); False when the
+    checkpoint's reader has no columns (small indexes, other formats): the records are printed."""
+    from ckpt_browser.core.model_dir.contents import read_listed
+
+    listed = read_listed(info)
+    if listed is None:
+        return False
+    from ckpt_browser import cli_listing
+
+    if ns.json:
+        doc = {
+            "model_dir": str(md.path),
+            "latest": md.latest,
+            "checkpoint": info.name,
+            "checkpoints": [c.to_json() for c in md.checkpoints],
+            "variables": [],
+            "scalars": events.scalars_json(),
+            "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
+            "warning": listed.warning,
+        }
+        cli_listing.json_document(doc, listed)
+        return True
+    _print_checkpoints(md, info, events.notes)
+    print()
+    print(f"{info.name}: {len(listed.listing)} variables")
+    if listed.warning:
+        print(f"  warning: {listed.warning}")
+    cli_listing.print_variables(listed)
+    print(listed.totals.summary())
+    return True
+
+
 def _print_ls(md, info, contents, event_notes: list[str]) -> None:
+    _print_checkpoints(md, info, event_notes)
+    if contents is None:
+        return
+    print()
+    print(f"{info.name}: {len(contents.variables)} variables")
+    if contents.warning:
+        print(f"  warning: {contents.warning}")
+    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
+    rows = [("variable", "shape", "dtype", "kind")]
+    for v in contents.variables:
+        text = shapes.get(v.shape)
+        if text is None:
+            text = shapes[v.shape] = str(list(v.shape))
+        rows.append((v.name, text, v.dtype, v.kind))
+    print_table(rows)
+    print(contents.totals.summary())
+
+
+def _print_checkpoints(md, info, event_notes: list[str]) -> None:
     from ckpt_browser.core.formats.variables import human_bytes
 
     print(f"{md.path}")
@@ -222,21 +276,6 @@ def _print_ls(md, info, contents, event_notes: list[str]) -> None:
             )
         )
     print_table(rows)
-    if contents is None:
-        return
-    print()
-    print(f"{info.name}: {len(contents.variables)} variables")
-    if contents.warning:
-        print(f"  warning: {contents.warning}")
-    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
-    rows = [("variable", "shape", "dtype", "kind")]
-    for v in contents.variables:
-        text = shapes.get(v.shape)
-        if text is None:
-            text = shapes[v.shape] = str(list(v.shape))
-        rows.append((v.name, text, v.dtype, v.kind))
-    print_table(rows)
-    print(contents.totals.summary())
 
 
 SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head

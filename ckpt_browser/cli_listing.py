@@ -1,0 +1,116 @@
+"""`ls` of a checkpoint read into columns: the table and the JSON written in chunks as they are
+made, never a line object per variable for the whole list (a million variables print in ~1 s)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ckpt_browser.core.model_dir.contents import ListedContents
+
+CHUNK = 1 << 16  # variables per write
+_JSON_UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # what json.dumps would escape
+
+
+def _chunks(listed: ListedContents, starts):
+    """(first row, names of the chunk joined by newlines, as bytes) in order. starts: where each
+    name starts in listing.joined() (formats.listing.line_starts)."""
+    joined = listed.listing.joined()
+    n = len(listed.listing)
+    for first in range(0, n, CHUNK):
+        last = min(first + CHUNK, n)
+        yield first, joined[int(starts[first]) : int(starts[last]) - 1]
+
+
+def print_variables(listed: ListedContents) -> None:
+    """The variable table exactly as cli_output.print_table prints it, in chunks."""
+    import numpy as np
+
+    from ckpt_browser.core.formats.listing import char_lengths, line_starts
+    from ckpt_browser.core.formats.variables import KINDS
+
+    listing = listed.listing
+    shapes = [str(list(shape)) for shape, _, _ in listing.heads]
+    used = np.unique(listing.head_of) if len(listing) else np.zeros(0, np.int64)
+    starts = line_starts(listing)
+    chars = char_lengths(listing)
+    width = max([len("variable"), int(chars.max()) if chars.size else 0])
+    w_shape = max([len("shape")] + [len(shapes[h]) for h in used.tolist()])
+    w_dtype = max([len("dtype")] + [len(listing.heads[h][2]) for h in used.tolist()])
+    fmt = f"{{:<{width}}}  {{:<{w_shape}}}  {{:<{w_dtype}}}  {{}}"
+    out = sys.stdout
+    out.write(fmt.format("variable", "shape", "dtype", "kind").rstrip() + "\n")
+    # Everything after the name depends only on (head, kind): a few distinct tails.
+    tails = {}
+    combos = listing.head_of * len(KINDS) + listed.kinds
+    for c in np.unique(combos).tolist() if len(listing) else []:
+        h, k = divmod(c, len(KINDS))
+        tails[c] = fmt.format("", shapes[h], listing.heads[h][2], KINDS[k])[width:].rstrip() + "\n"
+    keys, lengths = listing.name_bytes()
+    out.flush()
+    for first, text in _chunks(listed, starts):
+        rows = slice(first, first + CHUNK)
+        combo = combos[rows]
+        if text.isascii():
+            out.buffer.write(_ascii_lines(keys[rows], lengths[rows], combo, tails, width))
+        else:
+            names = text.decode().split("\n")
+            out.write("".join(n.ljust(width) + tails[c] for n, c in zip(names, combo.tolist())))
+            out.flush()
+
+
+def _ascii_lines(keys, lengths, combo, tails: dict[int, str], width: int) -> bytes:
+    """Lines of one chunk, built as a byte matrix: names padded to width, then their tails."""
+    import numpy as np
+
+    codes = sorted(tails)
+    longest = max(len(tails[c]) for c in codes)
+    table = np.full((len(codes), longest), 0, np.uint8)
+    for i, c in enumerate(codes):
+        table[i, : len(tails[c])] = np.frombuffer(tails[c].encode(), np.uint8)
+    tail_len = np.array([len(tails[c]) for c in codes])
+    which = np.searchsorted(np.array(codes), combo)
+    m = keys.shape[0]
+    lines = np.full((m, width + longest), 32, np.uint8)
+    cols = keys.shape[1]
+    lines[:, :cols] = np.where(np.arange(cols)[None, :] < lengths[:, None], keys, 32)
+    lines[:, width:] = table[which]
+    keep = np.arange(width + longest)[None, :] < (width + tail_len[which])[:, None]
+    return lines[keep].tobytes()
+
+
+def json_document(doc: dict, listed: ListedContents) -> None:
+    """json.dumps(doc, indent=2) with doc["variables"] the listing's records, written in chunks."""
+    from ckpt_browser.core.formats.listing import line_starts
+    from ckpt_browser.core.formats.variables import KINDS
+
+    mark = "\x00variables\x00"
+    head, tail = json.dumps({**doc, "variables": mark}, indent=2).split(json.dumps(mark), 1)
+    out = sys.stdout
+    listing = listed.listing
+    if not len(listing):
+        out.write(head + "[]" + tail + "\n")
+        return
+    out.write(head + "[\n")
+    items = {}
+    for h, (shape, _, dtype) in enumerate(listing.heads):
+        for k, kind in enumerate(KINDS):
+            one = json.dumps([{"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}], indent=2)
+            body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
+            items[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark), 1))
+    combos = (listing.head_of * len(KINDS) + listed.kinds).tolist()
+    sep = ""
+    for first, raw in _chunks(listed, line_starts(listing)):
+        text = raw.decode()
+        names = text.split("\n")
+        safe = not _JSON_UNSAFE.search(text)
+        parts = []
+        for name, c in zip(names, combos[first : first + CHUNK]):
+            before, after = items[c]
+            parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
+            sep = ",\n"
+        out.write("".join(parts))
+    out.write("\n  ]" + tail + "\n")
