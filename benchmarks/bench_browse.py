@@ -14,9 +14,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ckpt_browser.core.contents import open_source, read_contents  # noqa: E402
-from ckpt_browser.core.tfimport import tf  # noqa: E402
-from ckpt_browser.core.variables import VariableFilter, build_tree  # noqa: E402
+from ckpt_browser.core.formats.variables import VariableFilter, build_tree  # noqa: E402
+from ckpt_browser.core.model_dir.contents import open_source, read_contents  # noqa: E402
+from ckpt_browser.core.tf.tfimport import tf  # noqa: E402
 
 N = 100_000
 

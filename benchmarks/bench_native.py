@@ -30,7 +30,7 @@ def write_fixtures(work: Path) -> tuple[Path, Path, Path]:
 import numpy as np
 from pathlib import Path
 from benchmarks.bert import write_bert
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 a, b, many = Path({str(a)!r}), Path({str(b)!r}), Path({str(many)!r})
 if not Path(str(a) + ".index").exists():
     write_bert(a, seed=0)
@@ -86,10 +86,10 @@ def main() -> None:
     ls_against_inspect(many, "the 100,000-variable checkpoint")
     gui_open([ROOT / "tests" / "data" / "estimator" / "iris", a, many])
 
-    from ckpt_browser.core.diff import diff_checkpoints
     from ckpt_browser.core.formats.bundle import BundleReader
-    from ckpt_browser.core.model_dir import scan_model_dir
-    from ckpt_browser.core.verify import verify_model_dir
+    from ckpt_browser.core.model_dir.scan import scan_model_dir
+    from ckpt_browser.core.values.diff import diff_checkpoints
+    from ckpt_browser.core.values.verify import verify_model_dir
 
     reader = BundleReader(a)
     name = "bert/embeddings/word_embeddings"

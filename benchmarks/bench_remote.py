@@ -67,7 +67,7 @@ def main() -> None:
     )
 
     # one [768] variable, measured inside one process: the open first, then the variable alone
-    from ckpt_browser.core.contents import open_source, read_contents, read_variable
+    from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
 
     relay.reset()
     t0 = time.perf_counter()

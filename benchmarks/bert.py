@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 H, FF, LAYERS, VOCAB = 768, 3072, 12, 30522
 

@@ -159,8 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.contents import open_source, read_contents
-    from ckpt_browser.core.events import read_events
+    from ckpt_browser.core.model_dir.contents import open_source, read_contents
+    from ckpt_browser.core.model_dir.events import read_events
 
     source = open_source(ns.path)
     md = source.model_dir
@@ -201,7 +201,7 @@ def _cmd_ls(ns: argparse.Namespace) -> int:
 
 
 def _print_ls(md, info, contents, event_notes: list[str]) -> None:
-    from ckpt_browser.core.variables import human_bytes
+    from ckpt_browser.core.formats.variables import human_bytes
 
     print(f"{md.path}")
     for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
@@ -246,11 +246,11 @@ HEAD = 100
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.formats.variables import display_name
+    from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.slicing import to_jsonable
-    from ckpt_browser.core.stats import compute_stats
-    from ckpt_browser.core.variables import display_name
+    from ckpt_browser.core.values.slicing import to_jsonable
+    from ckpt_browser.core.values.stats import compute_stats
 
     source = open_source(ns.path)
     info = source.checkpoint(ns.checkpoint)
@@ -299,7 +299,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.diff import diff_checkpoints, resolve_checkpoint
+    from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
 
     a, b = resolve_checkpoint(ns.a), resolve_checkpoint(ns.b)
     result = diff_checkpoints(a, b)
@@ -333,7 +333,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
 
 
 def _cmd_demo(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.demo import write_quadratic_example
+    from ckpt_browser.core.tf.demo import write_quadratic_example
 
     out = write_quadratic_example(ns.dir, progress=stderr_progress())
     print(file=sys.stderr)

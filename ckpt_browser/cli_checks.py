@@ -13,9 +13,9 @@ from ckpt_browser.core.errors import CheckpointError
 def cmd_run(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.diff import resolve_checkpoint
-    from ckpt_browser.core.graph import RestoredGraph, parse_values
-    from ckpt_browser.core.slicing import to_jsonable
+    from ckpt_browser.core.tf.graph import RestoredGraph, parse_values
+    from ckpt_browser.core.values.diff import resolve_checkpoint
+    from ckpt_browser.core.values.slicing import to_jsonable
 
     feeds = {}
     for item in ns.feed:
@@ -43,10 +43,10 @@ def cmd_run(ns: argparse.Namespace) -> int:
 def cmd_check(ns: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ckpt_browser.core.check_report import advice, summary
-    from ckpt_browser.core.contents import open_source
-    from ckpt_browser.core.logparse import parse_log, resolve
-    from ckpt_browser.core.mismatch import against, check_model_dir, compare
+    from ckpt_browser.core.checks.logparse import parse_log, resolve
+    from ckpt_browser.core.checks.mismatch import against, check_model_dir, compare
+    from ckpt_browser.core.checks.report import advice, summary
+    from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.reader import open_checkpoint
     from ckpt_browser.core.storage import as_path
 
@@ -67,7 +67,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
     if source.selected:  # a single checkpoint was named
         info = source.checkpoint()
         if expected is None:
-            from ckpt_browser.core.mismatch import own_graph
+            from ckpt_browser.core.checks.mismatch import own_graph
 
             expected = own_graph(info, md.path)
             if expected is None:
@@ -120,8 +120,8 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.contents import open_source
-    from ckpt_browser.core.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
 
     source = open_source(ns.path)
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None

@@ -8,7 +8,7 @@ from ckpt_browser import cli_output
 
 
 def model_report(info):
-    from ckpt_browser.core.keras_checks import report
+    from ckpt_browser.core.checks.keras_checks import report
     from ckpt_browser.core.reader import open_checkpoint
 
     return report(open_checkpoint(info.prefix))
@@ -31,9 +31,9 @@ def print_summary(rep) -> None:
 
 def cmd_check_load(info, against: str, as_json: bool) -> int:
     """check WEIGHTS --against MODEL: would load_weights put these weights into that model?"""
-    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.checks.keras_load import load_plan
     from ckpt_browser.core.errors import CheckpointError
-    from ckpt_browser.core.keras_load import load_plan
+    from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.reader import open_checkpoint
 
     source = open_source(against)

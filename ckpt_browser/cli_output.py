@@ -18,7 +18,7 @@ def printable(value):
     if value.dtype.kind == "O":
         import numpy as np
 
-        from ckpt_browser.core.slicing import decode_text
+        from ckpt_browser.core.values.slicing import decode_text
 
         return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
     return value

@@ -72,7 +72,7 @@ def pair(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def quadratic(tmp_path_factory) -> Path:
     """The tutorial's model, trained here with real TensorFlow (fewer passes, same code)."""
-    from ckpt_browser.core.demo import write_quadratic_example
+    from ckpt_browser.core.tf.demo import write_quadratic_example
 
     return write_quadratic_example(tmp_path_factory.mktemp("quadratic"), passes=8)
 

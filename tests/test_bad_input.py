@@ -110,7 +110,7 @@ def test_damaged_graphs_are_named_not_reported_as_changes(capsys, iris_copy, nam
 def test_placeholder_of_dtype_zero(capsys, quadratic, tmp_path):
     import shutil
 
-    from ckpt_browser.core.protos import protos
+    from ckpt_browser.core.formats.protos import protos
 
     folder = tmp_path / "q"
     shutil.copytree(quadratic, folder)

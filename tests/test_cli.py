@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -118,7 +118,7 @@ print(json.dumps({"failures": failures, "tensorflow": "tensorflow" in sys.module
 
 def test_every_fixture_browses_with_tensorflow_blocked(written, pair):
     """Issue 10: ls, show, diff, check and verify on every fixture, TensorFlow never imported."""
-    from ckpt_browser.core.contents import open_source
+    from ckpt_browser.core.model_dir.contents import open_source
 
     folders = [ESTIMATOR / "iris", ESTIMATOR / "iris_resized"]
     folders += sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())

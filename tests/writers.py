@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 
 def write_saver_dir(out: Path, steps=(10, 20, 30), max_to_keep: int = 5) -> Path:

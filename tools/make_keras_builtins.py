@@ -1,4 +1,4 @@
-"""Writes ckpt_browser/core/keras_builtins.py: the names Keras and tf_keras resolve without
+"""Writes ckpt_browser/core/checks/keras_builtins.py: the names Keras and tf_keras resolve without
 custom_objects, read off the installed packages. Run: python tools/make_keras_builtins.py"""
 
 import inspect

@@ -1,1 +1,13 @@
-"""Qt-free core: reading checkpoints and analysing them. Never imports Qt."""
+"""Qt-free core: reading checkpoints and analysing them. Never imports Qt.
+
+Packages by concern, each importing only those below it (an import-linter contract in make test):
+
+    checks     a model_dir against its graph, an Estimator call, a script, a log; Keras load pitfalls
+    values     tensor values: slicing, statistics, diff, history, verify, fit, export
+    model_dir  the checkpoints of a folder: state file, files on disk, events, timeline
+    reader     (a module) opens one checkpoint with the reader its format needs
+    tf         the one lazy TensorFlow import, and what only TensorFlow can do: restore, run, SavedModel
+    formats    one reader per file format and the records they return; no TensorFlow
+    storage    bytes from local files or fsspec URLs, by ranges; checksums
+    errors, progress   the exception users read and the progress callback everything takes
+"""

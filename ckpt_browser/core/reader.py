@@ -12,11 +12,12 @@ import os
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ckpt_browser.core import dtypes
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader
+from ckpt_browser.core.formats.records import VariableEntry, itemsize
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
 from ckpt_browser.core.storage import as_path, is_remote, local_copy
 from ckpt_browser.core.storage import local_file as storage_local_file
@@ -32,15 +33,6 @@ log = logging.getLogger(__name__)
 opened: Counter[str] = Counter()
 
 
-class VariableEntry(NamedTuple):
-    """A tensor as the checkpoint stores it: name exactly as tf.train.list_variables gives it.
-    (A named tuple: cheap to make 100,000 of.)"""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: str  # numpy name: float32, int64, bfloat16, ...; "string" for tf.string
-
-
 class CheckpointReader(Protocol):
     note: str | None  # something the user should know about how it was read
 
@@ -51,13 +43,8 @@ class CheckpointReader(Protocol):
     def truncation(self) -> str | None: ...
 
 
-def itemsize(dtype: str) -> int | None:
-    """Bytes per element of a stored dtype, or None when elements vary in size (strings)."""
-    return dtypes.itemsize(dtype)
-
-
 def _tf_dtype_name(tf_dtype) -> str:
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     if tf_dtype == tf().string:
         return "string"
@@ -90,7 +77,7 @@ class TFCheckpointReader:
     native = False
 
     def __init__(self, prefix: str | os.PathLike, note: str | None = None) -> None:
-        from ckpt_browser.core.tfimport import tf
+        from ckpt_browser.core.tf.tfimport import tf
 
         self.prefix = Path(prefix)
         self.note = note
@@ -140,7 +127,7 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
     try:
         reader: CheckpointReader = BundleReader(prefix)
     except UnsupportedFormat as exc:
-        from ckpt_browser.core.tfimport import TensorFlowMissing
+        from ckpt_browser.core.tf.tfimport import TensorFlowMissing
 
         try:
             # TensorFlow reads local files: a checkpoint in a bucket is fetched first.

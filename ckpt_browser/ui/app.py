@@ -37,7 +37,7 @@ def collect_garbage_on_the_ui_thread():
 def app_icon():
     from PySide6.QtGui import QIcon
 
-    from ckpt_browser.core.examples import resources_dir
+    from ckpt_browser.core.model_dir.examples import resources_dir
 
     try:
         folder = resources_dir() / "icons"
@@ -54,7 +54,7 @@ def show_startup_failure(exc: BaseException) -> None:
     on stderr, and in a log file in the cache folder."""
     import traceback
 
-    from ckpt_browser.core.examples import cache_dir
+    from ckpt_browser.core.storage.cache import cache_dir
 
     details = "".join(traceback.format_exception(exc))
     log_file = cache_dir() / "startup-error.log"

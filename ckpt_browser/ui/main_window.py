@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.contents import CheckpointContents, read_codes, read_contents, read_variable
-from ckpt_browser.core.diff import default_pair
-from ckpt_browser.core.events import EventData, EventReader
-from ckpt_browser.core.fit import Sessions
-from ckpt_browser.core.model_dir import SAVED_MODEL_VARIABLES, CheckpointInfo
-from ckpt_browser.core.variables import VariableInfo, shadow_of
+from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
+from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
+from ckpt_browser.core.model_dir.events import EventData, EventReader
+from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
+from ckpt_browser.core.values.diff import default_pair
+from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.settings import Settings

@@ -39,7 +39,7 @@ class Progress:
 
 
 def error_log_path():
-    from ckpt_browser.core.examples import cache_dir
+    from ckpt_browser.core.storage.cache import cache_dir
 
     return cache_dir() / "errors.log"
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ckpt_browser.core.events import EventData
-    from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
-    from ckpt_browser.core.variables import VariableInfo
+    from ckpt_browser.core.formats.variables import VariableInfo
+    from ckpt_browser.core.model_dir.events import EventData
+    from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
 NEEDS = ("model_dir", "checkpoint", "variable", "events", "array")
 

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from ckpt_browser import __version__
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 
 class WindowMenus:
@@ -104,7 +104,7 @@ class WindowMenus:
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
 
-        from ckpt_browser.core.tfimport import is_loaded
+        from ckpt_browser.core.tf.tfimport import is_loaded
 
         if is_loaded():
             tf_version = tf().__version__

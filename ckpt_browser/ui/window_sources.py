@@ -9,14 +9,14 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from ckpt_browser.core.checks import LOG
-from ckpt_browser.core.contents import Source, open_source
-from ckpt_browser.core.demo import write_quadratic_example
-from ckpt_browser.core.events import EventReader, Snapshot, snapshot
-from ckpt_browser.core.examples import example_dirs
-from ckpt_browser.core.logparse import is_log_file
-from ckpt_browser.core.mismatch import CheckResult, check_model_dir
+from ckpt_browser.core.checks.logparse import is_log_file
+from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
+from ckpt_browser.core.checks.run import LOG
+from ckpt_browser.core.model_dir.contents import Source, open_source
+from ckpt_browser.core.model_dir.events import EventReader, Snapshot, snapshot
+from ckpt_browser.core.model_dir.examples import example_dirs
 from ckpt_browser.core.storage import is_remote, normalize
+from ckpt_browser.core.tf.demo import write_quadratic_example
 
 log = logging.getLogger(__name__)
 

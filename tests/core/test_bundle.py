@@ -12,9 +12,9 @@ import pytest
 from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch
-from ckpt_browser.core.model_dir import scan_model_dir
-from ckpt_browser.core.tfimport import tf
-from ckpt_browser.core.verify import verify_model_dir
+from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.tf.tfimport import tf
+from ckpt_browser.core.values.verify import verify_model_dir
 from tests.conftest import ESTIMATOR
 
 CANNED = sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())
@@ -217,7 +217,7 @@ def test_a_dtype_the_reader_does_not_know_falls_back_to_tensorflow(tmp_path):
     assert (reader_module.opened - before)["tensorflow"] == 1
     np.testing.assert_array_equal(reader.read("ok"), [1.0])
     assert reader.read("f4").tobytes() == f4.tobytes()
-    from ckpt_browser.core.contents import read_contents
+    from ckpt_browser.core.model_dir.contents import read_contents
 
     contents = read_contents(scan_model_dir(tmp_path).checkpoints[0])
     assert "DataType 33" in contents.warning

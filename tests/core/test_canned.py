@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ckpt_browser.core.contents import open_source
-from ckpt_browser.core.mismatch import compare, estimator_expected
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.checks.mismatch import compare, estimator_expected
+from ckpt_browser.core.model_dir.contents import open_source
+from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import ESTIMATOR
 
 CANNED = ESTIMATOR / "canned"
@@ -206,14 +206,14 @@ DNNLinearCombinedClassifier(
 
 
 def _check(name: str, old: str, new: str):
-    from ckpt_browser.core.mismatch import check_model_dir
+    from ckpt_browser.core.checks.mismatch import check_model_dir
 
     spec = constructor(name).replace(old, new, 1)
     return check_model_dir(open_source(CANNED / name).model_dir, estimator_expected(spec))
 
 
 def test_the_summary_phrases_linear_changes():
-    from ckpt_browser.core.check_report import summary
+    from ckpt_browser.core.checks.report import summary
 
     text = summary(_check("linear_regressor_sgd", "['a', 'b', 'c']", "['a', 'b', 'c', 'd', 'e']"))
     assert "feature Kind: 3 buckets vs 5" in text
@@ -226,7 +226,7 @@ def test_the_summary_phrases_linear_changes():
 
 
 def test_advice_names_the_real_estimator_and_suggests_vocab_info():
-    from ckpt_browser.core.check_report import advice
+    from ckpt_browser.core.checks.report import advice
 
     (result, _) = _check("dnn_classifier_embedding", "['a', 'b', 'c']", "['a', 'b', 'c', 'd']")
     text = advice(result, CANNED / "dnn_classifier_embedding")

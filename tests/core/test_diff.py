@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.diff import diff_checkpoints, pair_plots, resolve_checkpoint
-from ckpt_browser.core.history import compare_variable, variable_history
-from ckpt_browser.core.model_dir import scan_model_dir
-from ckpt_browser.core.slicing import SliceSpec, decode_text, plot_data, to_jsonable, view2d
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.tf.tfimport import tf
+from ckpt_browser.core.values.diff import diff_checkpoints, pair_plots, resolve_checkpoint
+from ckpt_browser.core.values.history import compare_variable, variable_history
+from ckpt_browser.core.values.slicing import SliceSpec, decode_text, plot_data, to_jsonable, view2d
 
 
 def test_every_status(pair):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.events import EventReader, read_events, smooth
-from ckpt_browser.core.model_dir import scan_model_dir
-from ckpt_browser.core.tfimport import tf
-from ckpt_browser.core.timeline import build_timeline
+from ckpt_browser.core.model_dir.events import EventReader, read_events, smooth
+from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.model_dir.timeline import build_timeline
+from ckpt_browser.core.tf.tfimport import tf
 from tests.trainer import Trainer
 
 

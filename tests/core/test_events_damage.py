@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ckpt_browser.core.events import read_events
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.events import read_events
+from ckpt_browser.core.tf.tfimport import tf
 
 
 def _tf_scalars_until_error(path):
@@ -63,8 +63,8 @@ def test_events_file_that_is_a_folder_is_a_note(iris_copy):
 
 
 def test_a_huge_tensor_scalar_is_not_materialised():
-    from ckpt_browser.core.events import tensor_scalar
-    from ckpt_browser.core.protos import protos
+    from ckpt_browser.core.formats.protos import protos
+    from ckpt_browser.core.model_dir.events import tensor_scalar
 
     t = protos().TensorProto(dtype=1)
     t.tensor_shape.dim.add(size=2**31)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.fit import Sessions, fit_curves, graph_overview, load_xy
-from ckpt_browser.core.graph import RestoredGraph, parse_values, read_meta
-from ckpt_browser.core.model_dir import scan_model_dir
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.tf.graph import RestoredGraph, parse_values, read_meta
+from ckpt_browser.core.tf.tfimport import tf
+from ckpt_browser.core.values.fit import Sessions, fit_curves, graph_overview, load_xy
 
 
 def test_demo_writes_the_tutorials_folder(quadratic):

@@ -7,10 +7,10 @@ import fsspec
 import numpy as np
 import pytest
 
-from ckpt_browser.core.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.events import EventReader
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
+from ckpt_browser.core.model_dir.events import EventReader
+from ckpt_browser.core.tf.tfimport import tf
 
 
 @pytest.fixture

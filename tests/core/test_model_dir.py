@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.model_dir import resolve_path, scan_model_dir
+from ckpt_browser.core.model_dir.scan import resolve_path, scan_model_dir
 
 
 def test_iris_lists_the_five_kept_checkpoints(iris_dir):
@@ -26,7 +26,7 @@ def test_iris_lists_the_five_kept_checkpoints(iris_dir):
 
 
 def test_timestamps_come_from_the_state(written):
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     # CheckpointManager records save times in the state; a plain Saver does not.
     md = scan_model_dir(written["object"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.contents import open_source, read_contents
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.model_dir.contents import open_source, read_contents
 from ckpt_browser.core.reader import open_checkpoint
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 from tests.writers import DTYPE_VALUES
 
 KINDS = ["saver", "object", "sharded", "partitioned", "saved_model", "dtypes"]

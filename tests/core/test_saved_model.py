@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.saved_model import LoadedModels, read_signatures, run_signature
+from ckpt_browser.core.tf.saved_model import LoadedModels, read_signatures, run_signature
 
 
 def test_signatures_and_run(written):

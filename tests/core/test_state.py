@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from ckpt_browser.core.model_dir import scan_model_dir
-from ckpt_browser.core.state import STATE_FILE, parse_state
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.model_dir.state import STATE_FILE, parse_state
+from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import ESTIMATOR
 
 CANNED = sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())

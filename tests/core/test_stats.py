@@ -8,7 +8,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ckpt_browser.core.stats import compute_stats, diff_tensors, summarize
+from ckpt_browser.core.values.stats import compute_stats, diff_tensors, summarize
 
 
 def _numpy_figures(a: np.ndarray) -> dict:
@@ -118,7 +118,7 @@ def test_a_tensor_with_infinities_equals_itself():
     [1, nan, inf, -inf, 0, -3] used to differ from itself."""
     import warnings
 
-    from ckpt_browser.core.stats import diff_tensors
+    from ckpt_browser.core.values.stats import diff_tensors
 
     a = np.array([1.0, np.nan, np.inf, -np.inf, 0.0, -3.0], np.float32)
     with warnings.catch_warnings():
@@ -136,7 +136,7 @@ def test_huge_weights_do_not_overflow_the_norms():
     its float32 square overflows; the norms are summed in float64."""
     import warnings
 
-    from ckpt_browser.core.stats import diff_tensors
+    from ckpt_browser.core.values.stats import diff_tensors
 
     a = np.array([-1.47e26, -1.28e26, 3.0], np.float32)
     b = a * np.float32(1.5)

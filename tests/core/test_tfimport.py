@@ -14,7 +14,7 @@ def chatter():
         sys.stderr.write(f"other thread {i}\n"); sys.stderr.flush(); i += 1; time.sleep(0.02)
 t = threading.Thread(target=chatter); t.start()
 time.sleep(0.1)
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 tf()
 stop = True; t.join()
 sys.stderr.write("last line\n")

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from ckpt_browser.core.contents import open_source, read_contents
-from ckpt_browser.core.variables import VariableFilter, build_tree, classify
+from ckpt_browser.core.formats.variables import VariableFilter, build_tree, classify
+from ckpt_browser.core.model_dir.contents import open_source, read_contents
 
 
 def _contents(path):
@@ -95,7 +95,7 @@ def test_object_graph_hidden_unless_asked(written):
 
 
 def test_filtered_tree_reuses_a_known_tree_only_for_the_same_variables():
-    from ckpt_browser.core.variables import VariableFilter, VariableInfo, filtered_tree
+    from ckpt_browser.core.formats.variables import VariableFilter, VariableInfo, filtered_tree
 
     names = ["a/x", "a/y", "b/x"]
     variables = [VariableInfo(n, (2,), "float32", "model", n) for n in names]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ckpt_browser.core.formats import wire
-from ckpt_browser.core.protos import bundle_protos
+from ckpt_browser.core.formats.protos import bundle_protos
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

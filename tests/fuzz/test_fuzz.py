@@ -90,9 +90,9 @@ def outcome(fn, *args):
 def read_everything(folder: Path):
     """What browsing does: scan, list each checkpoint, read every tensor, check, events."""
     from ckpt_browser.core import reader as reader_module
-    from ckpt_browser.core.contents import open_source, read_contents
-    from ckpt_browser.core.events import read_events
-    from ckpt_browser.core.mismatch import check_model_dir
+    from ckpt_browser.core.checks.mismatch import check_model_dir
+    from ckpt_browser.core.model_dir.contents import open_source, read_contents
+    from ckpt_browser.core.model_dir.events import read_events
 
     reader_module._cache.clear()
     source = open_source(folder)
@@ -165,7 +165,7 @@ def test_mutated_files_through_the_cli(name, how):
 @given(text=st.text(max_size=300) | st.from_regex(r"DNN\w*\([\w\s=,\[\]{}'\"-.:]*\)", fullmatch=True))
 def test_specs(text):
     COUNT["cases"] += 1
-    from ckpt_browser.core.mismatch import estimator_expected
+    from ckpt_browser.core.checks.mismatch import estimator_expected
 
     outcome(estimator_expected, text)
 
@@ -174,7 +174,7 @@ def test_specs(text):
 @given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
 def test_feed_values(text):
     COUNT["cases"] += 1
-    from ckpt_browser.core.graph import parse_values
+    from ckpt_browser.core.tf.graph import parse_values
 
     outcome(parse_values, text)
 
@@ -189,7 +189,7 @@ LOG_WORDS = ["tensor_name", "=", ";", "shape in shape_and_slice spec", "[", "]",
 @given(parts=st.lists(st.sampled_from(LOG_WORDS), max_size=400), junk=st.text(max_size=100))
 def test_logs(parts, junk):
     COUNT["cases"] += 1
-    from ckpt_browser.core.logparse import parse_log, resolve
+    from ckpt_browser.core.checks.logparse import parse_log, resolve
 
     text = "".join(parts) + junk
     findings = outcome(parse_log, text)
@@ -202,7 +202,7 @@ def test_training_data_files(how, suffix):
     COUNT["cases"] += 1
     import numpy as np
 
-    from ckpt_browser.core.fit import load_xy
+    from ckpt_browser.core.values.fit import load_xy
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"data{suffix}"

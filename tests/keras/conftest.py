@@ -12,7 +12,7 @@ import pytest
 def keras_files(tmp_path_factory):
     """A trained functional model saved three ways, and the model itself (the oracle)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     tf()  # the quiet import first: keras imports TensorFlow too
     import keras

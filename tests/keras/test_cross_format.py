@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.diff import SAME, diff_checkpoints
+from ckpt_browser.core.values.diff import SAME, diff_checkpoints
 
 
 @pytest.fixture(scope="module")
 def tf_keras_files(tmp_path_factory):
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     tf()
     import tf_keras
@@ -102,8 +102,8 @@ def test_long_layer_lists_split_over_attributes(tmp_path, tf_keras_files):
 def test_a_tf_keras_custom_layer_is_a_custom_object(tmp_path, tf_keras_files):
     import tf_keras
 
+    from ckpt_browser.core.checks.keras_checks import CUSTOM, report
     from ckpt_browser.core.formats.keras import KerasFile
-    from ckpt_browser.core.keras_checks import CUSTOM, report
 
     class Doubler(tf_keras.layers.Layer):
         def call(self, x):

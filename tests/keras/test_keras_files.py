@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from ckpt_browser.core.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.formats.keras import KerasFile
+from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
 
 FILES = ("model.keras", "model.weights.h5", "legacy.h5")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ckpt_browser.core.checks.keras_load import OK, SHAPE, load_plan
 from ckpt_browser.core.formats.keras import open_model_file
-from ckpt_browser.core.keras_load import OK, SHAPE, load_plan
 
 
 @pytest.fixture(scope="module")

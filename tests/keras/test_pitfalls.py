@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from ckpt_browser.core.checks.keras_checks import ACCURACY, CUSTOM, FRESH, LAMBDA, report
 from ckpt_browser.core.formats.keras import open_model_file
-from ckpt_browser.core.keras_checks import ACCURACY, CUSTOM, FRESH, LAMBDA, report
 
 
 def _kinds(path) -> dict[str, list]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ckpt_browser.core.contents import open_source, read_contents
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.tfjs import TfjsModel
+from ckpt_browser.core.model_dir.contents import open_source, read_contents
 
 DATA = Path(__file__).parents[1] / "data" / "tfjs"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
@@ -121,7 +121,7 @@ def test_cli_shows_quantized_values_or_their_codes():
 def test_an_h5_against_its_tfjs_conversion(tmp_path):
     """The converter's output against the .h5 it converted: the same weights by name; quantized,
     each within half a quantization step."""
-    from ckpt_browser.core.diff import CHANGED, SAME, diff_checkpoints
+    from ckpt_browser.core.values.diff import CHANGED, SAME, diff_checkpoints
 
     same = diff_checkpoints(DATA / "source.h5", DATA / "converted" / "model.json")
     assert same.pairing == "by name"

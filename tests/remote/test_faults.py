@@ -14,9 +14,9 @@ import time
 import pytest
 
 from ckpt_browser.core import reader as reader_module
-from ckpt_browser.core import remote
-from ckpt_browser.core.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
+from ckpt_browser.core.storage import remote
 from tests.remote.conftest import _fresh_fs
 from tests.remote.test_s3 import cli
 from tests.remote.wire import WireRelay

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core import reader as reader_module
-from ckpt_browser.core import remote
-from ckpt_browser.core.contents import open_source, read_contents, read_variable
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
+from ckpt_browser.core.storage import remote
+from ckpt_browser.core.tf.tfimport import tf
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_showing_a_variable_reads_its_bytes_once(s3, wide):
 
 
 def test_history_reads_that_variable_from_each_checkpoint_and_nothing_else(s3):
-    from ckpt_browser.core.history import variable_history
+    from ckpt_browser.core.values.history import variable_history
 
     fresh()
     source = open_source(s3.urls["iris"])

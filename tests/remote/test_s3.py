@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 
 
 def cli(*args, env=None, timeout=120) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.ui.widgets.variable_panel import FILTER_IN_WORKER
 from tests.ui.conftest import TIMEOUT
 

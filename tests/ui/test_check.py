@@ -127,7 +127,7 @@ def test_a_pasted_training_script_is_checked(qtbot, window):
 
 
 def test_the_form_adds_columns_by_kind(qtbot):
-    from ckpt_browser.core.estimators import expected_variables, parse_spec
+    from ckpt_browser.core.checks.estimators import expected_variables, parse_spec
     from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
     form = EstimatorForm()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from ckpt_browser.core.variables import human_bytes
+from ckpt_browser.core.formats.variables import human_bytes
 from tests.ui.conftest import TIMEOUT
 from tests.ui.test_verify import _flip_byte_of
 

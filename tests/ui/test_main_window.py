@@ -210,7 +210,7 @@ def test_workers_get_a_snapshot_of_the_model_dir(qtbot, window, iris_dir, monkey
     """Live refresh updates the window's ModelDir in place; a worker reading it meanwhile must
     hold a copy of its own."""
     import ckpt_browser.ui.window_sources as window_sources
-    from ckpt_browser.core.mismatch import check_model_dir
+    from ckpt_browser.core.checks.mismatch import check_model_dir
 
     given = []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ckpt_browser.core.contents import open_source, read_contents
+from ckpt_browser.core.model_dir.contents import open_source, read_contents
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.models.variables import VariableTreeModel
 
@@ -40,7 +40,7 @@ def test_variable_model(qtmodeltester, written):
 def test_diff_model_and_its_filter_sort_numbers_as_numbers(qtmodeltester, pair):
     from PySide6.QtCore import Qt
 
-    from ckpt_browser.core.diff import diff_checkpoints
+    from ckpt_browser.core.values.diff import diff_checkpoints
     from ckpt_browser.ui.models.diff_table import DiffFilterModel, DiffTableModel
 
     a, b = pair
@@ -66,9 +66,9 @@ def test_diff_model_and_its_filter_sort_numbers_as_numbers(qtmodeltester, pair):
 
 
 def test_rows_model_over_a_check_report(qtmodeltester, iris_dir, iris_resized_dir):
-    from ckpt_browser.core.checks import RESULT_COLUMNS, result_rows
-    from ckpt_browser.core.mismatch import check_model_dir, path_expected
-    from ckpt_browser.core.model_dir import scan_model_dir
+    from ckpt_browser.core.checks.mismatch import check_model_dir, path_expected
+    from ckpt_browser.core.checks.run import RESULT_COLUMNS, result_rows
+    from ckpt_browser.core.model_dir.scan import scan_model_dir
     from ckpt_browser.ui.models.rows import RowsModel
 
     results = check_model_dir(scan_model_dir(iris_dir), path_expected(iris_resized_dir / "model.ckpt-400.meta"))

@@ -125,7 +125,7 @@ def test_polling_when_the_folder_cannot_be_watched(qtbot, window, tmp_path):
 
 
 def test_timeline_takes_times_from_events_the_state_file_or_the_files(qtbot, window, open_dir, tmp_path):
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     t = tf()
     run = tmp_path / "run"  # a v1 training loop: its event files record each checkpoint
@@ -172,7 +172,7 @@ def test_compare_against_another_checkpoint(qtbot, window, open_dir, iris_dir):
     with qtbot.waitSignal(view.compared, timeout=TIMEOUT) as c:
         assert view.choose("dnn/logits/kernel in model.ckpt-200")  # the first choice is model.ckpt-100
     a = _truth(window, "dnn/logits/kernel")
-    from ckpt_browser.core.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf
 
     b = tf().train.load_checkpoint(str(iris_dir / "model.ckpt-200")).get_tensor("dnn/logits/kernel")
     assert c.args[0].diff.max_abs_diff == pytest.approx(float(np.abs(b - a).max()), rel=1e-6)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from ckpt_browser.core.tfimport import tf
+from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
 from tests.ui.conftest import TIMEOUT
 
@@ -122,7 +122,7 @@ def test_copy_and_export(qtbot, window, open_dir, iris_dir, tmp_path):
     assert QApplication.clipboard().text() == (
         f"{want[0, 0]:.6g}\t{want[0, 1]:.6g}\n{want[1, 0]:.6g}\t{want[1, 1]:.6g}"
     )
-    from ckpt_browser.core.export import save_csv, save_npy
+    from ckpt_browser.core.values.export import save_csv, save_npy
 
     save_npy(view.array(), tmp_path / "k.npy")
     np.testing.assert_array_equal(np.load(tmp_path / "k.npy"), want)

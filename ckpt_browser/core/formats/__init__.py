@@ -1,1 +1,2 @@
-"""One reader per file format, all behind the CheckpointReader protocol of core/reader.py."""
+"""One reader per file format (tensor bundle, Keras, TF.js, TFRecord, TensorFlow's protos) and the
+records they return. Imports only storage/, errors and progress: never TensorFlow, never Qt."""

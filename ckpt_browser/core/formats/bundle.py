@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ckpt_browser.core import checksum, dtypes
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats import wire
+from ckpt_browser.core.formats import dtypes, wire
 from ckpt_browser.core.formats.ordered_code import slice_key
+from ckpt_browser.core.formats.protos import bundle_protos
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
-from ckpt_browser.core.protos import bundle_protos
-from ckpt_browser.core.storage import LocalFile, as_path, open_file
+from ckpt_browser.core.storage import as_path, checksum, open_file
 from ckpt_browser.core.storage import stat as storage_stat
+from ckpt_browser.core.storage.local import LocalFile
 
 if TYPE_CHECKING:
     import numpy as np
@@ -161,7 +161,7 @@ class BundleReader:
     # -- the protocol -------------------------------------------------------------------------
 
     def variables(self):
-        from ckpt_browser.core.reader import VariableEntry
+        from ckpt_browser.core.formats.records import VariableEntry
 
         if self._variables is None:
             self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]

@@ -35,7 +35,7 @@ from ckpt_browser.core.formats.keras_parts import (
     top_layers,
     weight_in_layer,
 )
-from ckpt_browser.core.reader import VariableEntry
+from ckpt_browser.core.formats.records import VariableEntry
 
 MAX_MEMBER = 16 << 30  # a .keras member bigger than this is refused
 MAX_RATIO = 200  # ... and one that would expand more than this (a zip bomb)

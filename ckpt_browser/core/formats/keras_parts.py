@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,3 +130,33 @@ def weight_in_layer(weight: str, layer: str) -> str:
     """'hidden/kernel:0' or 'hidden/kernel' -> 'kernel' (tf_keras and Keras 3 spell them so)."""
     weight = weight.rsplit(":", 1)[0]
     return weight[len(layer) + 1 :] if weight.startswith(layer + "/") else weight
+
+
+def walk(obj, path: str = "") -> Iterator[tuple[str, dict]]:
+    """Every dict with a class_name in a config, with where it sits."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("class_name"), str):
+            yield path, obj
+        for key, value in obj.items():
+            yield from walk(value, f"{path}/{key}" if path else str(key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from walk(value, f"{path}[{i}]")
+
+
+def layer_configs(config) -> list[dict]:
+    out = []
+    for path, obj in walk(config):
+        if re.search(r"layers\[\d+\]$", path):
+            out.append(obj)
+    return out
+
+
+def ordered_layers(reader) -> list:
+    """The file's layers in the model's order (as summary() lists them) when its config gives
+    it, else as the file lists them; a model's own empty entry left out."""
+    config = getattr(reader, "config", None) or getattr(reader, "topology", None)
+    order = {obj.get("config", {}).get("name"): i for i, obj in enumerate(layer_configs(config))}
+    layers = [layer for layer in getattr(reader, "layers", []) if layer.class_name != "Model" or layer.params]
+    # A nested model's layers are "inner/dense": the config knows them by their own name.
+    return sorted(layers, key=lambda layer: order.get(layer.name.rsplit("/", 1)[-1], len(order)))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import struct
 
-from ckpt_browser.core.checksum import of_bytes, unmask
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
 MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, element_count, read_json
-from ckpt_browser.core.reader import VariableEntry
+from ckpt_browser.core.formats.records import VariableEntry
 
 _BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8, "uint8": 1, "uint16": 2, "float16": 2}
 _NUMPY = {

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ckpt_browser.core.checksum import of_bytes, unmask
+from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
 HEADER = 12
 FOOTER = 4

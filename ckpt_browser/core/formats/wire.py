@@ -1,7 +1,7 @@
 """The protobuf wire format, for the two small messages every `ls` decodes by the thousand: the
 head of a BundleEntryProto (dtype, shape) and the BundleHeaderProto. Decoding them here keeps
 listing free of the protobuf runtime's import (~25 ms, a quarter of `ckpt-browser ls`); every other
-message goes through protobuf itself (core/protos.py). Tests compare both readings."""
+message goes through protobuf itself (core/formats/protos.py). Tests compare both readings."""
 
 from __future__ import annotations
 

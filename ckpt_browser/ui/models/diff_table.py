@@ -12,7 +12,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from ckpt_browser.core.diff import CHANGED, ONLY_A, ONLY_B, SAME, CheckpointDiff, DiffRow
+from ckpt_browser.core.values.diff import CHANGED, ONLY_A, ONLY_B, SAME, CheckpointDiff, DiffRow
 from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Variable", "Status", "max |Δ|", "‖Δ‖/‖A‖", "A", "B")

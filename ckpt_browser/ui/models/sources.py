@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ckpt_browser.core.contents import Source
-from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
-from ckpt_browser.core.variables import human_bytes
+from ckpt_browser.core.formats.variables import human_bytes
+from ckpt_browser.core.model_dir.contents import Source
+from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")

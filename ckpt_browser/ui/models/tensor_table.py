@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ckpt_browser.core.slicing import formatter
+from ckpt_browser.core.values.slicing import formatter
 
 Index = QModelIndex | QPersistentModelIndex
 

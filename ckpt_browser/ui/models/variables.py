@@ -5,14 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ckpt_browser.core.variables import (
-    EMA,
-    MODEL,
-    ScopeNode,
-    VariableInfo,
-    build_tree,
-    human_bytes,
-)
+from ckpt_browser.core.formats.variables import EMA, MODEL, ScopeNode, VariableInfo, build_tree, human_bytes
 from ckpt_browser.ui.models.base import FixedColumns, Index
 
 COLUMNS = ("Name", "Shape", "DType", "Params", "Bytes", "Kind")

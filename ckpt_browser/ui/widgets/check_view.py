@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.check_report import advice, markdown_report, summary
-from ckpt_browser.core.checks import (
+from ckpt_browser.core.checks.logparse import LogFinding
+from ckpt_browser.core.checks.mismatch import CheckResult
+from ckpt_browser.core.checks.report import advice, markdown_report, summary
+from ckpt_browser.core.checks.run import (
     CONFIG,
     LOG,
     LOG_COLUMNS,
@@ -35,9 +37,7 @@ from ckpt_browser.core.checks import (
     result_rows,
     run_check,
 )
-from ckpt_browser.core.logparse import LogFinding
-from ckpt_browser.core.mismatch import CheckResult
-from ckpt_browser.core.model_dir import ModelDir
+from ckpt_browser.core.model_dir.scan import ModelDir
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext

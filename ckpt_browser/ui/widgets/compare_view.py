@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.history import Comparison, History, compare_variable, variable_history
-from ckpt_browser.core.model_dir import CheckpointInfo
-from ckpt_browser.core.stats import SUMMARIES
-from ckpt_browser.core.variables import VariableInfo
+from ckpt_browser.core.formats.variables import VariableInfo
+from ckpt_browser.core.model_dir.scan import CheckpointInfo
+from ckpt_browser.core.values.history import Comparison, History, compare_variable, variable_history
+from ckpt_browser.core.values.stats import SUMMARIES
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot

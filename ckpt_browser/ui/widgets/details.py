@@ -6,8 +6,8 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from ckpt_browser.core.contents import CheckpointContents
-from ckpt_browser.core.variables import EMA, VariableInfo, human_bytes
+from ckpt_browser.core.formats.variables import EMA, VariableInfo, human_bytes
+from ckpt_browser.core.model_dir.contents import CheckpointContents
 
 
 class DetailsPanel(QWidget):

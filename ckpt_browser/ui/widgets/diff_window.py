@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.diff import (
+from ckpt_browser.core.values.diff import (
     STATUSES,
     CheckpointDiff,
     PairPlots,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from ckpt_browser.core.files import COLUMNS, checkpoint_files, file_cells, with_verdict
-from ckpt_browser.core.verify import verify
+from ckpt_browser.core.values.files import COLUMNS, checkpoint_files, file_cells, with_verdict
+from ckpt_browser.core.values.verify import verify
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.views import Selection, ViewContext
 

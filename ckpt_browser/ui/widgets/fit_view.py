@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.fit import (
+from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
+from ckpt_browser.core.tf.graph import parse_values
+from ckpt_browser.core.values.fit import (
     FitResult,
     GraphOverview,
     Sessions,
@@ -32,8 +34,6 @@ from ckpt_browser.core.fit import (
     load_xy,
     scalar_rows,
 )
-from ckpt_browser.core.graph import parse_values
-from ckpt_browser.core.model_dir import CheckpointInfo, ModelDir
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext

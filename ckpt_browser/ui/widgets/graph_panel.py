@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.fit import (
+from ckpt_browser.core.model_dir.scan import CheckpointInfo
+from ckpt_browser.core.tf.saved_model import LoadedModels, Signature, read_signatures, run_signature
+from ckpt_browser.core.values.fit import (
     GraphOverview,
     Sessions,
     evaluate,
@@ -34,8 +36,6 @@ from ckpt_browser.core.fit import (
     signature_rows,
     variable_rows,
 )
-from ckpt_browser.core.model_dir import CheckpointInfo
-from ckpt_browser.core.saved_model import LoadedModels, Signature, read_signatures, run_signature
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext

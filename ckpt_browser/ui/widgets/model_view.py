@@ -1,12 +1,12 @@
 """The Model tab: a Keras file's or TF.js model's layers as model.summary() lists them, and what
-will go wrong when it is loaded again (core/keras_checks.py)."""
+will go wrong when it is loaded again (core/checks/keras_checks.py)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
-from ckpt_browser.core.keras_checks import report
+from ckpt_browser.core.checks.keras_checks import report
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.views import Selection, ViewContext

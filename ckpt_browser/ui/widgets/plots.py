@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ckpt_browser.core.slicing import formatter
+from ckpt_browser.core.values.slicing import formatter
 
 
 class LinePlot(pg.PlotWidget):

@@ -8,9 +8,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from ckpt_browser.core.events import EventData, smooth
-from ckpt_browser.core.model_dir import CheckpointInfo
-from ckpt_browser.core.timeline import Timeline, build_timeline
+from ckpt_browser.core.model_dir.events import EventData, smooth
+from ckpt_browser.core.model_dir.scan import CheckpointInfo
+from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.export import save_csv, save_npy
-from ckpt_browser.core.slicing import PlotData, SliceSpec, formatter, plot_data, slice_label, view2d
-from ckpt_browser.core.stats import TensorStats, compute_stats
+from ckpt_browser.core.values.export import save_csv, save_npy
+from ckpt_browser.core.values.slicing import PlotData, SliceSpec, formatter, plot_data, slice_label, view2d
+from ckpt_browser.core.values.stats import TensorStats, compute_stats
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot

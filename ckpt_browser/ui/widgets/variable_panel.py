@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.contents import CheckpointContents
-from ckpt_browser.core.variables import FilteredTree, VariableFilter, VariableInfo, build_tree, filtered_tree
+from ckpt_browser.core.formats.variables import FilteredTree, VariableFilter, VariableInfo, build_tree, filtered_tree
+from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.models.variables import VariableTreeModel
 
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick

@@ -6,9 +6,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from ckpt_browser.core.model_dir import ModelDir
-from ckpt_browser.core.variables import human_bytes
-from ckpt_browser.core.verify import OK, Report, verify_model_dir
+from ckpt_browser.core.formats.variables import human_bytes
+from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.core.values.verify import OK, Report, verify_model_dir
 from ckpt_browser.ui.tasks import TaskRunner
 
 COLUMNS = ("Checkpoint", "Status", "Tensors", "Checked", "Problem")

@@ -1,0 +1,241 @@
+"""The words around a check's findings: a plain-language summary, what to do (a WarmStartSettings
+snippet for the Estimator that was checked, VocabInfo where a vocabulary changed), a Markdown report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from ckpt_browser.core.checks.mismatch import CheckResult
+from ckpt_browser.core.formats.variables import OPTIMIZER, classify
+
+
+def dnn_layout(shapes: Mapping[str, tuple | None]) -> dict | None:
+    """hidden_units, input features and logits read off dnn/... shapes, if it is a DNN."""
+    units, inputs, i = [], None, 0
+    while (k := shapes.get(f"dnn/hiddenlayer_{i}/kernel")) is not None and len(k) == 2:
+        if i == 0:
+            inputs = k[0]
+        units.append(k[1])
+        i += 1
+    logits = shapes.get("dnn/logits/kernel")
+    if not units or logits is None or len(logits) != 2:
+        return None
+    return {"hidden_units": units, "inputs": inputs, "logits": logits[1]}
+
+
+def _layout_text(layout: dict) -> str:
+    classes = layout["logits"] if layout["logits"] > 1 else 2
+    return (
+        f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features "
+        f"({layout['logits']} logits, i.e. {classes} classes or outputs)"
+    )
+
+
+def summary(results: list[CheckResult]) -> str:
+    broken = [r for r in results if r.error]
+    note = (
+        f" {len(broken)} could not be checked, being damaged: "
+        + "; ".join(f"{r.checkpoint} ({r.error})" for r in broken)
+        + "."
+        if broken
+        else ""
+    )
+    results = [r for r in results if not r.error]
+    bad = [r for r in results if r.findings]
+    if not results and broken:
+        return "None of the checkpoints could be checked, being damaged: " + note.split(": ", 1)[1]
+    if not results:
+        return "Nothing to check: no checkpoint here has a graph (.meta or graph.pbtxt) to compare with."
+    if not bad:
+        n = len(results)
+        return f"All {n} readable checkpoint{'s' if n != 1 else ''} are compatible with {_against(results)}.{note}"
+    lines = []
+    first = bad[0]
+    assert first.expected is not None  # a result with findings was compared with something
+    stored = dnn_layout(first.stored_shapes)
+    wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
+    other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
+    if stored and wanted and stored != wanted:
+        changes = []
+        if stored["hidden_units"] != wanted["hidden_units"]:
+            changes.append(
+                f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model"
+            )
+        if stored["inputs"] != wanted["inputs"]:
+            changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
+        if stored["logits"] != wanted["logits"]:
+            changes.append(f"logits (n_classes or label_dimension): {stored['logits']} vs {wanted['logits']}")
+        changes += other
+        other = []
+        lines.append(
+            f"The checkpoint was trained with {_layout_text(stored)}; the model asks for "
+            f"hidden_units={wanted['hidden_units']} and {wanted['inputs']} input features. "
+            + "Changed: "
+            + "; ".join(changes)
+            + "."
+        )
+    elif first.expected.description:
+        lines.append(f"The model is {first.expected.description}.")
+    if other:
+        lines.append("Changed: " + "; ".join(other) + ".")
+    kinds = {f.kind for r in bad for f in r.findings}
+    count = sum(len(r.findings) for r in bad)
+    lines.append(
+        f"{len(bad)} of {len(results)} checkpoints do not fit {_against(results)}: "
+        f"{', '.join(r.checkpoint for r in bad)} ({count} findings: {', '.join(sorted(kinds))})."
+    )
+    ok = [r.checkpoint for r in results if not r.findings]
+    if ok:
+        lines.append(f"Compatible: {', '.join(ok)}.")
+    if any(r.expected is not None and r.expected.label.startswith("its own graph") for r in bad):
+        lines.append(
+            "A checkpoint whose own graph declares other shapes than it stores was written by a "
+            "model that changed after it restored older values: TensorFlow 2 raised no error and "
+            "kept training the old shapes."
+        )
+    return " ".join(lines) + note
+
+
+def _against(results: list[CheckResult]) -> str:
+    labels = {r.against for r in results}
+    if all(label.startswith("its own graph") for label in labels):
+        return "their own graphs"
+    return labels.pop() if len(labels) == 1 else "the model"
+
+
+def _classes(logits: int, estimator: str | None) -> str:
+    if estimator and estimator.endswith("Regressor"):
+        return str(logits)
+    return "2" if logits == 1 else str(logits)
+
+
+def _other_changes(result: CheckResult, skip_logits: bool) -> list[str]:
+    """Linear features, embeddings and a linear model's classes, in the user's words."""
+    exp = result.expected
+    if exp is None:
+        return []
+    wanted = {n: s for n, (s, _) in exp.variables.items()}
+    stored = result.stored_shapes
+    out = []
+    bias = "linear/linear_model/bias_weights"
+    s, w = stored.get(bias), wanted.get(bias)
+    if s and w and s != w and not skip_logits:
+        what = "label_dimension" if exp.estimator and exp.estimator.endswith("Regressor") else "n_classes"
+        out.append(
+            f"{what}: {_classes(s[0], exp.estimator)} in the checkpoint, {_classes(w[0], exp.estimator)} in the model"
+        )
+    for name in sorted(set(stored) | set(wanted)):
+        if name.startswith("training/") or name == bias:
+            continue
+        s, w = stored.get(name), wanted.get(name)
+        if name.startswith("linear/linear_model/") and name.endswith("/weights"):
+            label = f"feature {name.split('/')[2]}"
+            if s is not None and w is not None and (s[0] == w[0] or w is None):
+                continue
+        elif name.endswith("/embedding_weights"):
+            label = f"embedding {name.split('/')[-2].removesuffix('_embedding')}"
+        else:
+            continue
+        if s is None:
+            out.append(f"{label}: only in the model")
+        elif w is None:
+            out.append(f"{label}: only in the checkpoint")
+        elif name.endswith("/embedding_weights") and s != w:
+            parts = [
+                f"vocabulary {s[0]} vs {w[0]}" if s[0] != w[0] else "",
+                f"dimension {s[1]} vs {w[1]}" if s[1] != w[1] else "",
+            ]
+            out.append(f"{label}: " + ", ".join(p for p in parts if p))
+        elif s[0] != w[0]:
+            out.append(f"{label}: {s[0]} buckets vs {w[0]}")
+    return out
+
+
+def _estimator_line(result: CheckResult) -> str:
+    """The constructor to train with: the checked call's class and arguments, where known."""
+    exp = result.expected
+    if exp is not None and exp.estimator:
+        args = [f"{k}={v}" for k, v in exp.call_args.items() if k not in ("model_dir", "warm_start_from")]
+        args += ["model_dir=NEW_MODEL_DIR", "warm_start_from=ws"]
+        return f"estimator = tf.estimator.{exp.estimator}({', '.join(args)})"
+    names = result.stored_shapes
+    family = (
+        "DNNLinearCombined"
+        if any(n.startswith("dnn/") for n in names) and any(n.startswith("linear/") for n in names)
+        else "Linear"
+        if any(n.startswith("linear/") for n in names)
+        else "DNN"
+    )
+    return (
+        f"estimator = tf.estimator.{family}Classifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+        "  # or ...Regressor: the Estimator you train"
+    )
+
+
+def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
+    """Embedding or categorical weights whose rows (vocabulary size) changed, nothing else."""
+    out = []
+    for f in result.findings:
+        if f.kind != "shape" or not f.variable.endswith(("/embedding_weights", "/weights")):
+            continue
+        if f.variable.startswith("training/") or f.variable.endswith("bias_weights"):
+            continue
+        stored = result.stored_shapes.get(f.variable)
+        wanted = result.expected.variables.get(f.variable, (None, ""))[0] if result.expected else None
+        if stored and wanted and len(stored) == len(wanted) == 2 and stored[1] == wanted[1] and stored[0] != wanted[0]:
+            out.append((f.variable, stored[0], wanted[0]))
+    return out
+
+
+def advice(result: CheckResult, model_dir: Path) -> str:
+    """What to do, as text with a snippet to copy."""
+    if not result.findings:
+        return "Nothing to do: the checkpoint fits."
+    stored = set(result.stored_shapes)
+    vocab = _vocab_changes(result)
+    fits = {n for n in result.compatible if n in stored and n != "global_step"}
+    keep = sorted(
+        {n for n in fits if classify(n, stored)[0] != OPTIMIZER}
+        | {v for v, _, _ in vocab}  # VocabInfo maps their rows to the new vocabulary
+    )
+    regex = "^(" + "|".join(re.escape(n) for n in keep) + ")$" if keep else None
+    lines = [
+        "Either train the changed model in a new model_dir (the old checkpoints stay as they are),",
+        "or start a new model_dir warm-started from this checkpoint, keeping exactly the variables",
+        "that still fit (optimizer state and global_step start fresh):",
+        "",
+    ]
+    if regex:
+        lines += [
+            "ws = tf.estimator.WarmStartSettings(",
+            f"    ckpt_to_initialize_from={str(result.prefix)!r},",
+            f"    vars_to_warm_start={regex!r},",
+        ]
+        if vocab:
+            lines.append("    # A vocabulary changed size: VocabInfo carries the rows of the words both vocabularies")
+            lines.append("    # share (write each vocabulary to a file, one word per line, in its old and new order).")
+            lines.append("    var_name_to_vocab_info={")
+            for var, old, new in vocab:
+                lines += [
+                    f"        {var!r}: tf.estimator.VocabInfo(",
+                    f"            new_vocab='NEW_VOCAB.txt', new_vocab_size={new}, num_oov_buckets=0,",
+                    f"            old_vocab='OLD_VOCAB.txt', old_vocab_size={old}),",
+                ]
+            lines.append("    },")
+        lines += [")", _estimator_line(result)]
+    else:
+        lines.append("(no model variable of the checkpoint fits the model: warm-starting would keep nothing)")
+    return "\n".join(lines)
+
+
+def markdown_report(results: list[CheckResult], model_dir: Path) -> str:
+    out = [f"# Checkpoint check: {model_dir}", "", summary(results), ""]
+    for r in results:
+        out += [f"## {r.checkpoint} against {r.against}: {r.status}", ""]
+        if r.findings:
+            out += ["| variable | finding | checkpoint | model |", "|---|---|---|---|"]
+            out += [f"| `{f.variable}` | {f.kind} | {f.checkpoint or '—'} | {f.model or '—'} |" for f in r.findings]
+            out += ["", "```python", advice(r, model_dir), "```", ""]
+    return "\n".join(out)

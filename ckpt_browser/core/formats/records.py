@@ -1,0 +1,21 @@
+"""The records every format's reader returns: one stored tensor's name, shape and dtype."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ckpt_browser.core.formats import dtypes
+
+
+class VariableEntry(NamedTuple):
+    """A tensor as the checkpoint stores it: name exactly as tf.train.list_variables gives it.
+    (A named tuple: cheap to make 100,000 of.)"""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # numpy name: float32, int64, bfloat16, ...; "string" for tf.string
+
+
+def itemsize(dtype: str) -> int | None:
+    """Bytes per element of a stored dtype, or None when elements vary in size (strings)."""
+    return dtypes.itemsize(dtype)

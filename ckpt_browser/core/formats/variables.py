@@ -1,0 +1,309 @@
+"""What each stored variable is (model, optimizer slot, EMA, ...), the scope tree and totals."""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ckpt_browser.core.formats.records import VariableEntry, itemsize
+
+OBJECT_GRAPH = "_CHECKPOINTABLE_OBJECT_GRAPH"
+_ATTR_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+_SLOT_MARK = "/.OPTIMIZER_SLOT/"
+
+# Kinds, in the order the totals show them.
+MODEL, OPTIMIZER, EMA, GLOBAL_STEP, OBJECT_GRAPH_KIND, OTHER = (
+    "model",
+    "optimizer",
+    "ema",
+    "global_step",
+    "object_graph",
+    "other",
+)
+KINDS = (MODEL, OPTIMIZER, EMA, GLOBAL_STEP, OBJECT_GRAPH_KIND, OTHER)
+
+# Slot names TF1 optimizers append to the variable name: <var>/Adam, <var>/Adam_1, ...
+_TF1_SLOTS = {
+    "Adam", "Adam_1", "Adagrad", "AdagradDA", "AdagradDA_1", "Momentum", "RMSProp",
+    "RMSProp_1", "Ftrl", "Ftrl_1", "Adadelta", "Adadelta_1", "ProximalAdagrad",
+    "Adamax", "Adamax_1", "Nadam", "Nadam_1", "LazyAdam", "LazyAdam_1",
+}  # fmt: skip
+# TF1 optimizers' own non-slot variables.
+_TF1_OPT_VARS = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")
+# Keras optimizer v2 under an Estimator's "training/" scope, and its slot names.
+_ESTIMATOR_OPT = re.compile(r"^training/(?P<opt>[A-Za-z]+)(_\d+)?/")
+_ESTIMATOR_SLOTS = ("accumulator", "linear", "m", "v", "vhat", "momentum", "rms", "mg")
+_COUNTERS = {"save_counter"}
+_SPECIAL_LAST = {"ExponentialMovingAverage", "global_step", *_TF1_SLOTS}
+_SPECIAL_PREFIXES = ("training/", "optimizer/", "opt/")
+
+
+class VariableInfo(NamedTuple):
+    """A stored variable with what we know about its role. (A named tuple, not a frozen
+    dataclass: a checkpoint can hold 100,000 of them and a frozen dataclass is ~5x slower to make.)"""
+
+    name: str  # exactly as tf.train.list_variables gives it
+    shape: tuple[int, ...]
+    dtype: str
+    kind: str
+    display_name: str  # TF2 suffix removed
+    slot_of: str | None = None  # display name of the variable a slot / EMA shadow belongs to
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)  # Python ints: no overflow, and 20x faster than np.prod here
+
+    @property
+    def nbytes(self) -> int | None:
+        per = itemsize(self.dtype)
+        return None if per is None else per * self.size
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "kind": self.kind}
+
+
+def display_name(name: str) -> str:
+    if name.endswith(_ATTR_SUFFIX):
+        return name[: -len(_ATTR_SUFFIX)]
+    return name
+
+
+def classify(name: str, all_names: set[str], shown: str | None = None) -> tuple[str, str | None]:
+    """(kind, slot_of) of one stored name; all_names are the display names of the checkpoint;
+    shown is display_name(name) when the caller has it already."""
+    if name == OBJECT_GRAPH:
+        return OBJECT_GRAPH_KIND, None
+    if shown is None:
+        shown = display_name(name)
+    if _SLOT_MARK in shown:
+        return OPTIMIZER, shown.split(_SLOT_MARK, 1)[0]
+    head, slash, last = shown.rpartition("/")
+    if last == "ExponentialMovingAverage" and slash:
+        return EMA, head
+    if last == "global_step":
+        return GLOBAL_STEP, None
+    if shown in _COUNTERS:
+        return OTHER, None
+    m = _ESTIMATOR_OPT.match(shown) if shown.startswith("training/") else None
+    if m:
+        rest = shown[m.end() :]
+        if "/" in rest and rest.rsplit("/", 1)[1] in _ESTIMATOR_SLOTS:
+            base = rest.rsplit("/", 1)[0]
+            return OPTIMIZER, base if base in all_names else None
+        return OPTIMIZER, None  # the optimizer's scalars: learning_rate, decay, iter, ...
+    if slash and last in _TF1_SLOTS:
+        return OPTIMIZER, head if head in all_names else None
+    if "_power" in last and _TF1_OPT_VARS.search(shown):
+        return OPTIMIZER, None
+    # TF2 object graph: the optimizer object's own variables (iter, learning_rate, ...).
+    if slash and shown.split("/", 1)[0] in ("optimizer", "opt") and name.endswith(_ATTR_SUFFIX):
+        return OPTIMIZER, None
+    return MODEL, None
+
+
+def shadow_of(variables: list[VariableInfo], v: VariableInfo) -> VariableInfo | None:
+    """The moving average a checkpoint keeps of v (ExponentialMovingAverage's shadow), if any:
+    Compare offers it as the other side."""
+    for other in variables:
+        if other.kind == EMA and other.slot_of == v.display_name:
+            return other
+    return None
+
+
+def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[VariableInfo]:
+    """Each stored variable with its kind. kinds: name -> (kind, slot_of) a reader knows for
+    certain (a Keras file says which variables are its optimizer's); the rest are read off names."""
+    if kinds:
+        out_known = describe([e for e in entries if e.name not in kinds])
+        known = [VariableInfo(e.name, e.shape, e.dtype, kinds[e.name][0], e.name, kinds[e.name][1])
+                 for e in entries if e.name in kinds]  # fmt: skip
+        return sorted(out_known + known, key=lambda v: v.name)
+    shown = [display_name(e.name) for e in entries]
+    names = set(shown)
+    out: list[VariableInfo] = []
+    append = out.append
+    special_last, special_prefixes, slot_mark = _SPECIAL_LAST, _SPECIAL_PREFIXES, _SLOT_MARK
+    for e, s in zip(entries, shown):
+        # A quick pass for names none of classify's rules can match (most of them), inlined:
+        # this loop runs 100,000 times for a big checkpoint.
+        last = s.rpartition("/")[2]
+        if (
+            last not in special_last
+            and "_power" not in last
+            and not s.startswith(special_prefixes)
+            and slot_mark not in s
+            and s not in _COUNTERS
+            and s != OBJECT_GRAPH
+        ):
+            append(VariableInfo(e.name, e.shape, e.dtype, MODEL, s, None))
+        else:
+            kind, slot_of = classify(e.name, names, s)
+            append(VariableInfo(e.name, e.shape, e.dtype, kind, s, slot_of))
+    return out
+
+
+@dataclass
+class Totals:
+    """Parameter and byte counts per kind, like Keras' model.summary()."""
+
+    params: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    nbytes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    variables: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+    @property
+    def model(self) -> int:
+        return self.params[MODEL]
+
+    @property
+    def optimizer(self) -> int:
+        return self.params[OPTIMIZER]
+
+    @property
+    def other(self) -> int:
+        return sum(v for k, v in self.params.items() if k not in (MODEL, OPTIMIZER))
+
+    def summary(self) -> str:
+        total = sum(self.params.values())
+        return (
+            f"Model params: {self.model:,}  ·  Optimizer state: {self.optimizer:,}  ·  "
+            f"Other: {self.other:,}  ·  Total: {total:,} "
+            f"({human_bytes(sum(self.nbytes.values()))})"
+        )
+
+
+def totals(variables: list[VariableInfo]) -> Totals:
+    t = Totals()
+    params, nbytes, count = t.params, t.nbytes, t.variables
+    prod = math.prod
+    for v in variables:  # no cached properties here: 100,000 variables must add up fast
+        n = prod(v.shape)
+        params[v.kind] += n
+        nbytes[v.kind] += n * (itemsize(v.dtype) or 0)
+        count[v.kind] += 1
+    return t
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "–"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+@dataclass(frozen=True)
+class VariableFilter:
+    """What the variable list shows: text (substring or regex), and which kinds."""
+
+    text: str = ""
+    regex: bool = False
+    hide_optimizer: bool = False
+    show_object_graph: bool = False
+
+    def compile(self):
+        """A predicate over VariableInfo; raises re.error for a bad regex."""
+        text = self.text.strip()
+        pattern = re.compile(text, re.IGNORECASE) if (self.regex and text) else None
+        needle = text.lower()
+
+        def accept(v: VariableInfo) -> bool:
+            if v.kind == OBJECT_GRAPH_KIND and not self.show_object_graph:
+                return False
+            if self.hide_optimizer and v.kind == OPTIMIZER:
+                return False
+            if pattern is not None:
+                return bool(pattern.search(v.display_name))
+            return needle in v.display_name.lower()
+
+        return accept
+
+
+_NO_NAMES: dict = {}  # shared by every leaf; never written to (ScopeNode.child replaces it)
+
+
+class ScopeNode:
+    """A scope ("dnn/hiddenlayer_0") or a variable in the tree. A variable can have children
+    too: TF1 slots live under its name (bias/Adagrad). A plain class with slots: a 100,000-variable
+    checkpoint makes ~110,000 of them."""
+
+    __slots__ = ("name", "path", "_parent", "row", "children", "variable", "params", "_by_name", "__weakref__")
+
+    def __init__(self, name: str, path: str, parent: ScopeNode | None = None, row: int = 0) -> None:
+        self.name = name
+        self.path = path
+        # A weak link up: a tree has no reference cycle, so the old one is freed the moment the
+        # window lets it go, without a pass of the cyclic collector over 110,000 nodes.
+        self._parent = weakref.ref(parent) if parent is not None else None
+        self.row = row  # index in parent.children; children are only ever appended
+        # Leaves (most nodes) share one empty tuple and dict until they get a child.
+        self.children: list[ScopeNode] | tuple = ()
+        self.variable: VariableInfo | None = None
+        self.params = 0  # of the variables at and under this node
+        self._by_name: dict[str, ScopeNode] = _NO_NAMES
+
+    @property
+    def parent(self) -> ScopeNode | None:
+        return self._parent() if self._parent is not None else None
+
+    def __repr__(self) -> str:
+        return f"ScopeNode({self.path!r}, {len(self.children)} children)"
+
+    def child(self, name: str) -> ScopeNode:
+        node = self._by_name.get(name)
+        if node is None:
+            if self._by_name is _NO_NAMES:
+                self.children, self._by_name = [], {}
+            node = ScopeNode(name, f"{self.path}/{name}" if self.path else name, self, len(self.children))
+            self.children.append(node)  # type: ignore[union-attr]  # a list from the line above
+            self._by_name[name] = node
+        return node
+
+    def find(self, display: str) -> ScopeNode | None:
+        node: ScopeNode | None = self
+        for part in display.split("/"):
+            if node is None:
+                return None
+            node = node._by_name.get(part)
+        return node
+
+
+def build_tree(variables: list[VariableInfo]) -> ScopeNode:
+    root = ScopeNode("", "")
+    for v in variables:
+        size = v.size
+        node = root
+        for part in v.display_name.split("/"):
+            nxt = node._by_name.get(part)  # node.child(part), inlined: the hot loop at 100,000
+            node = nxt if nxt is not None else node.child(part)
+            node.params += size
+        node.variable = v
+        root.params += size
+    return root
+
+
+@dataclass(frozen=True)
+class FilteredTree:
+    """The variables a filter shows and their scope tree: built off the UI thread, once."""
+
+    filter: VariableFilter
+    shown: list[VariableInfo]
+    root: ScopeNode
+
+
+def filtered_tree(
+    variables: list[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None
+) -> FilteredTree:
+    """The variables flt shows and their tree. known: a tree already built for this list; when
+    flt shows the same variables (typing "b" in a list where every name has one), it is reused
+    rather than arranging 100,000 variables again."""
+    accept = flt.compile()
+    shown = [v for v in variables if accept(v)]
+    if known is not None and shown == known.shown:
+        return FilteredTree(flt, known.shown, known.root)
+    return FilteredTree(flt, shown, build_tree(shown))

@@ -1,0 +1,147 @@
+"""Open what the user asked for and read a checkpoint's variable list: the answers ls and the
+window show."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ckpt_browser.core import storage
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.variables import (
+    FilteredTree,
+    Totals,
+    VariableFilter,
+    VariableInfo,
+    describe,
+    filtered_tree,
+    totals,
+)
+from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
+from ckpt_browser.core.reader import open_checkpoint
+
+
+@dataclass
+class Source:
+    """An opened model_dir and the checkpoint the user pointed at, if any."""
+
+    model_dir: ModelDir
+    selected: str | None
+
+    def checkpoint(self, name: str | None = None) -> CheckpointInfo:
+        """The named checkpoint, else the one selected on opening, else the latest."""
+        wanted = name or self.selected
+        if wanted is not None:
+            info = self.model_dir.find(wanted)
+            if info is None:
+                known = ", ".join(c.name for c in self.model_dir.checkpoints)
+                raise CheckpointError(f"no checkpoint {wanted!r} in {self.model_dir.path} (has: {known})")
+            return info
+        info = self.model_dir.default_checkpoint()
+        if info is None:
+            raise CheckpointError(f"none of the checkpoints in {self.model_dir.path} has its files")
+        return info
+
+
+def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
+    """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
+    yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
+    if allow_empty and not storage.exists(path) and not storage.exists(str(path) + ".index"):
+        if storage.is_remote(path) and not storage.exists(storage.bucket_of(path)):
+            raise CheckpointError(f"{str(path)[:300]} does not exist (no such bucket)")
+        where = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().absolute()
+        md = scan_model_dir(where, allow_empty=True)
+        return Source(md, None)
+    model_dir, selected = resolve_path(path)
+    md = scan_model_dir(model_dir, allow_empty=allow_empty)
+    mark_damaged(md)
+    return Source(md, selected)
+
+
+_looked_at: dict[tuple, str | None] = {}  # (prefix, index mtime and size, files' bytes) -> problem
+_looked_at_lock = threading.Lock()
+
+
+def mark_damaged(md: ModelDir) -> None:
+    """Look into each checkpoint whose files are all there: an index that cannot be read, or data
+    files too short for what the index lists, make it damaged (ls --json, the list's flags).
+    Reads the indexes only, never tensor values, and each unchanged checkpoint once: live refresh
+    calls this on every change of the folder."""
+    for info in md.checkpoints:
+        if not info.files_ok:
+            continue
+        st = storage.stat(str(info.prefix) + ".index")
+        if st is None:
+            continue  # gone meanwhile: the next scan says so
+        key = (str(info.prefix), st.st_mtime_ns, st.st_size, info.bytes)
+        with _looked_at_lock:
+            known = key in _looked_at
+            problem = _looked_at.get(key)
+        if not known:
+            try:
+                problem = open_checkpoint(info.prefix).truncation()
+            except CheckpointError as exc:
+                problem = str(exc)
+            with _looked_at_lock:
+                if len(_looked_at) > 1000:
+                    _looked_at.clear()
+                _looked_at[key] = problem
+        if problem:
+            info.problem, info.files_ok = problem, False
+
+
+@dataclass
+class CheckpointContents:
+    checkpoint: CheckpointInfo
+    variables: list[VariableInfo]
+    totals: Totals
+    warning: str | None = None  # the list is readable but values may not be
+    tree: FilteredTree | None = None  # built in the worker for the filter the window had
+
+
+def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> CheckpointContents:
+    """The variable list of a checkpoint; with a filter, also the tree the window will show
+    (100,000 variables take ~0.5 s to arrange: not on the UI thread)."""
+    if not info.on_disk:
+        raise CheckpointError(f"{info.name}: {info.problem}")
+    reader = open_checkpoint(info.prefix)
+    kinds = reader.kinds() if hasattr(reader, "kinds") else None
+    variables = describe(reader.variables(), kinds)
+    warning = info.problem or reader.truncation() or getattr(reader, "note", None)
+    tree = filtered_tree(variables, flt) if flt is not None else None
+    return CheckpointContents(info, variables, totals(variables), warning, tree)
+
+
+@dataclass(frozen=True)
+class TensorRead:
+    value: object  # numpy array
+    warning: str | None = None  # e.g. a checksum mismatch: the values are shown, flagged
+    note: str | None = None  # how the values are stored, when that is not how they are shown
+
+
+def read_codes(info: CheckpointInfo, name: str) -> TensorRead:
+    """A quantized TF.js weight's stored codes (what the file holds), not its values."""
+    reader = open_checkpoint(info.prefix)
+    if not hasattr(reader, "raw"):
+        raise CheckpointError(f"{info.name} stores no quantized codes")
+    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
+    return TensorRead(reader.raw(name), note=f"{stored}; these are the codes" if stored else None)
+
+
+def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
+    """One tensor's values (only that tensor is read from the data files). A checksum mismatch
+    still gives the values, with the mismatch as a warning: people debugging corruption want to
+    see them."""
+    from ckpt_browser.core.formats.bundle import ChecksumMismatch
+
+    try:
+        reader = open_checkpoint(info.prefix)
+        value = reader.read(name)
+        stored = reader.quantization(name) if hasattr(reader, "quantization") else None
+        return TensorRead(value, note=f"{stored}; shown dequantized" if stored else None)
+    except ChecksumMismatch as exc:
+        if exc.value is None:
+            raise
+        return TensorRead(exc.value, str(exc))

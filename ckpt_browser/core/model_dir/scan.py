@@ -1,0 +1,349 @@
+"""Find the checkpoints of a model_dir: the checkpoint state merged with the files on disk."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ckpt_browser.core import storage
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.keras import is_keras_file
+from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
+
+log = logging.getLogger(__name__)
+
+# Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
+_DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
+_STEP_RE = re.compile(r"-(\d{1,18})$")
+_CHECKPOINT_SUFFIXES = (".index", ".meta")
+_SHARD_RE = re.compile(r"^(.+)_\d{5}\.weights\.h5$")  # a shard of sharded Keras weights
+SAVED_MODEL_VARIABLES = "variables/variables"
+BEING_WRITTEN_SECONDS = 20.0
+
+
+@dataclass
+class CheckpointInfo:
+    """One checkpoint of a model_dir, as the state file and the disk describe it."""
+
+    name: str  # prefix relative to the model_dir, e.g. "model.ckpt-300"
+    prefix: Path  # where its files are (or would be) on this machine
+    step: int | None = None
+    timestamp: float | None = None  # seconds since the epoch
+    latest: bool = False
+    in_state: bool = False
+    on_disk: bool = False  # its .index exists
+    files_ok: bool = False  # index and every data shard present
+    has_meta: bool = False
+    shards: int = 0  # shard count the data file names declare
+    bytes: int = 0  # index + data shards
+    problem: str | None = None  # what is wrong with its files, for the user
+    time_source: str = ""  # "state" (the checkpoint file's timestamps) or "file" (mtime)
+    being_written: bool = False  # incomplete, but its files changed moments ago
+    format: str = "tf"  # "tf" (a tensor bundle) or "keras" (one .keras / .h5 file: prefix is the file)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "step": self.step,
+            "latest": self.latest,
+            "in_state": self.in_state,
+            "files_ok": self.files_ok,
+            "has_meta": self.has_meta,
+            "shards": self.shards,
+            "bytes": self.bytes,
+            "timestamp": self.timestamp,
+            "problem": self.problem,
+        }
+
+    def flags(self, state_known: bool = True) -> list[str]:
+        """Short labels for the list: latest, not in state, files missing, ...
+
+        "not in state" means nothing when the model_dir has no usable state file.
+        """
+        out = []
+        if self.latest:
+            out.append("latest")
+        if self.being_written:
+            out.append("being written")
+            return out
+        if state_known and self.on_disk and not self.in_state and self.format != "keras":
+            out.append("not in state")
+        if self.in_state and not self.on_disk:
+            out.append("files missing")
+        elif self.problem:
+            out.append("damaged")
+        return out
+
+
+@dataclass
+class ModelDir:
+    """A folder of checkpoints."""
+
+    path: Path
+    checkpoints: list[CheckpointInfo] = field(default_factory=list)
+    latest: str | None = None
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    state_error: str | None = None  # why the checkpoint state could not be used
+    has_state: bool = False  # a readable state file named at least one checkpoint
+
+    def snapshot(self) -> ModelDir:
+        """A copy for a worker: the window updates its own ModelDir in place on live refresh,
+        and a worker must never see a list change under it."""
+        return replace(self, checkpoints=[replace(c) for c in self.checkpoints], notes=list(self.notes))
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.checkpoints)
+
+    def find(self, name: str) -> CheckpointInfo | None:
+        for info in self.checkpoints:
+            if info.name == name:
+                return info
+        return None
+
+    def default_checkpoint(self) -> CheckpointInfo | None:
+        """The one to show first: the latest readable, else the newest on disk."""
+        latest = self.find(self.latest) if self.latest else None
+        if latest is not None and latest.on_disk:
+            return latest
+        on_disk = [c for c in self.checkpoints if c.on_disk]
+        return on_disk[-1] if on_disk else None
+
+
+def _strip_checkpoint_suffix(path: Path) -> str | None:
+    """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
+    name = path.name
+    for suffix in _CHECKPOINT_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    m = _DATA_RE.search(name)
+    if m:
+        return name[: m.start()]
+    return None
+
+
+def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
+    """Turn what a user opened into (model_dir, checkpoint name to select or None).
+
+    Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
+    (.index, .data-*, .meta) or a ``checkpoint`` state file.
+    """
+    if storage.is_remote(path):
+        return _resolve_url(str(path))
+    if is_keras_file(path) and os.path.isfile(path):
+        p = Path(path).expanduser().resolve()
+        return p.parent, p.name
+    # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
+    # Path's raise: either way the user gets one sentence.
+    try:
+        p = Path(path).expanduser()
+        if os.path.isdir(p):
+            return p.resolve(), None
+        if p.name == STATE_FILE and os.path.isfile(p):
+            return p.parent.resolve(), None
+        stem = _strip_checkpoint_suffix(p) if os.path.exists(p) else None
+        if stem is not None:
+            return _dir_and_name(p.parent.resolve(), stem)
+        # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
+        if os.path.exists(str(p) + ".index") or os.path.exists(str(p) + ".meta"):
+            return _dir_and_name(p.parent.resolve(), p.name)
+    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
+        raise CheckpointError(f"cannot open {str(path)[:200]}: {getattr(exc, 'strerror', None) or exc}") from exc
+    if not os.path.exists(p):
+        raise CheckpointError(f"{str(p)[:300]} does not exist")
+    raise CheckpointError(
+        f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, "
+        "its .index/.data/.meta file, or a 'checkpoint' state file"
+    )
+
+
+def _resolve_url(url: str):
+    """resolve_path for a URL: the same answers, asked of the bucket (a prefix is a folder when
+    objects lie under it)."""
+    p = storage.as_path(url)
+    storage.forget_listings(p.parent)
+    st = storage.stat(p)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        return p, None
+    if st is not None and p.name == STATE_FILE:
+        return p.parent, None
+    if st is not None and is_keras_file(p.name):
+        return p.parent, p.name
+    stem = _strip_checkpoint_suffix(p) if st is not None else None
+    if stem is not None:
+        return _dir_and_name(p.parent, stem)
+    if storage.exists(str(p) + ".index") or storage.exists(str(p) + ".meta"):
+        return _dir_and_name(p.parent, p.name)
+    if st is None:
+        raise CheckpointError(f"{url[:300]} does not exist")
+    raise CheckpointError(f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, or its files")
+
+
+def _dir_and_name(parent, stem: str):
+    # A SavedModel's variables/variables belongs to the SavedModel folder.
+    if parent.name == "variables" and storage.exists(parent.parent / "saved_model.pb"):
+        return parent.parent, f"variables/{stem}"
+    return parent, stem
+
+
+def _step_of(name: str) -> int | None:
+    m = _STEP_RE.search(name)
+    return int(m.group(1)) if m else None
+
+
+def _disk_prefixes(model_dir, listings: dict) -> list[str]:
+    names = []
+    entries = _listing(model_dir, listings, strict=True)
+    for name, _ in entries:
+        if name.endswith(".index") and not name.startswith("."):
+            names.append(name[: -len(".index")])
+    listed = {name for name, _ in entries}
+    if "saved_model.pb" in listed and storage.exists(model_dir / (SAVED_MODEL_VARIABLES + ".index")):
+        names.append(SAVED_MODEL_VARIABLES)
+    return names
+
+
+def _stat(path):
+    """os.stat, or None for anything that cannot be looked at (missing, a dangling link, a name
+    too long for the file system, no permission): the caller says what that means."""
+    return storage.stat(path)
+
+
+def _listing(folder, cache: dict, strict: bool = False):
+    """(name, stat or None) of each entry of a folder, listed once per scan. A local folder that
+    cannot be listed is empty unless strict; a bucket that cannot be asked is always an error."""
+    key = str(folder)
+    if key not in cache:
+        try:
+            cache[key] = storage.list_dir(folder)
+        except CheckpointError:
+            if strict or storage.is_remote(folder):
+                raise
+            cache[key] = []
+    return cache[key]
+
+
+MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itself is damaged
+
+
+def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
+    """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
+    prefix = info.prefix
+    index = storage.as_path(str(prefix) + ".index")
+    meta_stat = _stat(storage.as_path(str(prefix) + ".meta"))
+    info.has_meta = meta_stat is not None and stat.S_ISREG(meta_stat.st_mode)
+    index_stat = _stat(index)
+    info.on_disk = index_stat is not None
+    folder = prefix.parent
+    base = prefix.name
+    data: dict[int, os.stat_result | None] = {}  # shard -> its stat (None: unreadable)
+    declared = 0
+    for name, st in _listing(folder, {} if listings is None else listings):
+        if not name.startswith(base + ".data-"):
+            continue
+        m = _DATA_RE.search(name)
+        if not m or name[: m.start()] != base:
+            continue
+        declared = max(declared, int(m.group(2)))
+        data[int(m.group(1))] = st
+    info.shards = declared
+    info.bytes = sum(st.st_size for st in data.values() if st is not None) + (index_stat.st_size if index_stat else 0)
+    if info.timestamp is not None:
+        info.time_source = "state"
+    else:
+        info.time_source = "file"
+        stamp_from = index_stat or next((st for st in data.values() if st is not None), None)
+        info.timestamp = stamp_from.st_mtime if stamp_from else None
+
+    if not info.on_disk:
+        info.problem = f"{index.name} is missing" + ("" if data else " and so are its data files")
+    elif not stat.S_ISREG(index_stat.st_mode):
+        info.problem = f"{index.name} is not a file"
+    elif index_stat.st_size == 0:
+        info.problem = f"{index.name} is empty"
+    elif declared == 0:
+        info.problem = f"no data file {base}.data-00000-of-0000N next to {index.name}"
+    elif declared > MAX_SHARDS:
+        info.problem = f"a data file of {base} claims {declared:,} shards: its name is damaged"
+    else:
+        missing = [i for i in range(declared) if data.get(i) is None]  # absent, or a dangling link
+        if missing:
+            first = f"{base}.data-{missing[0]:05d}-of-{declared:05d}"
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            info.problem = f"{first} is missing{more}: the checkpoint has {declared} shards"
+    info.files_ok = info.problem is None
+    if info.problem and index_stat is not None:
+        # A trainer writing this checkpoint right now: say so, and look again on the next scan.
+        newest = max([index_stat.st_mtime] + [st.st_mtime for st in data.values() if st is not None])
+        info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
+
+
+WAITING = "No checkpoint here yet: the folder is watched, and checkpoints appear as training writes them."
+
+
+def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelDir:
+    """List the checkpoints of a model_dir: the state file merged with the files on disk.
+
+    allow_empty (the window): a folder with no checkpoint yet, or one that does not exist yet, is
+    an empty ModelDir to watch (users open the browser, then start the training job)."""
+    model_dir = storage.as_path(path)
+    storage.forget_listings(model_dir)  # a bucket's listing is cached: look at it as it is now
+    if not storage.is_dir(model_dir):
+        if allow_empty and not storage.exists(model_dir):
+            return ModelDir(
+                path=model_dir, notes=[WAITING.replace("the folder is", "the folder does not exist yet; it is")]
+            )
+        raise CheckpointError(f"{str(model_dir)[:300]} is not a folder")
+    result = ModelDir(path=model_dir)
+    state_entries, result.state_error, notes = read_state(model_dir)
+    result.notes += notes
+    by_name: dict[str, CheckpointInfo] = {}
+    result.has_state = bool(state_entries)
+    for name, stamp, is_latest in state_entries:
+        info = by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+        info.in_state = True
+        info.timestamp = stamp if stamp is not None else info.timestamp
+        if is_latest:
+            info.latest = True
+            result.latest = name
+    listings: dict = {}  # each folder is listed once, however many checkpoints it holds
+    for name in _disk_prefixes(model_dir, listings):
+        by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
+    listed = _listing(model_dir, listings)
+    sharded = {n[: -len(".weights.json")] for n, _ in listed if n.endswith(".weights.json")}
+    for name, st in listed:
+        shard = _SHARD_RE.match(name)
+        if shard is not None and shard.group(1) in sharded:
+            continue  # X_00001.weights.h5 of X.weights.json: part of that source
+        if is_keras_file(name) and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
+            by_name[name] = CheckpointInfo(
+                name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
+                timestamp=st.st_mtime, time_source="file", format="keras",
+            )  # fmt: skip
+    for info in by_name.values():
+        if info.format == "keras":
+            continue
+        info.step = _step_of(info.name)
+        _fill_files(info, listings)
+    result.checkpoints = sorted(by_name.values(), key=_order_key)
+    if not result.checkpoints and allow_empty:
+        result.notes.append(WAITING)
+        return result
+    if not result.checkpoints:
+        raise CheckpointError(
+            f"no checkpoint in {model_dir}: no '{STATE_FILE}' file naming one and no *.index file"
+            + (f" ({result.state_error})" if result.state_error else "")
+        )
+    return result
+
+
+def _order_key(info: CheckpointInfo) -> tuple:
+    # Steps order checkpoints of one run; a name without a step (model_final) goes by time,
+    # after the stepped ones.
+    if info.step is not None:
+        return (0, info.step, info.timestamp or 0.0, info.name)
+    return (1, info.timestamp or 0.0, 0, info.name)

@@ -1,0 +1,79 @@
+"""When each checkpoint was written: step against wall time, the save interval, what was kept
+and what was written but since deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ckpt_browser.core.model_dir.events import EventData
+from ckpt_browser.core.model_dir.scan import ModelDir
+
+
+@dataclass
+class TimelinePoint:
+    name: str
+    step: int | None
+    time: float | None  # seconds since the epoch
+    on_disk: bool
+    time_from: str  # "state", "events" or "file"
+
+
+@dataclass
+class Timeline:
+    points: list[TimelinePoint] = field(default_factory=list)
+    every_steps: int | None = None
+    every_seconds: float | None = None
+    kept: int = 0
+    deleted: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = []
+        if self.every_steps:
+            parts.append(f"saved every {self.every_steps:,} steps")
+        if self.every_seconds:
+            parts.append(f"about every {self.every_seconds:.3g} s")
+        parts.append(f"{self.kept} kept")
+        if self.deleted:
+            parts.append(
+                f"{len(self.deleted)} written but since deleted ({', '.join(self.deleted[:6])}"
+                + (", …" if len(self.deleted) > 6 else "")
+                + f"): the trainer keeps the last {self.kept}"
+            )
+        return "; ".join(parts) + "."
+
+
+def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
+    records = {r.name: r for r in (events.checkpoints if events else [])}
+    tl = Timeline()
+    names = set()
+    for c in md.checkpoints:
+        names.add(c.name)
+        when: float | None
+        if c.time_source == "state" and c.timestamp is not None:
+            when, src = c.timestamp, "state"
+        elif c.name in records:
+            when, src = records[c.name].wall_time, "events"
+        else:
+            when, src = c.timestamp, "file"
+        tl.points.append(TimelinePoint(c.name, c.step, when, c.on_disk, src))
+    for name, r in records.items():
+        if name not in names:
+            tl.points.append(TimelinePoint(name, r.step, r.wall_time, False, "events"))
+            tl.deleted.append(name)
+    tl.points.sort(key=lambda p: (p.step is None, p.step or 0, p.time or 0))
+    tl.kept = sum(1 for p in tl.points if p.on_disk)
+    stepped = [p for p in tl.points if p.step is not None]
+    if len(stepped) >= 2:
+        diffs = np.diff([p.step for p in stepped])
+        diffs = diffs[diffs > 0]
+        if diffs.size:
+            tl.every_steps = int(np.median(diffs))
+    timed = sorted(p.time for p in tl.points if p.time is not None)
+    if len(timed) >= 2:
+        gaps = np.diff(timed)
+        gaps = gaps[gaps > 0]
+        if gaps.size:
+            tl.every_seconds = float(np.median(gaps))
+    return tl

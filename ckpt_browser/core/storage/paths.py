@@ -1,0 +1,50 @@
+"""Paths and ranges without I/O: which protocol a path names, where a URL's bucket is, whether a
+range lies inside a file. Imported by the local and the remote layer alike (no fsspec here)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ckpt_browser.core.errors import CheckpointError
+
+CHUNK = 8 << 20  # large reads go in 8 MiB steps so a checksum can follow while data is cache-hot
+
+
+def check_range(name: str, offset: int, size: int, total: int) -> None:
+    """A range an index asks for must lie inside the file: past its end, the file is truncated."""
+    if size < 0 or offset < 0 or offset + size > total:
+        raise CheckpointError(
+            f"{name} is truncated: {size:,} bytes at offset {offset:,} are past its end ({total:,} bytes)"
+        )
+
+
+def normalize(path: str) -> str:
+    """What the window keys an opened source by: an absolute local path, or the URL as given
+    less a trailing slash (as UPath spells it). No I/O and no backend import: the UI thread calls it."""
+    if is_remote(path):
+        stripped = path.rstrip("/")
+        return stripped if not stripped.endswith(":/") else path
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def bucket_of(url) -> str:
+    """s3://bucket/a/b -> s3://bucket: where a job could create the rest of the path later."""
+    protocol, _, rest = str(url).partition("://")
+    return f"{protocol}://{rest.split('/', 1)[0]}"
+
+
+_URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
+def protocol_of(path) -> str | None:
+    """The URL's protocol ("s3", "gs", ...), or None for a local path (file:// included). Checked
+    here, without importing the remote layer: a local `ls` never loads fsspec."""
+    m = _URL_RE.match(str(path))
+    if not m or m.group(1).lower() in ("file", "local"):
+        return None
+    return m.group(1).lower()
+
+
+def is_remote(path) -> bool:
+    return protocol_of(path) is not None

@@ -1,0 +1,337 @@
+"""Model dirs behind a URL (s3://, gs://, memory://, any fsspec protocol): paths, ranged reads
+with a small block cache, one-line errors, and local copies for TensorFlow.
+
+fsspec with s3fs / gcsfs does the talking; paths are universal_pathlib's UPath, so the model_dir
+logic written against pathlib works on a bucket. Credentials come from each backend's own chain
+(environment, config files, instance metadata): nothing here reads, stores or prints them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat as stat_module
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.storage.paths import check_range, protocol_of
+
+BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
+CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
+DIRECT = 1 << 20  # reads bigger than this bypass the blocks (verify must not flush the cache)
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+
+
+def timeout() -> float:
+    """Seconds a request may take before the read fails (CKPT_BROWSER_TIMEOUT, default 20)."""
+    try:
+        return max(1.0, float(os.environ.get("CKPT_BROWSER_TIMEOUT", "20")))
+    except ValueError:
+        return 20.0
+
+
+def is_url(path) -> bool:
+    return protocol_of(path) is not None
+
+
+def _options(protocol: str) -> dict:
+    t = timeout()
+    if protocol in ("s3", "s3a"):
+        # botocore's own timeouts and one retry: a stopped server is an error within ~2 x t.
+        return {"config_kwargs": {"connect_timeout": min(t, 5.0), "read_timeout": t, "retries": {"max_attempts": 1}}}
+    if protocol in ("gs", "gcs"):
+        return {"requests_timeout": t}
+    return {}
+
+
+def url_path(url: str):
+    """A UPath for the URL, or a CheckpointError naming the extra to install."""
+    protocol = protocol_of(url)
+    if protocol is None:
+        raise CheckpointError(f"{url[:200]} is not a URL")
+    try:
+        import fsspec
+        from upath import UPath
+
+        fsspec.get_filesystem_class(protocol)
+    except ImportError as exc:
+        extra = EXTRAS.get(protocol)
+        hint = f"install ckpt-browser[{extra}]" if extra else f"install the fsspec backend for {protocol}://"
+        raise CheckpointError(f"{hint} to open {protocol}:// URLs") from exc
+    except ValueError as exc:  # fsspec: "Protocol not known"
+        raise CheckpointError(f"{url[:200]}: no file system knows the protocol {protocol}://") from exc
+    path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol))
+    fs = path.fs
+    if hasattr(fs, "retries"):
+        fs.retries = 1  # s3fs retries its own way, with back-off: at most once more
+    return path
+
+
+def explain(exc: BaseException, url) -> str:
+    """One line for a failed remote operation: which URL, and what went wrong."""
+    where = str(url)[:300]
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    name = type(exc).__name__
+    if isinstance(exc, CheckpointError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"{where} does not exist (no such bucket or object)"
+    if isinstance(exc, PermissionError):
+        return f"{where}: access denied ({text})"
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        return f"{where}: no answer within {timeout():.0f} s (network down or server stopped)"
+    if "Credentials" in name or "credentials" in text.lower():
+        return f"{where}: no credentials found ({text})"
+    if "Connect" in name or "Connection" in name or isinstance(exc, ConnectionError):
+        return f"{where}: cannot reach the server ({text})"
+    return f"{where}: {name}: {text}"
+
+
+class Stat(NamedTuple):
+    """What os.stat gives that the model_dir logic reads, for an object in a bucket."""
+
+    st_size: int
+    st_mtime: float
+    st_mtime_ns: int
+    st_mode: int
+    tag: str  # the ETag, when the store gives one: changes when the object is rewritten
+
+
+def stat_of(info: dict) -> Stat:
+    is_dir = info.get("type") == "directory"
+    mtime = info.get("mtime") or info.get("LastModified") or info.get("updated") or info.get("created") or 0
+    if hasattr(mtime, "timestamp"):
+        mtime = mtime.timestamp()
+    elif isinstance(mtime, str):
+        from datetime import datetime
+
+        try:
+            mtime = datetime.fromisoformat(mtime.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            mtime = 0.0
+    mode = (stat_module.S_IFDIR | 0o555) if is_dir else (stat_module.S_IFREG | 0o444)
+    tag = str(info.get("ETag") or info.get("etag") or info.get("md5Hash") or "")
+    return Stat(int(info.get("size") or 0), float(mtime), int(float(mtime) * 1e9), mode, tag)
+
+
+def stat(path) -> Stat | None:
+    """The object's Stat, None when there is no such object, CheckpointError for anything else."""
+    try:
+        return stat_of(path.fs.info(path.path))
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - backends raise their own types; the user gets one line
+        raise CheckpointError(explain(exc, path)) from exc
+
+
+def list_dir(path) -> list[tuple[str, Stat]]:
+    """(name, Stat) of each entry directly under the prefix: one listing request."""
+    try:
+        entries = path.fs.ls(path.path, detail=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{str(path)[:300]} does not exist") from None
+    except Exception as exc:  # noqa: BLE001
+        raise CheckpointError(explain(exc, path)) from exc
+    out = []
+    base = path.path.rstrip("/")
+    for info in entries:
+        name = info["name"].rstrip("/").rsplit("/", 1)[-1]
+        if info["name"].rstrip("/") != base and name:
+            out.append((name, stat_of(info)))
+    return out
+
+
+def forget(path) -> None:
+    """Drop the backend's cached listings under the path: the next scan sees the bucket as it is."""
+    try:
+        path.fs.invalidate_cache(path.path)
+    except Exception:  # noqa: BLE001 - a backend without a cache
+        pass
+
+
+class Transfers:
+    """Bytes this process asked the stores for (ranged reads and local copies), for benchmarks."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.requests = 0
+
+
+transfers = Transfers()
+_blocks: OrderedDict[tuple, bytes] = OrderedDict()
+_blocks_lock = threading.Lock()
+_blocks_size = 0
+
+
+def _cached(key: tuple) -> bytes | None:
+    with _blocks_lock:
+        block = _blocks.get(key)
+        if block is not None:
+            _blocks.move_to_end(key)
+        return block
+
+
+def _keep(key: tuple, block: bytes) -> None:
+    global _blocks_size
+    with _blocks_lock:
+        if key in _blocks:
+            return
+        _blocks[key] = block
+        _blocks_size += len(block)
+        while _blocks_size > CACHE_BYTES and _blocks:
+            _, old = _blocks.popitem(last=False)
+            _blocks_size -= len(old)
+
+
+def clear_blocks() -> None:
+    """Forget every cached block (File > Reload of a bucket, and tests that count the wire)."""
+    global _blocks_size
+    with _blocks_lock:
+        _blocks.clear()
+        _blocks_size = 0
+
+
+class RemoteFile:
+    """An object in a bucket read by byte ranges, with LocalFile's interface (storage.py)."""
+
+    def __init__(self, path, block: int = BLOCK) -> None:
+        self.path = path
+        st = stat(path)
+        if st is None:
+            raise CheckpointError(f"{path.name} is missing ({str(path)[:300]})")
+        if stat_module.S_ISDIR(st.st_mode):
+            raise CheckpointError(f"{path.name} is a folder, not a file")
+        self.size = st.st_size
+        self.mtime_ns = st.st_mtime_ns
+        self.block = block
+        # Blocks of an object rewritten under the same name must not be served again.
+        self._key = (str(path), st.tag or st.st_mtime_ns, st.st_size)
+
+    def _fetch(self, start: int, end: int) -> bytes:
+        try:
+            data = self.path.fs.cat_file(self.path.path, start=start, end=end)
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(explain(exc, self.path)) from exc
+        transfers.bytes += len(data)
+        transfers.requests += 1
+        if len(data) != end - start:
+            raise CheckpointError(
+                f"{self.path.name} is truncated: got {len(data):,} of {end - start:,} bytes at {start:,}"
+            )
+        return data
+
+    def read(self, offset: int, size: int) -> bytes:
+        check_range(self.path.name, offset, size, self.size)
+        if size == 0:
+            return b""
+        if size > DIRECT:  # a big tensor or a verify chunk: straight through, not into the cache
+            return self._fetch(offset, offset + size)
+        first, last = offset // self.block, (offset + size - 1) // self.block
+        blocks: dict[int, bytes] = {}
+        missing = []
+        for i in range(first, last + 1):
+            got = _cached((*self._key, self.block, i))
+            if got is None:
+                missing.append(i)
+            else:
+                blocks[i] = got
+        # Fetch each run of missing blocks with one request.
+        runs: list[list[int]] = []
+        for i in missing:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            start, end = run[0] * self.block, min((run[-1] + 1) * self.block, self.size)
+            data = self._fetch(start, end)
+            for i in run:
+                block = data[(i - run[0]) * self.block : (i - run[0] + 1) * self.block]
+                blocks[i] = block
+                _keep((*self._key, self.block, i), block)
+        joined = b"".join(blocks[i] for i in range(first, last + 1))
+        skip = offset - first * self.block
+        return joined[skip : skip + size]
+
+    def read_into(self, offset: int, view: memoryview, on_chunk=None) -> None:
+        from ckpt_browser.core.storage.paths import CHUNK
+
+        done = 0
+        while done < len(view):
+            step = min(CHUNK, len(view) - done)
+            view[done : done + step] = self.read(offset + done, step)
+            if on_chunk is not None:
+                on_chunk(view[done : done + step])
+            done += step
+
+    def checksum(self, offset: int, size: int, buffer: bytearray) -> int:
+        from ckpt_browser.core.storage.checksum import of_buffer
+
+        crc, done = 0, 0
+        while done < size:
+            step = min(len(buffer), size - done)
+            crc = of_buffer(self.read(offset + done, step), crc)
+            done += step
+        return crc
+
+    def close(self) -> None:
+        pass
+
+
+def cache_folder():
+    from ckpt_browser.core.storage.cache import cache_dir
+
+    return cache_dir() / "remote"
+
+
+def local_copy(prefix, progress=None):
+    """Fetch one checkpoint's files (.index, .data-*, .meta) into the cache folder for TensorFlow,
+    which reads local files only. Returns the local prefix. progress(done_bytes, total, text)."""
+    base = prefix.name
+    names = [
+        name
+        for name, _ in list_dir(prefix.parent)
+        if name in (base + ".index", base + ".meta") or name.startswith(base + ".data-")
+    ]
+    if base + ".index" not in names:
+        raise CheckpointError(f"{base}.index is missing in {str(prefix.parent)[:300]}")
+    return fetch(prefix.parent, names, progress) / base
+
+
+def local_file(path, progress=None):
+    """One object fetched into the cache folder (the Fit view's data file)."""
+    return fetch(path.parent, [path.name], progress) / path.name
+
+
+def fetch(folder, names: list[str], progress=None):
+    """Copy the named objects of a folder into its cache folder; a file already there with the
+    object's size and time is kept (a second restore fetches nothing). Returns the cache folder."""
+    from pathlib import Path
+
+    listed = dict(list_dir(folder))
+    missing = [n for n in names if n not in listed]
+    if missing:
+        raise CheckpointError(f"{missing[0]} is missing in {str(folder)[:300]}")
+    out = Path(cache_folder()) / hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    out.mkdir(parents=True, exist_ok=True)
+    total = sum(listed[n].st_size for n in names)
+    done = 0
+    step = 8 << 20
+    for name in names:
+        st = listed[name]
+        target = out / name
+        here = target.stat() if target.is_file() else None
+        if not (here and here.st_size == st.st_size and here.st_mtime_ns == st.st_mtime_ns):
+            part = target.with_name(target.name + ".part")
+            source = RemoteFile(folder / name)
+            with open(part, "wb") as f:
+                for start in range(0, st.st_size, step):
+                    f.write(source._fetch(start, min(start + step, st.st_size)))
+                    if progress is not None:
+                        progress(done + min(start + step, st.st_size), total, f"Fetching {name}")
+            os.utime(part, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the next copy sees it is current
+            os.replace(part, target)
+        done += st.st_size
+    return out

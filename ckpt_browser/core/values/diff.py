@@ -1,0 +1,192 @@
+"""Compare two checkpoints variable by variable, one tensor pair in memory at a time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.variables import display_name
+from ckpt_browser.core.model_dir.contents import open_source
+from ckpt_browser.core.model_dir.scan import CheckpointInfo
+from ckpt_browser.core.progress import Progress
+from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
+from ckpt_browser.core.values.stats import delta, diff_tensors
+
+SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE = "same", "changed", "only_a", "only_b", "shape", "dtype"
+STATUSES = (SAME, CHANGED, ONLY_A, ONLY_B, SHAPE, DTYPE)
+
+
+@dataclass
+class DiffRow:
+    name: str
+    status: str
+    max_abs_diff: float | None = None
+    rel_change: float | None = None
+    shape_a: tuple[int, ...] | None = None
+    shape_b: tuple[int, ...] | None = None
+    dtype_a: str | None = None
+    dtype_b: str | None = None
+    name_b: str | None = None  # its name in B, when the files name their weights differently
+
+    @property
+    def display_name(self) -> str:
+        shown = display_name(self.name)
+        return f"{shown} = {display_name(self.name_b)}" if self.name_b else shown
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "max_abs_diff": self.max_abs_diff,
+            "rel_change": self.rel_change,
+            "shape_a": None if self.shape_a is None else list(self.shape_a),
+            "shape_b": None if self.shape_b is None else list(self.shape_b),
+            "dtype_a": self.dtype_a,
+            "dtype_b": self.dtype_b,
+            "name_b": self.name_b or self.name,
+        }
+
+
+@dataclass
+class CheckpointDiff:
+    a: Path
+    b: Path
+    rows: list[DiffRow]
+    pairing: str = "by name"  # or by position, for two files that name one model's weights differently
+
+    @property
+    def identical(self) -> bool:
+        return all(r.status == SAME for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+
+def resolve_checkpoint(path: str | os.PathLike) -> Path:
+    """A checkpoint prefix from a prefix, one of its files, or a model_dir (its latest). A damaged
+    checkpoint is an error naming it, never silently replaced by an older one."""
+    source = open_source(path)
+    md = source.model_dir
+    if source.selected is None and md.latest is not None:
+        latest = md.find(md.latest)
+        if latest is not None and latest.problem:
+            raise CheckpointError(
+                f"the latest checkpoint of {md.path}, {latest.name}, is damaged: {latest.problem} "
+                "(name another checkpoint to use it)"
+            )
+    info = source.checkpoint()
+    if info.problem and not info.being_written:
+        raise CheckpointError(f"{info.name} is damaged: {info.problem}")
+    return info.prefix
+
+
+def default_pair(checkpoints: list[CheckpointInfo], current: CheckpointInfo):
+    """The diff window's first pair: the checkpoint before the current one (among those with
+    files), and the current one; the current one twice when it is the first."""
+    on_disk = [c for c in checkpoints if c.on_disk]
+    i = next((k for k, c in enumerate(on_disk) if c.name == current.name), 0)
+    before = on_disk[max(i - 1, 0)] if on_disk else current
+    return before.prefix, current.prefix
+
+
+def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> CheckpointDiff:
+    ra, rb = open_checkpoint(a), open_checkpoint(b)
+    va = {v.name: v for v in ra.variables()}
+    vb = {v.name: v for v in rb.variables()}
+    pairs = _pairs(ra, rb, va, vb)
+    if pairs:  # the same model under other names: compare weight with weight, say how they paired
+        for name_a, name_b in pairs:
+            vb[name_a] = vb.pop(name_b)
+        renamed = {name_a: name_b for name_a, name_b in pairs}
+    else:
+        renamed = {}
+    names = sorted(set(va) | set(vb))
+    # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
+    weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
+    total = sum(weights.values())
+    done = 0
+    rows = []
+    for name in names:
+        x, y = va.get(name), vb.get(name)
+        if x is None:
+            assert y is not None  # the name came from one side or the other
+            rows.append(DiffRow(name, ONLY_B, shape_b=y.shape, dtype_b=y.dtype))
+        elif y is None:
+            rows.append(DiffRow(name, ONLY_A, shape_a=x.shape, dtype_a=x.dtype))
+        elif x.dtype != y.dtype:
+            rows.append(DiffRow(name, DTYPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
+        elif x.shape != y.shape:
+            rows.append(DiffRow(name, SHAPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
+        else:
+            d = diff_tensors(ra.read(name), rb.read(renamed.get(name, name)))
+            status = SAME if d.equal else CHANGED
+            rows.append(DiffRow(name, status, d.max_abs_diff, d.rel_change, x.shape, y.shape, x.dtype, y.dtype))
+        if name in renamed:
+            rows[-1].name_b = renamed[name]
+        done += weights[name]
+        if progress:
+            progress(done, total, "comparing")
+    out = CheckpointDiff(as_path(a), as_path(b), rows)
+    out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    return out
+
+
+def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
+    """Positional pairs when the two files share few names but list the same model's weights."""
+    from ckpt_browser.core.values.pairing import positional_pairs
+
+    common = set(va) & set(vb)
+    if len(common) * 2 >= min(len(va), len(vb)):
+        return None
+    pairs = positional_pairs(ra, rb)
+    if pairs is None or any(tuple(va[x].shape) != tuple(vb[y].shape) for x, y in pairs):
+        return None  # not the same model: by name, as before
+    if any(x in vb and x != y for x, y in pairs):
+        return None  # a name of A means another weight in B: pairing would hide it
+    return [(x, y) for x, y in pairs if x != y]
+
+
+def _nbytes(v) -> int:
+    if v is None:
+        return 0
+    from ckpt_browser.core.formats.records import itemsize
+
+    size = itemsize(v.dtype) or 8
+    n = 1
+    for d in v.shape:
+        n *= d
+    return n * size
+
+
+@dataclass
+class PairPlots:
+    """What the diff view draws for one variable: A, B and B - A where they exist."""
+
+    name: str
+    a: PlotData | None
+    b: PlotData | None
+    delta: PlotData | None
+
+
+def pair_plots(a: Path, b: Path, name: str) -> PairPlots:
+    ra, rb = open_checkpoint(a), open_checkpoint(b)
+    names_a = {v.name for v in ra.variables()}
+    names_b = {v.name for v in rb.variables()}
+    xa = ra.read(name) if name in names_a else None
+    xb = rb.read(name) if name in names_b else None
+
+    def draw(x):
+        return None if x is None else plot_data(x, SliceSpec.default(x.ndim))
+
+    d = None
+    if xa is not None and xb is not None and xa.shape == xb.shape and xa.dtype == xb.dtype:
+        if xa.dtype.kind not in "OS":
+            d = draw(delta(xa, xb))
+    return PairPlots(name, draw(xa), draw(xb), d)

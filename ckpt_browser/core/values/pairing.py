@@ -1,0 +1,49 @@
+"""Pairing the weights of two files that name them differently -- a tf_keras checkpoint
+(``layer_with_weights-0/kernel/...``) against its ``.h5`` -- by position, as Keras' own
+load_weights pairs a legacy file: layer by layer in the model's order, then weight by weight."""
+
+from __future__ import annotations
+
+import re
+
+_LAYERED = re.compile(r"^layer_with_weights-(\d+)/([^/]+)/")
+# The order Keras creates a layer's variables in (and so lists them in a layer's weights).
+_ORDER = ("kernel", "depthwise_kernel", "pointwise_kernel", "recurrent_kernel", "embeddings", "gamma", "beta",
+          "bias", "moving_mean", "moving_variance")  # fmt: skip
+_BEFORE_BIAS = {"kernel": 0, "depthwise_kernel": 0, "pointwise_kernel": 1, "recurrent_kernel": 2, "embeddings": 0}
+
+
+def _rank(attr: str) -> tuple:
+    if attr == "bias":
+        return (5, attr)
+    if attr in _BEFORE_BIAS:
+        return (_BEFORE_BIAS[attr], attr)
+    if attr in ("gamma", "beta", "moving_mean", "moving_variance"):
+        return (10 + ("gamma", "beta", "moving_mean", "moving_variance").index(attr), attr)
+    return (20, attr)
+
+
+def weights_in_order(reader) -> list[str] | None:
+    """The model's weights (no optimizer state) in layer order, then in each layer's own order;
+    None when the file does not say (a plain TensorFlow checkpoint)."""
+    if hasattr(reader, "layers"):  # a Keras file or a TF.js model
+        from ckpt_browser.core.formats.keras_parts import ordered_layers
+
+        return [w for layer in ordered_layers(reader) for w in layer.weights] or None
+    by_layer: dict[int, list[tuple[tuple, str]]] = {}
+    for v in reader.variables():
+        m = _LAYERED.match(v.name)
+        if m:
+            by_layer.setdefault(int(m.group(1)), []).append((_rank(m.group(2)), v.name))
+    if not by_layer:
+        return None
+    return [name for n in sorted(by_layer) for _, name in sorted(by_layer[n])]
+
+
+def positional_pairs(ra, rb) -> list[tuple[str, str]] | None:
+    """(name in a, name in b) for each model weight, when both files list their weights in model
+    order and hold as many; else None."""
+    wa, wb = weights_in_order(ra), weights_in_order(rb)
+    if wa is None or wb is None or len(wa) != len(wb):
+        return None
+    return list(zip(wa, wb))
