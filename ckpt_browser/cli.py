@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ckpt_browser import __version__, cli_checks
+from ckpt_browser import __version__, cli_checks, cli_health
 from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
@@ -22,7 +22,7 @@ from ckpt_browser.core.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -102,6 +102,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     for command in sub.choices.values():
@@ -285,5 +286,6 @@ _COMMANDS = {
     "run": cli_checks.cmd_run,
     "check": cli_checks.cmd_check,
     "verify": cli_checks.cmd_verify,
+    "health": cli_health.cmd_health,
     "demo": _cmd_demo,
 }
