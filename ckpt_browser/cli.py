@@ -14,7 +14,6 @@ from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
     EXIT_OK,
-    finite_or_text,
     print_table,
     printable,
     stderr_progress,
@@ -160,41 +159,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.model_dir.contents import open_source, read_contents
-    from ckpt_browser.core.model_dir.events import read_events
+    from ckpt_browser import api
 
-    source = open_source(ns.path)
-    md = source.model_dir
-    info = source.checkpoint(ns.checkpoint)
-    error = None
-    contents = None
-    try:
-        contents = read_contents(info)
-    except CheckpointError as exc:
-        error = str(exc)
-    events = read_events(md.path)
+    md = api.open(ns.path)
+    record, chosen, events, error = md._ls(ns.checkpoint)
     if ns.json:
-        out = {
-            "model_dir": str(md.path),
-            "latest": md.latest,
-            "checkpoint": info.name,
-            "checkpoints": [c.to_json() for c in md.checkpoints],
-            "variables": [v.to_json() for v in contents.variables] if contents else [],
-            "scalars": events.scalars_json(),
-            "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
-            "warning": contents.warning if contents else None,
-        }
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report
-
-            out["model"] = model_report(info).to_json()
-        print(json.dumps(out, indent=2))
+        print(json.dumps(record, indent=2))
     else:
-        _print_ls(md, info, contents, events.notes)
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report, print_summary
+        contents = None if error else chosen.contents()
+        _print_ls(md._core, chosen._info, contents, events.notes)
+        if chosen._info.format == "keras" and contents is not None:
+            from ckpt_browser.api_checks import model_report
+            from ckpt_browser.cli_keras import print_summary
 
-            print_summary(model_report(info))
+            print_summary(model_report(chosen._info))
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -240,82 +218,41 @@ def _print_ls(md, info, contents, event_notes: list[str]) -> None:
     print(contents.totals.summary())
 
 
-SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head
-HEAD = 100
-
-
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.formats.variables import display_name
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.values.slicing import to_jsonable
-    from ckpt_browser.core.values.stats import compute_stats
+    from ckpt_browser import api
 
-    source = open_source(ns.path)
-    info = source.checkpoint(ns.checkpoint)
-    reader = open_checkpoint(info.prefix)
-    names = {v.name for v in reader.variables()}
-    name = ns.variable
-    if name not in names:  # accept TF2 names without /.ATTRIBUTES/VARIABLE_VALUE
-        matches = [n for n in names if display_name(n) == name]
-        if len(matches) != 1:
-            raise CheckpointError(f"{info.name} has no variable {name!r}")
-        name = matches[0]
-    if ns.codes and not hasattr(reader, "raw"):
-        raise CheckpointError(f"{info.name}: --codes is for quantized TensorFlow.js weights")
-    value = reader.raw(name) if ns.codes else reader.read(name)
-    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-    stats = compute_stats(value)
-    complete = ns.all or value.size <= SHOW_ALL_UP_TO
+    checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
+    record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes)
     if ns.json:
-        out = {
-            "checkpoint": info.name,
-            "name": name,
-            "shape": list(value.shape),
-            "dtype": value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name),
-            "stats": stats.to_json(),
-            "truncated": not complete,
-            "values": to_jsonable(value) if complete else None,
-            "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
-            "stored": stored,
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
-    dtype = value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name)
-    print(f"{name}  {list(value.shape)}  {dtype}  ({info.name})")
+    name, dtype, stored = record["name"], record["dtype"], record["stored"]
+    print(f"{name}  {list(value.shape)}  {dtype}  ({checkpoint.name})")
     if stored:
         print(f"  {stored}; {'the codes' if ns.codes else 'dequantized'} below")
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
-    if complete:
+    if not record["truncated"]:
         with np.printoptions(threshold=sys.maxsize, linewidth=100):
             print(printable(value))
     else:
-        with np.printoptions(threshold=HEAD, linewidth=100):
-            print(f"first {HEAD} of {value.size:,} values (flattened; --all or --json for more):")
-            print(printable(value.reshape(-1)[:HEAD]))
+        with np.printoptions(threshold=api.HEAD, linewidth=100):
+            print(f"first {api.HEAD} of {value.size:,} values (flattened; --all or --json for more):")
+            print(printable(value.reshape(-1)[: api.HEAD]))
     return EXIT_OK
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
+    from ckpt_browser import api
 
-    a, b = resolve_checkpoint(ns.a), resolve_checkpoint(ns.b)
-    result = diff_checkpoints(a, b)
+    diffed = api._diff(ns.a, ns.b)
+    record, result = diffed.record, diffed.result
     if ns.json:
-        out = {
-            "a": str(a),
-            "b": str(b),
-            "identical": result.identical,
-            "pairing": result.pairing,
-            "counts": result.counts(),
-            "variables": [r.to_json() for r in result.rows],
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(f"A: {a}\nB: {b}")
+        print(f"A: {record['a']}\nB: {record['b']}")
         if result.pairing != "by name":
             print(f"weights paired {result.pairing}; each row names A's weight, then B's")
         rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
