@@ -168,7 +168,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         if current is not None and current.name == checkpoint:
             self.variables.select_variable(variable)
             return
-        self._pending_variable = variable
+        self.state.ask_variable(variable)
         self.select_checkpoint(checkpoint)
 
     # -- construction --------------------------------------------------------------
