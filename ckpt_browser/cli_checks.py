@@ -7,13 +7,15 @@ import json
 import sys
 
 from ckpt_browser import cli_output
+from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
 from ckpt_browser.core.errors import CheckpointError
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.tf.graph import RestoredGraph, parse_values
+    from ckpt_browser.core.tf.feeds import parse_values
+    from ckpt_browser.core.tf.graph import RestoredGraph
     from ckpt_browser.core.values.diff import resolve_checkpoint
     from ckpt_browser.core.values.slicing import to_jsonable
 
@@ -22,7 +24,10 @@ def cmd_run(ns: argparse.Namespace) -> int:
         name, sep, values = item.partition("=")
         if not sep or not name:
             raise CheckpointError(f"--feed {item!r}: expected NAME=VALUES")
-        feeds[name.strip()] = parse_values(values)
+        try:
+            feeds[name.strip()] = parse_values(values)
+        except CheckpointError:
+            feeds[name.strip()] = values  # text for a string feature (Kind=setosa); else the same error, later
     graph = RestoredGraph(resolve_checkpoint(ns.path))
     try:
         value = graph.run(ns.fetch, feeds)
@@ -95,21 +100,22 @@ def cmd_check(ns: argparse.Namespace) -> int:
             ]
         print(json.dumps(out, indent=2))
     else:
+        width = terminal_width(ns.wide)
         if text_summary:
-            print(text_summary)
-        for r in results:
-            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
+            print(wrap(text_summary, width))
+        for heading, r in grouped(results):
+            print("\n" + wrap(heading, width))
             rows = [("variable", "finding", "checkpoint", "model")]
             rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
             if r.findings:
-                cli_output.print_table(rows)
+                cli_output.print_table(fit_rows(rows, width))
         bad = [r for r in results if r.findings]
         if bad:
-            print("\n" + advice(bad[-1], md.path))
+            print("\n" + advice(bad[-1], md.path))  # lines of code: not re-wrapped
         if ns.log:
             print(f"\nThe log names {len(log_findings)} problem(s):")
             for f in log_findings:
-                print(f"  - {f.explain()}")
+                print(wrap(f"- {f.explain()}", width, "  "))
     broken = [r for r in results if r.error]
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
@@ -144,3 +150,25 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
         return cli_output.EXIT_ERROR
     return cli_output.EXIT_DIFFERENT if report.count(CORRUPT) else cli_output.EXIT_OK
+
+
+def grouped(results) -> list[tuple[str, object]]:
+    """Checkpoints with the same verdict and the same findings as one heading and one table
+    (five checkpoints that all miss the same nine variables: one table, not five)."""
+    groups: dict[tuple, list] = {}
+    for r in results:
+        own = r.against.startswith("its own graph")
+        findings = tuple((f.variable, f.kind, f.checkpoint, f.model) for f in r.findings)
+        key = (r.status, r.error, findings, "own" if own else r.against)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (_status, _error, _findings, against), members in groups.items():
+        first = members[0]
+        names = ", ".join(m.checkpoint for m in members)
+        if against == "own":
+            where = "its own graph" + (f" ({first.against.partition('(')[2].rstrip(')')})" if len(members) == 1 else "")
+            where = where if len(members) == 1 else "their own graphs"
+        else:
+            where = against
+        out.append((f"{names} against {where}: {first.status}" + (f" ({first.error})" if first.error else ""), first))
+    return out

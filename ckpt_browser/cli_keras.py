@@ -14,19 +14,21 @@ def model_report(info):
     return report(open_checkpoint(info.prefix))
 
 
-def print_summary(rep) -> None:
+def print_summary(rep, width: int | None = None) -> None:
     """Layers in order as model.summary() lists them, then what to know before loading."""
+    from ckpt_browser.cli_fit import fit_rows, wrap
+
     rows = [("layer", "class", "output", "params", "trainable", "optimizer")]
     for r in rep.layers:
         rows.append((r.name, r.class_name, r.output, f"{r.params:,}", f"{r.trainable:,}", f"{r.optimizer:,}"))
     print()
-    cli_output.print_table(rows)
+    cli_output.print_table(fit_rows(rows, width))
     total = sum(r.params for r in rep.layers)
     trainable = sum(r.trainable for r in rep.layers)
     print(f"Params: {total:,} (trainable {trainable:,}, non-trainable {total - trainable:,}) · "
           f"optimizer state: {sum(r.optimizer for r in rep.layers):,}")  # fmt: skip
     for f in rep.findings:
-        print(f"  {'warning' if f.warning else 'note'}: {f.text}")
+        print(wrap(f"{'warning' if f.warning else 'note'}: {f.text}", width, "  "))
 
 
 def cmd_check_load(info, against: str, as_json: bool) -> int:
