@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ckpt_browser import __version__, cli_checks, cli_ls
+from ckpt_browser import __version__, cli_checks, cli_health, cli_ls
 from ckpt_browser.cli_fit import MIN_NAME, elide_middle, fit_rows, terminal_width, wrap
 from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
@@ -23,7 +23,7 @@ from ckpt_browser.core.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -103,11 +103,12 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
-    for command in sub.choices.values():
+    for name, command in sub.choices.items():
         command.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
-        if command is not demo:
+        if name in ("ls", "show", "diff", "check"):
             command.add_argument(
                 "--wide", action="store_true", help="full names, however wide (default: fit the terminal's width)"
             )
@@ -276,5 +277,6 @@ _COMMANDS = {
     "run": cli_checks.cmd_run,
     "check": cli_checks.cmd_check,
     "verify": cli_checks.cmd_verify,
+    "health": cli_health.cmd_health,
     "demo": _cmd_demo,
 }

@@ -114,12 +114,12 @@ def _print_ls(md, info, listed, contents, event_notes: list[str], width: int | N
 def _runs_below(path: str):
     """The runs below PATH when it is a folder with no checkpoint of its own (else None)."""
     from ckpt_browser.core import storage
-    from ckpt_browser.core.model_dir.runs import find_runs
+    from ckpt_browser.core.model_dir.runs import runs_below
 
     try:
         if not storage.is_dir(path):
             return None
-        return find_runs(path)
+        return runs_below(path)
     except CheckpointError:
         return None
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.model_dir.runs import find_runs
+from ckpt_browser.core.model_dir.runs import runs_below
 
 
 @pytest.fixture
@@ -21,23 +21,23 @@ def runs(tmp_path, iris_dir):
 
 
 def test_model_dirs_at_any_depth(runs):
-    found = find_runs(runs)
+    found = runs_below(runs)
     assert found.names() == ["iris", "sweep/lr_0.1/seed_1"]
     assert found.runs["iris"] == runs / "iris"
     assert not found.notes
 
 
 def test_depth_limit_is_said(runs):
-    found = find_runs(runs, max_depth=2)
+    found = runs_below(runs, max_depth=2)
     assert found.names() == ["iris"]
     assert found.notes == ["folders more than 2 levels below runs were not searched"]
 
 
 def test_a_link_loop_is_listed_once(runs):
     (runs / "sweep" / "lr_0.1" / "back").symlink_to(runs / "sweep")
-    assert find_runs(runs).names() == ["iris", "sweep/lr_0.1/seed_1"]
+    assert runs_below(runs).names() == ["iris", "sweep/lr_0.1/seed_1"]
 
 
 def test_not_a_folder(tmp_path):
     with pytest.raises(CheckpointError):
-        find_runs(tmp_path / "nope")
+        runs_below(tmp_path / "nope")

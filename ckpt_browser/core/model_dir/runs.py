@@ -42,7 +42,7 @@ def holds_checkpoints(entries: list[tuple[str, object]]) -> bool:
     return False
 
 
-def find_runs(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:
+def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:
     """Every model_dir below ``path`` (not ``path`` itself), breadth first; a model_dir's own
     subfolders (eval/, export/) belong to it and are not searched. Hidden folders are skipped,
     and a folder reached twice through links is listed once."""
@@ -84,6 +84,11 @@ def find_runs(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: 
         out.notes.append(f"folders more than {max_depth} levels below {root.name} were not searched")
     out.runs = dict(sorted(out.runs.items()))
     return out
+
+
+def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
+    """The model_dirs below a folder, by path (runs_below without the names and notes)."""
+    return list(runs_below(folder, depth).runs.values())
 
 
 def _relative(root: Path, folder: Path) -> str:
