@@ -14,7 +14,6 @@ from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
     EXIT_OK,
-    finite_or_text,
     print_table,
     printable,
     stderr_progress,
@@ -163,85 +162,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head
-HEAD = 100
-
-
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.formats.variables import display_name
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.values.slicing import to_jsonable
-    from ckpt_browser.core.values.stats import compute_stats
+    from ckpt_browser import api
 
-    source = open_source(ns.path)
-    info = source.checkpoint(ns.checkpoint)
-    reader = open_checkpoint(info.prefix)
-    names = {v.name for v in reader.variables()}
-    name = ns.variable
-    if name not in names:  # accept TF2 names without /.ATTRIBUTES/VARIABLE_VALUE
-        matches = [n for n in names if display_name(n) == name]
-        if len(matches) != 1:
-            raise CheckpointError(f"{info.name} has no variable {name!r}")
-        name = matches[0]
-    if ns.codes and not hasattr(reader, "raw"):
-        raise CheckpointError(f"{info.name}: --codes is for quantized TensorFlow.js weights")
-    value = reader.raw(name) if ns.codes else reader.read(name)
-    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-    stats = compute_stats(value)
-    complete = ns.all or value.size <= SHOW_ALL_UP_TO
+    checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
+    record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes)
     if ns.json:
-        out = {
-            "checkpoint": info.name,
-            "name": name,
-            "shape": list(value.shape),
-            "dtype": value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name),
-            "stats": stats.to_json(),
-            "truncated": not complete,
-            "values": to_jsonable(value) if complete else None,
-            "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
-            "stored": stored,
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
-    dtype = value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name)
+    name, dtype, stored = record["name"], record["dtype"], record["stored"]
     width = terminal_width(ns.wide)
-    rest = f"  {list(value.shape)}  {dtype}  ({info.name})"
+    rest = f"  {list(value.shape)}  {dtype}  ({checkpoint.name})"
     print(elide_middle(name, max(MIN_NAME, width - len(rest))) + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
     line = (width or 101) - 1  # numpy's rows, to the terminal's width
-    if complete:
+    if not record["truncated"]:
         with np.printoptions(threshold=sys.maxsize, linewidth=line):
             print(printable(value))
     else:
-        with np.printoptions(threshold=HEAD, linewidth=line):
-            print(f"first {HEAD} of {value.size:,} values (flattened; --all or --json for more):")
-            print(printable(value.reshape(-1)[:HEAD]))
+        with np.printoptions(threshold=api.HEAD, linewidth=line):
+            print(f"first {api.HEAD} of {value.size:,} values (flattened; --all or --json for more):")
+            print(printable(value.reshape(-1)[: api.HEAD]))
     return EXIT_OK
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
+    from ckpt_browser import api
 
-    a, b = resolve_checkpoint(ns.a), resolve_checkpoint(ns.b)
-    result = diff_checkpoints(a, b)
+    diffed = api._diff(ns.a, ns.b)
+    record, result = diffed.record, diffed.result
     if ns.json:
-        out = {
-            "a": str(a),
-            "b": str(b),
-            "identical": result.identical,
-            "pairing": result.pairing,
-            "counts": result.counts(),
-            "variables": [r.to_json() for r in result.rows],
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(f"A: {a}\nB: {b}")
+        print(f"A: {record['a']}\nB: {record['b']}")
         if result.pairing != "by name":
             print(f"weights paired {result.pairing}; each row names A's weight, then B's")
         # One shape column: "A -> B" only where they differ (two equal columns made rows 128 wide).

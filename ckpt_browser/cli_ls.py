@@ -14,52 +14,27 @@ from ckpt_browser.core.errors import CheckpointError
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.model_dir.contents import open_source, read_contents
-    from ckpt_browser.core.model_dir.events import read_events
-    from ckpt_browser.core.model_dir.timeline import use_event_times
+    from ckpt_browser import api
 
     try:
-        source = open_source(ns.path)
+        md = api.open(ns.path)
     except CheckpointError:
         runs = _runs_below(ns.path)
         if runs is None or not runs.runs:
             raise
         return _ls_runs(runs, ns)
-    md = source.model_dir
-    info = source.checkpoint(ns.checkpoint)
-    error = None
-    contents = None
-    try:
-        contents = read_contents(info)
-    except CheckpointError as exc:
-        error = str(exc)
-    events = read_events(md.path)
-    use_event_times(md, events)
-    # A model file (.keras, .h5, model.json) is listed alone: its folder's other files are not its.
-    listed = [info] if info.format == "keras" and source.selected else md.checkpoints
+    record, chosen, events, error = md._ls(ns.checkpoint)
     if ns.json:
-        out = {
-            "model_dir": str(md.path),
-            "latest": md.latest,
-            "checkpoint": info.name,
-            "checkpoints": [c.to_json() for c in listed],
-            "variables": [v.to_json() for v in contents.variables] if contents else [],
-            "scalars": events.scalars_json(),
-            "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
-            "warning": contents.warning if contents else None,
-        }
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report
-
-            out["model"] = model_report(info).to_json()
-        print(json.dumps(out, indent=2))
+        print(json.dumps(record, indent=2))
     else:
         width = terminal_width(ns.wide)
-        _print_ls(md, info, listed, contents, events.notes, width)
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report, print_summary
+        contents = None if error else chosen.contents()
+        _print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
+        if chosen._info.format == "keras" and contents is not None:
+            from ckpt_browser.api_checks import model_report
+            from ckpt_browser.cli_keras import print_summary
 
-            print_summary(model_report(info), width)
+            print_summary(model_report(chosen._info), width)
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
         return EXIT_ERROR
