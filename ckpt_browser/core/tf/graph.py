@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from google.protobuf.message import DecodeError
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
@@ -70,6 +71,12 @@ def proto_shape(attr) -> tuple[int | None, ...] | None:
     return tuple(None if d.size < 0 else int(d.size) for d in attr.dim)
 
 
+def tf_errors() -> tuple[type[BaseException], ...]:
+    """What TensorFlow raises on a graph or checkpoint it cannot use: its own OpError family
+    (NotFound, InvalidArgument, ...) and the Python errors its graph importer raises."""
+    return (tf().errors.OpError, ValueError, KeyError, TypeError, IndexError)
+
+
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
     path = as_path(meta_path)
@@ -77,7 +84,7 @@ def load_meta_graph_def(meta_path: str | os.PathLike):
     meta = protos().MetaGraphDef()
     try:
         meta.ParseFromString(data)
-    except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
+    except DecodeError as exc:
         raise CheckpointError(f"{path.name} is not a MetaGraphDef ({_first(exc)})") from exc
     if not meta.graph_def.node:
         raise CheckpointError(f"{path.name} is damaged: it holds no graph")
@@ -194,7 +201,7 @@ class RestoredGraph:
         with self.graph.as_default():
             try:
                 saver = v1.train.import_meta_graph(str(self.meta_path), clear_devices=True)
-            except Exception as exc:  # noqa: BLE001 - unknown ops, bad protos, ...
+            except tf_errors() as exc:  # unknown ops, bad protos, ...
                 raise CheckpointError(f"cannot rebuild the graph of {self.meta_path.name}: {_first(exc)}") from exc
             if saver is None:
                 raise CheckpointError(f"{self.meta_path.name} has no variables to restore")
@@ -202,7 +209,7 @@ class RestoredGraph:
             self.session = v1.Session(graph=self.graph)
             try:
                 saver.restore(self.session, str(self.prefix))
-            except Exception as exc:  # noqa: BLE001 - shape mismatches, missing keys
+            except tf_errors() as exc:  # shape mismatches, missing keys
                 self.session.close()
                 cause = diagnose(self.prefix) or _first(exc)
                 raise CheckpointError(f"cannot restore {self.prefix.name}: {cause}") from exc
@@ -294,7 +301,7 @@ class RestoredGraph:
             raise CheckpointError(f"{tensor.name} needs a value for {names}: give it with --feed NAME=VALUES")
         try:
             return np.asarray(self.session.run(tensor, feed_dict))
-        except Exception as exc:  # noqa: BLE001 - shape errors at run time and the like
+        except tf_errors() as exc:  # shape errors at run time and the like
             raise CheckpointError(f"running {tensor.name} failed: {_first(exc)}") from exc
 
     def sweep(self, fetch: str, placeholder: str, xs: np.ndarray) -> np.ndarray:

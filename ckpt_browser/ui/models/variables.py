@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ckpt_browser.core.formats.variables import EMA, MODEL, ScopeNode, VariableInfo, build_tree, human_bytes
 from ckpt_browser.ui.models.base import FixedColumns, Index
+from ckpt_browser.ui.palette import colours
 
 COLUMNS = ("Name", "Shape", "DType", "Params", "Bytes", "Kind")
 _KIND_LABEL = {
@@ -29,8 +30,8 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
         self._root = ScopeNode("", "")
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._grey = QBrush(QColor("#707070"))
-        self._red = QBrush(QColor("#b00020"))
+        self._grey = QBrush(QColor(colours().muted))
+        self._red = QBrush(QColor(colours().bad))
         self._marks: dict[str, str] = {}  # stored name -> why it is marked (mismatch)
 
     def set_marks(self, marks: dict[str, str]) -> None:
