@@ -83,7 +83,7 @@ def run_signature(
     models: LoadedModels, folder: str | os.PathLike, signature: str, inputs: dict[str, str]
 ) -> dict[str, np.ndarray]:
     """Call a signature with inputs typed as text (number, JSON list, start:stop:num)."""
-    from ckpt_browser.core.tf.graph import parse_values
+    from ckpt_browser.core.tf.feeds import parse_values
 
     t = tf()
     loaded = models.get(folder)

@@ -250,11 +250,10 @@ def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress 
 
 
 def evaluate(sessions: Sessions, info: CheckpointInfo, fetch: str, feeds: dict[str, str]) -> np.ndarray:
-    """Run one tensor of the restored graph with the feeds the user typed."""
-    from ckpt_browser.core.tf.graph import parse_values
-
+    """Run one tensor of the restored graph with the feeds the user typed (placeholders, or an
+    Estimator's features by key), parsed for the dtype each feeds."""
     graph = sessions.get(info.prefix)
-    return graph.run(fetch, {name: parse_values(text) for name, text in feeds.items() if text.strip()})
+    return graph.run(fetch, {name: text for name, text in feeds.items() if text.strip()})
 
 
 def needed_inputs(sessions: Sessions, info: CheckpointInfo, fetch: str) -> list:

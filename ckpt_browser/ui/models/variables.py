@@ -103,7 +103,7 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
             if col == 1:
                 return "[" + ", ".join(str(d) for d in v.shape) + "]"
             if col == 2:
-                return v.dtype
+                return v.dtype_text
             if col == 4:
                 return human_bytes(v.nbytes)
             if col == 5:
@@ -116,6 +116,8 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
                 text += "\n" + self._marks[v.name]
             if v.slot_of:
                 text += f"\n{'shadow' if v.kind == EMA else 'slot'} of {v.slot_of}"
+            if v.stored:
+                text += f"\nstored as {v.stored} ({human_bytes(v.nbytes)}), read as {v.dtype}"
             return text
         elif role == Qt.ItemDataRole.ForegroundRole and v is not None and v.kind != MODEL:
             return self._grey

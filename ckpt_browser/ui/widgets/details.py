@@ -29,7 +29,7 @@ class DetailsPanel(QWidget):
         rows = [
             ("Stored name", v.name),
             ("Shape", "[" + ", ".join(str(d) for d in v.shape) + "]"),
-            ("DType", v.dtype),
+            ("DType", v.dtype_text),
             ("Kind", v.kind.replace("_", " ")),
             ("Parameters", f"{v.size:,}"),
             ("Bytes", human_bytes(v.nbytes)),
