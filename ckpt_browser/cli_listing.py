@@ -3,6 +3,7 @@ made, never a line object per variable for the whole list (a million variables p
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -13,6 +14,52 @@ if TYPE_CHECKING:
 
 CHUNK = 1 << 16  # variables per write
 _JSON_UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # what json.dumps would escape
+
+
+def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
+    """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
+    False (nothing printed) when it has none -- small indexes, model files -- or when the table
+    is fitted to a terminal's width: then cli_ls prints the records."""
+    from ckpt_browser.cli_fit import wrap
+    from ckpt_browser.cli_ls import _print_ls
+    from ckpt_browser.cli_output import finite_or_text
+    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.model_dir.contents import read_listed
+    from ckpt_browser.core.model_dir.events import read_events
+    from ckpt_browser.core.model_dir.timeline import use_event_times
+
+    if width is not None and not ns.json:
+        return False
+    try:
+        chosen = md.checkpoint(ns.checkpoint)
+        listed = None if chosen._info.format == "keras" else read_listed(chosen._info)
+    except CheckpointError:
+        return False  # the records' path says what is wrong, as it always has
+    if listed is None:
+        return False
+    events = read_events(md._core.path)
+    use_event_times(md._core, events)
+    if ns.json:
+        record = {
+            "model_dir": md.path,
+            "latest": md._core.latest,
+            "checkpoint": chosen.name,
+            "checkpoints": [c.to_json() for c in md.listed(chosen)],
+            "variables": [],
+            "scalars": events.scalars_json(),
+            "notes": md.notes + events.notes,
+            "warning": listed.warning,
+        }
+        json_document(finite_or_text(record), listed)
+        return True
+    _print_ls(md._core, chosen._info, md.listed(chosen), None, events.notes, width)
+    print()
+    print(f"{chosen.name}: {len(listed.listing)} variables")
+    if listed.warning:
+        print(wrap(f"warning: {listed.warning}", width, "  "))
+    print_variables(listed)
+    print(wrap(listed.totals.summary(), width))
+    return True
 
 
 def _chunks(listed: ListedContents, starts):
