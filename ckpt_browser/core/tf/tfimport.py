@@ -118,6 +118,19 @@ def tf() -> ModuleType:
     return _tf
 
 
+def findable() -> bool:
+    """Whether TensorFlow looks importable here, without importing it (the worker process that
+    reads checkpoints with it imports it there)."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def is_loaded() -> bool:
     """Whether TensorFlow has been imported already (nothing is imported by asking)."""
     return _tf is not None
