@@ -7,6 +7,7 @@ import json
 import sys
 
 from ckpt_browser import cli_output
+from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
 from ckpt_browser.core.errors import CheckpointError
 
 
@@ -43,91 +44,77 @@ def cmd_run(ns: argparse.Namespace) -> int:
 def cmd_check(ns: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ckpt_browser.core.checks.logparse import parse_log, resolve
-    from ckpt_browser.core.checks.mismatch import against, check_model_dir, compare
-    from ckpt_browser.core.checks.report import advice, summary
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.storage import as_path
+    from ckpt_browser.api_checks import run_check
 
-    source = open_source(ns.path)
-    md = source.model_dir
-    if source.selected and md.find(source.selected) and md.find(source.selected).format == "keras":
-        from ckpt_browser.cli_keras import cmd_check_load, cmd_check_model
-
-        if ns.against:
-            return cmd_check_load(md.find(source.selected), ns.against, ns.json)
-        return cmd_check_model(md.find(source.selected), ns.json)
-    models = [c for c in md.checkpoints if c.format == "keras"]
-    if models and len(models) == len(md.checkpoints) and not ns.against and not ns.log:
-        from ckpt_browser.cli_keras import cmd_check_models
-
-        return cmd_check_models(models, ns.json)  # a folder of Keras / TF.js files
-    expected = against(ns.against) if ns.against else None
-    if source.selected:  # a single checkpoint was named
-        info = source.checkpoint()
-        if expected is None:
-            from ckpt_browser.core.checks.mismatch import own_graph
-
-            expected = own_graph(info, md.path)
-            if expected is None:
-                raise CheckpointError(f"{info.name} has no .meta and {md.path} no graph.pbtxt to check against")
-        results = [compare(info, expected)]
-    else:
-        results = check_model_dir(md, expected)
-    log_findings = []
+    log = None
     if ns.log:
         try:
-            text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
+            log = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
-        info = source.checkpoint()
-        stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        meta = as_path(str(info.prefix) + ".meta")
-        log_findings = resolve(parse_log(text), stored, meta)
-    text_summary = summary(results) if results or not ns.log else ""
+    checked = run_check(ns.path, ns.against, log)
     if ns.json:
-        out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
-        if ns.log:
-            out["log"] = [
-                {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
-                for f in log_findings
-            ]
-        print(json.dumps(out, indent=2))
+        print(json.dumps(checked.record, indent=2))
+    elif checked.kind == "graph":
+        _print_check(checked.parts, terminal_width(ns.wide))
     else:
-        if text_summary:
-            print(text_summary)
-        for r in results:
-            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
-            rows = [("variable", "finding", "checkpoint", "model")]
-            rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
-            if r.findings:
-                cli_output.print_table(rows)
-        bad = [r for r in results if r.findings]
-        if bad:
-            print("\n" + advice(bad[-1], md.path))
-        if ns.log:
-            print(f"\nThe log names {len(log_findings)} problem(s):")
-            for f in log_findings:
-                print(f"  - {f.explain()}")
-    broken = [r for r in results if r.error]
-    if broken:
-        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-        print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
-        return cli_output.EXIT_ERROR
-    mismatch = any(r.findings for r in results) or bool(log_findings)
-    return cli_output.EXIT_DIFFERENT if mismatch else cli_output.EXIT_OK
+        from ckpt_browser.cli_keras import print_check
+
+        print_check(checked, terminal_width(ns.wide))
+    if checked.error_line:
+        print(f"ckpt-browser check: {checked.error_line}", file=sys.stderr)
+    return checked.exit_code
+
+
+def _print_check(parts: dict, width: int | None) -> None:
+    from ckpt_browser.core.checks.report import advice
+
+    results, log_findings = parts["results"], parts["log_findings"]
+    if parts["summary"]:
+        print(wrap(parts["summary"], width))
+    for heading, r in grouped(results):
+        print("\n" + wrap(heading, width))
+        rows = [("variable", "finding", "checkpoint", "model")]
+        rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
+        if r.findings:
+            cli_output.print_table(fit_rows(rows, width))
+    bad = [r for r in results if r.findings]
+    if bad:
+        print("\n" + advice(bad[-1], parts["model_dir"]))  # lines of code: not re-wrapped
+    if parts["log_given"]:
+        print(f"\nThe log names {len(log_findings)} problem(s):")
+        for f in log_findings:
+            print(wrap(f"- {f.explain()}", width, "  "))
+
+
+def grouped(results) -> list[tuple[str, object]]:
+    """Checkpoints with the same verdict and the same findings as one heading and one table
+    (five checkpoints that all miss the same nine variables: one table, not five)."""
+    groups: dict[tuple, list] = {}
+    for r in results:
+        own = r.against.startswith("its own graph")
+        findings = tuple((f.variable, f.kind, f.checkpoint, f.model) for f in r.findings)
+        groups.setdefault((r.status, r.error, findings, "own" if own else r.against), []).append(r)
+    out = []
+    for (_status, _error, _findings, against), members in groups.items():
+        first = members[0]
+        names = ", ".join(m.checkpoint for m in members)
+        if against != "own":
+            where = against
+        elif len(members) == 1:
+            where = first.against
+        else:
+            where = "their own graphs"
+        out.append((f"{names} against {where}: {first.status}" + (f" ({first.error})" if first.error else ""), first))
+    return out
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
+    from ckpt_browser.api import _verify
+    from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
-    source = open_source(ns.path)
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = (
-        verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
-    )
+    report = _verify(ns.path, progress)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:

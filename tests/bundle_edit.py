@@ -7,8 +7,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from ckpt_browser.core.storage.checksum import of_bytes
 from ckpt_browser.core.formats.sstable import MAGIC, read_table
+from ckpt_browser.core.storage.checksum import of_bytes
 
 
 def mask(crc: int) -> int:

@@ -52,14 +52,12 @@ class TFCheckpointReader:
     native = False
 
     def __init__(self, prefix: str | os.PathLike, note: str | None = None) -> None:
-        from ckpt_browser.core.tf.tfimport import TensorFlowMissing, findable
+        from ckpt_browser.core.tf.tfimport import TensorFlowMissing, findable, not_installed
 
         self.prefix = Path(prefix)
         self.note = note
         if not findable():
-            raise TensorFlowMissing(
-                "needs TensorFlow, which cannot be imported here (not installed); pip install tensorflow"
-            )
+            raise TensorFlowMissing(not_installed())
         listed = self._call("listing", str(self.prefix))
         self._variables = [VariableEntry(name, shape, dtype) for name, shape, dtype in listed]
         self._names = {v.name for v in self._variables}
@@ -104,7 +102,7 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
         st = storage_stat(str(prefix) + ".index")
         key = (str(prefix), getattr(st, "st_mtime_ns", 0), getattr(st, "st_size", 0))
         if key in _tf_failed:  # TensorFlow's reader crashed or refused it: not again (seconds each)
-            raise CheckpointError(_tf_failed[key])
+            raise CheckpointError(_tf_failed[key]) from exc
         try:
             # TensorFlow reads local files: a checkpoint in a bucket is fetched first.
             reader = TFCheckpointReader(local_copy(prefix), note=f"{exc}; read with TensorFlow instead")
