@@ -88,7 +88,8 @@ def run_gui(ns: argparse.Namespace) -> int:
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - it runs while the app does
     runner = TaskRunner()
     settings = Settings()
-    window = MainWindow(runner, settings, remember_window=not ns.screenshot)
+    # A screenshot shows the window as it opens on this screen (or at --size): no remembered layout.
+    window = MainWindow(runner, settings, remember_window=not ns.screenshot, size=getattr(ns, "size", None))
     window.show()
     if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
         ns.demo = True  # a first start with nothing to open: show what the app does
@@ -149,7 +150,9 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
         done["taken"] = True
         out.parent.mkdir(parents=True, exist_ok=True)
         shown = next((w for w in (window.diff_window, window.verify_dialog) if w is not None), window)
-        if not shown.grab().save(str(out)):
+        from ckpt_browser.ui.layout import screen_shot
+
+        if not screen_shot(shown).save(str(out)):
             print(f"ckpt-browser: could not write {out}", file=sys.stderr)
             app.exit(2)
             return

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.events import EventData
     from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
-NEEDS = ("model_dir", "checkpoint", "variable", "events", "array")
+NEEDS = ("model_dir", "checkpoint", "variable", "events", "array", "deleted")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Selection:
     array: Any = None  # the selected variable's value, as the Values tab read it
     shadow: VariableInfo | None = None  # its moving average, when the checkpoint has one
     saved_model: bool = False  # the checkpoint is a SavedModel's variables/
+    deleted: tuple[CheckpointInfo, ...] = ()  # checkpoints training deleted while the window watched
 
     @property
     def checkpoints(self) -> list[CheckpointInfo]:
@@ -58,6 +59,8 @@ class Selection:
                 parts.append(None if self.checkpoint is None else str(self.checkpoint.prefix))
             elif need == "variable":
                 parts.append(None if self.variable is None else self.variable.name)
+            elif need == "deleted":
+                parts.append(tuple(c.name for c in self.deleted))
             else:  # events, array: a new object is new data
                 parts.append(id(getattr(self, need)))
         return tuple(parts)
@@ -78,7 +81,7 @@ VIEWS = (
     ViewSpec("fit", "Fit", "fit_view:FitView", ("model_dir",)),
     ViewSpec("check", "Check", "check_view:CheckView", ("model_dir", "checkpoint")),
     ViewSpec("scalars", "Scalars", "scalars_view:ScalarsView", ("model_dir", "events")),
-    ViewSpec("timeline", "Timeline", "scalars_view:TimelineView", ("model_dir", "events")),
+    ViewSpec("timeline", "Timeline", "scalars_view:TimelineView", ("model_dir", "events", "deleted")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
     ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
 )

@@ -4,6 +4,7 @@ and the self-check marks: a part of MainWindow (main_window.py), kept apart so e
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -15,6 +16,7 @@ from ckpt_browser.core.checks.run import LOG
 from ckpt_browser.core.model_dir.contents import Source, open_source
 from ckpt_browser.core.model_dir.events import EventReader, Snapshot, snapshot
 from ckpt_browser.core.model_dir.examples import example_dirs
+from ckpt_browser.core.model_dir.timeline import use_event_times
 from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
@@ -148,6 +150,12 @@ class WindowSources:
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
+        use_event_times(md, snap.events)  # a copied model_dir: the event records keep the save times
+        old = self.state.model_dir(md.path)
+        if old is not None:  # checkpoints the trainer deleted while we watched: kept for the Timeline
+            now = set(md.names())
+            gone = self._gone.setdefault(md.path, {})
+            gone.update({c.name: replace(c, on_disk=False) for c in old.checkpoints if c.name not in now})
         choice = self.state.refreshed(md)  # before the list changes: it compares old and new
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile

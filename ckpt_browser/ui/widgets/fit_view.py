@@ -38,6 +38,7 @@ from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import readable_axes
 
 DEFAULT_RANGE = "-2:4:201"
 
@@ -73,7 +74,7 @@ class FitView(QWidget):
         self.status = QLabel("Open a model_dir whose checkpoints have .meta graphs (the tutorial's quadratic example).")
         self.status.setWordWrap(True)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.plot.addLegend(offset=(10, 10))
         self.scalar_model = RowsModel([], self)

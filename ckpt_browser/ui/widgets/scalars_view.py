@@ -14,6 +14,7 @@ from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
+from ckpt_browser.ui.widgets.axes import ReadableAxis, readable_axes
 
 
 class ScalarsView(QWidget):
@@ -45,7 +46,7 @@ class ScalarsView(QWidget):
         self._redraw_soon.setInterval(30)
         self._redraw_soon.timeout.connect(lambda: self.redraw(keep_range=True))
         self.smoothing.valueChanged.connect(lambda _: self._redraw_soon.start())
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         # 100,000 steps are more points than pixels: draw what shows, peak-preserving.
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
@@ -150,13 +151,14 @@ class TimelineView(QWidget):
 
     def show_selection(self, sel: Selection) -> None:
         if sel.model_dir is not None:
-            self.set_timeline(build_timeline(sel.model_dir, sel.events))
+            self.set_timeline(build_timeline(sel.model_dir, sel.events, sel.deleted))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget()
+        # Clock times on the x axis (pyqtgraph's "seconds (x1000)" made people multiply).
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(), "left": ReadableAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.setLabel("bottom", "seconds since the first checkpoint")
+        self.plot.setLabel("bottom", "saved at (local time)")
         self.plot.setLabel("left", "step")
         self.legend = self.plot.addLegend(offset=(10, 10))
         self.summary = QLabel("Open a model_dir.")
@@ -172,7 +174,6 @@ class TimelineView(QWidget):
         self.legend.clear()
         timed = [p for p in tl.points if p.time is not None and p.step is not None]
         if timed:
-            t0 = min(p.time for p in timed)
             for kept, brush, pen, name in (
                 (True, colours().curve, None, "kept"),
                 (False, None, colours().deleted, "deleted"),
@@ -180,7 +181,7 @@ class TimelineView(QWidget):
                 pts = [p for p in timed if p.on_disk == kept]
                 if pts:
                     self.plot.plot(
-                        [p.time - t0 for p in pts], [p.step for p in pts], pen=None, symbol="o", symbolSize=9,
+                        [p.time for p in pts], [p.step for p in pts], pen=None, symbol="o", symbolSize=9,
                         symbolBrush=brush, symbolPen=pen or brush, name=name,
                     )  # fmt: skip
             self.plot.autoRange()

@@ -172,6 +172,9 @@ class TensorView(QWidget):
         if array.ndim == 0:
             head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
         self.header.setText(head)
+        # The plot comes from a task: until it does, not the previous variable's plot.
+        self.line.clear_data()
+        self.heatmap.clear_data()
         self._build_axes(array.shape)
         for b in (self.npy_button, self.csv_button, self.png_button):
             b.setEnabled(True)
@@ -228,9 +231,11 @@ class TensorView(QWidget):
                 data.numbers, data.levels, data.values,
                 row_label=f"axis {spec.rows}", col_label=f"axis {spec.cols}",
             )  # fmt: skip
-        else:
+        else:  # a scalar, strings: no plot, and none of the last variable's axes either
             self.line.clear_data()
             self.heatmap.clear_data()
+            self.line.hide()
+            self.heatmap.hide()
         self.plot_ready.emit(data)
 
     def _set_stats(self, stats: TensorStats | None) -> None:
