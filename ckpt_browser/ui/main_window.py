@@ -26,6 +26,7 @@ from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import EventData, EventReader
+from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
@@ -97,6 +98,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
         self._gone: dict[Path, dict[str, CheckpointInfo]] = {}  # deleted while watched, as last seen
+        self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
+        self._runs_poll = QTimer(self)  # new runs in them: looked for every 10 s
+        self._runs_poll.setInterval(10_000)
+        self._runs_poll.timeout.connect(self._poll_runs_folders)
         self.watcher = ModelDirWatcher(runner, self)
         self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
@@ -286,6 +291,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
             deleted=tuple(self._gone.get(md.path, {}).values()) if md is not None else (),
+            runs=self.runs_of(md.path) if md is not None else (),
         )
 
     def show_diff_window(self) -> DiffWindow:
