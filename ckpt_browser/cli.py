@@ -51,6 +51,10 @@ def _gui_parser() -> argparse.ArgumentParser:
         "--size", metavar="WxH", type=_size,
         help="the window's size in logical pixels (documentation shots); default: fit the screen it opens on",
     )  # fmt: skip
+    p.add_argument(
+        "--theme", choices=("system", "light", "dark"),
+        help="colours: the system's light or dark scheme (default), or light or dark",
+    )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
 

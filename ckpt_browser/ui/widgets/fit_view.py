@@ -34,6 +34,7 @@ from ckpt_browser.core.values.fit import (
     load_xy,
     scalar_rows,
 )
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
@@ -79,6 +80,7 @@ class FitView(QWidget):
         self.legend = self.plot.addLegend(offset=(10, 10))
         self.scalar_model = RowsModel([], self)
         self.scalars = QTableView()
+        copying.install(self.scalars)
         self.scalars.setModel(self.scalar_model)
         self.scalars.verticalHeader().hide()
         self.scalars.setMaximumHeight(170)
