@@ -147,7 +147,8 @@ def test_timeline_takes_times_from_events_the_state_file_or_the_files(qtbot, win
         (stated, {"ckpt-2", "ckpt-4"}, "state"),
         (bare, {"ckpt-2", "ckpt-4"}, "file"),
     ):
-        open_dir(folder)
+        with qtbot.waitSignal(window.source_refreshed, timeout=TIMEOUT):  # its event files read too
+            open_dir(folder)
         window.show_tab("timeline")
 
         def shown(f=folder, names=names) -> bool:
