@@ -160,6 +160,11 @@ class AppState:
             self.variable = name
             self._changed("variable")
 
+    def ask_variable(self, name: str) -> None:
+        """A variable asked for by name (a view's click), to select once the checkpoint about to
+        be shown has loaded its list."""
+        self._pending_variable = name
+
     def variable_to_show(self) -> tuple[str | None, bool]:
         """Once a checkpoint's variables have loaded: the variable to select, and whether it was
         asked for by name (its absence is then reported) or kept from the checkpoint before."""

@@ -31,6 +31,7 @@ from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointIn
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
+from ckpt_browser.ui.live_health import LiveHealth
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.settings import Settings
@@ -152,6 +153,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         runner.progressed.connect(self._on_progress)
         runner.unexpected_error.connect(self._on_unexpected)
 
+        self.live_health = LiveHealth(self)  # a live run's new checkpoint with NaN/Inf: banner + notification
         self._build_menus()
         self._restore_window()
 
@@ -166,7 +168,18 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             view.variable_requested.connect(self.variables.select_variable)
         if hasattr(view, "checkpoint_requested"):
             view.checkpoint_requested.connect(self.select_checkpoint)
+        if hasattr(view, "cell_requested"):
+            view.cell_requested.connect(self.select_variable_in)
         return view
+
+    def select_variable_in(self, checkpoint: str, variable: str) -> None:
+        """Select a variable of another checkpoint: once that checkpoint's list has been read."""
+        current = self.current_checkpoint()
+        if current is not None and current.name == checkpoint:
+            self.variables.select_variable(variable)
+            return
+        self.state.ask_variable(variable)
+        self.select_checkpoint(checkpoint)
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str, widget, area) -> QDockWidget:
