@@ -41,6 +41,13 @@ class WindowMenus:
             act.toggled.connect(box.setChecked)
             box.toggled.connect(act.setChecked)
             view.addAction(act)
+        # On while the latest checkpoint is on show (the app state's rule): a new one is then shown.
+        self.follow_action = QAction("Follow &Latest Checkpoint", self, checkable=True)
+        self.follow_action.setChecked(self.state.follow_latest)
+        self.follow_action.setShortcut(QKeySequence("Ctrl+End"))
+        self.follow_action.triggered.connect(self._follow_latest)
+        self.state.subscribe(lambda _what: self.follow_action.setChecked(self.state.follow_latest))
+        view.addAction(self.follow_action)
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
         view.addAction(self.details_dock.toggleViewAction())
@@ -110,6 +117,17 @@ class WindowMenus:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def _follow_latest(self, on: bool) -> None:
+        """Follow Latest on: show the latest checkpoint now (following starts there); off: stay."""
+        self.state.follow_latest = on
+        md = self.state.model_dir()
+        latest = md.default_checkpoint() if md is not None else None
+        if on and latest is not None:
+            from ckpt_browser.core.app_state import Choice
+
+            self.state.select(md.path, latest.name)
+            self._show_choice(Choice(md.path, latest.name))
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         act = QAction(text, self)
