@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import struct
 import sys
 import threading
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING
 from google.protobuf.message import DecodeError
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats import dtypes, wire
+from ckpt_browser.core.formats import bundle_checks, dtypes, wire
+from ckpt_browser.core.formats.bundle_checks import truncation_message
 from ckpt_browser.core.formats.listing_io import read_index
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
@@ -76,32 +76,6 @@ def _decode_entry(raw: bytes, entry_cls) -> Entry:
     )
 
 
-def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -> str | None:
-    """Say whether the data shards are too small for the tensors the index lists. Cheap (no value
-    is read): fixed-size tensors need shape x itemsize bytes each, padding only adds to that."""
-    base = prefix.name
-    if num_shards is None:
-        shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
-    else:
-        shards = [as_path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
-    have = 0
-    for path in shards:
-        st = storage_stat(path)
-        if st is None:
-            return f"{path.name} is missing: the index names {num_shards} shard(s)"
-        have += st.st_size
-    if have < need:
-        return (
-            f"the data file of {base} is truncated: its variables need at least {need:,} bytes, "
-            f"the data files hold {have:,}"
-        )
-    return None
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", name)
-
-
 class BundleReader:
     """One checkpoint: the index is read and decoded on opening, tensors one by one on request.
 
@@ -126,6 +100,7 @@ class BundleReader:
             raise CheckpointError(f"{self.index_name} is damaged: its header is not a BundleHeaderProto") from exc
         if endianness not in (0, 1):
             raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {endianness}")
+        bundle_checks.check_versions(pairs[0][1], self.index_name)
         if num_shards < 0 or num_shards > 1_000_000:
             raise CheckpointError(f"{self.index_name} is damaged: it names {num_shards:,} data shards")
         self.num_shards = num_shards
@@ -138,12 +113,8 @@ class BundleReader:
         self._raw: dict[bytes, bytes] | None = None  # key -> encoded entry, made on the first read
         self._names: dict[str, bytes] = {}
         self._decoded: dict[bytes, Entry] = {}
-        if self._columns is not None:
-            self._listing: list[tuple[str, tuple[int, ...], int, str]] = []
-            known = [d for _, d, _ in self._columns.heads]
-        else:
-            self._listing = self._list()
-            known = [d for _, _, d, _ in self._listing]
+        self._listing = self._list() if self._columns is None else []
+        known = [d for _, _, d, _ in self._listing] if self._columns is None else [d for _, d, _ in self._columns.heads]
         unknown = sorted({d for d in known if not dtypes.is_known(d)})
         if unknown:
             raise UnsupportedFormat(f"{self.index_name} holds tensors of DataType {unknown[0]}, unknown to this reader")
@@ -209,11 +180,14 @@ class BundleReader:
             done += part.size
         return done
 
+    def problems(self) -> list[str]:  # what verify lists about the index as a whole
+        return bundle_checks.key_order((k for k, _ in self._pairs), self.index_name)
+
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
         if self._need is None:  # the index does not change under a reader: summed once
             listed = self._listing  # (in columns: the heads, times how many entries have each)
-            need = (math.prod(shape) * (dtypes.itemsize(name) or 0) for _, shape, _, name in listed)
+            need = (max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0) for _, shape, _, name in listed)
             self._need = self._columns.need_bytes() if self._columns is not None else sum(need)
         return truncation_message(self.prefix, self._need, self.num_shards)
 
@@ -272,9 +246,11 @@ class BundleReader:
         entry = self._decoded.get(key)
         if entry is None:
             try:
-                entry = self._decoded[key] = _decode_entry(raw, bundle_protos().BundleEntryProto)
+                entry = _decode_entry(raw, bundle_protos().BundleEntryProto)
             except DecodeError as exc:
                 raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
+            bundle_checks.check_entry(key, entry, self.index_name)
+            self._decoded[key] = entry
         return entry
 
     def shard_path(self, shard: int) -> Path:
@@ -315,6 +291,7 @@ class BundleReader:
             )
         import numpy as np
 
+        bundle_checks.check_fits(self._file(entry.shard), entry, self.shard_path(entry.shard).name)
         raw = np.empty(entry.size, np.uint8)
         crc = [0]
 
@@ -369,16 +346,18 @@ class BundleReader:
         """A partitioned variable: the slice entries (keys starting with NUL) put in place."""
         import numpy as np
 
-        np_dtype = dtypes.numpy_dtype(full.dtype)
-        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
         key = self._key(name)
-        bad: ChecksumMismatch | None = None
+        parts = []
         for extents in full.slices:
-            part_key = slice_key(key, extents)
-            raw = self._lookup(part_key)
+            raw = self._lookup(slice_key(key, extents))
             if raw is None:
                 raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
-            part = self._decode(part_key, raw)
+            parts.append(self._decode(slice_key(key, extents), raw))
+        bundle_checks.check_parts(name, full, parts, self.index_name)
+        np_dtype = dtypes.numpy_dtype(full.dtype)
+        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
+        bad: ChecksumMismatch | None = None
+        for extents, part in zip(full.slices, parts):
             where = tuple(slice(None) if length == FULL else slice(start, start + length) for start, length in extents)
             try:
                 out[where] = self._read_entry(name, part)

@@ -184,7 +184,7 @@ def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
 
 
 def _check_order(keys: np.ndarray, key_len: np.ndarray, name: str) -> None:
-    """Keys strictly increasing as bytes (what the per-entry path and TensorFlow's table expect)."""
+    """Keys strictly increasing as bytes (what lookups by bisection, and TensorFlow's, rely on)."""
     n = key_len.size
     if n < 2:
         return
@@ -192,4 +192,4 @@ def _check_order(keys: np.ndarray, key_len: np.ndarray, name: str) -> None:
     a, b = text[:-1], text[1:]
     less = (a < b) | ((a == b) & (key_len[:-1] < key_len[1:]))
     if not less.all():
-        raise CheckpointError(f"{name} is damaged: its keys are not in sorted order")
+        raise NotColumnar  # the per-entry path reads them and verify says which key is out of order

@@ -86,7 +86,7 @@ class Listing:
         """Bytes the fixed-size tensors take (data files shorter than this are truncated)."""
         per_head = np.bincount(self.head_of, minlength=len(self.heads))
         return sum(
-            int(k) * math.prod(shape) * (dtypes.itemsize(name) or 0)
+            int(k) * max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0)
             for k, (shape, _, name) in zip(per_head, self.heads)
         )
 
@@ -174,12 +174,16 @@ def build_listing(columns: IndexColumns, index_name: str) -> Listing:
     return Listing(columns, rows, head_of.reshape(-1).astype(np.int64), heads)
 
 
-# Substrings without which none of classify()'s rules can match a name (formats/variables.py): a
-# name holding none of them is a model variable. Finding them is a few C-speed scans of the text.
-MARKERS = (
-    "Adam", "Adagrad", "Momentum", "RMSProp", "Ftrl", "Adadelta", "Nadam", "ExponentialMovingAverage",
-    "global_step", "_power", ".OPTIMIZER_SLOT", "save_counter", "_CHECKPOINTABLE_OBJECT_GRAPH",
-)  # fmt: skip
+def _markers() -> tuple[str, ...]:
+    """Substrings without which none of classify()'s rules can match a name (formats/variables.py),
+    made from its own word lists: a name holding none of them is a model variable. Finding them
+    is a few C-speed scans of the joined names. Words holding a shorter word are left out."""
+    from ckpt_browser.core.formats import variables as v
+
+    words = {*v._SPECIAL_LAST, "_power", v._SLOT_MARK.strip("/"), *v._COUNTERS, v.OBJECT_GRAPH}
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
 PREFIXES = (b"training/", b"optimizer/", b"opt/")  # only at the start of a name
 
 
@@ -197,7 +201,7 @@ def classify_listing(listing: Listing) -> tuple[np.ndarray, dict[int, str]]:
     kinds = np.full(len(listing), KINDS.index(MODEL), np.int8)
     slots: dict[int, str] = {}
     hits: list[int] = []
-    for marker in MARKERS:
+    for marker in _markers():
         needle = marker.encode()
         at = joined.find(needle)
         while at >= 0:

@@ -19,8 +19,11 @@ COLUMNS_FROM = 1 << 20  # index bytes from which it is read into columns (about 
 def read_index(path: str, index_name: str) -> tuple[list[tuple[bytes, bytes]], Listing | None]:
     """(pairs, None) for an index under COLUMNS_FROM bytes, or one that does not fit columns;
     ([the header pair], listing) for a big one, read straight into the buffer the columns use."""
+    from ckpt_browser.core.formats.bundle_checks import check_index_size
+
     index = open_file(path)
     try:
+        check_index_size(index.size, index_name)
         if index.size < COLUMNS_FROM:
             return read_table(index.read(0, index.size), index_name), None
         import numpy as np
