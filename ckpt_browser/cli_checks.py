@@ -41,14 +41,9 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from ckpt_browser.core.checks.logparse import parse_log, resolve
     from ckpt_browser.core.checks.mismatch import against, check_model_dir, compare
-    from ckpt_browser.core.checks.report import advice, summary
+    from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
     from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.storage import as_path
 
     source = open_source(ns.path)
     md = source.model_dir
@@ -63,6 +58,10 @@ def cmd_check(ns: argparse.Namespace) -> int:
         from ckpt_browser.cli_keras import cmd_check_models
 
         return cmd_check_models(models, ns.json)  # a folder of Keras / TF.js files
+    if ns.against and is_script(ns.against):  # a training script (file or text): every call it can reach
+        reading = read_against(ns.against)
+        results = check_script(md, reading, [source.checkpoint()] if source.selected else None).results
+        return _report(ns, md, source, results, reading)
     expected = against(ns.against) if ns.against else None
     if source.selected:  # a single checkpoint was named
         info = source.checkpoint()
@@ -75,6 +74,17 @@ def cmd_check(ns: argparse.Namespace) -> int:
         results = [compare(info, expected)]
     else:
         results = check_model_dir(md, expected)
+    return _report(ns, md, source, results, None)
+
+
+def _report(ns: argparse.Namespace, md, source, results: list, reading) -> int:
+    from pathlib import Path
+
+    from ckpt_browser.core.checks.logparse import parse_log, resolve
+    from ckpt_browser.core.checks.report import advice, summary
+    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.storage import as_path
+
     log_findings = []
     if ns.log:
         try:
@@ -88,6 +98,14 @@ def cmd_check(ns: argparse.Namespace) -> int:
     text_summary = summary(results) if results or not ns.log else ""
     if ns.json:
         out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
+        if reading is not None:
+            out["script"] = {
+                "files": reading.files,
+                "calls": [
+                    {"call": c.label, "estimator": c.kind, "by_default": c.by_default} for c in reading.candidates
+                ],
+                "notes": results[0].notes if results else [],
+            }
         if ns.log:
             out["log"] = [
                 {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
@@ -95,10 +113,17 @@ def cmd_check(ns: argparse.Namespace) -> int:
             ]
         print(json.dumps(out, indent=2))
     else:
+        if log_findings:  # what the log says first: it is what the user came with
+            print(f"The log names {len(log_findings)} problem(s):")
+            for f in log_findings:
+                print(f"  - {f.explain()}")
+            print()
         if text_summary:
             print(text_summary)
         for r in results:
             print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
+            for a in r.assumptions:
+                print(f"  assumed: {a}")
             rows = [("variable", "finding", "checkpoint", "model")]
             rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
             if r.findings:
@@ -106,10 +131,6 @@ def cmd_check(ns: argparse.Namespace) -> int:
         bad = [r for r in results if r.findings]
         if bad:
             print("\n" + advice(bad[-1], md.path))
-        if ns.log:
-            print(f"\nThe log names {len(log_findings)} problem(s):")
-            for f in log_findings:
-                print(f"  - {f.explain()}")
     broken = [r for r in results if r.error]
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
