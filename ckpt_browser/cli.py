@@ -6,15 +6,14 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections.abc import Sequence
 
-from ckpt_browser import __version__, cli_checks
+from ckpt_browser import __version__, cli_checks, cli_health, cli_ls
+from ckpt_browser.cli_fit import MIN_NAME, elide_middle, fit_rows, terminal_width, wrap
 from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
     EXIT_OK,
-    finite_or_text,
     print_table,
     printable,
     stderr_progress,
@@ -23,7 +22,7 @@ from ckpt_browser.core.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -48,8 +47,23 @@ def _gui_parser() -> argparse.ArgumentParser:
         "--check-against", metavar="SPEC|PATH",
         help="open the Check tab against an Estimator spec or a checkpoint/model_dir/.meta",
     )  # fmt: skip
+    p.add_argument(
+        "--size", metavar="WxH", type=_size,
+        help="the window's size in logical pixels (documentation shots); default: fit the screen it opens on",
+    )  # fmt: skip
+    p.add_argument(
+        "--theme", choices=("system", "light", "dark"),
+        help="colours: the system's light or dark scheme (default), or light or dark",
+    )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or not (320 <= int(w) <= 10000 and 240 <= int(h) <= 10000):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1366x768")
+    return int(w), int(h)
 
 
 def gui_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -103,10 +117,15 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
-    for command in sub.choices.values():
+    for name, command in sub.choices.items():
         command.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
+        if name in ("ls", "show", "diff", "check"):
+            command.add_argument(
+                "--wide", action="store_true", help="full names, however wide (default: fit the terminal's width)"
+            )
     return p
 
 
@@ -158,175 +177,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.model_dir.contents import open_source, read_contents
-    from ckpt_browser.core.model_dir.events import read_events
-
-    source = open_source(ns.path)
-    md = source.model_dir
-    info = source.checkpoint(ns.checkpoint)
-    error = None
-    contents = None
-    try:
-        contents = read_contents(info)
-    except CheckpointError as exc:
-        error = str(exc)
-    events = read_events(md.path)
-    if ns.json:
-        out = {
-            "model_dir": str(md.path),
-            "latest": md.latest,
-            "checkpoint": info.name,
-            "checkpoints": [c.to_json() for c in md.checkpoints],
-            "variables": [v.to_json() for v in contents.variables] if contents else [],
-            "scalars": events.scalars_json(),
-            "notes": md.notes + ([md.state_error] if md.state_error else []) + events.notes,
-            "warning": contents.warning if contents else None,
-        }
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report
-
-            out["model"] = model_report(info).to_json()
-        print(json.dumps(out, indent=2))
-    else:
-        _print_ls(md, info, contents, events.notes)
-        if info.format == "keras" and contents is not None:
-            from ckpt_browser.cli_keras import model_report, print_summary
-
-            print_summary(model_report(info))
-    if error:
-        print(f"ckpt-browser ls: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
-
-
-def _print_ls(md, info, contents, event_notes: list[str]) -> None:
-    from ckpt_browser.core.formats.variables import human_bytes
-
-    print(f"{md.path}")
-    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
-        print(f"  note: {note}")
-    rows = [("", "checkpoint", "step", "time", "size", "shards", "meta", "flags")]
-    for c in md.checkpoints:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(c.timestamp)) if c.timestamp else ""
-        rows.append(
-            (
-                "*" if c.name == info.name else "",
-                c.name,
-                "" if c.step is None else str(c.step),
-                when,
-                human_bytes(c.bytes),
-                str(c.shards),
-                "yes" if c.has_meta else "no",
-                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
-            )
-        )
-    print_table(rows)
-    if contents is None:
-        return
-    print()
-    print(f"{info.name}: {len(contents.variables)} variables")
-    if contents.warning:
-        print(f"  warning: {contents.warning}")
-    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
-    rows = [("variable", "shape", "dtype", "kind")]
-    for v in contents.variables:
-        text = shapes.get(v.shape)
-        if text is None:
-            text = shapes[v.shape] = str(list(v.shape))
-        rows.append((v.name, text, v.dtype, v.kind))
-    print_table(rows)
-    print(contents.totals.summary())
-
-
-SHOW_ALL_UP_TO = 1000  # elements; bigger tensors print a marked head
-HEAD = 100
-
-
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    from ckpt_browser.core.formats.variables import display_name
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.values.slicing import to_jsonable
-    from ckpt_browser.core.values.stats import compute_stats
+    from ckpt_browser import api
 
-    source = open_source(ns.path)
-    info = source.checkpoint(ns.checkpoint)
-    reader = open_checkpoint(info.prefix)
-    names = {v.name for v in reader.variables()}
-    name = ns.variable
-    if name not in names:  # accept TF2 names without /.ATTRIBUTES/VARIABLE_VALUE
-        matches = [n for n in names if display_name(n) == name]
-        if len(matches) != 1:
-            raise CheckpointError(f"{info.name} has no variable {name!r}")
-        name = matches[0]
-    if ns.codes and not hasattr(reader, "raw"):
-        raise CheckpointError(f"{info.name}: --codes is for quantized TensorFlow.js weights")
-    value = reader.raw(name) if ns.codes else reader.read(name)
-    stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-    stats = compute_stats(value)
-    complete = ns.all or value.size <= SHOW_ALL_UP_TO
+    checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
+    record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes)
     if ns.json:
-        out = {
-            "checkpoint": info.name,
-            "name": name,
-            "shape": list(value.shape),
-            "dtype": value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name),
-            "stats": stats.to_json(),
-            "truncated": not complete,
-            "values": to_jsonable(value) if complete else None,
-            "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
-            "stored": stored,
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
-    dtype = value.dtype.name if ns.codes else next(v.dtype for v in reader.variables() if v.name == name)
-    print(f"{name}  {list(value.shape)}  {dtype}  ({info.name})")
+    name, dtype, stored = record["name"], record["dtype"], record["stored"]
+    width = terminal_width(ns.wide)
+    rest = f"  {list(value.shape)}  {dtype}  ({checkpoint.name})"
+    print(elide_middle(name, max(MIN_NAME, width - len(rest))) + rest if width else name + rest)
     if stored:
-        print(f"  {stored}; {'the codes' if ns.codes else 'dequantized'} below")
+        print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
-    if complete:
-        with np.printoptions(threshold=sys.maxsize, linewidth=100):
+    line = (width or 101) - 1  # numpy's rows, to the terminal's width
+    if not record["truncated"]:
+        with np.printoptions(threshold=sys.maxsize, linewidth=line):
             print(printable(value))
     else:
-        with np.printoptions(threshold=HEAD, linewidth=100):
-            print(f"first {HEAD} of {value.size:,} values (flattened; --all or --json for more):")
-            print(printable(value.reshape(-1)[:HEAD]))
+        with np.printoptions(threshold=api.HEAD, linewidth=line):
+            print(f"first {api.HEAD} of {value.size:,} values (flattened; --all or --json for more):")
+            print(printable(value.reshape(-1)[: api.HEAD]))
     return EXIT_OK
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
+    from ckpt_browser import api
 
-    a, b = resolve_checkpoint(ns.a), resolve_checkpoint(ns.b)
-    result = diff_checkpoints(a, b)
+    diffed = api._diff(ns.a, ns.b)
+    record, result = diffed.record, diffed.result
     if ns.json:
-        out = {
-            "a": str(a),
-            "b": str(b),
-            "identical": result.identical,
-            "pairing": result.pairing,
-            "counts": result.counts(),
-            "variables": [r.to_json() for r in result.rows],
-        }
-        print(json.dumps(finite_or_text(out), indent=2, allow_nan=False))
+        print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(f"A: {a}\nB: {b}")
+        print(f"A: {record['a']}\nB: {record['b']}")
         if result.pairing != "by name":
             print(f"weights paired {result.pairing}; each row names A's weight, then B's")
-        rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
+        # One shape column: "A -> B" only where they differ (two equal columns made rows 128 wide).
+        rows = [("variable", "status", "max |Δ|", "‖Δ‖/‖A‖", "shape A -> B")]
         for r in result.rows:
+            a_text = "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}"
+            b_text = "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}"
             rows.append((
                 r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
                 "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
                 "" if r.rel_change is None else f"{r.rel_change:.4g}",
-                "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}",
-                "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}",
+                a_text if a_text == b_text else f"{a_text or '-'} -> {b_text or '-'}",
             ))  # fmt: skip
-        print_table(rows)
+        print_table(fit_rows(rows, terminal_width(ns.wide)))
         counts = ", ".join(f"{n} {k}" for k, n in result.counts().items() if n)
         print("identical" if result.identical else f"differ: {counts}")
     return EXIT_OK if result.identical else EXIT_DIFFERENT
@@ -342,11 +244,12 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "ls": _cmd_ls,
+    "ls": cli_ls.cmd_ls,
     "show": _cmd_show,
     "diff": _cmd_diff,
     "run": cli_checks.cmd_run,
     "check": cli_checks.cmd_check,
     "verify": cli_checks.cmd_verify,
+    "health": cli_health.cmd_health,
     "demo": _cmd_demo,
 }

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ckpt_browser import cli_output
+from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
 from ckpt_browser.core.errors import CheckpointError
 
 
@@ -41,114 +42,82 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.checks.mismatch import against, check_model_dir, compare
-    from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
-    from ckpt_browser.core.model_dir.contents import open_source
-
-    source = open_source(ns.path)
-    md = source.model_dir
-    if source.selected and md.find(source.selected) and md.find(source.selected).format == "keras":
-        from ckpt_browser.cli_keras import cmd_check_load, cmd_check_model
-
-        if ns.against:
-            return cmd_check_load(md.find(source.selected), ns.against, ns.json)
-        return cmd_check_model(md.find(source.selected), ns.json)
-    models = [c for c in md.checkpoints if c.format == "keras"]
-    if models and len(models) == len(md.checkpoints) and not ns.against and not ns.log:
-        from ckpt_browser.cli_keras import cmd_check_models
-
-        return cmd_check_models(models, ns.json)  # a folder of Keras / TF.js files
-    if ns.against and is_script(ns.against):  # a training script (file or text): every call it can reach
-        reading = read_against(ns.against)
-        results = check_script(md, reading, [source.checkpoint()] if source.selected else None).results
-        return _report(ns, md, source, results, reading)
-    expected = against(ns.against) if ns.against else None
-    if source.selected:  # a single checkpoint was named
-        info = source.checkpoint()
-        if expected is None:
-            from ckpt_browser.core.checks.mismatch import own_graph
-
-            expected = own_graph(info, md.path)
-            if expected is None:
-                raise CheckpointError(f"{info.name} has no .meta and {md.path} no graph.pbtxt to check against")
-        results = [compare(info, expected)]
-    else:
-        results = check_model_dir(md, expected)
-    return _report(ns, md, source, results, None)
-
-
-def _report(ns: argparse.Namespace, md, source, results: list, reading) -> int:
     from pathlib import Path
 
-    from ckpt_browser.core.checks.logparse import parse_log, resolve
-    from ckpt_browser.core.checks.report import advice, summary
-    from ckpt_browser.core.reader import open_checkpoint
-    from ckpt_browser.core.storage import as_path
+    from ckpt_browser.api_checks import run_check
 
-    log_findings = []
+    log = None
     if ns.log:
         try:
-            text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
+            log = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
-        info = source.checkpoint()
-        stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        meta = as_path(str(info.prefix) + ".meta")
-        log_findings = resolve(parse_log(text), stored, meta)
-    text_summary = summary(results) if results or not ns.log else ""
+    checked = run_check(ns.path, ns.against, log)
     if ns.json:
-        out = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
-        if reading is not None:
-            out["script"] = {
-                "files": reading.files,
-                "calls": [
-                    {"call": c.label, "estimator": c.kind, "by_default": c.by_default} for c in reading.candidates
-                ],
-                "notes": results[0].notes if results else [],
-            }
-        if ns.log:
-            out["log"] = [
-                {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}
-                for f in log_findings
-            ]
-        print(json.dumps(out, indent=2))
+        print(json.dumps(checked.record, indent=2))
+    elif checked.kind == "graph":
+        _print_check(checked.parts, terminal_width(ns.wide))
     else:
-        if log_findings:  # what the log says first: it is what the user came with
-            print(f"The log names {len(log_findings)} problem(s):")
-            for f in log_findings:
-                print(f"  - {f.explain()}")
-            print()
-        if text_summary:
-            print(text_summary)
-        for r in results:
-            print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
-            for a in r.assumptions:
-                print(f"  assumed: {a}")
-            rows = [("variable", "finding", "checkpoint", "model")]
-            rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
-            if r.findings:
-                cli_output.print_table(rows)
-        bad = [r for r in results if r.findings]
-        if bad:
-            print("\n" + advice(bad[-1], md.path))
-    broken = [r for r in results if r.error]
-    if broken:
-        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-        print(f"ckpt-browser check: {broken[0].checkpoint} is damaged: {broken[0].error}{more}", file=sys.stderr)
-        return cli_output.EXIT_ERROR
-    mismatch = any(r.findings for r in results) or bool(log_findings)
-    return cli_output.EXIT_DIFFERENT if mismatch else cli_output.EXIT_OK
+        from ckpt_browser.cli_keras import print_check
+
+        print_check(checked, terminal_width(ns.wide))
+    if checked.error_line:
+        print(f"ckpt-browser check: {checked.error_line}", file=sys.stderr)
+    return checked.exit_code
+
+
+def _print_check(parts: dict, width: int | None) -> None:
+    from ckpt_browser.core.checks.report import advice
+
+    results, log_findings = parts["results"], parts["log_findings"]
+    if log_findings:  # what the log says first (it is what the user came with), and only when it names something
+        print(f"The log names {len(log_findings)} problem(s):")
+        for f in log_findings:
+            print(wrap(f"- {f.explain()}", width, "  "))
+        print()
+    if parts["summary"]:
+        print("\n".join(wrap(line, width) for line in parts["summary"].splitlines()))
+    for heading, r in grouped(results):
+        print("\n" + wrap(heading, width))
+        for a in r.assumptions:
+            print(wrap(f"  assumed: {a}", width, "    "))
+        rows = [("variable", "finding", "checkpoint", "model")]
+        rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
+        if r.findings:
+            cli_output.print_table(fit_rows(rows, width))
+    bad = [r for r in results if r.findings]
+    if bad:
+        print("\n" + advice(bad[-1], parts["model_dir"]))  # lines of code: not re-wrapped
+
+
+def grouped(results) -> list[tuple[str, object]]:
+    """Checkpoints with the same verdict and the same findings as one heading and one table
+    (five checkpoints that all miss the same nine variables: one table, not five)."""
+    groups: dict[tuple, list] = {}
+    for r in results:
+        own = r.against.startswith("its own graph")
+        findings = tuple((f.variable, f.kind, f.checkpoint, f.model) for f in r.findings)
+        groups.setdefault((r.status, r.error, findings, "own" if own else r.against), []).append(r)
+    out = []
+    for (_status, _error, _findings, against), members in groups.items():
+        first = members[0]
+        names = ", ".join(m.checkpoint for m in members)
+        if against != "own":
+            where = against
+        elif len(members) == 1:
+            where = first.against
+        else:
+            where = "their own graphs"
+        out.append((f"{names} against {where}: {first.status}" + (f" ({first.error})" if first.error else ""), first))
+    return out
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE, verify, verify_model_dir
+    from ckpt_browser.api import _verify
+    from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
-    source = open_source(ns.path)
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = (
-        verify([source.checkpoint()], progress) if source.selected else verify_model_dir(source.model_dir, progress)
-    )
+    report = _verify(ns.path, progress)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:
@@ -157,6 +126,8 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         for v in report.verdicts:
             detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
             print(f"{v.name}  {v.status}  {detail}")
+            if v.note:
+                print(f"  note: {v.note}")
             for line in v.problems:
                 print(f"  {line}")
         print(report.summary())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ckpt_browser.api import finite_or_text  # noqa: F401 - run's JSON, as the API's records
+
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
 
@@ -22,18 +24,6 @@ def printable(value):
 
         return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
     return value
-
-
-def finite_or_text(obj):
-    import math
-
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
-    if isinstance(obj, dict):
-        return {k: finite_or_text(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [finite_or_text(v) for v in obj]
-    return obj
 
 
 def stderr_progress():

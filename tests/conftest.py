@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import traceback
 from pathlib import Path
 
 # Before any Qt import: tests never need a display. The offscreen screen is 800 x 800 unless
@@ -16,6 +18,56 @@ import pytest  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 ESTIMATOR = DATA / "estimator"
+TESTS = Path(__file__).resolve().parent
+
+# make test-notf runs the suite where TensorFlow is not installed. Tests of what needs it (marked
+# `tf`: restore, run, Fit, signatures, the TensorFlow fallback) are skipped there; make test-compat
+# runs them with the newest TensorFlow and with 2.15. A test whose oracle or writer is TensorFlow
+# (tf.train.list_variables, a checkpoint written in the test) is skipped when that call finds no
+# TensorFlow; but if ckpt_browser's own reading code asks for it, the test fails: browsing must
+# never need it.
+TF_INSTALLED = importlib.util.find_spec("tensorflow") is not None
+_TF_MODULES = ("tensorflow", "keras", "tf_keras", "tensorflowjs")
+_WRITERS = (TESTS, TESTS.parent / "ckpt_browser" / "core" / "tf" / "demo.py")  # the demo trains with TensorFlow
+
+
+def pytest_collection_modifyitems(config, items):
+    if TF_INSTALLED:
+        return
+    skip = pytest.mark.skip(reason="needs TensorFlow (restore, run, Fit, signatures): make test-compat runs it")
+    for item in items:
+        if "tf" in item.keywords:
+            item.add_marker(skip)
+
+
+def _tensorflow_asked_by(exc: BaseException | None) -> str | None:
+    """Where TensorFlow was asked for, if a missing TensorFlow is what failed: the file of the
+    frame that called tfimport.tf() or imported it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        missing = type(exc).__name__ == "TensorFlowMissing" or (
+            isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in _TF_MODULES
+        )
+        if missing:
+            frames = [f.filename for f in traceback.extract_tb(exc.__traceback__)]
+            ours = [f for f in frames if not f.endswith("tfimport.py") and "importlib" not in f and "<frozen" not in f]
+            return ours[-1] if ours else None
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if TF_INSTALLED or call.excinfo is None or not report.failed:
+        return
+    asker = _tensorflow_asked_by(call.excinfo.value)
+    if asker is not None and any(Path(asker).resolve().is_relative_to(w) for w in _WRITERS):
+        report.outcome = "skipped"
+        where = Path(asker).resolve().relative_to(TESTS.parent)
+        report.longrepr = (str(item.path), item.location[1], f"its oracle or writer is TensorFlow ({where})")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -163,6 +163,7 @@ def test_diff_exit_codes_and_json(pair, iris_dir):
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
 
 
+@pytest.mark.tf
 def test_run_json_is_the_fitted_curve(quadratic):
     r = run("run", quadratic, "--fetch", "y_est", "--feed", "X=-2:4:7", "--json")
     assert r.returncode == 0, r.stderr
@@ -177,6 +178,7 @@ def test_run_json_is_the_fitted_curve(quadratic):
     )
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -191,6 +193,7 @@ def test_run_errors(quadratic, args, message):
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.tf
 def test_run_without_meta(written):
     r = run("run", written["object"], "--fetch", "x")
     assert r.returncode == 2 and "has no .meta file" in r.stderr

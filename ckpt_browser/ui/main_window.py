@@ -22,21 +22,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import EventData, EventReader
+from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
+from ckpt_browser.ui.live_health import LiveHealth
 from ckpt_browser.ui.models.sources import SourcesModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
-from ckpt_browser.ui.widgets.lazy_tab import LazyTab
+from ckpt_browser.ui.widgets.lazy_tab import LazyTab, tab_list_button
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 from ckpt_browser.ui.window_menus import WindowMenus
@@ -53,17 +57,20 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     source_refreshed = Signal(object)  # Snapshot
     open_failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, settings: Settings, remember_window: bool = True) -> None:
+    def __init__(
+        self, runner: TaskRunner, settings: Settings, remember_window: bool = True, state: AppState | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
+        # What is open and selected, and the rules for what to show next (Qt-free, core/app_state.py).
+        self.state = state if state is not None else AppState()
         # Screenshots want the same layout every time: no restoring, no saving.
         self._remember_window = remember_window
         self.runner = runner
         self.settings = settings
-        self._pending_select: dict[str, tuple[str | None, str | None]] = {}  # path -> (ckpt, var)
-        self._pending_variable: str | None = None  # to select once the checkpoint has loaded
         self.setWindowTitle("ckpt-browser")
         self.setAcceptDrops(True)
-        self.resize(*layout.default_size(fit_screen=remember_window))
+        self.resize(*layout.default_size(size))  # the screen it opens on, or --size
         self.diff_window: DiffWindow | None = None
         self.verify_dialog = None  # VerifyDialog, made on first use
 
@@ -76,6 +83,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
 
         self.variables = VariablePanel(runner)
+        self.variables.filter_edit.textChanged.connect(self.state.set_filter)
         self.tensor_view = TensorView(runner)
         self.tensor_view.codes_wanted.connect(self._show_codes)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
@@ -90,6 +98,11 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
         self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
+        self._gone: dict[Path, dict[str, CheckpointInfo]] = {}  # deleted while watched, as last seen
+        self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
+        self._runs_poll = QTimer(self)  # new runs in them: looked for every 10 s
+        self._runs_poll.setInterval(10_000)
+        self._runs_poll.timeout.connect(self._poll_runs_folders)
         self.watcher = ModelDirWatcher(runner, self)
         self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
@@ -97,6 +110,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         for spec in VIEWS:
             self.value_tabs.addTab(self._tabs[spec.name], spec.label)
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
+        # Every tab one click away, however narrow the window: the bar scrolls, and this lists them all.
+        self.tabs_menu_button = tab_list_button(self.value_tabs)
+        self.value_tabs.setCornerWidget(self.tabs_menu_button, Qt.Corner.TopRightCorner)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("variables_and_tabs")
         split.addWidget(self.variables)
@@ -113,7 +129,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.source_note = QLabel()
         self.source_note.setWordWrap(True)
         self.source_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.source_note.setStyleSheet("QLabel { background: #fff4ce; color: #5c4400; padding: 4px; }")
+        c = colours()
+        self.source_note.setStyleSheet(
+            f"QLabel {{ background: {c.note_background}; color: {c.note_text}; padding: 4px; }}"
+        )
         self.source_note.hide()
         sources_box = QWidget()
         box_layout = QVBoxLayout(sources_box)
@@ -134,6 +153,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         runner.progressed.connect(self._on_progress)
         runner.unexpected_error.connect(self._on_unexpected)
 
+        self.live_health = LiveHealth(self)  # a live run's new checkpoint with NaN/Inf: banner + notification
         self._build_menus()
         self._restore_window()
 
@@ -148,7 +168,18 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             view.variable_requested.connect(self.variables.select_variable)
         if hasattr(view, "checkpoint_requested"):
             view.checkpoint_requested.connect(self.select_checkpoint)
+        if hasattr(view, "cell_requested"):
+            view.cell_requested.connect(self.select_variable_in)
         return view
+
+    def select_variable_in(self, checkpoint: str, variable: str) -> None:
+        """Select a variable of another checkpoint: once that checkpoint's list has been read."""
+        current = self.current_checkpoint()
+        if current is not None and current.name == checkpoint:
+            self.variables.select_variable(variable)
+            return
+        self.state.ask_variable(variable)
+        self.select_checkpoint(checkpoint)
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -176,6 +207,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     def _on_checkpoint_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._update_source_note()
         info = self.sources.checkpoint_at(current)
+        source = self.sources.source_at(current)
+        if source is not None:
+            self.state.select(source.model_dir.path, info.name if info is not None else None)
         if info is None:
             return
         self._side_key = None
@@ -198,8 +232,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.variables.model.set_marks(self._findings.get(info.prefix, {}))
         self.variables.set_contents(contents, f"<b>{info.name}</b> — {n} variables  ({info.prefix.parent})")
         self.status_label.setText(f"{info.name}: {n} variables")
-        wanted, self._pending_variable = self._pending_variable, None
-        if wanted and not self.variables.select_variable(wanted):
+        wanted, asked = self.state.variable_to_show()
+        if wanted and not self.variables.select_variable(wanted) and asked:
             self.status_label.setText(f"No variable {wanted!r} in {info.name}")
         self.checkpoint_loaded.emit(contents)
 
@@ -209,6 +243,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.status_label.setText(message)
 
     def _on_variable(self, v: VariableInfo | None) -> None:
+        self.state.select_variable(v.name if v is not None else None)
         self.details.show_variable(v, self.variables.contents())
         info = self.current_checkpoint()
         if v is None or info is None:
@@ -268,6 +303,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             array=self.tensor_view.array() if v is not None else None,
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
+            deleted=tuple(self._gone.get(md.path, {}).values()) if md is not None else (),
+            runs=self.runs_of(md.path) if md is not None else (),
         )
 
     def show_diff_window(self) -> DiffWindow:

@@ -4,6 +4,8 @@ and the self-check marks: a part of MainWindow (main_window.py), kept apart so e
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -12,9 +14,11 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from ckpt_browser.core.checks.logparse import is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
-from ckpt_browser.core.model_dir.contents import Source, open_source
-from ckpt_browser.core.model_dir.events import EventReader, Snapshot, snapshot
+from ckpt_browser.core.model_dir.contents import Source
+from ckpt_browser.core.model_dir.events import EventData, EventReader, Snapshot, snapshot
 from ckpt_browser.core.model_dir.examples import example_dirs
+from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
+from ckpt_browser.core.model_dir.timeline import use_event_times
 from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
@@ -33,12 +37,12 @@ class WindowSources:
     def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
         path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
-        self._pending_select[path] = (checkpoint, variable)
+        self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         self.runner.submit(
-            open_source, path, True,
+            open_source_or_runs, path,
             key=f"open:{path}",
-            on_done=lambda source, p=path: self._on_source_opened(p, source),
+            on_done=lambda source, p=path: self._on_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
             label=f"Opening {path.rstrip('/').rsplit('/', 1)[-1] or path}",
         )  # fmt: skip
@@ -110,25 +114,54 @@ class WindowSources:
         else:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
+    def _on_opened(self, path: str, opened) -> None:
+        if isinstance(opened, RunsFolder):
+            self._on_runs_folder(path, opened)
+        else:
+            self._on_source_opened(path, opened)
+
+    # -- a folder of runs ----------------------------------------------------------------
+    def _on_runs_folder(self, path: str, runs: RunsFolder) -> None:
+        """A folder whose model_dirs are below it (as `tensorboard --logdir runs`): each run opens
+        as a source, and the folder is looked at again for new runs."""
+        self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
+        self.settings.add_recent(path)
+        known = self._runs_folders.get(runs.path)
+        self._runs_folders[runs.path] = runs
+        for name, run in runs.runs.items():
+            if known is None or name not in known.runs:
+                self.open_path(str(run))
+        self.status_label.setText(f"{runs.path.name}: {len(runs.runs)} runs" + "".join(f"; {n}" for n in runs.notes))
+        if not self._runs_poll.isActive():
+            self._runs_poll.start()
+
+    def _poll_runs_folders(self) -> None:
+        for folder in list(self._runs_folders):
+            self.runner.submit(
+                runs_below, folder, key=f"runs:{folder}", tf=False,
+                on_done=lambda runs, f=str(folder): self._on_runs_folder(f, runs) if runs.runs else None,
+                on_error=lambda msg: log.info("runs folder: %s", msg),
+            )  # fmt: skip
+
+    def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
+        """The events of every open run of the folder of runs holding this model_dir (by run name)."""
+        folder = next((f for f in self._runs_folders.values() if path in f.runs.values()), None)
+        if folder is None:
+            return ()
+        return tuple((name, self._events[p]) for name, p in folder.runs.items() if p in self._events)
+
     def _on_source_opened(self, path: str, source: Source) -> None:
         self.settings.add_recent(path)
-        checkpoint, variable = self._pending_select.pop(path, (None, None))
         top = self.sources.add_source(source)
         self.sources_view.expand(top)
         md = source.model_dir
         for note in md.notes + ([md.state_error] if md.state_error else []):
             self.status_label.setText(note)
-        wanted = checkpoint or source.selected
-        info = md.find(wanted) if wanted else md.default_checkpoint()
-        if wanted and info is None:
-            self.variables.show_error(f"No checkpoint {wanted!r} in {md.path}")
-        if info is None and md.checkpoints:
-            info = md.default_checkpoint() or md.checkpoints[-1]
-        self._pending_variable = variable
-        if info is not None:
-            self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
-        else:  # nothing yet: say so; the watcher fills the list in as training writes
-            self.sources_view.setCurrentIndex(top)
+        choice = self.state.opened(path, md, source.selected)
+        if choice.message:
+            self.variables.show_error(choice.message)
+        self._show_choice(choice)
+        if choice.checkpoint is None:  # nothing yet: say so; the watcher fills the list in as training writes
             self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
         self.source_opened.emit(source)
         self.watcher.watch(md.path)
@@ -155,7 +188,13 @@ class WindowSources:
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
-        before = self.current_checkpoint()
+        use_event_times(md, snap.events)  # a copied model_dir: the event records keep the save times
+        old = self.state.model_dir(md.path)
+        if old is not None:  # checkpoints the trainer deleted while we watched: kept for the Timeline
+            now = set(md.names())
+            gone = self._gone.setdefault(md.path, {})
+            gone.update({c.name: replace(c, on_disk=False) for c in old.checkpoints if c.name not in now})
+        choice = self.state.refreshed(md)  # before the list changes: it compares old and new
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile
             return
@@ -167,27 +206,26 @@ class WindowSources:
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
-        after = self.current_checkpoint()
-        if before is None and md.checkpoints and self.sources.source_at(self.sources_view.currentIndex()) is source:
-            # The first checkpoints of a folder opened empty: show the latest.
-            pick = md.default_checkpoint()
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif (
-            before is not None
-            and md.find(before.name) is None
-            and self.sources.source_at(self.sources_view.currentIndex()) is source
-        ):
-            pick = md.default_checkpoint()  # the selected checkpoint was pruned: show the latest
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif before is not None and after is not None and after.name == before.name:
-            if (after.files_ok, after.bytes) != (before.files_ok, before.bytes):  # e.g. finished writing
-                self._on_checkpoint_current(self.sources_view.currentIndex(), QModelIndex())
+        if choice is not None:  # the first checkpoint, a newer one to follow, or the shown one pruned
+            self._show_choice(choice)
         self._side_key = None
         self._update_side_views()
         self._update_source_note()
         self.source_refreshed.emit(snap)
+
+    def _show_choice(self, choice) -> None:
+        """Show what the app state chose (core/app_state.py): a checkpoint, or a source's own row."""
+        source = next((s for s in self.sources.sources() if s.model_dir.path == choice.source), None)
+        if source is None:
+            return
+        if choice.checkpoint is None:
+            index = self.sources.index(self.sources.sources().index(source), 0)
+        else:
+            index = self.sources.checkpoint_index(source, choice.checkpoint)
+        if choice.reload or index == self.sources_view.currentIndex():
+            self._on_checkpoint_current(index, QModelIndex())  # the same row: read it again
+        else:
+            self.sources_view.setCurrentIndex(index)
 
     def select_checkpoint(self, name: str) -> None:
         source = self.sources.source_at(self.sources_view.currentIndex())
@@ -216,7 +254,7 @@ class WindowSources:
         self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
 
     def _on_open_failed(self, path: str, message: str) -> None:
-        self._pending_select.pop(path, None)
+        self.state.open_failed(path)
         text = f"Could not open {path}: {message}"
         self.status_label.setText(text)
         self.variables.show_error(text)
@@ -243,7 +281,10 @@ class WindowSources:
         if source is None:
             return
         row = self.sources.sources().index(source)
+        choice = self.state.close(source.model_dir.path)
         self.sources.remove_source(row)
+        if choice is not None:
+            self._show_choice(choice)
         for c in source.model_dir.checkpoints:  # its restored sessions go too
             self.runner.submit(self.sessions.close, c.prefix, tf=True)
         self.watcher.unwatch(source.model_dir.path)

@@ -200,6 +200,7 @@ def test_verify_finds_every_fixture_clean(written, pair):
             assert v.bytes > 0
 
 
+@pytest.mark.tf
 def test_a_dtype_the_reader_does_not_know_falls_back_to_tensorflow(tmp_path):
     """TF 2.21 writes float4_e2m1fn (DataType 33), which the native reader does not decode: it
     says so and reads that checkpoint with TensorFlow; without TensorFlow, one line."""

@@ -28,6 +28,7 @@ def test_demo_writes_the_tutorials_folder(quadratic):
     assert np.std(y - ((x - 1) ** 2 - 2)) == pytest.approx(0.4, abs=0.08)  # the noise
 
 
+@pytest.mark.tf
 def test_fitted_curve_is_the_restored_variables_formula(quadratic):
     g = RestoredGraph(quadratic / "model_final")
     h = float(g.run("hor_estimate"))
@@ -41,6 +42,7 @@ def test_fitted_curve_is_the_restored_variables_formula(quadratic):
     g.close()
 
 
+@pytest.mark.tf
 def test_fit_candidates_find_x_and_y_est(quadratic):
     g = RestoredGraph(quadratic / "model_final")
     inputs, outputs = g.fit_candidates()
@@ -48,6 +50,7 @@ def test_fit_candidates_find_x_and_y_est(quadratic):
     assert "cost" not in outputs  # it needs Y too
 
 
+@pytest.mark.tf
 def test_fit_curves_for_every_checkpoint(quadratic):
     sessions = Sessions()
     md = scan_model_dir(quadratic)
@@ -59,6 +62,7 @@ def test_fit_curves_for_every_checkpoint(quadratic):
     sessions.close()
 
 
+@pytest.mark.tf
 def test_missing_placeholder_and_unknown_tensor(quadratic):
     g = RestoredGraph(quadratic / "model_final")
     with pytest.raises(CheckpointError, match=r"cost:0 needs a value for X .*Y"):
@@ -70,6 +74,7 @@ def test_missing_placeholder_and_unknown_tensor(quadratic):
     assert float(g.run("cost", {"X": 1.0, "Y": 0.0})) >= 0
 
 
+@pytest.mark.tf
 def test_no_meta(written):
     prefix = next(written["object"].glob("*.index")).with_suffix("")
     with pytest.raises(CheckpointError, match="has no .meta file"):
@@ -119,3 +124,20 @@ def test_partitioned_variable_full_shape(written):
     prefix = next(written["partitioned"].glob("*.meta")).with_suffix("")
     meta = read_meta(str(prefix) + ".meta")
     assert meta.variables["emb"].shape == (100, 8)
+
+
+def test_sessions_keep_the_most_recently_used_and_close_the_rest(quadratic):
+    md = scan_model_dir(quadratic)
+    first, second, third = md.checkpoints[:3]
+    sessions = Sessions(limit=2)
+    g1 = sessions.get(first.prefix)
+    g2 = sessions.get(second.prefix)
+    assert float(g2.run("y_est", {"X": 1.0})) == pytest.approx(float(g2.run("y_est", {"X": 1.0})))
+    sessions.get(first.prefix)  # used again: now the second is the oldest
+    g3 = sessions.get(third.prefix)
+    assert len(sessions) == 2
+    assert sessions.get(first.prefix) is g1 and sessions.get(third.prefix) is g3  # kept, not restored again
+    with pytest.raises(RuntimeError, match="closed Session"):  # the evicted graph's session is closed
+        g2.run("y_est", {"X": 1.0})
+    assert sessions.get(second.prefix) is not g2  # asked for again: restored afresh
+    sessions.close()

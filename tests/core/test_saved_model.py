@@ -9,6 +9,7 @@ from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.tf.saved_model import LoadedModels, read_signatures, run_signature
 
 
+@pytest.mark.tf
 def test_signatures_and_run(written):
     (sig,) = read_signatures(written["saved_model"])
     assert sig.name == "serving_default"

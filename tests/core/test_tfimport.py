@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.tf  # the import of TensorFlow itself
+
 CODE = r"""
 import sys, threading, time
 stop = False

@@ -8,6 +8,8 @@ import pytest
 from ckpt_browser.core.tf.tfimport import tf
 from tests.ui.conftest import TIMEOUT
 
+pytestmark = pytest.mark.tf  # restore, run, Fit, signatures: make test-compat runs these with two TensorFlows
+
 
 def test_fit_view_plots_data_and_a_curve_per_checkpoint(qtbot, window, open_dir, quadratic):
     open_dir(quadratic)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import struct
 import sys
 import threading
@@ -17,17 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from google.protobuf.message import DecodeError
+
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats import dtypes, wire
+from ckpt_browser.core.formats import bundle_checks, dtypes, wire
+from ckpt_browser.core.formats.bundle_checks import truncation_message
+from ckpt_browser.core.formats.listing_io import read_index
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
-from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
+from ckpt_browser.core.formats.sstable import UnsupportedFormat, varint
 from ckpt_browser.core.storage import as_path, checksum, open_file
 from ckpt_browser.core.storage import stat as storage_stat
 from ckpt_browser.core.storage.local import LocalFile
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ckpt_browser.core.formats.listing import Listing
 
 # numpy is imported on the first tensor read, not for listing: `ckpt-browser ls` stays quick.
 
@@ -71,46 +76,6 @@ def _decode_entry(raw: bytes, entry_cls) -> Entry:
     )
 
 
-def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -> str | None:
-    """Say whether the data shards are too small for the tensors the index lists. Cheap (no value
-    is read): fixed-size tensors need shape x itemsize bytes each, padding only adds to that."""
-    base = prefix.name
-    if num_shards is None:
-        shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
-    else:
-        shards = [as_path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
-    have = 0
-    for path in shards:
-        st = storage_stat(path)
-        if st is None:
-            return f"{path.name} is missing: the index names {num_shards} shard(s)"
-        have += st.st_size
-    if have < need:
-        return (
-            f"the data file of {base} is truncated: its variables need at least {need:,} bytes, "
-            f"the data files hold {have:,}"
-        )
-    return None
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", name)
-
-
-def _head_length(raw: bytes) -> int:
-    """Length of the leading dtype (field 1, varint) and shape (field 2, bytes) of an entry."""
-    p = 0
-    if raw[:1] == b"\x08":
-        p = 1
-        while raw[p] & 0x80:
-            p += 1
-        p += 1
-    if raw[p : p + 1] == b"\x12":
-        length, q = varint(raw, p + 1)
-        p = q + length
-    return p
-
-
 class BundleReader:
     """One checkpoint: the index is read and decoded on opening, tensors one by one on request.
 
@@ -124,12 +89,9 @@ class BundleReader:
     def __init__(self, prefix: str | os.PathLike) -> None:
         self.prefix = as_path(prefix)
         self.index_name = self.prefix.name + ".index"
-        index = open_file(str(self.prefix) + ".index")
-        try:
-            data = index.read(0, index.size)
-        finally:
-            index.close()
-        pairs = read_table(data, self.index_name)
+        self._need: int | None = None
+        # A big index stays in columns (formats/listing.py): a million entries are not a million pairs.
+        pairs, self._columns = read_index(str(self.prefix) + ".index", self.index_name)
         if not pairs or pairs[0][0] != b"":
             raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
         try:
@@ -138,6 +100,7 @@ class BundleReader:
             raise CheckpointError(f"{self.index_name} is damaged: its header is not a BundleHeaderProto") from exc
         if endianness not in (0, 1):
             raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {endianness}")
+        bundle_checks.check_versions(pairs[0][1], self.index_name)
         if num_shards < 0 or num_shards > 1_000_000:
             raise CheckpointError(f"{self.index_name} is damaged: it names {num_shards:,} data shards")
         self.num_shards = num_shards
@@ -150,13 +113,18 @@ class BundleReader:
         self._raw: dict[bytes, bytes] | None = None  # key -> encoded entry, made on the first read
         self._names: dict[str, bytes] = {}
         self._decoded: dict[bytes, Entry] = {}
-        self._listing = self._list()
-        unknown = sorted({d for _, _, d, _ in self._listing if not dtypes.is_known(d)})
+        self._listing = self._list() if self._columns is None else []
+        known = [d for _, _, d, _ in self._listing] if self._columns is None else [d for _, d, _ in self._columns.heads]
+        unknown = sorted({d for d in known if not dtypes.is_known(d)})
         if unknown:
             raise UnsupportedFormat(f"{self.index_name} holds tensors of DataType {unknown[0]}, unknown to this reader")
         self._files: dict[int, LocalFile] = {}
         self._lock = threading.Lock()
         self._variables = None
+
+    def listing(self) -> Listing | None:
+        """The variables in columns (ls of a million variables), when the index was read so."""
+        return self._columns
 
     # -- the protocol -------------------------------------------------------------------------
 
@@ -164,7 +132,10 @@ class BundleReader:
         from ckpt_browser.core.formats.records import VariableEntry
 
         if self._variables is None:
-            self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]
+            if self._columns is not None:
+                self._variables = self._columns.entries(VariableEntry)
+            else:
+                self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]
         return list(self._variables)
 
     def read(self, name: str) -> np.ndarray:
@@ -187,7 +158,7 @@ class BundleReader:
             key = self._key(name)
             parts = []
             for extents in entry.slices:
-                raw = self._index().get(slice_key(key, extents))
+                raw = self._lookup(slice_key(key, extents))
                 if raw is None:
                     raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
                 parts.append(self._decode(slice_key(key, extents), raw))
@@ -209,12 +180,16 @@ class BundleReader:
             done += part.size
         return done
 
+    def problems(self) -> list[str]:  # what verify lists about the index as a whole
+        return bundle_checks.key_order((k for k, _ in self._pairs), self.index_name)
+
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
-        need = 0
-        for _, shape, _, name in self._listing:
-            need += math.prod(shape) * (dtypes.itemsize(name) or 0)
-        return truncation_message(self.prefix, need, self.num_shards)
+        if self._need is None:  # the index does not change under a reader: summed once
+            listed = self._listing  # (in columns: the heads, times how many entries have each)
+            need = (max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0) for _, shape, _, name in listed)
+            self._need = self._columns.need_bytes() if self._columns is not None else sum(need)
+        return truncation_message(self.prefix, self._need, self.num_shards)
 
     # -- details ------------------------------------------------------------------------------
 
@@ -231,7 +206,7 @@ class BundleReader:
                 if len(raw) > 3 and raw[0] == 0x08 and raw[1] < 0x80 and raw[2] == 0x12 and raw[3] < 0x80:
                     head = raw[: 4 + raw[3]]
                 else:
-                    head = raw[: _head_length(raw)]
+                    head = raw[: wire.head_length(raw)]
                 known = heads.get(head)
                 if known is None:
                     dtype, shape = wire.entry_head(head)
@@ -242,35 +217,40 @@ class BundleReader:
                     name, escaped = key.decode("utf-8", "backslashreplace"), True
                     self._names[name] = key  # the only names that are not key.encode()
                 out.append((name, *known))
-        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, IndexError on a cut entry
+        except (DecodeError, ValueError, IndexError) as exc:  # wire.py's ValueError, a cut entry
             raise CheckpointError(f"{self.index_name} is damaged: an entry is not a BundleEntryProto") from exc
         # Keys come sorted as bytes, which is str order for UTF-8; escaped names may differ.
         if escaped:
             out.sort(key=lambda t: t[0])
         return out
 
-    def _index(self) -> dict[bytes, bytes]:
+    def _lookup(self, key: bytes) -> bytes | None:
+        """The encoded entry of a key, or None."""
+        if self._columns is not None:
+            return self._columns.find(key)
         if self._raw is None:
             self._raw = dict(self._pairs)
-        return self._raw
+        return self._raw.get(key)
 
     def _key(self, name: str) -> bytes:
         key = self._names.get(name) or name.encode("utf-8", "surrogateescape")
-        if key[:1] == b"\x00" or not key or key not in self._index():
+        if key[:1] == b"\x00" or not key or self._lookup(key) is None:
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
         return key
 
     def _entry(self, name: str) -> Entry:
         key = self._key(name)
-        return self._decode(key, self._index()[key])
+        return self._decode(key, self._lookup(key) or b"")  # _key made sure it is there
 
     def _decode(self, key: bytes, raw: bytes) -> Entry:
         entry = self._decoded.get(key)
         if entry is None:
             try:
-                entry = self._decoded[key] = _decode_entry(raw, bundle_protos().BundleEntryProto)
-            except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError
+                entry = _decode_entry(raw, bundle_protos().BundleEntryProto)
+            except DecodeError as exc:
                 raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
+            bundle_checks.check_entry(key, entry, self.index_name)
+            self._decoded[key] = entry
         return entry
 
     def shard_path(self, shard: int) -> Path:
@@ -311,6 +291,7 @@ class BundleReader:
             )
         import numpy as np
 
+        bundle_checks.check_fits(self._file(entry.shard), entry, self.shard_path(entry.shard).name)
         raw = np.empty(entry.size, np.uint8)
         crc = [0]
 
@@ -365,16 +346,18 @@ class BundleReader:
         """A partitioned variable: the slice entries (keys starting with NUL) put in place."""
         import numpy as np
 
-        np_dtype = dtypes.numpy_dtype(full.dtype)
-        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
         key = self._key(name)
-        bad: ChecksumMismatch | None = None
+        parts = []
         for extents in full.slices:
-            part_key = slice_key(key, extents)
-            raw = self._index().get(part_key)
+            raw = self._lookup(slice_key(key, extents))
             if raw is None:
                 raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
-            part = self._decode(part_key, raw)
+            parts.append(self._decode(slice_key(key, extents), raw))
+        bundle_checks.check_parts(name, full, parts, self.index_name)
+        np_dtype = dtypes.numpy_dtype(full.dtype)
+        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
+        bad: ChecksumMismatch | None = None
+        for extents, part in zip(full.slices, parts):
             where = tuple(slice(None) if length == FULL else slice(start, start + length) for start, length in extents)
             try:
                 out[where] = self._read_entry(name, part)

@@ -3,12 +3,13 @@ and what was written but since deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ckpt_browser.core.model_dir.events import EventData
-from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
 
 @dataclass
@@ -44,15 +45,17 @@ class Timeline:
         return "; ".join(parts) + "."
 
 
-def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
+def build_timeline(md: ModelDir, events: EventData | None, deleted: Sequence[CheckpointInfo] = ()) -> Timeline:
+    """deleted: checkpoints seen on disk earlier (by the window, while training pruned them), as
+    they were last seen; counted with those the event files record but the disk no longer has."""
     records = {r.name: r for r in (events.checkpoints if events else [])}
     tl = Timeline()
     names = set()
     for c in md.checkpoints:
         names.add(c.name)
         when: float | None
-        if c.time_source == "state" and c.timestamp is not None:
-            when, src = c.timestamp, "state"
+        if c.time_source in ("state", "events") and c.timestamp is not None:
+            when, src = c.timestamp, c.time_source
         elif c.name in records:
             when, src = records[c.name].wall_time, "events"
         else:
@@ -60,9 +63,17 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
         tl.points.append(TimelinePoint(c.name, c.step, when, c.on_disk, src))
     for name, r in records.items():
         if name not in names:
+            names.add(name)
             tl.points.append(TimelinePoint(name, r.step, r.wall_time, False, "events"))
             tl.deleted.append(name)
+    for c in deleted:
+        if c.name not in names:
+            names.add(c.name)
+            tl.points.append(TimelinePoint(c.name, c.step, c.timestamp, False, c.time_source or "file"))
+            tl.deleted.append(c.name)
     tl.points.sort(key=lambda p: (p.step is None, p.step or 0, p.time or 0))
+    order = {p.name: i for i, p in enumerate(tl.points)}
+    tl.deleted.sort(key=order.__getitem__)
     tl.kept = sum(1 for p in tl.points if p.on_disk)
     stepped = [p for p in tl.points if p.step is not None]
     if len(stepped) >= 2:
@@ -77,3 +88,30 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
         if gaps.size:
             tl.every_seconds = float(np.median(gaps))
     return tl
+
+
+TIME_SOURCES = {
+    "state": "the checkpoint state file's timestamps",
+    "events": "the event files' checkpoint records",
+    "file": "the files' modification times",
+}
+
+
+def use_event_times(md: ModelDir, events: EventData | None) -> bool:
+    """Save times from the event files' checkpoint records for checkpoints whose only time is
+    their files' (a copied or downloaded model_dir has the copy's times; the records keep when
+    the trainer saved). The state file's timestamps, when it has them, stay. True if any changed."""
+    records = {r.name: r.wall_time for r in (events.checkpoints if events else [])}
+    changed = False
+    for c in md.checkpoints:
+        when = records.get(c.name)
+        if c.time_source == "file" and when is not None and c.format != "keras":
+            c.timestamp, c.time_source = when, "events"
+            changed = True
+    return changed
+
+
+def times_from(md: ModelDir) -> str:
+    """Where the shown save times come from, in words ("" when there are none)."""
+    sources = [TIME_SOURCES[s] for s in TIME_SOURCES if any(c.time_source == s and c.timestamp for c in md.checkpoints)]
+    return ", ".join(sources)

@@ -109,13 +109,50 @@ def tf() -> ModuleType:
                 with _quiet_stderr():
                     import tensorflow
             except Exception as exc:  # noqa: BLE001 - ImportError, or whatever a broken wheel raises
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "the import failed"
-                _failure = f"needs TensorFlow, which cannot be imported here ({reason}); pip install tensorflow"
+                _failure = _why_missing(exc)
                 raise TensorFlowMissing(_failure) from exc
             tensorflow.get_logger().setLevel(logging.ERROR)
             log.debug("imported tensorflow %s", tensorflow.__version__)
             _tf = tensorflow
     return _tf
+
+
+# What the installed package says; the desktop build's light edition has no pip to run.
+ADD_TF = "pip install 'ckpt-browser[tf]' adds it (or install ckpt-browser where your TensorFlow 2.x is)"
+LITE_BUILD = (
+    "this light build of ckpt-browser has no TensorFlow; the full build (make package) restores a "
+    "checkpoint into its graph, runs it, fits it, runs SavedModel signatures and writes the demo"
+)
+
+
+def _why_missing(exc: BaseException) -> str:
+    """One line: TensorFlow is not installed (how to add it), or is there but does not import."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "tensorflow":
+        if getattr(sys, "frozen", False):  # a PyInstaller build without it: the light edition
+            return f"needs TensorFlow: {LITE_BUILD}"
+        return f"needs TensorFlow, which is not installed here: {ADD_TF}"
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "the import failed"
+    return f"needs TensorFlow, which cannot be imported here ({reason}); reinstall it, or {ADD_TF}"
+
+
+def findable() -> bool:
+    """Whether TensorFlow looks importable here, without importing it (the worker process that
+    reads checkpoints with it imports it there)."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def not_installed() -> str:
+    """The line for a TensorFlow that findable() does not find."""
+    if getattr(sys, "frozen", False):
+        return f"needs TensorFlow: {LITE_BUILD}"
+    return f"needs TensorFlow, which is not installed here: {ADD_TF}"
 
 
 def is_loaded() -> bool:

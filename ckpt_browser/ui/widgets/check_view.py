@@ -38,7 +38,9 @@ from ckpt_browser.core.checks.run import (
     run_check,
 )
 from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
@@ -131,6 +133,7 @@ class CheckView(QWidget):
         self.rows = RowsModel(RESULT_COLUMNS, self)
         self.rows.bad_column = 2  # the finding itself is red
         self.table = QTableView()
+        copying.install(self.table)  # copy a finding, or all of its row
         self.table.setModel(self.rows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -246,7 +249,7 @@ class CheckView(QWidget):
         )  # fmt: skip
 
     def _error(self, message: str) -> None:
-        self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+        self.summary.setText(f"<span style='color:{colours().bad}'>{message}</span>")
 
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.tf.graph import parse_values
+from ckpt_browser.core.tf.feeds import parse_values
 from ckpt_browser.core.values.fit import (
     FitResult,
     GraphOverview,
@@ -34,9 +34,12 @@ from ckpt_browser.core.values.fit import (
     load_xy,
     scalar_rows,
 )
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import readable_axes
 
 DEFAULT_RANGE = "-2:4:201"
 
@@ -72,11 +75,12 @@ class FitView(QWidget):
         self.status = QLabel("Open a model_dir whose checkpoints have .meta graphs (the tutorial's quadratic example).")
         self.status.setWordWrap(True)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.plot.addLegend(offset=(10, 10))
         self.scalar_model = RowsModel([], self)
         self.scalars = QTableView()
+        copying.install(self.scalars)
         self.scalars.setModel(self.scalar_model)
         self.scalars.verticalHeader().hide()
         self.scalars.setMaximumHeight(170)
@@ -197,7 +201,7 @@ class FitView(QWidget):
         self._clear_plot()
         if self.data is not None:
             x, y = self.data
-            self.plot.plot(x, y, pen=None, symbol="o", symbolSize=4, symbolBrush=(120, 120, 120, 160),
+            self.plot.plot(x, y, pen=None, symbol="o", symbolSize=4, symbolBrush=colours().points,
                            symbolPen=None, name="training data")  # fmt: skip
         if self.result is not None:
             n = len(self.result.curves)

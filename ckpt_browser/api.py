@@ -1,0 +1,308 @@
+"""The Python API: model_dirs, checkpoints and the records the CLI prints as JSON, without TensorFlow.
+
+    import ckpt_browser as cb
+    md = cb.open("runs/iris")                 # a model_dir, a checkpoint prefix or file, a URL
+    md.latest.variables                       # [Variable(name, shape, dtype, kind), ...]
+    md.latest.read("dnn/logits/bias")         # numpy, crc32c checked
+    cb.diff(a, b), cb.check(path, against=...), cb.verify(path)   # the CLI's --json records
+
+docs/api.md documents it; a change to it is a CHANGELOG entry. Errors are CheckpointError (one line
+a user can act on), as in the CLI. Every record is what `ckpt-browser CMD --json` prints: NaN and
+infinities as the strings "NaN", "Infinity", "-Infinity".
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ckpt_browser.core.model_dir.contents import CheckpointContents
+    from ckpt_browser.core.model_dir.scan import CheckpointInfo
+    from ckpt_browser.core.model_dir.scan import ModelDir as CoreModelDir
+
+Record = dict[str, Any]  # a JSON record, exactly as the CLI prints it with --json
+
+SHOW_ALL_UP_TO = 1000  # elements; bigger tensors' records hold a head of HEAD values
+HEAD = 100
+
+
+class Variable(NamedTuple):
+    """A stored variable: its name exactly as tf.train.list_variables gives it."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # numpy's name: float32, int64, bfloat16, string, ...
+    kind: str  # model, optimizer, ema, global_step, object_graph or other
+
+
+def finite_or_text(obj: Any) -> Any:
+    """The record as JSON holds it: NaN and infinities as strings (JSON has no such numbers)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {k: finite_or_text(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite_or_text(v) for v in obj]
+    return obj
+
+
+class Checkpoint:
+    """One checkpoint of a model_dir (or one Keras / TF.js file)."""
+
+    def __init__(self, info: CheckpointInfo, model_dir: ModelDir) -> None:
+        self._info = info
+        self._model_dir = model_dir
+        self._contents: CheckpointContents | None = None
+
+    def __repr__(self) -> str:
+        return f"<Checkpoint {self.name} of {self._model_dir.path}>"
+
+    @property
+    def name(self) -> str:
+        """Its prefix relative to the model_dir, e.g. "model.ckpt-300"."""
+        return self._info.name
+
+    @property
+    def prefix(self) -> str:
+        """Where its files are: the prefix (a path or URL), or the Keras / TF.js file."""
+        return str(self._info.prefix)
+
+    @property
+    def step(self) -> int | None:
+        return self._info.step
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong with its files (missing, damaged), or None."""
+        return self._info.problem
+
+    def to_json(self) -> Record:
+        """The record `ls --json` lists under "checkpoints"."""
+        return self._info.to_json()
+
+    def contents(self) -> CheckpointContents:
+        if self._contents is None:
+            from ckpt_browser.core.model_dir.contents import read_contents
+
+            self._contents = read_contents(self._info)
+        return self._contents
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Every stored variable, sorted by name, as tf.train.list_variables lists them."""
+        return [Variable(v.name, tuple(v.shape), v.dtype, v.kind) for v in self.contents().variables]
+
+    def _name(self, name: str) -> str:
+        """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
+        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.formats.variables import display_name
+
+        names = {v.name for v in self.contents().variables}
+        if name in names:
+            return name
+        matches = [n for n in names if display_name(n) == name]
+        if len(matches) != 1:
+            raise CheckpointError(f"{self.name} has no variable {name!r}")
+        return matches[0]
+
+    def read(self, name: str) -> np.ndarray:
+        """The variable's values (only that tensor is read), its crc32c checked: a mismatch raises
+        ChecksumMismatch (a CheckpointError; its .value holds what was read)."""
+        from ckpt_browser.core.reader import open_checkpoint
+
+        return open_checkpoint(self._info.prefix).read(self._name(name))
+
+    def stats(self, name: str) -> Record:
+        """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats"."""
+        from ckpt_browser.core.values.stats import compute_stats
+
+        return finite_or_text(compute_stats(self.read(name)).to_json())
+
+    def show(self, name: str, all_values: bool = False, codes: bool = False) -> Record:
+        """The record `show --json` prints: shape, dtype, stats and the values (a head of 100 of
+        tensors over 1,000 elements unless all_values). codes: a quantized TF.js weight's stored codes."""
+        return self._show(name, all_values, codes)[0]
+
+    def _show(self, name: str, all_values: bool, codes: bool) -> tuple[Record, Any, Any]:
+        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.reader import open_checkpoint
+        from ckpt_browser.core.values.slicing import to_jsonable
+        from ckpt_browser.core.values.stats import compute_stats
+
+        reader = open_checkpoint(self._info.prefix)
+        name = self._name(name)
+        if codes and not hasattr(reader, "raw"):
+            raise CheckpointError(f"{self.name}: --codes is for quantized TensorFlow.js weights")
+        value = reader.raw(name) if codes else reader.read(name)  # type: ignore[attr-defined]
+        stored = reader.quantization(name) if hasattr(reader, "quantization") else None
+        stats = compute_stats(value)
+        complete = all_values or value.size <= SHOW_ALL_UP_TO
+        dtype = value.dtype.name if codes else next(v.dtype for v in reader.variables() if v.name == name)
+        record = {
+            "checkpoint": self.name,
+            "name": name,
+            "shape": list(value.shape),
+            "dtype": dtype,
+            "stats": stats.to_json(),
+            "truncated": not complete,
+            "values": to_jsonable(value) if complete else None,
+            "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
+            "stored": stored,
+        }
+        return finite_or_text(record), value, stats
+
+
+class ModelDir:
+    """A folder of checkpoints: the checkpoint state merged with the files there."""
+
+    def __init__(self, core: CoreModelDir, selected: str | None) -> None:
+        self._core = core
+        self._selected = selected
+        self.checkpoints: list[Checkpoint] = [Checkpoint(c, self) for c in core.checkpoints]
+
+    def __repr__(self) -> str:
+        return f"<ModelDir {self.path}: {len(self.checkpoints)} checkpoints>"
+
+    @property
+    def path(self) -> str:
+        return str(self._core.path)
+
+    @property
+    def notes(self) -> list[str]:
+        """What to know about the folder as a whole (a broken state file, paths of another machine)."""
+        return self._core.notes + ([self._core.state_error] if self._core.state_error else [])
+
+    @property
+    def latest(self) -> Checkpoint | None:
+        """The latest readable checkpoint (the state file's, else the newest on disk), as `ls` shows."""
+        info = self._core.default_checkpoint()
+        return None if info is None else self[info.name]
+
+    @property
+    def selected(self) -> Checkpoint:
+        """The checkpoint the opened path named, else the latest; CheckpointError if none has its files."""
+        return self.checkpoint(None)
+
+    def checkpoint(self, name: str | None = None) -> Checkpoint:
+        """The named checkpoint, else the one the opened path named, else the latest."""
+        from ckpt_browser.core.model_dir.contents import Source
+
+        return self[Source(self._core, self._selected).checkpoint(name).name]
+
+    def __getitem__(self, name: str) -> Checkpoint:
+        for c in self.checkpoints:
+            if c.name == name:
+                return c
+        from ckpt_browser.core.errors import CheckpointError
+
+        known = ", ".join(c.name for c in self.checkpoints)
+        raise CheckpointError(f"no checkpoint {name!r} in {self.path} (has: {known})")
+
+    def listed(self, chosen: Checkpoint):
+        """What `ls` lists: the checkpoints, or only the model file the path named (a .keras file's
+        folder holds other files that are not its)."""
+        if chosen._info.format == "keras" and self._selected:
+            return [chosen._info]
+        return self._core.checkpoints
+
+    def ls(self, checkpoint: str | None = None) -> Record:
+        """The record `ls --json` prints (the variables of the named checkpoint, default the latest)."""
+        return self._ls(checkpoint)[0]
+
+    def _ls(self, checkpoint: str | None) -> tuple[Record, Checkpoint, Any, str | None]:
+        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.model_dir.events import read_events
+        from ckpt_browser.core.model_dir.timeline import use_event_times
+
+        chosen = self.checkpoint(checkpoint)
+        error = contents = None
+        try:
+            contents = chosen.contents()
+        except CheckpointError as exc:
+            error = str(exc)
+        events = read_events(self._core.path)
+        use_event_times(self._core, events)  # a copied model_dir: save times from the event records
+        record: Record = {
+            "model_dir": self.path,
+            "latest": self._core.latest,
+            "checkpoint": chosen.name,
+            "checkpoints": [c.to_json() for c in self.listed(chosen)],
+            "variables": [v.to_json() for v in contents.variables] if contents else [],
+            "scalars": events.scalars_json(),
+            "notes": self.notes + events.notes,
+            "warning": contents.warning if contents else None,
+        }
+        if chosen._info.format == "keras" and contents is not None:
+            from ckpt_browser.core.checks.keras_checks import report
+            from ckpt_browser.core.reader import open_checkpoint
+
+            record["model"] = report(open_checkpoint(chosen._info.prefix)).to_json()
+        return finite_or_text(record), chosen, events, error
+
+
+def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
+    """A model_dir, from its folder, a checkpoint prefix or one of its files (that checkpoint is
+    .selected), a `checkpoint` state file, a SavedModel, a Keras / TF.js file, or an fsspec URL."""
+    from ckpt_browser.core.model_dir.contents import open_source
+
+    source = open_source(path_or_url)
+    return ModelDir(source.model_dir, source.selected)
+
+
+@dataclass
+class _Diffed:
+    record: Record
+    result: Any  # core values.diff.CheckpointDiff, for the CLI's table
+
+
+def _diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> _Diffed:
+    from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
+
+    pa, pb = resolve_checkpoint(a), resolve_checkpoint(b)
+    result = diff_checkpoints(pa, pb)
+    record = {
+        "a": str(pa),
+        "b": str(pb),
+        "identical": result.identical,
+        "pairing": result.pairing,
+        "counts": result.counts(),
+        "variables": [r.to_json() for r in result.rows],
+    }
+    return _Diffed(finite_or_text(record), result)
+
+
+def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Record:
+    """Every variable of checkpoint a against b (a model_dir means its latest): the record `diff
+    --json` prints; "identical" says whether all are the same."""
+    return _diff(a, b).record
+
+
+def verify(path: str | os.PathLike[str]) -> Record:
+    """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
+    `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable")."""
+    return _verify(path).to_json()
+
+
+def _verify(path: str | os.PathLike[str], progress: Any = None) -> Any:
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.verify import verify as verify_checkpoints
+    from ckpt_browser.core.values.verify import verify_model_dir
+
+    source = open_source(path)
+    if source.selected:
+        return verify_checkpoints([source.checkpoint()], progress)
+    return verify_model_dir(source.model_dir, progress)
+
+
+def check(path: str | os.PathLike[str], against: str | None = None, log: str | None = None) -> Record:
+    """What `check --json` prints: each checkpoint against its own graph, or against an Estimator
+    call, a checkpoint, model_dir or .meta (against=); log= the text of an error log to explain.
+    A Keras file: its load pitfalls, or with against= a model file, whether load_weights fits."""
+    from ckpt_browser.api_checks import run_check
+
+    return run_check(path, against, log).record

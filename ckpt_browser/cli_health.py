@@ -1,0 +1,93 @@
+"""`ckpt-browser health`: training health from the checkpoints of a model_dir or a folder of runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ckpt_browser import cli_output
+from ckpt_browser.core.errors import CheckpointError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "health", help="NaN/Inf, frozen and dead layers, update ratios, norms and alpha across checkpoints",
+        description="PATH: a model_dir (every checkpoint), one checkpoint, a folder of runs, or a bucket URL. "
+        "Model variables by default; --all adds optimizer state. Definitions and thresholds: docs/health.md. "
+        "Exit 0 when nothing is wrong, 1 on a nan, inf, frozen or dead finding, 2 on error.",
+    )  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="optimizer state too")
+    p.add_argument(
+        "--no-alpha", action="store_true",
+        help="skip alpha, the one costly figure (eigenvalues of every matrix): a quick gate on the rest",
+    )  # fmt: skip
+
+
+def _reports(path: str, include_all: bool, progress, spectral: bool = True) -> tuple[list, bool]:
+    """(reports, whether PATH was a folder of runs)."""
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.model_dir.runs import find_runs
+    from ckpt_browser.core.values.health import health, model_dir_health
+
+    try:
+        source = open_source(path)
+    except CheckpointError:
+        from ckpt_browser.core import storage
+
+        if not storage.is_dir(path):
+            raise
+        runs = find_runs(path)
+        if not runs:
+            raise
+        return [model_dir_health(open_source(run).model_dir, include_all, progress, spectral) for run in runs], True
+    if source.selected:
+        where = str(source.model_dir.path)
+        return [health([source.checkpoint()], include_all, progress, path=where, spectral=spectral)], False
+    return [model_dir_health(source.model_dir, include_all, progress, spectral)], False
+
+
+def _ratio(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3g}"
+
+
+def _print(report) -> None:
+    print(report.path)
+    rows = [("checkpoint", "step", "variables", "NaN", "Inf", "largest update ratio", "of")]
+    for c in report.checkpoints:
+        if c.error:
+            rows.append((c.name, "" if c.step is None else str(c.step), "–", "", "", c.error, ""))
+            continue
+        ratios = [(v.update_ratio, v.name) for v in c.variables if v.update_ratio is not None]
+        top = max(ratios) if ratios else (None, "")
+        rows.append((
+            c.name, "" if c.step is None else str(c.step), str(len(c.variables)),
+            f"{sum(v.nan for v in c.variables):,}", f"{sum(v.inf for v in c.variables):,}", _ratio(top[0]), top[1],
+        ))  # fmt: skip
+    cli_output.print_table(rows)
+    if report.findings:
+        print("findings:")
+        rows = [(f.kind, f.variable, f.checkpoint, f.detail) for f in report.findings]
+        cli_output.print_table(rows)
+    print(report.summary())
+
+
+def cmd_health(ns: argparse.Namespace) -> int:
+    progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
+    reports, runs = _reports(ns.path, ns.all, progress, spectral=not ns.no_alpha)
+    if progress is not None:
+        print(file=sys.stderr)
+    if ns.json:
+        out = {"runs": [r.to_json() for r in reports]} if runs else reports[0].to_json()
+        if runs:
+            failing = sum(r.failing for r in reports)
+            out["summary"] = f"{len(reports)} runs, {failing} with a nan, inf, frozen or dead finding"
+        print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
+    else:
+        for i, r in enumerate(reports):
+            if i:
+                print()
+            _print(r)
+    return cli_output.EXIT_DIFFERENT if any(r.failing for r in reports) else cli_output.EXIT_OK

@@ -1,0 +1,109 @@
+"""A folder of runs: the model_dirs below a parent folder, found as TensorBoard finds the runs
+under ``--logdir`` (any depth, up to a limit), each one then opened as a model_dir of its own."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ckpt_browser.core import storage
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.keras import is_keras_file
+
+MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3
+MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory must not walk it all
+
+
+@dataclass
+class RunsFolder:
+    """The model_dirs found below a folder, by their path relative to it ("lr_0.1/seed_2")."""
+
+    path: Path
+    runs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return list(self.runs)
+
+
+def holds_checkpoints(entries: list[tuple[str, object]]) -> bool:
+    """Whether a folder's listing is a model_dir's: a state file, a tensor bundle's index, a
+    SavedModel, or a Keras / TF.js model file."""
+    for name, st in entries:
+        if st is None or not stat.S_ISREG(getattr(st, "st_mode", 0)):
+            continue
+        if name in ("checkpoint", "saved_model.pb") or (name.endswith(".index") and not name.startswith(".")):
+            return True
+        if is_keras_file(name):
+            return True
+    return False
+
+
+def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:
+    """Every model_dir below ``path`` (not ``path`` itself), breadth first; a model_dir's own
+    subfolders (eval/, export/) belong to it and are not searched. Hidden folders are skipped,
+    and a folder reached twice through links is listed once."""
+    # Local folders by their real path: the runs are then the model_dirs the window opens.
+    root = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().resolve()
+    out = RunsFolder(root)
+    seen: set[tuple[int, int]] = set()
+    queue: deque[tuple[Path, int]] = deque([(root, 0)])
+    listed = 0
+    deeper = False
+    while queue:
+        folder, depth = queue.popleft()
+        if listed >= max_folders:
+            out.notes.append(f"stopped looking for runs after {max_folders:,} folders: open a folder nearer the runs")
+            break
+        try:
+            entries = storage.list_dir(folder)
+        except CheckpointError as exc:
+            if folder == root:
+                raise
+            out.notes.append(str(exc))
+            continue
+        listed += 1
+        if folder != root and holds_checkpoints(entries):
+            out.runs[_relative(root, folder)] = folder
+            continue
+        for name, st in sorted(entries, key=lambda e: e[0]):
+            if st is None or not stat.S_ISDIR(getattr(st, "st_mode", 0)) or name.startswith("."):
+                continue
+            if depth + 1 > max_depth:
+                deeper = True
+                continue
+            key = (getattr(st, "st_dev", 0), getattr(st, "st_ino", 0))
+            if key != (0, 0):  # local folders: a link back up would loop
+                if key in seen:
+                    continue
+                seen.add(key)
+            queue.append((folder / name, depth + 1))
+    if deeper:
+        out.notes.append(f"folders more than {max_depth} levels below {root.name} were not searched")
+    out.runs = dict(sorted(out.runs.items()))
+    return out
+
+
+def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
+    """The model_dirs below a folder, by path (runs_below without the names and notes)."""
+    return list(runs_below(folder, depth).runs.values())
+
+
+def _relative(root: Path, folder: Path) -> str:
+    text, base = str(folder), str(root).rstrip("/")
+    return text[len(base) + 1 :] if text.startswith(base + "/") else folder.name
+
+
+def open_source_or_runs(path: str, allow_empty: bool = True):
+    """What the window opens for a path: its Source, or -- a folder with no checkpoint of its own
+    and model_dirs below it -- the RunsFolder of those (each then opened as a source)."""
+    from ckpt_browser.core.model_dir.contents import open_source
+
+    source = open_source(path, allow_empty=allow_empty)
+    if source.model_dir.checkpoints or not storage.is_dir(path):
+        return source
+    runs = runs_below(path)
+    return runs if runs.runs else source
