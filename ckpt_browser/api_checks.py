@@ -43,10 +43,9 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     from ckpt_browser.core.checks.mismatch import against as expected_from
     from ckpt_browser.core.checks.mismatch import check_model_dir, compare, own_graph
     from ckpt_browser.core.checks.report import summary
+    from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
     from ckpt_browser.core.reader import open_checkpoint
     from ckpt_browser.core.storage import as_path
-
-    from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
 
     md = source.model_dir
     reading = None

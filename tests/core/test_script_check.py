@@ -190,6 +190,6 @@ def test_the_cli_checks_a_script_file_and_says_so_in_json(capsys):
     }
     changed = SCRIPTS / "changed" / "census_hash" / "census_main.py"
     assert main(["check", str(census / "model_dir"), "--against", str(changed)]) == 1
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())  # wrapped to the terminal's width
     assert "fits no call of the script; the closest is census_main.py:24" in text
     assert "linear/linear_model/occupation/weights" in text
