@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as stat_module
+import sys
 import threading
 from collections import OrderedDict
 from typing import NamedTuple
@@ -59,6 +60,10 @@ def url_path(url: str):
     except ImportError as exc:
         extra = EXTRAS.get(protocol)
         hint = f"install ckpt-browser[{extra}]" if extra else f"install the fsspec backend for {protocol}://"
+        if getattr(sys, "frozen", False):  # the light desktop build: no bucket backends, no pip
+            raise CheckpointError(
+                f"this build cannot open {protocol}:// URLs; the full build (make package) can"
+            ) from exc
         raise CheckpointError(f"{hint} to open {protocol}:// URLs") from exc
     except ValueError as exc:  # fsspec: "Protocol not known"
         raise CheckpointError(f"{url[:200]}: no file system knows the protocol {protocol}://") from exc
