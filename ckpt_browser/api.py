@@ -203,6 +203,13 @@ class ModelDir:
         known = ", ".join(c.name for c in self.checkpoints)
         raise CheckpointError(f"no checkpoint {name!r} in {self.path} (has: {known})")
 
+    def listed(self, chosen: Checkpoint):
+        """What `ls` lists: the checkpoints, or only the model file the path named (a .keras file's
+        folder holds other files that are not its)."""
+        if chosen._info.format == "keras" and self._selected:
+            return [chosen._info]
+        return self._core.checkpoints
+
     def ls(self, checkpoint: str | None = None) -> Record:
         """The record `ls --json` prints (the variables of the named checkpoint, default the latest)."""
         return self._ls(checkpoint)[0]
@@ -210,6 +217,7 @@ class ModelDir:
     def _ls(self, checkpoint: str | None) -> tuple[Record, Checkpoint, Any, str | None]:
         from ckpt_browser.core.errors import CheckpointError
         from ckpt_browser.core.model_dir.events import read_events
+        from ckpt_browser.core.model_dir.timeline import use_event_times
 
         chosen = self.checkpoint(checkpoint)
         error = contents = None
@@ -218,11 +226,12 @@ class ModelDir:
         except CheckpointError as exc:
             error = str(exc)
         events = read_events(self._core.path)
+        use_event_times(self._core, events)  # a copied model_dir: save times from the event records
         record: Record = {
             "model_dir": self.path,
             "latest": self._core.latest,
             "checkpoint": chosen.name,
-            "checkpoints": [c.to_json() for c in self._core.checkpoints],
+            "checkpoints": [c.to_json() for c in self.listed(chosen)],
             "variables": [v.to_json() for v in contents.variables] if contents else [],
             "scalars": events.scalars_json(),
             "notes": self.notes + events.notes,

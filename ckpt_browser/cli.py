@@ -6,10 +6,10 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections.abc import Sequence
 
-from ckpt_browser import __version__, cli_checks, cli_health
+from ckpt_browser import __version__, cli_checks, cli_health, cli_ls
+from ckpt_browser.cli_fit import MIN_NAME, elide_middle, fit_rows, terminal_width, wrap
 from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
@@ -105,8 +105,12 @@ def _headless_parser() -> argparse.ArgumentParser:
     cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
-    for command in sub.choices.values():
+    for name, command in sub.choices.items():
         command.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
+        if name in ("ls", "show", "diff", "check"):
+            command.add_argument(
+                "--wide", action="store_true", help="full names, however wide (default: fit the terminal's width)"
+            )
     return p
 
 
@@ -158,66 +162,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser import api
-
-    md = api.open(ns.path)
-    record, chosen, events, error = md._ls(ns.checkpoint)
-    if ns.json:
-        print(json.dumps(record, indent=2))
-    else:
-        contents = None if error else chosen.contents()
-        _print_ls(md._core, chosen._info, contents, events.notes)
-        if chosen._info.format == "keras" and contents is not None:
-            from ckpt_browser.api_checks import model_report
-            from ckpt_browser.cli_keras import print_summary
-
-            print_summary(model_report(chosen._info))
-    if error:
-        print(f"ckpt-browser ls: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
-
-
-def _print_ls(md, info, contents, event_notes: list[str]) -> None:
-    from ckpt_browser.core.formats.variables import human_bytes
-
-    print(f"{md.path}")
-    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
-        print(f"  note: {note}")
-    rows = [("", "checkpoint", "step", "time", "size", "shards", "meta", "flags")]
-    for c in md.checkpoints:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(c.timestamp)) if c.timestamp else ""
-        rows.append(
-            (
-                "*" if c.name == info.name else "",
-                c.name,
-                "" if c.step is None else str(c.step),
-                when,
-                human_bytes(c.bytes),
-                str(c.shards),
-                "yes" if c.has_meta else "no",
-                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
-            )
-        )
-    print_table(rows)
-    if contents is None:
-        return
-    print()
-    print(f"{info.name}: {len(contents.variables)} variables")
-    if contents.warning:
-        print(f"  warning: {contents.warning}")
-    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
-    rows = [("variable", "shape", "dtype", "kind")]
-    for v in contents.variables:
-        text = shapes.get(v.shape)
-        if text is None:
-            text = shapes[v.shape] = str(list(v.shape))
-        rows.append((v.name, text, v.dtype, v.kind))
-    print_table(rows)
-    print(contents.totals.summary())
-
-
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
@@ -229,16 +173,19 @@ def _cmd_show(ns: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
     name, dtype, stored = record["name"], record["dtype"], record["stored"]
-    print(f"{name}  {list(value.shape)}  {dtype}  ({checkpoint.name})")
+    width = terminal_width(ns.wide)
+    rest = f"  {list(value.shape)}  {dtype}  ({checkpoint.name})"
+    print(elide_middle(name, max(MIN_NAME, width - len(rest))) + rest if width else name + rest)
     if stored:
-        print(f"  {stored}; {'the codes' if ns.codes else 'dequantized'} below")
+        print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
+    line = (width or 101) - 1  # numpy's rows, to the terminal's width
     if not record["truncated"]:
-        with np.printoptions(threshold=sys.maxsize, linewidth=100):
+        with np.printoptions(threshold=sys.maxsize, linewidth=line):
             print(printable(value))
     else:
-        with np.printoptions(threshold=api.HEAD, linewidth=100):
+        with np.printoptions(threshold=api.HEAD, linewidth=line):
             print(f"first {api.HEAD} of {value.size:,} values (flattened; --all or --json for more):")
             print(printable(value.reshape(-1)[: api.HEAD]))
     return EXIT_OK
@@ -255,16 +202,18 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
         print(f"A: {record['a']}\nB: {record['b']}")
         if result.pairing != "by name":
             print(f"weights paired {result.pairing}; each row names A's weight, then B's")
-        rows = [("variable", "status", "max |delta|", "||delta||/||A||", "A", "B")]
+        # One shape column: "A -> B" only where they differ (two equal columns made rows 128 wide).
+        rows = [("variable", "status", "max |Δ|", "‖Δ‖/‖A‖", "shape A -> B")]
         for r in result.rows:
+            a_text = "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}"
+            b_text = "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}"
             rows.append((
                 r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
                 "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
                 "" if r.rel_change is None else f"{r.rel_change:.4g}",
-                "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}",
-                "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}",
+                a_text if a_text == b_text else f"{a_text or '-'} -> {b_text or '-'}",
             ))  # fmt: skip
-        print_table(rows)
+        print_table(fit_rows(rows, terminal_width(ns.wide)))
         counts = ", ".join(f"{n} {k}" for k, n in result.counts().items() if n)
         print("identical" if result.identical else f"differ: {counts}")
     return EXIT_OK if result.identical else EXIT_DIFFERENT
@@ -280,7 +229,7 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "ls": _cmd_ls,
+    "ls": cli_ls.cmd_ls,
     "show": _cmd_show,
     "diff": _cmd_diff,
     "run": cli_checks.cmd_run,

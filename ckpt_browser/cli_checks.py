@@ -7,6 +7,7 @@ import json
 import sys
 
 from ckpt_browser import cli_output
+from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
 from ckpt_browser.core.errors import CheckpointError
 
 
@@ -55,35 +56,57 @@ def cmd_check(ns: argparse.Namespace) -> int:
     if ns.json:
         print(json.dumps(checked.record, indent=2))
     elif checked.kind == "graph":
-        _print_check(checked.parts)
+        _print_check(checked.parts, terminal_width(ns.wide))
     else:
         from ckpt_browser.cli_keras import print_check
 
-        print_check(checked)
+        print_check(checked, terminal_width(ns.wide))
     if checked.error_line:
         print(f"ckpt-browser check: {checked.error_line}", file=sys.stderr)
     return checked.exit_code
 
 
-def _print_check(parts: dict) -> None:
+def _print_check(parts: dict, width: int | None) -> None:
     from ckpt_browser.core.checks.report import advice
 
     results, log_findings = parts["results"], parts["log_findings"]
     if parts["summary"]:
-        print(parts["summary"])
-    for r in results:
-        print(f"\n{r.checkpoint} against {r.against}: {r.status}" + (f" ({r.error})" if r.error else ""))
+        print(wrap(parts["summary"], width))
+    for heading, r in grouped(results):
+        print("\n" + wrap(heading, width))
         rows = [("variable", "finding", "checkpoint", "model")]
         rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
         if r.findings:
-            cli_output.print_table(rows)
+            cli_output.print_table(fit_rows(rows, width))
     bad = [r for r in results if r.findings]
     if bad:
-        print("\n" + advice(bad[-1], parts["model_dir"]))
+        print("\n" + advice(bad[-1], parts["model_dir"]))  # lines of code: not re-wrapped
     if parts["log_given"]:
         print(f"\nThe log names {len(log_findings)} problem(s):")
         for f in log_findings:
-            print(f"  - {f.explain()}")
+            print(wrap(f"- {f.explain()}", width, "  "))
+
+
+def grouped(results) -> list[tuple[str, object]]:
+    """Checkpoints with the same verdict and the same findings as one heading and one table
+    (five checkpoints that all miss the same nine variables: one table, not five)."""
+    groups: dict[tuple, list] = {}
+    for r in results:
+        own = r.against.startswith("its own graph")
+        findings = tuple((f.variable, f.kind, f.checkpoint, f.model) for f in r.findings)
+        groups.setdefault((r.status, r.error, findings, "own" if own else r.against), []).append(r)
+    out = []
+    for (_status, _error, _findings, against), members in groups.items():
+        first = members[0]
+        names = ", ".join(m.checkpoint for m in members)
+        if against != "own":
+            where = against
+        elif len(members) == 1:
+            where = first.against
+        else:
+            where = "their own graphs"
+        out.append((f"{names} against {where}: {first.status}" + (f" ({first.error})" if first.error else ""), first))
+    return out
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:

@@ -5,24 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from ckpt_browser import cli_output
+from ckpt_browser.cli_fit import fit_rows, wrap
 
 
-def print_summary(rep: Any) -> None:
+def print_summary(rep: Any, width: int | None = None) -> None:
     """Layers in order as model.summary() lists them, then what to know before loading."""
     rows = [("layer", "class", "output", "params", "trainable", "optimizer")]
     for r in rep.layers:
         rows.append((r.name, r.class_name, r.output, f"{r.params:,}", f"{r.trainable:,}", f"{r.optimizer:,}"))
     print()
-    cli_output.print_table(rows)
+    cli_output.print_table(fit_rows(rows, width))
     total = sum(r.params for r in rep.layers)
     trainable = sum(r.trainable for r in rep.layers)
     print(f"Params: {total:,} (trainable {trainable:,}, non-trainable {total - trainable:,}) · "
           f"optimizer state: {sum(r.optimizer for r in rep.layers):,}")  # fmt: skip
     for f in rep.findings:
-        print(f"  {'warning' if f.warning else 'note'}: {f.text}")
+        print(wrap(f"{'warning' if f.warning else 'note'}: {f.text}", width, "  "))
 
 
-def print_check(checked: Any) -> None:
+def print_check(checked: Any, width: int | None = None) -> None:
     """check on a Keras file (its load pitfalls), a folder of them, or WEIGHTS --against MODEL."""
     parts = checked.parts
     if checked.kind == "keras_load":
@@ -39,10 +40,10 @@ def print_check(checked: Any) -> None:
             warnings = [f for f in rep.findings if f.warning]
             print(f"{info.name}: " + (f"{len(warnings)} problem(s) for loading it again" if warnings else "ok"))
             for f in rep.findings:
-                print(f"  {'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}")
+                print(wrap(f"{'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}", width, "  "))
     else:
         info, rep = parts["info"], parts["report"]
         warnings = [f for f in rep.findings if f.warning]
         print(f"{info.name}: {len(warnings)} problem(s) for loading it again" if warnings else f"{info.name}: ok")
         for f in rep.findings:
-            print(f"  {'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}")
+            print(wrap(f"{'warning' if f.warning else 'note'} ({f.kind}, {f.where}): {f.text}", width, "  "))

@@ -2,6 +2,7 @@
 
 Packages by concern, each importing only those below it (an import-linter contract in make test):
 
+    app_state  what the window has open and selected, and its rules (a module, Qt-free)
     checks     a model_dir against its graph, an Estimator call, a script, a log; Keras load pitfalls
     values     tensor values: slicing, statistics, diff, history, verify, fit, export
     model_dir  the checkpoints of a folder: state file, files on disk, events, timeline

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import EventData, EventReader
@@ -29,7 +30,9 @@ from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointIn
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
+from ckpt_browser.ui.live_health import LiveHealth
 from ckpt_browser.ui.models.sources import SourcesModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
@@ -53,14 +56,16 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     source_refreshed = Signal(object)  # Snapshot
     open_failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, settings: Settings, remember_window: bool = True) -> None:
+    def __init__(
+        self, runner: TaskRunner, settings: Settings, remember_window: bool = True, state: AppState | None = None
+    ) -> None:
         super().__init__()
+        # What is open and selected, and the rules for what to show next (Qt-free, core/app_state.py).
+        self.state = state if state is not None else AppState()
         # Screenshots want the same layout every time: no restoring, no saving.
         self._remember_window = remember_window
         self.runner = runner
         self.settings = settings
-        self._pending_select: dict[str, tuple[str | None, str | None]] = {}  # path -> (ckpt, var)
-        self._pending_variable: str | None = None  # to select once the checkpoint has loaded
         self.setWindowTitle("ckpt-browser")
         self.setAcceptDrops(True)
         self.resize(*layout.default_size(fit_screen=remember_window))
@@ -76,6 +81,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
 
         self.variables = VariablePanel(runner)
+        self.variables.filter_edit.textChanged.connect(self.state.set_filter)
         self.tensor_view = TensorView(runner)
         self.tensor_view.codes_wanted.connect(self._show_codes)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
@@ -113,7 +119,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.source_note = QLabel()
         self.source_note.setWordWrap(True)
         self.source_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.source_note.setStyleSheet("QLabel { background: #fff4ce; color: #5c4400; padding: 4px; }")
+        c = colours()
+        self.source_note.setStyleSheet(
+            f"QLabel {{ background: {c.note_background}; color: {c.note_text}; padding: 4px; }}"
+        )
         self.source_note.hide()
         sources_box = QWidget()
         box_layout = QVBoxLayout(sources_box)
@@ -134,6 +143,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         runner.progressed.connect(self._on_progress)
         runner.unexpected_error.connect(self._on_unexpected)
 
+        self.live_health = LiveHealth(self)  # a live run's new checkpoint with NaN/Inf: banner + notification
         self._build_menus()
         self._restore_window()
 
@@ -148,7 +158,18 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             view.variable_requested.connect(self.variables.select_variable)
         if hasattr(view, "checkpoint_requested"):
             view.checkpoint_requested.connect(self.select_checkpoint)
+        if hasattr(view, "cell_requested"):
+            view.cell_requested.connect(self.select_variable_in)
         return view
+
+    def select_variable_in(self, checkpoint: str, variable: str) -> None:
+        """Select a variable of another checkpoint: once that checkpoint's list has been read."""
+        current = self.current_checkpoint()
+        if current is not None and current.name == checkpoint:
+            self.variables.select_variable(variable)
+            return
+        self.state.ask_variable(variable)
+        self.select_checkpoint(checkpoint)
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -176,6 +197,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     def _on_checkpoint_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._update_source_note()
         info = self.sources.checkpoint_at(current)
+        source = self.sources.source_at(current)
+        if source is not None:
+            self.state.select(source.model_dir.path, info.name if info is not None else None)
         if info is None:
             return
         self._side_key = None
@@ -198,8 +222,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.variables.model.set_marks(self._findings.get(info.prefix, {}))
         self.variables.set_contents(contents, f"<b>{info.name}</b> — {n} variables  ({info.prefix.parent})")
         self.status_label.setText(f"{info.name}: {n} variables")
-        wanted, self._pending_variable = self._pending_variable, None
-        if wanted and not self.variables.select_variable(wanted):
+        wanted, asked = self.state.variable_to_show()
+        if wanted and not self.variables.select_variable(wanted) and asked:
             self.status_label.setText(f"No variable {wanted!r} in {info.name}")
         self.checkpoint_loaded.emit(contents)
 
@@ -209,6 +233,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.status_label.setText(message)
 
     def _on_variable(self, v: VariableInfo | None) -> None:
+        self.state.select_variable(v.name if v is not None else None)
         self.details.show_variable(v, self.variables.contents())
         info = self.current_checkpoint()
         if v is None or info is None:

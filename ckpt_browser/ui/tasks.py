@@ -25,6 +25,7 @@ class _Outcome:
     value: Any
     expected: bool = True  # a CheckpointError (message for the user) vs. a bug
     details: str = ""
+    skipped: bool = False  # superseded before it started: never run
 
 
 class Progress:
@@ -67,8 +68,9 @@ class TaskRunner(QObject):
     restore never holds up browsing. Pure computations (``tf=False``: statistics, plots,
     exports) use a small pool.
 
-    A request with a ``key`` supersedes earlier ones with the same key: their results are
-    dropped when they arrive, so a slow answer never overwrites a newer one.
+    A request with a ``key`` supersedes earlier ones with the same key: one that has not started
+    yet is never run (a burst of clicks or polls queues no work), and the result of one under way
+    is dropped when it arrives, so a slow answer never overwrites a newer one.
     """
 
     _delivered = Signal(object)
@@ -130,6 +132,11 @@ class TaskRunner(QObject):
         return task_id
 
     def _run(self, task_id, key, generation, fn, args) -> None:
+        # _generation is written on the UI thread; a dict read is atomic, and a request made just
+        # after this check only makes this result stale on delivery, as before.
+        if key is not None and self._generation.get(key) != generation:
+            self._delivered.emit(_Outcome(task_id, key, generation, False, None, skipped=True))
+            return
         try:
             value = fn(*args)
             outcome = _Outcome(task_id, key, generation, True, value)
@@ -153,8 +160,8 @@ class TaskRunner(QObject):
         self._progress_callbacks.pop(outcome.task_id, None)
         stale = outcome.key is not None and self._generation.get(outcome.key) != outcome.generation
         try:
-            if stale:
-                log.debug("dropped a stale result for %s", outcome.key)
+            if stale or outcome.skipped:
+                log.debug("dropped stale work for %s", outcome.key)
             elif outcome.ok:
                 if on_done:
                     on_done(outcome.value)

@@ -4,7 +4,8 @@ names from here.
 A view is a QWidget class with ``create(ctx)`` (build it from what the window shares) and
 ``show_selection(selection)`` (show what is selected now). It may have the signals
 ``variable_requested(str)`` and ``checkpoint_requested(str)``, which the window connects to
-selecting that variable or checkpoint. The window builds a view the first time its tab shows,
+selecting that variable or checkpoint, and ``cell_requested(checkpoint, variable)``: that variable
+in that checkpoint. The window builds a view the first time its tab shows,
 and calls show_selection on the visible view when something it ``needs`` changed. Adding a view
 is its file plus one line in VIEWS.
 """
@@ -81,6 +82,7 @@ VIEWS = (
     ViewSpec("timeline", "Timeline", "scalars_view:TimelineView", ("model_dir", "events")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
     ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
+    ViewSpec("health", "Health", "health_view:HealthView", ("model_dir",)),
 )
 VALUE_TABS = ("table", "plot", "histogram")  # the Values tab's own pages
 WINDOW_TABS = ("diff", "verify")  # windows of their own, opened by --tab too

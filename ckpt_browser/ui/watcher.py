@@ -69,6 +69,7 @@ class ModelDirWatcher(QObject):
         self._fs.fileChanged.connect(self._on_fs)
         self._timers: dict[str, QTimer] = {}
         self._polled: dict[str, tuple | None] = {}  # folders watched by polling: last signature
+        self._polling: set[str] = set()  # polls under way: one per folder, however long the network takes
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(lambda: self._poll_all(remote=False))
@@ -132,13 +133,17 @@ class ModelDirWatcher(QObject):
             timer.start()  # restarts: one refresh per burst
 
     def _poll_all(self, remote: bool) -> None:
-        for folder in [f for f in self._polled if storage.is_remote(f) == remote]:
+        for folder in [f for f in self._polled if storage.is_remote(f) == remote and f not in self._polling]:
+            self._polling.add(folder)
             self.runner.submit(
                 dir_signature, folder if remote else Path(folder),
-                key=f"poll:{folder}", tf=False, on_done=lambda sig, f=folder: self._polled_result(f, sig),
+                key=f"poll:{folder}", tf=False,
+                on_done=lambda sig, f=folder: self._polled_result(f, sig),
+                on_error=lambda _msg, f=folder: self._polling.discard(f),
             )  # fmt: skip
 
     def _polled_result(self, folder: str, signature: tuple) -> None:
+        self._polling.discard(folder)
         if folder in self._polled and signature != self._polled[folder]:
             # Any change refreshes, the first poll's too unless it found nothing: files may have
             # arrived between opening the folder and that poll (one refresh too many is harmless).

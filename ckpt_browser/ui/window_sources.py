@@ -33,7 +33,7 @@ class WindowSources:
     def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
         path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
-        self._pending_select[path] = (checkpoint, variable)
+        self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         self.runner.submit(
             open_source, path, True,
@@ -112,23 +112,16 @@ class WindowSources:
 
     def _on_source_opened(self, path: str, source: Source) -> None:
         self.settings.add_recent(path)
-        checkpoint, variable = self._pending_select.pop(path, (None, None))
         top = self.sources.add_source(source)
         self.sources_view.expand(top)
         md = source.model_dir
         for note in md.notes + ([md.state_error] if md.state_error else []):
             self.status_label.setText(note)
-        wanted = checkpoint or source.selected
-        info = md.find(wanted) if wanted else md.default_checkpoint()
-        if wanted and info is None:
-            self.variables.show_error(f"No checkpoint {wanted!r} in {md.path}")
-        if info is None and md.checkpoints:
-            info = md.default_checkpoint() or md.checkpoints[-1]
-        self._pending_variable = variable
-        if info is not None:
-            self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, info.name))
-        else:  # nothing yet: say so; the watcher fills the list in as training writes
-            self.sources_view.setCurrentIndex(top)
+        choice = self.state.opened(path, md, source.selected)
+        if choice.message:
+            self.variables.show_error(choice.message)
+        self._show_choice(choice)
+        if choice.checkpoint is None:  # nothing yet: say so; the watcher fills the list in as training writes
             self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
         self.source_opened.emit(source)
         self.watcher.watch(md.path)
@@ -155,7 +148,7 @@ class WindowSources:
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
-        before = self.current_checkpoint()
+        choice = self.state.refreshed(md)  # before the list changes: it compares old and new
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile
             return
@@ -167,27 +160,26 @@ class WindowSources:
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
-        after = self.current_checkpoint()
-        if before is None and md.checkpoints and self.sources.source_at(self.sources_view.currentIndex()) is source:
-            # The first checkpoints of a folder opened empty: show the latest.
-            pick = md.default_checkpoint()
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif (
-            before is not None
-            and md.find(before.name) is None
-            and self.sources.source_at(self.sources_view.currentIndex()) is source
-        ):
-            pick = md.default_checkpoint()  # the selected checkpoint was pruned: show the latest
-            if pick is not None:
-                self.sources_view.setCurrentIndex(self.sources.checkpoint_index(source, pick.name))
-        elif before is not None and after is not None and after.name == before.name:
-            if (after.files_ok, after.bytes) != (before.files_ok, before.bytes):  # e.g. finished writing
-                self._on_checkpoint_current(self.sources_view.currentIndex(), QModelIndex())
+        if choice is not None:  # the first checkpoint, a newer one to follow, or the shown one pruned
+            self._show_choice(choice)
         self._side_key = None
         self._update_side_views()
         self._update_source_note()
         self.source_refreshed.emit(snap)
+
+    def _show_choice(self, choice) -> None:
+        """Show what the app state chose (core/app_state.py): a checkpoint, or a source's own row."""
+        source = next((s for s in self.sources.sources() if s.model_dir.path == choice.source), None)
+        if source is None:
+            return
+        if choice.checkpoint is None:
+            index = self.sources.index(self.sources.sources().index(source), 0)
+        else:
+            index = self.sources.checkpoint_index(source, choice.checkpoint)
+        if choice.reload or index == self.sources_view.currentIndex():
+            self._on_checkpoint_current(index, QModelIndex())  # the same row: read it again
+        else:
+            self.sources_view.setCurrentIndex(index)
 
     def select_checkpoint(self, name: str) -> None:
         source = self.sources.source_at(self.sources_view.currentIndex())
@@ -216,7 +208,7 @@ class WindowSources:
         self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
 
     def _on_open_failed(self, path: str, message: str) -> None:
-        self._pending_select.pop(path, None)
+        self.state.open_failed(path)
         text = f"Could not open {path}: {message}"
         self.status_label.setText(text)
         self.variables.show_error(text)
@@ -243,7 +235,10 @@ class WindowSources:
         if source is None:
             return
         row = self.sources.sources().index(source)
+        choice = self.state.close(source.model_dir.path)
         self.sources.remove_source(row)
+        if choice is not None:
+            self._show_choice(choice)
         for c in source.model_dir.checkpoints:  # its restored sessions go too
             self.runner.submit(self.sessions.close, c.prefix, tf=True)
         self.watcher.unwatch(source.model_dir.path)

@@ -124,3 +124,20 @@ def test_partitioned_variable_full_shape(written):
     prefix = next(written["partitioned"].glob("*.meta")).with_suffix("")
     meta = read_meta(str(prefix) + ".meta")
     assert meta.variables["emb"].shape == (100, 8)
+
+
+def test_sessions_keep_the_most_recently_used_and_close_the_rest(quadratic):
+    md = scan_model_dir(quadratic)
+    first, second, third = md.checkpoints[:3]
+    sessions = Sessions(limit=2)
+    g1 = sessions.get(first.prefix)
+    g2 = sessions.get(second.prefix)
+    assert float(g2.run("y_est", {"X": 1.0})) == pytest.approx(float(g2.run("y_est", {"X": 1.0})))
+    sessions.get(first.prefix)  # used again: now the second is the oldest
+    g3 = sessions.get(third.prefix)
+    assert len(sessions) == 2
+    assert sessions.get(first.prefix) is g1 and sessions.get(third.prefix) is g3  # kept, not restored again
+    with pytest.raises(RuntimeError, match="closed Session"):  # the evicted graph's session is closed
+        g2.run("y_est", {"X": 1.0})
+    assert sessions.get(second.prefix) is not g2  # asked for again: restored afresh
+    sessions.close()

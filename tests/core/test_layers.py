@@ -55,12 +55,13 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def module_graph() -> dict[str, set[str]]:
-    g = grimp.build_graph("ckpt_browser", cache_dir=None)
+    # An import under `if TYPE_CHECKING:` never runs, so it cannot close a cycle at run time; one
+    # inside a function does, and counts.
+    g = grimp.build_graph("ckpt_browser", cache_dir=None, exclude_type_checking_imports=True)
     return {m: g.find_modules_directly_imported_by(m) for m in g.modules}
 
 
 def test_no_import_cycles():
-    # Imports inside functions count: a cycle hidden in a function is still a cycle.
     assert strongly_connected(module_graph()) == []
 
 

@@ -174,7 +174,7 @@ def test_specs(text):
 @given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
 def test_feed_values(text):
     COUNT["cases"] += 1
-    from ckpt_browser.core.tf.graph import parse_values
+    from ckpt_browser.core.tf.feeds import parse_values
 
     outcome(parse_values, text)
 

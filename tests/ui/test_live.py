@@ -29,7 +29,12 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
     qtbot.waitUntil(
         lambda: list(window.view("scalars").curves().get("train", ([], []))[0]) == list(range(1, 11)), timeout=LIVE
     )
-    assert window.variables.selected_variable().name == "linear/w"  # the selection stayed put
+    # The latest was on show, so the new latest is (follow latest), with the same variable selected.
+    qtbot.waitUntil(lambda: window.current_checkpoint().name == "model.ckpt-10", timeout=LIVE)
+    qtbot.waitUntil(
+        lambda: (c := window.variables.contents()) is not None and c.checkpoint.name == "model.ckpt-10", timeout=LIVE
+    )
+    assert window.variables.selected_variable().name == "linear/w"
 
     trainer.train(5)
     trainer.save()  # model.ckpt-15; max_to_keep=2 deletes model.ckpt-5

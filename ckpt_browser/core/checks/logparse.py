@@ -62,13 +62,6 @@ def is_log_file(path: str) -> bool:
     return str(path).lower().endswith(LOG_SUFFIXES) and ".tfevents." not in str(path)
 
 
-def log_note(text: str) -> str | None:
-    """What the user should know about how much of a log was read."""
-    if len(text) > MAX_LOG_CHARS:
-        return f"the log has {len(text):,} characters; only its last {MAX_LOG_CHARS:,} were read"
-    return None
-
-
 @dataclass
 class LogFinding:
     kind: str  # shape_and_slice, assign, not_found, matmul, dtype

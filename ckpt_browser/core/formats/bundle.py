@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from google.protobuf.message import DecodeError
+
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes, wire
 from ckpt_browser.core.formats.ordered_code import slice_key
@@ -242,7 +244,7 @@ class BundleReader:
                     name, escaped = key.decode("utf-8", "backslashreplace"), True
                     self._names[name] = key  # the only names that are not key.encode()
                 out.append((name, *known))
-        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, IndexError on a cut entry
+        except (DecodeError, ValueError, IndexError) as exc:  # wire.py's ValueError, a cut entry
             raise CheckpointError(f"{self.index_name} is damaged: an entry is not a BundleEntryProto") from exc
         # Keys come sorted as bytes, which is str order for UTF-8; escaped names may differ.
         if escaped:
@@ -269,7 +271,7 @@ class BundleReader:
         if entry is None:
             try:
                 entry = self._decoded[key] = _decode_entry(raw, bundle_protos().BundleEntryProto)
-            except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError
+            except DecodeError as exc:
                 raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
         return entry
 

@@ -14,6 +14,7 @@ class VariableEntry(NamedTuple):
     name: str
     shape: tuple[int, ...]
     dtype: str  # numpy name: float32, int64, bfloat16, ...; "string" for tf.string
+    stored: str | None = None  # the dtype of the bytes when it is not dtype (TF.js quantized: uint8)
 
 
 def itemsize(dtype: str) -> int | None:

@@ -147,7 +147,10 @@ class TfjsModel:
 
     # -- the reader protocol -------------------------------------------------------------
     def variables(self) -> list[VariableEntry]:
-        return [VariableEntry(w.name, w.shape, w.dtype) for w in sorted(self.weights, key=lambda w: w.name)]
+        return [
+            VariableEntry(w.name, w.shape, w.dtype, w.stored if w.stored != w.dtype else None)
+            for w in sorted(self.weights, key=lambda w: w.name)
+        ]
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
         names = {w.name for w in self.weights}

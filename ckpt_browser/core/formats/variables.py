@@ -51,6 +51,7 @@ class VariableInfo(NamedTuple):
     kind: str
     display_name: str  # TF2 suffix removed
     slot_of: str | None = None  # display name of the variable a slot / EMA shadow belongs to
+    stored: str | None = None  # the dtype of its bytes when not dtype (a quantized TF.js weight: uint8)
 
     @property
     def size(self) -> int:
@@ -58,11 +59,20 @@ class VariableInfo(NamedTuple):
 
     @property
     def nbytes(self) -> int | None:
-        per = itemsize(self.dtype)
+        """Bytes as stored (a quantized weight's codes, not its dequantized values)."""
+        per = itemsize(self.stored or self.dtype)
         return None if per is None else per * self.size
 
+    @property
+    def dtype_text(self) -> str:
+        """float32, or "float32 ← uint8" for a weight stored as uint8 codes and read as float32."""
+        return f"{self.dtype} ← {self.stored}" if self.stored else self.dtype
+
     def to_json(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "kind": self.kind}
+        out = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "kind": self.kind}
+        if self.stored:
+            out["stored_dtype"] = self.stored
+        return out
 
 
 def display_name(name: str) -> str:
@@ -118,7 +128,7 @@ def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[Va
     certain (a Keras file says which variables are its optimizer's); the rest are read off names."""
     if kinds:
         out_known = describe([e for e in entries if e.name not in kinds])
-        known = [VariableInfo(e.name, e.shape, e.dtype, kinds[e.name][0], e.name, kinds[e.name][1])
+        known = [VariableInfo(e.name, e.shape, e.dtype, kinds[e.name][0], e.name, kinds[e.name][1], e.stored)
                  for e in entries if e.name in kinds]  # fmt: skip
         return sorted(out_known + known, key=lambda v: v.name)
     shown = [display_name(e.name) for e in entries]
@@ -181,7 +191,7 @@ def totals(variables: list[VariableInfo]) -> Totals:
     for v in variables:  # no cached properties here: 100,000 variables must add up fast
         n = prod(v.shape)
         params[v.kind] += n
-        nbytes[v.kind] += n * (itemsize(v.dtype) or 0)
+        nbytes[v.kind] += n * (itemsize(v.stored or v.dtype) or 0)
         count[v.kind] += 1
     return t
 

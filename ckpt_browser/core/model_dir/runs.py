@@ -1,35 +1,96 @@
-"""A folder of runs: the model_dirs below a folder that holds no checkpoint itself."""
+"""A folder of runs: the model_dirs below a parent folder, found as TensorBoard finds the runs
+under ``--logdir`` (any depth, up to a limit), each one then opened as a model_dir of its own."""
 
 from __future__ import annotations
 
-from stat import S_ISDIR
+import os
+import stat
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.model_dir.state import STATE_FILE
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.keras import is_keras_file
 
-MAX_DEPTH = 2  # runs/<name>/ and runs/<group>/<name>/, as TensorBoard's logdirs are laid out
-MAX_RUNS = 1000
-
-
-def _holds_checkpoints(names: list[str]) -> bool:
-    return any(n == STATE_FILE or n.endswith(".index") for n in names)
+MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3
+MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory must not walk it all
 
 
-def find_runs(folder, depth: int = MAX_DEPTH) -> list:
-    """The subfolders (to ``depth`` levels down) that hold checkpoints, sorted by path; a folder
-    with checkpoints of its own is not looked into further. Works on a bucket URL too."""
-    out: list = []
-    base = storage.as_path(folder)
-    pending = [(base, 0)]
-    while pending and len(out) < MAX_RUNS:
-        path, level = pending.pop(0)
-        listing = storage.list_dir(path)
-        if level > 0 and _holds_checkpoints([n for n, _ in listing]):
-            out.append(path)
+@dataclass
+class RunsFolder:
+    """The model_dirs found below a folder, by their path relative to it ("lr_0.1/seed_2")."""
+
+    path: Path
+    runs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return list(self.runs)
+
+
+def holds_checkpoints(entries: list[tuple[str, object]]) -> bool:
+    """Whether a folder's listing is a model_dir's: a state file, a tensor bundle's index, a
+    SavedModel, or a Keras / TF.js model file."""
+    for name, st in entries:
+        if st is None or not stat.S_ISREG(getattr(st, "st_mode", 0)):
             continue
-        if level >= depth:
+        if name in ("checkpoint", "saved_model.pb") or (name.endswith(".index") and not name.startswith(".")):
+            return True
+        if is_keras_file(name):
+            return True
+    return False
+
+
+def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:
+    """Every model_dir below ``path`` (not ``path`` itself), breadth first; a model_dir's own
+    subfolders (eval/, export/) belong to it and are not searched. Hidden folders are skipped,
+    and a folder reached twice through links is listed once."""
+    root = storage.as_path(path)
+    out = RunsFolder(root)
+    seen: set[tuple[int, int]] = set()
+    queue: deque[tuple[Path, int]] = deque([(root, 0)])
+    listed = 0
+    deeper = False
+    while queue:
+        folder, depth = queue.popleft()
+        if listed >= max_folders:
+            out.notes.append(f"stopped looking for runs after {max_folders:,} folders: open a folder nearer the runs")
+            break
+        try:
+            entries = storage.list_dir(folder)
+        except CheckpointError as exc:
+            if folder == root:
+                raise
+            out.notes.append(str(exc))
             continue
-        for name, st in sorted(listing):
-            if st is not None and S_ISDIR(st.st_mode) and not name.startswith("."):
-                pending.append((path / name, level + 1))
-    return sorted(out, key=str)
+        listed += 1
+        if folder != root and holds_checkpoints(entries):
+            out.runs[_relative(root, folder)] = folder
+            continue
+        for name, st in sorted(entries, key=lambda e: e[0]):
+            if st is None or not stat.S_ISDIR(getattr(st, "st_mode", 0)) or name.startswith("."):
+                continue
+            if depth + 1 > max_depth:
+                deeper = True
+                continue
+            key = (getattr(st, "st_dev", 0), getattr(st, "st_ino", 0))
+            if key != (0, 0):  # local folders: a link back up would loop
+                if key in seen:
+                    continue
+                seen.add(key)
+            queue.append((folder / name, depth + 1))
+    if deeper:
+        out.notes.append(f"folders more than {max_depth} levels below {root.name} were not searched")
+    out.runs = dict(sorted(out.runs.items()))
+    return out
+
+
+def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
+    """The model_dirs below a folder, by path (runs_below without the names and notes)."""
+    return list(runs_below(folder, depth).runs.values())
+
+
+def _relative(root: Path, folder: Path) -> str:
+    text, base = str(folder), str(root).rstrip("/")
+    return text[len(base) + 1 :] if text.startswith(base + "/") else folder.name

@@ -42,7 +42,7 @@ class CheckpointInfo:
     shards: int = 0  # shard count the data file names declare
     bytes: int = 0  # index + data shards
     problem: str | None = None  # what is wrong with its files, for the user
-    time_source: str = ""  # "state" (the checkpoint file's timestamps) or "file" (mtime)
+    time_source: str = ""  # "state" (the checkpoint file's timestamps), "events" (their records) or "file" (mtime)
     being_written: bool = False  # incomplete, but its files changed moments ago
     format: str = "tf"  # "tf" (a tensor bundle) or "keras" (one .keras / .h5 file: prefix is the file)
 
@@ -57,6 +57,7 @@ class CheckpointInfo:
             "shards": self.shards,
             "bytes": self.bytes,
             "timestamp": self.timestamp,
+            "time_source": self.time_source,
             "problem": self.problem,
         }
 

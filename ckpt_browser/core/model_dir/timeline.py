@@ -51,8 +51,8 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
     for c in md.checkpoints:
         names.add(c.name)
         when: float | None
-        if c.time_source == "state" and c.timestamp is not None:
-            when, src = c.timestamp, "state"
+        if c.time_source in ("state", "events") and c.timestamp is not None:
+            when, src = c.timestamp, c.time_source
         elif c.name in records:
             when, src = records[c.name].wall_time, "events"
         else:
@@ -77,3 +77,30 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
         if gaps.size:
             tl.every_seconds = float(np.median(gaps))
     return tl
+
+
+TIME_SOURCES = {
+    "state": "the checkpoint state file's timestamps",
+    "events": "the event files' checkpoint records",
+    "file": "the files' modification times",
+}
+
+
+def use_event_times(md: ModelDir, events: EventData | None) -> bool:
+    """Save times from the event files' checkpoint records for checkpoints whose only time is
+    their files' (a copied or downloaded model_dir has the copy's times; the records keep when
+    the trainer saved). The state file's timestamps, when it has them, stay. True if any changed."""
+    records = {r.name: r.wall_time for r in (events.checkpoints if events else [])}
+    changed = False
+    for c in md.checkpoints:
+        when = records.get(c.name)
+        if c.time_source == "file" and when is not None and c.format != "keras":
+            c.timestamp, c.time_source = when, "events"
+            changed = True
+    return changed
+
+
+def times_from(md: ModelDir) -> str:
+    """Where the shown save times come from, in words ("" when there are none)."""
+    sources = [TIME_SOURCES[s] for s in TIME_SOURCES if any(c.time_source == s and c.timestamp for c in md.checkpoints)]
+    return ", ".join(sources)

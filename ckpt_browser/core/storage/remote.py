@@ -33,10 +33,6 @@ def timeout() -> float:
         return 20.0
 
 
-def is_url(path) -> bool:
-    return protocol_of(path) is not None
-
-
 def _options(protocol: str) -> dict:
     t = timeout()
     if protocol in ("s3", "s3a"):

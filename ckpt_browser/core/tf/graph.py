@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from google.protobuf.message import DecodeError
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.storage import as_path, is_remote, local_copy, read_whole
+from ckpt_browser.core.tf.feeds import FeatureInput, feature_inputs, feed_array, parse_values
 from ckpt_browser.core.tf.tfimport import tf
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,12 @@ def proto_shape(attr) -> tuple[int | None, ...] | None:
     return tuple(None if d.size < 0 else int(d.size) for d in attr.dim)
 
 
+def tf_errors() -> tuple[type[BaseException], ...]:
+    """What TensorFlow raises on a graph or checkpoint it cannot use: its own OpError family
+    (NotFound, InvalidArgument, ...) and the Python errors its graph importer raises."""
+    return (tf().errors.OpError, ValueError, KeyError, TypeError, IndexError)
+
+
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
     path = as_path(meta_path)
@@ -78,7 +84,7 @@ def load_meta_graph_def(meta_path: str | os.PathLike):
     meta = protos().MetaGraphDef()
     try:
         meta.ParseFromString(data)
-    except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError and friends
+    except DecodeError as exc:
         raise CheckpointError(f"{path.name} is not a MetaGraphDef ({_first(exc)})") from exc
     if not meta.graph_def.node:
         raise CheckpointError(f"{path.name} is damaged: it holds no graph")
@@ -172,53 +178,6 @@ def _const_strings(node) -> list[str]:
 # -- restore and run ---------------------------------------------------------------------
 
 
-def parse_values(text: str) -> np.ndarray:
-    """A feed typed by the user: a number, a JSON list, or start:stop:num (a linspace).
-
-    Parsed, never evaluated.
-    """
-    import json
-
-    text = text.strip()
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    wrong = CheckpointError(f"{shown!r} is not a number, a JSON list or start:stop:num")
-    if len(text) > 50_000_000:
-        raise CheckpointError(f"a value of {len(text):,} characters is too long to feed")
-    m = re.fullmatch(r"([-+0-9.eE]{1,40}):([-+0-9.eE]{1,40}):(\d{1,9})", text)
-    if m:
-        try:
-            start, stop, num = float(m.group(1)), float(m.group(2)), int(m.group(3))
-        except ValueError:
-            raise wrong from None
-        if not (math.isfinite(start) and math.isfinite(stop)):
-            raise wrong
-        if num < 1 or num > 10_000_000:
-            raise CheckpointError(f"{shown}: the number of points must be between 1 and 10,000,000")
-        return np.linspace(start, stop, num)
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):  # JSONDecodeError, a 5000-digit int, 30,000 nested "["
-        raise wrong from None
-    if not _numeric_nest(value):
-        raise wrong
-    try:
-        array = np.asarray(value)
-    except (ValueError, OverflowError) as exc:  # ragged lists, ints beyond 64 bits
-        raise CheckpointError(f"{shown!r}: {str(exc).splitlines()[0][:120]}") from None
-    if array.dtype == object:
-        raise CheckpointError(f"{shown!r}: numbers too big, or lists of different lengths")
-    return array
-
-
-def _numeric_nest(value, depth: int = 0) -> bool:
-    """A number, or lists of them (no strings, objects or nulls), at most 32 levels deep."""
-    if isinstance(value, (bool, int, float)):
-        return True
-    if isinstance(value, list) and depth < 32:
-        return all(_numeric_nest(v, depth + 1) for v in value)
-    return False
-
-
 class RestoredGraph:
     """A checkpoint restored into the graph rebuilt from its .meta, with its own session.
 
@@ -236,22 +195,30 @@ class RestoredGraph:
         if not self.meta_path.is_file():
             raise CheckpointError(f"{self.prefix.name} has no .meta file: its graph cannot be rebuilt")
         self.info = read_meta(self.meta_path)
+        self.inputs: list[FeatureInput] = []  # an Estimator's input pipeline outputs, by feature key
         self._reads: dict[str, object] = {}  # variable handle -> its ReadVariableOp tensor
         self.graph = t.Graph()
         with self.graph.as_default():
             try:
                 saver = v1.train.import_meta_graph(str(self.meta_path), clear_devices=True)
-            except Exception as exc:  # noqa: BLE001 - unknown ops, bad protos, ...
+            except tf_errors() as exc:  # unknown ops, bad protos, ...
                 raise CheckpointError(f"cannot rebuild the graph of {self.meta_path.name}: {_first(exc)}") from exc
             if saver is None:
                 raise CheckpointError(f"{self.meta_path.name} has no variables to restore")
+            self.inputs = feature_inputs(self.graph.as_graph_def())
             self.session = v1.Session(graph=self.graph)
             try:
                 saver.restore(self.session, str(self.prefix))
-            except Exception as exc:  # noqa: BLE001 - shape mismatches, missing keys
+            except tf_errors() as exc:  # shape mismatches, missing keys
                 self.session.close()
                 cause = diagnose(self.prefix) or _first(exc)
                 raise CheckpointError(f"cannot restore {self.prefix.name}: {cause}") from exc
+            tables = v1.get_collection(v1.GraphKeys.TABLE_INITIALIZERS)
+            if tables:  # vocabulary lookups (categorical columns): an Estimator's scaffold fills them
+                try:
+                    self.session.run(tables)
+                except Exception as exc:  # noqa: BLE001 - a vocabulary file gone since training
+                    log.info("table initializers failed: %s", _first(exc))
 
     def close(self) -> None:
         self.session.close()
@@ -277,10 +244,11 @@ class RestoredGraph:
                 )  # fmt: skip
         return self._reads[handle.name]
 
-    def needed_placeholders(self, name: str) -> list[Placeholder]:
-        """Placeholders (without a default) the tensor depends on, in graph order."""
+    def needed_placeholders(self, name: str) -> list:
+        """Placeholders (without a default) the tensor depends on, in graph order, then the input
+        pipeline's outputs it reads (an Estimator's features, fed by key)."""
         target = self._tensor(name)
-        seen, stack, found = set(), [target.op], set()
+        seen, stack, found, reads = set(), [target.op], set(), set()
         while stack:
             op = stack.pop()
             if op.name in seen:
@@ -288,9 +256,13 @@ class RestoredGraph:
             seen.add(op.name)
             if op.type == "Placeholder":
                 found.add(op.name)
-            stack.extend(i.op for i in op.inputs)
+            for i in op.inputs:
+                if any(i.name == f.tensor for f in self.inputs):
+                    reads.add(i.name)  # fed in its place: what made it (the iterator) is not run
+                else:
+                    stack.append(i.op)
             stack.extend(op.control_inputs)
-        return [p for p in self.info.placeholders if p.name in found]
+        return [p for p in self.info.placeholders if p.name in found] + [f for f in self.inputs if f.tensor in reads]
 
     def variable_values(self) -> dict[str, np.ndarray]:
         """Values of the graph's global variables as restored (shapes may differ from the
@@ -301,23 +273,35 @@ class RestoredGraph:
             values = self.session.run([v.value() if hasattr(v, "value") else v for v in variables])
         return {v.op.name: np.asarray(x) for v, x in zip(variables, values)}
 
-    def run(self, fetch: str, feeds: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def run(self, fetch: str, feeds: dict[str, np.ndarray | str] | None = None) -> np.ndarray:
+        """fetch with feeds by placeholder name, or by feature key for an Estimator's input
+        pipeline (``SepalLength``, or ``IteratorGetNext:2``); text values are parsed for the
+        dtype they feed."""
         feeds = dict(feeds or {})
         tensor = self._tensor(fetch)
         feed_dict = {}
         for name, value in feeds.items():
+            feature = next((f for f in self.inputs if name in (f.key, f.tensor)), None)
+            if feature is not None:
+                target = self.graph.get_tensor_by_name(feature.tensor)
+                feed_dict[target] = feed_array(value, feature.dtype, feature.shape, name)
+                continue
             ph = self._tensor(name)
             if ph.op.type not in _PLACEHOLDER_OPS:
-                raise CheckpointError(f"{name!r} is not a placeholder (it is a {ph.op.type})")
+                keys = ", ".join(f.key for f in self.inputs)
+                also = f"; the features are {keys}" if keys else ""
+                raise CheckpointError(f"{name!r} is not a placeholder (it is a {ph.op.type}){also}")
+            value = parse_values(value) if isinstance(value, str) else value
             feed_dict[ph] = np.asarray(value).astype(ph.dtype.as_numpy_dtype)
-        fed = {t.op.name for t in feed_dict}
-        missing = [p for p in self.needed_placeholders(fetch) if p.name not in fed]
+        fed = {t.name for t in feed_dict} | {t.op.name for t in feed_dict}
+        needed = self.needed_placeholders(fetch)
+        missing = [p for p in needed if p.name not in fed and getattr(p, "tensor", "") not in fed]
         if missing:
             names = ", ".join(f"{p.name} ({p.dtype}, {p.shape_text})" for p in missing)
             raise CheckpointError(f"{tensor.name} needs a value for {names}: give it with --feed NAME=VALUES")
         try:
             return np.asarray(self.session.run(tensor, feed_dict))
-        except Exception as exc:  # noqa: BLE001 - shape errors at run time and the like
+        except tf_errors() as exc:  # shape errors at run time and the like
             raise CheckpointError(f"running {tensor.name} failed: {_first(exc)}") from exc
 
     def sweep(self, fetch: str, placeholder: str, xs: np.ndarray) -> np.ndarray:

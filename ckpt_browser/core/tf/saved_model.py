@@ -10,7 +10,7 @@ import numpy as np
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
-from ckpt_browser.core.storage import as_path, is_file
+from ckpt_browser.core.storage import as_path
 from ckpt_browser.core.tf.tfimport import tf
 
 
@@ -32,10 +32,6 @@ class Signature:
     name: str
     inputs: list[TensorSpecInfo] = field(default_factory=list)
     outputs: list[TensorSpecInfo] = field(default_factory=list)
-
-
-def is_saved_model(folder: str | os.PathLike) -> bool:
-    return is_file(as_path(folder) / "saved_model.pb")
 
 
 def read_signatures(folder: str | os.PathLike) -> list[Signature]:
@@ -87,7 +83,7 @@ def run_signature(
     models: LoadedModels, folder: str | os.PathLike, signature: str, inputs: dict[str, str]
 ) -> dict[str, np.ndarray]:
     """Call a signature with inputs typed as text (number, JSON list, start:stop:num)."""
-    from ckpt_browser.core.tf.graph import parse_values
+    from ckpt_browser.core.tf.feeds import parse_values
 
     t = tf()
     loaded = models.get(folder)

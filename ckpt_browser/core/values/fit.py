@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,22 +18,30 @@ from ckpt_browser.core.tf.graph import RestoredGraph
 
 
 class Sessions:
-    """Restored graphs kept open per checkpoint (each its own graph and session).
+    """Restored graphs kept open per checkpoint (each its own graph and session), the most
+    recently used ``limit`` of them: each holds a copy of its variables, so browsing a long run's
+    checkpoints must not keep them all.
 
     Used only from the TensorFlow worker thread.
     """
 
-    def __init__(self) -> None:
-        self._open: dict[str, RestoredGraph] = {}  # by str(prefix): a path or a URL
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self._open: OrderedDict[str, RestoredGraph] = OrderedDict()  # by str(prefix): a path or a URL
+
+    def __len__(self) -> int:
+        return len(self._open)
 
     def get(self, prefix: str | os.PathLike, progress: Progress | None = None) -> RestoredGraph:
         key = str(prefix)
-        if key not in self._open:
-            self._open[key] = RestoredGraph(prefix, progress=progress)
-        return self._open[key]
-
-    def is_open(self, prefix: str | os.PathLike) -> bool:
-        return str(prefix) in self._open
+        if key in self._open:
+            self._open.move_to_end(key)
+            return self._open[key]
+        graph = self._open[key] = RestoredGraph(prefix, progress=progress)
+        while len(self._open) > self.limit:
+            _, oldest = self._open.popitem(last=False)
+            oldest.close()
+        return graph
 
     def close(self, prefix: str | os.PathLike | None = None) -> None:
         keys = list(self._open) if prefix is None else [str(prefix)]
@@ -241,11 +250,10 @@ def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress 
 
 
 def evaluate(sessions: Sessions, info: CheckpointInfo, fetch: str, feeds: dict[str, str]) -> np.ndarray:
-    """Run one tensor of the restored graph with the feeds the user typed."""
-    from ckpt_browser.core.tf.graph import parse_values
-
+    """Run one tensor of the restored graph with the feeds the user typed (placeholders, or an
+    Estimator's features by key), parsed for the dtype each feeds."""
     graph = sessions.get(info.prefix)
-    return graph.run(fetch, {name: parse_values(text) for name, text in feeds.items() if text.strip()})
+    return graph.run(fetch, {name: text for name, text in feeds.items() if text.strip()})
 
 
 def needed_inputs(sessions: Sessions, info: CheckpointInfo, fetch: str) -> list:

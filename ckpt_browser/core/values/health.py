@@ -215,11 +215,14 @@ def _row_aligned(v: VariableInfo, units: int) -> int:
     return max(1, CHUNK_ELEMENTS // max(1, units)) * max(1, units)
 
 
-def _series(readers: list, occurrences: list[tuple[int, VariableInfo]], counter: _Counter) -> list[VariableHealth]:
+def _series(
+    readers: list, occurrences: list[tuple[int, VariableInfo]], counter: _Counter, spectral: bool = True
+) -> list[VariableHealth]:
     """One variable across the checkpoints holding it with one shape: chunk k of every checkpoint,
     then chunk k + 1. Returns its health per occurrence, in checkpoint order."""
     v0 = occurrences[0][1]
     role = _role(v0)
+    role.matrix = role.matrix and spectral
     accs: list[_Acc] = []
     for j, (ci, v) in enumerate(occurrences):
         linked = j > 0 and occurrences[j - 1][0] == ci - 1
@@ -282,10 +285,11 @@ def _selected(info_vars: list[VariableInfo], include_all: bool) -> list[Variable
 
 def health(
     checkpoints: list[CheckpointInfo], include_all: bool = False, progress: Progress | None = None,
-    workers: int | None = None, path: str = "",
+    workers: int | None = None, path: str = "", spectral: bool = True,
 ) -> HealthReport:  # fmt: skip
     """The health of every float variable (model variables; with include_all optimizer state too)
-    across these checkpoints, in the order given (oldest first), and what looks wrong."""
+    across these checkpoints, in the order given (oldest first), and what looks wrong.
+    spectral=False skips alpha (the one costly figure): a quick look for NaN and Inf."""
     start = time.perf_counter()
     progress = progress or (lambda *_: None)
     result = [CheckpointHealth(c.name, c.step) for c in checkpoints]
@@ -308,10 +312,10 @@ def health(
     jobs = list(series.values())
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
     if workers == 1:
-        answers = [_series(readers, occ, counter) for occ in jobs]
+        answers = [_series(readers, occ, counter, spectral) for occ in jobs]
     else:
         with ThreadPoolExecutor(workers, thread_name_prefix="ckpt-health") as pool:
-            answers = list(pool.map(lambda occ: _series(readers, occ, counter), jobs))
+            answers = list(pool.map(lambda occ: _series(readers, occ, counter, spectral), jobs))
     placed: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
     for occ, hs in zip(jobs, answers):
         for (ci, _), h in zip(occ, hs):

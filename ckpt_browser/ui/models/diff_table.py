@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ckpt_browser.core.values.diff import CHANGED, ONLY_A, ONLY_B, SAME, CheckpointDiff, DiffRow
 from ckpt_browser.ui.models.base import FixedColumns, Index
+from ckpt_browser.ui.palette import colours
 
 COLUMNS = ("Variable", "Status", "max |Δ|", "‖Δ‖/‖A‖", "A", "B")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -25,7 +26,7 @@ STATUS_TEXT = {
     "shape": "shape differs",
     "dtype": "dtype differs",
 }
-_STATUS_COLOUR = {CHANGED: "#1f5fbf", ONLY_A: "#b06000", ONLY_B: "#b06000", "shape": "#b00020", "dtype": "#b00020"}
+_STATUS_COLOUR = {CHANGED: "changed", ONLY_A: "only_one", ONLY_B: "only_one", "shape": "bad", "dtype": "bad"}
 
 
 def _num(x: float | None) -> str:
@@ -75,7 +76,7 @@ class DiffTableModel(FixedColumns, QAbstractTableModel):
                 return -1.0 if value is None else value
             return self.data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and r.status in _STATUS_COLOUR:
-            return QBrush(QColor(_STATUS_COLOUR[r.status]))
+            return QBrush(QColor(getattr(colours(), _STATUS_COLOUR[r.status])))
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return r.name
         return None

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-BAD = QBrush(QColor("#b00020"))
+from ckpt_browser.ui.palette import colours
+
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the whole row object a view can act on (double-click)
 
 
@@ -71,7 +72,7 @@ class RowsModel(QAbstractTableModel):
             tips = self._tips[r]
             return tips[c] if tips is not None and c < len(tips) else (row[c] if c < len(row) else None)
         if role == Qt.ItemDataRole.ForegroundRole and self._bad[r]:
-            return BAD if self.bad_column is None or c == self.bad_column else None
+            return QBrush(QColor(colours().bad)) if self.bad_column is None or c == self.bad_column else None
         if role == ROW_ROLE:
             return self._objects[r]
         return None

@@ -12,6 +12,7 @@ from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.contents import Source
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.ui.models.base import FixedColumns, Index
+from ckpt_browser.ui.palette import colours
 
 COLUMNS = ("Checkpoint", "Step", "Saved", "Size", "Shards", "Meta", "Flags")
 _TOP = 0  # internalId of a source row; a checkpoint row carries its source's uid (1, 2, ...)
@@ -50,9 +51,6 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
             n = self.rowCount(parent)
             if n:
                 self.dataChanged.emit(self.index(0, 0, parent), self.index(n - 1, len(COLUMNS) - 1, parent))
-
-    def is_mismatched(self, info: CheckpointInfo) -> bool:
-        return info.prefix in self._mismatched
 
     # -- our API ---------------------------------------------------------------
     def sources(self) -> list[Source]:
@@ -218,7 +216,7 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
                 lines.append(f"Verify: {corrupt}")
             return "\n".join(lines)
         if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched or corrupt):
-            return QBrush(QColor("#b00020"))
+            return QBrush(QColor(colours().bad))
         if role == Qt.ItemDataRole.FontRole and info.latest:
             from PySide6.QtGui import QFont
 

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ckpt_browser.core.formats.variables import EMA, MODEL, ScopeNode, VariableInfo, build_tree, human_bytes
 from ckpt_browser.ui.models.base import FixedColumns, Index
+from ckpt_browser.ui.palette import colours
 
 COLUMNS = ("Name", "Shape", "DType", "Params", "Bytes", "Kind")
 _KIND_LABEL = {
@@ -29,8 +30,8 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
         self._root = ScopeNode("", "")
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._grey = QBrush(QColor("#707070"))
-        self._red = QBrush(QColor("#b00020"))
+        self._grey = QBrush(QColor(colours().muted))
+        self._red = QBrush(QColor(colours().bad))
         self._marks: dict[str, str] = {}  # stored name -> why it is marked (mismatch)
 
     def set_marks(self, marks: dict[str, str]) -> None:
@@ -102,7 +103,7 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
             if col == 1:
                 return "[" + ", ".join(str(d) for d in v.shape) + "]"
             if col == 2:
-                return v.dtype
+                return v.dtype_text
             if col == 4:
                 return human_bytes(v.nbytes)
             if col == 5:
@@ -115,6 +116,8 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
                 text += "\n" + self._marks[v.name]
             if v.slot_of:
                 text += f"\n{'shadow' if v.kind == EMA else 'slot'} of {v.slot_of}"
+            if v.stored:
+                text += f"\nstored as {v.stored} ({human_bytes(v.nbytes)}), read as {v.dtype}"
             return text
         elif role == Qt.ItemDataRole.ForegroundRole and v is not None and v.kind != MODEL:
             return self._grey

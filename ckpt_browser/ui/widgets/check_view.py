@@ -39,6 +39,7 @@ from ckpt_browser.core.checks.run import (
 )
 from ckpt_browser.core.model_dir.scan import ModelDir
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
@@ -246,7 +247,7 @@ class CheckView(QWidget):
         )  # fmt: skip
 
     def _error(self, message: str) -> None:
-        self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+        self.summary.setText(f"<span style='color:{colours().bad}'>{message}</span>")
 
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results

@@ -18,6 +18,7 @@ from ckpt_browser.core.formats.variables import VariableInfo
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.values.history import Comparison, History, compare_variable, variable_history
 from ckpt_browser.core.values.stats import SUMMARIES
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
@@ -48,7 +49,7 @@ class HistoryView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
-        self.curve = self.plot.plot(pen=pg.mkPen("#1f77b4", width=1.5), symbol="o", symbolSize=7)
+        self.curve = self.plot.plot(pen=pg.mkPen(colours().curve, width=1.5), symbol="o", symbolSize=7)
         self.status = QLabel()
         self.status.setWordWrap(True)
         row = QHBoxLayout()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from ckpt_browser.core.formats.variables import EMA, VariableInfo, human_bytes
 from ckpt_browser.core.model_dir.contents import CheckpointContents
+from ckpt_browser.ui.palette import colours
 
 
 class DetailsPanel(QWidget):
@@ -22,13 +23,13 @@ class DetailsPanel(QWidget):
 
     def show_variable(self, v: VariableInfo | None, contents: CheckpointContents | None) -> None:
         if v is None:
-            self.text.setHtml("<p style='color:#707070'>Select a variable.</p>")
+            self.text.setHtml(f"<p style='color:{colours().muted}'>Select a variable.</p>")
             return
         e = html.escape
         rows = [
             ("Stored name", v.name),
             ("Shape", "[" + ", ".join(str(d) for d in v.shape) + "]"),
-            ("DType", v.dtype),
+            ("DType", v.dtype_text),
             ("Kind", v.kind.replace("_", " ")),
             ("Parameters", f"{v.size:,}"),
             ("Bytes", human_bytes(v.nbytes)),
@@ -42,7 +43,8 @@ class DetailsPanel(QWidget):
         out = f"<h3>{e(v.display_name)}</h3><table cellspacing=4>{body}</table>"
         if related:
             items = "".join(
-                f"<li>{e(o.display_name)} <span style='color:#707070'>({e(o.kind)})</span></li>" for o in related
+                f"<li>{e(o.display_name)} <span style='color:{colours().muted}'>({e(o.kind)})</span></li>"
+                for o in related
             )
             out += f"<p><b>Slots and shadows</b></p><ul>{items}</ul>"
         self.text.setHtml(out)

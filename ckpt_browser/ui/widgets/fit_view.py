@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.tf.graph import parse_values
+from ckpt_browser.core.tf.feeds import parse_values
 from ckpt_browser.core.values.fit import (
     FitResult,
     GraphOverview,
@@ -35,6 +35,7 @@ from ckpt_browser.core.values.fit import (
     scalar_rows,
 )
 from ckpt_browser.ui.models.rows import RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 
@@ -197,7 +198,7 @@ class FitView(QWidget):
         self._clear_plot()
         if self.data is not None:
             x, y = self.data
-            self.plot.plot(x, y, pen=None, symbol="o", symbolSize=4, symbolBrush=(120, 120, 120, 160),
+            self.plot.plot(x, y, pen=None, symbol="o", symbolSize=4, symbolBrush=colours().points,
                            symbolPen=None, name="training data")  # fmt: skip
         if self.result is not None:
             n = len(self.result.curves)

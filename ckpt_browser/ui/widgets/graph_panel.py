@@ -37,6 +37,7 @@ from ckpt_browser.core.values.fit import (
     variable_rows,
 )
 from ckpt_browser.ui.models.rows import RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
@@ -254,12 +255,12 @@ class GraphPanel(QWidget):
             f"{len(o.variables)} variables. "
         )
         if o.restore_error:
-            text += f"<span style='color:#b00020'>Not restored: {o.restore_error}</span>"
+            text += f"<span style='color:{colours().bad}'>Not restored: {o.restore_error}</span>"
         else:
             text += "Restored; the session stays open while the model_dir is."
         if bad:
             text += (
-                f"<br><span style='color:#b00020'><b>{len(bad)} variables are declared with other shapes or "
+                f"<br><span style='color:{colours().bad}'><b>{len(bad)} variables are declared with other shapes or "
                 "dtypes than the checkpoint holds.</b> TensorFlow 2 restores them without an error and "
                 "runs with the checkpoint's shapes.</span>"
             )

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 from ckpt_browser.core.checks.keras_checks import report
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui.models.rows import RowsModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 
@@ -77,7 +78,8 @@ class ModelView(QWidget):
         warnings = sum(f.warning for f in rep.findings)
         self.status.setText(
             f"<b>{info.name}</b>: {len(rep.layers)} layers, {total:,} parameters. "
-            + (f"<span style='color:#b00020'>{warnings} problem(s) for loading it again.</span>" if warnings else
+            + (f"<span style='color:{colours().bad}'>{warnings} problem(s) for loading it again.</span>"
+               if warnings else
                "Nothing stands in the way of loading it again.")
         )  # fmt: skip
         self.reported.emit(rep)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ckpt_browser.core.values.slicing import formatter
+from ckpt_browser.ui.palette import colours
 
 
 class LinePlot(pg.PlotWidget):
@@ -16,7 +17,7 @@ class LinePlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.showGrid(x=True, y=True, alpha=0.3)
-        self.curve = self.plot(pen=pg.mkPen("#1f77b4", width=1.5))
+        self.curve = self.plot(pen=pg.mkPen(colours().curve, width=1.5))
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
 
@@ -109,7 +110,7 @@ class HistogramPlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.showGrid(x=True, y=True, alpha=0.3)
-        self.curve = pg.PlotCurveItem(fillLevel=0, brush=(31, 119, 180, 120), pen="#1f77b4")
+        self.curve = pg.PlotCurveItem(fillLevel=0, brush=colours().fill, pen=colours().curve)
         self.addItem(self.curve)
         self.setLabel("left", "count")
 

@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QSlider, QSplitter, QVBoxLayo
 from ckpt_browser.core.model_dir.events import EventData, smooth
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
-
-_RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
 
 
 class ScalarsView(QWidget):
@@ -87,11 +86,6 @@ class ScalarsView(QWidget):
             self.status.setText("No scalar summaries in this model_dir's event files.")
         self.redraw(keep_range=current is not None)
 
-    def select_tag(self, tag: str) -> None:
-        items = self.tags.findItems(tag, Qt.MatchFlag.MatchExactly)
-        if items:
-            self.tags.setCurrentItem(items[0])
-
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """run -> (steps, smoothed values) as drawn."""
         return dict(self._curves)
@@ -114,7 +108,8 @@ class ScalarsView(QWidget):
             order = np.argsort(s.steps, kind="stable")
             x = np.asarray(s.steps, dtype=float)[order]
             y = np.asarray(s.values, dtype=float)[order]
-            colour = _RUN_COLOURS[i % len(_RUN_COLOURS)]
+            series = colours().series
+            colour = series[i % len(series)]
             if weight > 0 and len(y) > 1:
                 faint = pg.mkColor(colour)
                 faint.setAlpha(70)
@@ -124,12 +119,13 @@ class ScalarsView(QWidget):
             self.plot.plot(x, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolSize=6,
                            symbolBrush=colour, name=run)  # fmt: skip
             self._curves[run] = (x, ys)
+        guide, hover = colours().faint, colours().deleted
         for c in self.checkpoints:
             if c.step is None or not c.on_disk:
                 continue
             line = pg.InfiniteLine(
                 pos=c.step, angle=90, movable=False,
-                pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine), hoverPen=pg.mkPen("#d62728", width=3),
+                pen=pg.mkPen(guide, width=1, style=Qt.PenStyle.DashLine), hoverPen=pg.mkPen(hover, width=3),
             )  # fmt: skip
             line.setToolTip(f"{c.name}: click to select it")
             line.sigClicked.connect(lambda _line, _ev=None, name=c.name: self.checkpoint_requested.emit(name))
@@ -177,7 +173,10 @@ class TimelineView(QWidget):
         timed = [p for p in tl.points if p.time is not None and p.step is not None]
         if timed:
             t0 = min(p.time for p in timed)
-            for kept, brush, pen, name in ((True, "#1f77b4", None, "kept"), (False, None, "#d62728", "deleted")):
+            for kept, brush, pen, name in (
+                (True, colours().curve, None, "kept"),
+                (False, None, colours().deleted, "deleted"),
+            ):
                 pts = [p for p in timed if p.on_disk == kept]
                 if pts:
                     self.plot.plot(

@@ -26,6 +26,7 @@ from ckpt_browser.core.values.export import save_csv, save_npy
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, formatter, plot_data, slice_label, view2d
 from ckpt_browser.core.values.stats import TensorStats, compute_stats
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
 
@@ -47,7 +48,9 @@ class TensorView(QWidget):
         # A red banner over the values when they failed their checksum (shown anyway).
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("QLabel { background: #b00020; color: white; padding: 4px; font-weight: bold; }")
+        self.banner.setStyleSheet(
+            f"QLabel {{ background: {colours().bad}; color: white; padding: 4px; font-weight: bold; }}"
+        )
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         self.header = QLabel("Select a variable to see its values.")
@@ -144,7 +147,7 @@ class TensorView(QWidget):
 
     def show_error(self, text: str) -> None:
         self.clear()
-        self.header.setText(f"<span style='color:#b00020'>{text}</span>")
+        self.header.setText(f"<span style='color:{colours().bad}'>{text}</span>")
 
     def set_tensor(
         self, name: str, array: np.ndarray, where: str = "", warning: str | None = None, note: str | None = None
@@ -158,9 +161,9 @@ class TensorView(QWidget):
         shape = "[" + ", ".join(str(d) for d in array.shape) + "]"
         head = f"<b>{name}</b> &nbsp; {shape} &nbsp; {array.dtype.name if array.dtype.kind != 'O' else 'string'}"
         if where:
-            head += f" &nbsp; <span style='color:#707070'>{where}</span>"
+            head += f" &nbsp; <span style='color:{colours().muted}'>{where}</span>"
         if note:  # a quantized TF.js weight: the codes and how they map to values
-            head += f"<br><span style='color:#8a5a00'>{note}</span>"
+            head += f"<br><span style='color:{colours().note}'>{note}</span>"
         self.codes_box.setVisible(bool(note))
         if not note:
             self.codes_box.blockSignals(True)
@@ -243,9 +246,6 @@ class TensorView(QWidget):
         self.stats_status.setText("" if stats.finite or not stats.count else "no finite values")
         self.histogram.set_histogram(stats.hist_counts, stats.hist_edges, xlabel=stats.of)
         self.stats_ready.emit(stats)
-
-    def stats_text(self) -> str:
-        return "\n".join(f"{k}: {v}" for k, v in self.stats.lines()) if self.stats else ""
 
     # -- axis controls -----------------------------------------------------------------
     def _build_axes(self, shape: tuple[int, ...]) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ckpt_browser.core.formats.variables import FilteredTree, VariableFilter, VariableInfo, build_tree, filtered_tree
 from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.models.variables import VariableTreeModel
+from ckpt_browser.ui.palette import colours
 
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
 FILTER_IN_WORKER = 5_000  # variables; fewer are filtered at once (a few ms), more in the pool
@@ -40,7 +41,7 @@ class VariablePanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.setStyleSheet(f"color: {colours().bad};")
         self.message.hide()
 
         self.filter_edit = QLineEdit()
@@ -156,7 +157,7 @@ class VariablePanel(QWidget):
         try:
             accept = self.current_filter().compile()
         except re.error as exc:
-            self.filter_edit.setStyleSheet("background: #ffe0e0;")
+            self.filter_edit.setStyleSheet(f"background: {colours().bad_background};")
             self.filter_edit.setToolTip(f"Not a valid regular expression: {exc}")
             return
         self.filter_edit.setStyleSheet("")

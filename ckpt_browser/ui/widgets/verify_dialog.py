@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QTable
 from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import ModelDir
 from ckpt_browser.core.values.verify import OK, Report, verify_model_dir
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 
 COLUMNS = ("Checkpoint", "Status", "Tensors", "Checked", "Problem")
@@ -45,7 +46,7 @@ class VerifyModel(QAbstractTableModel):
                 return "\n".join([v.error] if v.error else v.problems) or None
             return (v.name, v.status, str(v.tensors), human_bytes(v.bytes), problem)[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and v.status != OK:
-            return QBrush(QColor("#b00020"))
+            return QBrush(QColor(colours().bad))
         return None
 
 
@@ -98,4 +99,4 @@ class VerifyDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self.progress.hide()
-        self.summary.setText(f"<span style='color:#b00020'>{message}</span>")
+        self.summary.setText(f"<span style='color:{colours().bad}'>{message}</span>")

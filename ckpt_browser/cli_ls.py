@@ -1,0 +1,147 @@
+"""`ls`: a model_dir's checkpoints and the variables of one, one model file, or the runs of a
+folder of model_dirs -- fitted to the terminal's width (full names with --wide and in JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
+from ckpt_browser.cli_output import EXIT_ERROR, EXIT_OK, print_table
+from ckpt_browser.core.errors import CheckpointError
+
+
+def cmd_ls(ns: argparse.Namespace) -> int:
+    from ckpt_browser import api
+
+    try:
+        md = api.open(ns.path)
+    except CheckpointError:
+        runs = _runs_below(ns.path)
+        if runs is None or not runs.runs:
+            raise
+        return _ls_runs(runs, ns)
+    record, chosen, events, error = md._ls(ns.checkpoint)
+    if ns.json:
+        print(json.dumps(record, indent=2))
+    else:
+        width = terminal_width(ns.wide)
+        contents = None if error else chosen.contents()
+        _print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
+        if chosen._info.format == "keras" and contents is not None:
+            from ckpt_browser.api_checks import model_report
+            from ckpt_browser.cli_keras import print_summary
+
+            print_summary(model_report(chosen._info), width)
+    if error:
+        print(f"ckpt-browser ls: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else ""
+
+
+def _print_ls(md, info, listed, contents, event_notes: list[str], width: int | None) -> None:
+    from ckpt_browser.core.formats.variables import human_bytes
+    from ckpt_browser.core.model_dir.timeline import times_from
+
+    print(f"{md.path}")
+    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
+        print(wrap(f"note: {note}", width, "  "))
+    if all(c.format == "keras" for c in listed):  # model files: no steps, shards or .meta
+        rows = [("", "file", "saved", "size")]
+        rows += [("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes)) for c in listed]
+        print_table(fit_rows(rows, width, column=1))
+    else:
+        rows = [("", "checkpoint", "step", "saved", "size", "shards", "meta", "flags")]
+        for c in listed:
+            rows.append((
+                "*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
+                _when(c.timestamp), human_bytes(c.bytes), str(c.shards), "yes" if c.has_meta else "no",
+                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
+            ))  # fmt: skip
+        print_table(fit_rows(rows, width, column=1))
+        source = times_from(md)
+        if source:
+            print(f"  saved: from {source}")
+    if contents is None:
+        return
+    print()
+    print(f"{info.name}: {len(contents.variables)} variables")
+    if contents.warning:
+        print(wrap(f"warning: {contents.warning}", width, "  "))
+    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
+    rows = [("variable", "shape", "dtype", "kind")]
+    for v in contents.variables:
+        text = shapes.get(v.shape)
+        if text is None:
+            text = shapes[v.shape] = str(list(v.shape))
+        dtype = f"{v.dtype_text}, {human_bytes(v.nbytes)}" if v.stored else v.dtype  # stored bytes, quantized
+        rows.append((v.name, text, dtype, v.kind))
+    print_table(fit_rows(rows, width))
+    print(wrap(contents.totals.summary(), width))
+
+
+def _runs_below(path: str):
+    """The runs below PATH when it is a folder with no checkpoint of its own (else None)."""
+    from ckpt_browser.core import storage
+    from ckpt_browser.core.model_dir.runs import runs_below
+
+    try:
+        if not storage.is_dir(path):
+            return None
+        return runs_below(path)
+    except CheckpointError:
+        return None
+
+
+def _ls_runs(runs, ns: argparse.Namespace) -> int:
+    """ls of a folder of runs: each model_dir found, its checkpoints and latest step."""
+    from ckpt_browser.core.model_dir.scan import scan_model_dir
+
+    found = []
+    for name, path in runs.runs.items():
+        try:
+            md = scan_model_dir(path)
+        except CheckpointError as exc:
+            found.append((name, path, None, str(exc)))
+        else:
+            found.append((name, path, md, None))
+    if ns.json:
+        out = {
+            "runs_folder": str(runs.path),
+            "runs": [
+                {
+                    "name": name, "path": str(path),
+                    "checkpoints": len(md.checkpoints) if md else 0,
+                    "latest": md.latest if md else None,
+                    "step": _last_step(md), "error": error,
+                }
+                for name, path, md, error in found
+            ],
+            "notes": runs.notes,
+        }  # fmt: skip
+        print(json.dumps(out, indent=2))
+        return EXIT_OK
+    width = terminal_width(ns.wide)
+    print(f"{runs.path}: {len(found)} runs")
+    for note in runs.notes:
+        print(wrap(f"note: {note}", width, "  "))
+    rows = [("run", "checkpoints", "latest", "step")]
+    for name, _path, md, error in found:
+        if md is None:
+            rows.append((name, "", error or "", ""))
+            continue
+        step = _last_step(md)
+        rows.append((name, str(len(md.checkpoints)), md.latest or "", "" if step is None else str(step)))
+    print_table(fit_rows(rows, width))
+    return EXIT_OK
+
+
+def _last_step(md) -> int | None:
+    steps = [c.step for c in md.checkpoints if c.step is not None] if md else []
+    return max(steps) if steps else None

@@ -1,0 +1,273 @@
+"""The Health tab: update ratios as a layers x checkpoints heatmap, norms over steps, alpha per
+layer and the findings of core/values/health.py; a cell or a finding selects that variable there."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_browser.core.values.health import HealthReport, model_dir_health
+from ckpt_browser.ui.views import Selection, ViewContext
+
+HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
+MAX_LEGEND = 10
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
+FAILING_COLOUR = "#b00020"
+
+
+def ratio_plane(report: HealthReport) -> tuple[np.ndarray, list[str], list[str]]:
+    """log10 update ratios, rows = variables (in checkpoint order), columns = checkpoints; NaN where none."""
+    names = report.variable_names()
+    row = {n: i for i, n in enumerate(names)}
+    plane = np.full((len(names), len(report.checkpoints)), np.nan)
+    for j, c in enumerate(report.checkpoints):
+        for v in c.variables:
+            if v.update_ratio is not None and v.update_ratio > 0:
+                plane[row[v.name], j] = math.log10(v.update_ratio)
+    return plane, names, [c.name for c in report.checkpoints]
+
+
+def short(name: str) -> str:
+    """The last two parts of a variable name: what tells layers apart in a legend."""
+    name = name.removesuffix("/.ATTRIBUTES/VARIABLE_VALUE")
+    return "/".join(name.split("/")[-2:])
+
+
+class HealthView(QWidget):
+    """What the checkpoints say about training, with nothing logged."""
+
+    cell_requested = Signal(str, str)  # checkpoint, variable
+    reported = Signal(object)  # HealthReport
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> HealthView:
+        return cls(ctx.runner)
+
+    def __init__(self, runner, parent=None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.report: HealthReport | None = None
+        self._md = None
+        self._names: list[str] = []
+        self._columns: list[str] = []
+        self.status = QLabel("Select a model_dir.")
+        self.status.setWordWrap(True)
+        self.with_optimizer = QCheckBox("Optimizer state too")
+        self.with_optimizer.toggled.connect(lambda _: self.refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.with_optimizer)
+
+        self.heatmap = pg.PlotWidget(title="update ratio ‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ (black: NaN or Inf)")
+        self.heatmap.invertY(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.heatmap.addItem(self.image)
+        self.bad_cells = pg.ImageItem(axisOrder="row-major")  # NaN / Inf: black cells over the ratios
+        self.heatmap.addItem(self.bad_cells)
+        self.colorbar = pg.ColorBarItem(
+            colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10 update ratio (centre 1e-3)"
+        )
+        self.colorbar.setImageItem(self.image, insert_in=self.heatmap.getPlotItem())
+        self.heatmap.scene().sigMouseClicked.connect(self._on_click)
+        self.heatmap.scene().sigMouseMoved.connect(self._on_move)
+        self.readout = QLabel(" ")
+
+        self.norms = pg.PlotWidget(title="norm ‖W‖ per variable")
+        self.norms.setLabel("bottom", "step")
+        self.norms.setLogMode(y=True)
+        self.norms.showGrid(x=True, y=True, alpha=0.3)
+        self.legend = self.norms.addLegend(offset=(5, 5), labelTextSize="7pt", brush=pg.mkBrush(255, 255, 255, 200))
+        self.alpha = pg.PlotWidget(title="alpha per layer")
+        self.alpha.setToolTip(
+            "weightwatcher's heavy-tailed exponent of each 2-D layer's eigenvalue spectrum (docs/health.md):\n"
+            "about 2 to 6 (green) when a layer is well trained; red outside that range"
+        )
+        self.alpha.showGrid(y=True, alpha=0.3)
+        self.findings = QTableWidget(0, 4)
+        self.findings.setHorizontalHeaderLabels(["finding", "variable", "checkpoint", "detail"])
+        self.findings.verticalHeader().hide()
+        self.findings.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.findings.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        header = self.findings.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.findings.cellClicked.connect(self._on_finding)
+
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.heatmap, 1)
+        upper_layout.addWidget(self.readout)
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.norms)
+        plots.addWidget(self.alpha)
+        for plot in (self.heatmap, self.norms, self.alpha):
+            plot.setMinimumSize(120, 120)  # the tab may be narrow: plots shrink, they are never cut off
+        whole = QSplitter(Qt.Orientation.Vertical)
+        whole.addWidget(upper)
+        whole.addWidget(plots)
+        whole.addWidget(self.findings)
+        whole.setStretchFactor(0, 5)
+        whole.setStretchFactor(1, 3)
+        whole.setStretchFactor(2, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(whole, 1)
+
+    # -- the view protocol ----------------------------------------------------------------
+    def show_selection(self, sel: Selection) -> None:
+        self._md = sel.model_dir
+        self.refresh()
+
+    def refresh(self) -> None:
+        md = self._md
+        if md is None or not md.checkpoints:
+            self.status.setText("Select a model_dir with checkpoints.")
+            return
+        self.status.setText(f"Reading every checkpoint of {md.path.name} …")
+        self.runner.submit(
+            model_dir_health, md, self.with_optimizer.isChecked(),
+            key="health", tf=False, with_progress=True, on_done=self._show, on_error=self.status.setText,
+            label="Checking training health",
+        )  # fmt: skip
+
+    # -- showing a report -------------------------------------------------------------------
+    def _show(self, report: HealthReport) -> None:
+        self.report = report
+        self.status.setText(report.summary())
+        self._show_heatmap(report)
+        self._show_norms(report)
+        self._show_alpha(report)
+        self._show_findings(report)
+        self.reported.emit(report)
+
+    def _show_heatmap(self, report: HealthReport) -> None:
+        plane, self._names, self._columns = ratio_plane(report)
+        if plane.size == 0:
+            self.image.clear()
+            return
+        centre = math.log10(HEALTHY_RATIO)
+        finite = plane[np.isfinite(plane)]
+        span = max(1.0, float(np.max(np.abs(finite - centre)))) if finite.size else 1.0
+        shown = np.where(np.isfinite(plane), plane, np.nan)  # no ratio (first checkpoint): left blank
+        self.image.setImage(shown, levels=(centre - span, centre + span), autoLevels=False)
+        self.image.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
+        bad = np.zeros((*plane.shape, 4), np.ubyte)
+        row = {n: i for i, n in enumerate(self._names)}
+        for j, c in enumerate(report.checkpoints):
+            for v in c.variables:
+                if v.nan or v.inf:
+                    bad[row[v.name], j] = (0, 0, 0, 255)
+        self.bad_cells.setImage(bad, levels=(0, 255), autoLevels=False)
+        self.bad_cells.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
+        self.colorbar.setLevels((centre - span, centre + span))
+        left, bottom = self.heatmap.getAxis("left"), self.heatmap.getAxis("bottom")
+        step = max(1, len(self._names) // 40)
+        left.setTicks([[(i, short(n)) for i, n in enumerate(self._names) if i % step == 0]])
+        steps = [c.step for c in report.checkpoints]
+        cstep = max(1, len(steps) // 12)
+        bottom.setTicks([[(j, str(s if s is not None else c)) for j, (s, c) in enumerate(zip(steps, self._columns))
+                          if j % cstep == 0]])  # fmt: skip
+        self.heatmap.setLabel("bottom", "checkpoint (step)")
+        self.heatmap.getPlotItem().vb.setRange(
+            xRange=(-0.5, plane.shape[1] - 0.5), yRange=(-0.5, plane.shape[0] - 0.5), padding=0
+        )
+
+    def _show_norms(self, report: HealthReport) -> None:
+        self.norms.clear()
+        self.legend.clear()
+        names = self._names
+        steps = [c.step if c.step is not None else j for j, c in enumerate(report.checkpoints)]
+        for i, name in enumerate(names):
+            xs, ys = [], []
+            for x, c in zip(steps, report.checkpoints):
+                v = next((v for v in c.variables if v.name == name), None)
+                if v is not None and v.norm and not (v.nan or v.inf):
+                    xs.append(x)
+                    ys.append(v.norm)
+            pen = pg.mkPen(COLOURS[i % len(COLOURS)], width=1.5)
+            self.norms.plot(
+                xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=short(name)
+            )
+        self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend hides the plot
+
+    def _show_alpha(self, report: HealthReport) -> None:
+        self.alpha.clear()
+        last = next((c for c in reversed(report.checkpoints) if any(v.alpha for v in c.variables)), None)
+        if last is None:
+            self.alpha.setTitle("alpha: no layer of 8 x 8 or more")
+            return
+        layers = [v for v in last.variables if v.alpha is not None]
+        xs = np.arange(len(layers))
+        heights = np.array([v.alpha for v in layers], float)
+        brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
+        self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
+        step = max(1, len(layers) // 10)
+        self.alpha.getAxis("bottom").setTicks([[(i, short(v.name)) for i, v in enumerate(layers) if i % step == 0]])
+        self.alpha.setTitle(f"alpha at {last.name}")
+        self.alpha.getPlotItem().vb.setRange(xRange=(-0.6, len(layers) - 0.4), yRange=(0, float(heights.max()) * 1.1))
+
+    def _show_findings(self, report: HealthReport) -> None:
+        self.findings.setRowCount(len(report.findings))
+        for r, f in enumerate(report.findings):
+            for c, text in enumerate((f.kind, f.variable, f.checkpoint, f.detail)):
+                item = QTableWidgetItem(text)
+                if f.kind in ("nan", "inf", "frozen", "dead"):
+                    item.setForeground(pg.mkColor(FAILING_COLOUR))
+                self.findings.setItem(r, c, item)
+        if not report.findings:
+            self.findings.setRowCount(1)
+            self.findings.setItem(
+                0, 3, QTableWidgetItem("Nothing wrong found (docs/health.md says what is looked for).")
+            )
+
+    # -- clicks --------------------------------------------------------------------------------
+    def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """(variable row, checkpoint column) under a scene position, or None."""
+        if not self._names or not self.heatmap.sceneBoundingRect().contains(pos):
+            return None
+        p = self.heatmap.getPlotItem().vb.mapSceneToView(pos)
+        r, c = int(np.floor(p.y() + 0.5)), int(np.floor(p.x() + 0.5))
+        if 0 <= r < len(self._names) and 0 <= c < len(self._columns):
+            return r, c
+        return None
+
+    def select_cell(self, row: int, column: int) -> None:
+        """Select that variable in that checkpoint in the window."""
+        self.cell_requested.emit(self._columns[column], self._names[row])
+
+    def _on_click(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.select_cell(*cell)
+
+    def _on_move(self, pos: QPointF) -> None:
+        cell = self.cell_at(pos)
+        if cell is None or self.report is None:
+            self.readout.setText(" ")
+            return
+        r, c = cell
+        name, checkpoint = self._names[r], self.report.checkpoints[c]
+        v = next((v for v in checkpoint.variables if v.name == name), None)
+        ratio = "–" if v is None or v.update_ratio is None else f"{v.update_ratio:.3g}"
+        self.readout.setText(f"{name} in {checkpoint.name}: update ratio {ratio} (click to select)")
+
+    def _on_finding(self, row: int, _column: int) -> None:
+        if self.report is None or not 0 <= row < len(self.report.findings):
+            return
+        f = self.report.findings[row]
+        self.cell_requested.emit(f.checkpoint, f.variable)
