@@ -44,7 +44,7 @@ test-notf:
 # it installs two TensorFlows). COMPAT_VENVS=/elsewhere keeps the venvs out of the tree.
 COMPAT_VENVS ?= .venv-compat
 TF_NEWEST ?= tensorflow
-TF_215 ?= tensorflow==2.15.1 tensorflow-estimator==2.15.0
+TF_215 ?= tensorflow-cpu==2.15.1 tensorflow-estimator==2.15.0
 test-compat:
 	@set -e; for v in newest 2.15; do \
 	  venv=$(COMPAT_VENVS)/$$v; pkgs='$(TF_NEWEST)'; [ $$v = newest ] || pkgs='$(TF_215)'; \
