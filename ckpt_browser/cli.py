@@ -47,8 +47,23 @@ def _gui_parser() -> argparse.ArgumentParser:
         "--check-against", metavar="SPEC|PATH",
         help="open the Check tab against an Estimator spec or a checkpoint/model_dir/.meta",
     )  # fmt: skip
+    p.add_argument(
+        "--size", metavar="WxH", type=_size,
+        help="the window's size in logical pixels (documentation shots); default: fit the screen it opens on",
+    )  # fmt: skip
+    p.add_argument(
+        "--theme", choices=("system", "light", "dark"),
+        help="colours: the system's light or dark scheme (default), or light or dark",
+    )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or not (320 <= int(w) <= 10000 and 240 <= int(h) <= 10000):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1366x768")
+    return int(w), int(h)
 
 
 def gui_arguments(argv: Sequence[str]) -> argparse.Namespace:

@@ -123,6 +123,8 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         for v in report.verdicts:
             detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
             print(f"{v.name}  {v.status}  {detail}")
+            if v.note:
+                print(f"  note: {v.note}")
             for line in v.problems:
                 print(f"  {line}")
         print(report.summary())

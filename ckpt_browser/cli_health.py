@@ -20,9 +20,13 @@ def add_parser(sub) -> None:
     p.add_argument("path")
     p.add_argument("--json", action="store_true")
     p.add_argument("--all", action="store_true", help="optimizer state too")
+    p.add_argument(
+        "--no-alpha", action="store_true",
+        help="skip alpha, the one costly figure (eigenvalues of every matrix): a quick gate on the rest",
+    )  # fmt: skip
 
 
-def _reports(path: str, include_all: bool, progress) -> tuple[list, bool]:
+def _reports(path: str, include_all: bool, progress, spectral: bool = True) -> tuple[list, bool]:
     """(reports, whether PATH was a folder of runs)."""
     from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.model_dir.runs import find_runs
@@ -38,10 +42,11 @@ def _reports(path: str, include_all: bool, progress) -> tuple[list, bool]:
         runs = find_runs(path)
         if not runs:
             raise
-        return [model_dir_health(open_source(run).model_dir, include_all, progress) for run in runs], True
+        return [model_dir_health(open_source(run).model_dir, include_all, progress, spectral) for run in runs], True
     if source.selected:
-        return [health([source.checkpoint()], include_all, progress, path=str(source.model_dir.path))], False
-    return [model_dir_health(source.model_dir, include_all, progress)], False
+        where = str(source.model_dir.path)
+        return [health([source.checkpoint()], include_all, progress, path=where, spectral=spectral)], False
+    return [model_dir_health(source.model_dir, include_all, progress, spectral)], False
 
 
 def _ratio(x: float | None) -> str:
@@ -71,7 +76,7 @@ def _print(report) -> None:
 
 def cmd_health(ns: argparse.Namespace) -> int:
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    reports, runs = _reports(ns.path, ns.all, progress)
+    reports, runs = _reports(ns.path, ns.all, progress, spectral=not ns.no_alpha)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:

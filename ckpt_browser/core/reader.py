@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats import dtypes
+from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
@@ -43,73 +43,40 @@ class CheckpointReader(Protocol):
     def truncation(self) -> str | None: ...
 
 
-def _tf_dtype_name(tf_dtype) -> str:
-    from ckpt_browser.core.tf.tfimport import tf
-
-    if tf_dtype == tf().string:
-        return "string"
-    return dtypes.dtype_name(tf_dtype.as_datatype_enum)
-
-
-def explain(exc: BaseException, prefix: Path) -> str:
-    """Turn a TensorFlow reading error into a sentence naming the file at fault."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else "unreadable"
-    name = prefix.name
-    index = f"{name}.index"
-    if "Failed to find any matching files" in text:
-        return f"{index} is missing"
-    if "sstable" in text or "bad magic number" in text or "corrupted" in text.lower():
-        return f"{index} is not a checkpoint index ({first})"
-    if isinstance(exc, IndexError) or "Read less bytes" in text or "truncated" in text.lower():
-        return f"the data file of {name} is truncated ({first})"
-    if "data-" in text and ("not found" in text.lower() or "No such file" in text):
-        return f"a data file of {name} is missing ({first})"
-    if "Permission denied" in text:
-        return f"cannot read {name}: permission denied"
-    return f"cannot read {name}: {first}"
-
-
 class TFCheckpointReader:
     """TensorFlow's own checkpoint reader (py_checkpoint_reader) behind our protocol: the
-    fallback for what the native reader does not decode."""
+    fallback for what the native reader does not decode. It runs in a worker process
+    (tf/tf_checkpoint.py): a malformed entry aborts TensorFlow's reader, and that must not take the
+    app with it."""
 
     native = False
 
     def __init__(self, prefix: str | os.PathLike, note: str | None = None) -> None:
-        from ckpt_browser.core.tf.tfimport import tf
+        from ckpt_browser.core.tf.tfimport import TensorFlowMissing, findable, not_installed
 
         self.prefix = Path(prefix)
         self.note = note
-        t = tf()  # TensorFlowMissing goes to the caller as it is
-        try:
-            self._reader = t.train.load_checkpoint(str(self.prefix))
-        except Exception as exc:  # noqa: BLE001 - TF raises OpError, IndexError, ...
-            raise CheckpointError(explain(exc, self.prefix)) from exc
-        self._dtypes = self._reader.get_variable_to_dtype_map()
-        self._shapes = self._reader.get_variable_to_shape_map()
-        self._variables: list[VariableEntry] | None = None
+        if not findable():
+            raise TensorFlowMissing(not_installed())
+        listed = self._call("listing", str(self.prefix))
+        self._variables = [VariableEntry(name, shape, dtype) for name, shape, dtype in listed]
+        self._names = {v.name for v in self._variables}
+
+    def _call(self, func: str, *args):
+        from ckpt_browser.core.tf.tfimport import TensorFlowMissing
+
+        return isolated.TENSORFLOW.call(
+            f"ckpt_browser.core.tf.tf_checkpoint:{func}", *args, what=self.prefix.name,
+            errors={"TensorFlowMissing": TensorFlowMissing},
+        )  # fmt: skip
 
     def variables(self) -> list[VariableEntry]:
-        # The same list tf.train.list_variables builds (sorted names and shapes), with the
-        # dtypes from the same reader instead of opening the index a second time.
-        if self._variables is None:
-            self._variables = [
-                VariableEntry(name, tuple(int(d) for d in self._shapes[name]), _tf_dtype_name(self._dtypes[name]))
-                for name in sorted(self._shapes)
-            ]
         return list(self._variables)
 
     def read(self, name: str) -> np.ndarray:
-        if name not in self._shapes:
+        if name not in self._names:
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
-        try:
-            value = self._reader.get_tensor(name)
-        except Exception as exc:  # noqa: BLE001
-            raise CheckpointError(explain(exc, self.prefix)) from exc
-        import numpy as np
-
-        return np.asarray(value)
+        return self._call("tensor", str(self.prefix), name)
 
     def truncation(self) -> str | None:
         """Say whether the data shards are too small to hold the tensors the index lists.
@@ -123,17 +90,27 @@ class TFCheckpointReader:
         return truncation_message(self.prefix, need)
 
 
+_tf_failed: dict[tuple, str] = {}  # (prefix, index mtime, size) -> why TensorFlow could not read it
+
+
 def _open(prefix: str | os.PathLike) -> CheckpointReader:
     try:
         reader: CheckpointReader = BundleReader(prefix)
     except UnsupportedFormat as exc:
         from ckpt_browser.core.tf.tfimport import TensorFlowMissing
 
+        st = storage_stat(str(prefix) + ".index")
+        key = (str(prefix), getattr(st, "st_mtime_ns", 0), getattr(st, "st_size", 0))
+        if key in _tf_failed:  # TensorFlow's reader crashed or refused it: not again (seconds each)
+            raise CheckpointError(_tf_failed[key]) from exc
         try:
             # TensorFlow reads local files: a checkpoint in a bucket is fetched first.
             reader = TFCheckpointReader(local_copy(prefix), note=f"{exc}; read with TensorFlow instead")
         except TensorFlowMissing as missing:
             raise CheckpointError(f"{exc} ({missing})") from exc
+        except CheckpointError as failed:
+            _tf_failed[key] = str(failed)
+            raise
         opened["tensorflow"] += 1
         log.info("%s", reader.note)
         return reader

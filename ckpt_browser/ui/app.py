@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT_MS = 180_000
 
 
-def create_app(argv: list[str] | None = None):
+def create_app(argv: list[str] | None = None, theme: str | None = None):
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
@@ -23,7 +24,10 @@ def create_app(argv: list[str] | None = None):
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    from ckpt_browser.ui.palette import apply_theme
+
+    apply_theme(app, theme or os.environ.get("CKPT_BROWSER_THEME", "system"))  # plots follow the palette
     return app
 
 
@@ -84,11 +88,12 @@ def run_gui(ns: argparse.Namespace) -> int:
     from ckpt_browser.ui.settings import Settings
     from ckpt_browser.ui.tasks import TaskRunner
 
-    app = create_app()
+    app = create_app(theme=getattr(ns, "theme", None))
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - it runs while the app does
     runner = TaskRunner()
     settings = Settings()
-    window = MainWindow(runner, settings, remember_window=not ns.screenshot)
+    # A screenshot shows the window as it opens on this screen (or at --size): no remembered layout.
+    window = MainWindow(runner, settings, remember_window=not ns.screenshot, size=getattr(ns, "size", None))
     window.show()
     if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
         ns.demo = True  # a first start with nothing to open: show what the app does
@@ -149,7 +154,9 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
         done["taken"] = True
         out.parent.mkdir(parents=True, exist_ok=True)
         shown = next((w for w in (window.diff_window, window.verify_dialog) if w is not None), window)
-        if not shown.grab().save(str(out)):
+        from ckpt_browser.ui.layout import screen_shot
+
+        if not screen_shot(shown).save(str(out)):
             print(f"ckpt-browser: could not write {out}", file=sys.stderr)
             app.exit(2)
             return

@@ -1,24 +1,31 @@
-"""The window's size and pane widths: a first-run layout where every tab and every column of
-the checkpoint list shows, and what the user arranged remembered from run to run."""
+"""The window's size and pane widths from the screen it is on: a first-run layout where the
+variable names read and every tab can be reached, at 1366x768, at 1920x1080 scaled 150 % or
+200 %, and at 2560x1440; and what the user arranged remembered from run to run."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 
-DEFAULT_SIZE = (1760, 960)  # a 1920 x 1080 screen; the list, the tree and ten tabs side by side
+DEFAULT_SIZE = (1760, 960)  # on a 1920 x 1080 screen; bigger screens get no bigger first window
+NARROW = 1100  # logical pixels: below, the checkpoint list goes above the variables, not beside them
 # Widest usual content of each checkpoint-list column (Checkpoint, Step, Saved, Size, Shards, Meta, Flags).
 SAMPLE_ROW = ("model.ckpt-100000", "100000", "2026-12-31 23:59:59", "100.0 MB", "Shards", "Meta", "not in state")
+# And of the variable tree's columns after Name (Shape, DType, Params, Bytes, Kind).
+TREE_SAMPLE = ("[10, 10]", "float32", "100,000", "400.0 KB", "optimizer")
 
 
-def default_size(fit_screen: bool = True) -> tuple[int, int]:
-    """DEFAULT_SIZE, or what the screen leaves (a laptop); a screenshot ignores the screen."""
+def default_size(size: tuple[int, int] | None = None) -> tuple[int, int]:
+    """size if given (--size, documentation shots), else DEFAULT_SIZE within what the screen the
+    window opens on leaves (a laptop: nearly all of it)."""
+    if size is not None:
+        return size
     w, h = DEFAULT_SIZE
     screen = QGuiApplication.primaryScreen()
-    if fit_screen and screen is not None:
+    if screen is not None:
         avail = screen.availableGeometry()
-        w, h = min(w, avail.width() - 40), min(h, avail.height() - 60)
-    return w, h
+        w, h = min(w, avail.width() - 16), min(h, avail.height() - 40)
+    return max(w, 640), max(h, 400)
 
 
 def sources_width(view) -> int:
@@ -26,22 +33,63 @@ def sources_width(view) -> int:
     fm = view.fontMetrics()
     bold = view.font()
     bold.setBold(True)
-    from PySide6.QtGui import QFontMetrics
-
     names = QFontMetrics(bold).horizontalAdvance(SAMPLE_ROW[0]) + view.indentation() + 12
     rest = sum(fm.horizontalAdvance(text) + 8 for text in SAMPLE_ROW[1:])
     return names + rest + view.verticalScrollBar().sizeHint().width() + 4
 
 
+def tree_width(tree, name_chars: int = 36) -> int:
+    """What the variable tree wants: name_chars of name beside the other columns."""
+    fm = tree.fontMetrics()
+    rest = sum(fm.horizontalAdvance(t) + 14 for t in TREE_SAMPLE)
+    name = fm.averageCharWidth() * name_chars + tree.indentation() * 3
+    return name + rest + tree.verticalScrollBar().sizeHint().width() + 12
+
+
 def first_layout(window) -> None:
-    """No saved layout: the list as wide as its columns, the tabs as wide as their bar. Run once
-    the window is shown (sizes given before are redone by the first layout pass)."""
-    window.resizeDocks([window.sources_dock], [sources_width(window.sources_view)], Qt.Orientation.Horizontal)
-    window.resizeDocks([window.sources_dock, window.details_dock], [520, 260], Qt.Orientation.Vertical)
+    """No saved layout: panes sized from the window's width. Run once the window is shown (sizes
+    given before are redone by the first layout pass)."""
+    width, height = window.width(), window.height()
     split = window.centralWidget()
-    available = window.width() - sources_width(window.sources_view) - 24
-    tabs = window.value_tabs.tabBar().sizeHint().width() + 16
-    split.setSizes([max(available - tabs, 280), tabs])
+    tree = window.variables.tree
+    if width < NARROW:
+        # Too narrow for three panes side by side: the checkpoint list (with the variable details
+        # behind it, a tab away) above; the variables and the tabs share the width below.
+        window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, window.sources_dock)
+        window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, window.details_dock)
+        window.tabifyDockWidget(window.sources_dock, window.details_dock)
+        window.sources_dock.raise_()
+        window.resizeDocks([window.sources_dock], [max(120, height * 28 // 100)], Qt.Orientation.Vertical)
+        available = width - 12
+        left = min(tree_width(tree, 28), max(tree_width(tree, 24) - 60, available * 45 // 100))
+        split.setSizes([left, max(available - left, 200)])
+        return
+    want = sources_width(window.sources_view)
+    # From 1600 px every column of the list shows; narrower, the list gets a share and scrolls sideways.
+    dock = want if width >= 1600 else min(want, max(260, width * 22 // 100))
+    window.resizeDocks([window.sources_dock], [dock], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.sources_dock, window.details_dock], [height * 55 // 100, height * 30 // 100],
+                       Qt.Orientation.Vertical)  # fmt: skip
+    available = width - dock - 24
+    # The tabs get their whole bar where they can, the tree what its columns want within 40 % of
+    # what is left -- at least 24 characters of name with shape and dtype (Kind may scroll).
+    tabs = window.value_tabs.tabBar().sizeHint().width() + window.tabs_menu_button.sizeHint().width() + 16
+    least = tree_width(tree, 24) - tree.fontMetrics().horizontalAdvance("optimizer  100,000") - 20
+    left = min(tree_width(tree), max(least, min(available * 40 // 100, available - tabs)))
+    split.setSizes([left, max(available - left, 280)])
+
+
+def screen_shot(widget):
+    """The widget as the screen it is on shows it: in device pixels (a 150 % screen's shot is
+    1.5 times the logical size, its text as sharp as there)."""
+    from PySide6.QtGui import QPixmap
+
+    screen = widget.screen()
+    ratio = screen.devicePixelRatio() if screen is not None else 1.0
+    pixmap = QPixmap(round(widget.width() * ratio), round(widget.height() * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    widget.render(pixmap)
+    return pixmap
 
 
 def restore(window, settings) -> None:

@@ -26,6 +26,7 @@ from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import EventData, EventReader
+from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
@@ -39,7 +40,7 @@ from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.diff_window import DiffWindow
-from ckpt_browser.ui.widgets.lazy_tab import LazyTab
+from ckpt_browser.ui.widgets.lazy_tab import LazyTab, tab_list_button
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 from ckpt_browser.ui.window_menus import WindowMenus
@@ -57,8 +58,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     open_failed = Signal(str)
 
     def __init__(
-        self, runner: TaskRunner, settings: Settings, remember_window: bool = True, state: AppState | None = None
-    ) -> None:
+        self, runner: TaskRunner, settings: Settings, remember_window: bool = True, state: AppState | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         # What is open and selected, and the rules for what to show next (Qt-free, core/app_state.py).
         self.state = state if state is not None else AppState()
@@ -68,7 +70,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.settings = settings
         self.setWindowTitle("ckpt-browser")
         self.setAcceptDrops(True)
-        self.resize(*layout.default_size(fit_screen=remember_window))
+        self.resize(*layout.default_size(size))  # the screen it opens on, or --size
         self.diff_window: DiffWindow | None = None
         self.verify_dialog = None  # VerifyDialog, made on first use
 
@@ -96,6 +98,11 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
         self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
+        self._gone: dict[Path, dict[str, CheckpointInfo]] = {}  # deleted while watched, as last seen
+        self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
+        self._runs_poll = QTimer(self)  # new runs in them: looked for every 10 s
+        self._runs_poll.setInterval(10_000)
+        self._runs_poll.timeout.connect(self._poll_runs_folders)
         self.watcher = ModelDirWatcher(runner, self)
         self.watcher.changed.connect(self.refresh_source)
         self.value_tabs = QTabWidget()
@@ -103,6 +110,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         for spec in VIEWS:
             self.value_tabs.addTab(self._tabs[spec.name], spec.label)
         self.value_tabs.currentChanged.connect(lambda _: self._update_side_views())
+        # Every tab one click away, however narrow the window: the bar scrolls, and this lists them all.
+        self.tabs_menu_button = tab_list_button(self.value_tabs)
+        self.value_tabs.setCornerWidget(self.tabs_menu_button, Qt.Corner.TopRightCorner)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("variables_and_tabs")
         split.addWidget(self.variables)
@@ -293,6 +303,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             array=self.tensor_view.array() if v is not None else None,
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
+            deleted=tuple(self._gone.get(md.path, {}).values()) if md is not None else (),
+            runs=self.runs_of(md.path) if md is not None else (),
         )
 
     def show_diff_window(self) -> DiffWindow:

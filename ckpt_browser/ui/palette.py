@@ -1,5 +1,7 @@
 """The window's colours in one place: what each means (bad, changed, muted, ...), for a light and a
-dark system palette. Widgets ask ``colours()`` when they paint or build, never write a hex code."""
+dark system palette. Widgets ask ``colours()`` when they paint or build, never write a hex code.
+The plots take their background and text from the application's palette (``plot_colours``), and
+``--theme dark`` / ``light`` sets a palette where the system gives none."""
 
 from __future__ import annotations
 
@@ -78,3 +80,45 @@ def colours() -> Colours:
         return LIGHT
     window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
     return DARK if is_dark(window.lightness()) else LIGHT
+
+
+THEMES = ("system", "light", "dark")
+
+
+def dark_qpalette():
+    """A dark QPalette for --theme dark (the Fusion style's roles, in greys and the series blue)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#2b2b2b"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#1f1f1f"),
+        (roles.AlternateBase, "#2a2a2a"), (roles.Text, "#e6e6e6"), (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#2f65ca"), (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#3a3a3a"), (roles.ToolTipText, "#e6e6e6"), (roles.PlaceholderText, "#8a8a8a"),
+        (roles.Link, "#6fa8ff"), (roles.BrightText, "#ff6b81"), (roles.Mid, "#6a6a6a"), (roles.Dark, "#5a5a5a"),
+        (roles.Light, "#7a7a7a"), (roles.Midlight, "#4a4a4a"), (roles.Shadow, "#101010"),
+    ):  # fmt: skip
+        p.setColor(role, QColor(colour))
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return p
+
+
+def apply_theme(app, theme: str = "system") -> None:
+    """The palette to use: the system's (its light or dark scheme), or a chosen one; then the
+    plots' background and text to match it."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QPalette
+
+    if theme == "dark":
+        app.setStyle("Fusion")
+        app.setPalette(dark_qpalette())
+    elif theme == "light":
+        app.setStyle("Fusion")
+        app.setPalette(app.style().standardPalette())
+    palette = app.palette()
+    pg.setConfigOptions(
+        background=palette.color(QPalette.ColorRole.Base).name(),
+        foreground=palette.color(QPalette.ColorRole.Text).name(),
+    )

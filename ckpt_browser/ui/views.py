@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.events import EventData
     from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
-NEEDS = ("model_dir", "checkpoint", "variable", "events", "array")
+NEEDS = ("model_dir", "checkpoint", "variable", "events", "array", "deleted", "runs")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Selection:
     array: Any = None  # the selected variable's value, as the Values tab read it
     shadow: VariableInfo | None = None  # its moving average, when the checkpoint has one
     saved_model: bool = False  # the checkpoint is a SavedModel's variables/
+    deleted: tuple[CheckpointInfo, ...] = ()  # checkpoints training deleted while the window watched
+    runs: tuple[tuple[str, EventData], ...] = ()  # a folder of runs: each run's events, by run name
 
     @property
     def checkpoints(self) -> list[CheckpointInfo]:
@@ -59,6 +61,10 @@ class Selection:
                 parts.append(None if self.checkpoint is None else str(self.checkpoint.prefix))
             elif need == "variable":
                 parts.append(None if self.variable is None else self.variable.name)
+            elif need == "deleted":
+                parts.append(tuple(c.name for c in self.deleted))
+            elif need == "runs":
+                parts.append(tuple((name, id(events)) for name, events in self.runs))
             else:  # events, array: a new object is new data
                 parts.append(id(getattr(self, need)))
         return tuple(parts)
@@ -78,8 +84,8 @@ VIEWS = (
     ViewSpec("graph", "Graph", "graph_panel:GraphPanel", ("checkpoint",)),
     ViewSpec("fit", "Fit", "fit_view:FitView", ("model_dir",)),
     ViewSpec("check", "Check", "check_view:CheckView", ("model_dir", "checkpoint")),
-    ViewSpec("scalars", "Scalars", "scalars_view:ScalarsView", ("model_dir", "events")),
-    ViewSpec("timeline", "Timeline", "scalars_view:TimelineView", ("model_dir", "events")),
+    ViewSpec("scalars", "Scalars", "scalars_view:ScalarsView", ("model_dir", "events", "runs")),
+    ViewSpec("timeline", "Timeline", "timeline_view:TimelineView", ("model_dir", "events", "deleted")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
     ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
     ViewSpec("health", "Health", "health_view:HealthView", ("model_dir",)),

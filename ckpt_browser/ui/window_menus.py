@@ -3,11 +3,13 @@ MainWindow (main_window.py), kept apart so each file stays small."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from ckpt_browser import __version__
 from ckpt_browser.core.tf.tfimport import tf
+from ckpt_browser.ui import copying
 
 
 class WindowMenus:
@@ -39,6 +41,13 @@ class WindowMenus:
             act.toggled.connect(box.setChecked)
             box.toggled.connect(act.setChecked)
             view.addAction(act)
+        # On while the latest checkpoint is on show (the app state's rule): a new one is then shown.
+        self.follow_action = QAction("Follow &Latest Checkpoint", self, checkable=True)
+        self.follow_action.setChecked(self.state.follow_latest)
+        self.follow_action.setShortcut(QKeySequence("Ctrl+End"))
+        self.follow_action.triggered.connect(self._follow_latest)
+        self.state.subscribe(lambda _what: self.follow_action.setChecked(self.state.follow_latest))
+        view.addAction(self.follow_action)
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
         view.addAction(self.details_dock.toggleViewAction())
@@ -48,9 +57,77 @@ class WindowMenus:
         self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
 
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "Open &Example", self.open_examples)
         self._action(help_menu, "&Create Example…", self.create_example_dialog)
         self._action(help_menu, "&About ckpt-browser", self.show_about)
+        self._install_copying()
+
+    # -- copying and context menus ------------------------------------------------------------
+    def _install_copying(self) -> None:
+        copying.install(self.sources_view, self._checkpoint_menu)
+        copying.install(self.variables.tree, self._variable_menu, copy=self._selected_names)
+
+    def _checkpoint_menu(self, menu, index) -> None:
+        info = self.sources.checkpoint_at(index)
+        source = self.sources.source_at(index)
+        if info is not None:
+            menu.addAction("Copy Name", lambda: copying.set_clipboard(info.name))
+            menu.addAction("Copy Path", lambda: copying.set_clipboard(str(info.prefix)))
+        elif source is not None:
+            menu.addAction("Copy Path", lambda: copying.set_clipboard(str(source.model_dir.path)))
+
+    def _selected_names(self) -> str:
+        model = self.variables.model
+        rows = self.variables.tree.selectionModel().selectedRows()
+        names = [v.display_name for v in (model.variable_at(i) for i in rows) if v is not None]
+        return "\n".join(names)
+
+    def _variable_menu(self, menu, index) -> None:
+        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.values.text import exact, numpy_literal
+
+        v = self.variables.model.variable_at(index)
+        if v is None:
+            return
+        menu.addSeparator()
+        menu.addAction("Copy Name", lambda: copying.set_clipboard(v.display_name))
+        if v.name != v.display_name:
+            menu.addAction("Copy Stored Name", lambda: copying.set_clipboard(v.name))
+        selected = self.variables.selected_variable()
+        array = self.tensor_view.array() if selected is not None and selected.name == v.name else None
+        if array is None:
+            return
+
+        def literal() -> None:
+            try:
+                copying.set_clipboard(numpy_literal(array))
+            except CheckpointError as exc:
+                self.status_label.setText(str(exc))
+
+        if array.ndim == 0:
+            menu.addAction("Copy Value (full precision)", lambda: copying.set_clipboard(exact(array[()])))
+        menu.addAction("Copy as NumPy Literal", literal)
+        menu.addAction("Export .npy…", self.tensor_view.export_npy_dialog)
+
+    def show_shortcuts(self):
+        from ckpt_browser.ui.shortcuts import IN_VIEWS, ShortcutsDialog, menu_shortcuts
+
+        dialog = ShortcutsDialog(menu_shortcuts(self.menuBar()) + list(IN_VIEWS), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _follow_latest(self, on: bool) -> None:
+        """Follow Latest on: show the latest checkpoint now (following starts there); off: stay."""
+        self.state.follow_latest = on
+        md = self.state.model_dir()
+        latest = md.default_checkpoint() if md is not None else None
+        if on and latest is not None:
+            from ckpt_browser.core.app_state import Choice
+
+            self.state.select(md.path, latest.name)
+            self._show_choice(Choice(md.path, latest.name))
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         act = QAction(text, self)

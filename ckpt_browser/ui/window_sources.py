@@ -4,6 +4,8 @@ and the self-check marks: a part of MainWindow (main_window.py), kept apart so e
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -12,9 +14,11 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from ckpt_browser.core.checks.logparse import is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
-from ckpt_browser.core.model_dir.contents import Source, open_source
-from ckpt_browser.core.model_dir.events import EventReader, Snapshot, snapshot
+from ckpt_browser.core.model_dir.contents import Source
+from ckpt_browser.core.model_dir.events import EventData, EventReader, Snapshot, snapshot
 from ckpt_browser.core.model_dir.examples import example_dirs
+from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
+from ckpt_browser.core.model_dir.timeline import use_event_times
 from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
@@ -36,9 +40,9 @@ class WindowSources:
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         self.runner.submit(
-            open_source, path, True,
+            open_source_or_runs, path,
             key=f"open:{path}",
-            on_done=lambda source, p=path: self._on_source_opened(p, source),
+            on_done=lambda source, p=path: self._on_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
             label=f"Opening {path.rstrip('/').rsplit('/', 1)[-1] or path}",
         )  # fmt: skip
@@ -110,6 +114,42 @@ class WindowSources:
         else:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
+    def _on_opened(self, path: str, opened) -> None:
+        if isinstance(opened, RunsFolder):
+            self._on_runs_folder(path, opened)
+        else:
+            self._on_source_opened(path, opened)
+
+    # -- a folder of runs ----------------------------------------------------------------
+    def _on_runs_folder(self, path: str, runs: RunsFolder) -> None:
+        """A folder whose model_dirs are below it (as `tensorboard --logdir runs`): each run opens
+        as a source, and the folder is looked at again for new runs."""
+        self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
+        self.settings.add_recent(path)
+        known = self._runs_folders.get(runs.path)
+        self._runs_folders[runs.path] = runs
+        for name, run in runs.runs.items():
+            if known is None or name not in known.runs:
+                self.open_path(str(run))
+        self.status_label.setText(f"{runs.path.name}: {len(runs.runs)} runs" + "".join(f"; {n}" for n in runs.notes))
+        if not self._runs_poll.isActive():
+            self._runs_poll.start()
+
+    def _poll_runs_folders(self) -> None:
+        for folder in list(self._runs_folders):
+            self.runner.submit(
+                runs_below, folder, key=f"runs:{folder}", tf=False,
+                on_done=lambda runs, f=str(folder): self._on_runs_folder(f, runs) if runs.runs else None,
+                on_error=lambda msg: log.info("runs folder: %s", msg),
+            )  # fmt: skip
+
+    def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
+        """The events of every open run of the folder of runs holding this model_dir (by run name)."""
+        folder = next((f for f in self._runs_folders.values() if path in f.runs.values()), None)
+        if folder is None:
+            return ()
+        return tuple((name, self._events[p]) for name, p in folder.runs.items() if p in self._events)
+
     def _on_source_opened(self, path: str, source: Source) -> None:
         self.settings.add_recent(path)
         top = self.sources.add_source(source)
@@ -148,6 +188,12 @@ class WindowSources:
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
+        use_event_times(md, snap.events)  # a copied model_dir: the event records keep the save times
+        old = self.state.model_dir(md.path)
+        if old is not None:  # checkpoints the trainer deleted while we watched: kept for the Timeline
+            now = set(md.names())
+            gone = self._gone.setdefault(md.path, {})
+            gone.update({c.name: replace(c, on_disk=False) for c in old.checkpoints if c.name not in now})
         choice = self.state.refreshed(md)  # before the list changes: it compares old and new
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile

@@ -101,7 +101,11 @@ def test_chunk_by_chunk_equals_one_chunk(monkeypatch):
     assert whole["findings"] == chunked["findings"]
 
 
-def test_alpha_equals_weightwatcher_on_the_same_matrices():
+@pytest.mark.parametrize("cells", [1 << 22, 1000])  # the fit over xmin in one block, and in many
+def test_alpha_equals_weightwatcher_on_the_same_matrices(monkeypatch, cells):
+    from ckpt_browser.core.values import spectrum
+
+    monkeypatch.setattr(spectrum, "FIT_CELLS", cells)
     ww = pytest.importorskip("weightwatcher")
     keras = pytest.importorskip("keras")
     compared = 0

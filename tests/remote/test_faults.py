@@ -134,3 +134,40 @@ def test_a_key_the_server_refuses_is_access_denied(s3):
         server.wait(10)
     assert line.startswith("ckpt-browser ls: s3://runs/iris: access denied")
     assert "AKIAWRONGKEY" not in line and "testing" not in line  # never print credentials
+
+
+def test_the_timeout_is_honoured_once(s3, moto, monkeypatch):
+    """A server that accepts and never answers: the error comes after one timeout, not after a
+    retry's second one (issue 25: 20 s gave up after 41 s)."""
+    relay = WireRelay(*moto)
+    relay.stalled.set()
+    t = 4
+    try:
+        with endpoint(relay.url, monkeypatch):
+            monkeypatch.setenv("CKPT_BROWSER_TIMEOUT", str(t))
+            _fresh_fs()
+            start = time.monotonic()
+            with pytest.raises(CheckpointError, match=f"no answer within {t} s"):
+                open_source(s3.urls["iris"])
+            took = time.monotonic() - start
+    finally:
+        relay.close()
+    assert t <= took < 1.5 * t, took
+
+
+def test_every_fsspec_protocol_works_or_says_what_is_missing(monkeypatch, capsys):
+    """Each protocol fsspec knows: one line naming the URL and what is missing, never the catch-all."""
+    from fsspec.registry import known_implementations
+
+    from ckpt_browser.cli import main
+
+    monkeypatch.setenv("CKPT_BROWSER_TIMEOUT", "3")
+    for protocol in sorted(known_implementations):
+        url = f"{protocol}://nohost.invalid/x"
+        start = time.monotonic()
+        code = main(["ls", url])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1, (url, err)
+        assert "unexpected error" not in err[0], err
+        assert "nohost.invalid" in err[0] or f"{protocol}://" in err[0] or protocol in ("file", "local"), err
+        assert time.monotonic() - start < 30, url

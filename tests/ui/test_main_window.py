@@ -197,13 +197,20 @@ def test_impossible_state_timestamps_do_not_crash_the_window(qtbot, window, open
     window.grab()  # paints the list and the timeline with whatever times remain
     top = window.sources.index(0, 0)
     assert window.sources.rowCount(top) == 5
-    # The state's times are all unusable: each checkpoint's index file time stands in.
+    # The state's times are all unusable, and the files' times are the copy's: the event files'
+    # checkpoint records (as TensorFlow reads them) stand in, as the Saved column's tooltip says.
+    from ckpt_browser.core.tf.tfimport import tf
+
+    saved = {}
+    for path in iris_copy.glob("events.out.tfevents.*"):
+        for event in tf().compat.v1.train.summary_iterator(str(path)):
+            if event.HasField("session_log") and event.session_log.status == event.session_log.CHECKPOINT:
+                saved[event.step] = event.wall_time
+    qtbot.waitUntil(lambda: window.sources.index(0, 2, top).data() != "", timeout=TIMEOUT)
     shown = [window.sources.index(r, 2, top).data() for r in range(5)]
-    want = [
-        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime((iris_copy / f"model.ckpt-{s}.index").stat().st_mtime))
-        for s in (100, 150, 200, 250, 300)
-    ]
+    want = [time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(saved[s])) for s in (100, 150, 200, 250, 300)]
     assert shown == want
+    assert "event files" in window.sources.index(0, 2, top).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_workers_get_a_snapshot_of_the_model_dir(qtbot, window, iris_dir, monkeypatch):

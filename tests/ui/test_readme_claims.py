@@ -49,7 +49,9 @@ def test_ctrl_c_copies_the_selected_cells(qtbot, window, open_dir, iris_dir):
     sel.select(view.table_model.index(1, 1), sel.SelectionFlag.Select)
     view.table.setFocus()
     QTest.keyClick(view.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert QApplication.clipboard().text() == f"{want[0, 0]:.6g}\t{want[0, 1]:.6g}\n{want[1, 0]:.6g}\t{want[1, 1]:.6g}"
+    # Full precision (issue 20: 6 digits lost them): every copied number reads back bit for bit.
+    rows = [line.split("\t") for line in QApplication.clipboard().text().split("\n")]
+    assert [[np.float32(x) for x in row] for row in rows] == [list(want[0, :2]), list(want[1, :2])]
 
 
 def _shortcut(window, text: str) -> None:
@@ -147,7 +149,8 @@ def test_timeline_takes_times_from_events_the_state_file_or_the_files(qtbot, win
         (stated, {"ckpt-2", "ckpt-4"}, "state"),
         (bare, {"ckpt-2", "ckpt-4"}, "file"),
     ):
-        open_dir(folder)
+        with qtbot.waitSignal(window.source_refreshed, timeout=TIMEOUT):  # its event files read too
+            open_dir(folder)
         window.show_tab("timeline")
 
         def shown(f=folder, names=names) -> bool:

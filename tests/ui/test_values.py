@@ -119,9 +119,8 @@ def test_copy_and_export(qtbot, window, open_dir, iris_dir, tmp_path):
     view.table.selectionModel().select(view.table_model.index(0, 0), view.table.selectionModel().SelectionFlag.Select)
     view.table.selectionModel().select(view.table_model.index(1, 1), view.table.selectionModel().SelectionFlag.Select)
     view.copy_selection()
-    assert QApplication.clipboard().text() == (
-        f"{want[0, 0]:.6g}\t{want[0, 1]:.6g}\n{want[1, 0]:.6g}\t{want[1, 1]:.6g}"
-    )
+    rows = [line.split("\t") for line in QApplication.clipboard().text().split("\n")]
+    assert [[np.float32(x) for x in row] for row in rows] == [list(want[0, :2]), list(want[1, :2])]  # full precision
     from ckpt_browser.core.values.export import save_csv, save_npy
 
     save_npy(view.array(), tmp_path / "k.npy")
@@ -137,20 +136,34 @@ def test_history_and_compare_tabs(qtbot, window, open_dir, written):
     with qtbot.waitSignal(window.view("history").history_ready, timeout=TIMEOUT) as h:
         window.show_tab("history")
     assert h.args[0].x == [10, 20, 30]
-    x, y = window.view("history").curve.getData()
-    want = [
-        np.linalg.norm(
-            tf()
-            .train.load_checkpoint(str(written["saver"] / f"model.ckpt-{s}"))
-            .get_tensor("dense/kernel")
-            .astype(np.float64)
-        )
+    kernels = [
+        tf()
+        .train.load_checkpoint(str(written["saver"] / f"model.ckpt-{s}"))
+        .get_tensor("dense/kernel")
+        .astype(np.float64)
         for s in (10, 20, 30)
     ]
-    np.testing.assert_allclose(y, want, rtol=1e-6)
+    # A many-element variable: its mean, in a band from its min to its max (not the L2 norm).
+    drawn = window.view("history").plotted()
+    np.testing.assert_allclose(drawn["values"], [k.mean() for k in kernels], rtol=1e-6)
+    np.testing.assert_allclose(drawn["low"], [k.min() for k in kernels], rtol=1e-6)
+    np.testing.assert_allclose(drawn["high"], [k.max() for k in kernels], rtol=1e-6)
+    history = window.view("history")
+    with qtbot.waitSignal(history.history_ready, timeout=TIMEOUT):
+        history.how.setCurrentText("L2 norm")
+        history.how.activated.emit(history.how.currentIndex())
+    np.testing.assert_allclose(history.plotted()["values"], [np.linalg.norm(k) for k in kernels], rtol=1e-6)
+    assert history.plotted()["low"].size == 0
     with qtbot.waitSignal(window.view("compare").compared, timeout=TIMEOUT) as c:
         window.show_tab("compare")
-    assert c.args[0].label_b.startswith("its EMA shadow")  # the shadow comes first
+    # Newer minus older against the checkpoint before: what the last save interval changed.
+    assert c.args[0].label_b == "dense/kernel in model.ckpt-20" and not c.args[0].b_is_newer
+    change = kernels[2] - kernels[1]
+    assert f"{np.abs(change).max():.4g}" in window.view("compare").figures.text()
+    np.testing.assert_allclose(window.view("compare").heatmap.shown(), change, rtol=1e-5, atol=1e-7)
+    assert window.view("compare").heatmap.diverging  # zero (no change) takes the neutral colour
+    with qtbot.waitSignal(window.view("compare").compared, timeout=TIMEOUT) as c:
+        assert window.view("compare").choose("its EMA shadow")
     r = tf().train.load_checkpoint(str(window.current_checkpoint().prefix))
     delta = r.get_tensor("dense/kernel/ExponentialMovingAverage") - r.get_tensor("dense/kernel")
     assert f"{np.abs(delta).max():.4g}" in window.view("compare").figures.text()

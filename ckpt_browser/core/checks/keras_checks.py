@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ckpt_browser.core.checks.keras_builtins import BUILTINS
-from ckpt_browser.core.formats.keras_parts import layer_configs, ordered_layers, walk
+from ckpt_browser.core.formats.keras_parts import as_dict, layer_configs, ordered_layers, walk
 
 LAMBDA, CUSTOM, ACCURACY, FRESH = "lambda layer", "custom object", "accuracy metric", "fresh weights"
 # Where a config names objects, and what kind each is (for the message).
@@ -68,7 +68,7 @@ def lambda_findings(config) -> list[Finding]:
     out = []
     for _, obj in walk(config):
         if obj.get("class_name") == "Lambda":
-            name = (obj.get("config") or {}).get("name", "?")
+            name = as_dict(obj.get("config")).get("name", "?")
             out.append(Finding(LAMBDA, str(name), (
                 f"layer {name} is a Lambda: its code is stored as Python bytecode, so load_model needs "
                 "safe_mode=False and the same Python version that saved it; TensorFlow.js cannot load it"
@@ -95,7 +95,7 @@ def custom_findings(config, compile_config) -> list[Finding]:
             continue  # the graph's wiring, not objects to load
         kind = "layer" if re.search(r"layers\[\d+\]$", path) else _kind_of(path)
         if kind == "layer":
-            path = str((obj.get("config") or {}).get("name", path))  # say which layer
+            path = str(as_dict(obj.get("config")).get("name", path))  # say which layer
         if name.startswith("Custom>") and _builtin(name[len("Custom>") :]):
             continue  # tf_keras names its own optimizers so ("Custom>SGD") and loads them itself
         if name == "function" and module == "builtins":  # a plain Python function, by its name
@@ -151,7 +151,7 @@ def accuracy_findings(compile_config, output_units: int | None) -> list[Finding]
     names = [s for _, s in _strings(compile_config) if s.lower() in ("accuracy", "acc")]
     if not names:
         return []
-    loss = _object_name((compile_config or {}).get("loss"))
+    loss = _object_name(as_dict(compile_config).get("loss"))
     loss_norm = loss.lower().replace("_", "")
     if output_units == 1:
         metric = "BinaryAccuracy"
@@ -175,8 +175,8 @@ def fresh_findings(reader, config) -> list[Finding]:
     iterations = [n for n in names if re.search(r"(^|/)(iteration|iterations|iter)$", n)]
     reasons = []
     if iterations:
-        steps = int(np.asarray(reader.read(iterations[0])).reshape(-1)[0])
-        if steps == 0:
+        counted = np.asarray(reader.read(iterations[0])).reshape(-1)
+        if counted.size and counted.dtype.kind in "biuf" and counted[0] == 0:
             reasons.append("the optimizer has taken 0 steps")
     else:
         reasons.append("the file holds no optimizer state (saved before compile/fit, or without it)")
@@ -184,9 +184,9 @@ def fresh_findings(reader, config) -> list[Finding]:
     if biases and all(not np.any(np.asarray(reader.read(n))) for n in biases):
         reasons.append(f"all {len(biases)} bias vectors are exactly zero (their initial value)")
     unseeded = sorted({
-        str((obj.get("config") or {}).get("seed", "x")) for _, obj in walk(config)
+        str(as_dict(obj.get("config")).get("seed", "x")) for _, obj in walk(config)
         if str(obj.get("class_name", "")).endswith(("Uniform", "Normal", "Orthogonal"))
-        and (obj.get("config") or {}).get("seed", "x") is None
+        and as_dict(obj.get("config")).get("seed", "x") is None
     })  # fmt: skip
     if len(reasons) >= 2 or (reasons and "0 steps" in reasons[0]):
         if unseeded:
@@ -208,6 +208,9 @@ def report(reader) -> Report:
                              layer.trainable_params, slots))  # fmt: skip
     units = _last_units(config)
     out = Report(rows)
+    damage = reader.truncation() if hasattr(reader, "truncation") else None
+    if damage:  # a TF.js manifest that lies: its values cannot be trusted
+        out.findings.append(Finding("damaged", "file", damage))
     signature = reader.signature_text() if hasattr(reader, "signature_text") else None
     if signature:
         out.findings.append(Finding("signature", "graph model", f"signature: {signature}", warning=False))
@@ -228,17 +231,18 @@ def _size(shape) -> int:
 def _output(config, name: str) -> str:
     name = name.rsplit("/", 1)[-1]  # a nested model's layer, by its own name
     for obj in layer_configs(config):
-        cfg = obj.get("config") or {}
+        cfg = as_dict(obj.get("config"))
         if cfg.get("name") != name:
             continue
         if "units" in cfg:
-            return f"(None, {cfg['units']})"
+            return f"(None, {str(cfg['units'])[:20]})"
         shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
         if isinstance(shape, list):
-            return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+            return "(" + ", ".join("None" if d is None else str(d)[:20] for d in shape[:10]) + ")"
     return ""
 
 
 def _last_units(config) -> int | None:
-    layers = [obj for obj in layer_configs(config) if "units" in (obj.get("config") or {})]
-    return int(layers[-1]["config"]["units"]) if layers else None
+    layers = [obj for obj in layer_configs(config) if "units" in as_dict(obj.get("config"))]
+    units = layers[-1]["config"]["units"] if layers else None
+    return units if isinstance(units, int) and not isinstance(units, bool) else None

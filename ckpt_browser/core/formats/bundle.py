@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import struct
 import sys
 import threading
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING
 from google.protobuf.message import DecodeError
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats import dtypes, wire
+from ckpt_browser.core.formats import bundle_checks, dtypes, wire
+from ckpt_browser.core.formats.bundle_checks import truncation_message
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
@@ -73,32 +73,6 @@ def _decode_entry(raw: bytes, entry_cls) -> Entry:
     )
 
 
-def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -> str | None:
-    """Say whether the data shards are too small for the tensors the index lists. Cheap (no value
-    is read): fixed-size tensors need shape x itemsize bytes each, padding only adds to that."""
-    base = prefix.name
-    if num_shards is None:
-        shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
-    else:
-        shards = [as_path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
-    have = 0
-    for path in shards:
-        st = storage_stat(path)
-        if st is None:
-            return f"{path.name} is missing: the index names {num_shards} shard(s)"
-        have += st.st_size
-    if have < need:
-        return (
-            f"the data file of {base} is truncated: its variables need at least {need:,} bytes, "
-            f"the data files hold {have:,}"
-        )
-    return None
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", name)
-
-
 def _head_length(raw: bytes) -> int:
     """Length of the leading dtype (field 1, varint) and shape (field 2, bytes) of an entry."""
     p = 0
@@ -128,6 +102,7 @@ class BundleReader:
         self.index_name = self.prefix.name + ".index"
         index = open_file(str(self.prefix) + ".index")
         try:
+            bundle_checks.check_index_size(index.size, self.index_name)
             data = index.read(0, index.size)
         finally:
             index.close()
@@ -140,6 +115,7 @@ class BundleReader:
             raise CheckpointError(f"{self.index_name} is damaged: its header is not a BundleHeaderProto") from exc
         if endianness not in (0, 1):
             raise CheckpointError(f"{self.index_name} is damaged: unknown endianness {endianness}")
+        bundle_checks.check_versions(pairs[0][1], self.index_name)
         if num_shards < 0 or num_shards > 1_000_000:
             raise CheckpointError(f"{self.index_name} is damaged: it names {num_shards:,} data shards")
         self.num_shards = num_shards
@@ -211,11 +187,14 @@ class BundleReader:
             done += part.size
         return done
 
+    def problems(self) -> list[str]:  # what verify lists about the index as a whole
+        return bundle_checks.key_order((k for k, _ in self._pairs), self.index_name)
+
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
         need = 0
         for _, shape, _, name in self._listing:
-            need += math.prod(shape) * (dtypes.itemsize(name) or 0)
+            need += max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0)
         return truncation_message(self.prefix, need, self.num_shards)
 
     # -- details ------------------------------------------------------------------------------
@@ -270,9 +249,11 @@ class BundleReader:
         entry = self._decoded.get(key)
         if entry is None:
             try:
-                entry = self._decoded[key] = _decode_entry(raw, bundle_protos().BundleEntryProto)
+                entry = _decode_entry(raw, bundle_protos().BundleEntryProto)
             except DecodeError as exc:
                 raise CheckpointError(f"{self.index_name} is damaged: the entry of {key!r} cannot be decoded") from exc
+            bundle_checks.check_entry(key, entry, self.index_name)
+            self._decoded[key] = entry
         return entry
 
     def shard_path(self, shard: int) -> Path:
@@ -313,6 +294,7 @@ class BundleReader:
             )
         import numpy as np
 
+        bundle_checks.check_fits(self._file(entry.shard), entry, self.shard_path(entry.shard).name)
         raw = np.empty(entry.size, np.uint8)
         crc = [0]
 
@@ -367,16 +349,18 @@ class BundleReader:
         """A partitioned variable: the slice entries (keys starting with NUL) put in place."""
         import numpy as np
 
-        np_dtype = dtypes.numpy_dtype(full.dtype)
-        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
         key = self._key(name)
-        bad: ChecksumMismatch | None = None
+        parts = []
         for extents in full.slices:
-            part_key = slice_key(key, extents)
-            raw = self._index().get(part_key)
+            raw = self._index().get(slice_key(key, extents))
             if raw is None:
                 raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
-            part = self._decode(part_key, raw)
+            parts.append(self._decode(slice_key(key, extents), raw))
+        bundle_checks.check_parts(name, full, parts, self.index_name)
+        np_dtype = dtypes.numpy_dtype(full.dtype)
+        out = np.empty(full.shape, object if np_dtype is None else np_dtype)
+        bad: ChecksumMismatch | None = None
+        for extents, part in zip(full.slices, parts):
             where = tuple(slice(None) if length == FULL else slice(start, start + length) for start, length in extents)
             try:
                 out[where] = self._read_entry(name, part)

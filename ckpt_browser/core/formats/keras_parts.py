@@ -64,20 +64,28 @@ def dtype_name(ds) -> str:
     return str(ds.dtype)
 
 
+def as_dict(value) -> dict:
+    """A JSON value where a dict belongs: itself, or {} when the file holds something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def layer_classes(config: dict | None) -> dict[str, str]:
     """layer name -> class name, from a model config (nested models included), in the config's
-    order -- the order the model creates its variables in."""
+    order -- the order the model creates its variables in. Values of the wrong JSON type are skipped."""
     out: dict[str, str] = {}
 
-    def walk(cfg) -> None:
-        if not isinstance(cfg, dict):
+    def walk(cfg, depth: int = 0) -> None:
+        if depth > 100:  # a config nests models a few levels deep; a hostile one, any number
             return
-        for layer in (cfg.get("config") or {}).get("layers") or []:
-            if isinstance(layer, dict):
-                name = (layer.get("config") or {}).get("name")
-                if isinstance(name, str):
-                    out[name] = str(layer.get("class_name"))
-                walk(layer)
+        for layer in as_list(as_dict(as_dict(cfg).get("config")).get("layers")):
+            name = as_dict(as_dict(layer).get("config")).get("name")
+            if isinstance(name, str):
+                out[name] = str(layer.get("class_name"))
+            walk(layer, depth + 1)
 
     walk(config)
     return out
@@ -85,11 +93,11 @@ def layer_classes(config: dict | None) -> dict[str, str]:
 
 def top_layers(config) -> list[tuple[str, str]]:
     """(name, class) of the model's own layers, in the config's order (nested ones left out)."""
-    layers = ((config or {}).get("config") or {}).get("layers") if isinstance(config, dict) else None
     out = []
-    for layer in layers or []:
-        if isinstance(layer, dict) and isinstance((layer.get("config") or {}).get("name"), str):
-            out.append((layer["config"]["name"], str(layer.get("class_name"))))
+    for layer in as_list(as_dict(as_dict(config).get("config")).get("layers")):
+        name = as_dict(as_dict(layer).get("config")).get("name")
+        if isinstance(name, str):
+            out.append((name, str(layer.get("class_name"))))
     return out
 
 
@@ -132,16 +140,19 @@ def weight_in_layer(weight: str, layer: str) -> str:
     return weight[len(layer) + 1 :] if weight.startswith(layer + "/") else weight
 
 
-def walk(obj, path: str = "") -> Iterator[tuple[str, dict]]:
-    """Every dict with a class_name in a config, with where it sits."""
+def walk(obj, path: str = "", depth: int = 0) -> Iterator[tuple[str, dict]]:
+    """Every dict with a class_name in a config, with where it sits (100 levels deep at most:
+    real configs nest a few dozen, a hostile one would exhaust the stack)."""
+    if depth > 100:
+        return
     if isinstance(obj, dict):
         if isinstance(obj.get("class_name"), str):
             yield path, obj
         for key, value in obj.items():
-            yield from walk(value, f"{path}/{key}" if path else str(key))
+            yield from walk(value, f"{path}/{key}" if path else str(key), depth + 1)
     elif isinstance(obj, list):
         for i, value in enumerate(obj):
-            yield from walk(value, f"{path}[{i}]")
+            yield from walk(value, f"{path}[{i}]", depth + 1)
 
 
 def layer_configs(config) -> list[dict]:
@@ -156,7 +167,8 @@ def ordered_layers(reader) -> list:
     """The file's layers in the model's order (as summary() lists them) when its config gives
     it, else as the file lists them; a model's own empty entry left out."""
     config = getattr(reader, "config", None) or getattr(reader, "topology", None)
-    order = {obj.get("config", {}).get("name"): i for i, obj in enumerate(layer_configs(config))}
+    names = [as_dict(obj.get("config")).get("name") for obj in layer_configs(config)]
+    order = {name: i for i, name in enumerate(names) if isinstance(name, str)}
     layers = [layer for layer in getattr(reader, "layers", []) if layer.class_name != "Model" or layer.params]
     # A nested model's layers are "inner/dense": the config knows them by their own name.
     return sorted(layers, key=lambda layer: order.get(layer.name.rsplit("/", 1)[-1], len(order)))

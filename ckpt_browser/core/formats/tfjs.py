@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, element_count, read_json
+from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, as_dict, as_list, element_count, read_json
 from ckpt_browser.core.formats.records import VariableEntry
+from ckpt_browser.core.formats.tfjs_manifest import Manifest, TfjsWeight
+from ckpt_browser.core.storage import require_regular
 
-_BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8, "uint8": 1, "uint16": 2, "float16": 2}
 _NUMPY = {
     "float32": "<f4",
     "int32": "<i4",
@@ -29,21 +29,10 @@ _NUMPY = {
     "uint16": "<u2",
     "float16": "<f2",
 }
-MAX_SHARDS_BYTES = 8 << 30
-
-
-@dataclass
-class TfjsWeight:
-    name: str
-    shape: tuple[int, ...]
-    dtype: str  # as the model uses it (after dequantizing)
-    group: str | None
-    offset: int  # in its group's concatenated shards
-    size: int
-    stored: str  # the dtype of the bytes (uint8 / uint16 / float16 when quantized)
-    scale: float | None = None
-    min: float | None = None
-    shards: tuple[str, ...] = ()
+NO_CHECKSUMS = (
+    "TensorFlow.js files carry no checksums: checked instead that the manifest accounts for every byte "
+    "of the shards, that quantization parameters and values are finite"
+)
 
 
 def is_tfjs_file(path) -> bool:
@@ -61,6 +50,7 @@ class TfjsModel:
         self.path = str(path)
         self.name = os.path.basename(self.path)
         self.folder = os.path.dirname(self.path)
+        require_regular(self.path)
         try:
             size = os.path.getsize(self.path)
             if size > MAX_JSON:
@@ -73,77 +63,18 @@ class TfjsModel:
             doc = {"weightsManifest": doc, "format": "weights"}
         if not isinstance(doc, dict) or not isinstance(doc.get("weightsManifest"), list):
             raise CheckpointError(f"{self.name} is not a TensorFlow.js model: no weightsManifest")
-        self.format = str(doc.get("format") or "layers-model")
-        self.topology = doc.get("modelTopology")
-        self.training_config = doc.get("trainingConfig")
-        self.signature = doc.get("signature") or doc.get("userDefinedMetadata", {}).get("signature")
-        self.weights: list[TfjsWeight] = []
-        try:
-            for group in doc["weightsManifest"]:
-                self._add_group(group)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"{self.name}: its weightsManifest is damaged ({str(exc)[:120]})") from None
+        self.format = doc["format"] if isinstance(doc.get("format"), str) else "layers-model"
+        topology, training = doc.get("modelTopology"), doc.get("trainingConfig")
+        self.topology = topology if isinstance(topology, dict) else None
+        self.training_config = training if isinstance(training, dict) else None
+        signature = doc.get("signature") or as_dict(doc.get("userDefinedMetadata")).get("signature")
+        self.signature = signature if isinstance(signature, dict) else None
+        self._manifest = Manifest(doc["weightsManifest"], self.folder, self.name)
+        self.weights: list[TfjsWeight] = self._manifest.weights
         self._by_name = {w.name: w for w in self.weights}
         if len(self._by_name) != len(self.weights):
             raise CheckpointError(f"{self.name} names a weight twice in its weightsManifest")
         self.layers = self._layers()
-
-    def _add_group(self, group: dict) -> None:
-        shards = tuple(str(p) for p in group["paths"])
-        for p in shards:
-            if os.path.isabs(p) or ".." in p.replace("\\", "/").split("/"):
-                raise CheckpointError(f"{self.name}: shard path {p!r} leaves the model's folder")
-        offset = 0
-        for spec in group["weights"]:
-            shape = tuple(int(d) for d in spec["shape"])
-            if any(d < 0 for d in shape):
-                raise ValueError(f"{spec['name']} has a negative dimension")
-            dtype = str(spec["dtype"])
-            q = spec.get("quantization") or {}
-            stored = str(q.get("dtype", dtype))
-            if dtype == "string":
-                size = self._string_size(shards, offset, element_count(shape))
-            elif stored in _BYTES:
-                size = element_count(shape) * _BYTES[stored]
-            else:
-                raise ValueError(f"{spec['name']} has dtype {stored}, which TensorFlow.js does not store")
-            self.weights.append(TfjsWeight(
-                str(spec["name"]), shape, dtype, spec.get("group"), offset, size, stored,
-                q.get("scale"), q.get("min"), shards,
-            ))  # fmt: skip
-            offset += size
-
-    # -- bytes -------------------------------------------------------------------------
-    def _read(self, shards: tuple[str, ...], offset: int, size: int) -> bytes:
-        """size bytes at offset of the shards taken one after the other."""
-        out = bytearray()
-        for shard in shards:
-            path = os.path.join(self.folder, shard)
-            try:
-                length = os.path.getsize(path)
-            except OSError:
-                raise CheckpointError(f"{self.name}: its shard {shard} is missing") from None
-            if offset < length and size > 0:
-                with open(path, "rb") as f:
-                    f.seek(offset)
-                    chunk = f.read(min(size, length - offset))
-                out += chunk
-                size -= len(chunk)
-                offset = 0
-            else:
-                offset -= length
-            if size <= 0:
-                break
-        if size > 0:
-            raise CheckpointError(f"{self.name}: its shards are truncated ({size:,} bytes short)")
-        return bytes(out)
-
-    def _string_size(self, shards, offset: int, count: int) -> int:
-        size = 0
-        for _ in range(count):
-            (n,) = struct.unpack("<I", self._read(shards, offset + size, 4))
-            size += 4 + n
-        return size
 
     # -- the reader protocol -------------------------------------------------------------
     def variables(self) -> list[VariableEntry]:
@@ -168,7 +99,7 @@ class TfjsModel:
         import numpy as np
 
         w = self._weight(name)
-        data = self._read(w.shards, w.offset, w.size)
+        data = self._manifest.read(w.shards, w.offset, w.size)
         if w.dtype == "string":
             out, pos = [], 0
             for _ in range(element_count(w.shape)):
@@ -185,8 +116,10 @@ class TfjsModel:
         codes = self.raw(name)
         if w.stored in ("uint8", "uint16"):
             # In doubles, then float32: as tfjs (JavaScript numbers into a Float32Array) and
-            # tensorflowjs.read_weights (numpy float64) both dequantize.
-            return (codes.astype(np.float64) * float(w.scale or 0) + float(w.min or 0)).astype(np.float32)
+            # tensorflowjs.read_weights (numpy float64) both dequantize. A scale too big for float32
+            # gives inf, as there; verify says so (no warning printed).
+            with np.errstate(over="ignore", invalid="ignore"):
+                return (codes.astype(np.float64) * float(w.scale or 0) + float(w.min or 0)).astype(np.float32)
         if w.stored == "float16":
             return codes.astype(np.float32)
         return codes.copy()
@@ -200,7 +133,34 @@ class TfjsModel:
         return f"stored as {w.stored} codes: value = code x {w.scale:.6g} + {w.min:.6g}"
 
     def truncation(self) -> str | None:
-        return None
+        """A manifest that leaves shard bytes unclaimed: its weights are not where it says."""
+        return self._manifest.unaccounted[0] if self._manifest.unaccounted else None
+
+    # -- verify ---------------------------------------------------------------------------
+    verify_note = NO_CHECKSUMS
+
+    def problems(self) -> list[str]:
+        """What is wrong with the file as a whole (verify lists it)."""
+        return list(self._manifest.unaccounted)
+
+    def check(self, name: str, buffer: bytearray | None = None) -> int:
+        """What verify checks of one weight, in place of a checksum: finite quantization
+        parameters and finite values. Returns the bytes read."""
+        import numpy as np
+
+        w = self._weight(name)
+        for label, value in (("scale", w.scale), ("min", w.min)):
+            if value is not None and not np.isfinite(value):
+                raise CheckpointError(f"its quantization {label} is {value}: every value would be {value}")
+        if w.dtype != "string":
+            values = self.read(name)
+            if values.dtype.kind in "fc":
+                bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+                if bad:
+                    raise CheckpointError(f"{bad:,} of {values.size:,} values are NaN or infinite")
+        else:
+            self.raw(name)
+        return w.size
 
     def signature_text(self) -> str | None:
         """A graph model's signature: inputs -> outputs, with dtypes and shapes (-1 shown as ?)."""
@@ -210,10 +170,11 @@ class TfjsModel:
 
         def side(specs) -> str:
             parts = []
-            for key, spec in (specs or {}).items():
-                dims = ((spec or {}).get("tensorShape") or {}).get("dim") or []
-                shape = ", ".join("?" if str(d.get("size", "?")) == "-1" else str(d.get("size", "?")) for d in dims)
-                dtype = str((spec or {}).get("dtype", "")).replace("DT_", "").lower()
+            for key, spec in as_dict(specs).items():
+                dims = [as_dict(d) for d in as_list(as_dict(as_dict(spec).get("tensorShape")).get("dim"))]
+                sizes = [str(d.get("size", "?"))[:20] for d in dims]
+                shape = ", ".join("?" if size == "-1" else size for size in sizes)
+                dtype = str(as_dict(spec).get("dtype", ""))[:30].replace("DT_", "").lower()
                 parts.append(f"{key}: {dtype} [{shape}]")
             return ", ".join(parts) or "nothing"
 
@@ -227,14 +188,15 @@ class TfjsModel:
 
     def _layers(self) -> list[Layer]:
         """The layers model's layers in order, with their weights (by name prefix)."""
-        topo = self.topology if isinstance(self.topology, dict) else {}
-        cfg = topo.get("model_config", topo)
-        layers_cfg = (cfg.get("config") or {}).get("layers") if isinstance(cfg, dict) else None
+        topo = as_dict(self.topology)
+        cfg = as_dict(topo.get("model_config", topo))
         out = []
-        for layer in layers_cfg or []:
+        for layer in as_list(as_dict(cfg.get("config")).get("layers")):
             if not isinstance(layer, dict):
                 continue
-            name = str((layer.get("config") or {}).get("name", ""))
+            name = as_dict(layer.get("config")).get("name", "")
+            if not isinstance(name, str):
+                continue
             mine = [w for w in self.weights if w.group != "optimizer" and w.name.startswith(name + "/")]
             params = sum(element_count(w.shape) for w in mine)
             out.append(Layer(name, str(layer.get("class_name")), [w.name for w in mine], params, params, key=name))

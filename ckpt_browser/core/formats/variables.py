@@ -30,6 +30,7 @@ _TF1_SLOTS = {
     "Adam", "Adam_1", "Adagrad", "AdagradDA", "AdagradDA_1", "Momentum", "RMSProp",
     "RMSProp_1", "Ftrl", "Ftrl_1", "Adadelta", "Adadelta_1", "ProximalAdagrad",
     "Adamax", "Adamax_1", "Nadam", "Nadam_1", "LazyAdam", "LazyAdam_1",
+    "adam_m", "adam_v",  # Google BERT's AdamWeightDecayOptimizer
 }  # fmt: skip
 # TF1 optimizers' own non-slot variables.
 _TF1_OPT_VARS = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")

@@ -48,6 +48,7 @@ class Source:
 def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
     """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
     yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
+    path = storage.from_file_url(path)
     if allow_empty and not storage.exists(path) and not storage.exists(str(path) + ".index"):
         if storage.is_remote(path) and not storage.exists(storage.bucket_of(path)):
             raise CheckpointError(f"{str(path)[:300]} does not exist (no such bucket)")

@@ -46,7 +46,8 @@ def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders:
     """Every model_dir below ``path`` (not ``path`` itself), breadth first; a model_dir's own
     subfolders (eval/, export/) belong to it and are not searched. Hidden folders are skipped,
     and a folder reached twice through links is listed once."""
-    root = storage.as_path(path)
+    # Local folders by their real path: the runs are then the model_dirs the window opens.
+    root = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().resolve()
     out = RunsFolder(root)
     seen: set[tuple[int, int]] = set()
     queue: deque[tuple[Path, int]] = deque([(root, 0)])
@@ -94,3 +95,15 @@ def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
 def _relative(root: Path, folder: Path) -> str:
     text, base = str(folder), str(root).rstrip("/")
     return text[len(base) + 1 :] if text.startswith(base + "/") else folder.name
+
+
+def open_source_or_runs(path: str, allow_empty: bool = True):
+    """What the window opens for a path: its Source, or -- a folder with no checkpoint of its own
+    and model_dirs below it -- the RunsFolder of those (each then opened as a source)."""
+    from ckpt_browser.core.model_dir.contents import open_source
+
+    source = open_source(path, allow_empty=allow_empty)
+    if source.model_dir.checkpoints or not storage.is_dir(path):
+        return source
+    runs = runs_below(path)
+    return runs if runs.runs else source

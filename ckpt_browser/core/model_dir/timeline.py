@@ -3,12 +3,13 @@ and what was written but since deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ckpt_browser.core.model_dir.events import EventData
-from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
 
 @dataclass
@@ -44,7 +45,9 @@ class Timeline:
         return "; ".join(parts) + "."
 
 
-def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
+def build_timeline(md: ModelDir, events: EventData | None, deleted: Sequence[CheckpointInfo] = ()) -> Timeline:
+    """deleted: checkpoints seen on disk earlier (by the window, while training pruned them), as
+    they were last seen; counted with those the event files record but the disk no longer has."""
     records = {r.name: r for r in (events.checkpoints if events else [])}
     tl = Timeline()
     names = set()
@@ -60,9 +63,17 @@ def build_timeline(md: ModelDir, events: EventData | None) -> Timeline:
         tl.points.append(TimelinePoint(c.name, c.step, when, c.on_disk, src))
     for name, r in records.items():
         if name not in names:
+            names.add(name)
             tl.points.append(TimelinePoint(name, r.step, r.wall_time, False, "events"))
             tl.deleted.append(name)
+    for c in deleted:
+        if c.name not in names:
+            names.add(c.name)
+            tl.points.append(TimelinePoint(c.name, c.step, c.timestamp, False, c.time_source or "file"))
+            tl.deleted.append(c.name)
     tl.points.sort(key=lambda p: (p.step is None, p.step or 0, p.time or 0))
+    order = {p.name: i for i, p in enumerate(tl.points)}
+    tl.deleted.sort(key=order.__getitem__)
     tl.kept = sum(1 for p in tl.points if p.on_disk)
     stepped = [p for p in tl.points if p.step is not None]
     if len(stepped) >= 2:

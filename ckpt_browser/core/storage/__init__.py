@@ -18,16 +18,28 @@ from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.storage.local import LocalFile
-from ckpt_browser.core.storage.paths import CHUNK, bucket_of, check_range, is_remote, normalize, protocol_of
+from ckpt_browser.core.storage.local import LocalFile, require_regular
+from ckpt_browser.core.storage.paths import (
+    CHUNK,
+    bucket_of,
+    check_range,
+    from_file_url,
+    is_remote,
+    normalize,
+    protocol_of,
+)
 
-__all__ = ["CHUNK", "LocalFile", "bucket_of", "check_range", "is_remote", "normalize", "protocol_of"]
+__all__ = [
+    "CHUNK", "LocalFile", "bucket_of", "check_range", "from_file_url", "is_remote", "normalize", "protocol_of",
+    "require_regular",
+]  # fmt: skip
 
 
 def as_path(path):
     """A pathlib.Path for a local path, a UPath for a URL (s3://, gs://, memory://, ...)."""
     if isinstance(path, Path):
         return path
+    path = from_file_url(path)
     if is_remote(path):
         from ckpt_browser.core.storage import remote
 

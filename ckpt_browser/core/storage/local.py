@@ -4,8 +4,10 @@ mapping raises SIGBUS; a short read is an error we can name)."""
 from __future__ import annotations
 
 import os
+import stat as stat_module
 import threading
 from pathlib import Path
+from stat import S_ISREG
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.storage.paths import CHUNK, check_range
@@ -14,13 +16,38 @@ _HAS_PREAD = hasattr(os, "pread")
 _HAS_PREADV = hasattr(os, "preadv")
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    for test, what in ((stat_module.S_ISDIR, "a folder"), (stat_module.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat_module.S_ISSOCK, "a socket"), (stat_module.S_ISCHR, "a character device"),
+                       (stat_module.S_ISBLK, "a block device")):  # fmt: skip
+        if test(mode):
+            return what
+    return "a special file"
+
+
+def require_regular(path) -> None:
+    """A CheckpointError unless path is a regular file (links followed): readers that hand a path
+    to a library (h5py, zipfile, open()) check first -- a FIFO would block them forever, a device
+    never ends."""
+    name = os.path.basename(str(path))
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {name}: {exc.strerror}") from None
+    if not S_ISREG(st.st_mode):
+        raise CheckpointError(f"{name} is {kind_of(st.st_mode)}, not a regular file: refused")
+
+
 class LocalFile:
     """One local file opened for positioned reads. Safe to share between threads (pread)."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         try:
-            self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            # Non-blocking: opening a FIFO for reading would wait for a writer forever. A regular
+            # file ignores the flag.
+            self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         except IsADirectoryError as exc:
             raise CheckpointError(f"{self.path.name} is a folder, not a file") from exc
         except OSError as exc:
@@ -30,6 +57,9 @@ class LocalFile:
         except OSError as exc:
             self.close()
             raise CheckpointError(f"cannot read {self.path.name}: {exc.strerror}") from exc
+        if not S_ISREG(st.st_mode):
+            self.close()
+            raise CheckpointError(f"{self.path.name} is {kind_of(st.st_mode)}, not a regular file: refused")
         self.size = st.st_size
         self._lock = threading.Lock()
         self.mtime_ns = st.st_mtime_ns

@@ -19,9 +19,25 @@ def check_range(name: str, offset: int, size: int, total: int) -> None:
         )
 
 
+def from_file_url(path):
+    """file:///a/b (or file://localhost/a/b, local://a) as the local path it names; anything else
+    as it is. fsspec's file:// is the local disk: reading it locally keeps every local rule."""
+    text = str(path)
+    m = _URL_RE.match(text)
+    if not m or m.group(1).lower() not in ("file", "local"):
+        return path
+    from urllib.parse import unquote
+
+    rest = text[m.end() :]
+    if rest.startswith("localhost/"):
+        rest = rest[len("localhost") :]
+    return unquote(rest if rest.startswith("/") else "/" + rest) if m.group(1).lower() == "file" else unquote(rest)
+
+
 def normalize(path: str) -> str:
     """What the window keys an opened source by: an absolute local path, or the URL as given
     less a trailing slash (as UPath spells it). No I/O and no backend import: the UI thread calls it."""
+    path = from_file_url(path)
     if is_remote(path):
         stripped = path.rstrip("/")
         return stripped if not stripped.endswith(":/") else path

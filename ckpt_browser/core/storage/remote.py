@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import stat as stat_module
 import sys
 import threading
+import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -37,7 +39,9 @@ def _options(protocol: str) -> dict:
     t = timeout()
     if protocol in ("s3", "s3a"):
         # botocore's own timeouts and one retry: a stopped server is an error within ~2 x t.
-        return {"config_kwargs": {"connect_timeout": min(t, 5.0), "read_timeout": t, "retries": {"max_attempts": 1}}}
+        # One attempt in all ("standard" mode counts the first try): the timeout is honoured once.
+        retries = {"mode": "standard", "total_max_attempts": 1}
+        return {"config_kwargs": {"connect_timeout": min(t, 5.0), "read_timeout": t, "retries": retries}}
     if protocol in ("gs", "gcs"):
         return {"requests_timeout": t}
     return {}
@@ -55,18 +59,36 @@ def url_path(url: str):
         fsspec.get_filesystem_class(protocol)
     except ImportError as exc:
         extra = EXTRAS.get(protocol)
-        hint = f"install ckpt-browser[{extra}]" if extra else f"install the fsspec backend for {protocol}://"
         if getattr(sys, "frozen", False):  # the light desktop build: no bucket backends, no pip
             raise CheckpointError(
                 f"this build cannot open {protocol}:// URLs; the full build (make package) can"
             ) from exc
-        raise CheckpointError(f"{hint} to open {protocol}:// URLs") from exc
+        if extra:
+            raise CheckpointError(f"install ckpt-browser[{extra}] to open {protocol}:// URLs") from exc
+        # fsspec says which package the protocol needs ("Install paramiko to access SSH/SFTP").
+        reason = " ".join(str(exc).split())[:200] or f"install the fsspec backend for {protocol}://"
+        raise CheckpointError(
+            f"{url[:200]}: {protocol}:// URLs need a package that is not installed: {reason}"
+        ) from exc
     except ValueError as exc:  # fsspec: "Protocol not known"
         raise CheckpointError(f"{url[:200]}: no file system knows the protocol {protocol}://") from exc
-    path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol))
-    fs = path.fs
+    if protocol == "data":  # RFC 2397: the URL is the content itself, no folder to browse
+        raise CheckpointError(f"{url[:200]}: a data: URL holds one inline value, not files to browse")
+    try:  # some file systems connect or import their library when made (ftp, hdfs, zip::...)
+        with warnings.catch_warnings():  # "filesystem not explicitly implemented": not the user's concern
+            warnings.simplefilter("ignore")
+            path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol))
+            fs = path.fs
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        raise CheckpointError(
+            f"{url[:200]}: {protocol}:// needs the Python package {missing}, which is not installed "
+            f"(pip install {missing})"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - each backend raises its own types; the user gets one line
+        raise CheckpointError(explain(exc, url)) from exc
     if hasattr(fs, "retries"):
-        fs.retries = 1  # s3fs retries its own way, with back-off: at most once more
+        fs.retries = 1  # s3fs retries its own way, with back-off: one attempt
     return path
 
 
@@ -85,7 +107,7 @@ def explain(exc: BaseException, url) -> str:
         return f"{where}: no answer within {timeout():.0f} s (network down or server stopped)"
     if "Credentials" in name or "credentials" in text.lower():
         return f"{where}: no credentials found ({text})"
-    if "Connect" in name or "Connection" in name or isinstance(exc, ConnectionError):
+    if "Connect" in name or "Connection" in name or isinstance(exc, (ConnectionError, socket.gaierror)):
         return f"{where}: cannot reach the server ({text})"
     return f"{where}: {name}: {text}"
 

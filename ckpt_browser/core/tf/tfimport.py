@@ -135,6 +135,26 @@ def _why_missing(exc: BaseException) -> str:
     return f"needs TensorFlow, which cannot be imported here ({reason}); reinstall it, or {ADD_TF}"
 
 
+def findable() -> bool:
+    """Whether TensorFlow looks importable here, without importing it (the worker process that
+    reads checkpoints with it imports it there)."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def not_installed() -> str:
+    """The line for a TensorFlow that findable() does not find."""
+    if getattr(sys, "frozen", False):
+        return f"needs TensorFlow: {LITE_BUILD}"
+    return f"needs TensorFlow, which is not installed here: {ADD_TF}"
+
+
 def is_loaded() -> bool:
     """Whether TensorFlow has been imported already (nothing is imported by asking)."""
     return _tf is not None

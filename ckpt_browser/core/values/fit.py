@@ -180,6 +180,7 @@ class GraphOverview:
     restore_error: str | None = None
     fit_inputs: list[str] = field(default_factory=list)
     fit_outputs: list[str] = field(default_factory=list)
+    inputs: list = field(default_factory=list)  # an Estimator's features (tf.feeds.FeatureInput), fed by key
 
 
 def shape_text(s) -> str:
@@ -198,7 +199,10 @@ def variable_rows(o: GraphOverview) -> list[tuple[str, str, str, str]]:
 
 
 def placeholder_rows(o: GraphOverview) -> list[tuple[str, str, str]]:
-    return [(p.name, p.dtype, p.shape_text) for p in o.placeholders]
+    """Placeholders, then an Estimator's features: what Evaluate can be fed."""
+    rows = [(p.name, p.dtype, p.shape_text) for p in o.placeholders]
+    rows += [(f"{f.key}  (feature: {f.tensor})", f.dtype, f.shape_text) for f in o.inputs]
+    return rows
 
 
 def signature_rows(signatures) -> list[tuple[str, str, str]]:
@@ -244,6 +248,7 @@ def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress 
     try:
         graph = sessions.get(info.prefix, progress)
         overview.fit_inputs, overview.fit_outputs = graph.fit_candidates()
+        overview.inputs = list(graph.inputs)
     except CheckpointError as exc:
         overview.restore_error = str(exc)
     return overview

@@ -171,17 +171,19 @@ class _Acc:
 
     def add(self, chunk: np.ndarray, prev64: np.ndarray | None) -> np.ndarray:
         c64 = chunk.astype(np.float64)
-        ss = float(np.dot(c64, c64))
+        # einsum, not np.dot: BLAS's ddot would start its own threads in every worker and
+        # oversubscribe the cores (seen: 3x slower on 2 cores); einsum stays in this thread.
+        ss = float(np.einsum("i,i->", c64, c64))
         if not math.isfinite(ss):  # squares of stored floats cannot overflow float64: NaN or Inf is there
             nan, inf = np.isnan(c64), np.isinf(c64)
             self.nan += int(nan.sum())
             self.inf += int(inf.sum())
             finite = c64[~(nan | inf)]
-            ss = float(np.dot(finite, finite))
+            ss = float(np.einsum("i,i->", finite, finite))
         self.sumsq += ss
         if self.diffsq is not None and prev64 is not None:
             d = c64 - prev64
-            self.diffsq += float(np.dot(d, d))
+            self.diffsq += float(np.einsum("i,i->", d, d))
         if self.nonzero is not None:
             self.nonzero |= (chunk != 0).reshape(-1, self.units).any(axis=0)
         if self.gram is not None and not (self.nan or self.inf):
@@ -311,11 +313,16 @@ def health(
     counter = _Counter(total, progress, f"Checking the health of {len(checkpoints)} checkpoints")
     jobs = list(series.values())
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
-    if workers == 1:
-        answers = [_series(readers, occ, counter, spectral) for occ in jobs]
-    else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="ckpt-health") as pool:
-            answers = list(pool.map(lambda occ: _series(readers, occ, counter, spectral), jobs))
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread per worker: the workers already use every core, and OpenBLAS's own threads
+    # on top of them thrash (seen on 2 cores: a 768 x 768 eigvalsh 0.35 s with 2 threads, 0.04 s with 1).
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1:
+            answers = [_series(readers, occ, counter, spectral) for occ in jobs]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="ckpt-health") as pool:
+                answers = list(pool.map(lambda occ: _series(readers, occ, counter, spectral), jobs))
     placed: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
     for occ, hs in zip(jobs, answers):
         for (ci, _), h in zip(occ, hs):
@@ -330,7 +337,9 @@ def health(
     return report
 
 
-def model_dir_health(md: ModelDir, include_all: bool = False, progress: Progress | None = None) -> HealthReport:
+def model_dir_health(
+    md: ModelDir, include_all: bool = False, progress: Progress | None = None, spectral: bool = True
+) -> HealthReport:
     """Every checkpoint of a model_dir, oldest first (the scan's order)."""
     checkpoints = [c for c in md.checkpoints if c.on_disk or c.in_state]
-    return health(checkpoints, include_all, progress, path=str(md.path))
+    return health(checkpoints, include_all, progress, path=str(md.path), spectral=spectral)

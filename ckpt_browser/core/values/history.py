@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
-from ckpt_browser.core.values.stats import TensorDiff, delta, diff_tensors, summarize
+from ckpt_browser.core.values.stats import (
+    BAND,
+    TensorDiff,
+    compute_stats,
+    default_summary,
+    delta,
+    diff_tensors,
+    summarize,
+)
 
 
 @dataclass
@@ -22,17 +31,21 @@ class History:
     names: list[str] = field(default_factory=list)  # checkpoints that have the variable
     x: list[float] = field(default_factory=list)  # step, or position when there is no step
     values: list[float] = field(default_factory=list)
+    low: list[float] = field(default_factory=list)  # min and max at each step (the band), for BAND
+    high: list[float] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "model.ckpt-100: why"
 
 
 def variable_history(
     checkpoints: list[CheckpointInfo],
     variable: str,
-    how: str = "L2 norm",
+    how: str | None = None,
     element: tuple[int, ...] | None = None,
     progress: Progress | None = None,
 ) -> History:
-    out = History(variable, how)
+    """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: its value when
+    it has one element, else the mean with the min-to-max band)."""
+    out = History(variable, how or BAND)
     for i, info in enumerate(checkpoints):
         try:
             if not info.on_disk:
@@ -42,13 +55,22 @@ def variable_history(
                 not 0 <= e < d for e, d in zip(element, value.shape)
             )):  # fmt: skip
                 raise CheckpointError(f"has shape {list(value.shape)}, no element {list(element)}")
-            number = summarize(value, how, element)
-        except CheckpointError as exc:
+            if how is None:
+                how = out.how = default_summary(value.shape)
+            if how == BAND:
+                s = compute_stats(value, bins=2)
+                number, low, high = (math.nan if x is None else x for x in (s.mean, s.min, s.max))
+            else:
+                number = summarize(value, how, element)
+        except (CheckpointError, ValueError) as exc:
             out.skipped.append(f"{info.name}: {exc}")
         else:
             out.names.append(info.name)
             out.x.append(float(info.step) if info.step is not None else float(i))
             out.values.append(number)
+            if how == BAND:
+                out.low.append(low)
+                out.high.append(high)
         if progress:
             progress(i + 1, len(checkpoints), f"reading {info.name}")
     return out
@@ -56,21 +78,29 @@ def variable_history(
 
 @dataclass
 class Comparison:
-    """The selected tensor (A) against another (B): another checkpoint's, or its EMA shadow."""
+    """The selected tensor against another: the same variable in another checkpoint (drawn as
+    newer minus older), or its EMA shadow (shadow minus variable)."""
 
     label_b: str
     diff: TensorDiff | None  # None when shapes or dtypes differ
-    plot: PlotData | None  # B - A, drawn like the tensor itself
+    plot: PlotData | None  # the difference, drawn like the tensor itself
     problem: str = ""
+    b_is_newer: bool = True  # False: the other checkpoint is older, so the difference is A - B
+
+    @property
+    def title(self) -> str:
+        return "B − A" if self.b_is_newer else "A − B"
 
 
-def compare_variable(a: np.ndarray, prefix_b: Path, name_b: str, label_b: str) -> Comparison:
+def compare_variable(a: np.ndarray, prefix_b: Path, name_b: str, label_b: str, b_is_newer: bool = True) -> Comparison:
+    """The difference newer minus older: B - A when B is newer (or A's shadow), else A - B."""
     b = open_checkpoint(prefix_b).read(name_b)
     if b.shape != a.shape:
         return Comparison(label_b, None, None, f"{label_b} has shape {list(b.shape)}, this one {list(a.shape)}")
     if b.dtype != a.dtype:
         return Comparison(label_b, None, None, f"{label_b} is {b.dtype}, this one {a.dtype}")
-    d = diff_tensors(a, b)
+    older, newer = (a, b) if b_is_newer else (b, a)
+    d = diff_tensors(older, newer)
     if a.dtype.kind in "OS":
-        return Comparison(label_b, d, None)
-    return Comparison(label_b, d, plot_data(delta(a, b), SliceSpec.default(a.ndim)))
+        return Comparison(label_b, d, None, b_is_newer=b_is_newer)
+    return Comparison(label_b, d, plot_data(delta(older, newer), SliceSpec.default(a.ndim)), b_is_newer=b_is_newer)

@@ -18,6 +18,7 @@ MAX_EVALS = 15000  # its max_evals: the smaller side
 MAX_N = 50000  # its max_N: the larger side
 EVALS_THRESH = 1e-5  # eigenvalues at or below this are zeros of a rank-deficient matrix
 SMALL_N = 20  # below this many eigenvalues, the small-sample fit
+FIT_CELLS = 1 << 22  # (xmin, x) pairs the fit looks at in one block: 32 MB of float64 at most
 
 
 def eligible(shape: tuple[int, ...]) -> bool:
@@ -62,19 +63,29 @@ def alpha_of(evals: np.ndarray) -> float | None:
 
 
 def _fit_standard(data: np.ndarray) -> float:
-    """For each xmin, alpha = 1 + n / sum(log(x / xmin)); keep the one of least KS distance."""
+    """For each xmin, alpha = 1 + n / sum(log(x / xmin)); keep the one of least KS distance
+    (weightwatcher's WWFit.fit_power_law_standard, its loop over xmin done a block of rows at a time)."""
     n_all = len(data)
     log_data = np.log(data)
-    best_d, best_alpha = np.inf, None
-    for i in range(n_all - 1):
-        n = float(n_all - i)
-        alpha = 1 + n / (np.sum(log_data[i:]) - n * log_data[i])
-        d = 1.0  # weightwatcher's value where alpha <= 1
-        if alpha > 1:
-            d = np.max(np.abs(1 - (data[i:] / data[i]) ** (-alpha + 1) - np.arange(n) / n))
-        if d < best_d:  # the first minimum, as np.argmin picks
-            best_d, best_alpha = d, alpha
-    return float(best_alpha) if best_alpha is not None else np.nan
+    idx = np.arange(n_all - 1)
+    n = (n_all - idx).astype(np.float64)
+    tail_log = np.cumsum(log_data[::-1])[::-1][:-1]  # sum(log_data[i:]) for each i
+    alphas = 1 + n / (tail_log - n * log_data[:-1])
+    ds = np.ones(n_all - 1)  # weightwatcher's D where alpha <= 1
+    block = max(1, FIT_CELLS // n_all)  # rows of the (xmin, x) table at a time: bounded memory
+    j = np.arange(n_all)
+    for lo in range(0, n_all - 1, block):
+        i = idx[lo : lo + block, None]
+        a = alphas[lo : lo + block, None]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            model = 1 - np.exp((1 - a) * (log_data[None, :] - log_data[i]))  # (x / xmin) ** (1 - alpha)
+            gap = np.abs(model - (j[None, :] - i) / n[lo : lo + block, None])
+        gap[j[None, :] < i] = -np.inf  # only x >= xmin count
+        d = gap.max(axis=1)
+        ok = alphas[lo : lo + block] > 1
+        ds[lo : lo + block][ok] = d[ok]
+    best = int(np.argmin(ds))  # the first minimum, as weightwatcher's np.argmin picks
+    return float(alphas[best])
 
 
 def _fit_small(data: np.ndarray, k_min: int = 8) -> float:

@@ -260,11 +260,25 @@ def delta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _as_float(b.reshape(-1)).reshape(b.shape) - _as_float(a.reshape(-1)).reshape(a.shape)
 
 
-SUMMARIES = ("L2 norm", "mean", "min", "max", "std", "element")
+BAND = "mean, min to max"  # the mean drawn with a band from the min to the max
+VALUE = "value"  # a one-element variable's value, signed (a bias of -1.0 plots as -1.0)
+SUMMARIES = (BAND, VALUE, "L2 norm", "mean", "min", "max", "std", "element")
+
+
+def default_summary(shape: tuple[int, ...]) -> str:
+    """What History plots first: a one-element variable's value, else the mean in its range."""
+    return VALUE if math.prod(shape) == 1 else BAND
 
 
 def summarize(a: np.ndarray, how: str, element: tuple[int, ...] | None = None) -> float:
-    """One number for a tensor: its norm, mean, min, max, std, or one element."""
+    """One number for a tensor: its norm, mean, min, max, std, its one value, or one element."""
+    if how == VALUE:
+        if a.size != 1:
+            raise ValueError(f"{a.size:,} values: 'value' is for one-element variables")
+        one = a.reshape(-1)[0]
+        return float(np.abs(one)) if np.iscomplexobj(one) else float(one)
+    if how == BAND:
+        how = "mean"
     if how == "element":
         if element is None:
             raise ValueError("which element?")

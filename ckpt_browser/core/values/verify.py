@@ -26,11 +26,12 @@ class Verdict:
     bytes: int = 0
     problems: list[str] = field(default_factory=list)  # one line per corrupt tensor
     error: str | None = None  # why it could not be read at all
+    note: str | None = None  # what was checked, when it is not crc32c (TF.js has no checksums)
 
     def to_json(self) -> dict:
         return {
             "name": self.name, "status": self.status, "tensors": self.tensors, "opaque": self.opaque,
-            "bytes": self.bytes, "problems": self.problems, "error": self.error,
+            "bytes": self.bytes, "problems": self.problems, "error": self.error, "note": self.note,
         }  # fmt: skip
 
 
@@ -79,10 +80,13 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     except CheckpointError as exc:
         verdict.status, verdict.error = UNREADABLE, str(exc)
         return verdict
+    verdict.note = getattr(reader, "verify_note", None)
+    # File-level problems a reader knows of (entries TensorFlow would refuse, a manifest that lies).
+    verdict.problems += reader.problems() if hasattr(reader, "problems") else []
     buffer = bytearray(CHUNK)
     for entry in entries:
         try:
-            if isinstance(reader, BundleReader):
+            if hasattr(reader, "check"):  # the bundle's crc32c, or what TF.js allows checking
                 verdict.bytes += reader.check(entry.name, buffer)
             else:  # TensorFlow's reader checks as it reads
                 verdict.bytes += int(getattr(reader.read(entry.name), "nbytes", 0))

@@ -214,6 +214,10 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
                 lines.append("Its own graph declares other shapes or dtypes than it stores: see the Check tab.")
             if corrupt:
                 lines.append(f"Verify: {corrupt}")
+            if column == 2 and info.timestamp:
+                from ckpt_browser.core.model_dir.timeline import TIME_SOURCES
+
+                lines.append(f"Saved: from {TIME_SOURCES.get(info.time_source, info.time_source)}")
             return "\n".join(lines)
         if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched or corrupt):
             return QBrush(QColor(colours().bad))

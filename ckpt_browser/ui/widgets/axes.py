@@ -51,9 +51,17 @@ class ReadableAxis(pg.AxisItem):
         return tick_texts([v * scale for v in values], spacing * scale)
 
 
+def make_readable(axis: pg.AxisItem) -> None:
+    """An axis pyqtgraph made itself (a colour bar's) reads like a ReadableAxis."""
+    import types
+
+    axis.enableAutoSIPrefix(False)
+    axis.tickStrings = types.MethodType(ReadableAxis.tickStrings, axis)
+
+
 def readable_axes() -> dict[str, ReadableAxis]:
-    """axisItems for a PlotWidget / PlotItem: every side reads without a factor."""
-    return {side: ReadableAxis(side) for side in ("left", "bottom", "right", "top")}
+    """axisItems for a PlotWidget / PlotItem: the shown sides read without a factor."""
+    return {side: ReadableAxis(side) for side in ("left", "bottom")}
 
 
 def plot_widget(**kwargs) -> pg.PlotWidget:

@@ -38,6 +38,7 @@ from ckpt_browser.core.checks.run import (
     run_check,
 )
 from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
@@ -132,6 +133,7 @@ class CheckView(QWidget):
         self.rows = RowsModel(RESULT_COLUMNS, self)
         self.rows.bad_column = 2  # the finding itself is red
         self.table = QTableView()
+        copying.install(self.table)  # copy a finding, or all of its row
         self.table.setModel(self.rows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

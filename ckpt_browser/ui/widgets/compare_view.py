@@ -1,4 +1,5 @@
-"""The selected variable across checkpoints: a summary over steps, and B - A for any B."""
+"""The selected variable across checkpoints: a summary over steps (its value when it has one
+element, else the mean in its min-to-max band), and newer minus older against any checkpoint."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from PySide6.QtWidgets import (
 from ckpt_browser.core.formats.variables import VariableInfo
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.values.history import Comparison, History, compare_variable, variable_history
-from ckpt_browser.core.values.stats import SUMMARIES
+from ckpt_browser.core.values.stats import BAND, SUMMARIES, VALUE, default_summary
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import readable_axes
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
 
 
@@ -43,13 +45,19 @@ class HistoryView(QWidget):
         self._variable: VariableInfo | None = None
         self.how = QComboBox()
         self.how.addItems(SUMMARIES)
+        self._chosen: str | None = None  # a summary the user picked; else each variable's default
         self.element = QLineEdit()
         self.element.setPlaceholderText("element index, e.g. 0, 3")
         self.element.setEnabled(False)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
-        self.curve = self.plot.plot(pen=pg.mkPen(colours().curve, width=1.5), symbol="o", symbolSize=7)
+        palette = colours()
+        self.low = self.plot.plot(pen=pg.mkPen(palette.faint, width=1))
+        self.high = self.plot.plot(pen=pg.mkPen(palette.faint, width=1))
+        self.band = pg.FillBetweenItem(self.low, self.high, brush=pg.mkBrush(*palette.fill[:3], 60))
+        self.plot.addItem(self.band)
+        self.curve = self.plot.plot(pen=pg.mkPen(palette.curve, width=1.5), symbol="o", symbolSize=7)
         self.status = QLabel()
         self.status.setWordWrap(True)
         row = QHBoxLayout()
@@ -60,21 +68,49 @@ class HistoryView(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.status)
-        self.how.currentTextChanged.connect(self._how_changed)
+        self.how.activated.connect(self._how_chosen)
         self.element.editingFinished.connect(self.refresh)
 
     def set_context(self, checkpoints: list[CheckpointInfo], variable: VariableInfo | None) -> None:
         self._checkpoints, self._variable = checkpoints, variable
+        if variable is not None:
+            # The user's pick stays from variable to variable, unless it does not apply to this one.
+            how = self._chosen
+            if how is None or (how == VALUE and variable.size != 1):
+                how = default_summary(variable.shape)
+            self._set_how(how)
         self.refresh()
 
-    def _how_changed(self, how: str) -> None:
+    def _set_how(self, how: str) -> None:
+        self.how.blockSignals(True)
+        self.how.setCurrentText(how)
+        self.how.blockSignals(False)
         self.element.setEnabled(how == "element")
+
+    def _how_chosen(self, _index: int) -> None:
+        self._chosen = self.how.currentText()
+        self.element.setEnabled(self._chosen == "element")
         self.refresh()
+
+    def plotted(self) -> dict[str, np.ndarray]:
+        """What is drawn: x, the summary, and the band's low and high edges (empty without one)."""
+        out = {}
+        for key, item in (("values", self.curve), ("low", self.low), ("high", self.high)):
+            x, y = item.getData()
+            out[key] = np.array([]) if y is None else np.asarray(y)
+            if key == "values":
+                out["x"] = np.array([]) if x is None else np.asarray(x)
+        return out
+
+    def _clear_plot(self) -> None:
+        for item in (self.curve, self.low, self.high):
+            item.setData([], [])
+        self.plot.setLabel("left", "")
 
     def refresh(self) -> None:
         v = self._variable
+        self._clear_plot()  # never the previous variable's curve while this one's is read
         if v is None or not self._checkpoints:
-            self.curve.setData([], [])
             self.status.setText("")
             return
         how = self.how.currentText()
@@ -96,8 +132,14 @@ class HistoryView(QWidget):
         )  # fmt: skip
 
     def _show(self, h: History) -> None:
-        self.curve.setData(np.array(h.x), np.array(h.values))
-        self.plot.setLabel("left", h.how)
+        if self._variable is None or h.variable != self._variable.name:
+            return
+        x = np.array(h.x)
+        self.curve.setData(x, np.array(h.values))
+        if h.how == BAND and h.low:
+            self.low.setData(x, np.array(h.low))
+            self.high.setData(x, np.array(h.high))
+        self.plot.setLabel("left", "mean (band: min to max)" if h.how == BAND else h.how)
         self.plot.autoRange()
         lines = [f"{n}: {val:.6g}" for n, val in zip(h.names, h.values)]
         if h.skipped:
@@ -107,7 +149,8 @@ class HistoryView(QWidget):
 
 
 class CompareView(QWidget):
-    """B - A where A is the selected tensor and B the same variable elsewhere, or its shadow."""
+    """The selected tensor against the same variable in another checkpoint, drawn newer minus
+    older (the change training made), or against its EMA shadow (shadow minus variable)."""
 
     compared = Signal(object)  # Comparison
 
@@ -123,7 +166,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.runner = runner
         self._a: np.ndarray | None = None
-        self._choices: list[tuple[str, object, str]] = []  # (label, prefix, stored name)
+        self._choices: list[tuple[str, object, str, bool]] = []  # (label, prefix, stored name, B is newer)
         self.against = QComboBox()
         self.figures = QLabel()
         self.figures.setWordWrap(True)
@@ -131,7 +174,7 @@ class CompareView(QWidget):
         self.heatmap = Heatmap()
         self.heatmap.hide()
         row = QHBoxLayout()
-        row.addWidget(QLabel("B − A where B is:"))
+        row.addWidget(QLabel("Newer − older, against:"))
         row.addWidget(self.against, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -146,26 +189,34 @@ class CompareView(QWidget):
     ) -> None:  # fmt: skip
         self._a = a
         self._choices = []
+        default = 0
         if variable is not None and current is not None:
             if shadow is not None:
-                self._choices.append((f"its EMA shadow ({shadow.display_name})", current.prefix, shadow.name))
-            for c in checkpoints:
-                if c.name != current.name and c.on_disk:
-                    self._choices.append((f"{variable.display_name} in {c.name}", c.prefix, variable.name))
+                self._choices.append((f"its EMA shadow ({shadow.display_name})", current.prefix, shadow.name, True))
+            ours = next((i for i, c in enumerate(checkpoints) if c.name == current.name), None)
+            for i, c in enumerate(checkpoints):
+                if c.name == current.name or not c.on_disk:
+                    continue
+                newer = ours is None or i > ours
+                if ours is not None and i == ours - 1:
+                    default = len(self._choices)  # the checkpoint before: what the last interval changed
+                self._choices.append((f"{variable.display_name} in {c.name}", c.prefix, variable.name, newer))
         self.against.blockSignals(True)
         self.against.clear()
-        self.against.addItems([label for label, _, _ in self._choices])
+        self.against.addItems([choice[0] for choice in self._choices])
+        if self._choices:
+            self.against.setCurrentIndex(default)
         self.against.blockSignals(False)
+        self.line.clear_data()  # never the previous variable's difference while this one's is read
+        self.heatmap.clear_data()
         if not self._choices:
             self.figures.setText("Nothing to compare with: one checkpoint and no EMA shadow.")
-            self.line.clear_data()
-            self.heatmap.clear_data()
             return
         self.refresh()
 
     def choose(self, label_start: str) -> bool:
-        for i, (label, _, _) in enumerate(self._choices):
-            if label.startswith(label_start):
+        for i, choice in enumerate(self._choices):
+            if choice[0].startswith(label_start):
                 self.against.setCurrentIndex(i)
                 return True
         return False
@@ -174,10 +225,10 @@ class CompareView(QWidget):
         i = self.against.currentIndex()
         if self._a is None or not 0 <= i < len(self._choices):
             return
-        label, prefix, name = self._choices[i]
+        label, prefix, name, newer = self._choices[i]
         self.figures.setText(f"Comparing with {label}…")
         self.runner.submit(
-            compare_variable, self._a, prefix, name, label,
+            compare_variable, self._a, prefix, name, label, newer,
             key="compare", on_done=self._show, on_error=self.figures.setText, label="Comparing",
         )  # fmt: skip
 
@@ -188,22 +239,24 @@ class CompareView(QWidget):
             self.heatmap.clear_data()
         else:
             d = c.diff
+            # A is the selected tensor, B the other: the difference drawn is newer minus older.
+            diff, older = ("B − A", "A") if c.b_is_newer else ("A − B", "B")
             if d.equal:
                 text = f"Identical to {c.label_b}."
             else:
                 rel = "–" if d.rel_change is None else f"{d.rel_change:.4g}"
                 text = (
-                    f"max |B − A| = {d.max_abs_diff:.4g}   ·   ‖B − A‖ / ‖A‖ = {rel}   ·   "
-                    f"{d.changed:,} elements differ"
+                    f"{diff} (newer − older):  max |{diff}| = {d.max_abs_diff:.4g}   ·   "
+                    f"‖{diff}‖ / ‖{older}‖ = {rel}   ·   {d.changed:,} elements differ"
                 )
             self.figures.setText(text)
             p = c.plot
             if p is not None and p.kind == "line":
                 self.heatmap.hide()
                 self.line.show()
-                self.line.set_data(p.numbers, ylabel="B − A")
+                self.line.set_data(p.numbers, ylabel=f"{diff} (newer − older)")
             elif p is not None and p.kind == "image":
                 self.line.hide()
                 self.heatmap.show()
-                self.heatmap.set_image(p.numbers, p.levels, p.values)
+                self.heatmap.set_image(p.numbers, p.levels, p.values, diverging=True)  # zero: no change
         self.compared.emit(c)

@@ -31,6 +31,7 @@ from ckpt_browser.core.values.diff import (
     pair_plots,
     resolve_checkpoint,
 )
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.diff_table import STATUS_TEXT, DiffFilterModel, DiffTableModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.widgets import boxes
@@ -112,6 +113,7 @@ class DiffWindow(QWidget):
         self.proxy = DiffFilterModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
+        copying.install(self.table)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

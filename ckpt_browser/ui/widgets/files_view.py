@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTa
 
 from ckpt_browser.core.values.files import COLUMNS, checkpoint_files, file_cells, with_verdict
 from ckpt_browser.core.values.verify import verify
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.views import Selection, ViewContext
 
@@ -27,6 +28,7 @@ class FilesView(QWidget):
         self.model = RowsModel(COLUMNS, self)
         self.model.bad_column = 3
         table = QTableView()
+        copying.install(table)
         table.setModel(self.model)
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

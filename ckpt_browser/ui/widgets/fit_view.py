@@ -34,10 +34,12 @@ from ckpt_browser.core.values.fit import (
     load_xy,
     scalar_rows,
 )
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import readable_axes
 
 DEFAULT_RANGE = "-2:4:201"
 
@@ -73,11 +75,12 @@ class FitView(QWidget):
         self.status = QLabel("Open a model_dir whose checkpoints have .meta graphs (the tutorial's quadratic example).")
         self.status.setWordWrap(True)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.plot.addLegend(offset=(10, 10))
         self.scalar_model = RowsModel([], self)
         self.scalars = QTableView()
+        copying.install(self.scalars)
         self.scalars.setModel(self.scalar_model)
         self.scalars.verticalHeader().hide()
         self.scalars.setMaximumHeight(170)

@@ -36,6 +36,7 @@ from ckpt_browser.core.values.fit import (
     signature_rows,
     variable_rows,
 )
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
@@ -43,9 +44,12 @@ from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 
+ESTIMATOR_OUTPUT = "head/predictions/probabilities"  # a canned classifier's prediction
+
 
 def _table(model: RowsModel, stretch_all: bool = False) -> QTableView:
     view = QTableView()
+    copying.install(view)
     view.setModel(model)
     view.horizontalHeader().setSectionResizeMode(
         QHeaderView.ResizeMode.Stretch if stretch_all else QHeaderView.ResizeMode.ResizeToContents
@@ -264,10 +268,15 @@ class GraphPanel(QWidget):
                 "dtypes than the checkpoint holds.</b> TensorFlow 2 restores them without an error and "
                 "runs with the checkpoint's shapes.</span>"
             )
+        if o.inputs:
+            keys = ", ".join(f.key for f in o.inputs if f.key != "labels")
+            text += f"<br>An Estimator's graph: its input pipeline is fed by feature ({keys})."
         self.status.setText(text)
         self.placeholder_model.set_rows(placeholder_rows(o))
         self.variable_model.set_rows(variable_rows(o), bad=[not row.ok for row in o.variables])
         self.ops_model.setStringList([f"{name}  ({op})" for name, op in o.ops])
+        if o.inputs and not self.fetch_edit.text() and any(n == ESTIMATOR_OUTPUT for n, _ in o.ops):
+            self.set_fetch(ESTIMATOR_OUTPUT)  # what the Estimator predicts: its features are then asked for
         self.overview_ready.emit(o)
 
     def mismatched_rows(self) -> list[tuple[str, str, str]]:
@@ -296,10 +305,15 @@ class GraphPanel(QWidget):
         self.feed_edits = {}
         for p in placeholders:
             edit = QLineEdit(old.get(p.name, ""))
-            edit.setPlaceholderText("a number, a list [1, 2], or a range -2:4:201")
+            if p.dtype == "string":
+                edit.setPlaceholderText('text, or a list ["a", "b"]')
+            else:
+                edit.setPlaceholderText("a number, a list [1, 2], or a range -2:4:201")
             edit.returnPressed.connect(self.run_evaluate)
             self.feed_edits[p.name] = edit
-            self.feed_form.addRow(f"{p.name} ({p.dtype}, {p.shape_text})", edit)
+            tensor = getattr(p, "tensor", None)  # an Estimator's feature: the pipeline output it replaces
+            label = f"{p.name} ({p.dtype}, {p.shape_text})" + (f", for {tensor}" if tensor else "")
+            self.feed_form.addRow(label, edit)
 
     def run_evaluate(self) -> None:
         if self.saved_model is not None:

@@ -1,11 +1,11 @@
-"""A tab page whose view is built the first time it is needed: most people never open half the
-tabs, and each pyqtgraph plot costs ~10 ms at start-up (the window must show in well under a second)."""
+"""A tab page whose view is built the first time it is needed (most people never open half the
+tabs, and each pyqtgraph plot costs ~10 ms at start-up), and the list of all tabs for a narrow window."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 
 class LazyTab(QWidget):
@@ -22,3 +22,27 @@ class LazyTab(QWidget):
             self._view = self._factory()
             self.layout().addWidget(self._view)
         return self._view
+
+
+def tab_list_button(tabs: QTabWidget) -> QToolButton:
+    """A button listing every tab of ``tabs`` (the overflow menu): when the bar is narrower than
+    its tabs, the ones scrolled out of sight are still a click away."""
+    button = QToolButton()
+    button.setText("Tabs")
+    button.setToolTip("All tabs")
+    button.setAutoRaise(True)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    button.setMenu(menu)
+
+    def fill() -> None:
+        menu.clear()
+        for i in range(tabs.count()):
+            action = menu.addAction(tabs.tabText(i))
+            action.setCheckable(True)
+            action.setChecked(i == tabs.currentIndex())
+            action.triggered.connect(lambda _=False, i=i: tabs.setCurrentIndex(i))
+
+    menu.aboutToShow.connect(fill)
+    fill()
+    return button

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
 from ckpt_browser.core.checks.keras_checks import report
 from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.views import Selection, ViewContext
@@ -40,6 +41,7 @@ class ModelView(QWidget):
         for model in (self.layers, self.findings):
             view = QTableView()
             view.setModel(model)
+            copying.install(view)
             view.verticalHeader().hide()
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             view.horizontalHeader().setStretchLastSection(True)

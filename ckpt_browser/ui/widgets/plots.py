@@ -1,4 +1,6 @@
-"""pyqtgraph views: a line plot, a heatmap with colour bar and readout, a histogram."""
+"""pyqtgraph views: a line plot, a heatmap with colour bar and readout, a histogram. Their axes
+say their own magnitude (axes.py); signed data and differences get a diverging colour map
+centred on zero."""
 
 from __future__ import annotations
 
@@ -9,13 +11,33 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ckpt_browser.core.values.slicing import formatter
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.widgets.axes import make_readable, readable_axes
+
+SEQUENTIAL = "viridis"
+DIVERGING = ("CET-D1", "CET-D4")  # blue-white-red on a light theme, blue-black-red on a dark one
+
+
+def diverging_map() -> pg.ColorMap:
+    from ckpt_browser.ui.palette import DARK
+
+    return pg.colormap.get(DIVERGING[1] if colours() is DARK else DIVERGING[0])
+
+
+def is_signed(levels: tuple[float, float]) -> bool:
+    return levels[0] < 0 < levels[1]
+
+
+def centred(levels: tuple[float, float]) -> tuple[float, float]:
+    """Symmetric levels around zero: zero takes the map's neutral middle colour."""
+    m = max(abs(levels[0]), abs(levels[1])) or 1.0
+    return -m, m
 
 
 class LinePlot(pg.PlotWidget):
     """y over its index (or x); peak downsampling keeps millions of points fluid."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems=readable_axes())
         self.showGrid(x=True, y=True, alpha=0.3)
         self.curve = self.plot(pen=pg.mkPen(colours().curve, width=1.5))
         self.curve.setDownsampling(auto=True, method="peak")
@@ -35,7 +57,11 @@ class LinePlot(pg.PlotWidget):
         return (np.array([]), np.array([])) if x is None else (x, y)
 
     def clear_data(self) -> None:
+        """Nothing drawn, and nothing of the last data's axes left (labels, range)."""
         self.curve.setData([], [])
+        self.setLabel("bottom", "")
+        self.setLabel("left", "")
+        self.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
 
 class Heatmap(QWidget):
@@ -43,14 +69,16 @@ class Heatmap(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.invertY(True)  # row 0 at the top, like the table
         self.plot.setAspectLocked(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setAutoDownsample(True)
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get(SEQUENTIAL), interactive=False)
+        self.diverging = False  # what the last image was drawn with
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
+        make_readable(self.colorbar.axis)
         self.readout = QLabel(" ")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -62,11 +90,16 @@ class Heatmap(QWidget):
 
     def set_image(
         self, plane: np.ndarray, levels: tuple[float, float], values: np.ndarray | None = None,
-        row_label: str = "row", col_label: str = "column",
+        row_label: str = "row", col_label: str = "column", diverging: bool | None = None,
     ) -> None:  # fmt: skip
-        lo, hi = levels
+        """diverging: a map centred on zero (None: when the values have both signs)."""
+        self.diverging = is_signed(levels) if diverging is None else diverging
+        lo, hi = centred(levels) if self.diverging else levels
         if not lo < hi:
             lo, hi = lo - 0.5, hi + 0.5
+        cmap = diverging_map() if self.diverging else pg.colormap.get(SEQUENTIAL)
+        self.colorbar.setColorMap(cmap)
+        self.image.setColorMap(cmap)
         self.image.setImage(plane, levels=(lo, hi), autoLevels=False)
         # Pixel (r, c) covers [c - 0.5, c + 0.5]: ticks then sit on cell centres.
         self.image.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
@@ -108,7 +141,7 @@ class Heatmap(QWidget):
 
 class HistogramPlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems=readable_axes())
         self.showGrid(x=True, y=True, alpha=0.3)
         self.curve = pg.PlotCurveItem(fillLevel=0, brush=colours().fill, pen=colours().curve)
         self.addItem(self.curve)

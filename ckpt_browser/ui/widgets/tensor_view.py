@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.values.export import save_csv, save_npy
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, formatter, plot_data, slice_label, view2d
 from ckpt_browser.core.values.stats import TensorStats, compute_stats
+from ckpt_browser.core.values.text import exact_block, numpy_literal
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
@@ -66,7 +69,7 @@ class TensorView(QWidget):
         self.table.setModel(self.table_model)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setDefaultSectionSize(90)
-        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
+        copying.install(self.table, self._table_menu, copy=self.copied_text)
 
         self.line = LinePlot()
         self.heatmap = Heatmap()
@@ -172,6 +175,9 @@ class TensorView(QWidget):
         if array.ndim == 0:
             head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
         self.header.setText(head)
+        # The plot comes from a task: until it does, not the previous variable's plot.
+        self.line.clear_data()
+        self.heatmap.clear_data()
         self._build_axes(array.shape)
         for b in (self.npy_button, self.csv_button, self.png_button):
             b.setEnabled(True)
@@ -228,9 +234,11 @@ class TensorView(QWidget):
                 data.numbers, data.levels, data.values,
                 row_label=f"axis {spec.rows}", col_label=f"axis {spec.cols}",
             )  # fmt: skip
-        else:
+        else:  # a scalar, strings: no plot, and none of the last variable's axes either
             self.line.clear_data()
             self.heatmap.clear_data()
+            self.line.hide()
+            self.heatmap.hide()
         self.plot_ready.emit(data)
 
     def _set_stats(self, stats: TensorStats | None) -> None:
@@ -322,13 +330,38 @@ class TensorView(QWidget):
             on_error=lambda msg: self.stats_status.setText(f"Export failed: {msg}"),
         )  # fmt: skip
 
-    def copy_selection(self) -> None:
+    def _selected_block(self) -> np.ndarray | None:
+        """The selected cells' rectangle of the shown slice (the whole slice when none is)."""
+        plane = self.table_model.array()
         indexes = self.table.selectionModel().selectedIndexes()
         if not indexes:
-            return
+            return plane if plane.size else None
         rows = sorted({i.row() for i in indexes})
         cols = sorted({i.column() for i in indexes})
-        QGuiApplication.clipboard().setText(self.table_model.text_of(rows, cols))
+        return plane[np.ix_(rows, cols)]
+
+    def copied_text(self) -> str:
+        """Ctrl+C: the selected cells at full precision (0.33220857, not the table's 0.332209)."""
+        block = self._selected_block() if self.table.selectionModel().selectedIndexes() else None
+        return "" if block is None else exact_block(block)
+
+    def copy_selection(self) -> None:
+        QGuiApplication.clipboard().setText(self.copied_text())
+
+    def _table_menu(self, menu, _index) -> None:
+        def literal() -> None:
+            block = self._selected_block()
+            if block is None:
+                return
+            try:
+                QGuiApplication.clipboard().setText(numpy_literal(block))
+            except CheckpointError as exc:
+                self.stats_status.setText(str(exc))
+
+        menu.addAction("Copy as NumPy Literal", literal)
+        menu.addSeparator()
+        menu.addAction("Export Tensor .npy…", self.export_npy_dialog).setEnabled(self._array is not None)
+        menu.addAction("Export Shown Slice .csv…", self.export_csv_dialog).setEnabled(self._array is not None)
 
 
 def _safe(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.models.variables import VariableTreeModel
 from ckpt_browser.ui.palette import colours
 
+NAME_CHARS = 24  # the Name column's least width, in characters of the tree's font
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
 FILTER_IN_WORKER = 5_000  # variables; fewer are filtered at once (a few ms), more in the pool
 
@@ -69,9 +70,13 @@ class VariablePanel(QWidget):
         # Column widths from the first rows, not 1,000 of them: a new 100,000-variable tree must
         # not cost a 160 ms frame (each row is several Python data() calls).
         header.setResizeContentsPrecision(64)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Name takes the room the other columns (sized to their content) leave, but never less
+        # than NAME_CHARS characters: a narrow pane scrolls sideways rather than squeeze names to "Nan".
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.sectionResized.connect(lambda col, _old, _new: col and self.fit_name_column())
+        self.tree.viewport().installEventFilter(self)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
 
         self.totals = QLabel()
@@ -95,6 +100,21 @@ class VariablePanel(QWidget):
         self.filter_edit.textChanged.connect(self._debounce.start)
         for box in (self.regex_box, self.hide_optimizer_box, self.object_graph_box):
             box.toggled.connect(self.apply_filter)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_name_column()
+        return False
+
+    def name_column_min(self) -> int:
+        return self.tree.fontMetrics().averageCharWidth() * NAME_CHARS + self.tree.indentation() * 2
+
+    def fit_name_column(self) -> None:
+        header = self.tree.header()
+        others = sum(header.sectionSize(i) for i in range(1, header.count()) if not header.isSectionHidden(i))
+        want = max(self.name_column_min(), self.tree.viewport().width() - others)
+        if header.sectionSize(0) != want:
+            header.resizeSection(0, want)
 
     # -- what the window tells us --------------------------------------------------
     def show_loading(self, text: str) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QTable
 from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import ModelDir
 from ckpt_browser.core.values.verify import OK, Report, verify_model_dir
+from ckpt_browser.ui import copying
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 
@@ -62,6 +63,7 @@ class VerifyDialog(QDialog):
         self.progress = QProgressBar()
         self.model = VerifyModel(self)
         self.table = QTableView()
+        copying.install(self.table)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = QLabel()

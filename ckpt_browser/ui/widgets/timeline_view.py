@@ -1,0 +1,59 @@
+"""The checkpoint timeline: step against the clock for every checkpoint, kept and deleted, the
+save interval and how many are kept."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
+from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import ReadableAxis
+
+
+class TimelineView(QWidget):
+    """Step against wall time for every checkpoint, kept and deleted, and what it implies."""
+
+    @classmethod
+    def create(cls, ctx: ViewContext) -> TimelineView:
+        return cls()
+
+    def show_selection(self, sel: Selection) -> None:
+        if sel.model_dir is not None:
+            self.set_timeline(build_timeline(sel.model_dir, sel.events, sel.deleted))
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        # Clock times on the x axis (pyqtgraph's "seconds (x1000)" made people multiply).
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(), "left": ReadableAxis("left")})
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("bottom", "saved at (local time)")
+        self.plot.setLabel("left", "step")
+        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.summary = QLabel("Open a model_dir.")
+        self.summary.setWordWrap(True)
+        self.timeline: Timeline | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.plot, 1)
+
+    def set_timeline(self, tl: Timeline) -> None:
+        self.timeline = tl
+        self.plot.clear()
+        self.legend.clear()
+        timed = [p for p in tl.points if p.time is not None and p.step is not None]
+        if timed:
+            for kept, brush, pen, name in (
+                (True, colours().curve, None, "kept"),
+                (False, None, colours().deleted, "deleted"),
+            ):
+                pts = [p for p in timed if p.on_disk == kept]
+                if pts:
+                    self.plot.plot(
+                        [p.time for p in pts], [p.step for p in pts], pen=None, symbol="o", symbolSize=9,
+                        symbolBrush=brush, symbolPen=pen or brush, name=name,
+                    )  # fmt: skip
+            self.plot.autoRange()
+        sources = sorted({p.time_from for p in timed})
+        self.summary.setText(tl.summary() + (f" Times from: {', '.join(sources)}." if sources else ""))
