@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGraphicsRectItem,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -72,26 +73,37 @@ class HealthView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.with_optimizer)
 
-        self.heatmap = pg.PlotWidget(title="update ratio ‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ (black: NaN or Inf)")
+        self.heatmap = pg.PlotWidget(title="update ratio")
+        self.heatmap.setToolTip(
+            "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ of each variable (rows) against the checkpoint before (columns), log scale,\n"
+            "white at 1e-3, red above, blue below; black: NaN or Inf; blank: nothing to compare with.\n"
+            "Click a cell to select that variable in that checkpoint."
+        )
         self.heatmap.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heatmap.addItem(self.image)
         self.bad_cells = pg.ImageItem(axisOrder="row-major")  # NaN / Inf: black cells over the ratios
         self.heatmap.addItem(self.bad_cells)
-        self.colorbar = pg.ColorBarItem(
-            colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10 update ratio (centre 1e-3)"
-        )
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10")
         self.colorbar.setImageItem(self.image, insert_in=self.heatmap.getPlotItem())
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)  # the selected variable in the selected checkpoint
+        pen = pg.mkPen("#ffb000", width=3)  # amber: seen on red, blue, white and the black of NaN
+        pen.setCosmetic(True)
+        self.marker.setPen(pen)
+        self.marker.hide()
+        self.heatmap.addItem(self.marker)
+        self._selected: tuple[str | None, str | None] = (None, None)  # (variable, checkpoint)
+        self._md_key = None
         self.heatmap.scene().sigMouseClicked.connect(self._on_click)
         self.heatmap.scene().sigMouseMoved.connect(self._on_move)
         self.readout = QLabel(" ")
 
-        self.norms = pg.PlotWidget(title="norm ‖W‖ per variable")
+        self.norms = pg.PlotWidget(title="norm")
         self.norms.setLabel("bottom", "step")
         self.norms.setLogMode(y=True)
         self.norms.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.norms.addLegend(offset=(5, 5), labelTextSize="7pt", brush=pg.mkBrush(255, 255, 255, 200))
-        self.alpha = pg.PlotWidget(title="alpha per layer")
+        self.alpha = pg.PlotWidget(title="alpha")
         self.alpha.setToolTip(
             "weightwatcher's heavy-tailed exponent of each 2-D layer's eigenvalue spectrum (docs/health.md):\n"
             "about 2 to 6 (green) when a layer is well trained; red outside that range"
@@ -130,8 +142,26 @@ class HealthView(QWidget):
 
     # -- the view protocol ----------------------------------------------------------------
     def show_selection(self, sel: Selection) -> None:
-        self._md = sel.model_dir
-        self.refresh()
+        """A new model_dir (or new checkpoints in it) is read again; a new variable or checkpoint
+        only moves the marker."""
+        self._selected = (
+            sel.variable.name if sel.variable is not None else None,
+            sel.checkpoint.name if sel.checkpoint is not None else None,
+        )
+        key = sel.key(("model_dir",))
+        if key != self._md_key:
+            self._md_key = key
+            self._md = sel.model_dir
+            self.refresh()
+        self._place_marker()
+
+    def _place_marker(self) -> None:
+        variable, checkpoint = self._selected
+        if variable in self._names and checkpoint in self._columns:
+            self.marker.setRect(QRectF(self._columns.index(checkpoint) - 0.5, self._names.index(variable) - 0.5, 1, 1))
+            self.marker.show()
+        else:
+            self.marker.hide()
 
     def refresh(self) -> None:
         md = self._md
@@ -153,6 +183,7 @@ class HealthView(QWidget):
         self._show_norms(report)
         self._show_alpha(report)
         self._show_findings(report)
+        self._place_marker()
         self.reported.emit(report)
 
     def _show_heatmap(self, report: HealthReport) -> None:
@@ -209,7 +240,7 @@ class HealthView(QWidget):
         self.alpha.clear()
         last = next((c for c in reversed(report.checkpoints) if any(v.alpha for v in c.variables)), None)
         if last is None:
-            self.alpha.setTitle("alpha: no layer of 8 x 8 or more")
+            self.alpha.setTitle("alpha: no 8 x 8 layer")
             return
         layers = [v for v in last.variables if v.alpha is not None]
         xs = np.arange(len(layers))
@@ -218,7 +249,8 @@ class HealthView(QWidget):
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
         step = max(1, len(layers) // 10)
         self.alpha.getAxis("bottom").setTicks([[(i, short(v.name)) for i, v in enumerate(layers) if i % step == 0]])
-        self.alpha.setTitle(f"alpha at {last.name}")
+        self.alpha.setTitle("alpha")
+        self.alpha.setLabel("bottom", f"layers at {last.name}")
         self.alpha.getPlotItem().vb.setRange(xRange=(-0.6, len(layers) - 0.4), yRange=(0, float(heights.max()) * 1.1))
 
     def _show_findings(self, report: HealthReport) -> None:
