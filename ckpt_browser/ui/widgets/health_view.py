@@ -26,6 +26,7 @@ from ckpt_browser.ui.views import Selection, ViewContext
 
 HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
 MAX_LEGEND = 10
+MAX_CURVES = 40
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 FAILING_COLOUR = "#b00020"
 
@@ -221,12 +222,17 @@ class HealthView(QWidget):
     def _show_norms(self, report: HealthReport) -> None:
         self.norms.clear()
         self.legend.clear()
-        names = self._names
+        by_name = [{v.name: v for v in c.variables} for c in report.checkpoints]
+        sizes = {v.name: v.size for c in report.checkpoints for v in c.variables}
+        # A curve per variable up to MAX_CURVES; past that the largest ones (the layers' kernels):
+        # thousands of curves are neither readable nor quick to draw.
+        names = sorted(self._names, key=lambda n: -sizes.get(n, 0))[:MAX_CURVES]
+        names.sort(key=self._names.index)
         steps = [c.step if c.step is not None else j for j, c in enumerate(report.checkpoints)]
         for i, name in enumerate(names):
             xs, ys = [], []
-            for x, c in zip(steps, report.checkpoints):
-                v = next((v for v in c.variables if v.name == name), None)
+            for x, variables in zip(steps, by_name):
+                v = variables.get(name)
                 if v is not None and v.norm and not (v.nan or v.inf):
                     xs.append(x)
                     ys.append(v.norm)
@@ -235,6 +241,8 @@ class HealthView(QWidget):
                 xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=short(name)
             )
         self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend hides the plot
+        shown = "" if len(names) == len(self._names) else f" ({len(names)} largest of {len(self._names)})"
+        self.norms.setTitle("norm" + shown)
 
     def _show_alpha(self, report: HealthReport) -> None:
         self.alpha.clear()
@@ -294,7 +302,7 @@ class HealthView(QWidget):
             return
         r, c = cell
         name, checkpoint = self._names[r], self.report.checkpoints[c]
-        v = next((v for v in checkpoint.variables if v.name == name), None)
+        v = next((v for v in checkpoint.variables if v.name == name), None)  # on a mouse move: one pass
         ratio = "–" if v is None or v.update_ratio is None else f"{v.update_ratio:.3g}"
         self.readout.setText(f"{name} in {checkpoint.name}: update ratio {ratio} (click to select)")
 
