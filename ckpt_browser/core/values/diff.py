@@ -96,7 +96,9 @@ def default_pair(checkpoints: list[CheckpointInfo], current: CheckpointInfo):
     return before.prefix, current.prefix
 
 
-def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> CheckpointDiff:
+def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=None) -> CheckpointDiff:
+    """Every variable of A against B's. engine: where tensors stored whole are compared, in byte
+    ranges (values/tasks.py: every core here by default, or a Dask cluster)."""
     ra, rb = open_checkpoint(a), open_checkpoint(b)
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
@@ -111,7 +113,11 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
     total = sum(weights.values())
-    done = 0
+    from ckpt_browser.core.values.diff_tasks import diff_all
+
+    both = [(n, renamed.get(n, n)) for n in names if n in va and n in vb and va[n].shape == vb[n].shape]
+    moved = (lambda d, _t, what: progress(d * 2, total, what)) if progress else None
+    tasked, done = diff_all(ra, rb, [(x, y) for x, y in both if va[x].dtype == vb[x].dtype], engine, moved)
     rows = []
     for name in names:
         x, y = va.get(name), vb.get(name)
@@ -125,12 +131,14 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None) -> Chec
         elif x.shape != y.shape:
             rows.append(DiffRow(name, SHAPE, None, None, x.shape, y.shape, x.dtype, y.dtype))
         else:
-            d = diff_tensors(ra.read(name), rb.read(renamed.get(name, name)))
+            d = tasked.get(name) or diff_tensors(ra.read(name), rb.read(renamed.get(name, name)))
+            if isinstance(d, CheckpointError):
+                raise d  # in name order, as reading it here would have
             status = SAME if d.equal else CHANGED
             rows.append(DiffRow(name, status, d.max_abs_diff, d.rel_change, x.shape, y.shape, x.dtype, y.dtype))
         if name in renamed:
             rows[-1].name_b = renamed[name]
-        done += weights[name]
+        done += 0 if name in tasked else weights[name]
         if progress:
             progress(done, total, "comparing")
     out = CheckpointDiff(as_path(a), as_path(b), rows)

@@ -254,20 +254,23 @@ def engine_for(address: str | None = None) -> Engine:
 
 
 def run(
-    fn: Callable[[Span], Any],
-    spans: Sequence[Span],
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
     engine: Engine | None = None,
     progress: Progress | None = None,
     what: str = "reading",
+    spans: Sequence[Span] | None = None,
 ) -> Iterator[Any]:
-    """fn(span) for every span, in order, on the engine (threads here by default); progress counts bytes."""
+    """fn(item) for every item (a Span, or a task holding some), in order, on the engine (threads
+    here by default); progress counts the bytes of the spans (default: the items themselves)."""
     engine = engine or Threads()
-    total = sum(s.size for s in spans) or 1
+    sized = items if spans is None else spans
+    total = sum(s.size for s in sized) or 1
     done = [0]
 
     def on_done(i: int) -> None:
-        done[0] += spans[i].size
+        done[0] += sized[i].size
         if progress is not None:
             progress(done[0], total, what)
 
-    yield from engine.map(fn, spans, on_done)
+    yield from engine.map(fn, items, on_done)
