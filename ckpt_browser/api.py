@@ -119,9 +119,13 @@ class Checkpoint:
 
     def stats(self, name: str) -> Record:
         """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats"."""
+        from ckpt_browser.core.reader import open_checkpoint
         from ckpt_browser.core.values.stats import compute_stats
+        from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
-        return finite_or_text(compute_stats(self.read(name)).to_json())
+        reader, name = open_checkpoint(self._info.prefix), self._name(name)
+        stats = stats_of_entry(reader, name) or compute_stats(reader.read(name))  # in ranges when it can
+        return finite_or_text(stats.to_json())
 
     def show(self, name: str, all_values: bool = False, codes: bool = False) -> Record:
         """The record `show --json` prints: shape, dtype, stats and the values (a head of 100 of
@@ -138,15 +142,19 @@ class Checkpoint:
         name = self._name(name)
         if codes and not hasattr(reader, "raw"):
             raise CheckpointError(f"{self.name}: --codes is for quantized TensorFlow.js weights")
-        value = reader.raw(name) if codes else reader.read(name)  # type: ignore[attr-defined]
+        big = None if codes or all_values else _big_tensor(reader, name)
+        if big is not None:  # statistics from the file in ranges, and only the head read: never whole
+            value, stats, shape = big
+        else:
+            value = reader.raw(name) if codes else reader.read(name)  # type: ignore[attr-defined]
+            stats, shape = compute_stats(value), value.shape
         stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-        stats = compute_stats(value)
-        complete = all_values or value.size <= SHOW_ALL_UP_TO
+        complete = all_values or stats.count <= SHOW_ALL_UP_TO
         dtype = value.dtype.name if codes else next(v.dtype for v in reader.variables() if v.name == name)
         record = {
             "checkpoint": self.name,
             "name": name,
-            "shape": list(value.shape),
+            "shape": list(shape),
             "dtype": dtype,
             "stats": stats.to_json(),
             "truncated": not complete,
@@ -155,6 +163,24 @@ class Checkpoint:
             "stored": stored,
         }
         return finite_or_text(record), value, stats
+
+
+def _big_tensor(reader, name: str):
+    """(the first HEAD values, statistics) of a numeric tensor stored whole of more than
+    SHOW_ALL_UP_TO elements, read in ranges (values/stats_tasks.py); else None."""
+    import math
+
+    from ckpt_browser.core.formats.chunks import iter_chunks
+    from ckpt_browser.core.values.diff_tasks import plain
+
+    entry = plain(reader, name)
+    if entry is None or math.prod(entry.shape) <= SHOW_ALL_UP_TO:
+        return None
+    from ckpt_browser.core.values.stats_tasks import stats_of_entry
+
+    stats = stats_of_entry(reader, name)
+    head = next(iter(iter_chunks(reader, name, HEAD)))
+    return head, stats, entry.shape
 
 
 class ModelDir:

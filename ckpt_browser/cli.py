@@ -183,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_show(ns: argparse.Namespace) -> int:
+    import math
+
     import numpy as np
 
     from ckpt_browser import api
@@ -194,7 +196,8 @@ def _cmd_show(ns: argparse.Namespace) -> int:
         return EXIT_OK
     name, dtype, stored = record["name"], record["dtype"], record["stored"]
     width = terminal_width(ns.wide)
-    rest = f"  {list(value.shape)}  {dtype}  ({checkpoint.name})"
+    shape = record["shape"]  # value is only the head of a big tensor (it is never read whole)
+    rest = f"  {shape}  {dtype}  ({checkpoint.name})"
     print(elide_middle(name, max(MIN_NAME, width - len(rest))) + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
@@ -206,7 +209,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
             print(printable(value))
     else:
         with np.printoptions(threshold=api.HEAD, linewidth=line):
-            print(f"first {api.HEAD} of {value.size:,} values (flattened; --all or --json for more):")
+            print(f"first {api.HEAD} of {math.prod(shape):,} values (flattened; --all or --json for more):")
             print(printable(value.reshape(-1)[: api.HEAD]))
     return EXIT_OK
 

@@ -50,18 +50,27 @@ def variable_history(
         try:
             if not info.on_disk:
                 raise CheckpointError(info.problem or "files missing")
-            value = open_checkpoint(info.prefix).read(variable)
-            if element is not None and (value.ndim != len(element) or any(
-                not 0 <= e < d for e, d in zip(element, value.shape)
-            )):  # fmt: skip
-                raise CheckpointError(f"has shape {list(value.shape)}, no element {list(element)}")
-            if how is None:
-                how = out.how = default_summary(value.shape)
-            if how == BAND:
-                s = compute_stats(value, bins=2)
-                number, low, high = (math.nan if x is None else x for x in (s.mean, s.min, s.max))
+            reader = open_checkpoint(info.prefix)
+            big = _big_stats(reader, variable) if element is None and how in _RANGED else None
+            if big is not None:  # summarized from its file in ranges, never held whole
+                s, shape = big
+                how = how or default_summary(shape)
+                out.how = how
+                figures = {BAND: s.mean, "L2 norm": s.l2, "mean": s.mean, "min": s.min, "max": s.max, "std": s.std}
+                number, low, high = (math.nan if x is None else x for x in (figures[how], s.min, s.max))
             else:
-                number = summarize(value, how, element)
+                value = reader.read(variable)
+                if element is not None and (value.ndim != len(element) or any(
+                    not 0 <= e < d for e, d in zip(element, value.shape)
+                )):  # fmt: skip
+                    raise CheckpointError(f"has shape {list(value.shape)}, no element {list(element)}")
+                if how is None:
+                    how = out.how = default_summary(value.shape)
+                if how == BAND:
+                    s = compute_stats(value, bins=2)
+                    number, low, high = (math.nan if x is None else x for x in (s.mean, s.min, s.max))
+                else:
+                    number = summarize(value, how, element)
         except (CheckpointError, ValueError) as exc:
             out.skipped.append(f"{info.name}: {exc}")
         else:
@@ -74,6 +83,22 @@ def variable_history(
         if progress:
             progress(i + 1, len(checkpoints), f"reading {info.name}")
     return out
+
+
+_RANGED = (None, BAND, "L2 norm", "mean", "min", "max", "std")  # summaries statistics give
+
+
+def _big_stats(reader, variable: str):
+    """(statistics, shape) of a numeric tensor stored whole of more than a chunk of elements,
+    from its data file in ranges (values/stats_tasks.py); None: read it (small, or not a bundle's)."""
+    from ckpt_browser.core.values.diff_tasks import plain
+    from ckpt_browser.core.values.stats import CHUNK
+    from ckpt_browser.core.values.stats_tasks import stats_of_entry
+
+    entry = plain(reader, variable)
+    if entry is None or math.prod(entry.shape) <= CHUNK:
+        return None
+    return stats_of_entry(reader, variable, bins=2), entry.shape
 
 
 @dataclass

@@ -85,66 +85,98 @@ def compute_stats(a: np.ndarray, progress: Progress | None = None, chunk: int = 
     a = np.asarray(a)
     flat = a.reshape(-1)  # a view for the contiguous arrays the reader returns
     n = int(flat.size)
-    stats = TensorStats(count=n, finite=0)
     if n == 0 or not is_numeric(a):
-        return stats
+        return TensorStats(count=n, finite=0)
     total_steps = 2 * max(1, math.ceil(n / chunk))
-    step = 0
-    lo, hi = math.inf, -math.inf
-    count = 0
-    mean = 0.0
-    m2 = 0.0  # sum of squared deviations, combined chunk by chunk (Chan et al.)
-    sumsq = 0.0
-    zeros = 0
-    float_like = a.dtype.kind in "fcV" or a.dtype.name == "bfloat16"
-    for _, raw in _chunks(flat, chunk):
-        c, stats.of = numeric_view(raw)
-        zeros += int(c.size - np.count_nonzero(c))
-        if float_like:
-            finite = np.isfinite(c)
-            if not finite.all():
-                stats.nan += int(np.isnan(c).sum())
-                stats.inf += int(np.isinf(c).sum())
-                c = c[finite]
-        if c.size:
-            # min and max in the stored dtype, sums accumulated in float64 without a float64
-            # copy of the chunk: the deviations are the one float64 array made.
-            k = int(c.size)
-            lo = min(lo, float(c.min()))
-            hi = max(hi, float(c.max()))
-            cmean = float(np.add.reduce(c, dtype=np.float64)) / k
-            dev = np.subtract(c, cmean, dtype=np.float64)
-            cm2 = float(np.dot(dev, dev))
-            sumsq += cm2 + k * cmean * cmean  # sum of squares = deviations' + k * mean^2
-            delta = cmean - mean
-            total = count + k
-            mean += delta * k / total
-            m2 += cm2 + delta * delta * count * k / total
-            count = total
-        step += 1
+    fold = StatsFold(n, a.dtype)
+    for step, (_, raw) in enumerate(_chunks(flat, chunk)):
+        fold.add(chunk_figures(raw, fold.float_like))
         if progress:
-            progress(step, total_steps, "statistics")
-    stats.finite = count
-    stats.zeros = zeros / n
-    if count:
-        stats.min, stats.max, stats.mean = lo, hi, mean
-        stats.std = math.sqrt(m2 / count)
-        stats.l2 = math.sqrt(sumsq)
-        edges = _bin_edges(lo, hi, bins, a.dtype.kind in "iub")
+            progress(step + 1, total_steps, "statistics")
+    edges = fold.edges(bins)
+    if edges is not None:
         counts = np.zeros(len(edges) - 1, np.int64)
-        all_finite = stats.nan == 0 and stats.inf == 0
-        for _, raw in _chunks(flat, chunk):
-            c, _ = numeric_view(raw)
-            if float_like and not all_finite:
-                c = c[np.isfinite(c)]
-            # Equal-width bins given by count and range take numpy's fast path (no search per value).
-            counts += np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
-            step += 1
+        for step, (_, raw) in enumerate(_chunks(flat, chunk)):
+            counts += chunk_histogram(raw, edges, fold.float_like and not fold.all_finite)
             if progress:
-                progress(step, total_steps, "histogram")
-        stats.hist_counts = counts.tolist()
-        stats.hist_edges = edges.tolist()
-    return stats
+                progress(total_steps // 2 + step + 1, total_steps, "histogram")
+        fold.histogram(counts, edges)
+    return fold.stats
+
+
+def chunk_figures(raw: np.ndarray, float_like: bool) -> tuple:
+    """(what the values are of, zeros, nan, inf, finite count, min, max, mean, squared deviations)
+    of one chunk: what StatsFold.add folds, in order, chunk after chunk."""
+    c, of = numeric_view(raw)
+    zeros = int(c.size - np.count_nonzero(c))
+    nan = inf = 0
+    if float_like:
+        finite = np.isfinite(c)
+        if not finite.all():
+            nan, inf = int(np.isnan(c).sum()), int(np.isinf(c).sum())
+            c = c[finite]
+    if not c.size:
+        return of, zeros, nan, inf, 0, 0.0, 0.0, 0.0, 0.0
+    # min and max in the stored dtype, sums accumulated in float64 without a float64 copy of the
+    # chunk: the deviations are the one float64 array made.
+    k = int(c.size)
+    cmean = float(np.add.reduce(c, dtype=np.float64)) / k
+    dev = np.subtract(c, cmean, dtype=np.float64)
+    return of, zeros, nan, inf, k, float(c.min()), float(c.max()), cmean, float(np.dot(dev, dev))
+
+
+def chunk_histogram(raw: np.ndarray, edges: np.ndarray, drop_nonfinite: bool) -> np.ndarray:
+    c, _ = numeric_view(raw)
+    if drop_nonfinite:
+        c = c[np.isfinite(c)]
+    # Equal-width bins given by count and range take numpy's fast path (no search per value).
+    return np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
+
+
+class StatsFold:
+    """compute_stats' running figures, fed chunk by chunk (here, or by tasks reading a file)."""
+
+    def __init__(self, n: int, dtype: np.dtype) -> None:
+        self.stats = TensorStats(count=n, finite=0)
+        self.float_like = dtype.kind in "fcV" or dtype.name == "bfloat16"
+        self.integer = dtype.kind in "iub"
+        self.lo, self.hi = math.inf, -math.inf
+        self.count, self.mean, self.m2, self.sumsq, self.zeros = 0, 0.0, 0.0, 0.0, 0  # m2: Chan et al.
+
+    def add(self, figures: tuple) -> None:
+        of, zeros, nan, inf, k, lo, hi, cmean, cm2 = figures
+        self.stats.of = of
+        self.zeros += zeros
+        self.stats.nan += nan
+        self.stats.inf += inf
+        if k:
+            self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
+            self.sumsq += cm2 + k * cmean * cmean  # sum of squares = deviations' + k * mean^2
+            delta = cmean - self.mean
+            total = self.count + k
+            self.mean += delta * k / total
+            self.m2 += cm2 + delta * delta * self.count * k / total
+            self.count = total
+
+    @property
+    def all_finite(self) -> bool:
+        return self.stats.nan == 0 and self.stats.inf == 0
+
+    def edges(self, bins: int) -> np.ndarray | None:
+        """The figures settled; the histogram's bin edges (None: no finite value, no histogram)."""
+        s = self.stats
+        s.finite = self.count
+        s.zeros = self.zeros / s.count if s.count else None
+        if not self.count:
+            return None
+        s.min, s.max, s.mean = self.lo, self.hi, self.mean
+        s.std = math.sqrt(self.m2 / self.count)
+        s.l2 = math.sqrt(self.sumsq)
+        return _bin_edges(self.lo, self.hi, bins, self.integer)
+
+    def histogram(self, counts: np.ndarray, edges: np.ndarray) -> None:
+        self.stats.hist_counts = counts.tolist()
+        self.stats.hist_edges = edges.tolist()
 
 
 def _bin_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
