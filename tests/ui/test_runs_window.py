@@ -47,3 +47,16 @@ def test_runs_folder_overlays_runs(qtbot, window, tmp_path, iris_dir):
     assert [i.text() for i in items] == ["iris", "sweep/dnn", "sweep/linear"]
     assert all(i.checkState() == Qt.CheckState.Checked for i in items)
     assert np.all(np.diff(view.curves()["iris"][0]) > 0)
+
+
+def test_runs_folder_opened_before_its_runs_start(qtbot, window, tmp_path, iris_dir):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    with qtbot.waitSignal(window.source_opened, timeout=TIMEOUT):
+        window.open_path(str(runs))
+    assert [s.model_dir.checkpoints for s in window.sources.sources()] == [[]]  # empty, watched
+    shutil.copytree(iris_dir, runs / "lr_0.1" / "iris")  # a run starts below it
+    window._poll_runs_folders()  # what the 10 s timer does
+    qtbot.waitUntil(
+        lambda: [s.model_dir.path for s in window.sources.sources()] == [runs / "lr_0.1" / "iris"], timeout=TIMEOUT
+    )
