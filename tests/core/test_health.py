@@ -30,6 +30,8 @@ TRUTH = {
     "dead": {("dead", "dense1/kernel", "model.ckpt-0"), ("dead", "bn1/gamma", "model.ckpt-0")},
     "explode": {("exploding", "logits/kernel", "model.ckpt-25")},
     "vanish": {("vanishing", "dense2/kernel", "model.ckpt-25")},
+    "frozen_tf2": {("frozen", f"model/layer_with_weights-1/{v}/.ATTRIBUTES/VARIABLE_VALUE", "ckpt-24")
+                   for v in ("kernel", "bias")},
 }  # fmt: skip
 
 
@@ -101,7 +103,11 @@ def test_chunk_by_chunk_equals_one_chunk(monkeypatch):
     assert whole["findings"] == chunked["findings"]
 
 
-def test_alpha_equals_weightwatcher_on_the_same_matrices():
+@pytest.mark.parametrize("cells", [1 << 22, 1000])  # the fit over xmin in one block, and in many
+def test_alpha_equals_weightwatcher_on_the_same_matrices(monkeypatch, cells):
+    from ckpt_browser.core.values import spectrum
+
+    monkeypatch.setattr(spectrum, "FIT_CELLS", cells)
     ww = pytest.importorskip("weightwatcher")
     keras = pytest.importorskip("keras")
     compared = 0

@@ -33,7 +33,7 @@ class KerasFile:
         self.layers: list[Layer] = []
         self._zipped = False
         require_regular(path)  # a FIFO would block the worker until its time limit
-        found = isolated.HDF5.call("ckpt_browser.core.formats.keras_h5:scan", str(path), what=self.name)
+        found = isolated.HDF5.call("ckpt_browser.core.formats.keras_worker:scan", str(path), what=self.name)
         for key, value in found.items():
             setattr(self, key, value)
         self.path = path
@@ -52,7 +52,7 @@ class KerasFile:
         if entry is None:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         value = isolated.HDF5.call(
-            "ckpt_browser.core.formats.keras_h5:read", str(self.path), self._zipped, entry.file, entry.h5path,
+            "ckpt_browser.core.formats.keras_worker:read", str(self.path), self._zipped, entry.file, entry.h5path,
             what=f"{name} in {self.name}",
         )  # fmt: skip
         if entry.dtype == "bfloat16" and value.dtype != np.dtype("O"):

@@ -84,7 +84,7 @@ class H5Scan:
                 else:
                     self._read_keras3()
             except H5_ERRORS as exc:
-                raise CheckpointError(f"{self.name} is damaged or not a Keras file ({_first_line(exc)})") from None
+                raise CheckpointError(f"{self.name} is damaged or not a Keras file ({first_line(exc)})") from None
             finally:
                 del self._h5
 
@@ -111,7 +111,7 @@ class H5Scan:
                 try:
                     h5.visititems(self._note_name)
                 except H5_ERRORS as exc:
-                    raise CheckpointError(f"{shard} is damaged ({_first_line(exc)})") from None
+                    raise CheckpointError(f"{shard} is damaged ({first_line(exc)})") from None
         for shard in shards:
             self._shard = os.path.join(folder, shard)
             with self._opened() as h5:
@@ -119,7 +119,7 @@ class H5Scan:
                 try:
                     self._read_keras3()
                 except H5_ERRORS as exc:
-                    raise CheckpointError(f"{shard} is damaged ({_first_line(exc)})") from None
+                    raise CheckpointError(f"{shard} is damaged ({first_line(exc)})") from None
                 finally:
                     del self._h5
         self._shard = None
@@ -150,7 +150,7 @@ class H5Scan:
             h5 = h5py.File(member if member is not None else shard or self._shard or str(self.path), "r")
             yield h5
         except ZIP_ERRORS as exc:
-            raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({_first_line(exc)})") from None
+            raise CheckpointError(f"{self.name} is not an HDF5 or .keras file ({first_line(exc)})") from None
         finally:
             for thing in (h5, member, z):
                 if thing is not None:
@@ -161,12 +161,12 @@ class H5Scan:
         try:
             z = zipfile.ZipFile(str(self.path))
         except ZIP_ERRORS as exc:
-            raise CheckpointError(f"{self.name} is not a .keras file ({_first_line(exc)})") from None
+            raise CheckpointError(f"{self.name} is not a .keras file ({first_line(exc)})") from None
         with z:
             try:
                 self._read_zip_members(z)
             except ZIP_ERRORS as exc:
-                raise CheckpointError(f"{self.name} is damaged: {_first_line(exc)}") from None
+                raise CheckpointError(f"{self.name} is damaged: {first_line(exc)}") from None
 
     def _read_zip_members(self, z) -> None:
         members = {i.filename: i for i in z.infolist()}
@@ -353,37 +353,5 @@ class H5Scan:
                 self.entries.append(entry)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:160] or type(exc).__name__
-
-
-def scan(path: str) -> dict:
-    """The worker's side of KerasFile(path): everything it lists, as plain picklable data."""
-    require_regular(path)
-    found = H5Scan(path)
-    return {k: v for k, v in vars(found).items() if k not in ("_h5", "_names_by_key", "_shard")}
-
-
-def read(path: str, zipped: bool, file: str | None, h5path: str):
-    """One dataset's values (checked as on listing first: nothing unchecked is allocated)."""
-    import h5py
-    import numpy as np
-
-    name = os.path.basename(path)
-    z = member = h5 = None
-    try:
-        if zipped:
-            z = zipfile.ZipFile(path)
-            member = z.open("model.weights.h5")
-        h5 = h5py.File(member if member is not None else file or path, "r")
-        parent, _, key = h5path.rpartition("/")
-        ds = dataset(h5[parent or "/"], key, name)
-        return np.asarray(ds[()])
-    except (*ZIP_ERRORS, *H5_ERRORS) as exc:
-        if isinstance(exc, CheckpointError):
-            raise
-        raise CheckpointError(f"{name}: {h5path} cannot be read ({_first_line(exc)})") from None
-    finally:
-        for thing in (h5, member, z):
-            if thing is not None:
-                thing.close()

@@ -18,6 +18,7 @@ MAX_EVALS = 15000  # its max_evals: the smaller side
 MAX_N = 50000  # its max_N: the larger side
 EVALS_THRESH = 1e-5  # eigenvalues at or below this are zeros of a rank-deficient matrix
 SMALL_N = 20  # below this many eigenvalues, the small-sample fit
+FIT_CELLS = 1 << 22  # (xmin, x) pairs the fit looks at in one block: 32 MB of float64 at most
 
 
 def eligible(shape: tuple[int, ...]) -> bool:
@@ -71,7 +72,7 @@ def _fit_standard(data: np.ndarray) -> float:
     tail_log = np.cumsum(log_data[::-1])[::-1][:-1]  # sum(log_data[i:]) for each i
     alphas = 1 + n / (tail_log - n * log_data[:-1])
     ds = np.ones(n_all - 1)  # weightwatcher's D where alpha <= 1
-    block = max(1, (1 << 22) // n_all)  # rows of the (xmin, x) table at a time: bounded memory
+    block = max(1, FIT_CELLS // n_all)  # rows of the (xmin, x) table at a time: bounded memory
     j = np.arange(n_all)
     for lo in range(0, n_all - 1, block):
         i = idx[lo : lo + block, None]
