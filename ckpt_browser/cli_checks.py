@@ -117,7 +117,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = _verify(ns.path, progress)
+    report = _verify(ns.path, progress, dask=ns.dask)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:
