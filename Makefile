@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast fuzz demo lint bench package install-desktop clean
+.PHONY: run test test-fast test-notf test-compat fuzz demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -27,6 +27,33 @@ test: $(STAMP)  ## lint and type-check, then the whole suite, headless (what CI 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
 
+# The suite where TensorFlow is not installed (pip install ckpt-browser, no extras), in a venv of its
+# own: every reading test runs; tests of restore/run/Fit/signatures (marked tf) are skipped, and so is a
+# test whose oracle or writer is TensorFlow; if our reading code asks for TensorFlow, its test fails
+# (tests/conftest.py); the light desktop build is made and used (tests/test_package_lite.py). About
+# 6 minutes on 2 cores; CI runs it after make test (.ci/run).
+NOTF := .venv-notf
+test-notf:
+	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
+	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
+	@! $(NOTF)/bin/python -c "import tensorflow" 2>/dev/null || { echo "$(NOTF) has TensorFlow: rm -rf $(NOTF)" >&2; exit 1; }
+	QT_QPA_PLATFORM=offscreen $(NOTF)/bin/python -m pytest -q -p no:cacheprovider
+
+# The tests of what needs TensorFlow (marked tf: restore, run, Fit, signatures, the demo) with the
+# newest TensorFlow and with 2.15, the last with Estimators, each in a venv of its own (not in CI:
+# it installs two TensorFlows). COMPAT_VENVS=/elsewhere keeps the venvs out of the tree.
+COMPAT_VENVS ?= .venv-compat
+TF_NEWEST ?= tensorflow
+TF_215 ?= tensorflow-cpu==2.15.1 tensorflow-estimator==2.15.0
+test-compat:
+	@set -e; for v in newest 2.15; do \
+	  venv=$(COMPAT_VENVS)/$$v; pkgs='$(TF_NEWEST)'; [ $$v = newest ] || pkgs='$(TF_215)'; \
+	  test -x $$venv/bin/python || $(PYTHON) -m venv $$venv; \
+	  $$venv/bin/python -m pip install --quiet --upgrade $$pkgs -e ".[test-light]"; \
+	  $$venv/bin/python -c 'import tensorflow as t; print("== TensorFlow", t.__version__)'; \
+	  QT_QPA_PLATFORM=offscreen $$venv/bin/python -m pytest -q -p no:cacheprovider -m tf; \
+	done
+
 fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of random checkpoints by TensorFlow
 	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/fuzz tests/core/test_bundle_props.py
 
@@ -38,9 +65,19 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-package: $(STAMP)  ## one-folder desktop app in dist/ckpt-browser/ (about 2.5 min, 1.7 GB)
+package: $(STAMP)  ## one-folder desktop app in dist/ckpt-browser/, with TensorFlow (README: size, start-up)
 	$(BIN)/pyinstaller --noconfirm --clean packaging/pyinstaller.spec
 	@du -sh dist/ckpt-browser
+
+# The light one, from the same spec: built in a venv of its own with `pip install .` (no TensorFlow,
+# no test or bucket packages), so it holds what the plain install holds.
+LITE := .venv-lite
+package-lite:  ## one-folder desktop app without TensorFlow in dist/ckpt-browser-lite/
+	@test -x $(LITE)/bin/python || $(PYTHON) -m venv $(LITE)
+	$(LITE)/bin/python -m pip install --quiet --upgrade . "pyinstaller>=6.10"
+	@! $(LITE)/bin/python -c "import tensorflow" 2>/dev/null || { echo "$(LITE) has TensorFlow: rm -rf $(LITE)" >&2; exit 1; }
+	CKPT_BROWSER_EDITION=lite $(LITE)/bin/pyinstaller --noconfirm --clean packaging/pyinstaller.spec
+	@du -sh dist/ckpt-browser-lite
 
 # "Open with ckpt-browser" for folders: a .desktop entry and icons for the current user.
 # Uses the built app when there is one, else the installed command.
@@ -57,4 +94,4 @@ install-desktop: $(STAMP)
 	echo "installed $(APPS)/ckpt-browser.desktop (Exec=$$exe)"
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) $(NOTF) $(LITE) .venv-compat build dist .pytest_cache

@@ -23,6 +23,10 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         if runs is None or not runs.runs:
             raise
         return _ls_runs(runs, ns)
+    from ckpt_browser.cli_listing import ls_in_columns
+
+    if ls_in_columns(md, ns, terminal_width(ns.wide)):  # a big index: streamed from its columns
+        return EXIT_OK
     record, chosen, events, error = md._ls(ns.checkpoint)
     if ns.json:
         print(json.dumps(record, indent=2))

@@ -43,6 +43,7 @@ def _forward(prefix, x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+@pytest.mark.tf
 def test_run_feeds_features_by_name(iris_dir):
     feeds = {"SepalLength": [5.1, 6.7], "SepalWidth": [3.5, 3.0], "PetalLength": [1.4, 5.2], "PetalWidth": [0.2, 2.3]}
     args = [f"--feed={k}={json.dumps(v)}" for k, v in feeds.items()]

@@ -21,15 +21,18 @@ from google.protobuf.message import DecodeError
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats import bundle_checks, dtypes, wire
 from ckpt_browser.core.formats.bundle_checks import truncation_message
+from ckpt_browser.core.formats.listing_io import read_index
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
-from ckpt_browser.core.formats.sstable import UnsupportedFormat, read_table, varint
+from ckpt_browser.core.formats.sstable import UnsupportedFormat, varint
 from ckpt_browser.core.storage import as_path, checksum, open_file
 from ckpt_browser.core.storage import stat as storage_stat
 from ckpt_browser.core.storage.local import LocalFile
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ckpt_browser.core.formats.listing import Listing
 
 # numpy is imported on the first tensor read, not for listing: `ckpt-browser ls` stays quick.
 
@@ -73,20 +76,6 @@ def _decode_entry(raw: bytes, entry_cls) -> Entry:
     )
 
 
-def _head_length(raw: bytes) -> int:
-    """Length of the leading dtype (field 1, varint) and shape (field 2, bytes) of an entry."""
-    p = 0
-    if raw[:1] == b"\x08":
-        p = 1
-        while raw[p] & 0x80:
-            p += 1
-        p += 1
-    if raw[p : p + 1] == b"\x12":
-        length, q = varint(raw, p + 1)
-        p = q + length
-    return p
-
-
 class BundleReader:
     """One checkpoint: the index is read and decoded on opening, tensors one by one on request.
 
@@ -100,13 +89,9 @@ class BundleReader:
     def __init__(self, prefix: str | os.PathLike) -> None:
         self.prefix = as_path(prefix)
         self.index_name = self.prefix.name + ".index"
-        index = open_file(str(self.prefix) + ".index")
-        try:
-            bundle_checks.check_index_size(index.size, self.index_name)
-            data = index.read(0, index.size)
-        finally:
-            index.close()
-        pairs = read_table(data, self.index_name)
+        self._need: int | None = None
+        # A big index stays in columns (formats/listing.py): a million entries are not a million pairs.
+        pairs, self._columns = read_index(str(self.prefix) + ".index", self.index_name)
         if not pairs or pairs[0][0] != b"":
             raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
         try:
@@ -128,13 +113,18 @@ class BundleReader:
         self._raw: dict[bytes, bytes] | None = None  # key -> encoded entry, made on the first read
         self._names: dict[str, bytes] = {}
         self._decoded: dict[bytes, Entry] = {}
-        self._listing = self._list()
-        unknown = sorted({d for _, _, d, _ in self._listing if not dtypes.is_known(d)})
+        self._listing = self._list() if self._columns is None else []
+        known = [d for _, _, d, _ in self._listing] if self._columns is None else [d for _, d, _ in self._columns.heads]
+        unknown = sorted({d for d in known if not dtypes.is_known(d)})
         if unknown:
             raise UnsupportedFormat(f"{self.index_name} holds tensors of DataType {unknown[0]}, unknown to this reader")
         self._files: dict[int, LocalFile] = {}
         self._lock = threading.Lock()
         self._variables = None
+
+    def listing(self) -> Listing | None:
+        """The variables in columns (ls of a million variables), when the index was read so."""
+        return self._columns
 
     # -- the protocol -------------------------------------------------------------------------
 
@@ -142,7 +132,10 @@ class BundleReader:
         from ckpt_browser.core.formats.records import VariableEntry
 
         if self._variables is None:
-            self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]
+            if self._columns is not None:
+                self._variables = self._columns.entries(VariableEntry)
+            else:
+                self._variables = [VariableEntry(n, shape, dtype) for n, shape, _, dtype in self._listing]
         return list(self._variables)
 
     def read(self, name: str) -> np.ndarray:
@@ -159,18 +152,8 @@ class BundleReader:
         """Check the stored crc32c of one variable without building its array (what `verify`
         does): its bytes pass through ``buffer``, reused from call to call. Returns the bytes
         checked; raises ChecksumMismatch (without values), OpaqueTensor or CheckpointError."""
-        entry = self._entry(name)
-        parts = [entry]
-        if entry.slices:
-            key = self._key(name)
-            parts = []
-            for extents in entry.slices:
-                raw = self._index().get(slice_key(key, extents))
-                if raw is None:
-                    raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
-                parts.append(self._decode(slice_key(key, extents), raw))
         done = 0
-        for part in parts:
+        for part in self.parts(name):
             kind = dtypes.base_enum(part.dtype)
             if kind == dtypes.STRING:
                 self._read_strings(name, part)
@@ -187,15 +170,29 @@ class BundleReader:
             done += part.size
         return done
 
+    def parts(self, name: str) -> list[Entry]:
+        """The entries holding a variable's bytes: its own, or its slices' (partitioned)."""
+        entry = self._entry(name)
+        if not entry.slices:
+            return [entry]
+        key, parts = self._key(name), []
+        for extents in entry.slices:
+            raw = self._lookup(slice_key(key, extents))
+            if raw is None:
+                raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
+            parts.append(self._decode(slice_key(key, extents), raw))
+        return parts
+
     def problems(self) -> list[str]:  # what verify lists about the index as a whole
         return bundle_checks.key_order((k for k, _ in self._pairs), self.index_name)
 
     def truncation(self) -> str | None:
         """Whether a data shard is too short for the entries that point into it (no value read)."""
-        need = 0
-        for _, shape, _, name in self._listing:
-            need += max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0)
-        return truncation_message(self.prefix, need, self.num_shards)
+        if self._need is None:  # the index does not change under a reader: summed once
+            listed = self._listing  # (in columns: the heads, times how many entries have each)
+            need = (max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0) for _, shape, _, name in listed)
+            self._need = self._columns.need_bytes() if self._columns is not None else sum(need)
+        return truncation_message(self.prefix, self._need, self.num_shards)
 
     # -- details ------------------------------------------------------------------------------
 
@@ -212,7 +209,7 @@ class BundleReader:
                 if len(raw) > 3 and raw[0] == 0x08 and raw[1] < 0x80 and raw[2] == 0x12 and raw[3] < 0x80:
                     head = raw[: 4 + raw[3]]
                 else:
-                    head = raw[: _head_length(raw)]
+                    head = raw[: wire.head_length(raw)]
                 known = heads.get(head)
                 if known is None:
                     dtype, shape = wire.entry_head(head)
@@ -230,20 +227,23 @@ class BundleReader:
             out.sort(key=lambda t: t[0])
         return out
 
-    def _index(self) -> dict[bytes, bytes]:
+    def _lookup(self, key: bytes) -> bytes | None:
+        """The encoded entry of a key, or None."""
+        if self._columns is not None:
+            return self._columns.find(key)
         if self._raw is None:
             self._raw = dict(self._pairs)
-        return self._raw
+        return self._raw.get(key)
 
     def _key(self, name: str) -> bytes:
         key = self._names.get(name) or name.encode("utf-8", "surrogateescape")
-        if key[:1] == b"\x00" or not key or key not in self._index():
+        if key[:1] == b"\x00" or not key or self._lookup(key) is None:
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
         return key
 
     def _entry(self, name: str) -> Entry:
         key = self._key(name)
-        return self._decode(key, self._index()[key])
+        return self._decode(key, self._lookup(key) or b"")  # _key made sure it is there
 
     def _decode(self, key: bytes, raw: bytes) -> Entry:
         entry = self._decoded.get(key)
@@ -258,6 +258,10 @@ class BundleReader:
 
     def shard_path(self, shard: int) -> Path:
         return as_path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
+
+    def data_file(self, shard: int) -> LocalFile:
+        """The opened data shard, or a CheckpointError saying it is missing."""
+        return self._file(shard)
 
     def _file(self, shard: int) -> LocalFile:
         with self._lock:
@@ -352,7 +356,7 @@ class BundleReader:
         key = self._key(name)
         parts = []
         for extents in full.slices:
-            raw = self._index().get(slice_key(key, extents))
+            raw = self._lookup(slice_key(key, extents))
             if raw is None:
                 raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
             parts.append(self._decode(slice_key(key, extents), raw))

@@ -1,12 +1,14 @@
-"""TensorFlow's protos without TensorFlow: TensorBoard's compiled copies, plus the few messages
-TensorBoard does not ship (tensor bundle, checkpoint state, SavedModel), declared here.
+"""TensorFlow's protos without TensorFlow: a descriptor set of TensorFlow's own messages, plus the
+few messages it does not hold (tensor bundle, checkpoint state, SavedModel), declared here.
 
-Why TensorBoard's package: it carries TensorFlow's own .proto definitions compiled for the
-protobuf runtime (Event, Summary, MetaGraphDef, GraphDef, TensorProto, ...), kept in step with
-TensorFlow by its maintainers, and imports in ~30 ms; importing them from the tensorflow package
-would import all of TensorFlow (3-5 s, ~600 MB). The messages declared below are copied field for
-field from tensorflow/core/protobuf/tensor_bundle.proto, tensorflow/core/framework/
-tensor_slice.proto, tensorflow/python/training/checkpoint_state.proto and
+The descriptor set (formats/tf_protos_data.py, made by tools/make_tf_protos.py) holds TensorFlow's
+.proto definitions (Event, Summary, MetaGraphDef, GraphDef, TensorProto, ...) as TensorBoard
+compiles them; the classes are built from it at first use, in a descriptor pool of our own, so no
+TensorBoard (grpc, a data server: 86 MB) is installed for them, any protobuf runtime from 4.21 on
+loads them, and a TensorFlow or TensorBoard imported in the same process never clashes with them.
+Importing them from the tensorflow package would import all of TensorFlow (3-5 s, ~600 MB). The
+messages declared below are copied field for field from tensorflow/core/protobuf/tensor_bundle.proto,
+tensorflow/core/framework/tensor_slice.proto, tensorflow/python/training/checkpoint_state.proto and
 tensorflow/core/protobuf/saved_model.proto (docs/formats.md says what each field means).
 """
 
@@ -83,11 +85,12 @@ def _add_fields(msg, fields: list) -> None:
             f.type_name = type_name
 
 
-def _file(name: str, dependencies: list[str], messages: dict[str, Any]):
-    """Add a .proto file built from ``messages`` to the default pool (once) and return its classes."""
+def _file(name: str, dependencies: list[str], messages: dict[str, Any], pool: Any = None):
+    """Add a .proto file built from ``messages`` to the pool (default: protobuf's) once, and return
+    its classes."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-    pool = descriptor_pool.Default()
+    pool = pool or descriptor_pool.Default()
     try:
         file_desc = pool.FindFileByName(name)
     except KeyError:
@@ -110,6 +113,21 @@ def _file(name: str, dependencies: list[str], messages: dict[str, Any]):
     return {n: message_factory.GetMessageClass(file_desc.message_types_by_name[n]) for n in messages}
 
 
+def _tf_pool():
+    """A descriptor pool holding TensorFlow's messages (from the descriptor set)."""
+    import base64
+
+    from google.protobuf import descriptor_pb2, descriptor_pool
+
+    from ckpt_browser.core.formats.tf_protos_data import DESCRIPTOR_SET
+
+    files = descriptor_pb2.FileDescriptorSet.FromString(base64.b64decode("".join(DESCRIPTOR_SET)))
+    pool = descriptor_pool.DescriptorPool()
+    for fd in files.file:  # in dependency order, as the generator wrote them
+        pool.Add(fd)
+    return pool
+
+
 @functools.cache
 def bundle_protos() -> SimpleNamespace:
     """BundleHeaderProto, BundleEntryProto, CheckpointState: what listing a model_dir needs.
@@ -119,27 +137,24 @@ def bundle_protos() -> SimpleNamespace:
 
 @functools.cache
 def protos() -> SimpleNamespace:
-    """TensorFlow's graph, event and SavedModel messages (TensorBoard's compiled copies)."""
-    from tensorboard.compat.proto import (
-        event_pb2,
-        graph_pb2,
-        meta_graph_pb2,
-        summary_pb2,
-        tensor_pb2,
-        trackable_object_graph_pb2,
-    )
+    """TensorFlow's graph, event and SavedModel messages."""
+    from google.protobuf import message_factory
 
-    saved = _file(
-        "ckpt_browser/saved_model_subset.proto", [meta_graph_pb2.DESCRIPTOR.name], {"SavedModel": _SAVED_MODEL}
-    )
+    pool = _tf_pool()
+
+    def cls(full_name: str):
+        return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
+
+    meta_graph_file = pool.FindMessageTypeByName("tensorboard.MetaGraphDef").file.name
+    saved = _file("ckpt_browser/saved_model_subset.proto", [meta_graph_file], {"SavedModel": _SAVED_MODEL}, pool)
     return SimpleNamespace(
-        Event=event_pb2.Event,
-        SessionLog=event_pb2.SessionLog,
-        Summary=summary_pb2.Summary,
-        MetaGraphDef=meta_graph_pb2.MetaGraphDef,
-        GraphDef=graph_pb2.GraphDef,
-        TensorProto=tensor_pb2.TensorProto,
-        TrackableObjectGraph=trackable_object_graph_pb2.TrackableObjectGraph,
+        Event=cls("tensorboard.Event"),
+        SessionLog=cls("tensorboard.SessionLog"),
+        Summary=cls("tensorboard.Summary"),
+        MetaGraphDef=cls("tensorboard.MetaGraphDef"),
+        GraphDef=cls("tensorboard.GraphDef"),
+        TensorProto=cls("tensorboard.TensorProto"),
+        TrackableObjectGraph=cls("tensorboard.TrackableObjectGraph"),
         **saved,
         **bundle_protos().__dict__,
     )

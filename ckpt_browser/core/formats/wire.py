@@ -66,3 +66,17 @@ def bundle_header(buf: bytes) -> tuple[int, int]:
         elif number == 2 and kind == VARINT:
             endianness = value
     return shards, endianness
+
+
+def head_length(raw: bytes) -> int:
+    """Length of the leading dtype (field 1, varint) and shape (field 2, bytes) of an entry."""
+    p = 0
+    if raw[:1] == b"\x08":
+        p = 1
+        while raw[p] & 0x80:
+            p += 1
+        p += 1
+    if raw[p : p + 1] == b"\x12":
+        length, q = varint(raw, p + 1)
+        p = q + length
+    return p

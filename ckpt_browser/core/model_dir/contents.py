@@ -7,6 +7,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
@@ -21,6 +22,9 @@ from ckpt_browser.core.formats.variables import (
 )
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
 from ckpt_browser.core.reader import open_checkpoint
+
+if TYPE_CHECKING:
+    from ckpt_browser.core.formats.listing import Listing
 
 
 @dataclass
@@ -146,3 +150,44 @@ def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
         if exc.value is None:
             raise
         return TensorRead(exc.value, str(exc))
+
+
+@dataclass
+class ListedContents:
+    """A big checkpoint's variables in columns (formats/listing.py): what `ls` prints, without a
+    record per variable. kinds index formats.variables.KINDS."""
+
+    checkpoint: CheckpointInfo
+    listing: Listing
+    kinds: object  # numpy int8 array, one per variable
+    totals: Totals
+    warning: str | None = None
+
+
+def read_listed(info: CheckpointInfo) -> ListedContents | None:
+    """The variable list in columns, when the checkpoint's reader read its index so (else None:
+    read_contents gives the records)."""
+    if not info.on_disk:
+        raise CheckpointError(f"{info.name}: {info.problem}")
+    reader = open_checkpoint(info.prefix)
+    listing = reader.listing() if hasattr(reader, "listing") else None
+    if listing is None:
+        return None
+    import numpy as np
+
+    from ckpt_browser.core.formats.listing import classify_listing
+    from ckpt_browser.core.formats.records import itemsize
+    from ckpt_browser.core.formats.variables import KINDS
+
+    kinds, _slots = classify_listing(listing)
+    params = listing.params_per_row()
+    per_head = [itemsize(name) or 0 for _, _, name in listing.heads]
+    nbytes = params * np.array(per_head, params.dtype)[listing.head_of]
+    t = Totals()
+    for k, kind in enumerate(KINDS):
+        mine = kinds == k
+        t.params[kind] = int(params[mine].sum())
+        t.nbytes[kind] = int(nbytes[mine].sum())
+        t.variables[kind] = int(np.count_nonzero(mine))
+    warning = info.problem or reader.truncation() or getattr(reader, "note", None)
+    return ListedContents(info, listing, kinds, t, warning)

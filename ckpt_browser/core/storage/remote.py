@@ -12,6 +12,7 @@ import hashlib
 import os
 import socket
 import stat as stat_module
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -58,6 +59,10 @@ def url_path(url: str):
         fsspec.get_filesystem_class(protocol)
     except ImportError as exc:
         extra = EXTRAS.get(protocol)
+        if getattr(sys, "frozen", False):  # the light desktop build: no bucket backends, no pip
+            raise CheckpointError(
+                f"this build cannot open {protocol}:// URLs; the full build (make package) can"
+            ) from exc
         if extra:
             raise CheckpointError(f"install ckpt-browser[{extra}] to open {protocol}:// URLs") from exc
         # fsspec says which package the protocol needs ("Install paramiko to access SSH/SFTP").

@@ -1,0 +1,163 @@
+"""`ls` of a checkpoint read into columns: the table and the JSON written in chunks as they are
+made, never a line object per variable for the whole list (a million variables print in ~1 s)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ckpt_browser.core.model_dir.contents import ListedContents
+
+CHUNK = 1 << 16  # variables per write
+_JSON_UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # what json.dumps would escape
+
+
+def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
+    """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
+    False (nothing printed) when it has none -- small indexes, model files -- or when the table
+    is fitted to a terminal's width: then cli_ls prints the records."""
+    from ckpt_browser.cli_fit import wrap
+    from ckpt_browser.cli_ls import _print_ls
+    from ckpt_browser.cli_output import finite_or_text
+    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.model_dir.contents import read_listed
+    from ckpt_browser.core.model_dir.events import read_events
+    from ckpt_browser.core.model_dir.timeline import use_event_times
+
+    if width is not None and not ns.json:
+        return False
+    try:
+        chosen = md.checkpoint(ns.checkpoint)
+        listed = None if chosen._info.format == "keras" else read_listed(chosen._info)
+    except CheckpointError:
+        return False  # the records' path says what is wrong, as it always has
+    if listed is None:
+        return False
+    events = read_events(md._core.path)
+    use_event_times(md._core, events)
+    if ns.json:
+        record = {
+            "model_dir": md.path,
+            "latest": md._core.latest,
+            "checkpoint": chosen.name,
+            "checkpoints": [c.to_json() for c in md.listed(chosen)],
+            "variables": [],
+            "scalars": events.scalars_json(),
+            "notes": md.notes + events.notes,
+            "warning": listed.warning,
+        }
+        json_document(finite_or_text(record), listed)
+        return True
+    _print_ls(md._core, chosen._info, md.listed(chosen), None, events.notes, width)
+    print()
+    print(f"{chosen.name}: {len(listed.listing)} variables")
+    if listed.warning:
+        print(wrap(f"warning: {listed.warning}", width, "  "))
+    print_variables(listed)
+    print(wrap(listed.totals.summary(), width))
+    return True
+
+
+def _chunks(listed: ListedContents, starts):
+    """(first row, names of the chunk joined by newlines, as bytes) in order. starts: where each
+    name starts in listing.joined() (formats.listing.line_starts)."""
+    joined = listed.listing.joined()
+    n = len(listed.listing)
+    for first in range(0, n, CHUNK):
+        last = min(first + CHUNK, n)
+        yield first, joined[int(starts[first]) : int(starts[last]) - 1]
+
+
+def print_variables(listed: ListedContents) -> None:
+    """The variable table exactly as cli_output.print_table prints it, in chunks."""
+    import numpy as np
+
+    from ckpt_browser.core.formats.listing import char_lengths, line_starts
+    from ckpt_browser.core.formats.variables import KINDS
+
+    listing = listed.listing
+    shapes = [str(list(shape)) for shape, _, _ in listing.heads]
+    used = np.unique(listing.head_of) if len(listing) else np.zeros(0, np.int64)
+    starts = line_starts(listing)
+    chars = char_lengths(listing)
+    width = max([len("variable"), int(chars.max()) if chars.size else 0])
+    w_shape = max([len("shape")] + [len(shapes[h]) for h in used.tolist()])
+    w_dtype = max([len("dtype")] + [len(listing.heads[h][2]) for h in used.tolist()])
+    fmt = f"{{:<{width}}}  {{:<{w_shape}}}  {{:<{w_dtype}}}  {{}}"
+    out = sys.stdout
+    out.write(fmt.format("variable", "shape", "dtype", "kind").rstrip() + "\n")
+    # Everything after the name depends only on (head, kind): a few distinct tails.
+    tails = {}
+    combos = listing.head_of * len(KINDS) + listed.kinds
+    for c in np.unique(combos).tolist() if len(listing) else []:
+        h, k = divmod(c, len(KINDS))
+        tails[c] = fmt.format("", shapes[h], listing.heads[h][2], KINDS[k])[width:].rstrip() + "\n"
+    keys, lengths = listing.name_bytes()
+    out.flush()
+    for first, text in _chunks(listed, starts):
+        rows = slice(first, first + CHUNK)
+        combo = combos[rows]
+        if text.isascii():
+            out.buffer.write(_ascii_lines(keys[rows], lengths[rows], combo, tails, width))
+        else:
+            names = text.decode().split("\n")
+            out.write("".join(n.ljust(width) + tails[c] for n, c in zip(names, combo.tolist())))
+            out.flush()
+
+
+def _ascii_lines(keys, lengths, combo, tails: dict[int, str], width: int) -> bytes:
+    """Lines of one chunk, built as a byte matrix: names padded to width, then their tails."""
+    import numpy as np
+
+    codes = sorted(tails)
+    longest = max(len(tails[c]) for c in codes)
+    table = np.full((len(codes), longest), 0, np.uint8)
+    for i, c in enumerate(codes):
+        table[i, : len(tails[c])] = np.frombuffer(tails[c].encode(), np.uint8)
+    tail_len = np.array([len(tails[c]) for c in codes])
+    which = np.searchsorted(np.array(codes), combo)
+    m = keys.shape[0]
+    lines = np.full((m, width + longest), 32, np.uint8)
+    cols = keys.shape[1]
+    lines[:, :cols] = np.where(np.arange(cols)[None, :] < lengths[:, None], keys, 32)
+    lines[:, width:] = table[which]
+    keep = np.arange(width + longest)[None, :] < (width + tail_len[which])[:, None]
+    return lines[keep].tobytes()
+
+
+def json_document(doc: dict, listed: ListedContents) -> None:
+    """json.dumps(doc, indent=2) with doc["variables"] the listing's records, written in chunks."""
+    from ckpt_browser.core.formats.listing import line_starts
+    from ckpt_browser.core.formats.variables import KINDS
+
+    mark = "\x00variables\x00"
+    head, tail = json.dumps({**doc, "variables": mark}, indent=2).split(json.dumps(mark), 1)
+    out = sys.stdout
+    listing = listed.listing
+    if not len(listing):
+        out.write(head + "[]" + tail + "\n")
+        return
+    out.write(head + "[\n")
+    items = {}
+    for h, (shape, _, dtype) in enumerate(listing.heads):
+        for k, kind in enumerate(KINDS):
+            one = json.dumps([{"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}], indent=2)
+            body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
+            items[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark), 1))
+    combos = (listing.head_of * len(KINDS) + listed.kinds).tolist()
+    sep = ""
+    for first, raw in _chunks(listed, line_starts(listing)):
+        text = raw.decode()
+        names = text.split("\n")
+        safe = not _JSON_UNSAFE.search(text)
+        parts = []
+        for name, c in zip(names, combos[first : first + CHUNK]):
+            before, after = items[c]
+            parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
+            sep = ",\n"
+        out.write("".join(parts))
+    out.write("\n  ]" + tail + "\n")

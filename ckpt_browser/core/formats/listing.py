@@ -1,0 +1,238 @@
+"""A checkpoint's variable list in columns: names as one text, heads (dtype, shape) decoded once each.
+
+What `ls` prints and counts for a million variables without a Python object per variable; the
+per-variable records (VariableEntry) are made only when someone asks for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ckpt_browser.core.formats import dtypes, wire
+from ckpt_browser.core.formats.index_columns import IndexColumns, NotColumnar
+
+Head = tuple[tuple[int, ...], int, str]  # shape, dtype enum, dtype name
+
+
+@dataclass
+class Listing:
+    """Variables (not the header, not the slices of partitioned ones) in key order."""
+
+    columns: IndexColumns
+    rows: np.ndarray  # the variables' rows in columns
+    head_of: np.ndarray  # [variables] index into heads
+    heads: list[Head]
+    _joined: bytes | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def name_bytes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(zero-padded key matrix, lengths) of the variables: a view when they are one run of rows
+        (every index but those with partitioned variables)."""
+        rows = self.rows
+        if rows.size and rows[-1] - rows[0] + 1 == rows.size:
+            pick: slice | np.ndarray = slice(int(rows[0]), int(rows[-1]) + 1)
+        else:
+            pick = rows
+        return self.columns.keys[pick], self.columns.key_len[pick]
+
+    def joined(self) -> bytes:
+        """Every name as stored, joined by newlines; NotColumnar when a name is not UTF-8 or
+        holds a newline (then names cannot be told apart in it)."""
+        if self._joined is None:
+            keys, lengths = self.name_bytes()
+            joined = _join_rows(keys, lengths, b"\n")
+            if joined.count(b"\n") != max(len(self) - 1, 0):
+                raise NotColumnar
+            if keys.size and keys.max() >= 0x80:
+                try:
+                    joined.decode()
+                except UnicodeDecodeError:
+                    raise NotColumnar from None
+            self._joined = joined
+        return self._joined
+
+    def text(self) -> str:
+        """joined() as text."""
+        return self.joined().decode()
+
+    def names(self) -> list[str]:
+        return self.text().split("\n") if len(self) else []
+
+    def entries(self, entry_cls) -> list:
+        """A record per variable, entry_cls(name, shape, dtype name): for who needs them all."""
+        per_head = [(shape, name) for shape, _, name in self.heads]
+        return [entry_cls(n, *per_head[h]) for n, h in zip(self.names(), self.head_of.tolist())]
+
+    def find(self, key: bytes) -> bytes | None:
+        """The encoded entry stored under key (a variable, a slice, the header), or None."""
+        import bisect
+
+        cols = self.columns
+        i = bisect.bisect_left(_Keys(cols), key)
+        return cols.value(i) if i < len(cols) and cols.key(i) == key else None
+
+    def params_per_row(self) -> np.ndarray:
+        """Elements of each variable (int64; object ints if a shape overflows int64)."""
+        counts = [math.prod(shape) for shape, _, _ in self.heads]
+        table = np.array(counts, np.int64 if max(counts, default=0) < 2**62 else object)
+        return table[self.head_of]
+
+    def need_bytes(self) -> int:
+        """Bytes the fixed-size tensors take (data files shorter than this are truncated)."""
+        per_head = np.bincount(self.head_of, minlength=len(self.heads))
+        return sum(
+            int(k) * max(math.prod(shape), 0) * (dtypes.itemsize(name) or 0)
+            for k, (shape, _, name) in zip(per_head, self.heads)
+        )
+
+
+class _Keys:
+    """The keys of IndexColumns as a sequence, for bisect."""
+
+    def __init__(self, columns: IndexColumns) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.columns.key(i)
+
+
+def _join_rows(keys: np.ndarray, lengths: np.ndarray, sep: bytes) -> bytes:
+    """The rows' first `lengths` bytes, each followed by sep but the last, as one bytes (made in
+    chunks: the temporaries stay small)."""
+    if not lengths.size:
+        return b""
+    parts = []
+    cols = np.arange(keys.shape[1])[None, :]
+    for a in range(0, lengths.size, 1 << 16):
+        k, n = keys[a : a + (1 << 16)], lengths[a : a + (1 << 16)]
+        k = np.where(cols < n[:, None], k, sep[0])  # the key's bytes, then separators
+        parts.append(k[cols <= n[:, None]].tobytes())  # the key and one separator
+    return b"".join(parts)[:-1]
+
+
+def _group_rows(mat: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+    """(distinct rows as bytes, which one each row is): rows hashed to 64 bits and sorted as
+    integers (sorting a million byte strings takes 5x longer); the grouping is then checked
+    byte for byte, and a collision falls back to sorting the rows themselves."""
+    n, width = mat.shape
+    words = -(-width // 8)
+    padded = np.zeros((n, words * 8), np.uint8)
+    padded[:, :width] = mat
+    cols = padded.view("<u8")
+    h = cols[:, 0].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, words):
+            h = h * np.uint64(0x9E3779B97F4A7C15) + cols[:, j]
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if words == 1 or np.array_equal(padded, padded[first[inverse]]):
+        return [mat[i].tobytes() for i in first.tolist()], inverse
+    as_text = np.ascontiguousarray(mat).view(f"S{width}").reshape(-1)
+    unique, inverse = np.unique(as_text, return_inverse=True)
+    return [bytes(u) for u in unique], inverse.reshape(-1)
+
+
+def build_listing(columns: IndexColumns, index_name: str) -> Listing:
+    """The variable rows and their heads; NotColumnar for entries that do not start dtype, shape."""
+    n = len(columns)
+    keys, key_len = columns.keys, columns.key_len
+    first = keys[:, 0] if keys.shape[1] else np.zeros(n, np.uint8)
+    rows = np.flatnonzero((key_len > 0) & ((first != 0) | (key_len == 0)))  # not the header, not slices
+    buf = columns.buf
+    vp, vl = columns.val_pos[rows], columns.val_len[rows]
+    shape_len = buf[vp + 3].astype(np.int64)
+    usual = (vl >= 4) & (buf[vp] == 0x08) & (buf[vp + 1] < 0x80) & (buf[vp + 2] == 0x12) & (shape_len < 0x80)
+    usual &= 4 + shape_len <= vl
+    if not usual.all():
+        raise NotColumnar
+    head_len = 4 + shape_len
+    widest = int(head_len.max()) if rows.size else 4
+    mat = np.empty((rows.size, widest), np.uint8)
+    for j in range(widest):  # column by column: no index matrix as big as the heads
+        mat[:, j] = np.where(j < head_len, buf[np.minimum(vp + j, buf.size - 1)], 0)
+    # Rows as fixed-width bytes: np.unique groups equal heads (the length tells apart trailing zeros).
+    mat = np.concatenate([head_len.astype(np.uint8)[:, None], mat], axis=1)
+    unique, head_of = _group_rows(mat)
+    heads: list[Head] = []
+    for raw in unique:
+        head = bytes(raw).ljust(widest + 1, b"\0")
+        try:
+            dtype, shape = wire.entry_head(head[1 : 1 + head[0]])
+        except (ValueError, IndexError) as exc:
+            from ckpt_browser.core.errors import CheckpointError
+
+            raise CheckpointError(f"{index_name} is damaged: an entry is not a BundleEntryProto") from exc
+        heads.append((shape, dtype, dtypes.dtype_name(dtype)))
+    return Listing(columns, rows, head_of.reshape(-1).astype(np.int64), heads)
+
+
+def _markers() -> tuple[str, ...]:
+    """Substrings without which none of classify()'s rules can match a name (formats/variables.py),
+    made from its own word lists: a name holding none of them is a model variable. Finding them
+    is a few C-speed scans of the joined names. Words holding a shorter word are left out."""
+    from ckpt_browser.core.formats import variables as v
+
+    words = {*v._SPECIAL_LAST, "_power", v._SLOT_MARK.strip("/"), *v._COUNTERS, v.OBJECT_GRAPH}
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+PREFIXES = (b"training/", b"optimizer/", b"opt/")  # only at the start of a name
+
+
+def line_starts(listing: Listing) -> np.ndarray:
+    """Where each name starts in joined(), in bytes (one more entry: the end, plus one)."""
+    _, lengths = listing.name_bytes()
+    return np.concatenate([[0], np.cumsum(lengths.astype(np.int64) + 1)])
+
+
+def classify_listing(listing: Listing) -> tuple[np.ndarray, dict[int, str]]:
+    """(kind index into KINDS per variable, {row: slot_of}) as describe() gives them."""
+    from ckpt_browser.core.formats.variables import KINDS, MODEL, classify, display_name
+
+    joined = listing.joined()
+    kinds = np.full(len(listing), KINDS.index(MODEL), np.int8)
+    slots: dict[int, str] = {}
+    hits: list[int] = []
+    for marker in _markers():
+        needle = marker.encode()
+        at = joined.find(needle)
+        while at >= 0:
+            hits.append(at)
+            at = joined.find(needle, at + 1)
+    keys, lengths = listing.name_bytes()
+    led = np.zeros(len(listing), bool)
+    for prefix in PREFIXES:
+        if keys.shape[1] >= len(prefix):
+            led |= (keys[:, : len(prefix)] == np.frombuffer(prefix, np.uint8)).all(axis=1)
+    if not hits and not led.any():
+        return kinds, slots
+    starts = line_starts(listing)
+    rows = np.union1d(np.searchsorted(starts, np.array(hits, np.int64), "right") - 1, np.flatnonzero(led))
+    names = listing.names()
+    shown = set(map(display_name, names))
+    for row in rows.tolist():
+        kind, slot_of = classify(names[row], shown)
+        kinds[row] = KINDS.index(kind)
+        if slot_of is not None:
+            slots[row] = slot_of
+    return kinds, slots
+
+
+def char_lengths(listing: Listing) -> np.ndarray:
+    """Each name's length in characters (what str.ljust pads to)."""
+    keys, lengths = listing.name_bytes()
+    if not keys.size or keys.max() < 0x80:
+        return lengths
+    out = np.empty_like(lengths)
+    for a in range(0, lengths.size, 1 << 16):
+        k = keys[a : a + (1 << 16)]
+        out[a : a + (1 << 16)] = ((k & 0xC0) != 0x80).sum(axis=1) - (k == 0).sum(axis=1)
+    return out
