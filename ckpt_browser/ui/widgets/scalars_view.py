@@ -61,6 +61,7 @@ class ScalarsView(QWidget):
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.status = QLabel("Open a model_dir with event files (an Estimator writes them).")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)
         self._curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.marks: dict[str, pg.InfiniteLine] = {}
