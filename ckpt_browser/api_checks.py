@@ -43,12 +43,21 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     from ckpt_browser.core.checks.mismatch import against as expected_from
     from ckpt_browser.core.checks.mismatch import check_model_dir, compare, own_graph
     from ckpt_browser.core.checks.report import summary
+    from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
     from ckpt_browser.core.reader import open_checkpoint
     from ckpt_browser.core.storage import as_path
 
     md = source.model_dir
-    expected = expected_from(against) if against else None
-    if source.selected:  # a single checkpoint was named
+    reading = None
+    if against and is_script(against):  # a training script (file or text): every call it can reach
+        reading = read_against(against)
+        results = check_script(md, reading, [source.checkpoint()] if source.selected else None).results
+        expected = None
+    else:
+        expected = expected_from(against) if against else None
+    if reading is not None:
+        pass
+    elif source.selected:  # a single checkpoint was named
         info = source.checkpoint()
         if expected is None:
             expected = own_graph(info, md.path)
@@ -64,6 +73,12 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
         log_findings = resolve(parse_log(log), stored, as_path(str(info.prefix) + ".meta"))
     text_summary = summary(results) if results or log is None else ""
     record: dict[str, Any] = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
+    if reading is not None:
+        record["script"] = {
+            "files": reading.files,
+            "calls": [{"call": c.label, "estimator": c.kind, "by_default": c.by_default} for c in reading.candidates],
+            "notes": results[0].notes if results else [],
+        }
     if log is not None:
         record["log"] = [
             {"kind": f.kind, "message": f.text, "variables": f.variables, "explanation": f.explain()}

@@ -36,7 +36,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"{fetch}  {list(value.shape)}  {dtype}")
-        with np.printoptions(threshold=1000, linewidth=100):
+        with np.printoptions(threshold=1000, linewidth=(terminal_width() or 101) - 1):
             print(cli_output.printable(value))
     return cli_output.EXIT_OK
 
@@ -70,10 +70,17 @@ def _print_check(parts: dict, width: int | None) -> None:
     from ckpt_browser.core.checks.report import advice
 
     results, log_findings = parts["results"], parts["log_findings"]
+    if log_findings:  # what the log says first (it is what the user came with), and only when it names something
+        print(f"The log names {len(log_findings)} problem(s):")
+        for f in log_findings:
+            print(wrap(f"- {f.explain()}", width, "  "))
+        print()
     if parts["summary"]:
-        print(wrap(parts["summary"], width))
+        print("\n".join(wrap(line, width) for line in parts["summary"].splitlines()))
     for heading, r in grouped(results):
         print("\n" + wrap(heading, width))
+        for a in r.assumptions:
+            print(wrap(f"  assumed: {a}", width, "    "))
         rows = [("variable", "finding", "checkpoint", "model")]
         rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
         if r.findings:
@@ -81,10 +88,6 @@ def _print_check(parts: dict, width: int | None) -> None:
     bad = [r for r in results if r.findings]
     if bad:
         print("\n" + advice(bad[-1], parts["model_dir"]))  # lines of code: not re-wrapped
-    if parts["log_given"]:
-        print(f"\nThe log names {len(log_findings)} problem(s):")
-        for f in log_findings:
-            print(wrap(f"- {f.explain()}", width, "  "))
 
 
 def grouped(results) -> list[tuple[str, object]]:
@@ -114,7 +117,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = _verify(ns.path, progress)
+    report = _verify(ns.path, progress, dask=ns.dask)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:

@@ -54,6 +54,8 @@ def _ratio(x: float | None) -> str:
 
 
 def _print(report) -> None:
+    from ckpt_browser.core.formats.variables import display_name  # TF2 names less /.ATTRIBUTES/...
+
     print(report.path)
     rows = [("checkpoint", "step", "variables", "NaN", "Inf", "largest update ratio", "of")]
     for c in report.checkpoints:
@@ -64,12 +66,13 @@ def _print(report) -> None:
         top = max(ratios) if ratios else (None, "")
         rows.append((
             c.name, "" if c.step is None else str(c.step), str(len(c.variables)),
-            f"{sum(v.nan for v in c.variables):,}", f"{sum(v.inf for v in c.variables):,}", _ratio(top[0]), top[1],
+            f"{sum(v.nan for v in c.variables):,}", f"{sum(v.inf for v in c.variables):,}", _ratio(top[0]),
+            display_name(top[1]),
         ))  # fmt: skip
     cli_output.print_table(rows)
     if report.findings:
         print("findings:")
-        rows = [(f.kind, f.variable, f.checkpoint, f.detail) for f in report.findings]
+        rows = [(f.kind, display_name(f.variable), f.checkpoint, f.detail) for f in report.findings]
         cli_output.print_table(rows)
     print(report.summary())
 

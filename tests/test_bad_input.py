@@ -130,10 +130,11 @@ def test_placeholder_of_dtype_zero(capsys, quadratic, tmp_path):
 @pytest.mark.parametrize(
     "spec, words",
     [
-        ("DNNClassifier(foo=1, **{})", "**arguments"),
-        ("DNNClassifier(hidden_units={[1]: 2}, feature_columns=4)", "only literal values"),
+        # a whole script is read now (checks/script.py): **{} is merged, and the unknown argument named
+        ("DNNClassifier(foo=1, **{})", "'foo' is not an argument it takes"),
+        ("DNNClassifier(hidden_units={[1]: 2}, feature_columns=4)", "keys are not all plain values"),
         ("DNNClassifier(hidden_units=[" + "-" * 3000 + "1], feature_columns=4)", "cannot parse"),
-        ("-" * 100_000 + "1", "too long"),
+        ("-" * 100_000 + "1", "nested too deeply"),
         ("DNNClassifier(hidden_units=[True, True], feature_columns=4)", "positive whole numbers"),
     ],
     ids=["double-star", "unhashable", "3000-minus", "100000-minus", "bools"],

@@ -88,7 +88,7 @@ VIEWS = (
     ViewSpec("timeline", "Timeline", "timeline_view:TimelineView", ("model_dir", "events", "deleted")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
     ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
-    ViewSpec("health", "Health", "health_view:HealthView", ("model_dir",)),
+    ViewSpec("health", "Health", "health_view:HealthView", ("model_dir", "checkpoint", "variable")),
 )
 VALUE_TABS = ("table", "plot", "histogram")  # the Values tab's own pages
 WINDOW_TABS = ("diff", "verify")  # windows of their own, opened by --tab too

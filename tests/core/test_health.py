@@ -30,6 +30,8 @@ TRUTH = {
     "dead": {("dead", "dense1/kernel", "model.ckpt-0"), ("dead", "bn1/gamma", "model.ckpt-0")},
     "explode": {("exploding", "logits/kernel", "model.ckpt-25")},
     "vanish": {("vanishing", "dense2/kernel", "model.ckpt-25")},
+    "frozen_tf2": {("frozen", f"model/layer_with_weights-1/{v}/.ATTRIBUTES/VARIABLE_VALUE", "ckpt-24")
+                   for v in ("kernel", "bias")},
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 
 from tests.ui.conftest import TIMEOUT
 
@@ -60,6 +60,8 @@ def test_a_click_on_a_cell_selects_that_variable_and_checkpoint(qtbot, window, o
     assert window.current_checkpoint().name == "model.ckpt-60"
     qtbot.waitUntil(lambda: window.variables.selected_variable() is not None, timeout=TIMEOUT)
     assert window.variables.selected_variable().name == "dense2/kernel"
+    qtbot.waitUntil(lambda: view.marker.isVisible(), timeout=TIMEOUT)  # the selection, outlined
+    assert view.marker.rect() == QRectF(c - 0.5, r - 0.5, 1, 1)
 
 
 def test_a_new_checkpoint_with_nan_raises_the_banner(qtbot, window, tmp_path):

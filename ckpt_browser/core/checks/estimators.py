@@ -66,6 +66,7 @@ class EstimatorConfig:
     dnn_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Adagrad", "optimizer"))
     linear_optimizer: Optimizer = field(default_factory=lambda: optimizers.resolve("Ftrl", "optimizer"))
     batch_norm: bool = False
+    v1: bool = False  # tf.compat.v1.estimator: optimizers by name are tf.compat.v1.train ones
     source: dict[str, str] = field(default_factory=dict)  # the call's arguments as written
 
     @property
@@ -92,14 +93,15 @@ class EstimatorConfig:
 
     def optimizers(self) -> list[Optimizer]:
         out = [self.dnn_optimizer] if self.has_dnn else []
-        if self.has_linear and self.linear_optimizer not in out:
+        if self.has_linear and (self.v1 or self.linear_optimizer not in out):  # v1: each head has its own
             out.append(self.linear_optimizer)
         return out
 
     def describe(self) -> str:
         parts = []
         if self.has_dnn:
-            parts.append(f"hidden_units={self.hidden_units} and {self.input_dim} input features")
+            dim = self.input_dim if isinstance(self.input_dim, int) else "the data's"
+            parts.append(f"hidden_units={self.hidden_units} and {dim} input features")
             if self.batch_norm:
                 parts.append("batch_norm")
         if self.has_linear:
@@ -121,11 +123,11 @@ def parse_spec(text: str) -> EstimatorConfig:
     return cfg
 
 
-def _config(kind: str, args: dict) -> EstimatorConfig:
+def _config(kind: str, args: dict, v1: bool = False) -> EstimatorConfig:
     unknown = sorted(set(args) - _KNOWN[kind] - ({"hidden_units"} if kind.startswith("DNNLinear") else set()))
     if unknown:
         raise CheckpointError(f"{kind}: {unknown[0]!r} is not an argument it takes (TensorFlow 2.15)")
-    cfg = EstimatorConfig(kind)
+    cfg = EstimatorConfig(kind, v1=v1)
     combined = kind.startswith("DNNLinearCombined")
     if cfg.has_dnn:
         units = args.get("dnn_hidden_units", args.get("hidden_units")) if combined else args.get("hidden_units")
@@ -142,18 +144,18 @@ def _config(kind: str, args: dict) -> EstimatorConfig:
             raise CheckpointError(f"{kind} needs dnn_feature_columns and linear_feature_columns")
         cfg.dnn_columns, cfg.dnn_input_dim = _dnn_columns(dnn_cols, "dnn_feature_columns")
         cfg.linear_columns = _linear_columns(lin_cols, "linear_feature_columns")
-        cfg.dnn_optimizer = optimizers.resolve(args.get("dnn_optimizer", "Adagrad"), "dnn_optimizer")
-        cfg.linear_optimizer = optimizers.resolve(args.get("linear_optimizer", "Ftrl"), "linear_optimizer")
+        cfg.dnn_optimizer = optimizers.resolve(args.get("dnn_optimizer", "Adagrad"), "dnn_optimizer", v1)
+        cfg.linear_optimizer = optimizers.resolve(args.get("linear_optimizer", "Ftrl"), "linear_optimizer", v1)
     else:
         cols = args.get("feature_columns")
         if cols is None:
             raise CheckpointError(f"{kind} needs feature_columns, e.g. [tf.feature_column.numeric_column('x')]")
         if cfg.has_dnn:
             cfg.dnn_columns, cfg.dnn_input_dim = _dnn_columns(cols, "feature_columns")
-            cfg.dnn_optimizer = optimizers.resolve(args.get("optimizer", "Adagrad"), "optimizer")
+            cfg.dnn_optimizer = optimizers.resolve(args.get("optimizer", "Adagrad"), "optimizer", v1)
         else:
             cfg.linear_columns = _linear_columns(cols, "feature_columns")
-            cfg.linear_optimizer = optimizers.resolve(args.get("optimizer", "Ftrl"), "optimizer")
+            cfg.linear_optimizer = optimizers.resolve(args.get("optimizer", "Ftrl"), "optimizer", v1)
     return cfg
 
 
@@ -212,11 +214,13 @@ def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
     """Every variable the config's Estimator would write: model, optimizer state, global_step."""
     out: dict[str, ExpectedVariable] = {}
     k = cfg.logits
+    # tf.compat.v1.estimator's slot names, as its writers wrote them (tests/data/scripts/optimizers)
+    infix = "" if cfg.has_dnn and cfg.has_linear else "t_0/" if cfg.has_dnn else "part_0/"
 
     def add(name: str, shape: Shape, opt: Optimizer, trainable: bool = True) -> None:
         out[name] = ExpectedVariable(name, shape)
         if trainable:
-            for slot in opt.slot_names(name):
+            for slot in opt.slot_names(name, infix):
                 out[slot] = ExpectedVariable(slot, shape)
 
     if cfg.has_dnn:
@@ -240,8 +244,13 @@ def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
         for col in cfg.linear_columns:
             add(f"linear/linear_model/{col.name}/weights", (col.rows or 0, k), cfg.linear_optimizer)
         add("linear/linear_model/bias_weights", (k,), cfg.linear_optimizer)
+    v1_with_scalars = 0
     for opt in cfg.optimizers():
         for name in opt.scalar_names():
+            if opt.v1:  # Adam's beta powers: under the model's head, numbered when both parts have them
+                head = "head/" if cfg.has_dnn and cfg.has_linear else "dnn/head/" if cfg.has_dnn else "linear/head/"
+                name = f"{head}{name}" + (f"_{v1_with_scalars}" if v1_with_scalars else "")
             out[name] = ExpectedVariable(name, (), optimizer_scalar=True)
+        v1_with_scalars += bool(opt.v1 and opt.scalars)
     out["global_step"] = ExpectedVariable("global_step", (), "int64")
     return out

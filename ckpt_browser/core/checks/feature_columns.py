@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
+from ckpt_browser.core.checks.script_values import Unknown
 from ckpt_browser.core.errors import CheckpointError
 
 INPUT_LAYER = "input_from_feature_columns/input_layer"  # under dnn/, where embedding weights live
@@ -30,6 +32,8 @@ class Column:
 
 
 def _count(value, what: str) -> int:
+    if isinstance(value, Unknown):  # a size only the data gives: the checkpoint settles it (checks/script_check.py)
+        return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**40:
         raise CheckpointError(f"{what} must be a positive whole number, not {_short(value)}")
     return value
@@ -70,6 +74,9 @@ def bucketized_column(source_column, boundaries) -> Column:
 
 
 def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1, num_oov_buckets=0):
+    if isinstance(vocabulary_list, Unknown):  # df[col].unique(): its size is the checkpoint's to tell
+        rows: Any = vocabulary_list
+        return Column(_key(key, "categorical_column_with_vocabulary_list"), "categorical", rows=rows)
     if not isinstance(vocabulary_list, (list, tuple)) or not vocabulary_list:
         raise CheckpointError(f"categorical_column_with_vocabulary_list({key!r}): the vocabulary must be a list")
     oov = num_oov_buckets if isinstance(num_oov_buckets, int) and num_oov_buckets >= 0 else 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.reader import open_checkpoint
@@ -56,6 +57,10 @@ class CheckResult:
     stored_shapes: dict[str, tuple]
     expected: Expected | None
     error: str | None = None  # the checkpoint or its graph is damaged: nothing was compared
+    # Against a training script (checks/script_check.py): which call this is, and what was assumed
+    verdict: str = ""  # "fits census_main.py:18 (model_type == 'wide')", "fits no call; closest: ..."
+    assumptions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the script as a whole: its calls, what was refused
 
     @property
     def status(self) -> str:
@@ -68,7 +73,7 @@ class CheckResult:
             "status": self.status,
             "findings": [f.to_json() for f in self.findings],
             "error": self.error,
-        }
+        } | ({"verdict": self.verdict, "assumptions": self.assumptions} if self.verdict else {})
 
 
 def damaged(info: CheckpointInfo, against: str, error: str) -> CheckResult:
@@ -85,9 +90,13 @@ def is_optimizer_scalar(name: str, shape) -> bool:
     return shape == () and bool(_HYPER.search(name))
 
 
-def compare(info: CheckpointInfo, expected: Expected) -> CheckResult:
+def stored_variables(info: CheckpointInfo) -> dict[str, VariableEntry]:
+    return {v.name: v for v in open_checkpoint(info.prefix).variables() if v.name != OBJECT_GRAPH}
+
+
+def compare(info: CheckpointInfo, expected: Expected, stored: dict[str, VariableEntry] | None = None) -> CheckResult:
     """Stored variables of the checkpoint vs what the model expects. Nothing is run."""
-    stored = {v.name: v for v in open_checkpoint(info.prefix).variables() if v.name != OBJECT_GRAPH}
+    stored = stored_variables(info) if stored is None else stored
     findings, compatible = [], []
     for name in sorted(set(stored) | set(expected.variables)):
         s = stored.get(name)

@@ -22,9 +22,11 @@ class Optimizer:
     scalars: tuple[str, ...]  # Keras: training/<scope>/<scalar>; v1: top-level non-slot variables
     v1: bool = False
 
-    def slot_names(self, variable: str) -> list[str]:
+    def slot_names(self, variable: str, infix: str = "") -> list[str]:
+        """infix: what tf.compat.v1.estimator puts between a variable and its v1 slots ('t_0/' in a
+        DNN, 'part_0/' in a linear model, nothing in a combined one: as their writers wrote them)."""
         if self.v1:
-            return [f"{variable}/{s}" for s in self.slots]
+            return [f"{variable}/{infix}{s}" for s in self.slots]
         return [f"training/{self.scope}/{variable}/{s}" for s in self.slots]
 
     def scalar_names(self) -> list[str]:
@@ -36,7 +38,7 @@ _KERAS = {
     "Adagrad": (("accumulator",), ("decay", "learning_rate")),
     "Adam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
     "Adamax": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
-    "Nadam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate")),
+    "Nadam": (("m", "v"), ("beta_1", "beta_2", "decay", "learning_rate", "momentum_cache")),
     "Adadelta": (("accum_grad", "accum_var"), ("decay", "learning_rate", "rho")),
     "Ftrl": (("accumulator", "linear"), ("beta", "decay", "l1_regularization_strength",
                                          "l2_regularization_strength", "learning_rate", "learning_rate_power")),
@@ -55,7 +57,14 @@ _V1 = {
     "GradientDescentOptimizer": ((), ()),
     "AdadeltaOptimizer": (("Adadelta", "Adadelta_1"), ()),
     "ProximalAdagradOptimizer": (("ProximalAdagrad",), ()),
+    "ProximalGradientDescentOptimizer": ((), ()),
+    "AdagradDAOptimizer": (("AdagradDA", "AdagradDA_1"), ()),
 }
+# What tf.compat.v1.estimator's canned Estimators build from a name.
+BY_NAME_V1 = {"adagrad": "AdagradOptimizer", "adam": "AdamOptimizer", "ftrl": "FtrlOptimizer",
+              "rmsprop": "RMSPropOptimizer", "sgd": "GradientDescentOptimizer"}  # fmt: skip
+KERAS_NAMES = frozenset(_KERAS)
+V1_NAMES = frozenset(_V1)
 _V1_DEFAULT_NAMES = {name: name.removesuffix("Optimizer") for name in _V1}
 
 
@@ -86,15 +95,22 @@ def v1_optimizer(name: str, kwargs: dict) -> Optimizer | None:
     given = kwargs.get("name")
     base = given if isinstance(given, str) else _V1_DEFAULT_NAMES[name]
     slots, scalars = _V1[name]
+    if name == "RMSPropOptimizer" and kwargs.get("centered"):
+        slots = (*slots, "RMSProp_2")  # rms, momentum, then mg (the writer's order of slot names)
     default = _V1_DEFAULT_NAMES[name]
     slots = tuple(s.replace(default, base, 1) for s in slots)
     return Optimizer(name, base, slots, scalars, v1=True)
 
 
-def resolve(value, what: str) -> Optimizer:
-    """An optimizer argument: a name canned Estimators accept, or an instance read from the call."""
+def resolve(value, what: str, v1: bool = False) -> Optimizer:
+    """An optimizer argument: a name canned Estimators accept, or an instance read from the call.
+    v1: the Estimator is tf.compat.v1.estimator's, which builds tf.compat.v1.train optimizers."""
     if isinstance(value, Optimizer):
         return value
+    if isinstance(value, str) and v1 and value.strip().lower() in BY_NAME_V1:
+        made = v1_optimizer(BY_NAME_V1[value.strip().lower()], {})
+        assert made is not None  # BY_NAME_V1 names only v1 optimizers
+        return made
     if isinstance(value, str):
         cls = BY_NAME.get(value.strip().lower())
         if cls is None:

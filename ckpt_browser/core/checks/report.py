@@ -25,15 +25,22 @@ def dnn_layout(shapes: Mapping[str, tuple | None]) -> dict | None:
     return {"hidden_units": units, "inputs": inputs, "logits": logits[1]}
 
 
-def _layout_text(layout: dict) -> str:
-    classes = layout["logits"] if layout["logits"] > 1 else 2
-    return (
-        f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features "
-        f"({layout['logits']} logits, i.e. {classes} classes or outputs)"
-    )
+def _layout_text(layout: dict, estimator: str | None) -> str:
+    k = layout["logits"]
+    if estimator and estimator.endswith("Regressor"):
+        head = f"{k} output{'s' if k != 1 else ''}"  # a regressor's logits are its label_dimension
+    elif estimator and estimator.endswith("Classifier"):
+        head = f"{k} logits, i.e. {k if k > 1 else 2} classes"
+    else:
+        head = f"{k} logits: {k if k > 1 else 2} classes, or {k} output{'s' if k != 1 else ''} of a regressor"
+    return f"hidden_units={layout['hidden_units']} and {layout['inputs']} input features ({head})"
 
 
 def summary(results: list[CheckResult]) -> str:
+    if any(r.verdict for r in results):  # against a training script: which call each checkpoint fits
+        from ckpt_browser.core.checks.script_report import script_summary
+
+        return script_summary(results)
     broken = [r for r in results if r.error]
     note = (
         f" {len(broken)} could not be checked, being damaged: "
@@ -51,35 +58,7 @@ def summary(results: list[CheckResult]) -> str:
     if not bad:
         n = len(results)
         return f"All {n} readable checkpoint{'s' if n != 1 else ''} are compatible with {_against(results)}.{note}"
-    lines = []
-    first = bad[0]
-    assert first.expected is not None  # a result with findings was compared with something
-    stored = dnn_layout(first.stored_shapes)
-    wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
-    other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
-    if stored and wanted and stored != wanted:
-        changes = []
-        if stored["hidden_units"] != wanted["hidden_units"]:
-            changes.append(
-                f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model"
-            )
-        if stored["inputs"] != wanted["inputs"]:
-            changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
-        if stored["logits"] != wanted["logits"]:
-            changes.append(f"logits (n_classes or label_dimension): {stored['logits']} vs {wanted['logits']}")
-        changes += other
-        other = []
-        lines.append(
-            f"The checkpoint was trained with {_layout_text(stored)}; the model asks for "
-            f"hidden_units={wanted['hidden_units']} and {wanted['inputs']} input features. "
-            + "Changed: "
-            + "; ".join(changes)
-            + "."
-        )
-    elif first.expected.description:
-        lines.append(f"The model is {first.expected.description}.")
-    if other:
-        lines.append("Changed: " + "; ".join(other) + ".")
+    lines = changes(bad[0])
     kinds = {f.kind for r in bad for f in r.findings}
     count = sum(len(r.findings) for r in bad)
     lines.append(
@@ -96,6 +75,40 @@ def summary(results: list[CheckResult]) -> str:
             "kept training the old shapes."
         )
     return " ".join(lines) + note
+
+
+def changes(first: CheckResult) -> list[str]:
+    """What differs between the checkpoint and the model, in the user's words."""
+    assert first.expected is not None  # a result with findings was compared with something
+    lines = []
+    stored = dnn_layout(first.stored_shapes)
+    wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
+    other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
+    if stored and wanted and stored != wanted:
+        changes = []
+        if stored["hidden_units"] != wanted["hidden_units"]:
+            changes.append(
+                f"hidden_units: {stored['hidden_units']} in the checkpoint, {wanted['hidden_units']} in the model"
+            )
+        if stored["inputs"] != wanted["inputs"] and wanted["inputs"] is not None:
+            changes.append(f"input features: {stored['inputs']} vs {wanted['inputs']}")
+        if stored["logits"] != wanted["logits"]:
+            changes.append(f"logits (n_classes or label_dimension): {stored['logits']} vs {wanted['logits']}")
+        changes += other
+        other = []
+        inputs = wanted["inputs"] or "the data's"  # feature keys taken from the data: not a number
+        lines.append(
+            f"The checkpoint was trained with {_layout_text(stored, first.expected.estimator)}; the model asks for "
+            f"hidden_units={wanted['hidden_units']} and {inputs} input features. "
+            + "Changed: "
+            + "; ".join(changes)
+            + "."
+        )
+    elif first.expected.description:
+        lines.append(f"The model is {first.expected.description}.")
+    if other:
+        lines.append("Changed: " + "; ".join(other) + ".")
+    return lines
 
 
 def _against(results: list[CheckResult]) -> str:
@@ -168,10 +181,30 @@ def _estimator_line(result: CheckResult) -> str:
         if any(n.startswith("linear/") for n in names)
         else "DNN"
     )
-    return (
-        f"estimator = tf.estimator.{family}Classifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
-        "  # or ...Regressor: the Estimator you train"
-    )
+    head = _head_of(result.prefix)
+    if head is None:
+        return (
+            f"estimator = tf.estimator.{family}Classifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+            f"  # or {family}Regressor: the Estimator you train"
+        )
+    return f"estimator = tf.estimator.{family}{head}(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+
+
+def _head_of(prefix: Path) -> str | None:
+    """Classifier or Regressor, from the checkpoint's graph: a classifier's head computes class_ids."""
+    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.storage import as_path, is_file, read_whole
+
+    for graph in (as_path(str(prefix) + ".meta"), as_path(str(prefix)).parent / "graph.pbtxt"):
+        if is_file(graph):
+            try:
+                data = read_whole(graph, what="graph")
+            except CheckpointError:
+                continue
+            if b"head" not in data:
+                return None
+            return "Classifier" if b"class_ids" in data else "Regressor"
+    return None
 
 
 def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
@@ -234,6 +267,9 @@ def markdown_report(results: list[CheckResult], model_dir: Path) -> str:
     out = [f"# Checkpoint check: {model_dir}", "", summary(results), ""]
     for r in results:
         out += [f"## {r.checkpoint} against {r.against}: {r.status}", ""]
+        if r.verdict:
+            out += [f"{r.checkpoint} {r.verdict}.", ""] + [f"- assumed: {a}" for a in r.assumptions]
+            out += [""] if r.assumptions else []
         if r.findings:
             out += ["| variable | finding | checkpoint | model |", "|---|---|---|---|"]
             out += [f"| `{f.variable}` | {f.kind} | {f.checkpoint or '—'} | {f.model or '—'} |" for f in r.findings]

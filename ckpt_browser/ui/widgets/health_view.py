@@ -4,12 +4,14 @@ layer and the findings of core/values/health.py; a cell or a finding selects tha
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGraphicsRectItem,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +27,7 @@ from ckpt_browser.ui.views import Selection, ViewContext
 
 HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
 MAX_LEGEND = 10
+MAX_CURVES = 40
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 FAILING_COLOUR = "#b00020"
 
@@ -41,10 +44,25 @@ def ratio_plane(report: HealthReport) -> tuple[np.ndarray, list[str], list[str]]
     return plane, names, [c.name for c in report.checkpoints]
 
 
-def short(name: str) -> str:
-    """The last two parts of a variable name: what tells layers apart in a legend."""
-    name = name.removesuffix("/.ATTRIBUTES/VARIABLE_VALUE")
-    return "/".join(name.split("/")[-2:])
+def short_names(names: list[str], most: int = 36) -> dict[str, str]:
+    """Each name's shortest tail of at least two parts that no other name shares (BERT's
+    layer_3/output/dense/kernel, not dense/kernel), cut to ``most`` characters from the left."""
+    parts = {n: n.removesuffix("/.ATTRIBUTES/VARIABLE_VALUE").split("/") for n in names}
+    counts: dict[int, Counter] = {}  # tails of k parts -> how many names end so (linear per k)
+
+    def shared(p: list[str], k: int) -> bool:
+        if k not in counts:
+            counts[k] = Counter(tuple(q[-k:]) for q in parts.values())
+        return counts[k][tuple(p[-k:])] > 1
+
+    out = {}
+    for n, p in parts.items():
+        k = min(2, len(p))
+        while k < len(p) and shared(p, k):
+            k += 1
+        text = "/".join(p[-k:])
+        out[n] = text if len(text) <= most else "…" + text[-(most - 1) :]
+    return out
 
 
 class HealthView(QWidget):
@@ -64,6 +82,7 @@ class HealthView(QWidget):
         self._md = None
         self._names: list[str] = []
         self._columns: list[str] = []
+        self._short: dict[str, str] = {}
         self.status = QLabel("Select a model_dir.")
         self.status.setWordWrap(True)
         self.with_optimizer = QCheckBox("Optimizer state too")
@@ -72,26 +91,37 @@ class HealthView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.with_optimizer)
 
-        self.heatmap = pg.PlotWidget(title="update ratio ‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ (black: NaN or Inf)")
+        self.heatmap = pg.PlotWidget(title="update ratio")
+        self.heatmap.setToolTip(
+            "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ of each variable (rows) against the checkpoint before (columns), log scale,\n"
+            "white at 1e-3, red above, blue below; black: NaN or Inf; blank: nothing to compare with.\n"
+            "Click a cell to select that variable in that checkpoint."
+        )
         self.heatmap.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heatmap.addItem(self.image)
         self.bad_cells = pg.ImageItem(axisOrder="row-major")  # NaN / Inf: black cells over the ratios
         self.heatmap.addItem(self.bad_cells)
-        self.colorbar = pg.ColorBarItem(
-            colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10 update ratio (centre 1e-3)"
-        )
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10")
         self.colorbar.setImageItem(self.image, insert_in=self.heatmap.getPlotItem())
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)  # the selected variable in the selected checkpoint
+        pen = pg.mkPen("#ffb000", width=3)  # amber: seen on red, blue, white and the black of NaN
+        pen.setCosmetic(True)
+        self.marker.setPen(pen)
+        self.marker.hide()
+        self.heatmap.addItem(self.marker)
+        self._selected: tuple[str | None, str | None] = (None, None)  # (variable, checkpoint)
+        self._md_key = None
         self.heatmap.scene().sigMouseClicked.connect(self._on_click)
         self.heatmap.scene().sigMouseMoved.connect(self._on_move)
         self.readout = QLabel(" ")
 
-        self.norms = pg.PlotWidget(title="norm ‖W‖ per variable")
+        self.norms = pg.PlotWidget(title="norm")
         self.norms.setLabel("bottom", "step")
         self.norms.setLogMode(y=True)
         self.norms.showGrid(x=True, y=True, alpha=0.3)
         self.legend = self.norms.addLegend(offset=(5, 5), labelTextSize="7pt", brush=pg.mkBrush(255, 255, 255, 200))
-        self.alpha = pg.PlotWidget(title="alpha per layer")
+        self.alpha = pg.PlotWidget(title="alpha")
         self.alpha.setToolTip(
             "weightwatcher's heavy-tailed exponent of each 2-D layer's eigenvalue spectrum (docs/health.md):\n"
             "about 2 to 6 (green) when a layer is well trained; red outside that range"
@@ -130,8 +160,26 @@ class HealthView(QWidget):
 
     # -- the view protocol ----------------------------------------------------------------
     def show_selection(self, sel: Selection) -> None:
-        self._md = sel.model_dir
-        self.refresh()
+        """A new model_dir (or new checkpoints in it) is read again; a new variable or checkpoint
+        only moves the marker."""
+        self._selected = (
+            sel.variable.name if sel.variable is not None else None,
+            sel.checkpoint.name if sel.checkpoint is not None else None,
+        )
+        key = sel.key(("model_dir",))
+        if key != self._md_key:
+            self._md_key = key
+            self._md = sel.model_dir
+            self.refresh()
+        self._place_marker()
+
+    def _place_marker(self) -> None:
+        variable, checkpoint = self._selected
+        if variable in self._names and checkpoint in self._columns:
+            self.marker.setRect(QRectF(self._columns.index(checkpoint) - 0.5, self._names.index(variable) - 0.5, 1, 1))
+            self.marker.show()
+        else:
+            self.marker.hide()
 
     def refresh(self) -> None:
         md = self._md
@@ -153,6 +201,7 @@ class HealthView(QWidget):
         self._show_norms(report)
         self._show_alpha(report)
         self._show_findings(report)
+        self._place_marker()
         self.reported.emit(report)
 
     def _show_heatmap(self, report: HealthReport) -> None:
@@ -176,8 +225,10 @@ class HealthView(QWidget):
         self.bad_cells.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
         self.colorbar.setLevels((centre - span, centre + span))
         left, bottom = self.heatmap.getAxis("left"), self.heatmap.getAxis("bottom")
-        step = max(1, len(self._names) // 40)
-        left.setTicks([[(i, short(n)) for i, n in enumerate(self._names) if i % step == 0]])
+        fit = max(4, self.heatmap.height() // 16)  # row labels that fit without overlapping
+        step = max(1, math.ceil(len(self._names) / fit))
+        self._short = short_names(self._names)
+        left.setTicks([[(i, self._short[n]) for i, n in enumerate(self._names) if i % step == 0]])
         steps = [c.step for c in report.checkpoints]
         cstep = max(1, len(steps) // 12)
         bottom.setTicks([[(j, str(s if s is not None else c)) for j, (s, c) in enumerate(zip(steps, self._columns))
@@ -190,35 +241,47 @@ class HealthView(QWidget):
     def _show_norms(self, report: HealthReport) -> None:
         self.norms.clear()
         self.legend.clear()
-        names = self._names
+        by_name = [{v.name: v for v in c.variables} for c in report.checkpoints]
+        sizes = {v.name: v.size for c in report.checkpoints for v in c.variables}
+        # A curve per variable up to MAX_CURVES; past that the largest ones (the layers' kernels):
+        # thousands of curves are neither readable nor quick to draw.
+        names = sorted(self._names, key=lambda n: -sizes.get(n, 0))[:MAX_CURVES]
+        names.sort(key=self._names.index)
         steps = [c.step if c.step is not None else j for j, c in enumerate(report.checkpoints)]
         for i, name in enumerate(names):
             xs, ys = [], []
-            for x, c in zip(steps, report.checkpoints):
-                v = next((v for v in c.variables if v.name == name), None)
+            for x, variables in zip(steps, by_name):
+                v = variables.get(name)
                 if v is not None and v.norm and not (v.nan or v.inf):
                     xs.append(x)
                     ys.append(v.norm)
             pen = pg.mkPen(COLOURS[i % len(COLOURS)], width=1.5)
             self.norms.plot(
-                xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=short(name)
+                xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=self._short[name]
             )
         self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend hides the plot
+        shown = "" if len(names) == len(self._names) else f" ({len(names)} largest of {len(self._names)})"
+        self.norms.setTitle("norm" + shown)
 
     def _show_alpha(self, report: HealthReport) -> None:
         self.alpha.clear()
         last = next((c for c in reversed(report.checkpoints) if any(v.alpha for v in c.variables)), None)
         if last is None:
-            self.alpha.setTitle("alpha: no layer of 8 x 8 or more")
+            self.alpha.setTitle("alpha: no 8 x 8 layer")
             return
         layers = [v for v in last.variables if v.alpha is not None]
         xs = np.arange(len(layers))
         heights = np.array([v.alpha for v in layers], float)
         brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
-        step = max(1, len(layers) // 10)
-        self.alpha.getAxis("bottom").setTicks([[(i, short(v.name)) for i, v in enumerate(layers) if i % step == 0]])
-        self.alpha.setTitle(f"alpha at {last.name}")
+        widest = max(len(self._short[v.name]) for v in layers)
+        fit = max(1, self.alpha.width() // (7 * widest + 16))  # layer names that fit side by side
+        step = max(1, math.ceil(len(layers) / fit))
+        self.alpha.getAxis("bottom").setTicks(
+            [[(i, self._short[v.name]) for i, v in enumerate(layers) if i % step == 0]]
+        )
+        self.alpha.setTitle("alpha")
+        self.alpha.setLabel("bottom", f"layers at {last.name}")
         self.alpha.getPlotItem().vb.setRange(xRange=(-0.6, len(layers) - 0.4), yRange=(0, float(heights.max()) * 1.1))
 
     def _show_findings(self, report: HealthReport) -> None:
@@ -262,7 +325,7 @@ class HealthView(QWidget):
             return
         r, c = cell
         name, checkpoint = self._names[r], self.report.checkpoints[c]
-        v = next((v for v in checkpoint.variables if v.name == name), None)
+        v = next((v for v in checkpoint.variables if v.name == name), None)  # on a mouse move: one pass
         ratio = "–" if v is None or v.update_ratio is None else f"{v.update_ratio:.3g}"
         self.readout.setText(f"{name} in {checkpoint.name}: update ratio {ratio} (click to select)")
 

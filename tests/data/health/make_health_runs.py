@@ -16,6 +16,8 @@ truth about each run is known by construction (README.md lists it):
   explode  squared-error loss; the logits layer trained by plain SGD at a learning rate just above
            its stable step size, so it grows geometrically (dense1..dense2 on Adam 1e-3)
   vanish   dense2/kernel under an L2 penalty so strong that it collapses towards zero
+  frozen_tf2  object-based (tf.train.CheckpointManager): a tf_keras model whose middle Dense
+           layer is trainable=False
 """
 
 from __future__ import annotations
@@ -134,11 +136,41 @@ def train(out: Path, kind: str) -> None:
         os.chdir(here)
 
 
+def train_tf2_frozen(out: Path) -> None:
+    """frozen_tf2: tf_keras (Keras 2) Dense 16 -> 32 -> 32 -> 2 with its middle layer trainable=False,
+    fitted with Adam; tf.train.CheckpointManager saves ckpt-0 (before training), -8, -16, -24."""
+    import tf_keras as keras
+
+    run = out / "frozen_tf2"
+    shutil.rmtree(run, ignore_errors=True)
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 16)).astype(np.float32)
+    y = (x[:, :3].sum(1) > 0).astype(np.int64)
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(32, activation="relu", input_shape=(16,)),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(2),
+        ]
+    )
+    model.layers[1].trainable = False
+    opt = keras.optimizers.Adam(1e-2)
+    model.compile(opt, keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model, optimizer=opt), str(run), max_to_keep=10)
+    manager.save(checkpoint_number=0)  # the state file names them relative to the folder
+    for epoch in range(1, 4):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)  # 8 steps
+        manager.save(checkpoint_number=8 * epoch)
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     for kind in ("healthy", "nan", "inf", "frozen", "dead", "explode", "vanish"):
         train(out, kind)
         print("wrote", out / kind)
+    train_tf2_frozen(out)
+    print("wrote", out / "frozen_tf2")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,15 @@ CALLS = {
     + ", dnn_feature_columns="
     + COLUMNS
     + ", dnn_hidden_units=[3], n_classes=3)",
+    "v1_linear_adam": "tf.compat.v1.estimator.LinearClassifier(feature_columns="
+    + COLUMNS
+    + ", n_classes=3, optimizer=tf.compat.v1.train.AdamOptimizer())",
+    "v1_combined_adam": "tf.compat.v1.estimator.DNNLinearCombinedClassifier(linear_feature_columns="
+    + COLUMNS
+    + ", dnn_feature_columns="
+    + COLUMNS
+    + ", dnn_hidden_units=[3], n_classes=3, "
+    "linear_optimizer=tf.compat.v1.train.AdamOptimizer(), dnn_optimizer=tf.compat.v1.train.AdamOptimizer())",
     # tf.compat.v1.train optimizers given to tf.estimator (v2): does it take them?
     "v2_given_v1_adam": V2.format(TRAIN + "AdamOptimizer()"),
 }
@@ -102,6 +111,8 @@ def main(out, only=()):
             f.write(call + "\n")
             f.write(f"TensorFlow {tf.__version__}, tensorflow-estimator 2.15; trained 3 steps, batch 8\n")
         write_variables(model_dir)
+    if only:  # a partial run: the record of refusals is the full run's
+        return
     with open(os.path.join(out, "refused.txt"), "w") as f:
         f.write("\n".join(refused) + "\n")
 

@@ -1,0 +1,318 @@
+"""Calls in a training script: its own functions (followed, with their arguments), the Estimators
+(each call a candidate), tf.feature_column and optimizer calls, argparse and absl flags, a few
+safe builtins and list/dict/str methods. Anything else -- pandas, tf.data, eval, open -- is never
+called: its result is an Unknown naming it."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import Any
+
+from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
+from ckpt_browser.core.checks.optimizers import keras_optimizer, v1_optimizer
+from ckpt_browser.core.checks.script_eval import MAX_ITEMS, NEVER_RUN, Attr, Builtin, Expressions, Scope
+from ckpt_browser.core.checks.script_values import (
+    ArgParser,
+    Candidate,
+    DataKeys,
+    EstimatorObject,
+    External,
+    Flag,
+    Function,
+    Module,
+    Namespace,
+    Unknown,
+    plain,
+)
+from ckpt_browser.core.checks.spec import ESTIMATOR_PARAMS
+from ckpt_browser.core.errors import CheckpointError
+
+MAX_DEPTH = 40  # nested calls of the script's own functions
+_LIST_METHODS = {"append", "extend", "insert", "copy", "index", "count", "pop", "remove", "reverse", "sort"}
+_DICT_METHODS = {"get", "keys", "values", "items", "copy", "update", "pop", "setdefault"}
+_STR_METHODS = {"join", "lower", "upper", "split", "strip", "lstrip", "rstrip", "replace", "startswith", "endswith",
+                "format", "title", "capitalize"}  # fmt: skip
+_SIZES = {"vocabulary_list": "the vocabulary", "hash_bucket_size": "the hash size",
+          "num_buckets": "the number of buckets", "vocabulary_size": "the vocabulary size",
+          "dimension": "the embedding dimension"}  # fmt: skip
+_DATA_METHODS = {"unique", "tolist", "to_list", "drop_duplicates", "dropna", "astype", "pop", "copy", "values"}
+
+
+class _Return(Exception):  # noqa: N818 -- control flow of the interpreted function, not an error
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Calls(Expressions):
+    """The call half of the interpreter (mixed into script.Interpreter)."""
+
+    candidates: list[Candidate]
+    conditions: list[tuple[ast.AST, str]]
+    on_default_path: bool
+    depth: int
+
+    def run_body(self, body: list[ast.stmt], scope: Scope) -> None:  # script.Interpreter
+        raise NotImplementedError
+
+    def import_module(self, name: str, node: ast.AST) -> Module | None:  # script.Interpreter
+        raise NotImplementedError
+
+    def arguments(self, node: ast.Call, scope: Scope) -> tuple[list, dict] | None:
+        args: list = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                inner = plain(self.value(a.value, scope))
+                if not isinstance(inner, (list, tuple)):
+                    return None
+                args.extend(inner)
+            else:
+                args.append(self.value(a, scope))
+        kwargs: dict = {}
+        for k in node.keywords:
+            v = self.value(k.value, scope)
+            if k.arg is None:
+                if not isinstance(plain(v), dict):
+                    return None
+                kwargs.update(plain(v))
+            else:
+                kwargs[k.arg] = v
+        return args, kwargs
+
+    def call(self, node: ast.Call, scope: Scope) -> Any:
+        func = self.value(node.func, scope)
+        if isinstance(func, Builtin) and func.name in NEVER_RUN:  # never run, arguments not even read
+            return self.unknown(node, f"{self.source(node)}, which is not run")
+        got = self.arguments(node, scope)
+        if got is None:
+            return self.unknown(node)
+        args, kwargs = got
+        if isinstance(func, Function):
+            return self.invoke(func, args, kwargs, node)
+        if isinstance(func, External):
+            return self.external(node, func, args, kwargs, scope)
+        if isinstance(func, Attr):
+            return self.method(node, func.obj, func.name, args, kwargs)
+        if isinstance(func, Builtin):
+            return self.builtin(node, func.name, args, kwargs)
+        if isinstance(func, Unknown):
+            if func.why.endswith(".keys"):  # train_x.keys(): the data's feature keys, wherever train_x is from
+                return DataKeys(self.where(node))
+            if func.data and func.why.rsplit(".", 1)[-1] in _DATA_METHODS:
+                return Unknown(self.source(node), self.where(node), True, func.key)
+            return Unknown(self.source(node), self.where(node), func.data, func.key)
+        return self.unknown(node)
+
+    def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any:
+        """The script's own function, run over its body with the arguments given."""
+        if self.depth >= MAX_DEPTH:
+            return self.unknown(node, f"{func.name}(...) nested more than {MAX_DEPTH} deep")
+        a = func.node.args
+        local: dict = {}
+        positional = [p.arg for p in a.posonlyargs + a.args]
+        defaults = dict(zip(positional[len(positional) - len(func.defaults) :], func.defaults))
+        for name, value in zip(positional, args):
+            local[name] = value
+        if a.vararg is not None:
+            local[a.vararg.arg] = tuple(args[len(positional) :])
+        extra = {}
+        for name, value in kwargs.items():
+            if name in positional or name in [k.arg for k in a.kwonlyargs]:
+                local[name] = value
+            else:
+                extra[name] = value
+        if a.kwarg is not None:
+            local[a.kwarg.arg] = extra
+        for name in positional:
+            local.setdefault(name, defaults.get(name, Unknown(f"{func.name}'s argument {name}", self.where(node))))
+        for k, d in zip(a.kwonlyargs, func.kw_defaults):
+            local.setdefault(k.arg, d if d is not None else Unknown(f"{func.name}'s argument {k.arg}", ""))
+        scope = Scope(func.module, func.scope, local)
+        saved = (self.file, self.text)
+        self.file, self.text = func.module.file, func.module.text
+        self.depth += 1
+        try:
+            if isinstance(func.node, ast.Lambda):
+                return self.value(func.node.body, scope)
+            self.run_body(func.node.body, scope)
+            return None
+        except _Return as ret:
+            return ret.value
+        finally:
+            self.depth -= 1
+            self.file, self.text = saved
+
+    def method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:
+        o = plain(obj)
+        if isinstance(obj, ArgParser):
+            return self.argparse(node, obj, name, args, kwargs)
+        if isinstance(o, list) and name in _LIST_METHODS:
+            if name in ("append", "extend", "insert") and isinstance(obj, list):
+                if name == "append" and len(args) == 1:
+                    obj.append(args[0])
+                elif name == "extend" and len(args) == 1 and isinstance(plain(args[0]), (list, tuple)):
+                    obj.extend(plain(args[0]))
+                elif name == "insert" and len(args) == 2 and isinstance(plain(args[0]), int):
+                    obj.insert(plain(args[0]), args[1])
+                else:
+                    obj.append(self.unknown(node))
+                return None
+            if name == "copy":
+                return list(o)
+        if isinstance(o, dict) and name in _DICT_METHODS:
+            if name == "keys":
+                return list(o)
+            if name == "values":
+                return list(o.values())
+            if name == "items":
+                return list(o.items())
+            if name == "get" and args:
+                return o.get(plain(args[0]), args[1] if len(args) > 1 else None)
+            if name == "update" and isinstance(obj, dict):
+                obj.update(plain(args[0]) if args else {}, **kwargs)
+                return None
+            if name == "copy":
+                return dict(o)
+        if isinstance(o, str) and name in _STR_METHODS:
+            a, k = plain(args), plain(kwargs)
+            if all(isinstance(x, (str, int, float, list, tuple)) for x in [*a, *k.values()]):
+                try:
+                    result = getattr(o, name)(*a, **k)
+                except (TypeError, ValueError, IndexError, KeyError):
+                    return self.unknown(node)
+                if not isinstance(result, (str, list)) or len(result) <= MAX_ITEMS:
+                    return self.flag_result(result, obj)
+        if isinstance(o, EstimatorObject):
+            return self.unknown(node, f"{self.source(node)} (what {o.kind} computes)", data=True)
+        return self.unknown(node)
+
+    def builtin(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
+        a = plain(args)
+        if any(isinstance(x, Unknown) for x in a) or name in ("isinstance", "map", "filter"):
+            first = next((x for x in a if isinstance(x, Unknown)), None)
+            return Unknown(self.source(node), self.where(node), bool(first and first.data))
+        if name == "print":
+            return None
+        if name == "range":
+            if not all(isinstance(x, int) for x in a) or len(range(*a)) > MAX_ITEMS:
+                return self.unknown(node)
+            return list(range(*a))
+        if name in ("list", "tuple", "set", "sorted", "reversed") and len(a) == 1 and isinstance(a[0], DataKeys):
+            return a[0]
+        fn: Any = {"len": len, "list": list, "tuple": tuple, "dict": dict, "int": int, "float": float, "str": str,
+              "bool": bool, "sorted": sorted, "zip": lambda *x: list(zip(*x)), "sum": sum, "min": min, "max": max,
+              "enumerate": lambda *x: list(enumerate(*x)), "set": set, "abs": abs, "round": round,
+              "reversed": lambda x: list(reversed(x)), "any": any, "all": all}[name]  # fmt: skip
+        try:
+            result = fn(*a, **plain(kwargs))
+        except (TypeError, ValueError, OverflowError):
+            return self.unknown(node)
+        return self.flag_result(result, *args)
+
+    # -- what is not the script's: Estimators, feature columns, optimizers, flags --------------
+
+    def external(self, node: ast.Call, func: External, args: list, kwargs: dict, scope: Scope) -> Any:
+        path, last = func.path, func.last
+        if last in ESTIMATOR_PARAMS and "estimator" in path:
+            return self.estimator(node, last, ".v1." in path + ".", args, kwargs, scope)
+        if last in COLUMN_CALLS and "feature_column" in path:
+            return self.column(node, last, args, kwargs)
+        if "optimizers" in path or "keras" in path or last.endswith("Optimizer"):
+            made = (keras_optimizer(last, plain(kwargs)) if "optimizers" in path else None) or v1_optimizer(
+                last, plain(kwargs)
+            )
+            if made is not None:
+                return made
+        if last == "ArgumentParser":
+            return ArgParser()
+        if last.startswith("DEFINE_"):
+            return self.absl_define(node, last, args, kwargs)
+        if last == "run" and ".app" in path + ".":
+            main = args[0] if args else kwargs.get("main")
+            if isinstance(main, Function):
+                return self.invoke(main, [Unknown("the command line (sys.argv)", self.where(node))], {}, node)
+            return None
+        if last in ("mark_flag_as_required", "mark_flags_as_required", "set_verbosity", "disable_eager_execution"):
+            return None
+        return self.unknown(node, f"{self.source(node)}", data=True)
+
+    def estimator(self, node: ast.Call, kind: str, v1: bool, args: list, kwargs: dict, scope: Scope) -> Any:
+        params = ESTIMATOR_PARAMS[kind]
+        given = dict(kwargs)
+        source = {k.arg: self.source(k.value) for k in node.keywords if k.arg is not None}
+        for name, value, arg_node in zip(params, args, node.args):
+            given.setdefault(name, value)
+            source[name] = self.source(arg_node)
+        for name in ("optimizer", "dnn_optimizer", "linear_optimizer"):  # a lambda or function making one
+            if isinstance(given.get(name), Function):
+                given[name] = self.invoke(given[name], [], {}, node)
+        conditions = tuple(c for _, c in self.conditions)
+        self.candidates.append(
+            Candidate(
+                kind, v1, given, source, self.file, node.lineno, conditions, self.on_default_path, self.where(node)
+            )
+        )
+        return EstimatorObject(kind)
+
+    def column(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
+        """A feature column; a size only the data gives (a vocabulary from df[col].unique(), a flag
+        without a default) stays unknown inside the column, for the checkpoint to settle."""
+        fn = COLUMN_CALLS[name]
+        try:
+            bound = inspect.signature(fn).bind(*plain(args), **plain(kwargs))
+        except TypeError:
+            return self.unknown(node, f"{self.source(node)}: arguments {name} does not take, or too few")
+        key = bound.arguments.get("key")
+        for param, v in list(bound.arguments.items()):
+            if isinstance(v, Unknown):
+                what = _SIZES.get(param, param) + (f" of {key!r}" if isinstance(key, str) else "")
+                bound.arguments[param] = Unknown(f"{what} comes from {v.why}", v.where or self.where(node), True)
+        try:
+            return fn(*bound.args, **bound.kwargs)
+        except CheckpointError as exc:
+            return self.unknown(node, f"{self.source(node)}: {exc}")
+        except TypeError:
+            return self.unknown(node, f"{self.source(node)}: arguments {name} does not take, or too few")
+
+    def argparse(self, node: ast.Call, parser: ArgParser, name: str, args: list, kwargs: dict) -> Any:
+        if name == "add_argument":
+            flags = [x for x in plain(args) if isinstance(x, str)]
+            dest = plain(kwargs.get("dest")) or next((f.lstrip("-") for f in flags if f.startswith("--")), None)
+            dest = dest or (flags[0].lstrip("-") if flags else None)
+            if not isinstance(dest, str):
+                return None
+            dest = dest.replace("-", "_")
+            action = plain(kwargs.get("action"))
+            if "default" in kwargs:
+                default = plain(kwargs["default"])
+            elif action in ("store_true", "store_false"):
+                default = action == "store_false"
+            else:
+                default = Unknown(f"the flag --{dest}, which has no default", self.where(node))
+            parser.defaults[dest] = default if isinstance(default, Unknown) else Flag(default, f"--{dest}")
+            return None
+        if name in ("add_argument_group", "add_mutually_exclusive_group", "add_subparsers"):
+            return parser
+        if name == "set_defaults":
+            parser.defaults.update({k: Flag(plain(v), f"--{k}") for k, v in kwargs.items()})
+            return None
+        if name == "parse_args":
+            return Namespace(dict(parser.defaults))
+        if name == "parse_known_args":
+            return (Namespace(dict(parser.defaults)), [])
+        return None
+
+    def absl_define(self, node: ast.Call, kind: str, args: list, kwargs: dict) -> Any:
+        a = plain(args)
+        name = a[0] if a else plain(kwargs.get("name"))
+        if not isinstance(name, str):
+            return None
+        default = a[1] if len(a) > 1 else plain(kwargs.get("default"))
+        if kind in ("DEFINE_list", "DEFINE_spaceseplist") and isinstance(default, str):
+            default = [p.strip() for p in default.split("," if kind == "DEFINE_list" else None) if p.strip()]
+        if default is None:
+            value: Any = Unknown(f"the flag --{name}, which has no default", self.where(node))
+        else:
+            value = Flag(default, f"--{name}")
+        self.flag_values.values[name] = value
+        return None

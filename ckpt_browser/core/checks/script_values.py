@@ -1,0 +1,188 @@
+"""The values a training script is read into (checks/script.py): what the text settles is a plain
+Python value; what only a run would know -- the data, a flag without a default, a call we do not
+follow -- is an Unknown that says where it came from. Nothing here runs user code."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Unknown:
+    """A value the script's text does not settle. Arithmetic on it stays unknown, so a width that
+    sums a known and an unknown part is unknown, never a wrong number."""
+
+    def __init__(self, why: str, where: str = "", data: bool = False, key: object = None, derived: bool = False):
+        self.why = why  # "the data (dftrain[feature_name].unique())"
+        self.where = where  # "titanic_linear.py:15"
+        self.data = data  # read from the training data: the checkpoint may tell
+        self.key = key  # the column a data value was taken from (df['sex'] -> 'sex')
+        self.derived = derived  # computed from an unknown (a sum of widths): not itself what the data gave
+
+    def _same(self, *_: object) -> Unknown:
+        return Unknown(self.why, self.where, self.data, self.key, derived=True)
+
+    __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = __floordiv__ = _same
+
+    def __repr__(self) -> str:
+        return f"<{self.why}>"
+
+    def describe(self) -> str:
+        return f"{self.why} ({self.where})" if self.where else self.why
+
+
+class DataKey(str):
+    """A feature key taken from the data (for key in train_x.keys()): one column per data key,
+    which only the checkpoint can name."""
+
+    where: str
+
+    def __new__(cls, where: str) -> DataKey:
+        made = super().__new__(cls, "<data key>")
+        made.where = where
+        return made
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A value set by a command-line flag: its default, which a run may change. Conditions on it are
+    not decided by the default: both branches stay candidates."""
+
+    value: Any
+    name: str
+
+
+def plain(value: Any) -> Any:
+    """The value without Flag wrappers, all the way down."""
+    if isinstance(value, Flag):
+        return plain(value.value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def flagged(value: Any) -> bool:
+    return isinstance(value, Flag)
+
+
+@dataclass
+class External:
+    """A name from a module that is not the script's (tensorflow, argparse, absl, pandas): known by
+    its dotted path, never imported."""
+
+    path: str  # "tf.estimator.DNNClassifier" resolved to "tensorflow.estimator.DNNClassifier"
+
+    @property
+    def last(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(eq=False)
+class Function:
+    """A def or lambda of the script, called with its arguments when the script calls it."""
+
+    node: ast.FunctionDef | ast.Lambda | ast.AsyncFunctionDef
+    scope: Any  # the Scope it was defined in (closure)
+    module: Any  # its Module
+    defaults: list = field(default_factory=list)
+    kw_defaults: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.node, "name", "<lambda>")
+
+
+@dataclass(eq=False)
+class Module:
+    """A module of the script's own folder (or the script itself), read the same way."""
+
+    name: str
+    file: str  # shown in reports: census_columns.py
+    text: str = ""  # its source, for quoting arguments as written
+    globals: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ArgParser:
+    """argparse.ArgumentParser: the flags it defines, with their defaults."""
+
+    defaults: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Namespace:
+    """What parse_args() returns: each flag's default, as a Flag."""
+
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FlagValues:
+    """absl's flags.FLAGS (also tf.compat.v1.flags.FLAGS): the DEFINE_* defaults of every module."""
+
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class EstimatorObject:
+    """What calling an Estimator class returns; its methods (train, evaluate) change no variable."""
+
+    kind: str
+
+
+@dataclass(eq=False)
+class DataKeys:
+    """train_x.keys(), df.columns: the feature names of the data."""
+
+    where: str
+
+
+@dataclass
+class Candidate:
+    """One Estimator call the script can reach, with its arguments read."""
+
+    kind: str  # DNNClassifier
+    v1: bool  # tf.compat.v1.estimator: takes tf.compat.v1.train optimizers, writes their layout
+    args: dict  # parameter -> value (Unknown where the text does not settle it)
+    source: dict  # parameter -> its text as written
+    file: str
+    line: int
+    conditions: tuple[str, ...] = ()  # the branches taken to reach it ("model_type == 'wide'")
+    by_default: bool = True  # the flags' defaults reach it
+    where: str = ""  # file:line, or a notebook's "cell 6, line 1"
+
+    @property
+    def label(self) -> str:
+        where = self.where or f"{self.file}:{self.line}"
+        return f"{where} ({', '.join(self.conditions)})" if self.conditions else where
+
+    def key(self) -> tuple:
+        """Calls that differ only in arguments that change no variable are one candidate."""
+        relevant = {k: v for k, v in self.args.items() if k not in NO_VARIABLES}
+        return (self.file, self.line, self.kind, self.v1, repr(plain(relevant)))
+
+
+# Estimator arguments that change no variable (docs/estimators.md): read, never checked.
+NO_VARIABLES = frozenset({
+    "model_dir", "config", "warm_start_from", "loss_reduction", "activation_fn", "dnn_activation_fn", "dropout",
+    "dnn_dropout", "label_vocabulary", "weight_column", "input_layer_partitioner", "sparse_combiner",
+    "linear_sparse_combiner",
+})  # fmt: skip
+
+
+def negate(test: ast.expr, text: str) -> str:
+    """The condition of an else branch, as a user would write it."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        flipped = {ast.Eq: "!=", ast.NotEq: "==", ast.In: "not in", ast.NotIn: "in", ast.Is: "is not"}
+        for op, word in flipped.items():
+            if isinstance(test.ops[0], op):
+                left = ast.unparse(test.left)
+                return f"{left} {word} {ast.unparse(test.comparators[0])}"
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return ast.unparse(test.operand)
+    return f"not {text}" if isinstance(test, (ast.Name, ast.Attribute, ast.Call)) else f"not ({text})"
