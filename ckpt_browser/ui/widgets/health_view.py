@@ -274,7 +274,8 @@ class HealthView(QWidget):
         heights = np.array([v.alpha for v in layers], float)
         brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
-        fit = max(2, self.alpha.width() // 110)  # layer names that fit side by side
+        widest = max(len(self._short[v.name]) for v in layers)
+        fit = max(1, self.alpha.width() // (7 * widest + 16))  # layer names that fit side by side
         step = max(1, math.ceil(len(layers) / fit))
         self.alpha.getAxis("bottom").setTicks(
             [[(i, self._short[v.name]) for i, v in enumerate(layers) if i % step == 0]]
