@@ -36,7 +36,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"{fetch}  {list(value.shape)}  {dtype}")
-        with np.printoptions(threshold=1000, linewidth=100):
+        with np.printoptions(threshold=1000, linewidth=(terminal_width() or 101) - 1):
             print(cli_output.printable(value))
     return cli_output.EXIT_OK
 

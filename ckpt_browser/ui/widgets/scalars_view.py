@@ -151,6 +151,11 @@ class ScalarsView(QWidget):
         subs = sorted((r for r, t in self.events.series if t == tag), key=lambda r: (r != "train", r))
         return [(r, series[i % len(series)], False, self.events.series[(r, tag)]) for i, r in enumerate(subs)]
 
+    def select_tag(self, tag: str) -> None:
+        items = self.tags.findItems(tag, Qt.MatchFlag.MatchExactly)
+        if items:
+            self.tags.setCurrentItem(items[0])
+
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """run -> (steps, smoothed values) as drawn."""
         return dict(self._curves)
