@@ -282,21 +282,28 @@ def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Record:
     return _diff(a, b).record
 
 
-def verify(path: str | os.PathLike[str]) -> Record:
+def verify(path: str | os.PathLike[str], dask: str | None = None) -> Record:
     """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
-    `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable")."""
-    return _verify(path).to_json()
+    `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable"). dask: a scheduler's
+    address (tcp://host:8786; default CKPT_BROWSER_DASK) to check the bytes on its workers."""
+    return _verify(path, dask=dask).to_json()
 
 
-def _verify(path: str | os.PathLike[str], progress: Any = None) -> Any:
+def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None) -> Any:
     from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.tasks import engine_for
     from ckpt_browser.core.values.verify import verify as verify_checkpoints
     from ckpt_browser.core.values.verify import verify_model_dir
 
     source = open_source(path)
-    if source.selected:
-        return verify_checkpoints([source.checkpoint()], progress)
-    return verify_model_dir(source.model_dir, progress)
+    engine = engine_for(dask)
+    try:
+        if source.selected:
+            return verify_checkpoints([source.checkpoint()], progress, engine)
+        return verify_model_dir(source.model_dir, progress, engine)
+    finally:
+        if hasattr(engine, "close"):
+            engine.close()
 
 
 def check(path: str | os.PathLike[str], against: str | None = None, log: str | None = None) -> Record:

@@ -117,6 +117,11 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--dask",
+        metavar="tcp://HOST:PORT",
+        help="check on a Dask cluster (default: CKPT_BROWSER_DASK; else every core here)",
+    )
     cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")

@@ -36,7 +36,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
     else:
         print(f"{fetch}  {list(value.shape)}  {dtype}")
-        with np.printoptions(threshold=1000, linewidth=100):
+        with np.printoptions(threshold=1000, linewidth=(terminal_width() or 101) - 1):
             print(cli_output.printable(value))
     return cli_output.EXIT_OK
 
@@ -117,7 +117,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = _verify(ns.path, progress)
+    report = _verify(ns.path, progress, dask=ns.dask)
     if progress is not None:
         print(file=sys.stderr)
     if ns.json:

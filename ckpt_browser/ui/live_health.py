@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QSystemTrayIcon
 
 from ckpt_browser.core.values.health import HealthReport, health
+from ckpt_browser.ui.text import esc
 
 log = logging.getLogger(__name__)
 BANNER_STYLE = "QLabel { background: #b00020; color: white; padding: 6px; font-weight: bold; }"
@@ -66,7 +67,7 @@ class LiveHealth(QObject):
         ) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
         kinds = " and ".join(k for k, n in (("NaN", sum(v.nan for v in bad)), ("Inf", sum(v.inf for v in bad))) if n)
         text = f"{kinds} in {Path(str(path)).name}/{c.name}: {what}"
-        self.banner.setText(f"{text} — <a href='health' style='color: white'>open Health</a>")
+        self.banner.setText(f"{esc(text)} — <a href='health' style='color: white'>open Health</a>")
         self.banner.show()
         self._notify(f"Training went wrong: {kinds}", text)
         self.alarmed.emit(text)

@@ -36,6 +36,7 @@ from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.details import DetailsPanel
@@ -230,7 +231,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         info = contents.checkpoint
         n = len(contents.variables)
         self.variables.model.set_marks(self._findings.get(info.prefix, {}))
-        self.variables.set_contents(contents, f"<b>{info.name}</b> — {n} variables  ({info.prefix.parent})")
+        self.variables.set_contents(contents, f"<b>{esc(info.name)}</b> — {n} variables  ({esc(info.prefix.parent)})")
         self.status_label.setText(f"{info.name}: {n} variables")
         wanted, asked = self.state.variable_to_show()
         if wanted and not self.variables.select_variable(wanted) and asked:

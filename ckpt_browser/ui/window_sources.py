@@ -124,10 +124,15 @@ class WindowSources:
     def _on_runs_folder(self, path: str, runs: RunsFolder) -> None:
         """A folder whose model_dirs are below it (as `tensorboard --logdir runs`): each run opens
         as a source, and the folder is looked at again for new runs."""
-        self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
-        self.settings.add_recent(path)
         known = self._runs_folders.get(runs.path)
+        if known is None:
+            self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
+            self.settings.add_recent(path)
         self._runs_folders[runs.path] = runs
+        # Opened while it was empty (the runs not started yet): the folder's own empty row goes.
+        empty = next((s for s in self.sources.sources() if s.model_dir.path == runs.path), None)
+        if empty is not None and not empty.model_dir.checkpoints and runs.runs:
+            self.close_source(empty)
         for name, run in runs.runs.items():
             if known is None or name not in known.runs:
                 self.open_path(str(run))
@@ -137,6 +142,10 @@ class WindowSources:
 
     def _poll_runs_folders(self) -> None:
         for folder in list(self._runs_folders):
+            md = self.state.model_dir(folder)
+            if md is not None and md.checkpoints:  # it was an empty model_dir, and training filled it
+                del self._runs_folders[folder]
+                continue
             self.runner.submit(
                 runs_below, folder, key=f"runs:{folder}", tf=False,
                 on_done=lambda runs, f=str(folder): self._on_runs_folder(f, runs) if runs.runs else None,
@@ -164,6 +173,9 @@ class WindowSources:
         if choice.checkpoint is None:  # nothing yet: say so; the watcher fills the list in as training writes
             self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
         self.source_opened.emit(source)
+        if not md.checkpoints and not is_remote(md.path):  # runs may start below it: looked for too
+            self._runs_folders.setdefault(md.path, RunsFolder(md.path))
+            self._runs_poll.start()
         self.watcher.watch(md.path)
         self.refresh_source(str(md.path))  # event files, and the paths to watch inside
         # Each checkpoint against its own graph, in the background: marks what does not fit.
@@ -276,8 +288,9 @@ class WindowSources:
         return self.verify_dialog
 
     def close_current_source(self) -> None:
-        index = self.sources_view.currentIndex()
-        source = self.sources.source_at(index)
+        self.close_source(self.sources.source_at(self.sources_view.currentIndex()))
+
+    def close_source(self, source: Source | None) -> None:
         if source is None:
             return
         row = self.sources.sources().index(source)

@@ -118,6 +118,8 @@ def exercise(path: Path, case: int) -> None:
     from ckpt_browser.core.model_dir.contents import open_source, read_contents
     from ckpt_browser.core.values.verify import verify
 
+    if FUZZ and case % 1000 == 0:  # long runs say how far they are
+        print(f"fuzz (models) so far: {COUNTS}", flush=True)
     reader_module._cache.clear()
     source = outcome(open_source, path)
     if isinstance(source, CheckpointError):

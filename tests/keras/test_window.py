@@ -86,7 +86,10 @@ def test_history_and_compare_across_the_model_files_of_a_folder(qtbot, window, k
         window.show_tab("history")
     kernel = model.get_layer("hidden").kernel.numpy().astype(np.float64)
     assert sorted(h.args[0].names) == ["legacy.h5", "model.keras", "model.weights.h5"]
-    np.testing.assert_allclose(h.args[0].values, [np.linalg.norm(kernel)] * 3, rtol=1e-6)
+    # The default summary (issue 20): the mean, in a band from the min to the max.
+    np.testing.assert_allclose(h.args[0].values, [kernel.mean()] * 3, rtol=1e-6)
+    np.testing.assert_allclose(h.args[0].low, [kernel.min()] * 3, rtol=1e-6)
+    np.testing.assert_allclose(h.args[0].high, [kernel.max()] * 3, rtol=1e-6)
     compare = window.view("compare")
     with qtbot.waitSignal(compare.compared, timeout=TIMEOUT) as c:
         window.show_tab("compare")

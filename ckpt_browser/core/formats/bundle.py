@@ -152,18 +152,8 @@ class BundleReader:
         """Check the stored crc32c of one variable without building its array (what `verify`
         does): its bytes pass through ``buffer``, reused from call to call. Returns the bytes
         checked; raises ChecksumMismatch (without values), OpaqueTensor or CheckpointError."""
-        entry = self._entry(name)
-        parts = [entry]
-        if entry.slices:
-            key = self._key(name)
-            parts = []
-            for extents in entry.slices:
-                raw = self._lookup(slice_key(key, extents))
-                if raw is None:
-                    raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
-                parts.append(self._decode(slice_key(key, extents), raw))
         done = 0
-        for part in parts:
+        for part in self.parts(name):
             kind = dtypes.base_enum(part.dtype)
             if kind == dtypes.STRING:
                 self._read_strings(name, part)
@@ -179,6 +169,19 @@ class BundleReader:
                     )
             done += part.size
         return done
+
+    def parts(self, name: str) -> list[Entry]:
+        """The entries holding a variable's bytes: its own, or its slices' (partitioned)."""
+        entry = self._entry(name)
+        if not entry.slices:
+            return [entry]
+        key, parts = self._key(name), []
+        for extents in entry.slices:
+            raw = self._lookup(slice_key(key, extents))
+            if raw is None:
+                raise CheckpointError(f"{self.index_name} is damaged: a slice of {name} has no entry")
+            parts.append(self._decode(slice_key(key, extents), raw))
+        return parts
 
     def problems(self) -> list[str]:  # what verify lists about the index as a whole
         return bundle_checks.key_order((k for k, _ in self._pairs), self.index_name)
@@ -255,6 +258,10 @@ class BundleReader:
 
     def shard_path(self, shard: int) -> Path:
         return as_path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
+
+    def data_file(self, shard: int) -> LocalFile:
+        """The opened data shard, or a CheckpointError saying it is missing."""
+        return self._file(shard)
 
     def _file(self, shard: int) -> LocalFile:
         with self._lock:

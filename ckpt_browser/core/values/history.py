@@ -39,12 +39,13 @@ class History:
 def variable_history(
     checkpoints: list[CheckpointInfo],
     variable: str,
-    how: str | None = None,
+    how: str | None = "L2 norm",
     element: tuple[int, ...] | None = None,
     progress: Progress | None = None,
 ) -> History:
-    """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: its value when
-    it has one element, else the mean with the min-to-max band)."""
+    """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: what the
+    History tab shows first -- its value when it has one element, else the mean in its
+    min-to-max band)."""
     out = History(variable, how or BAND)
     for i, info in enumerate(checkpoints):
         try:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.storage import open_file
+from ckpt_browser.core.storage.remote import RemoteFile
 
 TASK_BYTES = 16 << 20  # per task: big enough to amortize a request, small enough to bound memory
 
@@ -108,14 +109,18 @@ def forget_files() -> None:
         _files.clear()
 
 
-def read_span(span: Span) -> memoryview:
-    """The bytes of a span. Locally they land in a buffer of this thread's, reused task after task
-    (valid until the thread's next read_span); from a bucket they are one ranged request."""
+def read_span(span: Span, slot: int = 0) -> memoryview:
+    """The bytes of a span. Locally they land in a buffer of this thread's (one per slot: a task
+    reading two spans uses two), reused task after task (valid until the thread's next read_span
+    of that slot); from a bucket they are one ranged request."""
     f = _file(span.path)
-    if hasattr(f, "read_into"):
-        buf = getattr(_local, "buf", None)
+    if not isinstance(f, RemoteFile):
+        buffers = getattr(_local, "buffers", None)
+        if buffers is None:
+            buffers = _local.buffers = {}
+        buf = buffers.get(slot)
         if buf is None or len(buf) < span.size:
-            buf = _local.buf = bytearray(max(span.size, 1 << 20))
+            buf = buffers[slot] = bytearray(max(span.size, 1 << 20))
         view = memoryview(buf)[: span.size]
         if span.size:
             f.read_into(span.offset, view)
@@ -134,6 +139,16 @@ def crc_span(span: Span) -> list[tuple[int, int, int, int]]:
 
     data = read_span(span)
     return [(p.item, p.start, of_buffer(view), p.size) for p, view in pieces_of(span, data)]
+
+
+def crc_span_safe(span: Span) -> list[tuple[int, int, int | str, int]]:
+    """crc_span, with a read error (a file cut short meanwhile) as the message in place of each crc."""
+    from ckpt_browser.core.errors import CheckpointError
+
+    try:
+        return list(crc_span(span))
+    except CheckpointError as exc:
+        return [(p.item, p.start, str(exc), p.size) for p in span.pieces]
 
 
 # -- crc32c of a whole from its parts ----------------------------------------------------------

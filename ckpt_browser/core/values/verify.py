@@ -69,7 +69,7 @@ class Report:
 Progress = Callable[[int, int, str], None]
 
 
-def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total: int) -> Verdict:
+def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total: int, engine=None) -> Verdict:
     verdict = Verdict(info.name, info.prefix)
     if not info.on_disk:
         verdict.status, verdict.error = UNREADABLE, info.problem or "its index is missing"
@@ -83,6 +83,8 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     verdict.note = getattr(reader, "verify_note", None)
     # File-level problems a reader knows of (entries TensorFlow would refuse, a manifest that lies).
     verdict.problems += reader.problems() if hasattr(reader, "problems") else []
+    if isinstance(reader, BundleReader):  # every core (or a cluster) on byte ranges
+        return _verify_bundle(verdict, reader, [e.name for e in entries], engine, progress, done, total)
     buffer = bytearray(CHUNK)
     for entry in entries:
         try:
@@ -106,12 +108,34 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     return verdict
 
 
+def _verify_bundle(verdict: Verdict, reader, names: list[str], engine, progress: Progress, done, total) -> Verdict:
+    from ckpt_browser.core.values.verify_tasks import check_all
+
+    base = done[0]
+
+    def moved(got: int, of: int) -> None:  # bytes, shown as the share of this checkpoint's tensors
+        progress(base + len(names) * got // max(of, 1), total, f"Verifying {verdict.name}")
+
+    for outcome in check_all(reader, names, engine, moved):
+        verdict.bytes += outcome.bytes
+        verdict.tensors += outcome.counted and not outcome.opaque
+        verdict.opaque += outcome.opaque
+        if outcome.problem:
+            verdict.problems.append(outcome.problem)
+    done[0] = base + len(names)
+    progress(done[0], total, f"Verifying {verdict.name}")
+    if verdict.problems:
+        verdict.status = CORRUPT
+    return verdict
+
+
 def _size(reader, name: str) -> int:
     return reader.entry_info(name).size if isinstance(reader, BundleReader) else 0
 
 
-def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None) -> Report:
-    """Check every tensor of each checkpoint; progress(done, total, text) counts tensors."""
+def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, engine=None) -> Report:
+    """Check every tensor of each checkpoint; progress(done, total, text) counts tensors. engine:
+    where the bytes are checked (values/tasks.py: threads here by default, or a Dask cluster)."""
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
     total = 0
@@ -121,9 +145,9 @@ def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None) 
         except CheckpointError:
             pass
     done = [0]
-    verdicts = [_verify_one(info, progress, done, total) for info in checkpoints]
+    verdicts = [_verify_one(info, progress, done, total, engine) for info in checkpoints]
     return Report(verdicts, time.perf_counter() - start)
 
 
-def verify_model_dir(md: ModelDir, progress: Progress | None = None) -> Report:
-    return verify([c for c in md.checkpoints if c.on_disk or c.in_state], progress)
+def verify_model_dir(md: ModelDir, progress: Progress | None = None, engine=None) -> Report:
+    return verify([c for c in md.checkpoints if c.on_disk or c.in_state], progress, engine)

@@ -42,6 +42,7 @@ from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import ROW_ROLE, RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
@@ -278,7 +279,7 @@ class CheckView(QWidget):
         )  # fmt: skip
 
     def _error(self, message: str) -> None:
-        self.summary.setText(f"<span style='color:{colours().bad}'>{message}</span>")
+        self.summary.setText(f"<span style='color:{colours().bad}'>{esc(message)}</span>")
 
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results

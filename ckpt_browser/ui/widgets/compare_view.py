@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -59,6 +59,7 @@ class HistoryView(QWidget):
         self.plot.addItem(self.band)
         self.curve = self.plot.plot(pen=pg.mkPen(palette.curve, width=1.5), symbol="o", symbolSize=7)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(QLabel("Summary:"))
@@ -169,6 +170,7 @@ class CompareView(QWidget):
         self._choices: list[tuple[str, object, str, bool]] = []  # (label, prefix, stored name, B is newer)
         self.against = QComboBox()
         self.figures = QLabel()
+        self.figures.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.figures.setWordWrap(True)
         self.line = LinePlot()
         self.heatmap = Heatmap()

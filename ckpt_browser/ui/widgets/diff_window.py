@@ -34,6 +34,7 @@ from ckpt_browser.core.values.diff import (
 from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.diff_table import STATUS_TEXT, DiffFilterModel, DiffTableModel
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
 
@@ -45,11 +46,12 @@ class _Panel(QWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.title = QLabel(f"<b>{title}</b>")
+        self.title = QLabel(f"<b>{esc(title)}</b>")
         self.line = LinePlot()
         self.heatmap = Heatmap()
         self.heatmap.hide()
         self.note = QLabel()
+        self.note.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.title, self.line, self.heatmap, self.note):
@@ -209,7 +211,7 @@ class DiffWindow(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         counts = ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in diff.counts().items() if n)
         head = "identical" if diff.identical else "differ"
-        self.summary.setText(f"<b>A</b> {diff.a}<br><b>B</b> {diff.b}<br><b>{head}</b>: {counts}")
+        self.summary.setText(f"<b>A</b> {esc(diff.a)}<br><b>B</b> {esc(diff.b)}<br><b>{head}</b>: {counts}")
         if self.proxy.rowCount():
             self.table.selectRow(0)  # the plots below are never empty
         self.diff_ready.emit(diff)

@@ -3,7 +3,7 @@ checks every tensor's crc32c and marks the shard that holds a corrupt one."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from ckpt_browser.core.values.files import COLUMNS, checkpoint_files, file_cells, with_verdict
@@ -34,6 +34,7 @@ class FilesView(QWidget):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         self.status = QLabel("Select a checkpoint.")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Read every tensor of this checkpoint and check its crc32c")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -73,6 +73,7 @@ class FitView(QWidget):
         self.fit_button = QPushButton("Plot")
         self.fit_button.clicked.connect(self.run_fit)
         self.status = QLabel("Open a model_dir whose checkpoints have .meta graphs (the tutorial's quadratic example).")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)
 
         self.plot = pg.PlotWidget(axisItems=readable_axes())

@@ -40,6 +40,7 @@ from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.tensor_view import TensorView
@@ -213,7 +214,7 @@ class GraphPanel(QWidget):
     def _show_signatures(self, signatures: list[Signature]) -> None:
         self.signatures = signatures
         self.status.setText(
-            f"<b>SavedModel {self.saved_model.name}</b>: {len(signatures)} signatures. "
+            f"<b>SavedModel {esc(self.saved_model.name)}</b>: {len(signatures)} signatures. "
             "Its variables are listed on the left; run a signature below."
         )
         self.signature_model.set_rows(signature_rows(signatures))
@@ -255,11 +256,11 @@ class GraphPanel(QWidget):
         self.overview = o
         bad = [r for r in o.variables if not r.ok]
         text = (
-            f"<b>{o.checkpoint}</b>: {len(o.ops)} operations, {len(o.placeholders)} placeholders, "
+            f"<b>{esc(o.checkpoint)}</b>: {len(o.ops)} operations, {len(o.placeholders)} placeholders, "
             f"{len(o.variables)} variables. "
         )
         if o.restore_error:
-            text += f"<span style='color:{colours().bad}'>Not restored: {o.restore_error}</span>"
+            text += f"<span style='color:{colours().bad}'>Not restored: {esc(o.restore_error)}</span>"
         else:
             text += "Restored; the session stays open while the model_dir is."
         if bad:
@@ -270,7 +271,7 @@ class GraphPanel(QWidget):
             )
         if o.inputs:
             keys = ", ".join(f.key for f in o.inputs if f.key != "labels")
-            text += f"<br>An Estimator's graph: its input pipeline is fed by feature ({keys})."
+            text += f"<br>An Estimator's graph: its input pipeline is fed by feature ({esc(keys)})."
         self.status.setText(text)
         self.placeholder_model.set_rows(placeholder_rows(o))
         self.variable_model.set_rows(variable_rows(o), bad=[not row.ok for row in o.variables])

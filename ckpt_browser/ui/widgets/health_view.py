@@ -4,6 +4,7 @@ layer and the findings of core/values/health.py; a cell or a finding selects tha
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +27,7 @@ from ckpt_browser.ui.views import Selection, ViewContext
 
 HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
 MAX_LEGEND = 10
+MAX_CURVES = 40
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 FAILING_COLOUR = "#b00020"
 
@@ -42,10 +44,25 @@ def ratio_plane(report: HealthReport) -> tuple[np.ndarray, list[str], list[str]]
     return plane, names, [c.name for c in report.checkpoints]
 
 
-def short(name: str) -> str:
-    """The last two parts of a variable name: what tells layers apart in a legend."""
-    name = name.removesuffix("/.ATTRIBUTES/VARIABLE_VALUE")
-    return "/".join(name.split("/")[-2:])
+def short_names(names: list[str], most: int = 36) -> dict[str, str]:
+    """Each name's shortest tail of at least two parts that no other name shares (BERT's
+    layer_3/output/dense/kernel, not dense/kernel), cut to ``most`` characters from the left."""
+    parts = {n: n.removesuffix("/.ATTRIBUTES/VARIABLE_VALUE").split("/") for n in names}
+    counts: dict[int, Counter] = {}  # tails of k parts -> how many names end so (linear per k)
+
+    def shared(p: list[str], k: int) -> bool:
+        if k not in counts:
+            counts[k] = Counter(tuple(q[-k:]) for q in parts.values())
+        return counts[k][tuple(p[-k:])] > 1
+
+    out = {}
+    for n, p in parts.items():
+        k = min(2, len(p))
+        while k < len(p) and shared(p, k):
+            k += 1
+        text = "/".join(p[-k:])
+        out[n] = text if len(text) <= most else "…" + text[-(most - 1) :]
+    return out
 
 
 class HealthView(QWidget):
@@ -65,6 +82,7 @@ class HealthView(QWidget):
         self._md = None
         self._names: list[str] = []
         self._columns: list[str] = []
+        self._short: dict[str, str] = {}
         self.status = QLabel("Select a model_dir.")
         self.status.setWordWrap(True)
         self.with_optimizer = QCheckBox("Optimizer state too")
@@ -207,8 +225,10 @@ class HealthView(QWidget):
         self.bad_cells.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
         self.colorbar.setLevels((centre - span, centre + span))
         left, bottom = self.heatmap.getAxis("left"), self.heatmap.getAxis("bottom")
-        step = max(1, len(self._names) // 40)
-        left.setTicks([[(i, short(n)) for i, n in enumerate(self._names) if i % step == 0]])
+        fit = max(4, self.heatmap.height() // 16)  # row labels that fit without overlapping
+        step = max(1, math.ceil(len(self._names) / fit))
+        self._short = short_names(self._names)
+        left.setTicks([[(i, self._short[n]) for i, n in enumerate(self._names) if i % step == 0]])
         steps = [c.step for c in report.checkpoints]
         cstep = max(1, len(steps) // 12)
         bottom.setTicks([[(j, str(s if s is not None else c)) for j, (s, c) in enumerate(zip(steps, self._columns))
@@ -221,20 +241,27 @@ class HealthView(QWidget):
     def _show_norms(self, report: HealthReport) -> None:
         self.norms.clear()
         self.legend.clear()
-        names = self._names
+        by_name = [{v.name: v for v in c.variables} for c in report.checkpoints]
+        sizes = {v.name: v.size for c in report.checkpoints for v in c.variables}
+        # A curve per variable up to MAX_CURVES; past that the largest ones (the layers' kernels):
+        # thousands of curves are neither readable nor quick to draw.
+        names = sorted(self._names, key=lambda n: -sizes.get(n, 0))[:MAX_CURVES]
+        names.sort(key=self._names.index)
         steps = [c.step if c.step is not None else j for j, c in enumerate(report.checkpoints)]
         for i, name in enumerate(names):
             xs, ys = [], []
-            for x, c in zip(steps, report.checkpoints):
-                v = next((v for v in c.variables if v.name == name), None)
+            for x, variables in zip(steps, by_name):
+                v = variables.get(name)
                 if v is not None and v.norm and not (v.nan or v.inf):
                     xs.append(x)
                     ys.append(v.norm)
             pen = pg.mkPen(COLOURS[i % len(COLOURS)], width=1.5)
             self.norms.plot(
-                xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=short(name)
+                xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=self._short[name]
             )
         self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend hides the plot
+        shown = "" if len(names) == len(self._names) else f" ({len(names)} largest of {len(self._names)})"
+        self.norms.setTitle("norm" + shown)
 
     def _show_alpha(self, report: HealthReport) -> None:
         self.alpha.clear()
@@ -247,8 +274,12 @@ class HealthView(QWidget):
         heights = np.array([v.alpha for v in layers], float)
         brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
-        step = max(1, len(layers) // 10)
-        self.alpha.getAxis("bottom").setTicks([[(i, short(v.name)) for i, v in enumerate(layers) if i % step == 0]])
+        widest = max(len(self._short[v.name]) for v in layers)
+        fit = max(1, self.alpha.width() // (7 * widest + 16))  # layer names that fit side by side
+        step = max(1, math.ceil(len(layers) / fit))
+        self.alpha.getAxis("bottom").setTicks(
+            [[(i, self._short[v.name]) for i, v in enumerate(layers) if i % step == 0]]
+        )
         self.alpha.setTitle("alpha")
         self.alpha.setLabel("bottom", f"layers at {last.name}")
         self.alpha.getPlotItem().vb.setRange(xRange=(-0.6, len(layers) - 0.4), yRange=(0, float(heights.max()) * 1.1))
@@ -294,7 +325,7 @@ class HealthView(QWidget):
             return
         r, c = cell
         name, checkpoint = self._names[r], self.report.checkpoints[c]
-        v = next((v for v in checkpoint.variables if v.name == name), None)
+        v = next((v for v in checkpoint.variables if v.name == name), None)  # on a mouse move: one pass
         ratio = "–" if v is None or v.update_ratio is None else f"{v.update_ratio:.3g}"
         self.readout.setText(f"{name} in {checkpoint.name}: update ratio {ratio} (click to select)")
 

@@ -11,6 +11,7 @@ from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 
@@ -79,7 +80,7 @@ class ModelView(QWidget):
         total = sum(r.params for r in rep.layers)
         warnings = sum(f.warning for f in rep.findings)
         self.status.setText(
-            f"<b>{info.name}</b>: {len(rep.layers)} layers, {total:,} parameters. "
+            f"<b>{esc(info.name)}</b>: {len(rep.layers)} layers, {total:,} parameters. "
             + (f"<span style='color:{colours().bad}'>{warnings} problem(s) for loading it again.</span>"
                if warnings else
                "Nothing stands in the way of loading it again.")

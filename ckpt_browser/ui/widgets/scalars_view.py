@@ -61,6 +61,7 @@ class ScalarsView(QWidget):
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.status = QLabel("Open a model_dir with event files (an Estimator writes them).")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)
         self._curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.marks: dict[str, pg.InfiniteLine] = {}
@@ -149,6 +150,11 @@ class ScalarsView(QWidget):
         series = colours().series
         subs = sorted((r for r, t in self.events.series if t == tag), key=lambda r: (r != "train", r))
         return [(r, series[i % len(series)], False, self.events.series[(r, tag)]) for i, r in enumerate(subs)]
+
+    def select_tag(self, tag: str) -> None:
+        items = self.tags.findItems(tag, Qt.MatchFlag.MatchExactly)
+        if items:
+            self.tags.setCurrentItem(items[0])
 
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """run -> (steps, smoothed values) as drawn."""

@@ -31,6 +31,7 @@ from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.tensor_table import TensorTableModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
 
 
@@ -50,6 +51,7 @@ class TensorView(QWidget):
 
         # A red banner over the values when they failed their checksum (shown anyway).
         self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
             f"QLabel {{ background: {colours().bad}; color: white; padding: 4px; font-weight: bold; }}"
@@ -150,7 +152,7 @@ class TensorView(QWidget):
 
     def show_error(self, text: str) -> None:
         self.clear()
-        self.header.setText(f"<span style='color:{colours().bad}'>{text}</span>")
+        self.header.setText(f"<span style='color:{colours().bad}'>{esc(text)}</span>")
 
     def set_tensor(
         self, name: str, array: np.ndarray, where: str = "", warning: str | None = None, note: str | None = None
@@ -162,18 +164,20 @@ class TensorView(QWidget):
         self._name = name
         self._spec = SliceSpec.default(array.ndim)
         shape = "[" + ", ".join(str(d) for d in array.shape) + "]"
-        head = f"<b>{name}</b> &nbsp; {shape} &nbsp; {array.dtype.name if array.dtype.kind != 'O' else 'string'}"
+        head = (
+            f"<b>{esc(name)}</b> &nbsp; {shape} &nbsp; {esc(array.dtype.name) if array.dtype.kind != 'O' else 'string'}"
+        )
         if where:
-            head += f" &nbsp; <span style='color:{colours().muted}'>{where}</span>"
+            head += f" &nbsp; <span style='color:{colours().muted}'>{esc(where)}</span>"
         if note:  # a quantized TF.js weight: the codes and how they map to values
-            head += f"<br><span style='color:{colours().note}'>{note}</span>"
+            head += f"<br><span style='color:{colours().note}'>{esc(note)}</span>"
         self.codes_box.setVisible(bool(note))
         if not note:
             self.codes_box.blockSignals(True)
             self.codes_box.setChecked(False)
             self.codes_box.blockSignals(False)
         if array.ndim == 0:
-            head += f"<br><span style='font-size:16pt'>{formatter(array.dtype)(array[()])}</span>"
+            head += f"<br><span style='font-size:16pt'>{esc(formatter(array.dtype)(array[()]))}</span>"
         self.header.setText(head)
         # The plot comes from a task: until it does, not the previous variable's plot.
         self.line.clear_data()

@@ -40,6 +40,7 @@ class VariablePanel(QWidget):
         self.title = QLabel("Open a model_dir or checkpoint: File > Open, or drop it here.")
         self.title.setWordWrap(True)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setStyleSheet(f"color: {colours().bad};")
@@ -80,6 +81,7 @@ class VariablePanel(QWidget):
         self.tree.selectionModel().currentChanged.connect(self._on_current)
 
         self.totals = QLabel()
+        self.totals.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.totals.setWordWrap(True)  # else its one line sets how narrow the pane can be
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

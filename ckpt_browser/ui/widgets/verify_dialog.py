@@ -12,6 +12,7 @@ from ckpt_browser.core.values.verify import OK, Report, verify_model_dir
 from ckpt_browser.ui import copying
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
+from ckpt_browser.ui.text import esc
 
 COLUMNS = ("Checkpoint", "Status", "Tensors", "Checked", "Problem")
 
@@ -76,7 +77,7 @@ class VerifyDialog(QDialog):
             layout.addWidget(w)
 
     def run(self, md: ModelDir) -> None:
-        self.title.setText(f"Checking every tensor's checksum in <b>{md.path}</b>")
+        self.title.setText(f"Checking every tensor's checksum in <b>{esc(md.path)}</b>")
         self.model.set_report(None)
         self.summary.setText("")
         self.progress.setRange(0, 0)
@@ -101,4 +102,4 @@ class VerifyDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self.progress.hide()
-        self.summary.setText(f"<span style='color:{colours().bad}'>{message}</span>")
+        self.summary.setText(f"<span style='color:{colours().bad}'>{esc(message)}</span>")
