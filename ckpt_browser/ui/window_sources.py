@@ -328,6 +328,9 @@ class WindowSources:
                     _read_text, path, tf=False,
                     on_done=self.explain_log, on_error=self.status_label.setText,
                 )  # fmt: skip
+            elif path.endswith((".py", ".ipynb")):  # a training script: check the model_dir against it
+                self.show_tab("check")
+                self.view("check").check_script(path)
             else:
                 self.open_path(path)
         event.acceptProposedAction()

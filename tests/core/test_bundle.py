@@ -207,6 +207,8 @@ def test_a_dtype_the_reader_does_not_know_falls_back_to_tensorflow(tmp_path):
     import ml_dtypes
 
     t = tf()
+    if tuple(int(x) for x in t.__version__.split(".")[:2]) < (2, 21):  # make test-compat's 2.15
+        pytest.skip(f"TensorFlow {t.__version__} does not write float4_e2m1fn (2.21 does)")
     prefix = tmp_path / "ckpt"
     f4 = np.array([0.5, 1.0, -2.0], dtype=ml_dtypes.float4_e2m1fn)
     t.raw_ops.SaveV2(prefix=str(prefix), tensor_names=["f4", "ok"], shape_and_slices=["", ""],

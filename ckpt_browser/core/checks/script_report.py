@@ -35,6 +35,7 @@ def script_summary(results: list[CheckResult]) -> str:
         lines.append("Assumed, from the checkpoint: " + "; ".join(assumed) + ".")
     bad = [r for r in checked if r.findings]
     if bad:
+        lines.append(f"{len(bad)} of {len(checked)} checkpoints do not fit any call of the script.")
         lines += changes(bad[-1])
     broken = [r for r in results if r.error]
     if broken:
