@@ -11,9 +11,8 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from ckpt_browser.core.checks.logparse import is_log_file
+from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
-from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS
 from ckpt_browser.core.checks.run import LOG
 from ckpt_browser.core.model_dir.contents import Source
 from ckpt_browser.core.model_dir.events import EventData, EventReader, Snapshot, snapshot
