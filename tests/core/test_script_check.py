@@ -237,3 +237,20 @@ def test_a_log_is_explained_first_and_only_when_it_names_something(capsys, tmp_p
     assert main(["check", str(folder), "--log", str(log)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("The log names 1 problem(s):")
+
+
+def test_a_function_nothing_calls_is_read_too():
+    pasted = (
+        "import tensorflow as tf\n"
+        "def build_estimator(model_dir, n_classes=3):\n"
+        "    cols = [tf.feature_column.numeric_column(k)\n"
+        "            for k in ['SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth']]\n"
+        "    return tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=cols, n_classes=n_classes,\n"
+        "                                      model_dir=model_dir)\n"
+    )
+    reading = read_script(pasted)
+    assert reading.notes == [
+        "line 2: build_estimator() is called nowhere in the script: it was read with its arguments unknown"
+    ]
+    report = check_script(scan_model_dir(SCRIPTS / "premade" / "model_dir"), reading)
+    assert [r.verdict for r in report.results] == ["fits line 5", "fits line 5"]
