@@ -120,7 +120,7 @@ def test_what_the_data_decides_is_taken_from_the_checkpoint_and_said():
         words = len({row[column] for row in rows})  # what dftrain[column].unique() gave the writer
         assert (
             f"the vocabulary of {column!r} comes from dftrain[feature_name].unique() (titanic_linear.py:14): "
-            f"the checkpoint's {words} was used"
+            f"the checkpoint says {words}"
         ) in titanic.assumptions
     premade = check("premade/premade_estimator.py", "premade/model_dir").results[-1]
     assert premade.assumptions == [
@@ -130,7 +130,7 @@ def test_what_the_data_decides_is_taken_from_the_checkpoint_and_said():
     absl = check("absl/train_absl.py", "absl/model_dir").results[-1]
     assert absl.assumptions == [  # make_fixtures.py ran it with --city_buckets=10
         "the hash size of 'city' comes from the flag --city_buckets, which has no default (train_absl.py:11): "
-        "the checkpoint's 10 was used"
+        "the checkpoint says 10"
     ]
 
 

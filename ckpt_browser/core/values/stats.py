@@ -133,10 +133,13 @@ def compute_stats(a: np.ndarray, progress: Progress | None = None, chunk: int = 
         edges = _bin_edges(lo, hi, bins, a.dtype.kind in "iub")
         counts = np.zeros(len(edges) - 1, np.int64)
         all_finite = stats.nan == 0 and stats.inf == 0
+        wide = (hi - lo) > 1e37
         for _, raw in _chunks(flat, chunk):
             c, _ = numeric_view(raw)
             if float_like and not all_finite:
                 c = c[np.isfinite(c)]
+            if wide and c.dtype.kind == "f" and c.dtype.itemsize < 8:
+                c = c.astype(np.float64)  # numpy bins in the data's type: a float32 range wider than 3e38 overflows
             # Equal-width bins given by count and range take numpy's fast path (no search per value).
             counts += np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
             step += 1
