@@ -281,6 +281,24 @@ class Interpreter(Calls):
         return module
 
 
+def _call_uncalled(interp: Interpreter, main: Module) -> None:
+    """The script's functions that nothing reached, each called with its arguments unknown (their
+    defaults where they have them): an Estimator built there is a candidate too."""
+    from ckpt_browser.core.checks.script_values import Function
+
+    interp.file, interp.text = main.file, main.text
+    for name, value in list(main.globals.items()):
+        if isinstance(value, Function) and not isinstance(value.node, ast.Lambda):
+            before = len(interp.candidates)
+            try:
+                interp.invoke(value, [], {}, value.node)
+            except (_PathEnd, _Break, _Continue):
+                pass
+            if len(interp.candidates) > before:
+                note = f"{name}() is called nowhere in the script: it was read with its arguments unknown"
+                interp.notes.append(f"{interp.where(value.node)}: {note}")
+
+
 def read_script_file(path: str | Path) -> Reading:
     """A training script or notebook on disk; modules of its folder that it imports are read too."""
     p = Path(path)
@@ -319,6 +337,8 @@ def read_script(
         main = Module("__main__", name, text, {"__name__": "__main__", "__file__": name})
         try:
             interp.run_module(main, loader.tree)
+            if not interp.candidates:  # nothing calls the function that builds it (a pasted def, a library)
+                _call_uncalled(interp, main)
         except (_PathEnd, _Return, _Break, _Continue):
             pass
         except _Budget as cut:
