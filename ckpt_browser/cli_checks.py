@@ -78,9 +78,7 @@ def _print_check(parts: dict, width: int | None) -> None:
     if parts["summary"]:
         print("\n".join(wrap(line, width) for line in parts["summary"].splitlines()))
     for heading, r in grouped(results):
-        print("\n" + wrap(heading, width))
-        for a in r.assumptions:
-            print(wrap(f"  assumed: {a}", width, "    "))
+        print("\n" + wrap(heading, width))  # what was assumed is in the summary, said once
         rows = [("variable", "finding", "checkpoint", "model")]
         rows += [(f.variable, f.kind, f.checkpoint or "-", f.model or "-") for f in r.findings]
         if r.findings:

@@ -142,3 +142,17 @@ def test_wrong_types_in_topology_and_signature_still_list(tmp_path, capsys):
     assert code == 0 and err == []
     want = np.load(DATA / "tfjs" / "expected_graph.npz")
     assert all(name in out for name in want.files)
+
+
+def test_a_quantization_min_beyond_any_float_is_flagged_not_a_crash(tmp_path, capsys):
+    """Found by tests/fuzz: a min of -(2**63)-1 (JSON has no integer limit) met numpy's isfinite."""
+
+    def huge_min(doc, _):
+        for w in _weights(doc):
+            if "scale" in w.get("quantization", {}):
+                w["quantization"]["min"] = -(2**63) - 1
+                w["quantization"]["scale"] = 10**400
+
+    path = _tfjs(tmp_path, "quantized", huge_min)
+    code, out, err = cli(capsys, "verify", path)
+    assert code == 1 and err == [] and "its quantization scale is inf" in out

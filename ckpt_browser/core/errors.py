@@ -9,3 +9,10 @@ class CheckpointError(Exception):
     The message is shown to the user as it is (status bar, panel, one stderr line),
     so it must say what is wrong and, where possible, with which file.
     """
+
+    def __init__(self, *args: object) -> None:
+        # One line, always: a message quoting a file's content (a name with a newline, control
+        # characters) is folded here, whoever shows it.
+        if args and isinstance(args[0], str):
+            args = (" ".join(args[0].split()), *args[1:])
+        super().__init__(*args)

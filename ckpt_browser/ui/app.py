@@ -132,7 +132,8 @@ def _check_against(window, text: str) -> None:
 
     view = window.view("check")
     if view.spec.text() != text:
-        view.set_mode(PATH if os.path.exists(text) else CONFIG, text)
+        script = text.strip().endswith((".py", ".ipynb"))
+        view.set_mode(PATH if os.path.exists(text) and not script else CONFIG, text)
         view.run()
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from ckpt_browser.core.checks.logparse import is_log_file
+from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
 from ckpt_browser.core.model_dir.contents import Source
@@ -26,8 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def _read_text(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read(2_000_000)  # a log's head is where the error is; never load a huge file
+    """A dropped log, read as a pasted one is: its last MAX_LOG_CHARS characters (the error is at
+    the end), never the whole of a huge file."""
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - 4 * MAX_LOG_CHARS))  # UTF-8: at most 4 bytes a character
+        return f.read().decode("utf-8", "replace")[-MAX_LOG_CHARS:]
 
 
 class WindowSources:
@@ -328,6 +332,9 @@ class WindowSources:
                     _read_text, path, tf=False,
                     on_done=self.explain_log, on_error=self.status_label.setText,
                 )  # fmt: skip
+            elif path.endswith((".py", ".ipynb")):  # a training script: check the model_dir against it
+                self.show_tab("check")
+                self.view("check").check_script(path)
             else:
                 self.open_path(path)
         event.acceptProposedAction()

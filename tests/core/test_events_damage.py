@@ -52,8 +52,24 @@ def test_truncated_events_file_is_read_up_to_the_cut(iris_copy):
     for tag, points in _tf_scalars_until_error(path).items():
         s = data.series[("train", tag)]
         assert list(zip(s.steps, s.values)) == points
-    # A cut at the end looks exactly like a record being written: no alarm, the rest comes later.
-    assert not [n for n in data.notes if path.name in n]
+    # A cut at the end looks exactly like a record being written: said as both (issue 25), where.
+    (note,) = [n for n in data.notes if path.name in n]
+    assert "ends in a partial record at byte" in note and "being written, or truncated there" in note
+    assert f"of {len(raw) // 2:,}" in note
+
+
+def test_the_partial_record_note_goes_when_the_record_is_complete(iris_copy):
+    from ckpt_browser.core.model_dir.events import EventReader
+
+    path = _events_file(iris_copy)
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-7])
+    reader = EventReader(iris_copy)
+    reader.refresh()
+    assert [n for n in reader.data.notes if "partial record" in n]
+    path.write_bytes(raw)  # the writer finished it
+    reader.refresh()
+    assert not [n for n in reader.data.notes if "partial record" in n]
 
 
 def test_events_file_that_is_a_folder_is_a_note(iris_copy):

@@ -120,7 +120,7 @@ def test_what_the_data_decides_is_taken_from_the_checkpoint_and_said():
         words = len({row[column] for row in rows})  # what dftrain[column].unique() gave the writer
         assert (
             f"the vocabulary of {column!r} comes from dftrain[feature_name].unique() (titanic_linear.py:14): "
-            f"the checkpoint's {words} was used"
+            f"the checkpoint says {words}"
         ) in titanic.assumptions
     premade = check("premade/premade_estimator.py", "premade/model_dir").results[-1]
     assert premade.assumptions == [
@@ -130,7 +130,7 @@ def test_what_the_data_decides_is_taken_from_the_checkpoint_and_said():
     absl = check("absl/train_absl.py", "absl/model_dir").results[-1]
     assert absl.assumptions == [  # make_fixtures.py ran it with --city_buckets=10
         "the hash size of 'city' comes from the flag --city_buckets, which has no default (train_absl.py:11): "
-        "the checkpoint's 10 was used"
+        "the checkpoint says 10"
     ]
 
 
@@ -193,3 +193,64 @@ def test_the_cli_checks_a_script_file_and_says_so_in_json(capsys):
     text = " ".join(capsys.readouterr().out.split())  # wrapped to the terminal's width
     assert "fits no call of the script; the closest is census_main.py:24" in text
     assert "linear/linear_model/occupation/weights" in text
+
+
+CANNED = SCRIPTS.parent / "estimator" / "canned"
+
+
+def test_a_regressors_summary_and_snippet_name_a_regressor(capsys):
+    """Issue 19: a DNNRegressor's advice said '1 logits, i.e. 2 classes' and its snippet named DNNClassifier."""
+    from ckpt_browser.cli import main
+
+    folder = CANNED / "dnn_regressor_rmsprop"
+    call = (folder / "constructor.txt").read_text().splitlines()[0].replace("[5, 5, 5]", "[5, 5, 6]")
+    assert main(["check", str(folder), "--against", call]) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(1 output)" in text and "classes" not in text
+    assert "estimator = tf.estimator.DNNRegressor(" in text
+    # against a graph (no Estimator call to name): the head is read off the checkpoint's graph
+    from ckpt_browser.core.checks.mismatch import compare, own_graph
+    from ckpt_browser.core.checks.report import advice, summary
+
+    md = scan_model_dir(folder)
+    info = md.checkpoints[-1]
+    graph = own_graph(info, md.path)
+    graph.variables["dnn/hiddenlayer_2/kernel"] = ((5, 6), "float32")  # the graph of a changed model
+    result = compare(info, graph)
+    assert result.findings
+    assert "(1 output)" in summary([result]) and "classes" not in summary([result])
+    assert "estimator = tf.estimator.DNNRegressor(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)" in advice(
+        result, md.path
+    )
+
+
+def test_a_log_is_explained_first_and_only_when_it_names_something(capsys, tmp_path):
+    from ckpt_browser.cli import main
+
+    folder = SCRIPTS / "premade" / "model_dir"
+    quiet = tmp_path / "quiet.log"
+    quiet.write_text("INFO:tensorflow:Saving checkpoints for 20 into model_dir/model.ckpt.\nno error\n")
+    assert main(["check", str(folder), "--log", str(quiet)]) == 0
+    assert "The log names" not in capsys.readouterr().out
+    log = tmp_path / "err.log"
+    log.write_text("NotFoundError: Key dnn/hiddenlayer_2/kernel not found in checkpoint\n")
+    assert main(["check", str(folder), "--log", str(log)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("The log names 1 problem(s):")
+
+
+def test_a_function_nothing_calls_is_read_too():
+    pasted = (
+        "import tensorflow as tf\n"
+        "def build_estimator(model_dir, n_classes=3):\n"
+        "    cols = [tf.feature_column.numeric_column(k)\n"
+        "            for k in ['SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth']]\n"
+        "    return tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=cols, n_classes=n_classes,\n"
+        "                                      model_dir=model_dir)\n"
+    )
+    reading = read_script(pasted)
+    assert reading.notes == [
+        "line 2: build_estimator() is called nowhere in the script: it was read with its arguments unknown"
+    ]
+    report = check_script(scan_model_dir(SCRIPTS / "premade" / "model_dir"), reading)
+    assert [r.verdict for r in report.results] == ["fits line 5", "fits line 5"]

@@ -145,3 +145,36 @@ def test_huge_weights_do_not_overflow_the_norms():
         d = diff_tensors(a, b)
     want = np.linalg.norm(b.astype(np.float64) - a.astype(np.float64)) / np.linalg.norm(a.astype(np.float64))
     assert d.rel_change == pytest.approx(want, rel=1e-6)
+
+
+def test_histogram_of_a_float32_range_wider_than_float32_can_hold():
+    """Issue 25 (found by tests/fuzz): values near both ends of float32 made numpy's bins overflow."""
+    import numpy as np
+
+    from ckpt_browser.core.values.stats import compute_stats
+
+    a = np.array([-3.4e38, 0.0, 3.4e38], np.float32)
+    s = compute_stats(a)
+    assert sum(s.hist_counts) == 3 and s.min == float(a[0]) and s.max == float(a[2])
+
+
+def test_messages_are_one_line_whatever_they_quote():
+    from ckpt_browser.core.errors import CheckpointError
+
+    assert str(CheckpointError("name 'a\nb\x1ec'\r\n is bad")) == "name 'a b c' is bad"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[5.967999650706227e16], [3e38], [6e16, 6e16 + 8, 6e16 + 16]],
+    ids=["one-value-at-6e16", "one-value-at-3e38", "a-range-below-the-resolution"],
+)
+def test_histogram_where_bins_are_narrower_than_the_values_resolution(values):
+    """Issue 25 (found by tests/fuzz): a scalar of 6e16 gave "Too many bins for data range"."""
+    import numpy as np
+
+    from ckpt_browser.core.values.stats import compute_stats
+
+    for dtype in (np.float32, np.float64):
+        a = np.array(values, dtype)
+        assert sum(compute_stats(a).hist_counts) == a.size

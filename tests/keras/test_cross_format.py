@@ -51,9 +51,10 @@ def test_checkpoint_against_h5_pairs_by_position(tf_keras_files):
 def test_same_names_stay_paired_by_name(keras_files):
     folder, _ = keras_files
     diff = diff_checkpoints(folder / "model.keras", folder / "legacy.h5")
-    assert diff.pairing == "by name"
-    assert not any(r.name_b for r in diff.rows)
-    assert all(r.status == SAME for r in diff.rows if not r.name.startswith("optimizer/"))
+    # Weights by name; the optimizer slots the legacy file spells flat (issue 25) by that spelling.
+    assert diff.pairing.startswith("by name; ") and "optimizer slots by their flattened names" in diff.pairing
+    assert all(r.name.startswith("optimizer/") for r in diff.rows if r.name_b)
+    assert all(r.status == SAME for r in diff.rows)
 
 
 def test_tf_keras_keras_file_names_layers_and_slots(tf_keras_files):
@@ -114,3 +115,18 @@ def test_a_tf_keras_custom_layer_is_a_custom_object(tmp_path, tf_keras_files):
     model.save(tmp_path / "custom.h5")
     found = [f for f in report(KerasFile(tmp_path / "custom.h5")).findings if f.kind == CUSTOM]
     assert [f.where for f in found] == ["twice"] and "custom_objects={'Doubler': ...}" in found[0].text
+
+
+def test_diff_of_a_model_saved_as_keras_and_as_legacy_h5_pairs_optimizer_slots(keras_files, capsys):
+    """Issue 25: the legacy .h5 spells slots hidden_kernel_momentum; paired, one model is identical."""
+    import json
+
+    from ckpt_browser.cli import main
+
+    folder, _ = keras_files
+    code = main(["diff", str(folder / "model.keras"), str(folder / "legacy.h5"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    rows = out["rows"] if "rows" in out else out["variables"]
+    statuses = {r["status"] for r in rows}
+    assert code == 0 and statuses == {"same"}, statuses
+    assert any(r["name"] == "optimizer/adam/hidden/kernel/momentum" for r in rows)

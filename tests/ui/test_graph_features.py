@@ -4,9 +4,12 @@ of the input pipeline (it failed with "Node: 'IteratorGetNext'"); the result is 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.core.test_feeds import _forward
 from tests.ui.conftest import TIMEOUT
+
+pytestmark = pytest.mark.tf  # restores and runs the graph: make test-compat runs it with two TensorFlows
 
 
 def test_evaluate_feeds_estimator_features_by_name(qtbot, window, open_dir, iris_dir):

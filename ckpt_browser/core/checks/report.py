@@ -81,6 +81,8 @@ def changes(first: CheckResult) -> list[str]:
     """What differs between the checkpoint and the model, in the user's words."""
     assert first.expected is not None  # a result with findings was compared with something
     lines = []
+    head = None if first.expected.estimator else _head_of(first.prefix)
+    estimator = first.expected.estimator or (f"DNN{head}" if head else None)
     stored = dnn_layout(first.stored_shapes)
     wanted = dnn_layout({n: s for n, (s, _) in first.expected.variables.items()})
     other = _other_changes(first, skip_logits=bool(stored and wanted and stored["logits"] != wanted["logits"]))
@@ -98,7 +100,7 @@ def changes(first: CheckResult) -> list[str]:
         other = []
         inputs = wanted["inputs"] or "the data's"  # feature keys taken from the data: not a number
         lines.append(
-            f"The checkpoint was trained with {_layout_text(stored, first.expected.estimator)}; the model asks for "
+            f"The checkpoint was trained with {_layout_text(stored, estimator)}; the model asks for "
             f"hidden_units={wanted['hidden_units']} and {inputs} input features. "
             + "Changed: "
             + "; ".join(changes)

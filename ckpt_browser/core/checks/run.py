@@ -14,7 +14,7 @@ from ckpt_browser.core.storage import as_path
 
 OWN, CONFIG, PATH, LOG = (
     "its own graph",
-    "an Estimator config",
+    "a training script or Estimator call",
     "another checkpoint, model_dir or .meta",
     "an error log",
 )
@@ -32,6 +32,10 @@ class ReportRow(NamedTuple):
 
 def run_check(model_dir: ModelDir, mode: str, text: str) -> list[CheckResult]:
     """The model_dir's checkpoints against their own graphs (OWN) or against what text names."""
+    if mode == CONFIG:  # a script file, or pasted text (a whole script or just the call): every call it reaches
+        from ckpt_browser.core.checks.script_check import check_script, read_against
+
+        return check_script(model_dir, read_against(text.strip())).results
     expected = None if mode == OWN else against(text.strip())
     return check_model_dir(model_dir, expected)
 

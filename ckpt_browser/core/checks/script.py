@@ -8,13 +8,14 @@ imports are read the same way."""
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ckpt_browser.core.checks.script_calls import Calls, _Return
-from ckpt_browser.core.checks.script_eval import NOT_ITERABLE, Scope
+from ckpt_browser.core.checks.script_eval import Scope
+from ckpt_browser.core.checks.script_files import Loader, notebook_code, read_text
+from ckpt_browser.core.checks.script_names import NOT_ITERABLE
 from ckpt_browser.core.checks.script_values import (
     Candidate,
     External,
@@ -27,9 +28,7 @@ from ckpt_browser.core.checks.script_values import (
     negate,
     plain,
 )
-from ckpt_browser.core.errors import CheckpointError
 
-MAX_CHARS = 2_000_000  # a script, notebook or helper module longer than this is not a training script
 MAX_PATHS = 64  # paths through undecided branches followed
 MAX_STEPS = 100_000  # expressions read per path: a loop that runs longer is cut, and said
 MAX_TOTAL = 400_000  # over all paths: branches inside long loops multiply paths, not time
@@ -66,7 +65,7 @@ class Interpreter(Calls):
     """One path through the script: `choices` says, for each undecided branch met in order, whether
     to take the branch the flags' defaults do not (True) or the one they do."""
 
-    def __init__(self, loader: _Loader, choices: list[bool]) -> None:
+    def __init__(self, loader: Loader, choices: list[bool]) -> None:
         self.loader = loader
         self.choices = choices
         self.taken: list[bool] = []
@@ -282,72 +281,28 @@ class Interpreter(Calls):
         return module
 
 
-class _Loader:
-    """The script's text, and its folder's modules parsed once for all paths."""
+def _call_uncalled(interp: Interpreter, main: Module) -> None:
+    """The script's functions that nothing reached, each called with its arguments unknown (their
+    defaults where they have them): an Estimator built there is a candidate too."""
+    from ckpt_browser.core.checks.script_values import Function
 
-    def __init__(self, name: str, text: str, folder: Path | None) -> None:
-        self.name, self.text, self.folder = name, text, folder
-        self.tree = _parse(text, name)
-        self.parsed: dict[str, tuple[str, str, ast.Module] | None] = {}
-        self.cells: dict[int, tuple[int, int]] = {}
-
-    def find(self, name: str) -> tuple[str, str, ast.Module] | None:
-        if self.folder is None or not name.isidentifier():
-            return None
-        if name not in self.parsed:
-            self.parsed[name] = None
-            for path in (self.folder / f"{name}.py", self.folder / name / "__init__.py"):
-                if path.is_file():
-                    text = _read_text(path)
-                    shown = path.name if path.name != "__init__.py" else f"{name}/__init__.py"
-                    self.parsed[name] = (shown, text, _parse(text, shown))
-                    break
-        return self.parsed[name]
-
-
-def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_CHARS:
-            raise CheckpointError(f"{path.name} is {path.stat().st_size:,} bytes: too long for a training script")
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _parse(text: str, name: str) -> ast.Module:
-    if len(text) > MAX_CHARS:
-        raise CheckpointError(f"{name} is {len(text):,} characters: too long for a training script")
-    try:
-        return ast.parse(text)
-    except SyntaxError as exc:
-        raise CheckpointError(f"cannot parse {name}: {exc.msg} (line {exc.lineno})") from None
-    except (RecursionError, MemoryError, ValueError, UnicodeError):
-        raise CheckpointError(f"cannot parse {name}: it is not Python, or nested too deeply") from None
-
-
-def notebook_code(text: str, name: str) -> tuple[str, dict[int, tuple[int, int]]]:
-    """A Jupyter notebook's code cells in order, as one script; IPython's !shell and %magic lines
-    become blank lines. Also each line's (cell, line in cell), cells counted as the notebook shows them."""
-    try:
-        cells = json.loads(text)["cells"]
-        sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]))
-                   for i, c in enumerate(cells, 1) if c.get("cell_type") == "code"]  # fmt: skip
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise CheckpointError(f"{name} is not a Jupyter notebook (no code cells could be read)") from None
-    out: list[str] = []
-    where: dict[int, tuple[int, int]] = {}
-    for cell, source in sources:
-        for at, line in enumerate(source.splitlines(), 1):
-            out.append("" if line.lstrip().startswith(("!", "%")) else line)
-            where[len(out)] = (cell, at)
-        out.append("")
-    return "\n".join(out) + "\n", where
+    interp.file, interp.text = main.file, main.text
+    for name, value in list(main.globals.items()):
+        if isinstance(value, Function) and not isinstance(value.node, ast.Lambda):
+            before = len(interp.candidates)
+            try:
+                interp.invoke(value, [], {}, value.node)
+            except (_PathEnd, _Break, _Continue):
+                pass
+            if len(interp.candidates) > before:
+                note = f"{name}() is called nowhere in the script: it was read with its arguments unknown"
+                interp.notes.append(f"{interp.where(value.node)}: {note}")
 
 
 def read_script_file(path: str | Path) -> Reading:
     """A training script or notebook on disk; modules of its folder that it imports are read too."""
     p = Path(path)
-    text = _read_text(p)
+    text = read_text(p)
     if p.suffix == ".ipynb":
         text, cells = notebook_code(text, p.name)
         return read_script(text, p.name, p.parent, cells)
@@ -362,7 +317,7 @@ def read_script(
 ) -> Reading:
     """Every Estimator call the script can reach, one per distinct call and arguments.
     cells: a notebook's lines -> (cell, line in cell), for naming places as the notebook shows them."""
-    loader = _Loader(name, text, folder)
+    loader = Loader(name, text, folder)
     loader.cells = cells or {}
     reading = Reading(name, files=[name])
     pending: list[list[bool]] = [[]]
@@ -382,6 +337,8 @@ def read_script(
         main = Module("__main__", name, text, {"__name__": "__main__", "__file__": name})
         try:
             interp.run_module(main, loader.tree)
+            if not interp.candidates:  # nothing calls the function that builds it (a pasted def, a library)
+                _call_uncalled(interp, main)
         except (_PathEnd, _Return, _Break, _Continue):
             pass
         except _Budget as cut:

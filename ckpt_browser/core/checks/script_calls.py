@@ -11,7 +11,8 @@ from typing import Any
 
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
 from ckpt_browser.core.checks.optimizers import keras_optimizer, v1_optimizer
-from ckpt_browser.core.checks.script_eval import MAX_ITEMS, NEVER_RUN, Attr, Builtin, Expressions, Scope
+from ckpt_browser.core.checks.script_eval import MAX_ITEMS, Expressions, Scope
+from ckpt_browser.core.checks.script_names import NEVER_RUN, Attr, Builtin
 from ckpt_browser.core.checks.script_values import (
     ArgParser,
     Candidate,

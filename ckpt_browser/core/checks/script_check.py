@@ -219,7 +219,7 @@ def _settled(unknowns: list[tuple[Unknown, str, int]], shapes: dict) -> list[str
             continue
         stored = shapes.get(name)
         if stored is not None and dim < len(stored):
-            out[id(u)] = f"{u.why} ({u.where}): the checkpoint's {stored[dim]} was used"
+            out[id(u)] = f"{u.why} ({u.where}): the checkpoint says {stored[dim]}"
         else:
             out.setdefault(id(u), f"{u.why} ({u.where}): the checkpoint does not say (it has no {name})")
     return list(dict.fromkeys(out.values()))

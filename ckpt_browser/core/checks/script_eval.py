@@ -8,6 +8,7 @@ import ast
 import operator
 from typing import Any
 
+from ckpt_browser.core.checks.script_names import NOT_ITERABLE, Attr, bare_api, builtin_named
 from ckpt_browser.core.checks.script_values import (
     DataKey,
     DataKeys,
@@ -121,10 +122,10 @@ class Expressions:
             if isinstance(value, Flag):
                 self.touched_flag = True
             return value
-        builtin = _builtin(node.id)
+        builtin = builtin_named(node.id)
         if builtin is not None:
             return builtin
-        api = _bare_api(node.id)
+        api = bare_api(node.id)
         if api is not None:  # a pasted call without its imports: DNNClassifier(...), numeric_column('x')
             return api
         return self.unknown(node, f"{node.id!r}, which the script does not define")
@@ -323,7 +324,10 @@ class Expressions:
     def _ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope) -> Any:
         inner = Scope(scope.module, scope, {})
         items: list = []
+        self.unread: Unknown | None = None
         if not self.comprehend(node, list(node.generators), inner, items):
+            if self.unread is not None:  # what it loops over is what the script leaves open: say that
+                return Unknown(f"{self.source(node)} over {self.unread.why}", self.unread.where, self.unread.data)
             return self.unknown(node)
         try:
             if isinstance(node, ast.DictComp):
@@ -345,8 +349,10 @@ class Expressions:
                 out.append(self.value(node.elt, scope))
             return len(out) <= MAX_ITEMS
         first, rest = generators[0], generators[1:]
-        for item in self.items(first.iter, self.value(first.iter, scope)):
+        iterable = self.value(first.iter, scope)
+        for item in self.items(first.iter, iterable):
             if item is NOT_ITERABLE:
+                self.unread = plain(iterable) if isinstance(plain(iterable), Unknown) else None
                 return False
             self.bind(first.target, item, scope)
             keep = [plain(self.value(cond, scope)) for cond in first.ifs]
@@ -366,51 +372,3 @@ class Expressions:
         if isinstance(it, (list, tuple, str, set, range)) and len(it) <= MAX_ITEMS:
             return sorted(it, key=repr) if isinstance(it, set) else list(it)
         return [NOT_ITERABLE]
-
-
-NOT_ITERABLE = object()
-
-
-class Attr:
-    """obj.name on a plain value (a list's append, a dict's get): called by script_calls."""
-
-    def __init__(self, obj: Any, name: str) -> None:
-        self.obj = obj
-        self.name = name
-
-
-class Builtin:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-_SAFE_BUILTINS = {
-    "len", "list", "tuple", "dict", "range", "int", "float", "str", "bool", "sorted", "zip", "enumerate", "sum",
-    "min", "max", "set", "abs", "round", "reversed", "print", "isinstance", "map", "filter", "any", "all",
-}  # fmt: skip
-NEVER_RUN = {
-    "eval", "exec", "compile", "__import__", "open", "getattr", "setattr", "delattr", "globals", "locals", "vars",
-    "input", "breakpoint", "exit", "quit", "memoryview", "type", "object", "super", "help",
-}  # fmt: skip
-
-
-def _bare_api(name: str) -> External | None:
-    from ckpt_browser.core.checks.feature_columns import CALLS
-    from ckpt_browser.core.checks.optimizers import KERAS_NAMES, V1_NAMES
-    from ckpt_browser.core.checks.spec import ESTIMATOR_PARAMS
-
-    if name in ("tf", "tensorflow", "keras"):
-        return External("tensorflow" if name != "keras" else "tensorflow.keras")
-    if name in CALLS:
-        return External(f"tensorflow.feature_column.{name}")
-    if name in ESTIMATOR_PARAMS:
-        return External(f"tensorflow.estimator.{name}")
-    if name in KERAS_NAMES:
-        return External(f"tensorflow.keras.optimizers.legacy.{name}")
-    if name in V1_NAMES:
-        return External(f"tensorflow.compat.v1.train.{name}")
-    return None
-
-
-def _builtin(name: str) -> Builtin | None:
-    return Builtin(name) if name in _SAFE_BUILTINS or name in NEVER_RUN else None

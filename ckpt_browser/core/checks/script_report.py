@@ -29,12 +29,14 @@ def script_summary(results: list[CheckResult]) -> str:
         lines.append(f"{', '.join(names)}: {verdict}.")
     if checked and not any(r.findings for r in checked):
         n = len(checked)
-        lines.append(f"All {n} readable checkpoint{'s are' if n != 1 else ' is'} compatible with the script.")
+        lines.append(f"All {n} readable checkpoints are" if n != 1 else "The checkpoint is")
+        lines[-1] += " compatible with the script."
     assumed = list(dict.fromkeys(a for r in checked for a in r.assumptions))
     if assumed:
         lines.append("Assumed, from the checkpoint: " + "; ".join(assumed) + ".")
     bad = [r for r in checked if r.findings]
     if bad:
+        lines.append(f"{len(bad)} of {len(checked)} checkpoints do not fit any call of the script.")
         lines += changes(bad[-1])
     broken = [r for r in results if r.error]
     if broken:

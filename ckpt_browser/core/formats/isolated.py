@@ -75,6 +75,12 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the parent's to handle
     except ValueError:
         pass
+    for module in filter(None, os.environ.get("CKPT_BROWSER_WORKER_PRELOAD", "").split(",")):
+        if module == "h5py" or module.startswith("ckpt_browser."):
+            try:
+                importlib.import_module(module)
+            except ImportError:  # the call that needs it will say so
+                pass
     while True:
         request = _read_frame(inp)
         if request is None:
@@ -119,6 +125,7 @@ class Worker:
         self.library = library  # "the HDF5 library", "TensorFlow's checkpoint reader"
         self._lock = threading.Lock()
         self._proc: Any = None
+        self._first = True  # no call answered yet by the running worker
         self._conn: Any = None
         self.started = 0  # processes started (a crash or a hang costs one)
 
@@ -142,11 +149,12 @@ class Worker:
             if fresh:
                 self._start()
             limit = timeout or _env_float("CKPT_BROWSER_NATIVE_TIMEOUT", TIMEOUT_S)
-            if fresh:
+            if fresh or self._first:  # the first call also waits for the worker's imports
                 limit = max(limit, START_TIMEOUT_S)
             try:
                 _write_frame(self._proc.stdin, pickle.dumps((func, args), protocol=pickle.HIGHEST_PROTOCOL))
                 reply = self._replies.get(timeout=limit)
+                self._first = False
             except queue.Empty:
                 self._stop()
                 raise CheckpointError(f"{self.library} took more than {limit:.0f} s reading {what}: stopped") from None
@@ -157,7 +165,16 @@ class Worker:
                 raise CheckpointError(f"{self.library} crashed reading {what}{how}")
             return pickle.loads(reply)
 
-    def _start(self) -> None:
+    def prestart(self, preload: list[str]) -> None:
+        """Start the worker now, importing ``preload`` there, so that it is warm by the time the
+        first call comes (the app meanwhile scans the folder); no-op when running or in process."""
+        if os.environ.get("CKPT_BROWSER_IN_PROCESS") == "1":
+            return
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start(preload)
+
+    def _start(self, preload: list[str] | None = None) -> None:
         import subprocess
 
         if getattr(sys, "frozen", False):  # the packaged app: its own executable serves (cli.main)
@@ -165,10 +182,12 @@ class Worker:
         else:
             argv = [sys.executable, "-c", "from ckpt_browser.core.formats.isolated import main; main()"]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # the same modules
+        env["CKPT_BROWSER_WORKER_PRELOAD"] = ",".join(preload or [])
         self._proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
         )
         self._replies: queue.Queue[bytes | None] = queue.Queue()
+        self._first = True
         threading.Thread(target=self._read_replies, args=(self._proc, self._replies), daemon=True).start()
         self.started += 1
 

@@ -36,6 +36,16 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _as_float(value) -> float | None:
+    """A JSON number as a float (an integer too big for one is infinite, as in JavaScript)."""
+    if not _number(value):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 class Manifest:
     """The weights of a manifest (a list of groups), with their places in the shards."""
 
@@ -108,6 +118,7 @@ class Manifest:
             stored, scale, low = q["dtype"], q.get("scale"), q.get("min")
             if stored != "float16" and not (_number(scale) and _number(low)):
                 raise self._bad(f"{name[:100]} is quantized to {stored} without a numeric scale and min")
+            scale, low = _as_float(scale), _as_float(low)
         else:
             raise self._bad(f"{name[:100]} has a quantization of {str(q)[:60]}")
         count = math.prod(shape)

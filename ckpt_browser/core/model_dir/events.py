@@ -71,6 +71,7 @@ class _FileState:
     records: int = 0
     last_step: int | None = None
     damaged: bool = False  # a bad record was met: what follows it is not trusted
+    partial: str | None = None  # the note about a partial last record, while there is one
 
 
 @dataclass
@@ -167,6 +168,15 @@ class EventReader:
             self._note(path, f"events file {self._label(path)}: {exc}")
         finally:
             f.close()
+        if state.partial in self.data.notes:  # said before: the record may be complete by now
+            self.data.notes.remove(state.partial)
+        state.partial = None
+        if not damage and state.offset < state.size:
+            state.partial = (
+                f"events file {self._label(path)} ends in a partial record at byte {state.offset:,} "
+                f"of {state.size:,}: being written, or truncated there"
+            )
+            self._note(path, state.partial)
         if damage:
             state.damaged = True
             after = f" after record {state.records:,}" + (

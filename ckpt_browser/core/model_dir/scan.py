@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.keras import is_keras_file
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
 
@@ -137,6 +138,8 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
         return _resolve_url(str(path))
     if is_keras_file(path) and os.path.isfile(path):
         p = Path(path).expanduser().resolve()
+        if not p.name.lower().endswith(".json"):  # HDF5 inside: start its worker while we scan
+            isolated.HDF5.prestart(["h5py", "ckpt_browser.core.formats.keras_worker"])
         return p.parent, p.name
     # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
     # Path's raise: either way the user gets one sentence.

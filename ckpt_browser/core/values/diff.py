@@ -103,12 +103,11 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
     pairs = _pairs(ra, rb, va, vb)
-    if pairs:  # the same model under other names: compare weight with weight, say how they paired
-        for name_a, name_b in pairs:
-            vb[name_a] = vb.pop(name_b)
-        renamed = {name_a: name_b for name_a, name_b in pairs}
-    else:
-        renamed = {}
+    slots = slot_pairs(va, vb, pairs or [])  # optimizer slots a legacy .h5 spells flat
+    renamed = {}
+    for name_a, name_b in (pairs or []) + slots:  # compare weight with weight, say how they paired
+        vb[name_a] = vb.pop(name_b)
+        renamed[name_a] = name_b
     names = sorted(set(va) | set(vb))
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
@@ -143,6 +142,8 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
             progress(done, total, "comparing")
     out = CheckpointDiff(as_path(a), as_path(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    if slots:
+        out.pairing += f"; {len(slots)} optimizer slots by their flattened names (a legacy .h5 writes a/b_c for a/b/c)"
     return out
 
 
@@ -159,6 +160,25 @@ def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
     if any(x in vb and x != y for x, y in pairs):
         return None  # a name of A means another weight in B: pairing would hide it
     return [(x, y) for x, y in pairs if x != y]
+
+
+def slot_pairs(va: dict, vb: dict, taken: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Optimizer slots named alike but for their separators -- ``optimizer/adam/hidden/kernel/momentum``
+    in a .keras, ``optimizer/adam/hidden_kernel_momentum`` in the legacy .h5 of the same model --
+    paired when the flattened name is unique on both sides and the shapes agree."""
+    used_a, used_b = {a for a, _ in taken}, {b for _, b in taken}
+
+    def flat(names) -> dict[str, str]:
+        out: dict[str, list[str]] = {}
+        for n in names:
+            if n.startswith("optimizer/"):
+                head, _, rest = n.partition("/")[2].partition("/")
+                out.setdefault(f"{head}/{rest.replace('/', '_')}", []).append(n)
+        return {k: v[0] for k, v in out.items() if len(v) == 1}
+
+    fa = flat(n for n in va if n not in vb and n not in used_a)
+    fb = flat(n for n in vb if n not in va and n not in used_b)
+    return [(fa[k], fb[k]) for k in sorted(fa.keys() & fb.keys()) if tuple(va[fa[k]].shape) == tuple(vb[fb[k]].shape)]
 
 
 def _nbytes(v) -> int:

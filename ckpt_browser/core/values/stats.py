@@ -129,8 +129,10 @@ def chunk_histogram(raw: np.ndarray, edges: np.ndarray, drop_nonfinite: bool) ->
     c, _ = numeric_view(raw)
     if drop_nonfinite:
         c = c[np.isfinite(c)]
+    if (edges[-1] - edges[0]) > 1e37 and c.dtype.kind == "f" and c.dtype.itemsize < 8:
+        c = c.astype(np.float64)  # numpy bins in the data's type: a float32 range wider than 3e38 overflows
     # Equal-width bins given by count and range take numpy's fast path (no search per value).
-    return np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
+    return _histogram(c, edges)
 
 
 class StatsFold:
@@ -179,11 +181,22 @@ class StatsFold:
         self.stats.hist_edges = edges.tolist()
 
 
+def _histogram(c: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts per bin: numpy's fast path (count and range); where the bins are narrower than the
+    values' resolution (a range of 1e-9 around 6e16) it refuses, and the edges are searched."""
+    try:
+        return np.histogram(c, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0]
+    except ValueError:
+        idx = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, len(edges) - 2)
+        return np.bincount(idx, minlength=len(edges) - 1)
+
+
 def _bin_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
     if integer and hi - lo < bins:
         return np.arange(lo - 0.5, hi + 1.5, 1.0)  # one bin per integer value
-    if lo == hi:
-        return np.array([lo - 0.5, hi + 0.5])
+    if lo == hi:  # one value: a bin around it, wide enough to exist at its magnitude
+        half = max(0.5, abs(lo) * 1e-6)
+        return np.array([lo - half, hi + half])
     return np.linspace(lo, hi, bins + 1)
 
 

@@ -70,6 +70,22 @@ class SpecEdit(QPlainTextEdit):
         if text != self.toPlainText():
             self.setPlainText(text)
 
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if script_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """A dropped .py / .ipynb is checked as a file (with the modules of its folder), not pasted as a URL."""
+        paths = script_paths(event.mimeData())
+        if not paths:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.setText(paths[0])
+        self.submitted.emit()
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if (
             event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -78,6 +94,11 @@ class SpecEdit(QPlainTextEdit):
             self.submitted.emit()
             return
         super().keyPressEvent(event)
+
+
+def script_paths(mime) -> list[str]:
+    """Training scripts among dropped files."""
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile().endswith((".py", ".ipynb"))]
 
 
 def finding_rows(view) -> list[tuple[str, ...]]:
@@ -123,6 +144,9 @@ class CheckView(QWidget):
         self.form.changed.connect(self._form_changed)
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
+        self.open_script = QPushButton("Open Script…")
+        self.open_script.setToolTip("Check against a training script (.py) or notebook (.ipynb); it is read, never run")
+        self.open_script.clicked.connect(self._open_script)
         self.log_edit = QPlainTextEdit()
         self.log_edit.setPlaceholderText("Paste TensorFlow's error message here (or drop a log file on the window)")
         self.log_edit.setMaximumHeight(110)
@@ -163,6 +187,7 @@ class CheckView(QWidget):
         row2 = QHBoxLayout()
         row2.addWidget(self.spec, 1)
         row2.addWidget(self.browse)
+        row2.addWidget(self.open_script)
         buttons = QHBoxLayout()
         for b in (copy_advice, copy_report, save_report):
             buttons.addWidget(b)
@@ -185,9 +210,10 @@ class CheckView(QWidget):
         if mode == CONFIG and not self.spec.text().strip():
             self.spec.setText(self.form.spec())
         self.browse.setVisible(mode == PATH)
+        self.open_script.setVisible(mode == CONFIG)
         self.log_edit.setVisible(mode == LOG)
         self.spec.setPlaceholderText(
-            "DNNClassifier(hidden_units=[20, 20], n_classes=3, feature_columns=4)" if mode == CONFIG
+            "Paste your training script (or just the Estimator call), or Open Script…" if mode == CONFIG
             else "path of a checkpoint, model_dir or .meta file"
         )  # fmt: skip
 
@@ -200,6 +226,9 @@ class CheckView(QWidget):
             self.form.setToolTip(
                 "" if shown else "The call above says more than this form can show; it is what gets checked."
             )
+            text = self.spec.text().strip()
+            # a script file: the form has nothing to show, and the report needs the room
+            self.form.setVisible("\n" not in text and not text.endswith((".py", ".ipynb")))
 
     def _form_changed(self, spec: str) -> None:
         if self.mode.currentText() == CONFIG:
@@ -255,7 +284,7 @@ class CheckView(QWidget):
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results
         self.summary.setText(summary(results))
-        self._set_rows(result_rows(results), RESULT_COLUMNS)
+        self._set_rows(result_rows(results), RESULT_COLUMNS, wrap_column=None)
         bad = [r for r in results if r.findings]
         self.advice.setPlainText(advice(bad[-1], self.model_dir.path) if bad else "")
         self.checked.emit(results)
@@ -263,14 +292,24 @@ class CheckView(QWidget):
     def _show_log(self, findings: list[LogFinding]) -> None:
         self.results = []
         self.summary.setText(f"The log names {len(findings)} problem(s); double-click a row to select the variable.")
-        self._set_rows(log_rows(findings), LOG_COLUMNS)
+        self._set_rows(log_rows(findings), LOG_COLUMNS, wrap_column=2)  # the explanation: a sentence or two
         self.advice.setPlainText("\n".join(f.text for f in findings))
         self.log_explained.emit(findings)
 
-    def _set_rows(self, rows: list[ReportRow], headers) -> None:
+    def _set_rows(self, rows: list[ReportRow], headers, wrap_column: int | None) -> None:
         self.rows.set_rows(
             [r.cells for r in rows], headers, tips=[r.full for r in rows], bad=[r.bad for r in rows], objects=rows
         )
+        header = self.table.horizontalHeader()
+        for c in range(len(headers)):  # the wrapped column takes the room left; the others fit their contents
+            stretch = c == (wrap_column if wrap_column is not None else 1)
+            mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(c, mode)
+        self.table.setWordWrap(wrap_column is not None)
+        if wrap_column is not None:
+            self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:
+            self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
 
     def report(self) -> str:
         if self.model_dir is None:
@@ -281,6 +320,19 @@ class CheckView(QWidget):
         path = QFileDialog.getExistingDirectory(self, "Model_dir to compare with")
         if path:
             self.spec.setText(path)
+
+    def _open_script(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Training script to check against", "", "Training scripts (*.py *.ipynb);;All files (*)"
+        )
+        if path:
+            self.check_script(path)
+
+    def check_script(self, path: str) -> None:
+        """Against a training script on disk (the modules of its folder that it imports are read too)."""
+        self.mode.setCurrentText(CONFIG)
+        self.spec.setText(path)
+        self.run()
 
     def _save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save report", "check-report.md", "Markdown (*.md);;Text (*.txt)")
