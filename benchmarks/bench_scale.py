@@ -1,0 +1,141 @@
+"""Issue 23 figures: each target beside its peer, whole processes, alternated, medians of RUNS.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [WORKDIR]   (the checkpoints of scale_fixtures.py,
+written once by TensorFlow, ~17 GB). BENCH_RUNS (default 5), BENCH_DASK=0 to skip the cluster part.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._proc import ROOT, cli, python, run_measured  # noqa: E402
+from benchmarks.scale_fixtures import DEFAULT, write_all  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+INSPECT = ["-m", "tensorflow.python.tools.inspect_checkpoint", "--file_name"]
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def alternated(*commands: list[str]) -> list[tuple[float, float]]:
+    """(median seconds, max peak MiB) of each command, run in turn RUNS times."""
+    runs: list[list[tuple[float, float, int]]] = [[] for _ in commands]
+    for _ in range(RUNS):
+        for i, argv in enumerate(commands):
+            runs[i].append(run_measured(argv, ENV))
+    return [(statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for rs in runs]
+
+
+def snippet(code: str) -> list[str]:
+    return [python(), "-c", code]
+
+
+LOOP_FLOOR = """
+import sys
+from ckpt_browser.core.formats.sstable import read_table
+n = len(read_table(open(sys.argv[1] + ".index", "rb").read(), "x"))
+"""
+
+CRC_FLOOR = """
+import glob, os, sys, crc32c
+from concurrent.futures import ThreadPoolExecutor
+def one(path):
+    buf = bytearray(8 << 20); crc = 0
+    with open(path, "rb", buffering=0) as f:
+        while (n := f.readinto(buf)):
+            crc = crc32c.crc32c(memoryview(buf)[:n], crc)
+with ThreadPoolExecutor(os.cpu_count()) as pool:
+    list(pool.map(one, sorted(glob.glob(sys.argv[1] + ".data-*"))))
+"""
+
+NUMPY_DIFF_FLOOR = """
+import sys, numpy as np
+a, b = (np.fromfile(p + ".data-00000-of-00001", np.float32) for p in sys.argv[1:3])
+print(float(np.max(np.abs(b - a))))
+"""
+
+
+def ls_rows(p: dict) -> None:
+    for key, label in (("many1m", "1,000,000"), ("many100k", "100,000")):
+        prefix = str(p[key])
+        ours, peer, floor = alternated(
+            cli("ls", prefix), [python(), *INSPECT, prefix], snippet(LOOP_FLOOR + "\n") + [prefix]
+        )
+        print(f"ls {label} variables: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | inspect_checkpoint "
+              f"{peer[0]:.2f} s, {peer[1]:.0f} MiB | {peer[0] / ours[0]:.1f}x faster (target >= 10x; 1M: <= 200 MiB) "
+              f"| pure-Python loop over the index {floor[0]:.2f} s")  # fmt: skip
+    (ours,) = alternated(cli("ls", "--json", str(p["many1m"])))
+    print(f"ls --json 1,000,000 variables: {ours[0]:.2f} s, {ours[1]:.0f} MiB")
+
+
+def verify_row(p: dict) -> None:
+    prefix = str(p["shards8"])
+    size = sum(f.stat().st_size for f in Path(prefix).parent.glob("*.data-*"))
+    ours, floor = alternated(cli("verify", prefix), snippet(CRC_FLOOR) + [prefix])
+    print(f"verify {size / 1e9:.1f} GB in 8 shards: ckpt-browser {ours[0]:.2f} s ({size / ours[0] / 1e9:.2f} GB/s) | "
+          f"crc32c of 8 MiB reads on {os.cpu_count()} threads {floor[0]:.2f} s ({size / floor[0] / 1e9:.2f} GB/s) | "
+          f"{floor[0] / ours[0]:.2f}x the floor's throughput (target >= 0.9)")  # fmt: skip
+
+
+def diff_row(p: dict) -> None:
+    a, b = str(p["a"]), str(p["b"])
+    ours, floor = alternated(cli("diff", a, b), snippet(NUMPY_DIFF_FLOOR) + [a, b])
+    print(f"diff of two 1.3 GB checkpoints: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | numpy streaming both "
+          f"{floor[0]:.2f} s | {ours[0] / floor[0]:.2f}x (target <= 1.5)")  # fmt: skip
+
+
+def stats_row(p: dict) -> None:
+    t, mib, _ = run_measured(cli("show", str(p["huge"]), "embedding/table"), ENV)
+    print(f"stats of a 4 GiB float32 tensor (show): {t:.1f} s, peak {mib:.0f} MiB (target <= 300 MiB)")
+
+
+def dask_rows(p: dict) -> None:
+    """verify of a bucket checkpoint (moto's S3 server on loopback) here and on 1, 2, 4 workers."""
+    import s3fs
+    from distributed import LocalCluster
+
+    from tests.remote.wire import s3_env, start_moto
+
+    server, host, port = start_moto()
+    os.environ.update(s3_env(f"http://{host}:{port}"))
+    ENV.update(os.environ)
+    try:
+        fs = s3fs.S3FileSystem()
+        fs.mkdir("bench")
+        fs.put(str(Path(p["a"]).parent), "bench/a", recursive=True)
+        url = "s3://bench/a/model.ckpt-1"
+        size = sum(f.stat().st_size for f in Path(p["a"]).parent.glob("*.data-*"))
+        (local,) = alternated(cli("verify", url))
+        rate = size / local[0] / 1e6
+        print(f"verify of a {size / 1e9:.1f} GB bucket checkpoint, here: {local[0]:.2f} s ({rate:.0f} MB/s)")
+        for workers in (1, 2, 4):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+                (on,) = alternated(cli("verify", url, "--dask", c.scheduler_address))
+            print(f"  on a LocalCluster of {workers} worker(s): {on[0]:.2f} s ({size / on[0] / 1e6:.0f} MB/s)")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    work = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    p = write_all(work)
+    subprocess.run([python(), "-c", "pass"], cwd=ROOT, check=True)
+    print(f"issue 23, {RUNS} alternated runs each ({work}, {os.cpu_count()} cores)")
+    ls_rows(p)
+    verify_row(p)
+    diff_row(p)
+    stats_row(p)
+    if os.environ.get("BENCH_DASK", "1") != "0":
+        dask_rows(p)
+    print("window at 1M / iris / 100k against the bare window: benchmarks/bench_native.py (gui_probe.py)")
+
+
+if __name__ == "__main__":
+    tempfile.tempdir = tempfile.gettempdir()
+    main()
