@@ -164,8 +164,13 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
         app.quit()
 
     def on_idle() -> None:
-        # Let the views lay out and paint what the last task delivered.
-        QTimer.singleShot(300, take)
+        # Let the views lay out what the last task delivered (posted layout events run before
+        # zero-delay timers; two hops for layouts that post more), then take it -- no fixed wait.
+        QTimer.singleShot(0, lambda: QTimer.singleShot(0, settled))
+
+    def settled() -> None:
+        if runner.pending == 0:  # else a task started meanwhile: its idle comes back here
+            take()
 
     runner.idle.connect(on_idle)
     if runner.pending == 0:
