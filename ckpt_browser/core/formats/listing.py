@@ -65,8 +65,11 @@ class Listing:
 
     def entries(self, entry_cls) -> list:
         """A record per variable, entry_cls(name, shape, dtype name): for who needs them all."""
+        from ckpt_browser.core.formats.records import no_gc
+
         per_head = [(shape, name) for shape, _, name in self.heads]
-        return [entry_cls(n, *per_head[h]) for n, h in zip(self.names(), self.head_of.tolist())]
+        with no_gc():
+            return [entry_cls(n, *per_head[h]) for n, h in zip(self.names(), self.head_of.tolist())]
 
     def find(self, key: bytes) -> bytes | None:
         """The encoded entry stored under key (a variable, a slice, the header), or None."""

@@ -113,7 +113,10 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> Ch
         raise CheckpointError(f"{info.name}: {info.problem}")
     reader = open_checkpoint(info.prefix)
     kinds = reader.kinds() if hasattr(reader, "kinds") else None
-    variables = describe(reader.variables(), kinds)
+    from ckpt_browser.core.formats.records import no_gc
+
+    with no_gc():  # a record per variable, in bulk
+        variables = describe(reader.variables(), kinds)
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
     tree = filtered_tree(variables, flt) if flt is not None else None
     return CheckpointContents(info, variables, totals(variables), warning, tree)
