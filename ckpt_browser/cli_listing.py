@@ -7,7 +7,11 @@ import argparse
 import json
 import re
 import sys
+import time
 from typing import TYPE_CHECKING
+
+from ckpt_browser.cli_fit import fit_rows, wrap
+from ckpt_browser.cli_output import print_table
 
 if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.contents import ListedContents
@@ -21,7 +25,6 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
     False (nothing printed) when it has none -- small indexes, model files -- or when the table
     is fitted to a terminal's width: then cli_ls prints the records."""
     from ckpt_browser.cli_fit import wrap
-    from ckpt_browser.cli_ls import _print_ls
     from ckpt_browser.cli_output import finite_or_text
     from ckpt_browser.core.errors import CheckpointError
     from ckpt_browser.core.model_dir.contents import read_listed
@@ -52,7 +55,7 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
         }
         json_document(finite_or_text(record), listed)
         return True
-    _print_ls(md._core, chosen._info, md.listed(chosen), None, events.notes, width)
+    print_ls(md._core, chosen._info, md.listed(chosen), None, events.notes, width)
     print()
     print(f"{chosen.name}: {len(listed.listing)} variables")
     if listed.warning:
@@ -161,3 +164,48 @@ def json_document(doc: dict, listed: ListedContents) -> None:
             sep = ",\n"
         out.write("".join(parts))
     out.write("\n  ]" + tail + "\n")
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else ""
+
+
+def print_ls(md, info, listed, contents, event_notes: list[str], width: int | None) -> None:
+    from ckpt_browser.core.formats.variables import human_bytes
+    from ckpt_browser.core.model_dir.timeline import times_from
+
+    print(f"{md.path}")
+    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
+        print(wrap(f"note: {note}", width, "  "))
+    if all(c.format == "keras" for c in listed):  # model files: no steps, shards or .meta
+        rows = [("", "file", "saved", "size")]
+        rows += [("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes)) for c in listed]
+        print_table(fit_rows(rows, width, column=1))
+    else:
+        rows = [("", "checkpoint", "step", "saved", "size", "shards", "meta", "flags")]
+        for c in listed:
+            rows.append((
+                "*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
+                _when(c.timestamp), human_bytes(c.bytes), str(c.shards), "yes" if c.has_meta else "no",
+                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
+            ))  # fmt: skip
+        print_table(fit_rows(rows, width, column=1))
+        source = times_from(md)
+        if source:
+            print(f"  saved: from {source}")
+    if contents is None:
+        return
+    print()
+    print(f"{info.name}: {len(contents.variables)} variables")
+    if contents.warning:
+        print(wrap(f"warning: {contents.warning}", width, "  "))
+    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
+    rows = [("variable", "shape", "dtype", "kind")]
+    for v in contents.variables:
+        text = shapes.get(v.shape)
+        if text is None:
+            text = shapes[v.shape] = str(list(v.shape))
+        dtype = f"{v.dtype_text}, {human_bytes(v.nbytes)}" if v.stored else v.dtype  # stored bytes, quantized
+        rows.append((v.name, text, dtype, v.kind))
+    print_table(fit_rows(rows, width))
+    print(wrap(contents.totals.summary(), width))

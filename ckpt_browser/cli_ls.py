@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
+from ckpt_browser.cli_listing import ls_in_columns, print_ls
 from ckpt_browser.cli_output import EXIT_ERROR, EXIT_OK, print_table
 from ckpt_browser.core.errors import CheckpointError
 
@@ -23,7 +23,6 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         if runs is None or not runs.runs:
             raise
         return _ls_runs(runs, ns)
-    from ckpt_browser.cli_listing import ls_in_columns
 
     if ls_in_columns(md, ns, terminal_width(ns.wide)):  # a big index: streamed from its columns
         return EXIT_OK
@@ -33,7 +32,7 @@ def cmd_ls(ns: argparse.Namespace) -> int:
     else:
         width = terminal_width(ns.wide)
         contents = None if error else chosen.contents()
-        _print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
+        print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
         if chosen._info.format == "keras" and contents is not None:
             from ckpt_browser.api_checks import model_report
             from ckpt_browser.cli_keras import print_summary
@@ -43,51 +42,6 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
-
-
-def _when(stamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else ""
-
-
-def _print_ls(md, info, listed, contents, event_notes: list[str], width: int | None) -> None:
-    from ckpt_browser.core.formats.variables import human_bytes
-    from ckpt_browser.core.model_dir.timeline import times_from
-
-    print(f"{md.path}")
-    for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
-        print(wrap(f"note: {note}", width, "  "))
-    if all(c.format == "keras" for c in listed):  # model files: no steps, shards or .meta
-        rows = [("", "file", "saved", "size")]
-        rows += [("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes)) for c in listed]
-        print_table(fit_rows(rows, width, column=1))
-    else:
-        rows = [("", "checkpoint", "step", "saved", "size", "shards", "meta", "flags")]
-        for c in listed:
-            rows.append((
-                "*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
-                _when(c.timestamp), human_bytes(c.bytes), str(c.shards), "yes" if c.has_meta else "no",
-                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
-            ))  # fmt: skip
-        print_table(fit_rows(rows, width, column=1))
-        source = times_from(md)
-        if source:
-            print(f"  saved: from {source}")
-    if contents is None:
-        return
-    print()
-    print(f"{info.name}: {len(contents.variables)} variables")
-    if contents.warning:
-        print(wrap(f"warning: {contents.warning}", width, "  "))
-    shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
-    rows = [("variable", "shape", "dtype", "kind")]
-    for v in contents.variables:
-        text = shapes.get(v.shape)
-        if text is None:
-            text = shapes[v.shape] = str(list(v.shape))
-        dtype = f"{v.dtype_text}, {human_bytes(v.nbytes)}" if v.stored else v.dtype  # stored bytes, quantized
-        rows.append((v.name, text, dtype, v.kind))
-    print_table(fit_rows(rows, width))
-    print(wrap(contents.totals.summary(), width))
 
 
 def _runs_below(path: str):

@@ -20,8 +20,8 @@ from ckpt_browser.core.checks.estimators import (
 from ckpt_browser.core.checks.feature_columns import INPUT_LAYER, Column, numeric_column
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected, compare, damaged, stored_variables
 from ckpt_browser.core.checks.optimizers import Optimizer
+from ckpt_browser.core.checks.report import script_notes
 from ckpt_browser.core.checks.script import Reading
-from ckpt_browser.core.checks.script_report import script_notes
 from ckpt_browser.core.checks.script_values import NO_VARIABLES, Candidate, DataKey, Unknown, plain
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
