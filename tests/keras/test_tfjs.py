@@ -133,3 +133,21 @@ def test_an_h5_against_its_tfjs_conversion(tmp_path):
     for name in ("q8/kernel", "q16/kernel"):
         assert rows[name].status == CHANGED
         assert rows[name].max_abs_diff <= m._weight(name).scale / 2 + 1e-7
+
+
+def test_a_shape_no_writer_makes_is_one_line_even_when_it_holds_no_bytes(tmp_path):
+    # Found by make fuzz: [0, 2**60] accounts for zero shard bytes, then numpy cannot lay it out.
+    import shutil
+    import subprocess
+    import sys
+
+    model = tmp_path / "layers"
+    shutil.copytree(DATA / "layers", model)
+    doc = json.loads((model / "model.json").read_text())
+    doc["weightsManifest"][-1]["weights"].append({"name": "huge", "shape": [0, 2**60], "dtype": "float32"})
+    (model / "model.json").write_text(json.dumps(doc))
+    r = subprocess.run([sys.executable, "-m", "ckpt_browser", "ls", str(model / "model.json")],
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0
+    assert "huge has shape [0, 1152921504606846976], larger than TensorFlow.js can hold" in r.stderr

@@ -108,6 +108,11 @@ class Manifest:
             raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}, not a list of whole numbers")
         if any(d < 0 for d in shape) or len(shape) > 64:
             raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}")
+        # TensorFlow.js sizes a tensor in JavaScript numbers; a dimension past 2^31 (or a size past
+        # 2^62 once the empty dimensions are left out) is no shape a writer made, and numpy cannot
+        # lay it out even when another dimension makes it hold no bytes.
+        if any(d >= 1 << 31 for d in shape) or math.prod(d for d in shape if d) > 1 << 62:
+            raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}, larger than TensorFlow.js can hold")
         dtype = spec.get("dtype")
         if dtype not in DTYPES:
             raise self._bad(f"{name[:100]} has dtype {str(dtype)[:30]!r}, which TensorFlow.js does not store")
