@@ -31,7 +31,8 @@ test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 # own: every reading test runs; tests of restore/run/Fit/signatures (marked tf) are skipped, and so is a
 # test whose oracle or writer is TensorFlow; if our reading code asks for TensorFlow, its test fails
 # (tests/conftest.py); the light desktop build is made and used (tests/test_package_lite.py). About
-# 6 minutes on 2 cores; CI runs it after make test (.ci/run).
+# 6 minutes on 2 cores; not in CI (.ci/run is exactly make test): run it before a release and when
+# dependencies change.
 NOTF := .venv-notf
 test-notf:
 	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
