@@ -223,7 +223,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             self.variables.title.setText(info.name)
             return
         self.runner.submit(
-            read_contents, info, self.variables.current_filter_or_none(),
+            read_contents, info, self.variables.current_filter_or_none(), True,  # lazy: see read_contents
             key="contents",
             on_done=self._on_contents,
             on_error=lambda msg, i=info: self._on_contents_failed(i, msg),
