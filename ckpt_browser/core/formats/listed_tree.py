@@ -224,13 +224,21 @@ class _Children(Sequence[ListedNode]):
             self._run_starts, self._run_child = np.zeros(0, np.int64), np.zeros(0, np.int64)
             return
         sub, lengths = tree.keys[lo:hi], tree.lengths[lo:hi]
-        slash = sub[:, p:] == _SLASH
-        scoped = slash.any(axis=1)
-        end = np.where(scoped, p + slash.argmax(axis=1), lengths)  # where the next name part ends
+        # Where the next name part ends: the first "/" from p on, else the name's end. Column by
+        # column, only as far as some name still has no "/" (parts are short; names are not).
+        end, scoped = lengths.copy(), np.zeros(hi - lo, bool)
+        for j in range(p, sub.shape[1]):
+            hit = sub[:, j] == _SLASH
+            hit &= ~scoped
+            end[hit] = j
+            scoped |= hit
+            if not np.any(~scoped & (lengths > j + 1)):
+                break
         new = np.ones(hi - lo, bool)
-        if hi - lo > 1:  # rows of one scope run on: they agree through the "/" after the part
-            differ = sub[1:] != sub[:-1]
-            first_diff = np.where(differ.any(axis=1), differ.argmax(axis=1), sub.shape[1])
+        if hi - lo > 1 and scoped.any():  # rows of one scope run on: they agree through the "/" after the part
+            k = int(end[scoped].max()) + 1
+            differ = sub[1:, :k] != sub[:-1, :k]
+            first_diff = np.where(differ.any(axis=1), differ.argmax(axis=1), k)
             new[1:] = ~(scoped[1:] & scoped[:-1] & (end[1:] == end[:-1]) & (first_diff > end[1:]))
         starts = np.flatnonzero(new)
         stops = np.append(starts[1:], hi - lo)
