@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -117,14 +119,16 @@ class Checkpoint:
 
         return open_checkpoint(self._info.prefix).read(self._name(name))
 
-    def stats(self, name: str) -> Record:
-        """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats"."""
+    def stats(self, name: str, dask: str | None = None) -> Record:
+        """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats".
+        dask: a scheduler's address (default CKPT_BROWSER_DASK) to read the ranges on its workers."""
         from ckpt_browser.core.reader import open_checkpoint
         from ckpt_browser.core.values.stats import compute_stats
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader, name = open_checkpoint(self._info.prefix), self._name(name)
-        stats = stats_of_entry(reader, name) or compute_stats(reader.read(name))  # in ranges when it can
+        with _cluster(dask) as engine:  # in ranges when it can
+            stats = stats_of_entry(reader, name, engine) or compute_stats(reader.read(name))
         return finite_or_text(stats.to_json())
 
     def show(self, name: str, all_values: bool = False, codes: bool = False) -> Record:
@@ -132,22 +136,25 @@ class Checkpoint:
         tensors over 1,000 elements unless all_values). codes: a quantized TF.js weight's stored codes."""
         return self._show(name, all_values, codes)[0]
 
-    def _show(self, name: str, all_values: bool, codes: bool) -> tuple[Record, Any, Any]:
+    def _show(self, name: str, all_values: bool, codes: bool, engine: Any = None) -> tuple[Record, Any, Any]:
+        """engine: a cluster's (values/dask_engine.py), which then figures the statistics."""
         from ckpt_browser.core.errors import CheckpointError
         from ckpt_browser.core.reader import open_checkpoint
         from ckpt_browser.core.values.slicing import to_jsonable
         from ckpt_browser.core.values.stats import compute_stats
+        from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader = open_checkpoint(self._info.prefix)
         name = self._name(name)
         if codes and not hasattr(reader, "raw"):
             raise CheckpointError(f"{self.name}: --codes is for quantized TensorFlow.js weights")
-        big = None if codes or all_values else _big_tensor(reader, name)
+        big = None if codes or all_values else _big_tensor(reader, name, engine)
         if big is not None:  # statistics from the file in ranges, and only the head read: never whole
             value, stats, shape = big
         else:
             value = reader.raw(name) if codes else reader.read(name)  # type: ignore[attr-defined]
-            stats, shape = compute_stats(value), value.shape
+            ranged = None if codes or engine is None else stats_of_entry(reader, name, engine)
+            stats, shape = ranged or compute_stats(value), value.shape
         stored = reader.quantization(name) if hasattr(reader, "quantization") else None
         complete = all_values or stats.count <= SHOW_ALL_UP_TO
         dtype = value.dtype.name if codes else next(v.dtype for v in reader.variables() if v.name == name)
@@ -165,9 +172,9 @@ class Checkpoint:
         return finite_or_text(record), value, stats
 
 
-def _big_tensor(reader, name: str):
+def _big_tensor(reader, name: str, engine: Any = None):
     """(the first HEAD values, statistics) of a numeric tensor stored whole of more than
-    SHOW_ALL_UP_TO elements, read in ranges (values/stats_tasks.py); else None."""
+    SHOW_ALL_UP_TO elements, read in ranges (values/stats_tasks.py; on engine's workers); else None."""
     import math
 
     from ckpt_browser.core.formats.chunks import iter_chunks
@@ -178,7 +185,7 @@ def _big_tensor(reader, name: str):
         return None
     from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
-    stats = stats_of_entry(reader, name)
+    stats = stats_of_entry(reader, name, engine)
     head = next(iter(iter_chunks(reader, name, HEAD)))
     return head, stats, entry.shape
 
@@ -286,11 +293,31 @@ class _Diffed:
     result: Any  # core values.diff.CheckpointDiff, for the CLI's table
 
 
-def _diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> _Diffed:
+@contextmanager
+def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
+    """The engine of the Dask cluster at dask (default: CKPT_BROWSER_DASK), closed after; None
+    without one (every core here). progress hears its tasks as they finish on the cluster."""
+    address = dask or os.environ.get("CKPT_BROWSER_DASK") or None
+    if not address:
+        yield None
+        return
+    from ckpt_browser.core.values.dask_engine import DaskEngine
+
+    engine = DaskEngine(address, progress=progress)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def _diff(
+    a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None, progress: Any = None
+) -> _Diffed:
     from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
 
     pa, pb = resolve_checkpoint(a), resolve_checkpoint(b)
-    result = diff_checkpoints(pa, pb)
+    with _cluster(dask, progress) as engine:
+        result = diff_checkpoints(pa, pb, engine=engine)
     record = {
         "a": str(pa),
         "b": str(pb),
@@ -302,10 +329,10 @@ def _diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> _Diffed:
     return _Diffed(finite_or_text(record), result)
 
 
-def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Record:
+def diff(a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None) -> Record:
     """Every variable of checkpoint a against b (a model_dir means its latest): the record `diff
-    --json` prints; "identical" says whether all are the same."""
-    return _diff(a, b).record
+    --json` prints; "identical" says whether all are the same. dask: as verify's."""
+    return _diff(a, b, dask).record
 
 
 def verify(path: str | os.PathLike[str], dask: str | None = None) -> Record:
@@ -315,21 +342,17 @@ def verify(path: str | os.PathLike[str], dask: str | None = None) -> Record:
     return _verify(path, dask=dask).to_json()
 
 
-def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None) -> Any:
+def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None, tasks: Any = None) -> Any:
+    """tasks: hears a cluster's tasks as they finish (done, total, text)."""
     from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.values.tasks import engine_for
     from ckpt_browser.core.values.verify import verify as verify_checkpoints
     from ckpt_browser.core.values.verify import verify_model_dir
 
     source = open_source(path)
-    engine = engine_for(dask)
-    try:
+    with _cluster(dask, tasks) as engine:
         if source.selected:
             return verify_checkpoints([source.checkpoint()], progress, engine)
         return verify_model_dir(source.model_dir, progress, engine)
-    finally:
-        if hasattr(engine, "close"):
-            engine.close()
 
 
 def check(path: str | os.PathLike[str], against: str | None = None, log: str | None = None) -> Record:

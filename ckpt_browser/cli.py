@@ -16,6 +16,7 @@ from ckpt_browser.cli_output import (
     EXIT_OK,
     print_table,
     printable,
+    progress_lines,
     stderr_progress,
 )
 from ckpt_browser.core.errors import CheckpointError
@@ -117,16 +118,16 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
-    verify.add_argument(
-        "--dask",
-        metavar="tcp://HOST:PORT",
-        help="check on a Dask cluster (default: CKPT_BROWSER_DASK; else every core here)",
-    )
     cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     for name, command in sub.choices.items():
         command.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
+        if name in ("show", "diff", "verify", "health"):
+            command.add_argument(
+                "--dask", metavar="tcp://HOST:PORT",
+                help="read and compute on a Dask cluster's workers (default: CKPT_BROWSER_DASK; else every core here)",
+            )  # fmt: skip
         if name in ("ls", "show", "diff", "check"):
             command.add_argument(
                 "--wide", action="store_true", help="full names, however wide (default: fit the terminal's width)"
@@ -190,7 +191,8 @@ def _cmd_show(ns: argparse.Namespace) -> int:
     from ckpt_browser import api
 
     checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
-    record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes)
+    with api._cluster(ns.dask) as engine:  # the statistics on its workers
+        record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes, engine)
     if ns.json:
         print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
@@ -217,7 +219,10 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 def _cmd_diff(ns: argparse.Namespace) -> int:
     from ckpt_browser import api
 
-    diffed = api._diff(ns.a, ns.b)
+    _, on_tasks = progress_lines(ns)
+    diffed = api._diff(ns.a, ns.b, ns.dask, on_tasks)
+    if on_tasks:
+        print(file=sys.stderr)
     record, result = diffed.record, diffed.result
     if ns.json:
         print(json.dumps(record, indent=2, allow_nan=False))

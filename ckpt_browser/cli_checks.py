@@ -114,9 +114,9 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.api import _verify
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
-    progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    report = _verify(ns.path, progress, dask=ns.dask)
-    if progress is not None:
+    progress, on_tasks = cli_output.progress_lines(ns)
+    report = _verify(ns.path, progress, dask=ns.dask, tasks=on_tasks)
+    if progress or on_tasks:
         print(file=sys.stderr)
     if ns.json:
         print(json.dumps(report.to_json(), indent=2))

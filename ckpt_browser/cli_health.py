@@ -7,7 +7,7 @@ import json
 import sys
 
 from ckpt_browser import cli_output
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, Unreachable
 
 
 def add_parser(sub) -> None:
@@ -26,14 +26,16 @@ def add_parser(sub) -> None:
     )  # fmt: skip
 
 
-def _reports(path: str, include_all: bool, progress, spectral: bool = True) -> tuple[list, bool]:
-    """(reports, whether PATH was a folder of runs)."""
+def _reports(path: str, include_all: bool, progress, spectral: bool = True, engine=None) -> tuple[list, bool]:
+    """(reports, whether PATH was a folder of runs). engine: a Dask cluster's, or None (here)."""
     from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.model_dir.runs import find_runs
     from ckpt_browser.core.values.health import health, model_dir_health
 
     try:
         source = open_source(path)
+    except Unreachable:
+        raise  # looking for runs below would ask the server again: a second timeout
     except CheckpointError:
         from ckpt_browser.core import storage
 
@@ -42,11 +44,15 @@ def _reports(path: str, include_all: bool, progress, spectral: bool = True) -> t
         runs = find_runs(path)
         if not runs:
             raise
-        return [model_dir_health(open_source(run).model_dir, include_all, progress, spectral) for run in runs], True
+        return [
+            model_dir_health(open_source(run).model_dir, include_all, progress, spectral, engine) for run in runs
+        ], True
     if source.selected:
         where = str(source.model_dir.path)
-        return [health([source.checkpoint()], include_all, progress, path=where, spectral=spectral)], False
-    return [model_dir_health(source.model_dir, include_all, progress, spectral)], False
+        return [
+            health([source.checkpoint()], include_all, progress, path=where, spectral=spectral, engine=engine)
+        ], False
+    return [model_dir_health(source.model_dir, include_all, progress, spectral, engine)], False
 
 
 def _ratio(x: float | None) -> str:
@@ -78,9 +84,12 @@ def _print(report) -> None:
 
 
 def cmd_health(ns: argparse.Namespace) -> int:
-    progress = cli_output.stderr_progress() if sys.stderr.isatty() and not ns.json else None
-    reports, runs = _reports(ns.path, ns.all, progress, spectral=not ns.no_alpha)
-    if progress is not None:
+    from ckpt_browser.api import _cluster
+
+    progress, on_tasks = cli_output.progress_lines(ns)
+    with _cluster(ns.dask, on_tasks) as engine:
+        reports, runs = _reports(ns.path, ns.all, progress, spectral=not ns.no_alpha, engine=engine)
+    if progress or on_tasks:
         print(file=sys.stderr)
     if ns.json:
         out = {"runs": [r.to_json() for r in reports]} if runs else reports[0].to_json()

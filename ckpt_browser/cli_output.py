@@ -26,6 +26,19 @@ def printable(value):
     return value
 
 
+def progress_lines(ns) -> tuple:
+    """(the command's progress, a cluster's task progress) for a terminal's stderr line: with a
+    Dask cluster (--dask or CKPT_BROWSER_DASK), its tasks as they finish there; else the command's
+    own count. Neither for --json or when stderr is not a terminal."""
+    import os
+
+    if not sys.stderr.isatty() or getattr(ns, "json", False):
+        return None, None
+    if getattr(ns, "dask", None) or os.environ.get("CKPT_BROWSER_DASK"):
+        return None, stderr_progress()
+    return stderr_progress(), None
+
+
 def stderr_progress():
     def progress(done: int, total: int, text: str) -> None:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 from tests.remote.test_s3 import cli, same_answer
 
 distributed = pytest.importorskip("distributed")
+
+HEALTH = Path(__file__).resolve().parent.parent / "data" / "health"
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +55,100 @@ def test_an_unreachable_scheduler_is_one_line(s3):
     out = cli("verify", s3.local["iris"], "--dask", "tcp://127.0.0.1:9", timeout=120)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert "cannot reach the Dask scheduler" in out.stderr
+
+
+def _ran_on_the_cluster(cluster, function: str) -> int:
+    """How many tasks of the function the scheduler has seen (keys are function-uuid)."""
+    prefix = cluster.scheduler.task_prefixes.get(function)
+    return 0 if prefix is None else sum(prefix.state_counts.values())
+
+
+def test_diff_on_the_cluster_equals_the_local_run(s3, cluster):
+    iris, url = s3.local["iris"], s3.urls["iris"]
+    before = _ran_on_the_cluster(cluster, "diff_pair_safe")
+    local = cli("diff", iris / "model.ckpt-100", iris / "model.ckpt-300", "--json")
+    remote = cli(
+        "diff", url + "/model.ckpt-100", url + "/model.ckpt-300", "--json", "--dask", cluster.scheduler_address,
+        timeout=300,
+    )  # fmt: skip
+    assert remote.returncode == local.returncode == 1, remote.stderr
+    assert json.loads(local.stdout)["counts"]["changed"] > 0
+    same_answer(json.loads(local.stdout), json.loads(remote.stdout), iris, url)
+    assert _ran_on_the_cluster(cluster, "diff_pair_safe") > before  # the workers compared, not this process
+    env = cli(
+        "diff", url + "/model.ckpt-100", url + "/model.ckpt-300", "--json",
+        env={"CKPT_BROWSER_DASK": cluster.scheduler_address}, timeout=300,
+    )  # fmt: skip
+    assert env.stdout == remote.stdout, env.stderr
+
+
+def _health(out: str) -> dict:
+    got = json.loads(out)
+    got.pop("path"), got.pop("seconds")
+    got["summary"] = got["summary"].rsplit(" (", 1)[0]  # the MB-in-seconds tail
+    return got
+
+
+def test_health_on_the_cluster_equals_the_local_run(s3, cluster):
+    local_dir = HEALTH / "dead"  # dead units: findings that need every row of a kernel, across checkpoints
+    url = "s3://runs/health-dead"
+    s3.fs.put(str(local_dir), "runs/health-dead", recursive=True)
+    before = _ran_on_the_cluster(cluster, "series_task")
+    local = cli("health", local_dir, "--json")
+    remote = cli("health", url, "--json", "--dask", cluster.scheduler_address, timeout=300)
+    assert remote.returncode == local.returncode == 1, remote.stderr
+    assert _health(remote.stdout) == _health(local.stdout)
+    assert json.loads(local.stdout)["findings"] != []
+    assert _ran_on_the_cluster(cluster, "series_task") > before
+
+
+def test_show_statistics_on_the_cluster_equal_the_local_run(s3, cluster):
+    listing = json.loads(cli("ls", s3.local["iris"], "--json").stdout)
+    names = [v["name"] for v in listing["variables"] if v["dtype"] == "float32"][:2]
+    before = _ran_on_the_cluster(cluster, "figures_of")
+    for name in names:
+        local = cli("show", s3.local["iris"], name, "--json")
+        remote = cli("show", s3.urls["iris"], name, "--json", "--dask", cluster.scheduler_address, timeout=300)
+        assert remote.returncode == local.returncode == 0, remote.stderr
+        assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert _ran_on_the_cluster(cluster, "figures_of") >= before + len(names)
+
+
+def test_a_worker_lost_mid_run_is_retried_and_the_answer_is_exact(s3, cluster, tmp_path):
+    from tests.remote.dask_faults import DieOnce
+
+    marker = tmp_path / "died"
+    local = cli("verify", s3.local["iris"], "--json")
+    with distributed.Client(cluster.scheduler_address) as client:
+        workers = set(client.scheduler_info()["workers"])
+        client.register_plugin(DieOnce(str(marker), "crc_span_safe"), name="die-once")
+        try:
+            remote = cli("verify", s3.urls["iris"], "--json", "--dask", cluster.scheduler_address, timeout=300)
+        finally:
+            client.unregister_worker_plugin("die-once")
+        client.wait_for_workers(2, timeout=60)  # the nanny brings the lost one back for the next test
+        now = set(client.scheduler_info()["workers"])
+    assert marker.read_text().startswith("crc_span_safe-")  # a worker died as it started one of ours
+    assert len(workers - now) == 1  # ... and was lost to the scheduler
+    assert remote.returncode == local.returncode == 0, remote.stderr
+    same_answer(json.loads(local.stdout), json.loads(remote.stdout), s3.local["iris"], s3.urls["iris"])
+
+
+def test_progress_counts_tasks_as_they_finish_on_the_cluster(cluster):
+    """The slow first task does not hold back the count of the others (the cluster's task stream);
+    results still come back in order."""
+    import time
+
+    from ckpt_browser.core.values.dask_engine import DaskEngine
+
+    heard: list[tuple[int, int, str]] = []
+    with distributed.Client(cluster.scheduler_address) as client:
+        engine = DaskEngine(client=client, progress=lambda d, t, text: heard.append((d, t, text)))
+        items = [1.5] + [0.0] * 5
+        results = engine.map(time.sleep, items, lambda i: None)
+        assert next(results) is None
+        heard_at_first = len(heard)
+        assert list(results) == [None] * 5
+    assert heard_at_first >= 3, heard  # others finished (and were counted) while the first slept
+    assert [d for d, _, _ in heard] == [1, 2, 3, 4, 5, 6] and {t for _, t, _ in heard} == {6}
+    assert heard[0][2] == f"tasks done on {cluster.scheduler_address}"

@@ -1,6 +1,7 @@
 """The task layer on a Dask distributed cluster (the `[dask]` extra): spans are sent to the
 scheduler, each worker reads its byte ranges itself (a bucket through fsspec, with that worker's
-own credentials), results come back in order. Dask retries a task whose worker was lost."""
+own credentials), results come back in order. A task whose worker is lost is run again by Dask
+(the scheduler's allowed-failures), so a command's answer stays exact."""
 
 from __future__ import annotations
 
@@ -10,51 +11,73 @@ from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
 
-RETRIES = 3  # a task whose worker died is run again on another, up to this many times
+RETRIES = 3  # a task that raised is run again, up to this many times (a worker that died: Dask's own)
+
+TaskProgress = Callable[[int, int, str], None]  # (tasks done, tasks in all, text)
+
+
+def connect(address: str, timeout: str = "10s") -> Any:
+    """A distributed.Client of the scheduler at address; one clear line when it cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise CheckpointError(
+            "running on a Dask cluster needs the [dask] extra: pip install 'ckpt-browser[dask]'"
+        ) from exc
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
 
 
 class DaskEngine:
-    """A client of the scheduler at ``address`` (tcp://host:8786), or of a Client given."""
+    """A client of the scheduler at ``address`` (tcp://host:8786), or of a Client given (the
+    window keeps one for its session). progress(done, total, text) hears tasks as they finish on
+    the cluster, in whatever order they finish."""
 
-    def __init__(self, address: str | None = None, client: Any = None) -> None:
-        try:
-            from distributed import Client
-        except ImportError as exc:
-            raise CheckpointError(
-                "running on a Dask cluster needs the [dask] extra: pip install 'ckpt-browser[dask]'"
-            ) from exc
-        if client is None:
-            try:
-                client = Client(address, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-        self.client = client
-        self.address = address or str(getattr(client, "scheduler", {}) and client.scheduler.address)
-        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+    def __init__(self, address: str | None = None, client: Any = None, progress: TaskProgress | None = None) -> None:
+        self._own = client is None
+        self.client = client if client is not None else connect(address or "")
+        self.address = address or self.client.scheduler.address
+        self.progress = progress
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], on_done: Callable[[int], None]) -> Iterator[Any]:
         """fn(item) on the workers, in order; a few tasks per worker in flight (bounded memory:
         results are gathered as they finish, not all at the end)."""
         window: deque = deque()
+        finished: set[int] = set()
         limit = 4 * self.workers
         try:
             for i, item in enumerate(items):
                 window.append((i, self.client.submit(fn, item, pure=False, retries=RETRIES)))
                 if len(window) >= limit:
-                    j, fut = window.popleft()
-                    yield self._result(j, fut, on_done)
+                    yield self._result(window, finished, on_done, len(items))
             while window:
-                j, fut = window.popleft()
-                yield self._result(j, fut, on_done)
+                yield self._result(window, finished, on_done, len(items))
         finally:
             for _, fut in window:
                 fut.cancel()
 
-    @staticmethod
-    def _result(i: int, fut, on_done: Callable[[int], None]):
-        result = fut.result()
-        on_done(i)
-        return result
+    def _result(self, window: deque, finished: set[int], on_done: Callable[[int], None], n: int):
+        """The oldest task's result; meanwhile every task in flight that finishes is counted at
+        once (the cluster's task stream), not when its turn in the order comes."""
+        from distributed import wait
+
+        j, fut = window[0]
+        while True:
+            for i, f in window:
+                if i not in finished and f.done():
+                    finished.add(i)
+                    on_done(i)
+                    if self.progress is not None:
+                        self.progress(len(finished), n, f"tasks done on {self.address}")
+            if fut.done():
+                break
+            wait([f for i, f in window if i not in finished], return_when="FIRST_COMPLETED")
+        window.popleft()
+        return fut.result()
 
     def close(self) -> None:
-        self.client.close()
+        if self._own:
+            self.client.close()
