@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-notf test-compat fuzz demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-notf test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -55,8 +55,24 @@ test-compat:
 	  QT_QPA_PLATFORM=offscreen $$venv/bin/python -m pytest -q -p no:cacheprovider -m tf; \
 	done
 
+# make fuzz: long runs, >100,000 bad inputs (tests/fuzz) and thousands of random checkpoints by
+# TensorFlow, as four pytest processes at once: one runs its cases one after the other, and a Keras
+# or HDF5 case waits on its HDF5 worker process about a third of the time, so one process leaves a
+# core idle. The Keras zip, HDF5 and TF.js layers (fuzz-models: 100,000 cases) and the rest; each
+# prints what it tried (their lines interleave; each names its layer), and any finding fails it
+# (make -k: the others still run to the end).
+FUZZ_PYTEST = HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider
 fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of random checkpoints by TensorFlow
-	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/fuzz tests/core/test_bundle_props.py
+	$(MAKE) --no-print-directory -k -j4 fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest
+
+fuzz-models: $(STAMP)  ## the Keras, HDF5 and TF.js layers of make fuzz only (100,000 cases)
+	$(MAKE) --no-print-directory -k -j3 fuzz-keras fuzz-hdf5 fuzz-tfjs
+
+fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"
+
+fuzz-rest: $(STAMP)
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/core/test_bundle_props.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

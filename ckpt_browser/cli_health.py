@@ -7,7 +7,7 @@ import json
 import sys
 
 from ckpt_browser import cli_output
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, Unreachable
 
 
 def add_parser(sub) -> None:
@@ -34,6 +34,8 @@ def _reports(path: str, include_all: bool, progress, spectral: bool = True, engi
 
     try:
         source = open_source(path)
+    except Unreachable:
+        raise  # looking for runs below would ask the server again: a second timeout
     except CheckpointError:
         from ckpt_browser.core import storage
 

@@ -10,7 +10,7 @@ import sys
 from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
 from ckpt_browser.cli_listing import ls_in_columns, print_ls
 from ckpt_browser.cli_output import EXIT_ERROR, EXIT_OK, print_table
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, Unreachable
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
@@ -18,6 +18,8 @@ def cmd_ls(ns: argparse.Namespace) -> int:
 
     try:
         md = api.open(ns.path)
+    except Unreachable:
+        raise  # asking the server again for runs below would wait a second timeout
     except CheckpointError:
         runs = _runs_below(ns.path)
         if runs is None or not runs.runs:

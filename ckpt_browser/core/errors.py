@@ -16,3 +16,10 @@ class CheckpointError(Exception):
         if args and isinstance(args[0], str):
             args = (" ".join(args[0].split()), *args[1:])
         super().__init__(*args)
+
+
+class Unreachable(CheckpointError):
+    """The server behind a URL could not be asked (refused, unreachable, no answer in time).
+
+    Nothing about the path is known: callers must not try other readings of it (each would
+    wait for the same server again -- a timeout is honoured once)."""

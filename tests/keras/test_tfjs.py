@@ -151,3 +151,41 @@ def test_a_shape_no_writer_makes_is_one_line_even_when_it_holds_no_bytes(tmp_pat
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0
     assert "huge has shape [0, 1152921504606846976], larger than TensorFlow.js can hold" in r.stderr
+
+
+@pytest.mark.parametrize("shape", [[0, 2**31 - 1, 2**31 - 1], [0, 2**30, 2**30, 3]])
+def test_an_empty_shape_numpy_cannot_lay_out_is_one_line_in_every_command(tmp_path, capsys, shape):
+    # Found reading the fix above: each dimension below 2^31, the size below 2^62, yet 4 bytes times
+    # the non-empty dimensions pass numpy's 2^63 -- show and verify ended in the catch-all.
+    import shutil
+
+    from ckpt_browser.cli import main
+
+    model = tmp_path / "layers"
+    shutil.copytree(DATA / "layers", model)
+    doc = json.loads((model / "model.json").read_text())
+    doc["weightsManifest"][-1]["weights"].append({"name": "huge", "shape": shape, "dtype": "float32"})
+    (model / "model.json").write_text(json.dumps(doc))
+    for argv in (["ls"], ["verify"], ["show", "huge"]):
+        argv.insert(1, str(model / "model.json"))
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "unexpected error" not in err
+        assert f"huge has shape {shape}, larger than TensorFlow.js can hold" in err
+
+
+def test_an_empty_shape_within_what_tensorflowjs_can_size_is_listed(tmp_path, capsys):
+    import shutil
+
+    from ckpt_browser.cli import main
+
+    model = tmp_path / "layers"
+    shutil.copytree(DATA / "layers", model)
+    doc = json.loads((model / "model.json").read_text())
+    doc["weightsManifest"][-1]["weights"].append({"name": "empty", "shape": [0, 2**31 - 1, 2**22], "dtype": "float32"})
+    (model / "model.json").write_text(json.dumps(doc))
+    assert main(["ls", str(model / "model.json")]) == 0
+    assert "empty" in capsys.readouterr().out
+    assert main(["show", str(model / "model.json"), "empty", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["shape"] == [0, 2**31 - 1, 2**22]

@@ -106,12 +106,13 @@ class Manifest:
         shape = spec.get("shape")
         if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
             raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}, not a list of whole numbers")
-        if any(d < 0 for d in shape) or len(shape) > 64:
+        if any(d < 0 for d in shape) or len(shape) > 32:  # numpy before 2.0 holds 32 dimensions
             raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}")
-        # TensorFlow.js sizes a tensor in JavaScript numbers; a dimension past 2^31 (or a size past
-        # 2^62 once the empty dimensions are left out) is no shape a writer made, and numpy cannot
-        # lay it out even when another dimension makes it hold no bytes.
-        if any(d >= 1 << 31 for d in shape) or math.prod(d for d in shape if d) > 1 << 62:
+        # TensorFlow.js sizes a tensor in JavaScript numbers, exact up to 2^53: a dimension past 2^31,
+        # or a size past 2^53 once the empty dimensions are left out, is no shape a writer made. numpy
+        # could not lay it out even when another dimension makes it hold no bytes: it wants the
+        # non-empty dimensions times the item size (up to 8 bytes here) below 2^63.
+        if any(d >= 1 << 31 for d in shape) or math.prod(d for d in shape if d) > 1 << 53:
             raise self._bad(f"{name[:100]} has shape {str(shape)[:60]}, larger than TensorFlow.js can hold")
         dtype = spec.get("dtype")
         if dtype not in DTYPES:

@@ -18,13 +18,14 @@ import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, Unreachable
 from ckpt_browser.core.storage.paths import check_range, protocol_of
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
 DIRECT = 1 << 20  # reads bigger than this bypass the blocks (verify must not flush the cache)
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+HTTP = ("http", "https")
 
 
 def timeout() -> float:
@@ -44,6 +45,11 @@ def _options(protocol: str) -> dict:
         return {"config_kwargs": {"connect_timeout": min(t, 5.0), "read_timeout": t, "retries": retries}}
     if protocol in ("gs", "gcs"):
         return {"requests_timeout": t}
+    if protocol in HTTP:
+        import aiohttp  # fsspec's HTTP file system is aiohttp's: get_filesystem_class imported it
+
+        # aiohttp's default is 5 minutes a request: ours is t, like every other backend's.
+        return {"client_kwargs": {"timeout": aiohttp.ClientTimeout(sock_connect=min(t, 5.0), sock_read=t)}}
     return {}
 
 
@@ -86,30 +92,63 @@ def url_path(url: str):
             f"(pip install {missing})"
         ) from exc
     except Exception as exc:  # noqa: BLE001 - each backend raises its own types; the user gets one line
-        raise CheckpointError(explain(exc, url)) from exc
+        raise failure(exc, url) from exc
     if hasattr(fs, "retries"):
         fs.retries = 1  # s3fs retries its own way, with back-off: one attempt
     return path
 
 
+def _kind(exc: BaseException, text: str) -> str:
+    """What went wrong, in explain's terms."""
+    name = type(exc).__name__
+    if isinstance(exc, FileNotFoundError):
+        return "missing"
+    if isinstance(exc, PermissionError):
+        return "denied"
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        return "timeout"
+    if "Credentials" in name or "credentials" in text.lower():
+        return "credentials"
+    if "Connect" in name or "Connection" in name or isinstance(exc, (ConnectionError, socket.gaierror)):
+        return "unreachable"
+    if name == "ClientResponseError" and isinstance(getattr(exc, "status", None), int):
+        return "status"  # an HTTP server's answer (aiohttp)
+    return "other"
+
+
 def explain(exc: BaseException, url) -> str:
     """One line for a failed remote operation: which URL, and what went wrong."""
-    where = str(url)[:300]
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    name = type(exc).__name__
     if isinstance(exc, CheckpointError):
         return str(exc)
-    if isinstance(exc, FileNotFoundError):
+    where = str(url)[:300]
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    kind = _kind(exc, text)
+    if kind == "missing":
         return f"{where} does not exist (no such bucket or object)"
-    if isinstance(exc, PermissionError):
+    if kind == "denied":
         return f"{where}: access denied ({text})"
-    if "Timeout" in name or isinstance(exc, TimeoutError):
+    if kind == "timeout":
         return f"{where}: no answer within {timeout():.0f} s (network down or server stopped)"
-    if "Credentials" in name or "credentials" in text.lower():
+    if kind == "credentials":
         return f"{where}: no credentials found ({text})"
-    if "Connect" in name or "Connection" in name or isinstance(exc, (ConnectionError, socket.gaierror)):
+    if kind == "unreachable":
         return f"{where}: cannot reach the server ({text})"
-    return f"{where}: {name}: {text}"
+    if kind == "status":
+        status = getattr(exc, "status", 0)
+        reason = " ".join(str(getattr(exc, "message", "") or "").split())[:100]
+        if status in (401, 403):
+            return f"{where}: access denied (HTTP {status} {reason})".replace(" )", ")")
+        return f"{where}: the server answered HTTP {status} {reason}".rstrip()
+    return f"{where}: {type(exc).__name__}: {text}"
+
+
+def failure(exc: BaseException, url) -> CheckpointError:
+    """explain's line as the error to raise: Unreachable when the server could not be asked."""
+    if isinstance(exc, CheckpointError):
+        return exc
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    unreachable = _kind(exc, text) in ("timeout", "unreachable")
+    return (Unreachable if unreachable else CheckpointError)(explain(exc, url))
 
 
 class Stat(NamedTuple):
@@ -142,11 +181,34 @@ def stat_of(info: dict) -> Stat:
 def stat(path) -> Stat | None:
     """The object's Stat, None when there is no such object, CheckpointError for anything else."""
     try:
-        return stat_of(path.fs.info(path.path))
-    except FileNotFoundError:
-        return None
+        return stat_of(_info(path))
+    except FileNotFoundError as exc:
+        if _not_found(exc):
+            return None
+        raise failure(exc.__cause__ or exc, path) from exc
     except Exception as exc:  # noqa: BLE001 - backends raise their own types; the user gets one line
-        raise CheckpointError(explain(exc, path)) from exc
+        raise failure(exc, path) from exc
+
+
+def _info(path) -> dict:
+    fs = path.fs
+    if protocol_of(str(path)) in HTTP and hasattr(fs, "_info"):
+        # fsspec asks with HEAD, then again with GET whatever HEAD's failure was: a server that
+        # never answers would take two timeouts. One deadline for both (issue 25).
+        from fsspec.asyn import sync
+
+        return sync(fs.loop, fs._info, path.path, timeout=timeout())
+    return fs.info(path.path)
+
+
+def _not_found(exc: FileNotFoundError) -> bool:
+    """Whether the store said there is no such object. fsspec's HTTP file system raises
+    FileNotFoundError for any failed HEAD/GET -- a refused connection too --, the failure as its
+    cause: only a 404 or 410 answer means "does not exist"."""
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, FileNotFoundError):
+        return True
+    return getattr(cause, "status", None) in (404, 410)
 
 
 def list_dir(path) -> list[tuple[str, Stat]]:
@@ -156,7 +218,7 @@ def list_dir(path) -> list[tuple[str, Stat]]:
     except FileNotFoundError:
         raise CheckpointError(f"{str(path)[:300]} does not exist") from None
     except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(explain(exc, path)) from exc
+        raise failure(exc, path) from exc
     out = []
     base = path.path.rstrip("/")
     for info in entries:
@@ -236,7 +298,7 @@ class RemoteFile:
         try:
             data = self.path.fs.cat_file(self.path.path, start=start, end=end)
         except Exception as exc:  # noqa: BLE001
-            raise CheckpointError(explain(exc, self.path)) from exc
+            raise failure(exc, self.path) from exc
         transfers.bytes += len(data)
         transfers.requests += 1
         if len(data) != end - start:

@@ -4,7 +4,6 @@ element, else the mean in its min-to-max band), and newer minus older against an
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +20,7 @@ from ckpt_browser.core.values.history import Comparison, History, compare_variab
 from ckpt_browser.core.values.stats import BAND, SUMMARIES, VALUE, default_summary
 from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.axes import readable_axes

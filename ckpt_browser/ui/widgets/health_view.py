@@ -7,7 +7,6 @@ import math
 from collections import Counter
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_browser.core.values.health import HealthReport, model_dir_health
 from ckpt_browser.ui.cluster import placed
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
 
 HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
