@@ -5,7 +5,7 @@ gives tensor by tensor, line for line; strings and resource entries are checked 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ckpt_browser.core.errors import CheckpointError
@@ -13,7 +13,7 @@ from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.storage import checksum
 from ckpt_browser.core.storage.paths import CHUNK, check_range
-from ckpt_browser.core.values import tasks
+from ckpt_browser.core.values import lanes, tasks
 
 
 @dataclass
@@ -70,17 +70,18 @@ def check_all(
         if progress is not None:
             progress(done, total)
 
-    try:
-        for result in tasks.run(tasks.crc_span_safe, spans, engine, moved):
-            for item, _start, crc, size in result:
-                part = plan.parts[item]
-                if isinstance(crc, str):
-                    part.error = part.error or crc
-                else:
-                    part.crc = tasks.crc32c_combine(part.crc, crc, size)
-                    part.done += size
-    finally:
-        tasks.forget_files()
+    arrived: dict[int, list[tuple[int, int | str, int]]] = {}  # part -> (start, crc or error, size)
+    for result in _results(spans, engine, moved):
+        for item, start, crc, size in result:
+            arrived.setdefault(item, []).append((start, crc, size))
+    for item, got in arrived.items():  # a tensor's pieces, put together in their order
+        part = plan.parts[item]
+        for _start, crc, size in sorted(got, key=lambda g: g[0]):
+            if isinstance(crc, str):
+                part.error = part.error or crc
+            else:
+                part.crc = tasks.crc32c_combine(part.crc, crc, size)
+                part.done += size
     by_var: dict[int, list[_Part]] = {}
     for part in plan.parts:
         by_var.setdefault(part.index, []).append(part)
@@ -88,6 +89,25 @@ def check_all(
         if outcomes[i] is None:
             outcomes[i] = _judge(reader, names[i], pieces)
     return [o if o is not None else Outcome() for o in outcomes]
+
+
+def _results(spans: list[tasks.Span], engine: tasks.Engine | None, moved) -> Iterator[list]:
+    """Each span's (item, start, crc or error, size) pieces: local files on threads walking a
+    file each (values/lanes.py), in the order they finish; else on the engine, in order."""
+    if isinstance(engine, (tasks.Threads, type(None))) and lanes.all_local(spans):
+        total = sum(s.size for s in spans) or 1
+        done = [0]
+
+        def on_done(size: int) -> None:
+            done[0] += size
+            moved(done[0], total, "reading")
+
+        yield from lanes.run(lanes.crc_span_safe, spans, (engine or tasks.Threads()).workers, on_done)
+        return
+    try:
+        yield from tasks.run(tasks.crc_span_safe, spans, engine, moved)
+    finally:
+        tasks.forget_files()
 
 
 def _fixed(part) -> bool:
