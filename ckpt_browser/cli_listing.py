@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.contents import ListedContents
 
 CHUNK = 1 << 16  # variables per write
-_JSON_UNSAFE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # what json.dumps would escape
+# What json.dumps would escape: anything but printable ASCII, '"' and '\\'. Written as the
+# complement of the safe characters: the same set spelled as ranges up to U+10FFFF takes re 60 ms
+# to compile, a tenth of the window's start.
+_JSON_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 
 
 def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:

@@ -14,7 +14,6 @@ SCREENSHOT_TIMEOUT_MS = 180_000
 
 
 def create_app(argv: list[str] | None = None, theme: str | None = None):
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -24,7 +23,6 @@ def create_app(argv: list[str] | None = None, theme: str | None = None):
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     from ckpt_browser.ui.palette import apply_theme
 
     apply_theme(app, theme or os.environ.get("CKPT_BROWSER_THEME", "system"))  # plots follow the palette

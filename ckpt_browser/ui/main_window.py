@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -40,12 +41,14 @@ from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.details import DetailsPanel
-from ckpt_browser.ui.widgets.diff_window import DiffWindow
 from ckpt_browser.ui.widgets.lazy_tab import LazyTab, tab_list_button
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 from ckpt_browser.ui.window_menus import WindowMenus
 from ckpt_browser.ui.window_sources import WindowSources
+
+if TYPE_CHECKING:
+    from ckpt_browser.ui.widgets.diff_window import DiffWindow
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +323,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
 
     def show_diff_window(self) -> DiffWindow:
         if self.diff_window is None:
+            from ckpt_browser.ui.widgets.diff_window import DiffWindow  # and its plots: when first used
+
             self.diff_window = DiffWindow(self.runner, self._checkpoint_choices, self)
         self.diff_window.refresh_choices()
         info = self.current_checkpoint()

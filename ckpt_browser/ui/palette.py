@@ -107,9 +107,9 @@ def dark_qpalette():
 
 def apply_theme(app, theme: str = "system") -> None:
     """The palette to use: the system's (its light or dark scheme), or a chosen one; then the
-    plots' background and text to match it."""
-    import pyqtgraph as pg
-    from PySide6.QtGui import QPalette
+    plots' background and text to match it (now if pyqtgraph is in, else when it is imported:
+    ui/plotting.py)."""
+    import sys
 
     if theme == "dark":
         app.setStyle("Fusion")
@@ -117,8 +117,6 @@ def apply_theme(app, theme: str = "system") -> None:
     elif theme == "light":
         app.setStyle("Fusion")
         app.setPalette(app.style().standardPalette())
-    palette = app.palette()
-    pg.setConfigOptions(
-        background=palette.color(QPalette.ColorRole.Base).name(),
-        foreground=palette.color(QPalette.ColorRole.Text).name(),
-    )
+    plotting = sys.modules.get("ckpt_browser.ui.plotting")
+    if plotting is not None:
+        plotting.follow_palette(app.palette())

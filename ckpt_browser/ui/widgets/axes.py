@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
+from ckpt_browser.ui.plotting import pg
 
 PREFIXES = {-15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P"}
 PLAIN = (1e-2, 1e4)  # magnitudes written as plain decimals: 0.05, 250, 5000

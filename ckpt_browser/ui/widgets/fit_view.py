@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,6 +36,7 @@ from ckpt_browser.core.values.fit import (
 from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.axes import readable_axes

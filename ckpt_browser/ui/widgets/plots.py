@@ -5,12 +5,12 @@ centred on zero."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ckpt_browser.core.values.slicing import formatter
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.widgets.axes import make_readable, readable_axes
 
 SEQUENTIAL = "viridis"

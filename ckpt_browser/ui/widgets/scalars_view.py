@@ -5,13 +5,13 @@ overlaid, each in a colour of its own, chosen in a list."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from ckpt_browser.core.model_dir.events import EventData, smooth
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
 from ckpt_browser.ui.widgets.axes import readable_axes

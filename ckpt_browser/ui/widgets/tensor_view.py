@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,7 +33,9 @@ from ckpt_browser.ui.models.tensor_table import TensorTableModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.text import esc
-from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
+
+if TYPE_CHECKING:
+    from ckpt_browser.ui.widgets.plots import Heatmap, HistogramPlot, LinePlot
 
 
 class TensorView(QWidget):
@@ -73,18 +76,16 @@ class TensorView(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(90)
         copying.install(self.table, self._table_menu, copy=self.copied_text)
 
-        self.line = LinePlot()
-        self.heatmap = Heatmap()
+        # The Plot and Histogram pages are built when first shown (or asked for): pyqtgraph is
+        # imported then, not at start-up (ui/plotting.py). Until then the latest plot data and
+        # statistics wait in _plot_data and stats.
         self.plot_holder = QWidget()  # holds the line plot (1-D) or the heatmap (N-D)
-        plot_layout = QVBoxLayout(self.plot_holder)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        self.plot_note = QLabel()
-        plot_layout.addWidget(self.line)
-        plot_layout.addWidget(self.heatmap)
-        plot_layout.addWidget(self.plot_note)
-        self.heatmap.hide()
-
-        self.histogram = HistogramPlot()
+        QVBoxLayout(self.plot_holder).setContentsMargins(0, 0, 0, 0)
+        self.histogram_holder = QWidget()
+        QVBoxLayout(self.histogram_holder).setContentsMargins(0, 0, 0, 0)
+        self._plots: tuple[LinePlot, Heatmap, QLabel] | None = None
+        self._histogram: HistogramPlot | None = None
+        self._plot_data: PlotData | None = None
         self.stats_form = QFormLayout()
         stats_box = QWidget()
         stats_box.setLayout(self.stats_form)
@@ -93,7 +94,8 @@ class TensorView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Table")
         self.tabs.addTab(self.plot_holder, "Plot")
-        self.tabs.addTab(self.histogram, "Histogram")
+        self.tabs.addTab(self.histogram_holder, "Histogram")
+        self.tabs.currentChanged.connect(self._page_shown)
 
         buttons = QHBoxLayout()
         self.npy_button = QPushButton("Export .npy…")
@@ -136,15 +138,63 @@ class TensorView(QWidget):
         self._refresh.setInterval(60)
         self._refresh.timeout.connect(self._show_slice)
 
+    # -- the plot pages, built when first needed ------------------------------------------
+    def _page_shown(self, _index: int) -> None:
+        page = self.tabs.currentWidget()
+        if page is self.plot_holder:
+            self._plot_widgets()
+        elif page is self.histogram_holder:
+            _ = self.histogram
+
+    def _plot_widgets(self) -> tuple[LinePlot, Heatmap, QLabel]:
+        if self._plots is None:
+            from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
+
+            line, heatmap, note = LinePlot(), Heatmap(), QLabel()
+            for w in (line, heatmap, note):
+                self.plot_holder.layout().addWidget(w)
+            heatmap.hide()
+            self._plots = (line, heatmap, note)
+            if self._plot_data is not None:
+                self._show_plot(self._plot_data)
+        return self._plots
+
+    @property
+    def line(self) -> LinePlot:
+        return self._plot_widgets()[0]
+
+    @property
+    def heatmap(self) -> Heatmap:
+        return self._plot_widgets()[1]
+
+    @property
+    def plot_note(self) -> QLabel:
+        return self._plot_widgets()[2]
+
+    @property
+    def histogram(self) -> HistogramPlot:
+        if self._histogram is None:
+            from ckpt_browser.ui.widgets.plots import HistogramPlot
+
+            self._histogram = HistogramPlot()
+            self.histogram_holder.layout().addWidget(self._histogram)
+            if self.stats is not None:
+                self._histogram.set_histogram(self.stats.hist_counts, self.stats.hist_edges, xlabel=self.stats.of)
+        return self._histogram
+
+    def _clear_plots(self) -> None:
+        self._plot_data = None
+        if self._plots is not None:
+            self._plots[0].clear_data()
+            self._plots[1].clear_data()
+
     # -- showing a tensor -------------------------------------------------------------
     def clear(self, text: str = "Select a variable to see its values.") -> None:
         self._array = None
         self.banner.hide()
         self.header.setText(text)
         self.table_model.set_array(np.zeros((0, 0)))
-        self.line.clear_data()
-        self.heatmap.clear_data()
-        self.histogram.clear_data()
+        self._clear_plots()
         self._set_stats(None)
         self.axes_box.hide()
         for b in (self.npy_button, self.csv_button, self.png_button):
@@ -180,8 +230,7 @@ class TensorView(QWidget):
             head += f"<br><span style='font-size:16pt'>{esc(formatter(array.dtype)(array[()]))}</span>"
         self.header.setText(head)
         # The plot comes from a task: until it does, not the previous variable's plot.
-        self.line.clear_data()
-        self.heatmap.clear_data()
+        self._clear_plots()
         self._build_axes(array.shape)
         for b in (self.npy_button, self.csv_button, self.png_button):
             b.setEnabled(True)
@@ -225,38 +274,47 @@ class TensorView(QWidget):
         )  # fmt: skip
 
     def _set_plot(self, data: PlotData) -> None:
-        self.plot_note.setText(data.note)
+        self._plot_data = data
+        if self._plots is not None:  # else the page shows it when it is built
+            self._show_plot(data)
+        self.plot_ready.emit(data)
+
+    def _show_plot(self, data: PlotData) -> None:
+        line, heatmap, note = self._plots or self._plot_widgets()
+        note.setText(data.note)
         if data.kind == "line":
-            self.heatmap.hide()
-            self.line.show()
-            self.line.set_data(data.numbers, xlabel="index", ylabel="value")
+            heatmap.hide()
+            line.show()
+            line.set_data(data.numbers, xlabel="index", ylabel="value")
         elif data.kind == "image":
-            self.line.hide()
-            self.heatmap.show()
+            line.hide()
+            heatmap.show()
             spec = self._spec.normalized(self._array.shape) if self._array is not None else self._spec
-            self.heatmap.set_image(
+            heatmap.set_image(
                 data.numbers, data.levels, data.values,
                 row_label=f"axis {spec.rows}", col_label=f"axis {spec.cols}",
             )  # fmt: skip
         else:  # a scalar, strings: no plot, and none of the last variable's axes either
-            self.line.clear_data()
-            self.heatmap.clear_data()
-            self.line.hide()
-            self.heatmap.hide()
-        self.plot_ready.emit(data)
+            line.clear_data()
+            heatmap.clear_data()
+            line.hide()
+            heatmap.hide()
 
     def _set_stats(self, stats: TensorStats | None) -> None:
         self.stats = stats
         while self.stats_form.rowCount():
             self.stats_form.removeRow(0)
         if stats is None:
+            if self._histogram is not None:
+                self._histogram.clear_data()
             return
         for label, text in stats.lines():
             value = QLabel(text)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.stats_form.addRow(label, value)
         self.stats_status.setText("" if stats.finite or not stats.count else "no finite values")
-        self.histogram.set_histogram(stats.hist_counts, stats.hist_edges, xlabel=stats.of)
+        if self._histogram is not None:  # else the page shows it when it is built
+            self._histogram.set_histogram(stats.hist_counts, stats.hist_edges, xlabel=stats.of)
         self.stats_ready.emit(stats)
 
     # -- axis controls -----------------------------------------------------------------
@@ -310,7 +368,13 @@ class TensorView(QWidget):
     # -- export ----------------------------------------------------------------------------
     def save_plot(self, path: str | Path) -> bool:
         """PNG of the histogram when it is showing, else of the line plot or heatmap."""
-        widget = self.histogram if self.tabs.currentWidget() is self.histogram else self.plot_holder
+        if self.tabs.currentWidget() is self.histogram_holder:
+            widget: QWidget = self.histogram
+        else:
+            self._plot_widgets()
+            widget = self.plot_holder
+        if widget.layout() is not None:
+            widget.layout().activate()  # a page built just now: laid out before it is grabbed
         return widget.grab().save(str(path))
 
     def export_npy_dialog(self) -> None:

@@ -3,11 +3,11 @@ save interval and how many are kept."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.axes import ReadableAxis
 
