@@ -59,13 +59,14 @@ test-compat:
 # TensorFlow, as four pytest processes at once: one runs its cases one after the other, and a Keras
 # or HDF5 case waits on its HDF5 worker process about a third of the time, so one process leaves a
 # core idle. The Keras zip, HDF5 and TF.js layers (fuzz-models: 100,000 cases) and the rest; each
-# prints what it tried, and any finding fails it (make -k: the others still run to the end).
+# prints what it tried (their lines interleave; each names its layer), and any finding fails it
+# (make -k: the others still run to the end).
 FUZZ_PYTEST = HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider
 fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of random checkpoints by TensorFlow
-	$(MAKE) --no-print-directory -k -j4 -Oline fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest
+	$(MAKE) --no-print-directory -k -j4 fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest
 
 fuzz-models: $(STAMP)  ## the Keras, HDF5 and TF.js layers of make fuzz only (100,000 cases)
-	$(MAKE) --no-print-directory -k -j3 -Oline fuzz-keras fuzz-hdf5 fuzz-tfjs
+	$(MAKE) --no-print-directory -k -j3 fuzz-keras fuzz-hdf5 fuzz-tfjs
 
 fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"

@@ -72,8 +72,9 @@ def iris_copy():
         yield dest
 
 
-def outcome(fn, *args):
-    """Run fn: a value, or a one-line CheckpointError; anything else fails the test."""
+def outcome(fn, *args, waive=None):
+    """Run fn: a value, or a one-line CheckpointError; anything else fails the test. waive(result):
+    True when the time limit does not apply (test_fuzz_models: a native hang the worker stopped)."""
     COUNT["calls"] += 1
     start = time.perf_counter()
     try:
@@ -83,7 +84,8 @@ def outcome(fn, *args):
         assert text and "\n" not in text.strip(), f"a message of several lines: {text!r}"
         assert "Traceback (most recent call last)" not in text  # the input itself may say anything
         result = exc
-    assert time.perf_counter() - start < LIMIT_S, f"{fn.__name__} took {time.perf_counter() - start:.1f} s"
+    elapsed = time.perf_counter() - start
+    assert elapsed < LIMIT_S or (waive is not None and waive(result)), f"{fn.__name__} took {elapsed:.1f} s"
     return result
 
 
