@@ -107,6 +107,7 @@ def read_everything(folder: Path):
             outcome(reader.read, v.name)
     outcome(check_model_dir, source.model_dir)
     read_events(folder)
+    read_events(folder, saves_only=True)  # ls and the Timeline: the checkpoint records alone
     return source
 
 
