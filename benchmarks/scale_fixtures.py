@@ -85,21 +85,23 @@ def write_huge(prefix: Path, gib: int = 4) -> None:
     tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=["embedding/table"], shape_and_slices=[""], tensors=[t])
 
 
-def write_all(work: Path = DEFAULT) -> dict[str, Path]:
+def write_all(work: Path = DEFAULT, keys: set[str] | None = None) -> dict[str, Path]:
+    """The checkpoints (those of ``keys`` only, when given) written unless already there."""
     p = paths(work)
     sys.path.insert(0, str(ROOT))
-    if not _done(p["many100k"]):
+    want = keys if keys is not None else set(p)
+    if "many100k" in want and not _done(p["many100k"]):
         write_many(p["many100k"], 100_000)
-    if not _done(p["many1m"]):
+    if "many1m" in want and not _done(p["many1m"]):
         write_many(p["many1m"], 1_000_000)
-    if not _done(p["a"]) or not _done(p["b"]):
+    if want & {"a", "b"} and (not _done(p["a"]) or not _done(p["b"])):
         from benchmarks.bert import write_bert
 
         write_bert(p["a"], seed=0)
         write_bert(p["b"], seed=0, perturb=1e-3)
-    if not _done(p["shards8"]):
+    if "shards8" in want and not _done(p["shards8"]):
         write_sharded(p["shards8"])
-    if not _done(p["huge"]):
+    if "huge" in want and not _done(p["huge"]):
         write_huge(p["huge"])
     return p
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ckpt_browser import __version__
 from ckpt_browser.core.tf.tfimport import tf
@@ -55,6 +55,8 @@ class WindowMenus:
         tools = self.menuBar().addMenu("&Tools")
         self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
         self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
+        tools.addSeparator()
+        self._action(tools, "Run on a &Dask Cluster…", self.show_cluster_dialog)
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
@@ -139,6 +141,31 @@ class WindowMenus:
         act.triggered.connect(slot)
         menu.addAction(act)
         return act
+
+    # -- a Dask cluster (ui/cluster.py) -------------------------------------------------------
+    def show_cluster_dialog(self):
+        from ckpt_browser.ui.cluster import Cluster, ClusterDialog
+
+        if getattr(self, "cluster", None) is None:  # made on first use: most sessions never need it
+            self.cluster = Cluster(self.runner, self)
+            self.cluster_label = QLabel()
+            self.cluster_label.hide()
+            self.statusBar().insertPermanentWidget(1, self.cluster_label)  # before the progress bar
+            self.cluster.changed.connect(self._cluster_changed)
+            self.cluster.failed.connect(self.status_label.setText)
+        dialog = ClusterDialog(self.cluster, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _cluster_changed(self, text: str) -> None:
+        self.cluster_label.setText(text)
+        self.cluster_label.setToolTip("Verify, Compare, Health and History run there (Tools > Run on a Dask Cluster…)")
+        self.cluster_label.setVisible(bool(text))
+        here = "Verify, Compare, Health and History run on this computer again"
+        self.status_label.setText(
+            f"Verify, Compare, Health and History run on {self.cluster.address}" if text else here
+        )
 
     # -- status ----------------------------------------------------------------------------
     def _on_busy(self, pending: int) -> None:

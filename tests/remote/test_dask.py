@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QDialog
+from shiboken6 import isValid
 
 from tests.remote.test_s3 import cli, same_answer
 
@@ -152,3 +154,61 @@ def test_progress_counts_tasks_as_they_finish_on_the_cluster(cluster):
     assert heard_at_first >= 3, heard  # others finished (and were counted) while the first slept
     assert [d for d, _, _ in heard] == [1, 2, 3, 4, 5, 6] and {t for _, t, _ in heard} == {6}
     assert heard[0][2] == f"tasks done on {cluster.scheduler_address}"
+
+
+def test_the_window_verifies_and_checks_health_on_the_cluster(qtbot, window, s3, cluster):
+    """Tools > Run on a Dask Cluster…: the address remembered, the cluster named in the status
+    bar, Verify and Health giving the local answers from the cluster's workers, then back here."""
+    from ckpt_browser.api import verify
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.health import model_dir_health
+    from tests.ui.conftest import TIMEOUT
+
+    action = next(a for m in window.menuBar().actions() for a in m.menu().actions() if "Dask" in a.text())
+    assert action.text() == "Run on a &Dask Cluster…"
+    action.trigger()
+    dialog = window.findChild(QDialog, "dask_dialog")
+    dialog.address.setText("tcp://127.0.0.1:9")  # nothing listens there
+    dialog.connect_button.click()
+    qtbot.waitUntil(lambda: "cannot reach the Dask scheduler" in dialog.status.text(), timeout=TIMEOUT)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in window.status_label.text()
+    assert window.cluster.client is None and not window.cluster_label.isVisible()
+    dialog.address.setText(cluster.scheduler_address)
+    dialog.connect_button.click()
+    qtbot.waitUntil(window.cluster_label.isVisible, timeout=TIMEOUT)
+    assert window.cluster_label.text() == f"Dask: {cluster.scheduler_address} (2 workers)"
+    assert window.settings.value("dask_scheduler") == cluster.scheduler_address
+    assert not isValid(dialog) or not dialog.isVisible()  # closed once connected
+
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path(s3.urls["iris"])
+    before = _ran_on_the_cluster(cluster, "crc_span_safe")
+    verifying = window.show_verify_dialog()
+    qtbot.waitUntil(lambda: verifying.model.rowCount() == 5, timeout=TIMEOUT)
+    shown = verifying.model._report.to_json()
+    assert _ran_on_the_cluster(cluster, "crc_span_safe") >= before + 5  # a task per checkpoint, at least
+    same_answer(verify(s3.local["iris"]), shown, s3.local["iris"], s3.urls["iris"])
+    verifying.close()
+
+    s3.fs.put(str(HEALTH / "dead"), "runs/health-dead-window", recursive=True)
+    with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
+        window.open_path("s3://runs/health-dead-window")
+    before = _ran_on_the_cluster(cluster, "series_task")
+    view = window.view("health")
+    with qtbot.waitSignal(view.reported, timeout=TIMEOUT) as got:
+        window.show_tab("health")
+    assert _ran_on_the_cluster(cluster, "series_task") > before
+    here = model_dir_health(open_source(HEALTH / "dead").model_dir)
+    assert _health_json(got.args[0]) == _health_json(here)
+
+    window.show_cluster_dialog().here_button.click()  # back to this computer
+    assert window.cluster.client is None and not window.cluster_label.isVisible()
+    for d in window.findChildren(QDialog, "dask_dialog"):
+        d.close()
+
+
+def _health_json(report) -> dict:
+    out = report.to_json()
+    out.pop("path"), out.pop("seconds")
+    out["summary"] = out["summary"].rsplit(" (", 1)[0]
+    return out

@@ -24,10 +24,30 @@ def connect(address: str, timeout: str = "10s") -> Any:
         raise CheckpointError(
             "running on a Dask cluster needs the [dask] extra: pip install 'ckpt-browser[dask]'"
         ) from exc
+    _knock(address)
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+
+
+def _knock(address: str) -> None:
+    """A refused or unroutable tcp:// address said at once: the client itself retries until its
+    timeout, which for a mistyped port is 10 s of waiting for a sure no."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address if "://" in address else "tcp://" + address)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise CheckpointError(f"{address!r} is not a scheduler address: expected tcp://HOST:PORT") from exc
+    if parts.scheme not in ("tcp", "tls") or not host or not port:
+        return  # another transport (inproc://, ucx://): the client's own check
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from exc
 
 
 class DaskEngine:
@@ -76,7 +96,17 @@ class DaskEngine:
                 break
             wait([f for i, f in window if i not in finished], return_when="FIRST_COMPLETED")
         window.popleft()
-        return fut.result()
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+
+        try:
+            return fut.result()
+        except (OSError, TimeoutError, CancelledError, KilledWorker) as exc:
+            # The cluster, not the checkpoint: a scheduler gone, a task that killed every worker
+            # it was given (Dask's allowed-failures), a future cancelled by a restart.
+            text = str(exc) or type(exc).__name__
+            raise CheckpointError(f"the Dask cluster at {self.address} failed: {text}") from exc
 
     def close(self) -> None:
         if self._own:

@@ -42,17 +42,18 @@ def variable_history(
     how: str | None = "L2 norm",
     element: tuple[int, ...] | None = None,
     progress: Progress | None = None,
+    engine=None,
 ) -> History:
     """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: what the
     History tab shows first -- its value when it has one element, else the mean in its
-    min-to-max band)."""
+    min-to-max band). engine: where statistics read in ranges are figured (a Dask cluster's)."""
     out = History(variable, how or BAND)
     for i, info in enumerate(checkpoints):
         try:
             if not info.on_disk:
                 raise CheckpointError(info.problem or "files missing")
             reader = open_checkpoint(info.prefix)
-            big = _big_stats(reader, variable) if element is None and how in _RANGED else None
+            big = _big_stats(reader, variable, engine) if element is None and how in _RANGED else None
             if big is not None:  # summarized from its file in ranges, never held whole
                 s, shape = big
                 how = how or default_summary(shape)
@@ -89,9 +90,10 @@ def variable_history(
 _RANGED = (None, BAND, "L2 norm", "mean", "min", "max", "std")  # summaries statistics give
 
 
-def _big_stats(reader, variable: str):
+def _big_stats(reader, variable: str, engine=None):
     """(statistics, shape) of a numeric tensor stored whole of more than a chunk of elements,
-    from its data file in ranges (values/stats_tasks.py); None: read it (small, or not a bundle's)."""
+    from its data file in ranges (values/stats_tasks.py, on engine); None: read it (small, or not
+    a bundle's: the same figures either way, a small one is not worth a round trip to a cluster)."""
     from ckpt_browser.core.values.diff_tasks import plain
     from ckpt_browser.core.values.stats import CHUNK
     from ckpt_browser.core.values.stats_tasks import stats_of_entry
@@ -99,7 +101,7 @@ def _big_stats(reader, variable: str):
     entry = plain(reader, variable)
     if entry is None or math.prod(entry.shape) <= CHUNK:
         return None
-    return stats_of_entry(reader, variable, bins=2), entry.shape
+    return stats_of_entry(reader, variable, engine, bins=2), entry.shape
 
 
 @dataclass

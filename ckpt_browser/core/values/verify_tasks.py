@@ -5,7 +5,7 @@ gives tensor by tensor, line for line; strings and resource entries are checked 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ckpt_browser.core.errors import CheckpointError
@@ -13,7 +13,7 @@ from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.storage import checksum
 from ckpt_browser.core.storage.paths import CHUNK, check_range
-from ckpt_browser.core.values import tasks
+from ckpt_browser.core.values import lanes, tasks
 
 
 @dataclass
@@ -40,6 +40,7 @@ class _Part:
 class _Plan:
     parts: list[_Part] = field(default_factory=list)
     ranges: list[tuple[int, str, int, int]] = field(default_factory=list)
+    shards: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # path, file name, size
 
 
 def check_all(
@@ -70,17 +71,18 @@ def check_all(
         if progress is not None:
             progress(done, total)
 
-    try:
-        for result in tasks.run(tasks.crc_span_safe, spans, engine, moved):
-            for item, _start, crc, size in result:
-                part = plan.parts[item]
-                if isinstance(crc, str):
-                    part.error = part.error or crc
-                else:
-                    part.crc = tasks.crc32c_combine(part.crc, crc, size)
-                    part.done += size
-    finally:
-        tasks.forget_files()
+    arrived: dict[int, list[tuple[int, int | str, int]]] = {}  # part -> (start, crc or error, size)
+    for result in _results(spans, engine, moved):
+        for item, start, crc, size in result:
+            arrived.setdefault(item, []).append((start, crc, size))
+    for item, got in arrived.items():  # a tensor's pieces, put together in their order
+        part = plan.parts[item]
+        for _start, crc, size in sorted(got, key=lambda g: g[0]):
+            if isinstance(crc, str):
+                part.error = part.error or crc
+            else:
+                part.crc = tasks.crc32c_combine(part.crc, crc, size)
+                part.done += size
     by_var: dict[int, list[_Part]] = {}
     for part in plan.parts:
         by_var.setdefault(part.index, []).append(part)
@@ -90,6 +92,25 @@ def check_all(
     return [o if o is not None else Outcome() for o in outcomes]
 
 
+def _results(spans: list[tasks.Span], engine: tasks.Engine | None, moved) -> Iterator[list]:
+    """Each span's (item, start, crc or error, size) pieces: local files on threads walking a
+    file each (values/lanes.py), in the order they finish; else on the engine, in order."""
+    if isinstance(engine, (tasks.Threads, type(None))) and lanes.all_local(spans):
+        total = sum(s.size for s in spans) or 1
+        done = [0]
+
+        def on_done(size: int) -> None:
+            done[0] += size
+            moved(done[0], total, "reading")
+
+        yield from lanes.run(lanes.crc_span_safe, spans, (engine or tasks.Threads()).workers, on_done)
+        return
+    try:
+        yield from tasks.run(tasks.crc_span_safe, spans, engine, moved)
+    finally:
+        tasks.forget_files()
+
+
 def _fixed(part) -> bool:
     kind = dtypes.base_enum(part.dtype)
     return kind != dtypes.STRING and dtypes.itemsize(dtypes.dtype_name(kind)) is not None
@@ -97,11 +118,16 @@ def _fixed(part) -> bool:
 
 def _add(reader: BundleReader, plan: _Plan, i: int, name: str, parts: list) -> None:
     """The variable's parts as ranges; a missing or short data file fails it here, as check() does."""
+    shards = []
     for part in parts:
-        f = reader.data_file(part.shard)
-        check_range(f.path.name, part.offset, part.size, f.size)
-    for part in parts:
-        plan.ranges.append((len(plan.parts), str(reader.shard_path(part.shard)), part.offset, part.size))
+        shard = plan.shards.get(part.shard)
+        if shard is None:  # once per data file, not per tensor
+            f = reader.data_file(part.shard)
+            shard = plan.shards[part.shard] = (str(reader.shard_path(part.shard)), f.path.name, f.size)
+        check_range(shard[1], part.offset, part.size, shard[2])
+        shards.append(shard[0])
+    for part, path in zip(parts, shards):
+        plan.ranges.append((len(plan.parts), path, part.offset, part.size))
         plan.parts.append(_Part(name, i, part))
 
 

@@ -18,6 +18,7 @@ from ckpt_browser.core.formats.variables import VariableInfo
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.values.history import Comparison, History, compare_variable, variable_history
 from ckpt_browser.core.values.stats import BAND, SUMMARIES, VALUE, default_summary
+from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.tasks import TaskRunner
@@ -127,7 +128,7 @@ class HistoryView(QWidget):
                 return
         self.status.setText(f"Reading {v.display_name} from {len(self._checkpoints)} checkpoints…")
         self.runner.submit(
-            variable_history, list(self._checkpoints), v.name, how, element,
+            placed(self.runner, variable_history), list(self._checkpoints), v.name, how, element,
             key="history", with_progress=True, on_done=self._show, on_error=self.status.setText,
             label="Reading checkpoints",
         )  # fmt: skip

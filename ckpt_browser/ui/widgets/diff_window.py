@@ -32,6 +32,7 @@ from ckpt_browser.core.values.diff import (
     resolve_checkpoint,
 )
 from ckpt_browser.ui import copying
+from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.models.diff_table import STATUS_TEXT, DiffFilterModel, DiffTableModel
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.text import esc
@@ -188,7 +189,7 @@ class DiffWindow(QWidget):
         self.progress.show()
         self.run_button.setEnabled(False)
         self.runner.submit(
-            diff_checkpoints, Path(a), Path(b),
+            placed(self.runner, diff_checkpoints), Path(a), Path(b),
             key="diff", on_done=self._show, on_error=self._failed, on_progress=self._on_progress,
             label="Comparing checkpoints",
         )  # fmt: skip

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.values.health import HealthReport, model_dir_health
+from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
 
@@ -188,7 +189,7 @@ class HealthView(QWidget):
             return
         self.status.setText(f"Reading every checkpoint of {md.path.name} …")
         self.runner.submit(
-            model_dir_health, md, self.with_optimizer.isChecked(),
+            placed(self.runner, model_dir_health), md, self.with_optimizer.isChecked(),
             key="health", tf=False, with_progress=True, on_done=self._show, on_error=self.status.setText,
             label="Checking training health",
         )  # fmt: skip

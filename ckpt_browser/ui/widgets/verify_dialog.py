@@ -10,6 +10,7 @@ from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import ModelDir
 from ckpt_browser.core.values.verify import OK, Report, verify_model_dir
 from ckpt_browser.ui import copying
+from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.text import esc
@@ -83,7 +84,7 @@ class VerifyDialog(QDialog):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.runner.submit(
-            verify_model_dir, md, key="verify", label="Verifying",
+            placed(self.runner, verify_model_dir), md, key="verify", label="Verifying",
             on_done=self._done, on_error=self._failed, on_progress=self._on_progress,
         )  # fmt: skip
 

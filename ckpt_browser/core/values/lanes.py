@@ -1,0 +1,192 @@
+"""Spans of local files read the way a disk and the page cache like it: each thread walks a lane --
+one file, or a contiguous part of one -- front to back through its own file descriptor (its own
+read-ahead, told the reads are sequential), in large reads into one reused buffer, each checksummed
+while still in the CPU cache.
+
+Why not tasks.run's spans in order: there every thread takes the next 16 MiB of the same file, so
+the threads share one read-ahead stream and, when the page cache does not hold the checkpoint,
+fight over the pages they evict. A thread per file is what `cat`-like tools (and the crc32c floor
+of benchmarks/bench_scale.py) do. When a thread runs out of lanes it takes the back half of the
+longest one still being read: every core stays busy to the end, every read stays sequential.
+
+Results come back as the spans finish, not in order: small tuples, so nothing bounds memory but
+the buffers (one per thread).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+
+from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.storage.local import LocalFile
+from ckpt_browser.core.storage.paths import check_range, is_remote
+from ckpt_browser.core.values.tasks import Span
+
+STEP = 1 << 20  # per read: big enough that a syscall per step is nothing, small enough for the L2 cache
+
+
+def all_local(spans: Sequence[Span]) -> bool:
+    return all(not is_remote(s.path) for s in spans)
+
+
+class _Lane:
+    """Spans order[next:end], all of one file, read front to back by one thread at a time."""
+
+    __slots__ = ("next", "end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.next, self.end = start, end
+
+
+class _Lanes:
+    """The lanes still to read; a thread asks for the next span of its lane, or for a new lane."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self.order = sorted(range(len(spans)), key=lambda i: (spans[i].path, spans[i].offset))
+        self.lock = threading.Lock()
+        self.fresh: list[_Lane] = []  # files nobody has started, in path order
+        self.busy: list[_Lane] = []
+        start = 0
+        for k in range(1, len(self.order) + 1):
+            if k == len(self.order) or spans[self.order[k]].path != spans[self.order[start]].path:
+                self.fresh.append(_Lane(start, k))
+                start = k
+        self.fresh.reverse()  # popped from the end: the first file first
+
+    def next_span(self, lane: _Lane | None) -> tuple[_Lane | None, int | None]:
+        with self.lock:
+            if lane is None or lane.next >= lane.end:
+                if lane is not None:
+                    self.busy.remove(lane)
+                lane = self._take()
+                if lane is None:
+                    return None, None
+            i = self.order[lane.next]
+            lane.next += 1
+            return lane, i
+
+    def _take(self) -> _Lane | None:
+        if self.fresh:
+            lane = self.fresh.pop()
+        else:  # nothing fresh: the back half of the longest lane being read
+            longest = max(self.busy, key=lambda la: la.end - la.next, default=None)
+            if longest is None or longest.end - longest.next < 2:
+                return None
+            mid = longest.next + (longest.end - longest.next + 1) // 2
+            lane, longest.end = _Lane(mid, longest.end), mid
+        self.busy.append(lane)
+        return lane
+
+
+def run(
+    fn: Callable[[Span, LocalFile, memoryview], list],
+    spans: Sequence[Span],
+    workers: int,
+    on_done: Callable[[int], None] | None = None,
+) -> Iterator[list]:
+    """fn(span, file, buffer) for every span (local files only), on ``workers`` threads walking
+    lanes; yields the results as spans finish (in no fixed order); on_done(bytes of that span)."""
+    lanes = _Lanes(spans)
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def walk() -> None:
+        lane: _Lane | None = None
+        f: LocalFile | None = None
+        buffer = memoryview(bytearray(STEP))
+        try:
+            while not stop.is_set():
+                lane, i = lanes.next_span(lane)
+                if i is None:
+                    break
+                span = spans[i]
+                if f is None or str(f.path) != span.path:
+                    if f is not None:
+                        f.close()
+                    f = _open(span.path)
+                results.put((i, fn(span, f, buffer)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+            results.put((-1, exc))
+        finally:
+            if f is not None:
+                f.close()
+            results.put(None)
+
+    threads = [threading.Thread(target=walk, name="ckpt-lane", daemon=True) for _ in range(max(1, workers))]
+    for t in threads:
+        t.start()
+    running = len(threads)
+    try:
+        while running:
+            got = results.get()
+            if got is None:
+                running -= 1
+                continue
+            i, result = got
+            if i < 0:
+                raise result
+            if on_done is not None:
+                on_done(spans[i].size)
+            yield result
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+
+class _Unopened:
+    """Stands for a file that could not be opened: each span of it fails with the reason."""
+
+    def __init__(self, path: str, error: CheckpointError) -> None:
+        self.path, self.error = path, error
+
+    def close(self) -> None:
+        pass
+
+
+def _open(path: str):
+    try:
+        f = LocalFile(path)
+    except CheckpointError as exc:
+        return _Unopened(path, exc)
+    f.advise_sequential()  # its own read-ahead stream, made bigger
+    return f
+
+
+def crc_span_safe(span: Span, f, buffer: memoryview) -> list[tuple[int, int, int | str, int]]:
+    """(item, start, crc32c, size) of each piece of a local span, read front to back in steps of the
+    buffer's size (the small gaps between pieces too: one read serves many small tensors); a read
+    error is the message in place of each crc, as tasks.crc_span_safe gives it."""
+    from ckpt_browser.core.storage.checksum import of_buffer
+
+    pieces = span.pieces
+    try:
+        if isinstance(f, _Unopened):
+            raise f.error
+        for p in pieces:  # as LocalFile.checksum checks each range before reading it
+            check_range(f.path.name, p.offset, p.size, f.size)
+        crcs = [0] * len(pieces)
+        first = 0  # the first piece not yet wholly read
+        pos, end = span.offset, span.offset + span.size
+        while pos < end:
+            got = f.read_some(pos, buffer[: min(len(buffer), end - pos)])
+            if got <= 0:  # cut short since it was opened: named where the next piece's read fails
+                at = max(pos, pieces[first].offset)
+                raise CheckpointError(f"{f.path.name} is truncated at offset {at:,}")
+            stop = pos + got
+            k = first
+            while k < len(pieces) and pieces[k].offset < stop:
+                p = pieces[k]
+                a, b = max(p.offset, pos), min(p.offset + p.size, stop)
+                if b > a:
+                    crcs[k] = of_buffer(buffer[a - pos : b - pos], crcs[k])
+                if p.offset + p.size > stop:
+                    break
+                k += 1
+            first = k
+            pos = stop
+    except CheckpointError as exc:
+        return [(p.item, p.start, str(exc), p.size) for p in pieces]
+    return [(p.item, p.start, crcs[k], p.size) for k, p in enumerate(pieces)]
