@@ -247,10 +247,10 @@ class ModelDir:
         """The record `ls --json` prints (the variables of the named checkpoint, default the latest)."""
         return self._ls(checkpoint)[0]
 
-    def _ls(self, checkpoint: str | None) -> tuple[Record, Checkpoint, Any, str | None]:
+    def _ls(self, checkpoint: str | None, scalars: bool = True) -> tuple[Record, Checkpoint, Any, str | None]:
+        """The record, the checkpoint, the events read and the error. scalars=False (`ls` in a
+        terminal, which prints no scalars): the event files are read only for save times."""
         from ckpt_browser.core.errors import CheckpointError
-        from ckpt_browser.core.model_dir.events import read_events
-        from ckpt_browser.core.model_dir.timeline import use_event_times
 
         chosen = self.checkpoint(checkpoint)
         error = contents = None
@@ -258,8 +258,7 @@ class ModelDir:
             contents = chosen.contents()
         except CheckpointError as exc:
             error = str(exc)
-        events = read_events(self._core.path)
-        use_event_times(self._core, events)  # a copied model_dir: save times from the event records
+        events = _ls_events(self._core, self.listed(chosen), scalars)
         record: Record = {
             "model_dir": self.path,
             "latest": self._core.latest,
@@ -276,6 +275,19 @@ class ModelDir:
 
             record["model"] = report(open_checkpoint(chosen._info.prefix)).to_json()
         return finite_or_text(record), chosen, events, error
+
+
+def _ls_events(md: CoreModelDir, listed, scalars: bool):
+    """The event files as far as `ls` prints them: every record for the scalars (JSON), else the
+    checkpoint records only, and only when a listed checkpoint's save time must come from them."""
+    from ckpt_browser.core.model_dir.events import EventData, read_events
+    from ckpt_browser.core.model_dir.timeline import event_times, use_event_times
+
+    if not scalars:
+        return event_times(md, listed) or EventData()
+    events = read_events(md.path)
+    use_event_times(md, events)  # a copied model_dir: save times from the event records
+    return events
 
 
 def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open

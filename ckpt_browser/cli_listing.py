@@ -27,12 +27,11 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
     """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
     False (nothing printed) when it has none -- small indexes, model files -- or when the table
     is fitted to a terminal's width: then cli_ls prints the records."""
+    from ckpt_browser.api import _ls_events
     from ckpt_browser.cli_fit import wrap
     from ckpt_browser.cli_output import finite_or_text
     from ckpt_browser.core.errors import CheckpointError
     from ckpt_browser.core.model_dir.contents import read_listed
-    from ckpt_browser.core.model_dir.events import read_events
-    from ckpt_browser.core.model_dir.timeline import use_event_times
 
     if width is not None and not ns.json:
         return False
@@ -43,8 +42,7 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
         return False  # the records' path says what is wrong, as it always has
     if listed is None:
         return False
-    events = read_events(md._core.path)
-    use_event_times(md._core, events)
+    events = _ls_events(md._core, md.listed(chosen), scalars=ns.json)  # the scalars only if printed
     if ns.json:
         record = {
             "model_dir": md.path,

@@ -28,7 +28,7 @@ def cmd_ls(ns: argparse.Namespace) -> int:
 
     if ls_in_columns(md, ns, terminal_width(ns.wide)):  # a big index: streamed from its columns
         return EXIT_OK
-    record, chosen, events, error = md._ls(ns.checkpoint)
+    record, chosen, events, error = md._ls(ns.checkpoint, scalars=ns.json)  # no scalars: no events read
     if ns.json:
         print(json.dumps(record, indent=2))
     else:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
-from ckpt_browser.core.model_dir.events import EventData, EventReader
+from ckpt_browser.core.model_dir.events import ALL, NOTHING, SAVES, EventData, EventReader
 from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.values.diff import default_pair
@@ -100,8 +100,12 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self._specs = {spec.name: spec for spec in VIEWS}
         self._tabs = {spec.name: LazyTab(lambda s=spec: me._make_view(s, ctx)) for spec in VIEWS}
         self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
-        self._readers: dict[Path, EventReader] = {}  # touched by TensorFlow-worker tasks only
+        # The event files are read when a view shows them (Scalars: every record; Timeline, and
+        # the Saved column when the files' times are all there is: the checkpoint records).
+        self._readers: dict[Path, EventReader] = {}  # used by the reading worker only
         self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
+        self._event_level: dict[Path, int] = {}  # how much of them _events holds (events.SAVES, ALL)
+        self._events_wanted: dict[Path, int] = {}  # how much a view asked for
         self._gone: dict[Path, dict[str, CheckpointInfo]] = {}  # deleted while watched, as last seen
         self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
         self._runs_poll = QTimer(self)  # new runs in them: looked for every 10 s
@@ -223,7 +227,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             self.variables.title.setText(info.name)
             return
         self.runner.submit(
-            read_contents, info, self.variables.current_filter_or_none(),
+            read_contents, info, self.variables.current_filter_or_none(), True,  # lazy: see read_contents
             key="contents",
             on_done=self._on_contents,
             on_error=lambda msg, i=info: self._on_contents_failed(i, msg),
@@ -286,14 +290,18 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         spec = next((s for name, s in self._specs.items() if self._tabs[name] is tab), None)
         if spec is None:
             return
-        selection = self._selection()
+        level = _events_level(spec.needs)
+        selection = self._selection(level)
+        if level > NOTHING and selection.model_dir is not None:
+            self.want_events(selection.model_dir.path, level, runs="runs" in spec.needs)
         key = (spec.name, selection.key(spec.needs))
         if key == self._side_key:
             return
         self._side_key = key
         self.view(spec.name).show_selection(selection)
 
-    def _selection(self) -> Selection:
+    def _selection(self, events_level: int = ALL) -> Selection:
+        """What is selected, with the events if they have been read as far as events_level."""
         v = self.variables.selected_variable()
         info = self.current_checkpoint()
         source = self.sources.source_at(self.sources_view.currentIndex())
@@ -303,7 +311,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
             model_dir=md.snapshot() if md is not None else None,
             checkpoint=info,
             variable=v,
-            events=self._events.get(md.path) if md is not None else None,
+            events=self._events.get(md.path)
+            if md is not None and self._event_level.get(md.path, NOTHING) >= events_level
+            else None,
             array=self.tensor_view.array() if v is not None else None,
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
@@ -358,3 +368,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         if self._remember_window:
             layout.save(self, self.settings)
         super().closeEvent(event)
+
+
+def _events_level(needs: tuple[str, ...]) -> int:
+    """How much of the event files a view with these needs shows."""
+    if "events" in needs or "runs" in needs:
+        return ALL  # the scalars
+    return SAVES if "saves" in needs else NOTHING

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.events import EventData
     from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
-NEEDS = ("model_dir", "checkpoint", "variable", "events", "array", "deleted", "runs")
+# events: every record of the event files (scalars); saves: their checkpoint records (save times).
+# Either is read when a view needing it first shows, off the UI thread: events is None till then.
+NEEDS = ("model_dir", "checkpoint", "variable", "events", "saves", "array", "deleted", "runs")
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class Selection:
                 parts.append(tuple(c.name for c in self.deleted))
             elif need == "runs":
                 parts.append(tuple((name, id(events)) for name, events in self.runs))
-            else:  # events, array: a new object is new data
-                parts.append(id(getattr(self, need)))
+            else:  # events, saves, array: a new object is new data
+                parts.append(id(self.events if need == "saves" else getattr(self, need)))
         return tuple(parts)
 
 
@@ -85,7 +87,7 @@ VIEWS = (
     ViewSpec("fit", "Fit", "fit_view:FitView", ("model_dir",)),
     ViewSpec("check", "Check", "check_view:CheckView", ("model_dir", "checkpoint")),
     ViewSpec("scalars", "Scalars", "scalars_view:ScalarsView", ("model_dir", "events", "runs")),
-    ViewSpec("timeline", "Timeline", "timeline_view:TimelineView", ("model_dir", "events", "deleted")),
+    ViewSpec("timeline", "Timeline", "timeline_view:TimelineView", ("model_dir", "saves", "deleted")),
     ViewSpec("files", "Files", "files_view:FilesView", ("checkpoint",)),
     ViewSpec("model", "Model", "model_view:ModelView", ("checkpoint",)),
     ViewSpec("health", "Health", "health_view:HealthView", ("model_dir", "checkpoint", "variable")),

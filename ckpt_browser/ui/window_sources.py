@@ -15,10 +15,10 @@ from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
 from ckpt_browser.core.model_dir.contents import Source
-from ckpt_browser.core.model_dir.events import EventData, EventReader, Snapshot, snapshot
+from ckpt_browser.core.model_dir.events import ALL, NOTHING, EventData
 from ckpt_browser.core.model_dir.examples import example_dirs
+from ckpt_browser.core.model_dir.refresh import Snapshot, snapshot
 from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
-from ckpt_browser.core.model_dir.timeline import use_event_times
 from ckpt_browser.core.storage import is_remote, normalize
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
@@ -157,11 +157,30 @@ class WindowSources:
             )  # fmt: skip
 
     def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
-        """The events of every open run of the folder of runs holding this model_dir (by run name)."""
+        """The events of every open run of the folder of runs holding this model_dir (by run name),
+        as far as they have been read whole."""
+        return tuple(
+            (name, self._events[p]) for name, p in self._sibling_runs(path) if self._event_level.get(p, NOTHING) >= ALL
+        )
+
+    def _sibling_runs(self, path: Path) -> list[tuple[str, Path]]:
         folder = next((f for f in self._runs_folders.values() if path in f.runs.values()), None)
-        if folder is None:
-            return ()
-        return tuple((name, self._events[p]) for name, p in folder.runs.items() if p in self._events)
+        return list(folder.runs.items()) if folder is not None else []
+
+    def want_events(self, path: Path, level: int, runs: bool = False) -> bool:
+        """A view wants the event files of this model_dir read this far (events.SAVES, ALL) --
+        and with runs, those of the other runs of its folder of runs: read off the UI thread by
+        the next refresh, asked for now. True while some are still to come."""
+        paths = [path] + ([p for _, p in self._sibling_runs(path) if p != path] if runs else [])
+        waiting = False
+        for p in paths:
+            if self._event_level.get(p, NOTHING) >= level:
+                continue
+            waiting = True
+            if self._events_wanted.get(p, NOTHING) < level:
+                self._events_wanted[p] = level
+                self.refresh_source(str(p))
+        return waiting
 
     def _on_source_opened(self, path: str, source: Source) -> None:
         self.settings.add_recent(path)
@@ -195,16 +214,14 @@ class WindowSources:
         if source is None:
             return
         key = source.model_dir.path
-        reader = self._readers.setdefault(key, EventReader(key))
         self.runner.submit(
-            snapshot, key, reader,
+            snapshot, key, self._readers.get(key), self._events_wanted.get(key, NOTHING),
             key=f"refresh:{key}", on_done=self._on_snapshot,
             on_error=lambda msg: self.status_label.setText(f"Refreshing {key.name}: {msg}"),
         )  # fmt: skip
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
-        use_event_times(md, snap.events)  # a copied model_dir: the event records keep the save times
         old = self.state.model_dir(md.path)
         if old is not None:  # checkpoints the trainer deleted while we watched: kept for the Timeline
             now = set(md.names())
@@ -214,11 +231,15 @@ class WindowSources:
         source = self.sources.update_source(md)
         if source is None:  # closed meanwhile
             return
-        old_notes = self._events[md.path].notes if md.path in self._events else []
-        self._events[md.path] = snap.events
-        for note in snap.events.notes:
-            if note not in old_notes:  # a damaged or unreadable events file: say so once
-                self.status_label.setText(note)
+        if snap.reader is not None:  # the next refresh reads on from where this one stopped
+            self._readers[md.path] = snap.reader
+        if snap.events is not None:
+            old_notes = self._events[md.path].notes if md.path in self._events else []
+            self._events[md.path] = snap.events
+            self._event_level[md.path] = snap.level
+            for note in snap.events.notes:
+                if note not in old_notes:  # a damaged or unreadable events file: say so once
+                    self.status_label.setText(note)
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
@@ -307,6 +328,8 @@ class WindowSources:
         self.watcher.unwatch(source.model_dir.path)
         self._readers.pop(source.model_dir.path, None)
         self._events.pop(source.model_dir.path, None)
+        self._event_level.pop(source.model_dir.path, None)
+        self._events_wanted.pop(source.model_dir.path, None)
         self._side_key = None
         if not self.sources.rowCount():
             self.variables.clear("Open a model_dir or checkpoint: File > Open, or drop it here.")

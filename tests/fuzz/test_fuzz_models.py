@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -35,10 +36,20 @@ TFJS = DATA / "tfjs"
 TFJS_KINDS = ["converted", "quantized", "graph", "layers", "manifest"]
 COUNTS = {"keras zip": 0, "hdf5": 0, "tfjs": 0, "cli": 0, "native caught": 0}
 CLI_EVERY = 20 if FUZZ else 2  # one case in CLI_EVERY also goes through the CLI
-# A case stuck past this (in C code, where no Python time limit reaches) ends the run with every
-# thread's stack printed: a hang is a finding, never a run that waits forever. Generous: a case may
-# wait out the worker's limit a few times, and a worker start (imports) on a loaded machine.
-CASE_LIMIT_S = 600
+# A case stuck for CASE_LIMIT_S (in C code, where no Python time limit reaches) ends the run with
+# every thread's stack printed: a hang is a finding, never a run that waits forever. Generous: a case
+# may wait out the worker's limit a few times, and a worker start (imports) on a loaded machine. The
+# alarm (faulthandler's own thread) is re-armed every REARM_S, not per case: cancelling it costs a
+# thread hop, 3 ms a case; so it fires CASE_LIMIT_S - REARM_S to CASE_LIMIT_S into a stuck case.
+CASE_LIMIT_S, REARM_S = 600, 30
+_armed = [-math.inf]
+
+
+@pytest.fixture(autouse=True)
+def _disarm():
+    yield
+    faulthandler.cancel_dump_traceback_later()
+    _armed[0] = -math.inf
 
 
 @pytest.fixture(autouse=True)
@@ -129,27 +140,26 @@ def exercise(path: Path, layer: str) -> None:
     case = COUNTS[layer]
     if FUZZ and case % 1000 == 0:  # long runs say how far they are
         print(f"fuzz (models) so far: {COUNTS}", flush=True)
-    faulthandler.dump_traceback_later(CASE_LIMIT_S, exit=True)
-    try:
-        reader_module._cache.clear()
-        source = checked(open_source, path)
-        if isinstance(source, CheckpointError):
-            return _note(source)
-        info = source.checkpoint()
-        contents = _note(checked(read_contents, info))
-        if not isinstance(contents, CheckpointError):
-            reader = _note(checked(reader_module.open_checkpoint, info.prefix))
-            if not isinstance(reader, CheckpointError):
-                for v in contents.variables[:3]:  # verify reads them all, below
-                    _note(checked(reader.read, v.name))
-                _note(checked(report, reader))
-        for verdict in checked(verify, [info]).verdicts:
-            for problem in verdict.problems + [verdict.error or ""]:
-                _note(CheckpointError(problem))
-        if case % CLI_EVERY == 0:
-            cli_round(path, contents)
-    finally:
-        faulthandler.cancel_dump_traceback_later()
+    if time.monotonic() - _armed[0] > REARM_S:
+        faulthandler.dump_traceback_later(CASE_LIMIT_S, exit=True)
+        _armed[0] = time.monotonic()
+    reader_module._cache.clear()
+    source = checked(open_source, path)
+    if isinstance(source, CheckpointError):
+        return _note(source)
+    info = source.checkpoint()
+    contents = _note(checked(read_contents, info))
+    if not isinstance(contents, CheckpointError):
+        reader = _note(checked(reader_module.open_checkpoint, info.prefix))
+        if not isinstance(reader, CheckpointError):
+            for v in contents.variables[:3]:  # verify reads them all, below
+                _note(checked(reader.read, v.name))
+            _note(checked(report, reader))
+    for verdict in checked(verify, [info]).verdicts:
+        for problem in verdict.problems + [verdict.error or ""]:
+            _note(CheckpointError(problem))
+    if case % CLI_EVERY == 0:
+        cli_round(path, contents)
 
 
 def checked(fn, *args):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +194,63 @@ def test_a_read_that_hangs_costs_the_worker_not_the_app(keras_files, tmp_path, m
     monkeypatch.delenv("CKPT_BROWSER_NATIVE_TIMEOUT")
     np.testing.assert_array_equal(reader.read("hidden/kernel"), model.get_layer("hidden").kernel.numpy())
     assert isolated.HDF5.started == started + 1
+
+
+def test_the_time_limit_holds_for_a_fresh_workers_first_call(keras_files, tmp_path, monkeypatch):
+    """The first call of a fresh worker had 120 s (its imports' allowance) whatever the limit: a file
+    that hangs HDF5, opened first, or next after a crash, held the window two minutes (make fuzz
+    found such a .keras). Now the imports have that allowance and the call has the call's limit."""
+    import time
+
+    import h5py
+
+    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.formats import isolated
+    from ckpt_browser.core.formats.keras import KerasFile
+
+    folder, _ = keras_files
+    path = tmp_path / "slow.weights.h5"
+
+    def slow(f):
+        del f["layers/dense/vars/1"]
+        f.create_dataset("layers/dense/vars/1", data=np.zeros(1 << 21, "f4"), chunks=(1,))
+
+    _edit_h5(folder / "model.weights.h5", path, slow)
+    with h5py.File(path) as f:
+        assert f["layers/dense/vars/1"].chunks == (1,)
+    reader = KerasFile(path)
+    isolated.HDF5.close()  # the read below is a fresh worker's first call
+    monkeypatch.setenv("CKPT_BROWSER_NATIVE_TIMEOUT", "1")
+    start = time.perf_counter()
+    with pytest.raises(CheckpointError, match=r"the HDF5 library took more than 1 s reading hidden/bias in slow"):
+        reader.read("hidden/bias")
+    assert time.perf_counter() - start < 60
+
+
+def test_verify_reads_every_variable_and_names_the_one_that_hangs(tmp_path, monkeypatch):
+    """verify reads a Keras file's variables a batch per worker call; a batch that hangs HDF5 is read
+    again one variable a call, so the line names the variable, and the others are still read."""
+    import h5py
+
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.verify import verify
+
+    seed = Path(__file__).parents[1] / "data" / "keras" / "fuzz" / "model.weights.h5"  # written by Keras
+    with h5py.File(seed) as f:
+        stored: list[int] = []
+        f.visititems(lambda _, obj: stored.append(obj.nbytes) if isinstance(obj, h5py.Dataset) else None)
+    good = verify([open_source(seed).checkpoint()]).verdicts[0]
+    assert (good.status, good.problems, good.tensors, good.bytes) == ("ok", [], len(stored), sum(stored))
+
+    def slow(f):  # a million one-element chunks: HDF5 takes many seconds to read them
+        del f["layers/batch_normalization/vars/1"]
+        f.create_dataset("layers/batch_normalization/vars/1", data=np.zeros(1 << 21, "f4"), chunks=(1,))
+
+    path = tmp_path / "slow.weights.h5"
+    _edit_h5(seed, path, slow)
+    monkeypatch.setenv("CKPT_BROWSER_NATIVE_TIMEOUT", "1")
+    verdict = verify([open_source(path).checkpoint()]).verdicts[0]
+    assert verdict.status == "corrupt" and verdict.tensors == len(stored) - 1
+    assert verdict.problems == [
+        "bn/beta: the HDF5 library took more than 1 s reading bn/beta in slow.weights.h5: stopped"
+    ]

@@ -93,3 +93,25 @@ def test_history_reads_that_variable_from_each_checkpoint_and_nothing_else(s3):
     # At most one 16 KiB block per checkpoint, however big its data shard is.
     assert remote.transfers.bytes - fetched <= len(md.checkpoints) * remote.BLOCK
     assert data_bytes > 0
+
+
+def test_ls_reads_only_the_checkpoint_records_of_the_event_files(s3):
+    """ls prints save times from the event files' checkpoint records (iris' state has none): the
+    graphs that are most of those files' bytes stay in the bucket (issue 25)."""
+    from tests.remote.test_s3 import cli
+    from tests.test_lazy_events import saved_column, tf_saves, when
+
+    events = sum(p.stat().st_size for p in s3.local["iris"].rglob("events.out.tfevents.*"))
+    s3.relay.reset()
+    r = cli("ls", s3.urls["iris"], "--wide")
+    assert r.returncode == 0, r.stderr
+    wire = s3.relay.down
+    print(f"ls of the bucket's iris: {wire:,} bytes on the wire; its event files hold {events:,}")
+    saved = tf_saves(s3.local["iris"])
+    assert len(saved_column(r.stdout)) == 5
+    assert saved_column(r.stdout) == {n: when(saved[n]) for n in saved_column(r.stdout)}
+    assert wire < events / 4
+    s3.relay.reset()
+    out = cli("ls", s3.urls["iris"], "--json")  # prints the scalars: reads every record
+    assert out.returncode == 0 and '"scalars"' in out.stdout
+    assert s3.relay.down > events

@@ -18,10 +18,12 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
     trainer = trained(run, steps=5, max_to_keep=2)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(run))
+    # The scalars are read when a view shows them (issue 25); at most the save times were read.
+    assert run not in window._events or not window._events[run].series
+    window.show_tab("scalars")
     qtbot.waitUntil(lambda: run in window._events and ("train", "loss") in window._events[run].series, timeout=LIVE)
     assert _names(window) == ["model.ckpt-5"]
     window.variables.select_variable("linear/w")
-    window.show_tab("scalars")
 
     trainer.train(5)
     trainer.save()  # model.ckpt-10

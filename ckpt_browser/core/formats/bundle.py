@@ -236,14 +236,18 @@ class BundleReader:
         return self._raw.get(key)
 
     def _key(self, name: str) -> bytes:
+        return self._found(name)[0]
+
+    def _found(self, name: str) -> tuple[bytes, bytes]:
+        """(key, encoded entry) of a variable, looked up once."""
         key = self._names.get(name) or name.encode("utf-8", "surrogateescape")
-        if key[:1] == b"\x00" or not key or self._lookup(key) is None:
+        raw = None if key[:1] == b"\x00" or not key else self._lookup(key)
+        if raw is None:
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
-        return key
+        return key, raw
 
     def _entry(self, name: str) -> Entry:
-        key = self._key(name)
-        return self._decode(key, self._lookup(key) or b"")  # _key made sure it is there
+        return self._decode(*self._found(name))
 
     def _decode(self, key: bytes, raw: bytes) -> Entry:
         entry = self._decoded.get(key)

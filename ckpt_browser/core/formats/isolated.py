@@ -54,6 +54,15 @@ def memory_limit() -> int:
     return max(4 << 30, total * 3 // 4)
 
 
+def imported(module: str) -> bool:
+    """Run in a fresh worker before its first call: the call's module imported, and its library."""
+    try:
+        importlib.import_module(module)
+    except ImportError:  # the call will say what is missing
+        return False
+    return True
+
+
 class WorkerBug(RuntimeError):
     """An exception in the worker that is no CheckpointError: a bug of ours, with its traceback."""
 
@@ -125,7 +134,7 @@ class Worker:
         self.library = library  # "the HDF5 library", "TensorFlow's checkpoint reader"
         self._lock = threading.Lock()
         self._proc: Any = None
-        self._first = True  # no call answered yet by the running worker
+        self._first = True  # the running worker has not imported its first call's module yet
         self._conn: Any = None
         self.started = 0  # processes started (a crash or a hang costs one)
 
@@ -145,25 +154,33 @@ class Worker:
 
     def _remote(self, func: str, args: tuple, what: str, timeout: float | None) -> tuple:
         with self._lock:
-            fresh = self._proc is None or self._proc.poll() is not None
-            if fresh:
+            if self._proc is None or self._proc.poll() is not None:
                 self._start()
-            limit = timeout or _env_float("CKPT_BROWSER_NATIVE_TIMEOUT", TIMEOUT_S)
-            if fresh or self._first:  # the first call also waits for the worker's imports
-                limit = max(limit, START_TIMEOUT_S)
-            try:
-                _write_frame(self._proc.stdin, pickle.dumps((func, args), protocol=pickle.HIGHEST_PROTOCOL))
-                reply = self._replies.get(timeout=limit)
+            if self._first:
+                # A fresh worker imports the call's module (and its library: TensorFlow takes
+                # seconds) first, under the start-up limit; the call itself then has the call's
+                # limit, so a file that hangs the library is stopped after that limit, first or not.
+                self._exchange(("ckpt_browser.core.formats.isolated:imported", (func.partition(":")[0],)),
+                               START_TIMEOUT_S, what)  # fmt: skip
                 self._first = False
-            except queue.Empty:
-                self._stop()
-                raise CheckpointError(f"{self.library} took more than {limit:.0f} s reading {what}: stopped") from None
-            except OSError:  # the pipe broke: the worker is gone
-                reply = None
-            if reply is None:
-                how = self._stop()
-                raise CheckpointError(f"{self.library} crashed reading {what}{how}")
-            return pickle.loads(reply)
+            limit = timeout or _env_float("CKPT_BROWSER_NATIVE_TIMEOUT", TIMEOUT_S)
+            return pickle.loads(self._exchange((func, args), limit, what))
+
+    def _exchange(self, request: tuple, limit: float, what: str) -> bytes:
+        """One request to the worker and its reply, within limit seconds; else the worker is
+        stopped and one line says so."""
+        try:
+            _write_frame(self._proc.stdin, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            reply = self._replies.get(timeout=limit)
+        except queue.Empty:
+            self._stop()
+            raise CheckpointError(f"{self.library} took more than {limit:.0f} s reading {what}: stopped") from None
+        except OSError:  # the pipe broke: the worker is gone
+            reply = None
+        if reply is None:
+            how = self._stop()
+            raise CheckpointError(f"{self.library} crashed reading {what}{how}")
+        return reply
 
     def prestart(self, preload: list[str]) -> None:
         """Start the worker now, importing ``preload`` there, so that it is warm by the time the

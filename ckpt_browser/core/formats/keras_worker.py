@@ -65,3 +65,16 @@ def read(path: str, zipped: bool, file: str | None, h5path: str):
 
 
 _kept_registered: list[bool] = []
+
+
+def sizes(path: str, zipped: bool, items: list[tuple[str | None, str]]) -> list[int | str]:
+    """read() each (file, h5path) in turn; answer its bytes, or its one-line error. What verify
+    does with a Keras file's variables, a batch per call (formats/keras.py KerasFile.check): the
+    values stay here, and many small variables cost one process hop, not one each."""
+    out: list[int | str] = []
+    for file, h5path in items:
+        try:
+            out.append(int(read(path, zipped, file, h5path).nbytes))
+        except CheckpointError as exc:
+            out.append(str(exc))
+    return out

@@ -26,6 +26,7 @@ class Listing:
     head_of: np.ndarray  # [variables] index into heads
     heads: list[Head]
     _joined: bytes | None = field(default=None, repr=False)
+    _next: int = field(default=0, repr=False)
 
     def __len__(self) -> int:
         return int(self.rows.size)
@@ -76,8 +77,13 @@ class Listing:
         import bisect
 
         cols = self.columns
-        i = bisect.bisect_left(_Keys(cols), key)
-        return cols.value(i) if i < len(cols) and cols.key(i) == key else None
+        i = self._next  # who reads every variable asks in key order: the row after the last found
+        if not (i < len(cols) and cols.key(i) == key):
+            i = bisect.bisect_left(_Keys(cols), key)
+            if not (i < len(cols) and cols.key(i) == key):
+                return None
+        self._next = i + 1  # a hint only (threads may race on it): the key is compared before use
+        return cols.value(i)
 
     def params_per_row(self) -> np.ndarray:
         """Elements of each variable (int64; object ints if a shape overflows int64)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 
@@ -115,13 +116,29 @@ def classify(name: str, all_names: set[str], shown: str | None = None) -> tuple[
     return MODEL, None
 
 
-def shadow_of(variables: list[VariableInfo], v: VariableInfo) -> VariableInfo | None:
+def shadow_of(variables: Sequence[VariableInfo], v: VariableInfo) -> VariableInfo | None:
     """The moving average a checkpoint keeps of v (ExponentialMovingAverage's shadow), if any:
     Compare offers it as the other side."""
+    if hasattr(variables, "slots_of"):  # a big listing's (formats/listed_tree.py): no scan of them all
+        return next((o for o in variables.slots_of(v.display_name) if o.kind == EMA), None)
     for other in variables:
         if other.kind == EMA and other.slot_of == v.display_name:
             return other
     return None
+
+
+def slots_of(variables: Sequence[VariableInfo], display: str) -> list[VariableInfo]:
+    """The slots and shadows of the variable of this display name."""
+    if hasattr(variables, "slots_of"):
+        return variables.slots_of(display)
+    return [o for o in variables if o.slot_of == display]
+
+
+def find_variable(variables: Sequence[VariableInfo], name: str) -> VariableInfo | None:
+    """The variable of this stored or display name."""
+    if hasattr(variables, "find"):  # a big listing's: a binary search (its names are display names)
+        return variables.find(name)
+    return next((v for v in variables if name in (v.name, v.display_name)), None)
 
 
 def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[VariableInfo]:
@@ -303,16 +320,18 @@ class FilteredTree:
     """The variables a filter shows and their scope tree: built off the UI thread, once."""
 
     filter: VariableFilter
-    shown: list[VariableInfo]
-    root: ScopeNode
+    shown: Sequence[VariableInfo]  # a list, or a big listing's ListedVariables (formats/listed_tree.py)
+    root: Any  # ScopeNode, or ListedNode over a ListedVariables
 
 
 def filtered_tree(
-    variables: list[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None
+    variables: Sequence[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None
 ) -> FilteredTree:
     """The variables flt shows and their tree. known: a tree already built for this list; when
     flt shows the same variables (typing "b" in a list where every name has one), it is reused
     rather than arranging 100,000 variables again."""
+    if hasattr(variables, "filtered"):  # a big listing's: filtered in columns, its tree made as shown
+        return variables.filtered(flt, known)
     accept = flt.compile()
     shown = [v for v in variables if accept(v)]
     if known is not None and shown == known.shown:

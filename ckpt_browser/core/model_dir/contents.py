@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
@@ -100,19 +101,25 @@ def mark_damaged(md: ModelDir) -> None:
 @dataclass
 class CheckpointContents:
     checkpoint: CheckpointInfo
-    variables: list[VariableInfo]
+    variables: Sequence[VariableInfo]  # a list; for the window, a big index's ListedVariables
     totals: Totals
     warning: str | None = None  # the list is readable but values may not be
     tree: FilteredTree | None = None  # built in the worker for the filter the window had
 
 
-def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> CheckpointContents:
+def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy: bool = False) -> CheckpointContents:
     """The variable list of a checkpoint; with a filter, also the tree the window will show
-    (100,000 variables take ~0.5 s to arrange: not on the UI thread)."""
+    (100,000 variables take ~0.5 s to arrange: not on the UI thread). lazy: a big index read in
+    columns gives its variables as ListedVariables, records made only for what is shown (the
+    window: a million records and tree nodes would take seconds and most of a gigabyte)."""
     if not info.on_disk:
         raise CheckpointError(f"{info.name}: {info.problem}")
     reader = open_checkpoint(info.prefix)
     kinds = reader.kinds() if hasattr(reader, "kinds") else None
+    if lazy and not kinds:
+        listed = _listed_contents(info, reader, flt)
+        if listed is not None:
+            return listed
     from ckpt_browser.core.formats.records import no_gc
 
     with no_gc():  # a record per variable, in bulk
@@ -120,6 +127,26 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None) -> Ch
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
     tree = filtered_tree(variables, flt) if flt is not None else None
     return CheckpointContents(info, variables, totals(variables), warning, tree)
+
+
+def _listed_contents(info: CheckpointInfo, reader, flt: VariableFilter | None) -> CheckpointContents | None:
+    """read_contents over the columns, or None where the records are needed: names with a TF2
+    suffix (their display names differ, and sort differently), names the columns cannot hold."""
+    from ckpt_browser.core.formats.index_columns import NotColumnar
+    from ckpt_browser.core.formats.listed_tree import ListedVariables
+    from ckpt_browser.core.formats.variables import _ATTR_SUFFIX
+
+    listed = read_listed(info)
+    if listed is None:
+        return None
+    try:
+        if listed.listing.joined().find(_ATTR_SUFFIX.encode()) >= 0:
+            return None
+    except NotColumnar:
+        return None
+    variables = ListedVariables(listed.listing, listed.kinds, listed.slots)
+    tree = variables.filtered(flt) if flt is not None else None
+    return CheckpointContents(info, variables, listed.totals, listed.warning, tree)
 
 
 @dataclass(frozen=True)
@@ -162,9 +189,10 @@ class ListedContents:
 
     checkpoint: CheckpointInfo
     listing: Listing
-    kinds: object  # numpy int8 array, one per variable
+    kinds: Any  # numpy int8 array, one per variable
     totals: Totals
     warning: str | None = None
+    slots: dict[int, str] = field(default_factory=dict)  # variable -> display name of what it is a slot of
 
 
 def read_listed(info: CheckpointInfo) -> ListedContents | None:
@@ -182,7 +210,7 @@ def read_listed(info: CheckpointInfo) -> ListedContents | None:
     from ckpt_browser.core.formats.records import itemsize
     from ckpt_browser.core.formats.variables import KINDS
 
-    kinds, _slots = classify_listing(listing)
+    kinds, slots = classify_listing(listing)
     params = listing.params_per_row()
     per_head = [itemsize(name) or 0 for _, _, name in listing.heads]
     nbytes = params * np.array(per_head, params.dtype)[listing.head_of]
@@ -193,4 +221,4 @@ def read_listed(info: CheckpointInfo) -> ListedContents | None:
         t.nbytes[kind] = int(nbytes[mine].sum())
         t.variables[kind] = int(np.count_nonzero(mine))
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
-    return ListedContents(info, listing, kinds, t, warning)
+    return ListedContents(info, listing, kinds, t, warning, slots)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from ckpt_browser.core import storage
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
+from ckpt_browser.core.formats.sstable import varint
 from ckpt_browser.core.formats.tfrecord import Damage, read_records
 from ckpt_browser.core.storage import as_path, open_file
+from ckpt_browser.core.storage.readahead import FIRST, Readahead
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,9 +26,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_GLOB = "events.out.tfevents.*"
+# How much of the event files a reader reads: nothing, the checkpoint records only (save times,
+# the timeline), or every record (the scalars too).
+NOTHING, SAVES, ALL = 0, 1, 2
 
 
-def _entries(folder) -> list:
+def folder_entries(folder) -> list:
     """A folder's (name, stat) sorted by name; nothing if it is not there (yet) or unreadable."""
     try:
         return sorted(storage.list_dir(folder), key=lambda e: e[0])
@@ -92,25 +97,68 @@ class EventData:
         )
 
 
+def event_files(model_dir) -> list[tuple[str, Path]]:
+    """(run, path) of each events file: the model_dir's own, then each subfolder's. One
+    listing per folder (on a bucket, a request each); nothing is read."""
+    model_dir = as_path(model_dir)
+    root = folder_entries(model_dir)
+    out = [("train", model_dir / name) for name, st in root if _is_events(name, st)]
+    subdirs = sorted(name for name, st in root if st is not None and S_ISDIR(st.st_mode) and name[:1] != ".")
+    for sub in subdirs:
+        folder = model_dir / sub
+        out += [(sub, folder / name) for name, st in folder_entries(folder) if _is_events(name, st)]
+    return out
+
+
+_SESSION_LOG = 7  # Event.session_log's field number
+
+
+def _not_a_save(head: bytes, length: int, steps: list[int]) -> bool:
+    """Whether an Event record is certainly no SessionLog, from its first bytes: its fields are
+    walked in order until a length-delimited one other than session_log runs to the record's end
+    (the graph, a summary): protobuf keeps the last field of a oneof, so nothing can change that.
+    Anything else -- a session_log, fields beyond the first bytes -- is read and parsed whole.
+    The record's step, when seen, is appended to ``steps`` (for the damage note)."""
+    pos = 0
+    try:
+        while pos < len(head):
+            key, pos = varint(head, pos)
+            number, wire = key >> 3, key & 7
+            if wire == 0:
+                value, pos = varint(head, pos)
+                if number == 2:  # Event.step, an int64
+                    steps.append(value - (1 << 64) if value >= 1 << 63 else value)
+            elif wire == 1:
+                pos += 8
+            elif wire == 5:
+                pos += 4
+            elif wire == 2 and number != _SESSION_LOG:
+                n, pos = varint(head, pos)
+                if pos + n == length:
+                    return True
+                pos += n
+            else:
+                return False
+    except (IndexError, ValueError):  # the first bytes end inside a field: read it whole
+        return False
+    return False
+
+
 class EventReader:
     """Reads a model_dir's event files (root = run "train", subfolders such as eval/ = runs),
-    remembering how far each file was read. Use from one thread at a time."""
+    remembering how far each file was read. Use from one thread at a time.
 
-    def __init__(self, model_dir: str | os.PathLike) -> None:
+    saves_only: read the checkpoint records only (save times, the timeline): every other record
+    is skipped after its first bytes, unread -- the graphs are most of an Estimator's events."""
+
+    def __init__(self, model_dir: str | os.PathLike, saves_only: bool = False) -> None:
         self.model_dir = as_path(model_dir)
         self.data = EventData()
+        self.level = SAVES if saves_only else ALL
         self._files: dict[Path, _FileState] = {}
 
     def event_files(self) -> list[tuple[str, Path]]:
-        """(run, path) of each events file: the model_dir's own, then each subfolder's. One
-        listing per folder (on a bucket, a request each)."""
-        root = _entries(self.model_dir)
-        out = [("train", self.model_dir / name) for name, st in root if _is_events(name, st)]
-        subdirs = sorted(name for name, st in root if st is not None and S_ISDIR(st.st_mode) and name[:1] != ".")
-        for sub in subdirs:
-            folder = self.model_dir / sub
-            out += [(sub, folder / name) for name, st in _entries(folder) if _is_events(name, st)]
-        return out
+        return event_files(self.model_dir)
 
     def refresh(self) -> bool:
         """Read what was appended since the last call; True if anything new arrived."""
@@ -147,12 +195,23 @@ class EventReader:
         damage: list[Damage] = []
         new = 0
         try:
-            f = open_file(path, block=1 << 20)  # read front to back: big requests on a bucket
+            # Every record: front to back, in big requests on a bucket. Checkpoint records only:
+            # around the headers, the graphs between them skipped (Readahead).
+            f = open_file(path, block=1 << 20) if self.level == ALL else Readahead(open_file(path, block=FIRST))
         except CheckpointError as exc:
             self._note(path, f"events file {self._label(path)}: {exc}")
             return False
+        steps: list[int] = []  # of the records skipped unread
+        skip = (lambda head, length: _not_a_save(head, length, steps)) if self.level == SAVES else None
         try:
-            for offset, raw in read_records(f, state.offset, state.size, damage):
+            for offset, raw in read_records(f, state.offset, state.size, damage, skip):
+                if raw is None:  # not a checkpoint record, and only those are wanted
+                    state.offset = offset
+                    state.records += 1
+                    if steps and (steps[-1] or state.last_step is None):
+                        state.last_step = steps[-1]
+                    steps.clear()
+                    continue
                 try:
                     event = p.Event.FromString(raw)
                 except Exception:  # noqa: BLE001 - protobuf's DecodeError: the record is not an Event
@@ -246,8 +305,9 @@ def tensor_scalar(t) -> float | None:
     return None
 
 
-def read_events(model_dir: str | os.PathLike) -> EventData:
-    reader = EventReader(model_dir)
+def read_events(model_dir: str | os.PathLike, saves_only: bool = False) -> EventData:
+    """Every record of the event files, or with saves_only their checkpoint records only."""
+    reader = EventReader(model_dir, saves_only)
     reader.refresh()
     return reader.data
 
@@ -279,27 +339,3 @@ def smooth(values: list[float] | np.ndarray, weight: float) -> np.ndarray:
     debias = 1 - weight ** np.arange(1, x.size + 1)
     out[finite] = last / debias
     return out
-
-
-@dataclass
-class Snapshot:
-    """A model_dir as it is now: checkpoints, event data, and the paths worth watching."""
-
-    model_dir: object  # ModelDir
-    events: EventData
-    watch: list[str]
-
-
-def snapshot(path: str | os.PathLike, reader: EventReader) -> Snapshot:
-    """Re-scan a model_dir and read new event records (the reading worker). A folder with no
-    checkpoint yet (or none at all yet) is an empty snapshot: the window keeps watching it."""
-    from ckpt_browser.core.model_dir.contents import mark_damaged
-    from ckpt_browser.core.model_dir.scan import scan_model_dir
-
-    md = scan_model_dir(path, allow_empty=True)
-    mark_damaged(md)
-    reader.refresh()
-    watch = [str(p) for _, p in reader.event_files()]
-    folder = as_path(path)
-    watch += [str(folder / name) for name, st in _entries(folder) if st is not None and S_ISDIR(st.st_mode)]
-    return Snapshot(md, reader.data.snapshot(), watch)

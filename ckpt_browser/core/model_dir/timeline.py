@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ckpt_browser.core.model_dir.events import EventData
+from ckpt_browser.core.model_dir.events import EventData, read_events
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
 
@@ -97,6 +97,12 @@ TIME_SOURCES = {
 }
 
 
+def needs_event_times(checkpoints: Sequence[CheckpointInfo]) -> bool:
+    """Whether any of these checkpoints' only save time is its files' (no state timestamp): the
+    event files' checkpoint records may know when the trainer saved it."""
+    return any(c.time_source == "file" and c.format != "keras" for c in checkpoints)
+
+
 def use_event_times(md: ModelDir, events: EventData | None) -> bool:
     """Save times from the event files' checkpoint records for checkpoints whose only time is
     their files' (a copied or downloaded model_dir has the copy's times; the records keep when
@@ -105,10 +111,21 @@ def use_event_times(md: ModelDir, events: EventData | None) -> bool:
     changed = False
     for c in md.checkpoints:
         when = records.get(c.name)
-        if c.time_source == "file" and when is not None and c.format != "keras":
+        if when is not None and needs_event_times([c]):
             c.timestamp, c.time_source = when, "events"
             changed = True
     return changed
+
+
+def event_times(md: ModelDir, shown: Sequence[CheckpointInfo]) -> EventData | None:
+    """What `ls` reads of the event files: their checkpoint records, only when a checkpoint it
+    shows has no save time but its files' -- every other record (graphs, scalars) is skipped
+    unread. The times found are applied to md. None when nothing was read."""
+    if not needs_event_times(shown):
+        return None
+    events = read_events(md.path, saves_only=True)
+    use_event_times(md, events)
+    return events
 
 
 def times_from(md: ModelDir) -> str:

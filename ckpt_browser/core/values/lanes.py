@@ -15,6 +15,7 @@ the buffers (one per thread).
 
 from __future__ import annotations
 
+import mmap
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,7 @@ from ckpt_browser.core.storage.paths import check_range, is_remote
 from ckpt_browser.core.values.tasks import Span
 
 STEP = 1 << 20  # per read: big enough that a syscall per step is nothing, small enough for the L2 cache
+ALIGN = 4096  # where a read lands in the buffer matches its file offset modulo this
 
 
 def all_local(spans: Sequence[Span]) -> bool:
@@ -87,53 +89,93 @@ def run(
     on_done: Callable[[int], None] | None = None,
 ) -> Iterator[list]:
     """fn(span, file, buffer) for every span (local files only), on ``workers`` threads walking
-    lanes; yields the results as spans finish (in no fixed order); on_done(bytes of that span)."""
+    lanes -- the caller's own thread is one of them; yields the results as spans finish (in no
+    fixed order, on the caller's thread); on_done(bytes of that span)."""
     lanes = _Lanes(spans)
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
 
-    def walk() -> None:
+    def walk(own: bool = False) -> Iterator[tuple[int, list]]:
         lane: _Lane | None = None
-        f: LocalFile | None = None
-        buffer = memoryview(bytearray(STEP))
+        reading = _Reading()
         try:
             while not stop.is_set():
                 lane, i = lanes.next_span(lane)
                 if i is None:
                     break
-                span = spans[i]
-                if f is None or str(f.path) != span.path:
-                    if f is not None:
-                        f.close()
-                    f = _open(span.path)
-                results.put((i, fn(span, f, buffer)))
+                yield i, fn(spans[i], reading.file(spans[i].path), reading.buffer)
+        finally:
+            reading.close()
+
+    def background() -> None:
+        try:
+            for got in walk():
+                results.put(got)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
             results.put((-1, exc))
         finally:
-            if f is not None:
-                f.close()
             results.put(None)
 
-    threads = [threading.Thread(target=walk, name="ckpt-lane", daemon=True) for _ in range(max(1, workers))]
+    threads = [threading.Thread(target=background, name="ckpt-lane", daemon=True) for _ in range(max(1, workers) - 1)]
     for t in threads:
         t.start()
     running = len(threads)
+
+    def handed(got) -> list:
+        i, result = got
+        if i < 0:
+            raise result
+        if on_done is not None:
+            on_done(spans[i].size)
+        return result
+
     try:
+        # This thread reads too (no thread woken per span just to collect its result), taking
+        # what the others finished between its own spans.
+        for got in walk(own=True):
+            yield handed(got)
+            while True:
+                try:
+                    other = results.get_nowait()
+                except queue.Empty:
+                    break
+                if other is None:
+                    running -= 1
+                else:
+                    yield handed(other)
         while running:
-            got = results.get()
-            if got is None:
+            other = results.get()
+            if other is None:
                 running -= 1
-                continue
-            i, result = got
-            if i < 0:
-                raise result
-            if on_done is not None:
-                on_done(spans[i].size)
-            yield result
+            else:
+                yield handed(other)
     finally:
         stop.set()
         for t in threads:
             t.join()
+
+
+class _Reading:
+    """A thread's open file (its own descriptor: its own read-ahead) and its buffer."""
+
+    def __init__(self) -> None:
+        # Page-aligned (an anonymous mapping), not a bytearray: malloc puts a big one 16 bytes
+        # past a page, and copying 8.6 GB out of the page cache to a misaligned buffer took
+        # 1.07 s of kernel time instead of 0.55 s here.
+        self.buffer = memoryview(mmap.mmap(-1, STEP + ALIGN - 1))
+        self._f: LocalFile | _Unopened | None = None
+        self._path = ""
+
+    def file(self, path: str):
+        if self._f is None or self._path != path:
+            self.close()
+            self._f, self._path = _open(path), path
+        return self._f
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.close()
+            self._f = None
 
 
 class _Unopened:
@@ -157,11 +199,15 @@ def _open(path: str):
 
 def crc_span_safe(span: Span, f, buffer: memoryview) -> list[tuple[int, int, int | str, int]]:
     """(item, start, crc32c, size) of each piece of a local span, read front to back in steps of the
-    buffer's size (the small gaps between pieces too: one read serves many small tensors); a read
-    error is the message in place of each crc, as tasks.crc_span_safe gives it."""
+    buffer's size less ALIGN (the small gaps between pieces too: one read serves many small
+    tensors); a read error is the message in place of each crc, as tasks.crc_span_safe gives it.
+    Each read lands at the buffer's offset that matches its file offset modulo ALIGN (a buffer from
+    _Reading starts on a page): the kernel's copy out of the page cache then runs aligned."""
     from ckpt_browser.core.storage.checksum import of_buffer
 
     pieces = span.pieces
+    align = ALIGN if len(buffer) > ALIGN else 1
+    step = len(buffer) - align + 1 if align > 1 else len(buffer)
     try:
         if isinstance(f, _Unopened):
             raise f.error
@@ -171,7 +217,8 @@ def crc_span_safe(span: Span, f, buffer: memoryview) -> list[tuple[int, int, int
         first = 0  # the first piece not yet wholly read
         pos, end = span.offset, span.offset + span.size
         while pos < end:
-            got = f.read_some(pos, buffer[: min(len(buffer), end - pos)])
+            lead = pos % align
+            got = f.read_some(pos, buffer[lead : lead + min(step, end - pos)])
             if got <= 0:  # cut short since it was opened: named where the next piece's read fails
                 at = max(pos, pieces[first].offset)
                 raise CheckpointError(f"{f.path.name} is truncated at offset {at:,}")
@@ -181,7 +228,7 @@ def crc_span_safe(span: Span, f, buffer: memoryview) -> list[tuple[int, int, int
                 p = pieces[k]
                 a, b = max(p.offset, pos), min(p.offset + p.size, stop)
                 if b > a:
-                    crcs[k] = of_buffer(buffer[a - pos : b - pos], crcs[k])
+                    crcs[k] = of_buffer(buffer[lead + a - pos : lead + b - pos], crcs[k])
                 if p.offset + p.size > stop:
                     break
                 k += 1

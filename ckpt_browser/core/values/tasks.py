@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.storage import open_file
-from ckpt_browser.core.storage.remote import RemoteFile
+from ckpt_browser.core.storage.local import LocalFile
 
 TASK_BYTES = 16 << 20  # per task: big enough to amortize a request, small enough to bound memory
 
@@ -114,7 +114,7 @@ def read_span(span: Span, slot: int = 0) -> memoryview:
     reading two spans uses two), reused task after task (valid until the thread's next read_span
     of that slot); from a bucket they are one ranged request."""
     f = _file(span.path)
-    if not isinstance(f, RemoteFile):
+    if isinstance(f, LocalFile):
         buffers = getattr(_local, "buffers", None)
         if buffers is None:
             buffers = _local.buffers = {}
@@ -138,7 +138,7 @@ def crc_span(span: Span) -> list[tuple[int, int, int, int]]:
     from ckpt_browser.core.storage.checksum import of_buffer
 
     f = _file(span.path)
-    if not isinstance(f, RemoteFile):  # read in 1 MiB steps, each checksummed while in the CPU cache
+    if isinstance(f, LocalFile):  # read in 1 MiB steps, each checksummed while in the CPU cache
         buf = getattr(_local, "small", None)
         if buf is None:
             buf = _local.small = bytearray(1 << 20)
@@ -195,6 +195,8 @@ def crc32c_combine(crc1: int, crc2: int, len2: int) -> int:
     """crc32c(A + B) from crc32c(A), crc32c(B) and len(B) (zlib's crc32_combine, for Castagnoli)."""
     if len2 <= 0:
         return crc1
+    if crc1 == 0:  # the shift below is linear: it maps 0 to 0 (a tensor's first piece)
+        return crc2
     ops = _zero_operators()
     i = 0
     while len2:

@@ -40,6 +40,7 @@ class _Part:
 class _Plan:
     parts: list[_Part] = field(default_factory=list)
     ranges: list[tuple[int, str, int, int]] = field(default_factory=list)
+    shards: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # path, file name, size
 
 
 def check_all(
@@ -117,11 +118,16 @@ def _fixed(part) -> bool:
 
 def _add(reader: BundleReader, plan: _Plan, i: int, name: str, parts: list) -> None:
     """The variable's parts as ranges; a missing or short data file fails it here, as check() does."""
+    shards = []
     for part in parts:
-        f = reader.data_file(part.shard)
-        check_range(f.path.name, part.offset, part.size, f.size)
-    for part in parts:
-        plan.ranges.append((len(plan.parts), str(reader.shard_path(part.shard)), part.offset, part.size))
+        shard = plan.shards.get(part.shard)
+        if shard is None:  # once per data file, not per tensor
+            f = reader.data_file(part.shard)
+            shard = plan.shards[part.shard] = (str(reader.shard_path(part.shard)), f.path.name, f.size)
+        check_range(shard[1], part.offset, part.size, shard[2])
+        shards.append(shard[0])
+    for part, path in zip(parts, shards):
+        plan.ranges.append((len(plan.parts), path, part.offset, part.size))
         plan.parts.append(_Part(name, i, part))
 
 

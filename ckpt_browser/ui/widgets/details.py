@@ -6,7 +6,7 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from ckpt_browser.core.formats.variables import EMA, VariableInfo, human_bytes
+from ckpt_browser.core.formats.variables import EMA, VariableInfo, human_bytes, slots_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.palette import colours
 
@@ -38,7 +38,7 @@ class DetailsPanel(QWidget):
             rows.append(("Shadow of" if v.kind == EMA else "Slot of", v.slot_of))
         related = []
         if contents is not None:
-            related = [o for o in contents.variables if o.slot_of == v.display_name]
+            related = slots_of(contents.variables, v.display_name)
         body = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(str(val))}</td></tr>" for k, val in rows)
         out = f"<h3>{e(v.display_name)}</h3><table cellspacing=4>{body}</table>"
         if related:

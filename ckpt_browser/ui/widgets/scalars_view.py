@@ -27,6 +27,8 @@ class ScalarsView(QWidget):
 
     def show_selection(self, sel: Selection) -> None:
         self.set_data(sel.events, sel.checkpoints, dict(sel.runs))
+        if sel.events is None and sel.model_dir is not None:  # asked for when this tab showed
+            self.status.setText("Reading the event files …")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -16,7 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.formats.variables import FilteredTree, VariableFilter, VariableInfo, build_tree, filtered_tree
+from ckpt_browser.core.formats.variables import (
+    FilteredTree,
+    VariableFilter,
+    VariableInfo,
+    build_tree,
+    filtered_tree,
+    find_variable,
+)
 from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.models.variables import VariableTreeModel
 from ckpt_browser.ui.palette import colours
@@ -35,7 +43,7 @@ class VariablePanel(QWidget):
         self.runner = runner  # big lists are filtered in the pool, not on the UI thread
         self._trees: dict[VariableFilter, tuple[CheckpointContents, FilteredTree]] = {}  # see _remember
         self._contents: CheckpointContents | None = None
-        self._shown: list[VariableInfo] = []
+        self._shown: Sequence[VariableInfo] = []  # a list, or a big listing's ListedVariables
 
         self.title = QLabel("Open a model_dir or checkpoint: File > Open, or drop it here.")
         self.title.setWordWrap(True)
@@ -215,7 +223,7 @@ class VariablePanel(QWidget):
         while len(self._trees) > 4:
             self._trees.pop(next(iter(self._trees)))
 
-    def _show_tree(self, shown: list[VariableInfo], root) -> None:
+    def _show_tree(self, shown: Sequence[VariableInfo], root) -> None:
         keep = self.selected_variable()
         self._shown = shown
         self.model.set_root(root)
@@ -239,16 +247,15 @@ class VariablePanel(QWidget):
 
     def select_variable(self, name: str) -> bool:
         """Select by stored or display name; False if it is not shown."""
-        for v in self._shown:
-            if name in (v.name, v.display_name):
-                index = self.model.index_of(v.display_name)
-                self.tree.selectionModel().setCurrentIndex(
-                    index,
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                self.tree.scrollTo(index)
-                return True
-        return False
+        v = find_variable(self._shown, name)
+        if v is None:
+            return False
+        index = self.model.index_of(v.display_name)
+        self.tree.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.tree.scrollTo(index)
+        return True
 
     def _on_current(self, current, _previous) -> None:
         self.variable_selected.emit(self.model.variable_at(current))
