@@ -212,3 +212,21 @@ def _health_json(report) -> dict:
     out.pop("path"), out.pop("seconds")
     out["summary"] = out["summary"].rsplit(" (", 1)[0]
     return out
+
+
+def test_workers_that_cannot_run_our_tasks_are_one_line_not_a_hang(s3, tmp_path):
+    """A worker without ckpt-browser dies on the first task it cannot unpickle, and Dask then
+    waits for workers for ever: the engine asks every worker first. No workers at all: said too."""
+    blocker = tmp_path / "without_ckpt_browser.py"
+    blocker.write_text("import sys\nsys.modules['ckpt_browser'] = None  # as if not installed there\n")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, preload=[str(blocker)]
+    ) as c:  # fmt: skip
+        out = cli("verify", s3.urls["iris"], "--dask", c.scheduler_address, timeout=120)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "cannot run ckpt-browser's tasks" in out.stderr and "install ckpt-browser[dask]" in out.stderr
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as c:
+        out = cli("diff", s3.urls["iris"], s3.urls["iris"], "--dask", c.scheduler_address, timeout=120)
+    assert out.returncode == 2 and out.stderr.strip() == (
+        f"ckpt-browser diff: the Dask scheduler at {c.scheduler_address} has no workers"
+    )
