@@ -156,10 +156,11 @@ def test_progress_counts_tasks_as_they_finish_on_the_cluster(cluster):
     assert heard[0][2] == f"tasks done on {cluster.scheduler_address}"
 
 
-def test_the_window_verifies_and_checks_health_on_the_cluster(qtbot, window, s3, cluster):
+def test_the_window_verifies_compares_and_checks_health_on_the_cluster(qtbot, window, s3, cluster):
     """Tools > Run on a Dask Cluster…: the address remembered, the cluster named in the status
-    bar, Verify and Health giving the local answers from the cluster's workers, then back here."""
-    from ckpt_browser.api import verify
+    bar, Verify, Compare and Health giving the local answers from the cluster's workers, then
+    back here."""
+    from ckpt_browser.api import diff, verify
     from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.values.health import model_dir_health
     from tests.ui.conftest import TIMEOUT
@@ -189,6 +190,18 @@ def test_the_window_verifies_and_checks_health_on_the_cluster(qtbot, window, s3,
     assert _ran_on_the_cluster(cluster, "crc_span_safe") >= before + 5  # a task per checkpoint, at least
     same_answer(verify(s3.local["iris"]), shown, s3.local["iris"], s3.urls["iris"])
     verifying.close()
+
+    before = _ran_on_the_cluster(cluster, "diff_pair_safe")
+    comparing = window.show_diff_window()
+    a, b = (s3.urls["iris"] + "/model.ckpt-" + n for n in ("100", "300"))
+    comparing.set_pair(a, b)
+    with qtbot.waitSignal(comparing.diff_ready, timeout=TIMEOUT) as compared:
+        comparing.run()
+    assert _ran_on_the_cluster(cluster, "diff_pair_safe") > before
+    here = diff(s3.local["iris"] / "model.ckpt-100", s3.local["iris"] / "model.ckpt-300")
+    rows = [r.to_json() for r in compared.args[0].rows]
+    assert rows == here["variables"] and compared.args[0].counts() == here["counts"]
+    comparing.close()
 
     s3.fs.put(str(HEALTH / "dead"), "runs/health-dead-window", recursive=True)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
