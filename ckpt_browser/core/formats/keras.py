@@ -74,7 +74,8 @@ class KerasFile:
         variable a call, so the one line names the variable, as read() does."""
         if name not in self._checked and self._batches and name in self._by_name:
             names = [v.name for v in self.variables()]
-            batch, total = [], 0
+            batch: list[str] = []
+            total = 0
             for n in names[names.index(name) :]:
                 total += _declared_bytes(self._by_name[n])
                 if batch and (total > BATCH_BYTES or len(batch) == BATCH_VARIABLES):

@@ -1,10 +1,12 @@
-"""Tree model of a checkpoint's variables by scope, over core's ScopeNode tree."""
+"""Tree model of a checkpoint's variables by scope, over core's ScopeNode tree (or, for a big
+index read in columns, its ListedNode tree: formats/listed_tree.py)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ckpt_browser.core.formats.listed_tree import ListedNode
 from ckpt_browser.core.formats.variables import EMA, MODEL, ScopeNode, VariableInfo, build_tree, human_bytes
 from ckpt_browser.ui.models.base import FixedColumns, Index
 from ckpt_browser.ui.palette import colours
@@ -18,6 +20,14 @@ _KIND_LABEL = {
     "object_graph": "object graph",
     "other": "other",
 }
+
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole,
+    )
+)  # fmt: skip
 
 
 class VariableTreeModel(FixedColumns, QAbstractItemModel):
@@ -87,8 +97,18 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
             return 0
         return len(self.node(parent).children)
 
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802 - Qt's name
+        # The view asks this of every row it shows (the expand arrow): a big listing's node says
+        # so from its row range, without working out its children until it is expanded.
+        if parent.isValid() and parent.column() != 0:
+            return False
+        node = self.node(parent)
+        if isinstance(node, ListedNode):
+            return node.hi > node.lo
+        return bool(node.children)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():  # the view asks ~10 roles per cell, we answer 5
             return None
         node: ScopeNode = index.internalPointer()
         v = node.variable
