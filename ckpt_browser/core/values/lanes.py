@@ -1,6 +1,6 @@
 """Spans of local files read the way a disk and the page cache like it: each thread walks a lane --
 one file, or a contiguous part of one -- front to back through its own file descriptor (its own
-read-ahead, told the reads are sequential), in 1 MiB reads into one reused, page-aligned buffer,
+read-ahead), in 1 MiB reads into one reused, page-aligned buffer,
 each checksummed while still in the CPU cache. When a thread runs out of lanes it takes the back
 half of the longest one still being read: every core stays busy to the end, every read sequential.
 
@@ -194,7 +194,6 @@ def _open(path: str):
         f = LocalFile(path)
     except CheckpointError as exc:
         return _Unopened(path, exc)
-    f.advise_sequential()  # its own read-ahead stream, made bigger
     return f
 
 
