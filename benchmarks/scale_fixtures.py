@@ -25,6 +25,7 @@ def paths(work: Path) -> dict[str, Path]:
     names = {"many100k": "model.ckpt-1", "many1m": "model.ckpt-1", "shards8": "model.ckpt-1", "huge": "model.ckpt-1"}
     out = {k: work / k / v for k, v in names.items()}
     out["a"], out["b"] = work / "a" / "model.ckpt-1", work / "b" / "model.ckpt-2"
+    out["bucket"] = work / "bucket" / "model.ckpt-1"
     return out
 
 
@@ -103,6 +104,10 @@ def write_all(work: Path = DEFAULT, keys: set[str] | None = None) -> dict[str, P
         write_sharded(p["shards8"])
     if "huge" in want and not _done(p["huge"]):
         write_huge(p["huge"])
+    if "bucket" in want and not _done(p["bucket"]):
+        # 16 shards of 32 MiB: moto's server reads a whole object for every ranged GET, so one
+        # 1.3 GB object would measure moto (~5 MB/s), not the reads.
+        write_sharded(p["bucket"], shards=16, per_shard=2, tensor_bytes=16 << 20)
     return p
 
 

@@ -32,11 +32,16 @@ EXAMPLE = "tcp://127.0.0.1:8786"
 
 
 def _connect(address: str) -> tuple[Any, int]:
-    """(a Client of the scheduler, its workers): in a runner's thread, never the UI's."""
-    from ckpt_browser.core.values.dask_engine import connect
+    """(a Client of the scheduler, its workers, each able to run our tasks): in a runner's
+    thread, never the UI's."""
+    from ckpt_browser.core.values.dask_engine import DaskEngine, connect
 
     client = connect(address)
-    return client, len(client.scheduler_info().get("workers", {}))
+    try:
+        return client, DaskEngine(address, client=client).check()
+    except BaseException:
+        client.close()
+        raise
 
 
 def _close(client: Any) -> None:

@@ -77,6 +77,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.resize(*layout.default_size(size))  # the screen it opens on, or --size
         self.diff_window: DiffWindow | None = None
         self.verify_dialog = None  # VerifyDialog, made on first use
+        self.early_scans = {}  # see WindowSources.open_path
 
         self.sources = SourcesModel(self)
         self.sources_view = QTreeView()

@@ -158,6 +158,8 @@ class TaskRunner(QObject):
     def _deliver(self, outcome: _Outcome) -> None:
         on_done, on_error, _label = self._callbacks.pop(outcome.task_id, (None, None, ""))
         self._progress_callbacks.pop(outcome.task_id, None)
+        if self._stopped:  # the window is closing or gone: a result queued before shutdown calls nothing of it
+            return
         stale = outcome.key is not None and self._generation.get(outcome.key) != outcome.generation
         try:
             if stale or outcome.skipped:

@@ -37,14 +37,17 @@ def _read_text(path: str) -> str:
 class WindowSources:
     """Mixed into MainWindow: what it has open, and keeping that up to date."""
 
+    early_scans: dict  # path -> Future of open_source_or_runs started before the window (ui/app.scan_early)
+
     # -- opening -------------------------------------------------------------------
     def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
         path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
+        early = self.early_scans.pop(path, None)  # scanned while the window was built (ui/app.scan_early)
         self.runner.submit(
-            open_source_or_runs, path,
+            *((early.result,) if early is not None else (open_source_or_runs, path)),
             key=f"open:{path}",
             on_done=lambda source, p=path: self._on_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),

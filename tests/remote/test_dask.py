@@ -156,10 +156,11 @@ def test_progress_counts_tasks_as_they_finish_on_the_cluster(cluster):
     assert heard[0][2] == f"tasks done on {cluster.scheduler_address}"
 
 
-def test_the_window_verifies_and_checks_health_on_the_cluster(qtbot, window, s3, cluster):
+def test_the_window_verifies_compares_and_checks_health_on_the_cluster(qtbot, window, s3, cluster):
     """Tools > Run on a Dask Cluster…: the address remembered, the cluster named in the status
-    bar, Verify and Health giving the local answers from the cluster's workers, then back here."""
-    from ckpt_browser.api import verify
+    bar, Verify, Compare and Health giving the local answers from the cluster's workers, then
+    back here."""
+    from ckpt_browser.api import diff, verify
     from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.values.health import model_dir_health
     from tests.ui.conftest import TIMEOUT
@@ -190,6 +191,18 @@ def test_the_window_verifies_and_checks_health_on_the_cluster(qtbot, window, s3,
     same_answer(verify(s3.local["iris"]), shown, s3.local["iris"], s3.urls["iris"])
     verifying.close()
 
+    before = _ran_on_the_cluster(cluster, "diff_pair_safe")
+    comparing = window.show_diff_window()
+    a, b = (s3.urls["iris"] + "/model.ckpt-" + n for n in ("100", "300"))
+    comparing.set_pair(a, b)
+    with qtbot.waitSignal(comparing.diff_ready, timeout=TIMEOUT) as compared:
+        comparing.run()
+    assert _ran_on_the_cluster(cluster, "diff_pair_safe") > before
+    here = diff(s3.local["iris"] / "model.ckpt-100", s3.local["iris"] / "model.ckpt-300")
+    rows = [r.to_json() for r in compared.args[0].rows]
+    assert rows == here["variables"] and compared.args[0].counts() == here["counts"]
+    comparing.close()
+
     s3.fs.put(str(HEALTH / "dead"), "runs/health-dead-window", recursive=True)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path("s3://runs/health-dead-window")
@@ -212,3 +225,21 @@ def _health_json(report) -> dict:
     out.pop("path"), out.pop("seconds")
     out["summary"] = out["summary"].rsplit(" (", 1)[0]
     return out
+
+
+def test_workers_that_cannot_run_our_tasks_are_one_line_not_a_hang(s3, tmp_path):
+    """A worker without ckpt-browser dies on the first task it cannot unpickle, and Dask then
+    waits for workers for ever: the engine asks every worker first. No workers at all: said too."""
+    blocker = tmp_path / "without_ckpt_browser.py"
+    blocker.write_text("import sys\nsys.modules['ckpt_browser'] = None  # as if not installed there\n")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, preload=[str(blocker)]
+    ) as c:  # fmt: skip
+        out = cli("verify", s3.urls["iris"], "--dask", c.scheduler_address, timeout=120)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "cannot run ckpt-browser's tasks" in out.stderr and "install ckpt-browser[dask]" in out.stderr
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as c:
+        out = cli("diff", s3.urls["iris"], s3.urls["iris"], "--dask", c.scheduler_address, timeout=120)
+    assert out.returncode == 2 and out.stderr.strip() == (
+        f"ckpt-browser diff: the Dask scheduler at {c.scheduler_address} has no workers"
+    )

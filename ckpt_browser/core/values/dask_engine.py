@@ -60,14 +60,35 @@ class DaskEngine:
         self.client = client if client is not None else connect(address or "")
         self.address = address or self.client.scheduler.address
         self.progress = progress
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        self.workers = 0  # asked of the workers themselves before the first task (check)
+
+    def check(self) -> int:
+        """The number of workers, each able to run our tasks: a worker that cannot unpickle a
+        task (no ckpt-browser there) dies on it, and Dask would then wait for workers for ever."""
+        from pkgutil import resolve_name  # stdlib: a worker without ckpt-browser can still run it
+
+        from ckpt_browser import __version__
+
+        answers = self.client.run(resolve_name, "ckpt_browser:__version__", on_error="return")
+        if not answers:
+            raise CheckpointError(f"the Dask scheduler at {self.address} has no workers")
+        for worker, got in sorted(answers.items()):
+            if isinstance(got, BaseException):
+                raise CheckpointError(
+                    f"the Dask worker {worker} cannot run ckpt-browser's tasks ({got}): install "
+                    "ckpt-browser[dask] and the bucket's fsspec backend where the workers run"
+                )
+            if got != __version__:
+                raise CheckpointError(f"the Dask worker {worker} has ckpt-browser {got}; this is {__version__}")
+        self.workers = len(answers)
+        return self.workers
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], on_done: Callable[[int], None]) -> Iterator[Any]:
         """fn(item) on the workers, in order; a few tasks per worker in flight (bounded memory:
         results are gathered as they finish, not all at the end)."""
         window: deque = deque()
         finished: set[int] = set()
-        limit = 4 * self.workers
+        limit = 4 * (self.workers or self.check())
         try:
             for i, item in enumerate(items):
                 window.append((i, self.client.submit(fn, item, pure=False, retries=RETRIES)))
@@ -107,6 +128,11 @@ class DaskEngine:
             # it was given (Dask's allowed-failures), a future cancelled by a restart.
             text = str(exc) or type(exc).__name__
             raise CheckpointError(f"the Dask cluster at {self.address} failed: {text}") from exc
+        except ImportError as exc:  # a worker without the bucket's fsspec backend installed
+            raise CheckpointError(
+                f"the workers of {self.address} cannot run the tasks: {exc} (install ckpt-browser[dask] "
+                "and the bucket's fsspec backend where they run)"
+            ) from exc
 
     def close(self) -> None:
         if self._own:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.storage import as_path
 from ckpt_browser.core.values.diff import (
     STATUSES,
     CheckpointDiff,
@@ -158,7 +159,7 @@ class DiffWindow(QWidget):
             for label, prefix in items:
                 combo.addItem(label, prefix)
             if keep is not None:
-                self._select(combo, Path(keep))
+                self._select(combo, as_path(keep))  # a bucket's prefix too: Path() would fail on it
 
     def set_pair(self, a: Path, b: Path) -> None:
         self.refresh_choices(a, b)
@@ -189,7 +190,7 @@ class DiffWindow(QWidget):
         self.progress.show()
         self.run_button.setEnabled(False)
         self.runner.submit(
-            placed(self.runner, diff_checkpoints), Path(a), Path(b),
+            placed(self.runner, diff_checkpoints), as_path(a), as_path(b),
             key="diff", on_done=self._show, on_error=self._failed, on_progress=self._on_progress,
             label="Comparing checkpoints",
         )  # fmt: skip
