@@ -121,14 +121,6 @@ class LocalFile:
         except OSError as exc:
             raise CheckpointError(f"cannot read {self.path.name}: {exc.strerror}") from exc
 
-    def advise_sequential(self) -> None:
-        """Tell the kernel this descriptor reads front to back (Linux doubles its read-ahead)."""
-        if hasattr(os, "posix_fadvise"):
-            try:
-                os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            except OSError:
-                pass
-
     def _check_range(self, offset: int, size: int) -> None:
         check_range(self.path.name, offset, size, self.size)
 

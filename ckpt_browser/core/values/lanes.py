@@ -1,13 +1,14 @@
 """Spans of local files read the way a disk and the page cache like it: each thread walks a lane --
 one file, or a contiguous part of one -- front to back through its own file descriptor (its own
-read-ahead, told the reads are sequential), in large reads into one reused buffer, each checksummed
-while still in the CPU cache.
+read-ahead), in 1 MiB reads into one reused, page-aligned buffer,
+each checksummed while still in the CPU cache. When a thread runs out of lanes it takes the back
+half of the longest one still being read: every core stays busy to the end, every read sequential.
 
-Why not tasks.run's spans in order: there every thread takes the next 16 MiB of the same file, so
-the threads share one read-ahead stream and, when the page cache does not hold the checkpoint,
-fight over the pages they evict. A thread per file is what `cat`-like tools (and the crc32c floor
-of benchmarks/bench_scale.py) do. When a thread runs out of lanes it takes the back half of the
-longest one still being read: every core stays busy to the end, every read stays sequential.
+tasks.run (which Dask and remote files still use) has every thread take the next 16 MiB of the same
+file, through one shared descriptor, and wakes the caller's thread for each result; here the caller
+reads a lane too and the files are read the way `cat`-like tools (and the crc32c floor of
+benchmarks/bench_scale.py) read them. What mattered most, measured (README, bench_scale.py): where
+the buffer sits -- see _Reading.
 
 Results come back as the spans finish, not in order: small tuples, so nothing bounds memory but
 the buffers (one per thread).
@@ -95,7 +96,7 @@ def run(
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
 
-    def walk(own: bool = False) -> Iterator[tuple[int, list]]:
+    def walk() -> Iterator[tuple[int, list]]:
         lane: _Lane | None = None
         reading = _Reading()
         try:
@@ -132,7 +133,7 @@ def run(
     try:
         # This thread reads too (no thread woken per span just to collect its result), taking
         # what the others finished between its own spans.
-        for got in walk(own=True):
+        for got in walk():
             yield handed(got)
             while True:
                 try:
@@ -193,7 +194,6 @@ def _open(path: str):
         f = LocalFile(path)
     except CheckpointError as exc:
         return _Unopened(path, exc)
-    f.advise_sequential()  # its own read-ahead stream, made bigger
     return f
 
 
