@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import stat as stat_module
 import sys
 import threading
@@ -18,22 +17,15 @@ import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
-from ckpt_browser.core.errors import CheckpointError, Unreachable
+from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.storage.paths import check_range, protocol_of
+from ckpt_browser.core.storage.remote_errors import failure, timeout
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
 DIRECT = 1 << 20  # reads bigger than this bypass the blocks (verify must not flush the cache)
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 HTTP = ("http", "https")
-
-
-def timeout() -> float:
-    """Seconds a request may take before the read fails (CKPT_BROWSER_TIMEOUT, default 20)."""
-    try:
-        return max(1.0, float(os.environ.get("CKPT_BROWSER_TIMEOUT", "20")))
-    except ValueError:
-        return 20.0
 
 
 def _options(protocol: str) -> dict:
@@ -96,59 +88,6 @@ def url_path(url: str):
     if hasattr(fs, "retries"):
         fs.retries = 1  # s3fs retries its own way, with back-off: one attempt
     return path
-
-
-def _kind(exc: BaseException, text: str) -> str:
-    """What went wrong, in explain's terms."""
-    name = type(exc).__name__
-    if isinstance(exc, FileNotFoundError):
-        return "missing"
-    if isinstance(exc, PermissionError):
-        return "denied"
-    if "Timeout" in name or isinstance(exc, TimeoutError):
-        return "timeout"
-    if "Credentials" in name or "credentials" in text.lower():
-        return "credentials"
-    if "Connect" in name or "Connection" in name or isinstance(exc, (ConnectionError, socket.gaierror)):
-        return "unreachable"
-    if name == "ClientResponseError" and isinstance(getattr(exc, "status", None), int):
-        return "status"  # an HTTP server's answer (aiohttp)
-    return "other"
-
-
-def explain(exc: BaseException, url) -> str:
-    """One line for a failed remote operation: which URL, and what went wrong."""
-    if isinstance(exc, CheckpointError):
-        return str(exc)
-    where = str(url)[:300]
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    kind = _kind(exc, text)
-    if kind == "missing":
-        return f"{where} does not exist (no such bucket or object)"
-    if kind == "denied":
-        return f"{where}: access denied ({text})"
-    if kind == "timeout":
-        return f"{where}: no answer within {timeout():.0f} s (network down or server stopped)"
-    if kind == "credentials":
-        return f"{where}: no credentials found ({text})"
-    if kind == "unreachable":
-        return f"{where}: cannot reach the server ({text})"
-    if kind == "status":
-        status = getattr(exc, "status", 0)
-        reason = " ".join(str(getattr(exc, "message", "") or "").split())[:100]
-        if status in (401, 403):
-            return f"{where}: access denied (HTTP {status} {reason})".replace(" )", ")")
-        return f"{where}: the server answered HTTP {status} {reason}".rstrip()
-    return f"{where}: {type(exc).__name__}: {text}"
-
-
-def failure(exc: BaseException, url) -> CheckpointError:
-    """explain's line as the error to raise: Unreachable when the server could not be asked."""
-    if isinstance(exc, CheckpointError):
-        return exc
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    unreachable = _kind(exc, text) in ("timeout", "unreachable")
-    return (Unreachable if unreachable else CheckpointError)(explain(exc, url))
 
 
 class Stat(NamedTuple):
