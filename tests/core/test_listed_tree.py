@@ -54,9 +54,9 @@ def _same_tree(a, b) -> None:
         _same_tree(x, y)
 
 
-@pytest.mark.parametrize("which", ["tricky", "iris"])
-def test_listed_variables_and_tree_are_the_records(which, tricky, iris_dir, columns_always):
-    source = open_source(tricky if which == "tricky" else iris_dir)
+@pytest.mark.parametrize("which", ["tricky", "iris", "saver", "partitioned"])
+def test_listed_variables_and_tree_are_the_records(which, tricky, iris_dir, written, columns_always):
+    source = open_source({"tricky": tricky, "iris": iris_dir}.get(which) or written[which])
     records = read_contents(source.checkpoint())
     listed = read_contents(source.checkpoint(), None, True)
     assert isinstance(listed.variables, ListedVariables)  # the columns' path was taken

@@ -31,6 +31,9 @@ from ckpt_browser.core.formats import isolated
 from tests.conftest import DATA
 from tests.fuzz.test_fuzz import FUZZ, examples, mutate, mutations, outcome
 
+# A RuntimeWarning (numpy's "invalid value encountered") is printed to a user's terminal, a second
+# and third line after the one the CLI prints: a finding, as an exception is.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 SEEDS = DATA / "keras" / "fuzz"
 TFJS = DATA / "tfjs"
 TFJS_KINDS = ["converted", "quantized", "graph", "layers", "manifest"]

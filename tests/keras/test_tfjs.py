@@ -189,3 +189,24 @@ def test_an_empty_shape_within_what_tensorflowjs_can_size_is_listed(tmp_path, ca
     assert main(["show", str(model / "model.json"), "empty", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["shape"] == [0, 2**31 - 1, 2**22]
+
+
+def test_a_signalling_nan_in_a_shard_prints_no_numpy_warning(tmp_path):
+    # Found by make fuzz: a bias whose bytes are a signalling NaN made `ls` and `check` print
+    # numpy's "RuntimeWarning: invalid value encountered in reduce" (two more lines) on stderr.
+    import shutil
+    import struct
+    import subprocess
+    import sys
+
+    model = tmp_path / "layers"
+    shutil.copytree(DATA / "layers", model)
+    bias = TfjsModel(model / "model.json")._weight("hidden/bias")
+    with open(model / bias.shards[0], "r+b") as f:
+        f.seek(bias.offset)
+        f.write(struct.pack("<I", 0x7F800001))  # float32 signalling NaN
+    for command in ("ls", "check", "verify"):
+        r = subprocess.run([sys.executable, "-m", "ckpt_browser", command, str(model / "model.json")],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert "Warning" not in r.stderr and r.stderr.strip().count("\n") == 0, (command, r.stderr)
+    assert "1 of 5 values are NaN or infinite" in r.stdout + r.stderr  # verify: the bias's one NaN

@@ -181,7 +181,10 @@ def fresh_findings(reader, config) -> list[Finding]:
     else:
         reasons.append("the file holds no optimizer state (saved before compile/fit, or without it)")
     biases = [n for n in names if n.endswith("/bias") and not n.startswith("optimizer/")]
-    if biases and all(not np.any(np.asarray(reader.read(n))) for n in biases):
+    # A signalling NaN in a bias (damaged bytes) makes numpy's any() print a RuntimeWarning: not zero.
+    with np.errstate(invalid="ignore"):
+        all_zero = bool(biases) and all(not np.any(np.asarray(reader.read(n))) for n in biases)
+    if all_zero:
         reasons.append(f"all {len(biases)} bias vectors are exactly zero (their initial value)")
     unseeded = sorted({
         str(as_dict(obj.get("config")).get("seed", "x")) for _, obj in walk(config)

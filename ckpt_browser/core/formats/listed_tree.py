@@ -109,7 +109,9 @@ class ListedVariables(Sequence[VariableInfo]):
         if text:
             import re
 
-            names = [self.name(i) for i in np.flatnonzero(keep).tolist()]
+            every = self.listing.names()  # one split of the joined names: faster than a decode per row
+            mine = np.flatnonzero(keep) if self.ids is None else self.ids[keep]
+            names = [every[k] for k in mine.tolist()]
             if flt.regex:
                 search = re.compile(text, re.IGNORECASE).search
                 hits = [search(n) is not None for n in names]
