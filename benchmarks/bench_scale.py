@@ -211,7 +211,7 @@ def main() -> None:
     print(f"issue 23, {RUNS} alternated runs each ({work}, {os.cpu_count()} cores)")
     for row in rows.values():
         row(p)
-    print("window at 1M / iris / 100k against the bare window: benchmarks/bench_native.py (gui_probe.py)")
+    print("window at 1M / iris / 100k against the bare window: benchmarks/bench_window.py (gui_probe.py)")
 
 
 if __name__ == "__main__":
