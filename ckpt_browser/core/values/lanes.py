@@ -1,6 +1,6 @@
 """Spans of local files read the way a disk and the page cache like it: each thread walks a lane --
 one file, or a contiguous part of one -- front to back through its own file descriptor (its own
-read-ahead), in 1 MiB reads into one reused, page-aligned buffer,
+read-ahead), in 4 MiB reads into one reused, page-aligned buffer,
 each checksummed while still in the CPU cache. When a thread runs out of lanes it takes the back
 half of the longest one still being read: every core stays busy to the end, every read sequential.
 
@@ -26,7 +26,7 @@ from ckpt_browser.core.storage.local import LocalFile
 from ckpt_browser.core.storage.paths import check_range, is_remote
 from ckpt_browser.core.values.tasks import Span
 
-STEP = 1 << 20  # per read: big enough that a syscall per step is nothing, small enough for the L2 cache
+STEP = 4 << 20  # per read: 1 MiB reads of a cold file ran at half the disk's speed; 8 MiB cost more CPU warm
 ALIGN = 4096  # where a read lands in the buffer matches its file offset modulo this
 
 
