@@ -116,3 +116,30 @@ def test_the_timeout_is_honoured_once(silent, capsys, monkeypatch, command):
     took = time.monotonic() - start
     assert url in line and f"no answer within {t} s" in line, line
     assert t <= took < 1.5 * t, took
+
+
+def test_a_model_dir_served_over_http_is_browsed_like_the_folder(server, tmp_path, capsys):
+    """python's http.server: a folder is its index page (fsspec calls it a file), and it ignores
+    Range, sending every file whole. The model_dir reads as the local one; values are TensorFlow's."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    tf = pytest.importorskip("tensorflow")
+    local = Path(__file__).resolve().parents[2] / "resources" / "examples" / "iris"
+    shutil.copytree(local, tmp_path / "iris")
+    url = f"{server}/iris"
+
+    def json_of(path: str) -> dict:
+        assert main(["ls", "--json", path]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    over_http, on_disk = json_of(url), json_of(str(tmp_path / "iris"))
+    assert over_http["checkpoints"] == on_disk["checkpoints"]
+    assert over_http["variables"] == on_disk["variables"] and over_http["scalars"] == on_disk["scalars"]
+
+    assert main(["show", "--json", url, "dnn/logits/bias"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    expected = tf.train.load_checkpoint(str(local / "model.ckpt-300")).get_tensor("dnn/logits/bias")
+    assert shown["values"] == expected.tolist()
+    assert main(["verify", url]) == 0 and "5 ok, 0 corrupt" in capsys.readouterr().out

@@ -101,17 +101,26 @@ class Stat(NamedTuple):
 
 
 def stat_of(info: dict) -> Stat:
-    is_dir = info.get("type") == "directory"
-    mtime = info.get("mtime") or info.get("LastModified") or info.get("updated") or info.get("created") or 0
+    # An http:// folder is the server's HTML index page (fsspec calls every URL a file): the
+    # page's links are the folder's entries (list_dir).
+    is_dir = info.get("type") == "directory" or str(info.get("mimetype") or "").startswith("text/html")
+    mtime = (
+        info.get("mtime") or info.get("LastModified") or info.get("updated") or info.get("created")
+        or info.get("Last-Modified") or 0
+    )  # fmt: skip
     if hasattr(mtime, "timestamp"):
         mtime = mtime.timestamp()
     elif isinstance(mtime, str):
         from datetime import datetime
+        from email.utils import parsedate_to_datetime
 
         try:
             mtime = datetime.fromisoformat(mtime.replace("Z", "+00:00")).timestamp()
         except ValueError:
-            mtime = 0.0
+            try:
+                mtime = parsedate_to_datetime(str(mtime)).timestamp()  # HTTP's Last-Modified
+            except (TypeError, ValueError):
+                mtime = 0.0
     mode = (stat_module.S_IFDIR | 0o555) if is_dir else (stat_module.S_IFREG | 0o444)
     tag = str(info.get("ETag") or info.get("etag") or info.get("md5Hash") or "")
     return Stat(int(info.get("size") or 0), float(mtime), int(float(mtime) * 1e9), mode, tag)
@@ -160,9 +169,14 @@ def list_dir(path) -> list[tuple[str, Stat]]:
         raise failure(exc, path) from exc
     out = []
     base = path.path.rstrip("/")
+    http = protocol_of(str(path)) in HTTP
     for info in entries:
         name = info["name"].rstrip("/").rsplit("/", 1)[-1]
+        if http and (not info["name"].startswith(base + "/") or "?" in name or "#" in name):
+            continue  # an index page's other links: the parent, sort orders, elsewhere
         if info["name"].rstrip("/") != base and name:
+            if http and info.get("type") != "directory":
+                info = {**info, **_info(path / name)}  # the page gives no sizes: ask for them
             out.append((name, stat_of(info)))
     return out
 
@@ -240,6 +254,8 @@ class RemoteFile:
             raise failure(exc, self.path) from exc
         transfers.bytes += len(data)
         transfers.requests += 1
+        if len(data) == self.size > end - start:
+            data = data[start:end]  # a server that ignores Range (python's http.server) sends it all
         if len(data) != end - start:
             raise CheckpointError(
                 f"{self.path.name} is truncated: got {len(data):,} of {end - start:,} bytes at {start:,}"
