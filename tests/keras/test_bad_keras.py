@@ -254,3 +254,20 @@ def test_verify_reads_every_variable_and_names_the_one_that_hangs(tmp_path, monk
     assert verdict.problems == [
         "bn/beta: the HDF5 library took more than 1 s reading bn/beta in slow.weights.h5: stopped"
     ]
+
+
+@pytest.mark.tf
+def test_tensorflows_import_is_not_counted_in_the_first_calls_limit(monkeypatch):
+    """TensorFlow's worker imports TensorFlow (seconds) before its first call, under the start-up
+    limit: with a 1 s limit per call, the fallback reader still lists the iris checkpoint."""
+    import tensorflow as tf
+
+    from ckpt_browser.core.formats import isolated
+    from ckpt_browser.core.reader import TFCheckpointReader
+    from tests.conftest import ESTIMATOR
+
+    prefix = ESTIMATOR / "iris" / "model.ckpt-300"
+    isolated.TENSORFLOW.close()  # the listing below is a fresh worker's first call
+    monkeypatch.setenv("CKPT_BROWSER_NATIVE_TIMEOUT", "1")
+    listed = {v.name: v.shape for v in TFCheckpointReader(prefix).variables()}
+    assert listed == {name: tuple(shape) for name, shape in tf.train.list_variables(str(prefix))}

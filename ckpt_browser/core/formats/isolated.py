@@ -55,10 +55,13 @@ def memory_limit() -> int:
 
 
 def imported(module: str) -> bool:
-    """Run in a fresh worker before its first call: the call's module imported, and its library."""
+    """Run in a fresh worker before its first call: the call's module imported, and its library
+    (the module's warm(), for one it imports only when called: TensorFlow)."""
     try:
-        importlib.import_module(module)
-    except ImportError:  # the call will say what is missing
+        warm = getattr(importlib.import_module(module), "warm", None)
+        if warm is not None:
+            warm()
+    except (ImportError, CheckpointError):  # the call will say what is missing
         return False
     return True
 

@@ -32,6 +32,14 @@ def explain(exc: BaseException, prefix: Path) -> str:
     return f"cannot read {name}: {first}"
 
 
+def warm() -> None:
+    """TensorFlow imported by a fresh worker before its first call (formats/isolated.py), under the
+    start-up limit: seconds, which the call's own limit is not meant to cover."""
+    from ckpt_browser.core.tf.tfimport import tf
+
+    tf()
+
+
 def _reader(prefix: str):
     reader = _open.get(prefix)
     if reader is None:
