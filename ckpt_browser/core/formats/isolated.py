@@ -197,15 +197,11 @@ class Worker:
     def _start(self, preload: list[str] | None = None) -> None:
         import subprocess
 
-        if getattr(sys, "frozen", False):  # the packaged app: its own executable serves (cli.main)
-            argv = [sys.executable, WORKER_ARG]
-        else:
-            argv = [sys.executable, "-c", "from ckpt_browser.core.formats.isolated import main; main()"]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # the same modules
-        env["CKPT_BROWSER_WORKER_PRELOAD"] = ",".join(preload or [])
-        self._proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-        )
+        from ckpt_browser.core.child import child_env, python_argv, spawn
+
+        argv = python_argv("ckpt_browser.core.formats.isolated", "main", frozen_arg=WORKER_ARG)
+        env = child_env({"CKPT_BROWSER_WORKER_PRELOAD": ",".join(preload or [])})
+        self._proc = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self._replies: queue.Queue[bytes | None] = queue.Queue()
         self._first = True
         threading.Thread(target=self._read_replies, args=(self._proc, self._replies), daemon=True).start()
