@@ -100,8 +100,10 @@ def build_variables(
     args: tuple[str, ...] | list[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
     cancel: threading.Event | None = None,
+    memory_limit: int | None = None,
 ) -> Built:
-    """Run `script` with `python` up to its first train or save; what its writer writes there."""
+    """Run `script` with `python` up to its first train or save; what its writer writes there.
+    memory_limit: bytes of address space (default 3/4 of this machine's memory, at least 4 GiB)."""
     path = Path(script).expanduser().absolute()
     if not path.is_file():
         raise CheckpointError(f"{script}: no such file")
@@ -110,12 +112,12 @@ def build_variables(
     exe = _python(python)
     temp = tempfile.mkdtemp(prefix="ckpt-build-")
     try:
-        return _run(path, exe, [str(a) for a in args], timeout, cancel, temp)
+        return _run(path, exe, [str(a) for a in args], timeout, cancel, temp, memory_limit)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _env(temp: str) -> dict[str, str]:
+def _env(temp: str, memory_limit: int | None) -> dict[str, str]:
     from ckpt_browser.core.child import PATH_VAR, child_env
 
     env = child_env(keep_python_vars=False)
@@ -125,6 +127,8 @@ def _env(temp: str) -> dict[str, str]:
     env.update(HOME=temp, TMPDIR=temp, XDG_CACHE_HOME=os.path.join(temp, ".cache"),
                XDG_CONFIG_HOME=os.path.join(temp, ".config"), XDG_DATA_HOME=os.path.join(temp, ".local"),
                MPLCONFIGDIR=os.path.join(temp, ".config", "matplotlib"))  # fmt: skip
+    if memory_limit:
+        env["CKPT_BROWSER_BUILD_MEMORY"] = str(int(memory_limit))
     return env
 
 
@@ -140,12 +144,12 @@ def _tail(stream, keep: collections.deque) -> None:
         keep.append(pending.decode("utf-8", "replace"))
 
 
-def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: str) -> Built:
+def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: str, memory_limit: int | None) -> Built:
     from ckpt_browser.core.child import spawn
 
     proc = spawn(
         [exe, "-I", str(HOOK), temp, str(path), *args],
-        cwd=str(path.parent), env=_env(temp), stdin=subprocess.DEVNULL,
+        cwd=str(path.parent), env=_env(temp, memory_limit), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     out: collections.deque[str] = collections.deque(maxlen=_TAIL)
@@ -170,6 +174,9 @@ def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: st
         _kill(proc)
         for t in readers:
             t.join(timeout=2)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     result_file = Path(temp) / "result.json"
     if not result_file.is_file():
         raise CheckpointError(_no_result(path, proc.returncode, list(err)))
@@ -219,7 +226,9 @@ def _outcome(path: Path, exe: str, result: dict, temp: str, out: list[str], err:
     if status == "error":
         raise CheckpointError(f"{name} failed: {result.get('error')}")
     if status == "memory":
-        raise CheckpointError(f"{name} ran out of memory (build mode limits a script to 3/4 of this machine's memory)")
+        limit = result.get("memory_limit") or 0
+        within = f"build mode's limit of {limit / (1 << 30):.1f} GiB" if limit else "this machine's memory"
+        raise CheckpointError(f"{name} ran out of memory within {within}")
     if status == "exited":
         last = result.get("message") or _last(err)
         raise CheckpointError(f"{name} exited (status {result.get('exit_status')})" + (f": {last}" if last else ""))

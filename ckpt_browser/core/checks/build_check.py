@@ -9,10 +9,15 @@ from ckpt_browser.core.checks.mismatch import CheckResult, Expected, compare, da
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
+BUILT = "what {} builds"  # the label of every build's expectation (report.py words its advice by it)
+
 
 def expected_of(built: Built, write: Write) -> Expected:
     variables: dict[str, tuple[tuple | None, str]] = {n: (tuple(s), d) for n, (s, d) in write.variables.items()}
-    return Expected(f"what {built.script} builds", variables, description="")
+    estimator = None
+    if write.writer.startswith("tf.estimator."):  # "tf.estimator.DNNClassifierV2 (model_dir)"
+        estimator = write.writer.split()[0].removeprefix("tf.estimator.").removesuffix("V2")
+    return Expected(BUILT.format(built.script), variables, estimator=estimator)
 
 
 def check_built(md: ModelDir, built: Built, infos: list[CheckpointInfo] | None = None) -> list[CheckResult]:
@@ -22,7 +27,7 @@ def check_built(md: ModelDir, built: Built, infos: list[CheckpointInfo] | None =
     for info in md.checkpoints if infos is None else infos:
         if infos is None and not info.on_disk and not info.in_state:
             continue
-        against = f"what {built.script} builds"
+        against = BUILT.format(built.script)
         if not info.files_ok:
             results.append(damaged(info, against, info.problem or "its files are incomplete"))
             continue

@@ -40,15 +40,18 @@ def die_with_parent():
 
 
 def limit_memory():
-    """3/4 of the machine's memory, at least 4 GiB (TensorFlow maps much more than it uses)."""
+    """3/4 of the machine's memory, at least 4 GiB (TensorFlow maps much more than it uses), or what
+    the parent asks for (CKPT_BROWSER_BUILD_MEMORY, bytes). Returns the limit, 0 when none was set."""
     try:
         import resource
 
+        asked = int(os.environ.pop("CKPT_BROWSER_BUILD_MEMORY", "0") or 0)
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        limit = max(4 << 30, total * 3 // 4)
+        limit = asked or max(4 << 30, total * 3 // 4)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return limit
     except (ImportError, ValueError, OSError, AttributeError):
-        pass
+        return 0
 
 
 class Guard:
@@ -156,11 +159,11 @@ def in_folder(filename, folder):
 
 def main():
     die_with_parent()
-    limit_memory()
+    memory = limit_memory()
     sys.dont_write_bytecode = True  # no __pycache__ beside the script
     temp, script, args = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
     folder = os.path.realpath(os.path.dirname(script))
-    result = {"interpreter": "", "status": "ended", "written": []}
+    result = {"interpreter": "", "status": "ended", "written": [], "memory_limit": memory}
     import importlib.util
 
     here = os.path.dirname(os.path.abspath(__file__))

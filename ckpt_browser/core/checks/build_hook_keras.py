@@ -45,16 +45,31 @@ def _callback_base(model):
     raise RuntimeError("not a Keras model")
 
 
+def build_slots(opt, var_list):
+    """The optimizer's slots for these variables, as its first step makes them; eagerly, also when
+    called while a tf.function is traced (a trace we stop would take them with it)."""
+    import sys
+
+    tf = sys.modules.get("tensorflow")
+    scope = tf.init_scope() if tf is not None else None
+    if scope is not None:
+        scope.__enter__()
+    try:
+        if hasattr(opt, "_create_all_weights"):  # Keras 2's legacy OptimizerV2
+            opt._create_all_weights(var_list)
+        elif hasattr(opt, "build") and not getattr(opt, "built", getattr(opt, "_built", False)):
+            opt.build(var_list)
+    finally:
+        if scope is not None:
+            scope.__exit__(None, None, None)
+
+
 def _build_optimizer(model):
-    """The optimizer's slots for the model's weights, as its first step would make them."""
     opt = getattr(model, "optimizer", None)
     if opt is None:
         return True
     try:
-        if hasattr(opt, "_create_all_weights"):  # Keras 2's legacy OptimizerV2
-            opt._create_all_weights(model.trainable_variables)
-        elif hasattr(opt, "build") and not getattr(opt, "built", getattr(opt, "_built", False)):
-            opt.build(model.trainable_variables)
+        build_slots(opt, model.trainable_variables)
     except Exception:  # noqa: BLE001 - then the first step builds them (the stop waits for it)
         return False
     return True
@@ -98,11 +113,15 @@ def _train_on_batch(state, orig):
 
 
 def _apply_gradients(state, orig):
-    def apply_gradients(self, *args, **kwargs):
+    def apply_gradients(self, grads_and_vars, *args, **kwargs):
         if state.passthrough or state.stopped:
-            return orig(self, *args, **kwargs)
+            return orig(self, grads_and_vars, *args, **kwargs)
         where = state.where("apply_gradients")
-        state.original(orig, self, *args, **kwargs)  # the slots, as the first step makes them
+        pairs = list(grads_and_vars)
+        try:
+            build_slots(self, [v for _, v in pairs])
+        except Exception:  # noqa: BLE001 - an optimizer we do not know: its own first step builds them
+            state.original(orig, self, pairs, *args, **kwargs)
         state.stopped = True
         raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where})
 

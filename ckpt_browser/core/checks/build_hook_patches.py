@@ -104,7 +104,11 @@ class State:
             place = f"{os.path.relpath(name, self.folder)}:{line}"
             text = linecache.getline(name, line)
         m = re.search(r"([A-Za-z_][\w.]*\.)?" + re.escape(method) + r"\s*\(", text)
-        return f"{place}, {m.group(0).rstrip('( ') if m else method}"
+        if m:
+            return f"{place}, {m.group(0).rstrip('( ')}"
+        # reached inside a call on this line (a tf.function, whose traced code lies elsewhere)
+        inner = re.search(r"([A-Za-z_][\w.]*)\s*\(", text)
+        return f"{place}, {inner.group(1) + ' -> ' if inner else ''}{method}"
 
     def stop(self, what, method, model=None, **extra):
         self.stopped = True
