@@ -62,3 +62,13 @@ def _best(info: CheckpointInfo, built: Built) -> CheckResult:
     else:
         result.verdict = f"does not fit what {built.script} builds; the closest is {label} ({count} findings)"
     return result
+
+
+def build_and_check(
+    md: ModelDir, script: str, python: str | None = None, cancel=None, timeout: float | None = None
+) -> list[CheckResult]:
+    """The Check tab's build: the script run with `python` (default: ours, when it has TensorFlow)."""
+    from ckpt_browser.core.checks.build import DEFAULT_TIMEOUT, build_variables
+
+    built = build_variables(script, python=python or None, cancel=cancel, timeout=timeout or DEFAULT_TIMEOUT)
+    return check_built(md, built)

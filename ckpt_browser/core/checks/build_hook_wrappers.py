@@ -187,7 +187,8 @@ def _stop_hook(state, record):
 def _estimator_stop(state, est, input_fn, what, method, train):
     record = {"status": "stopped", "what": what, "stopped_at": state.where(method)}
     state.stopped = True
-    writer = f"tf.estimator.{type(est).__name__} (model_dir)"
+    cls = type(est).__name__
+    writer = f"tf.estimator.{cls[:-2] if cls.endswith('V2') else cls} (model_dir)"  # EstimatorV2: Estimator
     state.note(est.model_dir, writer, getattr(est, "_ckpt_build_points_to", ""))
     state.original(train, est, input_fn, hooks=[_stop_hook(state, record)])
     raise state.Stop(record)  # train returned without a step (no data): what it wrote is what there is
