@@ -103,11 +103,16 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
     pairs = _pairs(ra, rb, va, vb)
+    by_path = graph_pairs(ra, rb, va, vb) if pairs is None else None
+    if by_path:  # keys of one model stored under other first paths (formats/object_graph.py)
+        vb = {**{k: v for k, v in vb.items() if k not in {y for _, y in by_path}}, **{x: vb[y] for x, y in by_path}}
+        pairs = []
     slots = slot_pairs(va, vb, pairs or [])  # optimizer slots a legacy .h5 spells flat
     renamed = {}
     for name_a, name_b in (pairs or []) + slots:  # compare weight with weight, say how they paired
         vb[name_a] = vb.pop(name_b)
         renamed[name_a] = name_b
+    renamed.update(by_path or [])
     names = sorted(set(va) | set(vb))
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
@@ -142,6 +147,8 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
             progress(done, total, "comparing")
     out = CheckpointDiff(as_path(a), as_path(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    if by_path:
+        out.pairing = f"by path in the object graph ({len(by_path)} stored under another key in B)"
     if slots:
         out.pairing += f"; {len(slots)} optimizer slots by their flattened names (a legacy .h5 writes a/b_c for a/b/c)"
     return out
@@ -160,6 +167,23 @@ def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
     if any(x in vb and x != y for x, y in pairs):
         return None  # a name of A means another weight in B: pairing would hide it
     return [(x, y) for x, y in pairs if x != y]
+
+
+def graph_pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
+    """(key in A, key in B) for the variables both checkpoints' object graphs put at one path under
+    different keys (a Keras 3 model saved before and after its optimizer was built); None when
+    either has no graph, nothing differs, or a key of A names another variable in B."""
+    ka = ra.kinds() if hasattr(ra, "kinds") else None
+    kb = rb.kinds() if hasattr(rb, "kinds") else None
+    if not ka or not kb or len(next(iter(ka.values()))) < 3 or len(next(iter(kb.values()))) < 3:
+        return None
+    path_b = {role.path: key for key, role in kb.items()}
+    pairs = [(x, path_b[role.path]) for x, role in ka.items() if role.path in path_b and x in va]
+    moved = [(x, y) for x, y in pairs if x != y and y in vb and tuple(va[x].shape) == tuple(vb[y].shape)]
+    taken = {y for _, y in moved}
+    if any(x in vb and x not in taken for x, _ in moved):
+        return None  # A's key is another variable of B that stays: leave them by name
+    return moved or None
 
 
 def slot_pairs(va: dict, vb: dict, taken: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1,0 +1,139 @@
+"""Keras 3 models saved through tf.train.Checkpoint (TF 2.21): every variable's path, kind and
+slot owner against what the writer said of it at write time (tests/data/keras3/*/truth.json,
+written by make_fixtures.py from the writer's own objects), never against our own pairing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import ckpt_browser as cb
+from ckpt_browser.core.formats.variables import OBJECT_GRAPH, VariableFilter, filtered_tree
+from ckpt_browser.core.model_dir.contents import open_source, read_contents
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "keras3"
+FOLDERS = sorted(p.parent for p in DATA.rglob("truth.json"))
+KIND = {"model": "model", "optimizer": "optimizer", "step": "global_step", "save_counter": "other"}
+SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+# The writers whose slot lists the object graph does not hold: Adafactor's _r/_c/_v are stored as
+# empty lists, tf_keras' optimizer tracks no _trainable_variables. Their slots are optimizer state
+# with no owner named (never a wrong one).
+UNPAIRED = {"Adafactor", "tf_keras_adam"}
+
+
+def cases():
+    for folder in FOLDERS:
+        doc = json.loads((folder / "truth.json").read_text())
+        for name, truth in doc["checkpoints"].items():
+            yield pytest.param(folder, name, truth, id=f"{folder.relative_to(DATA)}/{name}")
+
+
+def _variables(folder: Path, name: str) -> dict[str, cb.Variable]:
+    return {v.name: v for v in cb.open(str(folder)).checkpoint(name).variables}
+
+
+@pytest.mark.parametrize(("folder", "name", "truth"), list(cases()))
+def test_every_variable_as_the_writer_says(folder, name, truth):
+    ours = _variables(folder, name)
+    written = {v["key"]: v for v in truth["variables"]}
+    assert set(ours) == set(written) | {OBJECT_GRAPH}  # the writer's account is complete, and so is ours
+    keras3 = "tf_keras" not in folder.name
+    for key, w in written.items():
+        v = ours[key]
+        assert v.kind == KIND[w["kind"]], key
+        if w["kind"] == "model" and w["path"] and keras3:
+            if w["attribute"]:  # a subclassed model's layer attribute (self.first = Dense(...))
+                assert v.path == f"model/{w['attribute']}/{w['name']}", key
+            elif not w["path"].startswith("tower/"):  # Sequential, functional: Keras' own variable.path
+                assert v.path == "model/" + w["path"], key
+            else:  # a layer in a plain list: the graph holds no path through the model to it
+                assert v.path == key.removesuffix(SUFFIX), key
+        elif w["kind"] == "model":  # tf.Module, tf_keras: the stored key is the user's path
+            assert v.path == key.removesuffix(SUFFIX), key
+        if w["kind"] == "optimizer" and w["path"] and keras3 and v.path != key.removesuffix(SUFFIX):
+            assert v.path == f"optimizer/{w['path']}", key  # the optimizer's own name for it
+        if w.get("owner_key") and not (UNPAIRED & {truth["optimizer"], folder.name}):
+            assert v.slot_of == ours[w["owner_key"]].path, key
+            assert v.slot == w["slot"].lstrip("_"), key
+        elif w["kind"] == "optimizer":
+            assert v.slot_of is None, key
+        if key.removesuffix(SUFFIX) != v.path:
+            assert key.removesuffix(SUFFIX) in v.other_paths  # the details pane offers the stored key
+
+
+@pytest.mark.parametrize(("folder", "name", "truth"), list(cases()))
+def test_totals_and_hide_optimizer_state(folder, name, truth):
+    source = open_source(folder / name)
+    contents = read_contents(source.checkpoint())
+    assert contents.totals.model == truth["count_params"]  # model.count_params()
+    optimizer = {v["key"] for v in truth["variables"] if v["kind"] == "optimizer"}
+    assert contents.totals.optimizer == sum(_size(v["shape"]) for v in truth["variables"] if v["kind"] == "optimizer")
+    shown = filtered_tree(contents.variables, VariableFilter(hide_optimizer=True)).shown
+    assert {v.name for v in shown} == {v["key"] for v in truth["variables"]} - optimizer
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def test_a_slot_is_found_by_its_weight():
+    """The details pane lists a weight's slots: Adam's momentum and velocity of each kernel."""
+    from ckpt_browser.core.formats.variables import slots_of
+
+    folder = DATA / "sequential_adam"
+    truth = json.loads((folder / "truth.json").read_text())["checkpoints"]["ckpt-3"]
+    contents = read_contents(open_source(folder).checkpoint("ckpt-3"))
+    by_key = {v.name: v for v in contents.variables}
+    for w in (v for v in truth["variables"] if v["kind"] == "model" and v["trainable"]):
+        weight = by_key[w["key"]]
+        mine = {o.name for o in slots_of(contents.variables, weight.display_name)}
+        assert mine == {v["key"] for v in truth["variables"] if v.get("owner_key") == w["key"]}
+        assert len(mine) == 2
+
+
+def test_read_by_path():
+    """The API reads a variable by the path it shows (and still by the stored key)."""
+    ckpt = cb.open(str(DATA / "functional_sgd")).latest
+    import numpy as np
+
+    by_path = ckpt.read("model/encoder/kernel")
+    np.testing.assert_array_equal(by_path, ckpt.read("optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"))
+
+
+def test_ls_json_gives_path_beside_the_stored_name(capsys):
+    from ckpt_browser.cli import main
+
+    folder = DATA / "step_nadam"
+    truth = json.loads((folder / "truth.json").read_text())["checkpoints"]["ckpt-4"]
+    assert main(["ls", "--json", str(folder)]) == 0
+    listed = {v["name"]: v for v in json.loads(capsys.readouterr().out)["variables"]}
+    api = _variables(folder, "ckpt-4")
+    for w in truth["variables"]:
+        v = listed[w["key"]]  # name stays the stored key
+        assert (v["path"], v["kind"]) == (api[w["key"]].path, KIND[w["kind"]])
+        if w.get("owner_key"):
+            assert (v["slot_of"], v["slot"]) == (listed[w["owner_key"]]["path"], w["slot"].lstrip("_"))
+    assert listed["step/.ATTRIBUTES/VARIABLE_VALUE"]["path"] == "step"
+
+
+def test_diff_pairs_two_checkpoints_of_one_model_by_path():
+    """ckpt-1 was saved before the optimizer was built (weights under model/_functional/...),
+    ckpt-3 after (under optimizer/_trainable_variables/N): every weight pairs with itself."""
+    folder = DATA / "sequential_adam"
+    doc = json.loads((folder / "truth.json").read_text())["checkpoints"]
+    record = cb.diff(folder / "ckpt-1", folder / "ckpt-3")
+    rows = {r["name"]: r for r in record["variables"]}
+    b_of = {}  # the writer's key of each of its variables in ckpt-3, by (kind, Keras path)
+    for w in doc["ckpt-3"]["variables"]:
+        b_of[(w["kind"], w["path"])] = w["key"]
+    for w in doc["ckpt-1"]["variables"]:
+        row = rows[w["key"]]
+        assert row["status"] in ("same", "changed"), w["key"]
+        assert row["name_b"] == b_of[(w["kind"], w["path"])], w["key"]
+    only_b = {r["name_b"] for r in rows.values() if r["status"] == "only_b"}
+    assert only_b == {w["key"] for w in doc["ckpt-3"]["variables"] if w.get("owner_key")}  # the new slots
