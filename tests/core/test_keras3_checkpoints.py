@@ -137,3 +137,21 @@ def test_diff_pairs_two_checkpoints_of_one_model_by_path():
         assert row["name_b"] == b_of[(w["kind"], w["path"])], w["key"]
     only_b = {r["name_b"] for r in rows.values() if r["status"] == "only_b"}
     assert only_b == {w["key"] for w in doc["ckpt-3"]["variables"] if w.get("owner_key")}  # the new slots
+
+
+def test_health_weights_in_slots_out_and_linked_by_path():
+    """Health by default: the model's weights (the writer's model.weights), none of its optimizer's;
+    a weight stored under a new key once the optimizer was built is still one series."""
+    from ckpt_browser.core.values.health import health
+
+    folder = DATA / "sequential_adam"
+    doc = json.loads((folder / "truth.json").read_text())["checkpoints"]
+    infos = [c for c in open_source(folder).model_dir.checkpoints if c.name in doc]
+    report = health(infos, spectral=False, workers=1)
+    for c in report.checkpoints:
+        weights = {w["key"] for w in doc[c.name]["variables"] if w["kind"] == "model"}
+        assert {h.name for h in c.variables} == weights
+    kernel = {c.name: {h.name: h for h in c.variables} for c in report.checkpoints}
+    key_2 = next(w["key"] for w in doc["ckpt-2"]["variables"] if w["path"] == "seq/hidden/kernel")
+    assert key_2 not in kernel["ckpt-1"]  # stored under another key before the optimizer was built
+    assert kernel["ckpt-2"][key_2].update_ratio is not None  # compared with ckpt-1's kernel all the same
