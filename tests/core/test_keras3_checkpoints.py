@@ -155,3 +155,47 @@ def test_health_weights_in_slots_out_and_linked_by_path():
     key_2 = next(w["key"] for w in doc["ckpt-2"]["variables"] if w["path"] == "seq/hidden/kernel")
     assert key_2 not in kernel["ckpt-1"]  # stored under another key before the optimizer was built
     assert kernel["ckpt-2"][key_2].update_ratio is not None  # compared with ckpt-1's kernel all the same
+
+
+def _h5_truth():
+    """ckpt-3 and the model.weights.h5 the writer saved right after it (same model, same values)."""
+    folder = DATA / "sequential_adam"
+    truth = json.loads((folder / "truth.json").read_text())["checkpoints"]["ckpt-3"]
+    # The file names a weight by its layer and own name (Keras' path less the model's name) and an
+    # optimizer variable by its index in optimizer.variables (the writer listed them in that order).
+    order = [w["key"] for w in truth["variables"] if w["kind"] == "optimizer"]
+    return folder, truth, order
+
+
+def test_check_against_its_weights_h5_pairs_every_variable():
+    from ckpt_browser.core.checks.mismatch import compare, path_expected
+
+    folder, truth, _ = _h5_truth()
+    info = open_source(folder).checkpoint("ckpt-3")
+    result = compare(info, path_expected(folder / "model.weights.h5"))
+    assert result.findings == []
+    written = {w["key"] for w in truth["variables"] if w["kind"] in ("model", "optimizer")}
+    assert set(result.compatible) == written  # every weight and every slot, each with its own
+    assert (
+        cb.check(str(folder / "ckpt-3"), against=str(folder / "model.weights.h5"))["checkpoints"][0]["status"] == "ok"
+    )
+
+
+def test_diff_against_its_weights_h5_pairs_every_variable():
+    from ckpt_browser.core.formats.keras import KerasFile
+    from ckpt_browser.core.values.diff import diff_checkpoints
+
+    folder, truth, order = _h5_truth()
+    diff = diff_checkpoints(folder / "ckpt-3", folder / "model.weights.h5")
+    rows = {r.name: r for r in diff.rows}
+    h5path = {e.name: e.h5path.lstrip("/") for e in KerasFile(folder / "model.weights.h5").entries}
+    for w in truth["variables"]:
+        row = rows[w["key"]]
+        if w["kind"] == "model":
+            assert row.name_b == w["path"].split("/", 1)[1], w["key"]
+        elif w["kind"] == "optimizer":
+            assert h5path[row.name_b or row.name].endswith(f"optimizer/vars/{order.index(w['key'])}"), w["key"]
+        else:
+            assert row.status == "only_a"  # save_counter: the checkpoint's own
+            continue
+        assert row.status == "same", w["key"]  # the writer saved the same values in both

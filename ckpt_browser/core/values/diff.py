@@ -102,7 +102,12 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     ra, rb = open_checkpoint(a), open_checkpoint(b)
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
-    pairs = _pairs(ra, rb, va, vb)
+    from ckpt_browser.core.values.pairing import graph_file_pairs
+
+    by_file = graph_file_pairs(ra, rb)  # a Keras 3 model's tf.train.Checkpoint against its Keras file
+    if by_file is not None and any(x in vb and x != y for x, y in by_file):
+        by_file = None  # a name of A means another variable in B: by name
+    pairs = by_file if by_file is not None else _pairs(ra, rb, va, vb)
     by_path = graph_pairs(ra, rb, va, vb) if pairs is None else None
     if by_path:  # keys of one model stored under other first paths (formats/object_graph.py)
         vb = {**{k: v for k, v in vb.items() if k not in {y for _, y in by_path}}, **{x: vb[y] for x, y in by_path}}
@@ -147,6 +152,8 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
             progress(done, total, "comparing")
     out = CheckpointDiff(as_path(a), as_path(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    if by_file:
+        out.pairing = "by the checkpoint's object graph: weights by path, optimizer variables by their index"
     if by_path:
         out.pairing = f"by path in the object graph ({len(by_path)} stored under another key in B)"
     if slots:
