@@ -199,3 +199,23 @@ def test_diff_against_its_weights_h5_pairs_every_variable():
             assert row.status == "only_a"  # save_counter: the checkpoint's own
             continue
         assert row.status == "same", w["key"]  # the writer saved the same values in both
+
+
+def test_history_follows_a_weight_whose_key_changes():
+    """History of the kernel selected in ckpt-3 (stored under optimizer/_trainable_variables/0)
+    has ckpt-1's value too, where it was stored under model/_functional/...; each value is that of
+    the key the writer gave it there (read as tests/core/test_bundle.py holds equal to TensorFlow's)."""
+    import numpy as np
+
+    from ckpt_browser.core.values.history import variable_history
+
+    folder = DATA / "sequential_adam"
+    doc = json.loads((folder / "truth.json").read_text())["checkpoints"]
+    infos = [c for c in open_source(folder).model_dir.checkpoints if c.name in doc]
+    key = {n: next(w["key"] for w in c["variables"] if w["path"] == "seq/hidden/kernel") for n, c in doc.items()}
+    assert key["ckpt-1"] != key["ckpt-3"]
+    h = variable_history(infos, key["ckpt-3"], "L2 norm")
+    assert h.names == sorted(doc) and not h.skipped
+    for n, got in zip(h.names, h.values):
+        want = np.linalg.norm(cb.open(str(folder)).checkpoint(n).read(key[n]))
+        assert got == pytest.approx(float(want), rel=1e-6)

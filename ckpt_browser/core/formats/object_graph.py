@@ -277,3 +277,30 @@ def read_roles(reader) -> dict[str, Role] | None:
         return roles(bytes(buf), {e.name: tuple(e.shape) for e in entries}) or None
     except (CheckpointError, ValueError, IndexError, TypeError, RecursionError):
         return None
+
+
+def stored_key(reader, name: str, path: str | None = None) -> str:
+    """The key a reader stores a variable under: name itself when it holds it, else the key whose
+    object-graph path (or one of its other paths) is path or name -- a Keras 3 weight is stored
+    under another key once its optimizer is built. Else name (the caller's read says it is missing)."""
+    from ckpt_browser.core.errors import CheckpointError
+
+    try:
+        reader.entry_info(name)
+        return name
+    except (CheckpointError, AttributeError):
+        pass
+    roles = reader.kinds() if hasattr(reader, "kinds") and hasattr(reader, "entry_info") else None
+    for want in (path, name, _display(name)):
+        if want and roles:
+            found = [k for k, r in roles.items() if want == r.path or want in r.aliases]
+            if len(found) == 1:
+                return found[0]
+    return name
+
+
+def path_of(reader, key: str) -> str | None:
+    """The object-graph path of a stored key, if the reader has a graph naming it."""
+    roles = reader.kinds() if hasattr(reader, "kinds") and hasattr(reader, "entry_info") else None
+    role = (roles or {}).get(key)
+    return role.path if role is not None and len(role) > 2 else None
