@@ -146,15 +146,20 @@ def json_document(doc: dict, listed: ListedContents) -> None:
         out.write(head + "[]" + tail + "\n")
         return
     out.write(head + "[\n")
-    items = {}
+    items, pathed = {}, {}  # per (head, kind): the item around its name; and with a path too
     for h, (shape, _, dtype) in enumerate(listing.heads):
         for k, kind in enumerate(KINDS):
-            item = {"name": mark, "path": mark, "shape": list(shape), "dtype": dtype, "kind": kind}
-            one = json.dumps([item], indent=2)
-            body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
-            items[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark), 2))
+            for table, item in (
+                (items, {"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
+                (pathed, {"name": mark, "path": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
+            ):
+                one = json.dumps([item], indent=2)
+                body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
+                table[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark)))
     combos = (listing.head_of * len(KINDS) + listed.kinds).tolist()
-    suffixed = listing.joined().find(_ATTR_SUFFIX.encode()) >= 0  # else every path is its name
+    # A path only where it differs from the name (TF2 names, less /.ATTRIBUTES/VARIABLE_VALUE), as
+    # VariableInfo.to_json gives it: a name-based checkpoint's million lines stay as they were.
+    suffixed = listing.joined().find(_ATTR_SUFFIX.encode()) >= 0
     sep = ""
     for first, raw in _chunks(listed, line_starts(listing)):
         text = raw.decode()
@@ -162,12 +167,16 @@ def json_document(doc: dict, listed: ListedContents) -> None:
         safe = not _JSON_UNSAFE.search(text)
         parts = []
         for name, c in zip(names, combos[first : first + CHUNK]):
-            before, middle, after = items[c]
             path = display_name(name) if suffixed else name
-            if safe:
-                parts.append(f'{sep}{before}"{name}"{middle}"{path}"{after}')
+            if path is name or path == name:
+                before, after = items[c]
+                parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
             else:
-                parts.append(f"{sep}{before}{json.dumps(name)}{middle}{json.dumps(path)}{after}")
+                before, middle, after = pathed[c]
+                if safe:
+                    parts.append(f'{sep}{before}"{name}"{middle}"{path}"{after}')
+                else:
+                    parts.append(f"{sep}{before}{json.dumps(name)}{middle}{json.dumps(path)}{after}")
             sep = ",\n"
         out.write("".join(parts))
     out.write("\n  ]" + tail + "\n")

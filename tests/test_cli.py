@@ -39,7 +39,6 @@ def test_ls_json_on_estimator_fixture(iris_dir):
     v = {x["name"]: x for x in out["variables"]}
     assert v["dnn/hiddenlayer_0/kernel"] == {
         "name": "dnn/hiddenlayer_0/kernel",
-        "path": "dnn/hiddenlayer_0/kernel",  # a TF1 Saver's key is its path
         "shape": [4, 10],
         "dtype": "float32",
         "kind": "model",

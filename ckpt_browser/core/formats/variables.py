@@ -73,8 +73,10 @@ class VariableInfo(NamedTuple):
         return f"{self.dtype} ← {self.stored}" if self.stored else self.dtype
 
     def to_json(self) -> dict:
-        out: dict[str, object] = {"name": self.name, "path": self.display_name, "shape": list(self.shape),
-                                  "dtype": self.dtype, "kind": self.kind}  # fmt: skip
+        out: dict[str, object] = {"name": self.name}
+        if self.display_name != self.name:  # where the user knows it (TF2: no suffix; object graph)
+            out["path"] = self.display_name
+        out.update(shape=list(self.shape), dtype=self.dtype, kind=self.kind)
         if self.stored:
             out["stored_dtype"] = self.stored
         if self.slot is not None:  # known from the object graph (names alone give no slot names)
