@@ -135,6 +135,8 @@ def test_diff_pairs_two_checkpoints_of_one_model_by_path():
         row = rows[w["key"]]
         assert row["status"] in ("same", "changed"), w["key"]
         assert row["name_b"] == b_of[(w["kind"], w["path"])], w["key"]
+        if w["kind"] == "model":  # shown by the path the user knows
+            assert row["path"] == "model/" + w["path"], w["key"]
     only_b = {r["name_b"] for r in rows.values() if r["status"] == "only_b"}
     assert only_b == {w["key"] for w in doc["ckpt-3"]["variables"] if w.get("owner_key")}  # the new slots
 
@@ -193,6 +195,7 @@ def test_diff_against_its_weights_h5_pairs_every_variable():
         row = rows[w["key"]]
         if w["kind"] == "model":
             assert row.name_b == w["path"].split("/", 1)[1], w["key"]
+            assert row.display_name == f"model/{w['path']} = {row.name_b}", w["key"]
         elif w["kind"] == "optimizer":
             assert h5path[row.name_b or row.name].endswith(f"optimizer/vars/{order.index(w['key'])}"), w["key"]
         else:

@@ -31,11 +31,15 @@ class DiffRow:
     dtype_a: str | None = None
     dtype_b: str | None = None
     name_b: str | None = None  # its name in B, when the files name their weights differently
+    path: str | None = None  # its object-graph path (formats/object_graph.py), when it differs from the name
+    path_b: str | None = None  # B's, when B names it otherwise
 
     @property
     def display_name(self) -> str:
-        shown = display_name(self.name)
-        return f"{shown} = {display_name(self.name_b)}" if self.name_b else shown
+        shown = self.path or display_name(self.name)
+        if self.name_b and (self.path_b or display_name(self.name_b)) != shown:
+            return f"{shown} = {self.path_b or display_name(self.name_b)}"
+        return shown
 
     def to_json(self) -> dict:
         return {
@@ -48,6 +52,7 @@ class DiffRow:
             "dtype_a": self.dtype_a,
             "dtype_b": self.dtype_b,
             "name_b": self.name_b or self.name,
+            **({"path": self.path} if self.path else {}),
         }
 
 
@@ -150,6 +155,7 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
         done += 0 if name in tasked else weights[name]
         if progress:
             progress(done, total, "comparing")
+    _graph_paths(ra, rb, rows)
     out = CheckpointDiff(as_path(a), as_path(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
     if by_file:
@@ -174,6 +180,22 @@ def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
     if any(x in vb and x != y for x, y in pairs):
         return None  # a name of A means another weight in B: pairing would hide it
     return [(x, y) for x, y in pairs if x != y]
+
+
+def _graph_paths(ra, rb, rows: list[DiffRow]) -> None:
+    """Each row's object-graph path, where a side's graph names it otherwise than its key."""
+    ka = ra.kinds() if hasattr(ra, "kinds") and not hasattr(ra, "entries") else None
+    kb = rb.kinds() if hasattr(rb, "kinds") and not hasattr(rb, "entries") else None
+    for row in rows:
+        role_a = (ka or {}).get(row.name) if row.status != ONLY_B else None
+        role_b = (kb or {}).get(row.name_b or row.name) if row.status != ONLY_A else None
+        if role_a is not None and len(role_a) > 2 and role_a.path != display_name(row.name):
+            row.path = role_a.path
+        if role_b is not None and len(role_b) > 2:
+            if role_a is None:
+                row.path = role_b.path if role_b.path != display_name(row.name) else None
+            elif role_b.path != display_name(row.name_b or row.name):
+                row.path_b = role_b.path
 
 
 def graph_pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
