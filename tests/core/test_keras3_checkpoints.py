@@ -222,3 +222,44 @@ def test_history_follows_a_weight_whose_key_changes():
     for n, got in zip(h.names, h.values):
         want = np.linalg.norm(cb.open(str(folder)).checkpoint(n).read(key[n]))
         assert got == pytest.approx(float(want), rel=1e-6)
+
+
+def test_a_damaged_object_graph_leaves_the_names_as_stored():
+    """Truncated or flipped graph bytes: read_roles gives roles or None (names read off the keys),
+    never an exception."""
+    import random
+
+    import numpy as np
+
+    from ckpt_browser.core.formats.bundle import BundleReader
+    from ckpt_browser.core.formats.object_graph import read_roles
+
+    real = BundleReader(DATA / "step_nadam" / "ckpt-4")
+    graph = bytes(real.read(OBJECT_GRAPH).reshape(-1)[0])
+
+    class Damaged:
+        def __init__(self, buf):
+            self.buf = buf
+
+        def entry_info(self, name):
+            return real.entry_info(name)
+
+        def variables(self):
+            return real.variables()
+
+        def read(self, name):
+            return np.array([self.buf], dtype=object)
+
+    rng = random.Random(0)
+    outcomes = set()
+    for _ in range(300):
+        buf = bytearray(graph)
+        if rng.random() < 0.5:
+            buf = buf[: rng.randrange(len(buf))]
+        else:
+            for _ in range(rng.randrange(1, 8)):
+                buf[rng.randrange(len(buf))] = rng.randrange(256)
+        got = read_roles(Damaged(bytes(buf)))
+        outcomes.add(got is None)
+    assert outcomes == {True, False}  # some damage is refused, some still decodes
+    assert read_roles(Damaged(graph)) == read_roles(real)
