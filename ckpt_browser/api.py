@@ -2,7 +2,7 @@
 
     import ckpt_browser as cb
     md = cb.open("runs/iris")                 # a model_dir, a checkpoint prefix or file, a URL
-    md.latest.variables                       # [Variable(name, shape, dtype, kind), ...]
+    md.latest.variables                       # [Variable(name, shape, dtype, kind, path, slot_of, ...), ...]
     md.latest.read("dnn/logits/bias")         # numpy, crc32c checked
     cb.diff(a, b), cb.check(path, against=...), cb.verify(path)   # the CLI's --json records
 
@@ -40,6 +40,11 @@ class Variable(NamedTuple):
     shape: tuple[int, ...]
     dtype: str  # numpy's name: float32, int64, bfloat16, string, ...
     kind: str  # model, optimizer, ema, global_step, object_graph or other
+    # Where the user knows it: its object-graph path (a Keras 3 model's weights), else name less /.ATTRIBUTES/...
+    path: str = ""
+    slot_of: str | None = None  # an optimizer slot's weight (its path), when the checkpoint says whose it is
+    slot: str | None = None  # the slot's name (momentums, m, ...), known from the object graph
+    other_paths: tuple[str, ...] = ()  # the object graph's other paths to it, the stored key's first
 
 
 def finite_or_text(obj: Any) -> Any:
@@ -97,7 +102,10 @@ class Checkpoint:
     @property
     def variables(self) -> list[Variable]:
         """Every stored variable, sorted by name, as tf.train.list_variables lists them."""
-        return [Variable(v.name, tuple(v.shape), v.dtype, v.kind) for v in self.contents().variables]
+        return [
+            Variable(v.name, tuple(v.shape), v.dtype, v.kind, v.display_name, v.slot_of, v.slot, v.aliases)
+            for v in self.contents().variables
+        ]
 
     def _name(self, name: str) -> str:
         """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
@@ -108,6 +116,8 @@ class Checkpoint:
         if name in names:
             return name
         matches = [n for n in names if display_name(n) == name]
+        if not matches:  # a path the object graph gives it (formats/object_graph.py)
+            matches = [v.name for v in self.contents().variables if name == v.display_name or name in v.aliases]
         if len(matches) != 1:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         return matches[0]

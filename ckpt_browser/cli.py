@@ -249,7 +249,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
             a_text = "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}"
             b_text = "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}"
             rows.append((
-                r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
+                r.display_name if r.path else r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
                 "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
                 "" if r.rel_change is None else f"{r.rel_change:.4g}",
                 a_text if a_text == b_text else f"{a_text or '-'} -> {b_text or '-'}",
