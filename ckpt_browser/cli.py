@@ -141,6 +141,10 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from ckpt_browser.core.child import serve_child
+
+    if argv is None and serve_child(args):  # the packaged app started as one of its own workers
+        return EXIT_OK
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args and args[0] in SUBCOMMANDS:
         ns = _headless_parser().parse_args(args)
