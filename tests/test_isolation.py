@@ -76,7 +76,7 @@ def test_python_dash_m_keeps_the_workers_imports_ours(tmp_path):
     doing: a numpy.py there is the user's numpy); its workers still import nothing from there."""
     bad = hostile_folder(tmp_path / "bad", ("h5py", "tensorflow", "sitecustomize", "usercustomize"))
     (bad / "model.weights.h5").write_bytes(KERAS.read_bytes())
-    out = run([sys.executable, "-m", "ckpt_browser", "ls", "model.weights.h5"], bad, PYTHONPATH="")
+    out = run([sys.executable, "-m", "ckpt_browser", "ls", "model.weights.h5"], bad)
     assert out.returncode == 0 and "22 variables" in out.stdout, out.stderr
     assert ran(bad) == []
 
