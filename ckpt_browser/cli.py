@@ -157,6 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except CheckpointError as exc:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
+        except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
+            from ckpt_browser.core.errors import exhausted, input_names
+
+            named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
+            print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
+            return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
         except BrokenPipeError:  # e.g. piped into head: not an error of ours
