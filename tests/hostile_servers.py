@@ -81,3 +81,39 @@ def sending(data: bytes, then_wait: bool = True) -> Callable[[socket.socket, thr
 
 
 KINDS = {"silent": silent, "closing": closing, "http": http, "garbage": sending(b"\x05\x00\x00\x00garbage" * 4)}
+
+
+def scripted(greeting: bytes, reply: bytes, close: bool) -> Callable[[socket.socket, threading.Event], None]:
+    """Sends greeting (e.g. a real scheduler's handshake), reads what the client sends, sends reply,
+    then closes or holds the connection: a server that passes the first look and lies after."""
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        if greeting:
+            conn.sendall(greeting)
+        conn.settimeout(2.0)
+        try:
+            conn.recv(65536)
+        except TimeoutError:
+            pass
+        if reply:
+            conn.sendall(reply)
+        if not close:
+            stop.wait(HOLD_S)
+
+    return answer
+
+
+def dask_handshake(address: str) -> bytes:
+    """The first message the Dask scheduler at address sends a client (its handshake), as bytes."""
+    import struct
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
+        data = b""
+        while len(data) < 8 or len(data) < 8 + struct.unpack("<Q", data[:8])[0]:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data[: 8 + struct.unpack("<Q", data[:8])[0]]

@@ -77,10 +77,18 @@ def test_the_deadline_is_five_seconds_unless_told(monkeypatch):
         ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127.0.0.1:9: Connection refused"),
     ],
 )
-@pytest.mark.parametrize("command", ["verify", "show"])
-def test_an_address_that_cannot_be_a_schedulers_is_one_line(capsys, address, says, command):
-    line = one_line(capsys, [*COMMANDS[command], "--dask", address], within=5)
-    assert line.startswith(f"ckpt-browser {command}: {says}"), line
+def test_an_address_that_cannot_be_a_schedulers_is_one_line(capsys, address, says):
+    line = one_line(capsys, [*COMMANDS["verify"], "--dask", address], within=5)
+    assert line.startswith(f"ckpt-browser verify: {says}"), line
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_inproc_is_one_line_for_every_command(capsys, command):
+    line = one_line(capsys, [*COMMANDS[command], "--dask", "inproc://x"], within=5)
+    assert (
+        line
+        == f"ckpt-browser {command}: inproc://x: inproc:// addresses reach a scheduler inside the same process only; give the scheduler's tcp://HOST:PORT"
+    )
 
 
 def test_a_schedulers_address_passes_and_a_workers_is_named(capsys):
@@ -88,7 +96,9 @@ def test_a_schedulers_address_passes_and_a_workers_is_named(capsys):
     from ckpt_browser.core.errors import CheckpointError
     from ckpt_browser.core.values.dask_address import check_scheduler
 
-    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=":0"
+    ) as cluster:
         assert check_scheduler(cluster.scheduler_address)["type"] == "Scheduler"
         worker = next(iter(cluster.scheduler.workers))
         with pytest.raises(

@@ -15,8 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ESTIMATOR
-
 ROOT = Path(__file__).resolve().parents[1]
 KERAS = ROOT / "tests" / "data" / "keras" / "fuzz" / "model.weights.h5"  # written by Keras
 # Each, if imported, leaves a marker file. sitecustomize/usercustomize: what `site` would import
@@ -79,24 +77,6 @@ def test_python_dash_m_keeps_the_workers_imports_ours(tmp_path):
     out = run([sys.executable, "-m", "ckpt_browser", "ls", "model.weights.h5"], bad)
     assert out.returncode == 0 and "22 variables" in out.stdout, out.stderr
     assert ran(bad) == []
-
-
-@pytest.mark.tf
-def test_tensorflows_fallback_reader_imports_only_ours(tmp_path, iris_copy):
-    """A checkpoint with a dtype the native reader does not know is listed by TensorFlow's reader
-    in its worker: from a folder with a hostile tensorflow.py, TensorFlow's listing still."""
-    from tests.bundle_edit import edit_entry
-
-    edit_entry(iris_copy / "model.ckpt-300.index", "global_step", lambda e: setattr(e, "dtype", 33))
-    bad = hostile_folder(tmp_path / "bad")
-    out = run([sys.executable, str(console_script(tmp_path)), "ls", str(iris_copy), "--json"], bad, timeout=180)
-    assert out.returncode == 0, out.stderr
-    assert ran(bad) == []
-    listed = {v["name"]: v["shape"] for v in json.loads(out.stdout)["variables"]}
-    from ckpt_browser.core.tf.tfimport import tf
-
-    theirs = tf().train.list_variables(str(ESTIMATOR / "iris" / "model.ckpt-300"))
-    assert listed == {name: list(shape) for name, shape in theirs}
 
 
 FROZEN_APPS = {
