@@ -244,7 +244,7 @@ def test_the_limit_grows_with_the_bytes_asked_for_up_to_the_ceiling(monkeypatch)
 
     monkeypatch.delenv("CKPT_BROWSER_NATIVE_TIMEOUT", raising=False)
     assert isolated.limit(20_000) == pytest.approx(3.0, abs=0.01)
-    assert isolated.limit(500_000_000) == pytest.approx(13.0)  # 500 MB at 50 MB/s, plus 3 s
+    assert isolated.limit(500_000_000) == pytest.approx(28.0)  # 500 MB at 20 MB/s, plus 3 s
     assert isolated.limit(500_000_000, isolated.LIST_RATE) == pytest.approx(53.0)  # metadata: slower
     assert isolated.limit(50_000_000_000) == isolated.limit(None) == 60.0
     monkeypatch.setenv("CKPT_BROWSER_NATIVE_TIMEOUT", "5")

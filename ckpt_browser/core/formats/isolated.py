@@ -33,7 +33,7 @@ START_TIMEOUT_S = 120.0  # a fresh worker's imports (TensorFlow: seconds), befor
 # cost HDF5 minutes on 30 KB); each byte adds time at the slowest rate a sound file is read at
 # (a listing's bytes are metadata, parsed object by object: a slower rate).
 BASE_S = 3.0
-READ_RATE = 50e6  # bytes a second
+READ_RATE = 20e6  # bytes a second (a network file system, a busy disk)
 LIST_RATE = 10e6
 WORKER_ARG = "--native-worker"  # how the packaged app is asked to serve as a worker (child.FROZEN_CHILDREN)
 
