@@ -149,6 +149,10 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from ckpt_browser.core.child import serve_child
+
+    if argv is None and serve_child(args):  # the packaged app started as one of its own workers
+        return EXIT_OK
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args and args[0] in SUBCOMMANDS:
         script_args: list[str] = []
@@ -165,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[ns.command](ns)
         except CheckpointError as exc:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_ERROR
+        except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
+            from ckpt_browser.core.errors import exhausted, input_names
+
+            named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
+            print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
