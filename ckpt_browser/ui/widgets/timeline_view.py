@@ -12,6 +12,28 @@ from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets.axes import ReadableAxis
 
 
+class ClockAxis(pg.DateAxisItem):
+    """pyqtgraph's clock axis, its sub-second ticks with the hour and minute: saves within one second
+    read 07:07:03.200 .. 07:07:03.800, not 03.200 .. 03.800 with no minute anywhere (issue 31)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from pyqtgraph.graphicsItems import DateAxisItem as dates
+
+        for key, level in list(self.zoomLevels.items()):
+            if level is dates.MS_ZOOM_LEVEL:
+                self.zoomLevels[key] = dates.ZoomLevel(
+                    [
+                        dates.TickSpec(dates.MINUTE_SPACING, dates.makeSStepper(dates.MINUTE_SPACING), "%H:%M:%S"),
+                        dates.TickSpec(
+                            dates.MS_SPACING, dates.makeMSStepper(dates.MS_SPACING), "%H:%M:%S.%f",
+                            autoSkip=[1, 5, 10, 25],
+                        ),
+                    ],
+                    "99:99:99.999",  # the labels' width, for how many fit
+                )  # fmt: skip
+
+
 class TimelineView(QWidget):
     """Step against wall time for every checkpoint, kept and deleted, and what it implies."""
 
@@ -26,7 +48,7 @@ class TimelineView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         # Clock times on the x axis (pyqtgraph's "seconds (x1000)" made people multiply).
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(), "left": ReadableAxis("left")})
+        self.plot = pg.PlotWidget(axisItems={"bottom": ClockAxis(), "left": ReadableAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "saved at (local time)")
         self.plot.setLabel("left", "step")
