@@ -336,6 +336,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         source = self.sources.source_at(self.sources_view.currentIndex())
         if info is not None and source is not None and self.diff_window.model.rowCount() == 0:
             self.diff_window.set_pair(*default_pair(source.model_dir.checkpoints, info))
+            self.diff_window.run()  # the comparison on show at once, not an empty table until Compare
         self.diff_window.show()
         self.diff_window.raise_()
         return self.diff_window
