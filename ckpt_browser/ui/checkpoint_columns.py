@@ -14,7 +14,7 @@ from ckpt_browser.ui.models.sources import COLUMNS
 NAME, STEP, SAVED, SIZE, SHARDS, META, FLAGS = range(len(COLUMNS))
 HIDE_FIRST = (SHARDS, META, SIZE)  # in this order, before Saved narrows
 SAVED_LEAST = "23:59:59"  # what Saved keeps of "2026-12-31 23:59:59" before it is hidden
-NAME_LEAST = "ckpt-100000"
+NAME_LEAST = "-100000"  # the step, which tells checkpoints apart (elided on the left)
 
 
 class CheckpointColumns(QObject):

@@ -23,10 +23,10 @@ CENSUS = DATA / "scripts" / "census" / "model_dir"
 CANNED = DATA / "estimator" / "canned"
 MODEL_DIRS = [
     CENSUS,
-    CANNED / "dnn_classifier_embedding",
-    CANNED / "dnn_linear_combined_classifier_4",
-    CANNED / "linear_classifier_binary_ftrl",
-    DATA / "estimator" / "iris",
+    DATA / "scripts" / "census" / "model_dir_wide",
+    *sorted(p for p in CANNED.iterdir() if p.is_dir()),
+    DATA / "estimator" / "iris_resized",
+    DATA / "estimator" / "iris",  # last: the selection in a list of many checkpoints
 ]
 LEAST_CHARS = 24
 TABS_LEAST = 360
