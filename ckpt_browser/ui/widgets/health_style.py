@@ -31,7 +31,7 @@ def norms_legend() -> QListWidget:
     legend.setSelectionMode(QListWidget.SelectionMode.NoSelection)
     legend.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     legend.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    legend.setStyleSheet("QListWidget { background: transparent; }")
+    legend.viewport().setAutoFillBackground(False)  # the window's background, its scroll bar the style's
     return legend
 
 
@@ -66,3 +66,19 @@ def give_findings_room(table: QTableWidget, whole: QSplitter, retry: bool = True
     low = min(want, total * 2 // 5)
     rest = total - low
     whole.setSizes([rest * 5 // 8, rest - rest * 5 // 8, low])
+
+
+def fit_bar_labels(plot, labels: list[str]) -> None:
+    """The layer names under the alpha bars, every k-th so that no two run into each other at the
+    plot's width (measured in the axis's font; redone when the plot is resized)."""
+    if not labels:
+        return
+    axis = plot.getAxis("bottom")
+    from PySide6.QtGui import QFontMetrics
+
+    fm = QFontMetrics(axis.style.get("tickFont") or plot.font())
+    widest = max(fm.horizontalAdvance(t) for t in labels) + fm.averageCharWidth() * 2
+    room = plot.getViewBox().width() or plot.width()
+    fit = max(1, int(room * len(labels) / (len(labels) + 0.2)) // max(widest, 1))  # bars span n + 0.2 units
+    step = max(1, -(-len(labels) // fit))
+    axis.setTicks([[(i, t) for i, t in enumerate(labels) if i % step == 0]])

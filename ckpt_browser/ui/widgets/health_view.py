@@ -32,6 +32,7 @@ from ckpt_browser.ui.widgets.health_style import (
     NAN_RGBA,
     cells_legend,
     fill_norms_legend,
+    fit_bar_labels,
     give_findings_room,
     norms_legend,
 )
@@ -141,6 +142,8 @@ class HealthView(QWidget):
             "about 2 to 6 (green) when a layer is well trained; red outside that range"
         )
         self.alpha.showGrid(y=True, alpha=0.3)
+        self._alpha_labels: list[str] = []
+        self.alpha.getViewBox().sigResized.connect(lambda _vb: fit_bar_labels(self.alpha, self._alpha_labels))
         self.findings = QTableWidget(0, 4)
         self.findings.setHorizontalHeaderLabels(["finding", "variable", "checkpoint", "detail"])
         self.findings.verticalHeader().hide()
@@ -300,12 +303,8 @@ class HealthView(QWidget):
         heights = np.array([v.alpha for v in layers], float)
         brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
-        widest = max(len(self._short[v.name]) for v in layers)
-        fit = max(1, self.alpha.width() // (7 * widest + 16))  # layer names that fit side by side
-        step = max(1, math.ceil(len(layers) / fit))
-        self.alpha.getAxis("bottom").setTicks(
-            [[(i, self._short[v.name]) for i, v in enumerate(layers) if i % step == 0]]
-        )
+        self._alpha_labels = [self._short[v.name] for v in layers]
+        fit_bar_labels(self.alpha, self._alpha_labels)
         self.alpha.setTitle("alpha")
         self.alpha.setLabel("bottom", f"layers at {last.name}")
         self.alpha.setLabel("left", "exponent")
