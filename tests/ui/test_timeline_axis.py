@@ -38,3 +38,20 @@ def test_saves_within_one_second_show_the_minute(qtbot):
     for i, a in enumerate(rects):  # apart, not on top of each other
         for b in rects[i + 1 :]:
             assert not a.intersects(b), texts
+
+
+def test_the_legend_is_beside_the_points(qtbot):
+    """kept / deleted listed to the right of the plot (issue 31: legends inside covered the data)."""
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
+    start = time.mktime((2026, 12, 7, 7, 0, 0, 0, 0, -1))
+    points = [TimelinePoint(f"ckpt-{i}", i * 10, start + i * 60, i > 1, "file") for i in range(6)]
+    view.set_timeline(Timeline(points=points, kept=4, deleted=["ckpt-0", "ckpt-1"]))
+    qtbot.wait(50)
+    legend, box = view.legend, view.plot.getPlotItem().getViewBox()
+    assert [label.text for _sample, label in legend.items] == ["kept", "deleted"]
+    assert legend.isVisible()
+    shown, data = legend.sceneBoundingRect(), box.sceneBoundingRect()
+    assert shown.left() >= data.right() - 1 and shown.height() < data.height() / 2, (shown, data)

@@ -85,3 +85,28 @@ def readable_axes() -> dict[str, ReadableAxis]:
 
 def plot_widget(**kwargs) -> pg.PlotWidget:
     return pg.PlotWidget(axisItems=readable_axes(), **kwargs)
+
+
+class _SideLegend(pg.LegendItem):
+    """A LegendItem in the plot's layout: as big as its entries, at the top of its cell (pyqtgraph
+    sizes a legend for floating over the data; in a layout cell it was stretched to the plot's height)."""
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        super().updateSize()
+        size = self.layout.preferredSize()
+        self.setMinimumSize(size)
+        self.setMaximumSize(size)
+
+
+def legend_beside(plot: pg.PlotWidget) -> pg.LegendItem:
+    """A legend to the right of the plot's axes, never over its data (issue 31: the legends drawn
+    inside the plot covered lines and points); curves plotted with a name are listed in it. Its
+    text in the palette's colour, no box of its own."""
+    from PySide6.QtCore import Qt
+
+    item = plot.getPlotItem()
+    legend = _SideLegend(labelTextSize="8pt")
+    item.layout.addItem(legend, 2, 3)
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    item.legend = legend
+    return legend

@@ -9,7 +9,7 @@ from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
-from ckpt_browser.ui.widgets.axes import ReadableAxis
+from ckpt_browser.ui.widgets.axes import ReadableAxis, legend_beside
 
 
 class ClockAxis(pg.DateAxisItem):
@@ -52,7 +52,7 @@ class TimelineView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "saved at (local time)")
         self.plot.setLabel("left", "step")
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.legend = legend_beside(self.plot)  # outside the data
         self.summary = QLabel("Open a model_dir.")
         self.summary.setWordWrap(True)
         self.timeline: Timeline | None = None
