@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-notf test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -43,14 +43,30 @@ test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 # own: every reading test runs; tests of restore/run/Fit/signatures (marked tf) are skipped, and so is a
 # test whose oracle or writer is TensorFlow; if our reading code asks for TensorFlow, its test fails
 # (tests/conftest.py); the light desktop build is made and used (tests/test_package_lite.py). About
-# 6 minutes on 2 cores; not in CI (.ci/run is exactly make test): run it before a release and when
-# dependencies change.
+# 6 minutes on 2 cores; CI runs its fast part (test-light, below): run the whole before a release and
+# when dependencies change.
 NOTF := .venv-notf
 test-notf:
 	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
 	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
 	@! $(NOTF)/bin/python -c "import tensorflow" 2>/dev/null || { echo "$(NOTF) has TensorFlow: rm -rf $(NOTF)" >&2; exit 1; }
 	QT_QPA_PLATFORM=offscreen $(NOTF)/bin/python -m pytest -q -p no:cacheprovider
+
+# CI's test of the default install (pip install ckpt-browser: no TensorFlow), a fast part of test-notf
+# in the same venv (issue 31): the reading tests -- formats, model_dirs, values, the CLI, the API, the
+# window, the first run from an empty home -- and the light desktop build, made and used. A few
+# minutes on 2 cores; .ci/run runs it after make test.
+NOTF_STAMP := $(NOTF)/.installed
+TEST_LIGHT := tests/core tests/keras tests/test_cli.py tests/test_api.py tests/test_bad_input.py \
+	tests/test_without_tensorflow.py tests/ui/test_first_run.py tests/ui/test_main_window.py \
+	tests/ui/test_screenshot.py tests/test_package_lite.py
+$(NOTF_STAMP): pyproject.toml
+	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
+	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
+	@! $(NOTF)/bin/python -c "import tensorflow" 2>/dev/null || { echo "$(NOTF) has TensorFlow: rm -rf $(NOTF)" >&2; exit 1; }
+	@touch $@
+test-light: $(NOTF_STAMP)  ## the reading tests and the light desktop build where TensorFlow is not installed (CI)
+	QT_QPA_PLATFORM=offscreen $(NOTF)/bin/python -m pytest -q -p no:cacheprovider -m "not tf" $(TEST_LIGHT)
 
 # The tests of what needs TensorFlow (marked tf: restore, run, Fit, signatures, the demo) with the
 # newest TensorFlow and with 2.15, the last with Estimators, each in a venv of its own (not in CI:

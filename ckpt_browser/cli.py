@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from ckpt_browser import __version__, cli_checks, cli_health, cli_ls
-from ckpt_browser.cli_fit import MIN_NAME, elide_middle, fit_rows, terminal_width, wrap
+from ckpt_browser.cli_fit import MIN_NAME, elide_names, fit_rows, terminal_width, wrap
 from ckpt_browser.cli_output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
@@ -41,8 +41,9 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", metavar="VARIABLE", help="select this variable once loaded")
     p.add_argument("--checkpoint", metavar="NAME", help="select this checkpoint (e.g. model.ckpt-300)")
     p.add_argument(
-        "--tab", choices=TAB_NAMES,
-        help="show this view of the selected variable (diff: the checkpoint comparison, verify: Tools > Verify)",
+        "--tab", choices=TAB_NAMES, metavar="TAB",  # the choices in the help: a 130-column usage line else
+        help="show this view of the selected variable: " + ", ".join(TAB_NAMES)
+        + " (diff: the checkpoint comparison, verify: Tools > Verify)",
     )  # fmt: skip
     p.add_argument(
         "--check-against", metavar="SPEC|PATH",
@@ -53,8 +54,8 @@ def _gui_parser() -> argparse.ArgumentParser:
         help="the window's size in logical pixels (documentation shots); default: fit the screen it opens on",
     )  # fmt: skip
     p.add_argument(
-        "--theme", choices=("system", "light", "dark"),
-        help="colours: the system's light or dark scheme (default), or light or dark",
+        "--theme", choices=("system", "light", "dark"), metavar="THEME",
+        help="system (the system's light or dark scheme, the default), light or dark; View > Theme remembers it",
     )  # fmt: skip
     p.add_argument("--version", action="version", version=f"ckpt-browser {__version__}")
     return p
@@ -223,7 +224,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
     width = terminal_width(ns.wide)
     shape = record["shape"]  # value is only the head of a big tensor (it is never read whole)
     rest = f"  {shape}  {dtype}  ({checkpoint.name})"
-    print(elide_middle(name, max(MIN_NAME, width - len(rest))) + rest if width else name + rest)
+    print(elide_names([name], max(MIN_NAME, width - len(rest)))[0] + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
     for label, text in stats.lines():

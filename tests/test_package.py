@@ -12,6 +12,7 @@ import pytest
 
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import TF_INSTALLED
+from tests.first_run import assert_examples_opened, fresh_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,3 +97,14 @@ def test_built_app_screenshot(built_app, iris_dir, tmp_path):
     assert img.width() > 600 and img.height() > 400
     colours = {img.pixel(x, y) for x in range(0, img.width(), 5) for y in range(0, img.height(), 5)}
     assert len(colours) > 50  # the heatmap's colour map, text, tree: not a blank window
+
+
+@pytest.mark.slow
+def test_built_app_opens_the_examples_from_an_empty_home(built_app, tmp_path):
+    """The frozen app's first run (issue 31): its bundled examples, nothing in errors.log."""
+    home = tmp_path / "home"
+    r = subprocess.run(
+        [str(built_app), "--demo", "--screenshot", str(tmp_path / "shot.png")],
+        capture_output=True, text=True, timeout=300, env=fresh_env(home), cwd=tmp_path,
+    )  # fmt: skip
+    assert_examples_opened(home, r)

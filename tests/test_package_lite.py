@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TF_INSTALLED
+from tests.first_run import assert_examples_opened, fresh_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,3 +83,13 @@ def test_the_window_shows_the_model_dir(lite_app, iris_dir, tmp_path):
     assert img.width() > 600 and img.height() > 400
     colours = {img.pixel(x, y) for x in range(0, img.width(), 5) for y in range(0, img.height(), 5)}
     assert len(colours) > 50  # text, tree, the graph's variables: not a blank window
+
+
+def test_it_opens_the_examples_from_an_empty_home(lite_app, tmp_path):
+    """The light build's first run (issue 31): its bundled examples, nothing in errors.log."""
+    home = tmp_path / "home"
+    r = subprocess.run(
+        [str(lite_app / "ckpt-browser"), "--demo", "--screenshot", str(tmp_path / "shot.png")],
+        capture_output=True, text=True, timeout=300, env=fresh_env(home), cwd=tmp_path,
+    )  # fmt: skip
+    assert_examples_opened(home, r)

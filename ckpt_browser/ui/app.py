@@ -111,11 +111,14 @@ def run_gui(ns: argparse.Namespace) -> int:
     from ckpt_browser.ui.main_window import MainWindow
     from ckpt_browser.ui.settings import Settings
     from ckpt_browser.ui.tasks import TaskRunner
+    from ckpt_browser.ui.theme_menu import remembered_theme
 
-    app = create_app(theme=getattr(ns, "theme", None))
+    settings = Settings()
+    # The theme: --theme, else CKPT_BROWSER_THEME, else what View > Theme chose last (create_app).
+    theme = getattr(ns, "theme", None) or (None if os.environ.get("CKPT_BROWSER_THEME") else remembered_theme(settings))
+    app = create_app(theme=theme)
     collector = collect_garbage_on_the_ui_thread()  # noqa: F841 - it runs while the app does
     runner = TaskRunner()
-    settings = Settings()
     # A screenshot shows the window as it opens on this screen (or at --size): no remembered layout.
     window = MainWindow(runner, settings, remember_window=not ns.screenshot, size=getattr(ns, "size", None))
     window.early_scans = early

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QGuiApplication
 
 DEFAULT_SIZE = (1760, 960)  # on a 1920 x 1080 screen; bigger screens get no bigger first window
+TABS_LEAST = 360  # logical pixels the tabs keep beside the variable tree, where the names allow
 NARROW = 1100  # logical pixels: below, the checkpoint list goes above the variables, not beside them
 # Widest usual content of each checkpoint-list column (Checkpoint, Step, Saved, Size, Shards, Meta, Flags).
 SAMPLE_ROW = ("model.ckpt-100000", "100000", "2026-12-31 23:59:59", "100.0 MB", "Shards", "Meta", "not in state")
@@ -66,7 +67,7 @@ def first_layout(window) -> None:
         return
     want = sources_width(window.sources_view)
     # From 1600 px every column of the list shows; narrower, the list gets a share and scrolls sideways.
-    dock = want if width >= 1600 else min(want, max(260, width * 22 // 100))
+    dock = want if width >= 1600 else min(want, max(260, width * 24 // 100))
     window.resizeDocks([window.sources_dock], [dock], Qt.Orientation.Horizontal)
     window.resizeDocks([window.sources_dock, window.details_dock], [height * 55 // 100, height * 30 // 100],
                        Qt.Orientation.Vertical)  # fmt: skip
@@ -77,6 +78,34 @@ def first_layout(window) -> None:
     least = tree_width(tree, 24) - tree.fontMetrics().horizontalAdvance("optimizer  100,000") - 20
     left = min(tree_width(tree), max(least, min(available * 40 // 100, available - tabs)))
     split.setSizes([left, max(available - left, 280)])
+    fit_variables_pane(window)
+
+
+def fit_variables_pane(window) -> None:
+    """The variable tree as wide as the names on show need (to NAME_CAP characters, beside the other
+    columns), at least what shows each of them to NAME_CHARS characters (Kind may scroll); the tabs
+    the rest, their whole bar where the names leave room for it, else at least TABS_LEAST with the
+    tree at most 55 % of the split. Redone when another checkpoint's names are shown, until the user moves the
+    splitter: from then on their widths are theirs (and remembered)."""
+    from ckpt_browser.ui.widgets.variable_panel import NAME_CAP, NAME_CHARS
+
+    split = window.centralWidget()
+    panel = window.variables
+    if window.split_by_user or panel.contents() is None:
+        return
+    total = sum(split.sizes())
+    if total <= 0:
+        return
+    least = panel.pane_width(NAME_CHARS, kind=False)
+    want = panel.pane_width(NAME_CAP)
+    bar = window.value_tabs.tabBar().sizeHint().width() + window.tabs_menu_button.sizeHint().width() + 16
+    if least + bar <= total:  # the tabs' whole bar shows beside the names: the names get the rest
+        most = total - bar
+    else:  # the bar scrolls (and the Tabs menu lists them) anyway: the names come first
+        most = max(least, min(total * 55 // 100, total - TABS_LEAST))
+    left = min(max(least, min(want, most)), total - 200)
+    if abs(split.sizes()[0] - left) > 2:
+        split.setSizes([left, total - left])
 
 
 def screen_shot(widget):
@@ -102,6 +131,7 @@ def restore(window, settings) -> None:
         window.restoreState(state)
         if split is not None:
             window.centralWidget().restoreState(split)
+            window.split_by_user = settings.value("window/split_by_user") in (True, "true")
     else:
         QTimer.singleShot(0, window, lambda: first_layout(window))
 
@@ -110,4 +140,5 @@ def save(window, settings) -> None:
     settings.set_value("window/geometry", window.saveGeometry())
     settings.set_value("window/state", window.saveState())
     settings.set_value("window/split", window.centralWidget().saveState())
+    settings.set_value("window/split_by_user", window.split_by_user)
     settings.sync()

@@ -12,7 +12,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -32,6 +31,7 @@ from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointIn
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
+from ckpt_browser.ui.checkpoint_columns import CheckpointColumns
 from ckpt_browser.ui.live_health import LiveHealth
 from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.palette import colours
@@ -84,7 +84,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.sources_view.setModel(self.sources)
         self.sources_view.setUniformRowHeights(True)
         self.sources_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.sources_view.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.checkpoint_columns = CheckpointColumns(self.sources_view)  # Flags shown however narrow
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
 
         self.variables = VariablePanel(runner)
@@ -129,6 +129,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         self.setCentralWidget(split)
+        # The tree as wide as its names until the user moves the splitter (layout.fit_variables_pane).
+        self.split_by_user = False
+        split.splitterMoved.connect(lambda *_: setattr(self, "split_by_user", True))
+        self.variables.filtered.connect(lambda: layout.fit_variables_pane(self))
         self.details = DetailsPanel()
         self.variables.variable_selected.connect(self._on_variable)
         self._side_key: tuple | None = None  # what the history / compare tabs last showed
@@ -332,6 +336,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         source = self.sources.source_at(self.sources_view.currentIndex())
         if info is not None and source is not None and self.diff_window.model.rowCount() == 0:
             self.diff_window.set_pair(*default_pair(source.model_dir.checkpoints, info))
+            self.diff_window.run()  # the comparison on show at once, not an empty table until Compare
         self.diff_window.show()
         self.diff_window.raise_()
         return self.diff_window

@@ -105,18 +105,34 @@ def dark_qpalette():
     return p
 
 
+_SYSTEM = None  # (style name, QPalette) the application started with
+_CURRENT = "system"
+
+
+def current_theme() -> str:
+    """The theme apply_theme last applied: system, light or dark."""
+    return _CURRENT
+
+
 def apply_theme(app, theme: str = "system") -> None:
     """The palette to use: the system's (its light or dark scheme), or a chosen one; then the
     plots' background and text to match it (now if pyqtgraph is in, else when it is imported:
     ui/plotting.py)."""
     import sys
 
+    global _SYSTEM, _CURRENT
+    _CURRENT = theme if theme in THEMES else "system"
+    if _SYSTEM is None:  # what the system gave, for View > Theme > System after another one
+        _SYSTEM = (app.style().name(), app.palette())
     if theme == "dark":
         app.setStyle("Fusion")
         app.setPalette(dark_qpalette())
     elif theme == "light":
         app.setStyle("Fusion")
         app.setPalette(app.style().standardPalette())
+    elif theme == "system" and (app.style().name() != _SYSTEM[0] or app.palette() != _SYSTEM[1]):
+        app.setStyle(_SYSTEM[0])
+        app.setPalette(_SYSTEM[1])
     plotting = sys.modules.get("ckpt_browser.ui.plotting")
     if plotting is not None:
         plotting.follow_palette(app.palette())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
 
@@ -14,6 +15,12 @@ IN_VIEWS = (  # keys of the lists and tables themselves, not of a menu
 )
 
 
+def on_keyboards(keys: QKeySequence) -> bool:
+    """Keys every keyboard has: not the media and launch keys (Qt.Key_Back onward) a platform adds to a
+    standard binding (Open's "Open" key beside Ctrl+O, which the list showed as "Ctrl+O, Open")."""
+    return not keys.isEmpty() and keys[0].key().value < Qt.Key.Key_Back.value
+
+
 def menu_shortcuts(menu_bar) -> list[tuple[str, str]]:
     """(menu > command, keys) of every menu action that has keys, in menu order."""
     out: list[tuple[str, str]] = []
@@ -23,7 +30,7 @@ def menu_shortcuts(menu_bar) -> list[tuple[str, str]]:
             if action.menu() is not None:
                 walk(action.menu(), f"{path}{action.menu().title().replace('&', '')} > ")
                 continue
-            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if on_keyboards(k)]
             if keys and action.text():
                 out.append((path + action.text().replace("&", "").replace("…", ""), ", ".join(keys)))
 

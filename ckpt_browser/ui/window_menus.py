@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from ckpt_browser import __version__
 from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.ui import copying
+from ckpt_browser.ui.theme_menu import add_theme_menu
 
 
 class WindowMenus:
@@ -51,6 +52,8 @@ class WindowMenus:
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
         view.addAction(self.details_dock.toggleViewAction())
+        view.addSeparator()
+        self.theme_actions = add_theme_menu(self, view)  # System, Light, Dark: remembered
 
         tools = self.menuBar().addMenu("&Tools")
         self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")

@@ -65,7 +65,7 @@ def test_keyboard_shortcuts_lists_the_menus(qtbot, window):
     dialog = window.show_shortcuts()
     qtbot.addWidget(dialog)
     rows = {what: keys.split(", ") for what, keys in dialog.rows()}
-    assert "Ctrl+O" in rows["File > Open Folder"]
+    assert rows["File > Open Folder"] == ["Ctrl+O"]  # not "Ctrl+O, Open": no keyboard has an Open key (issue 31)
     assert rows["Tools > Compare Checkpoints"] == ["Ctrl+D"]
     assert "F1" in rows["Help > Keyboard Shortcuts"]
     assert ["Ctrl+C"] in rows.values()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 
+from ckpt_browser.ui.widgets.health_style import NAN_RGBA
 from tests.ui.conftest import TIMEOUT
 
 RUNS = Path(__file__).resolve().parent.parent / "data" / "health"
@@ -52,7 +53,7 @@ def test_the_heatmap_findings_norms_and_alpha_show_the_report(qtbot, window, ope
 def test_a_click_on_a_cell_selects_that_variable_and_checkpoint(qtbot, window, open_dir):
     view, _ = _health(qtbot, window, open_dir, RUNS / "nan")
     r, c = view._names.index("dense2/kernel"), view._columns.index("model.ckpt-60")
-    assert (view.bad_cells.image[r, c] == (0, 0, 0, 255)).all()  # NaN: a black cell
+    assert (view.bad_cells.image[r, c] == NAN_RGBA).all()  # NaN: a magenta cell (health_style.py)
     scene_pos = view.heatmap.getPlotItem().vb.mapViewToScene(QPointF(c, r))
     assert view.cell_at(scene_pos) == (r, c)
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 
 from ckpt_browser import __version__
@@ -14,12 +15,19 @@ EXAMPLES = ("iris", "quadratic")  # the last opened is selected: the Fit example
 
 
 def resources_dir() -> Path:
-    """resources/: inside the package when installed or frozen, beside it in a source tree."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "resources", here.parent / "resources"):
-        if candidate.is_dir():
+    """resources/: ckpt_browser/resources in a wheel (pyproject's force-include) and in the frozen build
+    (packaging/pyinstaller.spec's datas), the repository's resources/ beside the package in a source
+    checkout (pip install -e, what make run does). Found from the package folder, not from this module's,
+    so moving this module into another sub-package cannot break it (issue 31)."""
+    package = Path(__file__).resolve().parents[2]  # ckpt_browser/core/model_dir/examples.py
+    candidates = [package / "resources", package.parent / "resources"]
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        candidates.insert(0, Path(frozen) / "ckpt_browser" / "resources")
+    for candidate in candidates:
+        if (candidate / "examples").is_dir():
             return candidate
-    raise FileNotFoundError(f"resources folder not found next to {here}")
+    raise FileNotFoundError(f"resources folder not found: looked in {', '.join(str(c) for c in candidates)}")
 
 
 def example_dirs(target: Path | None = None) -> list[Path]:

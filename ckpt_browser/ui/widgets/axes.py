@@ -38,6 +38,15 @@ def tick_texts(values: list[float], spacing: float) -> list[str]:
     return out
 
 
+def power_text(exponent: float) -> str:
+    """10**exponent with its SI prefix, for log axes and log colour scales: -3 -> "1m", -1 -> "100m",
+    0.30103 -> "2", 4 -> "10k" (never "10⁻³", nor a factor in the axis title)."""
+    if not math.isfinite(exponent):
+        return ""
+    value = 10.0**exponent
+    return tick_texts([value], value)[0]
+
+
 class ReadableAxis(pg.AxisItem):
     """An AxisItem whose ticks say their own magnitude."""
 
@@ -47,16 +56,26 @@ class ReadableAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
         if self.logMode:
-            return super().tickStrings(values, scale, spacing)
+            return self.logTickStrings(values, scale, spacing)
         return tick_texts([v * scale for v in values], spacing * scale)
 
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        """Decades as 1m, 10m, 100m, 1, 10; the 2..9 between them unlabelled unless they are few (the
+        axis spans less than a decade): at 1366 x 768 their labels ran into each other."""
+        few = len(values) <= 4
+        return [power_text(v) if few or abs(v - round(v)) < 1e-6 else "" for v in values]
 
-def make_readable(axis: pg.AxisItem) -> None:
-    """An axis pyqtgraph made itself (a colour bar's) reads like a ReadableAxis."""
+
+def make_readable(axis: pg.AxisItem, powers: bool = False) -> None:
+    """An axis pyqtgraph made itself (a colour bar's) reads like a ReadableAxis; with powers, its
+    values are log10 of what it shows (a log colour scale: -3 reads "1m")."""
     import types
 
     axis.enableAutoSIPrefix(False)
-    axis.tickStrings = types.MethodType(ReadableAxis.tickStrings, axis)
+    if powers:
+        axis.tickStrings = lambda values, scale, spacing: [power_text(v * scale) for v in values]
+    else:
+        axis.tickStrings = types.MethodType(ReadableAxis.tickStrings, axis)
 
 
 def readable_axes() -> dict[str, ReadableAxis]:
@@ -66,3 +85,28 @@ def readable_axes() -> dict[str, ReadableAxis]:
 
 def plot_widget(**kwargs) -> pg.PlotWidget:
     return pg.PlotWidget(axisItems=readable_axes(), **kwargs)
+
+
+class _SideLegend(pg.LegendItem):
+    """A LegendItem in the plot's layout: as big as its entries, at the top of its cell (pyqtgraph
+    sizes a legend for floating over the data; in a layout cell it was stretched to the plot's height)."""
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        super().updateSize()
+        size = self.layout.preferredSize()
+        self.setMinimumSize(size)
+        self.setMaximumSize(size)
+
+
+def legend_beside(plot: pg.PlotWidget) -> pg.LegendItem:
+    """A legend to the right of the plot's axes, never over its data (issue 31: the legends drawn
+    inside the plot covered lines and points); curves plotted with a name are listed in it. Its
+    text in the palette's colour, no box of its own."""
+    from PySide6.QtCore import Qt
+
+    item = plot.getPlotItem()
+    legend = _SideLegend(labelTextSize="8pt")
+    item.layout.addItem(legend, 2, 3)
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    item.legend = legend
+    return legend

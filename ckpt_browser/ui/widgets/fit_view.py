@@ -39,7 +39,7 @@ from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.views import Selection, ViewContext
-from ckpt_browser.ui.widgets.axes import readable_axes
+from ckpt_browser.ui.widgets.axes import legend_beside, readable_axes
 
 DEFAULT_RANGE = "-2:4:201"
 
@@ -78,7 +78,7 @@ class FitView(QWidget):
 
         self.plot = pg.PlotWidget(axisItems=readable_axes())
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.legend = legend_beside(self.plot)  # outside the data
         self.scalar_model = RowsModel([], self)
         self.scalars = QTableView()
         copying.install(self.scalars)

@@ -270,8 +270,7 @@ class GraphPanel(QWidget):
                 "runs with the checkpoint's shapes.</span>"
             )
         if o.inputs:
-            keys = ", ".join(f.key for f in o.inputs if f.key != "labels")
-            text += f"<br>An Estimator's graph: its input pipeline is fed by feature ({esc(keys)})."
+            text += "<br>" + esc(features_line(o.inputs))
         self.status.setText(text)
         self.placeholder_model.set_rows(placeholder_rows(o))
         self.variable_model.set_rows(variable_rows(o), bad=[not row.ok for row in o.variables])
@@ -333,3 +332,18 @@ class GraphPanel(QWidget):
     def _show_result(self, fetch: str, value) -> None:
         self.result.set_tensor(fetch, value, f"evaluated in {self.info.name}" if self.info else "")
         self.evaluated.emit(value)
+
+
+def features_line(inputs) -> str:
+    """What feeds an Estimator graph's input pipeline: the features by the keys the model reads them
+    as; outputs no feature column names (their key is the tensor itself) said apart, not listed as
+    features (issue 31: "fed by feature (IteratorGetNext:1, :2, :4)")."""
+    named = [f.key for f in inputs if f.key not in ("labels", f.tensor)]
+    unnamed = [f.tensor for f in inputs if f.key == f.tensor]
+    parts = []
+    if named:
+        parts.append(f"its input pipeline is fed by feature ({', '.join(named)})")
+    if unnamed:
+        what = "output" if len(unnamed) == 1 else "outputs"
+        parts.append(f"{len(unnamed)} pipeline {what} no feature column names, fed by tensor ({', '.join(unnamed)})")
+    return "An Estimator's graph: " + "; ".join(parts) + "." if parts else "An Estimator's graph."

@@ -23,14 +23,24 @@ from PySide6.QtWidgets import (
 
 from ckpt_browser.core.values.health import HealthReport, model_dir_health
 from ckpt_browser.ui.cluster import placed
+from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.axes import make_readable, readable_axes
+from ckpt_browser.ui.widgets.health_style import (
+    FROZEN_RGBA,
+    NAN_RGBA,
+    cells_legend,
+    fill_norms_legend,
+    fit_bar_labels,
+    give_findings_room,
+    norms_legend,
+)
 
 HEALTHY_RATIO = 1e-3  # the heatmap's colour scale is centred here (docs/health.md)
 MAX_LEGEND = 10
 MAX_CURVES = 40
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
-FAILING_COLOUR = "#b00020"
 
 
 def ratio_plane(report: HealthReport) -> tuple[np.ndarray, list[str], list[str]]:
@@ -92,18 +102,19 @@ class HealthView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.with_optimizer)
 
-        self.heatmap = pg.PlotWidget(title="update ratio")
+        self.heatmap = pg.PlotWidget(title="update ratio", axisItems=readable_axes())
         self.heatmap.setToolTip(
             "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ of each variable (rows) against the checkpoint before (columns), log scale,\n"
-            "white at 1e-3, red above, blue below; black: NaN or Inf; blank: nothing to compare with.\n"
-            "Click a cell to select that variable in that checkpoint."
+            "white at 1m (1e-3), red above, blue below; magenta: NaN or Inf; grey: unchanged (frozen);\n"
+            "blank: nothing to compare with. Click a cell to select that variable in that checkpoint."
         )
         self.heatmap.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heatmap.addItem(self.image)
-        self.bad_cells = pg.ImageItem(axisOrder="row-major")  # NaN / Inf: black cells over the ratios
+        self.bad_cells = pg.ImageItem(axisOrder="row-major")  # NaN / Inf, unchanged: cells over the ratios
         self.heatmap.addItem(self.bad_cells)
-        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, label="log10")
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, label="ratio")
+        make_readable(self.colorbar.axis, powers=True)  # log10 levels read as 1µ, 1m, 0.1: the ratios
         self.colorbar.setImageItem(self.image, insert_in=self.heatmap.getPlotItem())
         self.marker = QGraphicsRectItem(0, 0, 1, 1)  # the selected variable in the selected checkpoint
         pen = pg.mkPen("#ffb000", width=3)  # amber: seen on red, blue, white and the black of NaN
@@ -116,18 +127,23 @@ class HealthView(QWidget):
         self.heatmap.scene().sigMouseClicked.connect(self._on_click)
         self.heatmap.scene().sigMouseMoved.connect(self._on_move)
         self.readout = QLabel(" ")
+        self.cells_legend = QLabel(cells_legend())  # what the colours off the scale mean
 
-        self.norms = pg.PlotWidget(title="norm")
+        self.norms = pg.PlotWidget(title="norm", axisItems=readable_axes())
         self.norms.setLabel("bottom", "step")
+        self.norms.setLabel("left", "L2 norm")
         self.norms.setLogMode(y=True)
         self.norms.showGrid(x=True, y=True, alpha=0.3)
-        self.legend = self.norms.addLegend(offset=(5, 5), labelTextSize="7pt", brush=pg.mkBrush(255, 255, 255, 200))
-        self.alpha = pg.PlotWidget(title="alpha")
+        # The curves' names under the plot, in the window's colours, never over the lines.
+        self.legend = norms_legend()
+        self.alpha = pg.PlotWidget(title="alpha", axisItems=readable_axes())
         self.alpha.setToolTip(
             "weightwatcher's heavy-tailed exponent of each 2-D layer's eigenvalue spectrum (docs/health.md):\n"
             "about 2 to 6 (green) when a layer is well trained; red outside that range"
         )
         self.alpha.showGrid(y=True, alpha=0.3)
+        self._alpha_labels: list[str] = []
+        self.alpha.getViewBox().sigResized.connect(lambda _vb: fit_bar_labels(self.alpha, self._alpha_labels))
         self.findings = QTableWidget(0, 4)
         self.findings.setHorizontalHeaderLabels(["finding", "variable", "checkpoint", "detail"])
         self.findings.verticalHeader().hide()
@@ -142,13 +158,22 @@ class HealthView(QWidget):
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addWidget(self.heatmap, 1)
-        upper_layout.addWidget(self.readout)
+        below = QHBoxLayout()
+        below.addWidget(self.readout, 1)
+        below.addWidget(self.cells_legend)
+        upper_layout.addLayout(below)
+        norms = QWidget()
+        norms_layout = QHBoxLayout(norms)
+        norms_layout.setContentsMargins(0, 0, 0, 0)
+        norms_layout.setSpacing(0)
+        norms_layout.addWidget(self.norms, 1)
+        norms_layout.addWidget(self.legend)
         plots = QSplitter(Qt.Orientation.Horizontal)
-        plots.addWidget(self.norms)
+        plots.addWidget(norms)
         plots.addWidget(self.alpha)
         for plot in (self.heatmap, self.norms, self.alpha):
             plot.setMinimumSize(120, 120)  # the tab may be narrow: plots shrink, they are never cut off
-        whole = QSplitter(Qt.Orientation.Vertical)
+        whole = self._whole = QSplitter(Qt.Orientation.Vertical)
         whole.addWidget(upper)
         whole.addWidget(plots)
         whole.addWidget(self.findings)
@@ -221,7 +246,9 @@ class HealthView(QWidget):
         for j, c in enumerate(report.checkpoints):
             for v in c.variables:
                 if v.nan or v.inf:
-                    bad[row[v.name], j] = (0, 0, 0, 255)
+                    bad[row[v.name], j] = NAN_RGBA
+                elif v.changed is False:
+                    bad[row[v.name], j] = FROZEN_RGBA
         self.bad_cells.setImage(bad, levels=(0, 255), autoLevels=False)
         self.bad_cells.setRect(QRectF(-0.5, -0.5, plane.shape[1], plane.shape[0]))
         self.colorbar.setLevels((centre - span, centre + span))
@@ -260,7 +287,8 @@ class HealthView(QWidget):
             self.norms.plot(
                 xs, ys, pen=pen, symbol="o", symbolSize=4, symbolBrush=COLOURS[i % len(COLOURS)], name=self._short[name]
             )
-        self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend hides the plot
+        fill_norms_legend(self.legend, [(COLOURS[i % len(COLOURS)], self._short[n]) for i, n in enumerate(names)])
+        self.legend.setVisible(len(names) <= MAX_LEGEND)  # past that, a legend takes the plot's room
         shown = "" if len(names) == len(self._names) else f" ({len(names)} largest of {len(self._names)})"
         self.norms.setTitle("norm" + shown)
 
@@ -275,14 +303,11 @@ class HealthView(QWidget):
         heights = np.array([v.alpha for v in layers], float)
         brushes = [pg.mkBrush("#2ca02c" if 2 <= a <= 6 else "#d62728") for a in heights]
         self.alpha.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes))
-        widest = max(len(self._short[v.name]) for v in layers)
-        fit = max(1, self.alpha.width() // (7 * widest + 16))  # layer names that fit side by side
-        step = max(1, math.ceil(len(layers) / fit))
-        self.alpha.getAxis("bottom").setTicks(
-            [[(i, self._short[v.name]) for i, v in enumerate(layers) if i % step == 0]]
-        )
+        self._alpha_labels = [self._short[v.name] for v in layers]
+        fit_bar_labels(self.alpha, self._alpha_labels)
         self.alpha.setTitle("alpha")
         self.alpha.setLabel("bottom", f"layers at {last.name}")
+        self.alpha.setLabel("left", "exponent")
         self.alpha.getPlotItem().vb.setRange(xRange=(-0.6, len(layers) - 0.4), yRange=(0, float(heights.max()) * 1.1))
 
     def _show_findings(self, report: HealthReport) -> None:
@@ -291,13 +316,14 @@ class HealthView(QWidget):
             for c, text in enumerate((f.kind, f.variable, f.checkpoint, f.detail)):
                 item = QTableWidgetItem(text)
                 if f.kind in ("nan", "inf", "frozen", "dead"):
-                    item.setForeground(pg.mkColor(FAILING_COLOUR))
+                    item.setForeground(pg.mkColor(colours().bad))  # readable on the theme's background
                 self.findings.setItem(r, c, item)
         if not report.findings:
             self.findings.setRowCount(1)
             self.findings.setItem(
                 0, 3, QTableWidgetItem("Nothing wrong found (docs/health.md says what is looked for).")
             )
+        give_findings_room(self.findings, self._whole)
 
     # -- clicks --------------------------------------------------------------------------------
     def cell_at(self, pos: QPointF) -> tuple[int, int] | None:

@@ -14,7 +14,7 @@ from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
 from ckpt_browser.ui.widgets import boxes
-from ckpt_browser.ui.widgets.axes import readable_axes
+from ckpt_browser.ui.widgets.axes import legend_beside, readable_axes
 
 
 class ScalarsView(QWidget):
@@ -61,7 +61,7 @@ class ScalarsView(QWidget):
         self.plot.setClipToView(True)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = legend_beside(self.plot)  # outside the data
         self.status = QLabel("Open a model_dir with event files (an Estimator writes them).")
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
         self.status.setWordWrap(True)

@@ -9,7 +9,29 @@ from ckpt_browser.core.model_dir.timeline import Timeline, build_timeline
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.views import Selection, ViewContext
-from ckpt_browser.ui.widgets.axes import ReadableAxis
+from ckpt_browser.ui.widgets.axes import ReadableAxis, legend_beside
+
+
+class ClockAxis(pg.DateAxisItem):
+    """pyqtgraph's clock axis, its sub-second ticks with the hour and minute: saves within one second
+    read 07:07:03.200 .. 07:07:03.800, not 03.200 .. 03.800 with no minute anywhere (issue 31)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from pyqtgraph.graphicsItems import DateAxisItem as dates
+
+        for key, level in list(self.zoomLevels.items()):
+            if level is dates.MS_ZOOM_LEVEL:
+                self.zoomLevels[key] = dates.ZoomLevel(
+                    [
+                        dates.TickSpec(dates.MINUTE_SPACING, dates.makeSStepper(dates.MINUTE_SPACING), "%H:%M:%S"),
+                        dates.TickSpec(
+                            dates.MS_SPACING, dates.makeMSStepper(dates.MS_SPACING), "%H:%M:%S.%f",
+                            autoSkip=[1, 5, 10, 25],
+                        ),
+                    ],
+                    "99:99:99.999",  # the labels' width, for how many fit
+                )  # fmt: skip
 
 
 class TimelineView(QWidget):
@@ -26,11 +48,11 @@ class TimelineView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         # Clock times on the x axis (pyqtgraph's "seconds (x1000)" made people multiply).
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(), "left": ReadableAxis("left")})
+        self.plot = pg.PlotWidget(axisItems={"bottom": ClockAxis(), "left": ReadableAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "saved at (local time)")
         self.plot.setLabel("left", "step")
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.legend = legend_beside(self.plot)  # outside the data
         self.summary = QLabel("Open a model_dir.")
         self.summary.setWordWrap(True)
         self.timeline: Timeline | None = None

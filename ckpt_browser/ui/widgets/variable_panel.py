@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -29,7 +30,9 @@ from ckpt_browser.core.model_dir.contents import CheckpointContents
 from ckpt_browser.ui.models.variables import VariableTreeModel
 from ckpt_browser.ui.palette import colours
 
-NAME_CHARS = 24  # the Name column's least width, in characters of the tree's font
+NAME_CHARS = 24  # the Name column's least width: every shown name to this many characters
+NAME_CAP = 40  # characters: the pane grows for names up to this long; longer ones elide
+_MEASURED_ROWS = 3_000  # rows shown measured for the names' width: the first ones, in tree order
 _EXPAND_ALL_BELOW = 400  # rows; beyond that only the top level opens, to stay quick
 FILTER_IN_WORKER = 5_000  # variables; fewer are filtered at once (a few ms), more in the pool
 
@@ -85,6 +88,10 @@ class VariablePanel(QWidget):
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.sectionResized.connect(lambda col, _old, _new: col and self.fit_name_column())
+        self._names_widths: dict[int, int] = {}  # characters -> width, for the rows shown now
+        self.model.modelReset.connect(self._names_widths.clear)
+        self.tree.expanded.connect(lambda _: self._names_widths.clear())
+        self.tree.collapsed.connect(lambda _: self._names_widths.clear())
         self.tree.viewport().installEventFilter(self)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
 
@@ -117,7 +124,48 @@ class VariablePanel(QWidget):
         return False
 
     def name_column_min(self) -> int:
+        if self.model.rowCount():
+            return self.names_width(NAME_CHARS)  # every name on show to NAME_CHARS characters
         return self.tree.fontMetrics().averageCharWidth() * NAME_CHARS + self.tree.indentation() * 2
+
+    def names_width(self, chars: int) -> int:
+        """What the Name column needs to show the name of every row on show (expanded) to chars
+        characters, a longer one elided after them: its indentation, the text, the cell's margins."""
+        known = self._names_widths.get(chars)
+        if known is not None:
+            return known
+        tree, model = self.tree, self.model
+        fm = tree.fontMetrics()
+        margin = 2 * (tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1) + 4
+        indent = tree.indentation()
+        widest, rows = 0, 0
+        todo = [(QModelIndex(), 1 if tree.rootIsDecorated() else 0)]
+        while todo and rows < _MEASURED_ROWS:
+            parent, depth = todo.pop()
+            for r in range(min(model.rowCount(parent), _MEASURED_ROWS - rows)):
+                index = model.index(r, 0, parent)
+                name = model.node(index).name
+                text = name if len(name) <= chars else name[:chars] + "…"
+                widest = max(widest, depth * indent + fm.horizontalAdvance(text))
+                rows += 1
+                if tree.isExpanded(index):
+                    todo.append((index, depth + 1))
+        self._names_widths[chars] = width = widest + margin
+        return width
+
+    def pane_width(self, chars: int, kind: bool = True) -> int:
+        """The panel's width for names to chars characters beside the other columns at their content
+        (Kind, the last, left to scroll sideways unless kind)."""
+        tree, header = self.tree, self.tree.header()
+        last = header.count() if kind else header.count() - 1
+        others = sum(
+            max(tree.sizeHintForColumn(c), header.sectionSizeHint(c))
+            for c in range(1, last)
+            if not header.isSectionHidden(c)
+        )
+        frame = 2 * tree.frameWidth() + tree.verticalScrollBar().sizeHint().width()
+        margins = self.layout().contentsMargins()
+        return max(self.names_width(chars), self.name_column_min()) + others + frame + margins.left() + margins.right()
 
     def fit_name_column(self) -> None:
         header = self.tree.header()
