@@ -151,3 +151,35 @@ def test_without_build_nothing_runs(tmp_path, capsys):
     assert main(["check", str(tmp_path / "tf_ckpts"), "--against", str(canary), "--python", sys.executable]) == 2
     assert "go with --build" in capsys.readouterr().err
     assert not (tmp_path / "canary.py.ran").exists()
+
+
+# -- each writer build mode stops at, one small script each (idioms/), against its own model_dir ----
+
+IDIOMS = [  # script, the model_dir it wrote, its writer's Python, where build mode stops, what writes
+    ("canned_tae.py", "out/canned", "tf215", "canned_tae.py:23, tf.estimator.train_and_evaluate",
+     "tf.estimator.DNNClassifier (model_dir)"),
+    ("mts.py", "out/mts", "tf215", "mts.py:9, tf.compat.v1.train.MonitoredTrainingSession",
+     "MonitoredTrainingSession (checkpoint_dir)"),
+    ("saver.py", "out/saver", "tf215", "saver.py:16, saver.save", "tf.compat.v1.train.Saver.save"),
+    ("k2_fit.py", "out/k2", "tf215", "k2_fit.py:19, model.fit", "ModelCheckpoint"),  # Keras 2.15, subclassed
+    ("k3_mc.py", "out/k3", "newest", "k3_mc.py:11, model.fit", "ModelCheckpoint"),  # .keras, and .weights.h5
+    ("k3_end.py", "out/k3end", "newest", "k3_end.py:10, model.fit", "the model (the script saves it after training)"),
+    ("tfk.py", "out/tfk", "newest", "tfk.py:12, model.fit", "the model (the script saves it after training)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("script", "model_dir", "python", "stopped_at", "writer"), IDIOMS, ids=[i[0] for i in IDIOMS])
+def test_each_writer_fits_its_own_model_dir(script, model_dir, python, stopped_at, writer):
+    folder = DATA / "idioms"
+    before = snapshot(folder)
+    built = build_variables(folder / script, python=tf215_python() if python == "tf215" else sys.executable)
+    assert built.stopped_at == stopped_at
+    assert built.writes[0].writer == writer
+    results = findings(folder / model_dir, built)
+    assert results and all(found == set() for _, found in results), results
+    listed = folder / f"variables-{model_dir.replace('/', '_')}.json"
+    if listed.exists():  # a tensor bundle: the build holds exactly what TensorFlow listed in it
+        first = listing(folder, model_dir.replace("/", "_"))
+        want = first[sorted(first, key=lambda n: int(n.rsplit("-", 1)[-1]))[0]]
+        assert {n: s for n, (s, _) in built.writes[0].variables.items()} == want
+    assert snapshot(folder) == before

@@ -54,6 +54,25 @@ def limit_memory():
         return 0
 
 
+# audit event -> the index of its dir_fd argument (a path relative to an open folder: shutil.rmtree)
+_ONE_PATH = {
+    "os.mkdir": 2, "os.rmdir": 1, "os.remove": 1, "os.truncate": 9, "os.chmod": 2, "os.chown": 3, "os.utime": 3,
+    "os.mkfifo": 2, "os.mknod": 3, "os.chflags": 9, "os.lchflags": 9, "os.setxattr": 9, "os.removexattr": 9,
+}  # fmt: skip
+
+
+def _at(path, dir_fd):
+    """The path an audit event names, made absolute when it is relative to a folder's descriptor."""
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not isinstance(path, int):
+        try:
+            p = os.fsdecode(os.fspath(path))
+            if not os.path.isabs(p):
+                return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), p)
+        except (OSError, TypeError):
+            pass
+    return path
+
+
 class Guard:
     """The audit hook: Python-level writes only inside the temporary folder (and /dev/null)."""
 
@@ -69,30 +88,22 @@ class Guard:
             )
             if writes and path is not None and not self.inside(path):
                 self.refuse("write", path)
-        elif event in (
-            "os.mkdir",
-            "os.rmdir",
-            "os.remove",
-            "os.truncate",
-            "os.chmod",
-            "os.chown",
-            "os.utime",
-            "os.mkfifo",
-            "os.mknod",
-            "os.chflags",
-            "os.lchflags",
-            "os.setxattr",
-            "os.removexattr",
-        ):
-            path = args[0]
+        elif event in _ONE_PATH:
+            path = _at(args[0], args[_ONE_PATH[event]] if _ONE_PATH[event] < len(args) else None)
             if event == "os.mkdir" and not isinstance(path, int) and os.path.isdir(path):
                 return  # exists: mkdir fails by itself, nothing is written (os.makedirs(exist_ok=True))
             if not self.inside(path):
                 self.refuse(event.split(".")[1].replace("remove", "delete"), path)
-        elif event in ("os.rename", "os.link", "os.symlink", "shutil.move", "shutil.copytree"):
-            for path in args[:2] if event != "os.symlink" else args[1:2]:
-                if not self.inside(path) and (event in ("os.rename", "shutil.move") or path is args[1]):
+        elif event in ("os.rename", "os.link", "shutil.move", "shutil.copytree"):
+            src = _at(args[0], args[2] if len(args) > 2 else None)
+            dst = _at(args[1], args[3] if len(args) > 3 else None)
+            for path in (src, dst) if event in ("os.rename", "shutil.move") else (dst,):
+                if not self.inside(path):
                     self.refuse(event.split(".")[1], path)
+        elif event == "os.symlink":
+            dst = _at(args[1], args[2] if len(args) > 2 else None)
+            if not self.inside(dst):
+                self.refuse("symlink", dst)
         elif event in ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen"):
             program = args[0] if event != "os.spawn" else args[1]
             if event == "subprocess.Popen" and program is None:
@@ -206,6 +217,7 @@ def main():
         first = (str(exc).strip().splitlines() or [""])[0][:500]
         result.update(status="error", error=f"{where + ': ' if where else ''}{type(exc).__name__}: {first}".strip())
     result["written"] = state.written
+    result["write_errors"] = getattr(state, "errors", [])
     result["interpreter"] = interpreter()
     del held
     for stream in (sys.stdout, sys.stderr):

@@ -46,22 +46,37 @@ def _callback_base(model):
 
 
 def build_slots(opt, var_list):
-    """The optimizer's slots for these variables, as its first step makes them; eagerly, also when
+    """The optimizer's slots for these variables, as its first apply_gradients makes them: in its
+    name scope (Keras 2 names slots by it: Adam/dense/kernel/m), eagerly (init_scope) also when
     called while a tf.function is traced (a trace we stop would take them with it)."""
+    import contextlib
     import sys
 
     tf = sys.modules.get("tensorflow")
-    scope = tf.init_scope() if tf is not None else None
-    if scope is not None:
-        scope.__enter__()
-    try:
+    with contextlib.ExitStack() as stack:
+        keras3 = _keras3(opt)
+        if keras3 is not None:
+            stack.enter_context(keras3.name_scope(opt.name, caller=opt))
+        elif tf is not None:
+            stack.enter_context(tf.name_scope(getattr(opt, "_name", None) or getattr(opt, "name", "optimizer")))
+        if tf is not None:
+            stack.enter_context(tf.init_scope())
         if hasattr(opt, "_create_all_weights"):  # Keras 2's legacy OptimizerV2
             opt._create_all_weights(var_list)
         elif hasattr(opt, "build") and not getattr(opt, "built", getattr(opt, "_built", False)):
             opt.build(var_list)
-    finally:
-        if scope is not None:
-            scope.__exit__(None, None, None)
+
+
+def _keras3(opt):
+    """Keras 3's backend (its name_scope), when this optimizer is Keras 3's."""
+    import sys
+
+    if not type(opt).__module__.startswith("keras."):
+        return None
+    keras = sys.modules.get("keras")
+    if not str(getattr(keras, "__version__", "")).startswith("3"):
+        return None
+    return importlib.import_module("keras.src.backend")
 
 
 def _build_optimizer(model):

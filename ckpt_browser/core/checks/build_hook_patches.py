@@ -79,6 +79,11 @@ class State:
             and not re.search(r"[/\\](site|dist)-packages[/\\]", real)
         )
 
+    def called_by_script(self, depth=2):
+        """Was the function `depth` frames up called by the script itself (not by a library it called)?"""
+        f = sys._getframe(depth)
+        return f is not None and self.is_script(f.f_code.co_filename)
+
     def caller(self, depth=2):
         """The innermost frame of the script (its folder, not an installed package), or None."""
         f = sys._getframe(depth)
@@ -164,17 +169,19 @@ class State:
             self.save_model_fallback(stop.model)
 
     def save_model_fallback(self, model):
+        """What Model.save would write after training, in each format this Keras writes: the
+        model with its optimizer (.keras for Keras 3, .h5 for Keras 2) and its weights alone."""
         path = self.new_dir("model")
-        keras3 = type(model).__module__.startswith("keras.src.") and not hasattr(model, "_get_save_spec")
-        try:
-            if keras3:
-                self.original(model.save, os.path.join(path, "model.keras"))
-                self.original(model.save_weights, os.path.join(path, "model.weights.h5"))
-            else:
-                self.original(model.save_weights, os.path.join(path, "model.h5"))
-                self.original(model.save_weights, os.path.join(path, "ckpt"))
-        except Exception:  # noqa: BLE001 - a format this Keras cannot write: the others stay
-            pass
+        roots = [k.__module__.split(".")[0] for k in type(model).__mro__]
+        keras = sys.modules.get("keras") if "keras" in roots else None
+        keras3 = str(getattr(keras, "__version__", "")).startswith("3")
+        names = ("model.keras", "model.weights.h5") if keras3 else ("model.h5", "ckpt")
+        self.errors = []
+        for name, save in zip(names, (model.save, model.save_weights)):
+            try:
+                self.original(save, os.path.join(path, name))
+            except Exception as exc:  # noqa: BLE001 - a format this Keras cannot write: the other stays
+                self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
         self.note(path, "the model (the script saves it after training)", "")
 
 

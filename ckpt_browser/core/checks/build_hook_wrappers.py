@@ -68,7 +68,7 @@ def redirect(state, orig, param, kind, keep_name=False, register=None):
                 obj._ckpt_build_points_to = "" if path is None else os.fspath(path)
             except (AttributeError, TypeError):
                 pass
-            if register is not None and state.caller(1) is not None:
+            if register is not None and state.called_by_script(2):
                 register.append(_weak(obj))
         return out
 
@@ -281,8 +281,8 @@ def _monitored(state, orig):
 def _checkpoint_init(state, orig):
     def __init__(self, *args, **kwargs):
         out = orig(self, *args, **kwargs)
-        f = state.caller(1)
-        if f is not None and not state.passthrough:
+        if state.called_by_script(2) and not state.passthrough:
+            f = state.caller(1)
             state.checkpoints.append((_weak(self), f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"))
         return out
 
