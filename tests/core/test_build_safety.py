@@ -171,3 +171,30 @@ def test_the_script_dies_with_the_cli(tmp_path):
     finally:
         cli.kill()
         cli.wait()
+
+
+@pytest.mark.tf
+def test_tensorflow_writes_are_refused_or_moved(tmp_path):
+    """tf.io.gfile, tf.io.write_file and tf.saved_model.save write from C++ (no audit event): they
+    are refused outside the temporary folder, or moved into it, as Python's own writes are."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "p").mkdir()
+    attempts = {
+        "makedirs": f"tf.io.gfile.makedirs({str(outside / 'a' / 'b')!r})",
+        "GFile": f"tf.io.gfile.GFile({str(outside / 'g.txt')!r}, 'w').write('x')",
+        "write_file": f"tf.io.write_file({str(outside / 'w.txt')!r}, 'x')",
+        "copy": f"tf.io.gfile.copy(__file__, {str(outside / 'c.py')!r})",
+        "summary": f"tf.summary.create_file_writer({str(outside / 'logs')!r}).flush()",
+    }
+    body = "\n".join(
+        f"try:\n    {code}\n    done.append({name!r})\nexcept PermissionError as exc:\n    print({name!r}, exc)"
+        for name, code in attempts.items()
+    )
+    text = "import tensorflow as tf\ndone = []\n" + body + "\nprint('done', done)\n"
+    text += f"m = tf.Module()\nm.v = tf.Variable([1.0, 2.0])\ntf.saved_model.save(m, {str(outside / 'sm')!r})\n"
+    path = script(tmp_path / "p", text)
+    built = build_variables(path, python=sys.executable)
+    assert "done ['summary']" in built.output  # the summary writer was moved, not refused
+    assert built.what == "tf.saved_model.save" and built.stopped_at == "train.py:31, tf.saved_model.save"
+    assert list(outside.iterdir()) == [] and sorted(p.name for p in (tmp_path / "p").iterdir()) == ["train.py"]

@@ -249,21 +249,26 @@ def _outcome(path: Path, exe: str, result: dict, temp: str, out: list[str], err:
 
 
 def _read_writes(where: Path, writer: str, points_to: str) -> list[Write]:
-    """Every checkpoint in what a writer wrote (a folder, or one Keras file), read with our readers."""
+    """Every checkpoint in what a writer wrote (a folder, a Keras file, a SavedModel's variables/),
+    read with our readers."""
     from ckpt_browser.core.checks.mismatch import stored_variables
     from ckpt_browser.core.model_dir.contents import open_source
 
     if not where.exists():
         return []
-    try:
-        md = open_source(where).model_dir
-    except CheckpointError:
-        return []
+    folders = [where] if where.is_file() else []
+    for folder, _dirs, names in os.walk(where):
+        if any(n.endswith((".index", ".keras", ".h5")) for n in names):
+            folders.append(Path(folder))
     out = []
-    for info in md.checkpoints:
-        if not info.files_ok:
+    for folder in folders:
+        try:
+            md = open_source(folder).model_dir
+        except CheckpointError:
             continue
-        stored = stored_variables(info)
-        variables = {n: (list(v.shape), v.dtype) for n, v in stored.items()}
-        out.append(Write(writer, points_to, info.name, info.format, variables))
+        for info in md.checkpoints:
+            if not info.files_ok:
+                continue
+            variables = {n: (list(v.shape), v.dtype) for n, v in stored_variables(info).items()}
+            out.append(Write(writer, points_to, info.name, info.format, variables))
     return out

@@ -246,7 +246,9 @@ def _wanted(name):
     return bool(
         re.search(
             r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config)$"
-            r"|^tensorflow\.python\.training\.(monitored_session|saver)$"
+            r"|^tensorflow\.python\.training\.(monitored_session|saver|basic_session_run_hooks)$"
+            r"|^tensorflow\.python\.lib\.io\.file_io$|^tensorflow\.python\.ops\.gen_io_ops$"
+            r"|^tensorflow\.python\.summary\.writer\.writer$|^tensorflow\.python\.saved_model\.save$"
             r"|^tensorflow\.python\.checkpoint\.(checkpoint|checkpoint_management)$"
             r"|^tensorflow\.python\.training\.tracking\.util$"
             r"|^tensorflow\.python\.ops\.summary_ops_v2$"

@@ -96,7 +96,12 @@ def _guarded(state, orig, params, what):
                     continue
                 if what == "create folder" and os.path.isdir(os.fspath(path)):
                     continue  # nothing written
-                if p == "mode" or not isinstance(path, (str, bytes, os.PathLike)):
+                if hasattr(path, "numpy"):  # an eager string tensor (tf.io.write_file)
+                    try:
+                        path = path.numpy()
+                    except Exception:  # noqa: BLE001 - a symbolic tensor: its value is unknown here
+                        continue
+                if not isinstance(path, (str, bytes, os.PathLike)):
                     continue
                 if not state.inside(path):
                     state.refuse(what, path)
@@ -231,6 +236,10 @@ def _tensorflow(module, state):
                 wrap(
                     cls, m, lambda orig, m=m: save_then_stop(state, orig, "file_prefix", f"tf.train.Checkpoint.{m}", m)
                 )
+    elif name.endswith("ops.gen_io_ops"):
+        wrap(module, "write_file", lambda orig: _guarded(state, orig, ("filename",), "write"))
+    elif name.endswith("saved_model.save") and hasattr(module, "save"):
+        wrap(module, "save", lambda orig: save_then_stop(state, orig, "export_dir", "tf.saved_model.save", "save"))
     elif name.endswith("lib.io.file_io"):
         for fn, params, what in (
             ("write_string_to_file", ("filename",), "write"), ("atomic_write_string_to_file", ("filename",), "write"),
