@@ -257,9 +257,9 @@ def _read_writes(where: Path, writer: str, points_to: str) -> list[Write]:
     if not where.exists():
         return []
     folders = [where] if where.is_file() else []
-    for folder, _dirs, names in os.walk(where):
+    for top, _dirs, names in os.walk(where):
         if any(n.endswith((".index", ".keras", ".h5")) for n in names):
-            folders.append(Path(folder))
+            folders.append(Path(top))
     out = []
     for folder in folders:
         try:
