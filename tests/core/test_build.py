@@ -18,6 +18,7 @@ import pytest
 
 from ckpt_browser.core.checks.build import build_variables
 from ckpt_browser.core.checks.build_check import check_built
+from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.contents import open_source
 from tests.tf215 import tf215_python
 
@@ -183,3 +184,22 @@ def test_each_writer_fits_its_own_model_dir(script, model_dir, python, stopped_a
         want = first[sorted(first, key=lambda n: int(n.rsplit("-", 1)[-1]))[0]]
         assert {n: s for n, (s, _) in built.writes[0].variables.items()} == want
     assert snapshot(folder) == before
+
+
+def test_predict_before_any_training_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "serve.py"
+    path.write_text(
+        "import tensorflow as tf\n\n"
+        "def model_fn(features, labels, mode):\n"
+        "    out = tf.compat.v1.layers.dense(features['x'], 2)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=out)\n\n"
+        "est = tf.estimator.Estimator(model_fn, model_dir='exported')\n"
+        "list(est.predict(lambda: tf.data.Dataset.from_tensors({'x': [[1.0]]})))\n"
+    )
+    with pytest.raises(CheckpointError) as info:
+        build_variables(path, python=tf215_python())
+    assert str(info.value) == (
+        "serve.py:8, est.predict is reached before any train or evaluate call: build mode needs one "
+        "(predict builds the model without its labels and training variables)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["serve.py"]

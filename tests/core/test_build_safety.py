@@ -198,3 +198,51 @@ def test_tensorflow_writes_are_refused_or_moved(tmp_path):
     assert "done ['summary']" in built.output  # the summary writer was moved, not refused
     assert built.what == "tf.saved_model.save" and built.stopped_at == "train.py:31, tf.saved_model.save"
     assert list(outside.iterdir()) == [] and sorted(p.name for p in (tmp_path / "p").iterdir()) == ["train.py"]
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.10", "3.12"])
+def test_the_child_runs_on_each_python(tmp_path, version):
+    """build_hook*.py is run by the user's Python: standard library only, from 3.9 on."""
+    import shutil
+
+    found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))  # not pyenv's shims
+    python = str(found[-1]) if found else shutil.which(f"python{version}")
+    if python is None or "/shims/" in python:
+        pytest.skip(f"no python{version} here")
+    (tmp_path / "p").mkdir()
+    target = tmp_path / "out.txt"
+    path = script(tmp_path / "p", f"import helper\nopen({str(target)!r}, 'w')\n")
+    (tmp_path / "p" / "helper.py").write_text("import sys\nassert sys.argv[1:] == ['--x', '1'], sys.argv\n")
+    with pytest.raises(CheckpointError) as info:
+        build_variables(path, python=python, args=["--x", "1"])
+    assert str(info.value).startswith(
+        f"train.py failed: train.py:2: PermissionError: build mode refused to write {target}"
+    )
+    assert not target.exists() and sorted(p.name for p in (tmp_path / "p").iterdir()) == ["helper.py", "train.py"]
+
+
+def test_the_api_runs_a_script_only_with_build(tmp_path):
+    import ckpt_browser as cb
+
+    model_dir = Path(__file__).resolve().parent.parent / "data" / "build_mode" / "tape" / "tf_ckpts"
+    canary = script(tmp_path, f"open({str(tmp_path / 'ran')!r}, 'w')\n")
+    with pytest.raises(CheckpointError):
+        cb.check(model_dir, str(canary))  # static reading: it builds no Estimator, and runs nothing
+    assert not (tmp_path / "ran").exists()
+    quiet = script(tmp_path, "print('no training here')\n", "quiet.py")
+    with pytest.raises(CheckpointError, match=r"^quiet.py ended without training or saving"):
+        cb.check(model_dir, str(quiet), build=True, python=sys.executable, timeout=30)
+    with pytest.raises(CheckpointError, match="^--python /nowhere/python: no such program$"):
+        cb.check(model_dir, str(quiet), build=True, python="/nowhere/python")
+
+
+def test_default_python_is_ours_when_it_has_tensorflow(monkeypatch):
+    import importlib.util
+
+    from ckpt_browser.core.checks import build
+
+    if importlib.util.find_spec("tensorflow") is not None:
+        assert build.default_python() == sys.executable
+    monkeypatch.setattr(build.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(CheckpointError, match="name your training environment's with --python PATH$"):
+        build.default_python()
