@@ -203,3 +203,24 @@ def test_predict_before_any_training_is_refused_in_one_line(tmp_path):
         "(predict builds the model without its labels and training variables)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["serve.py"]
+
+
+def test_a_swallowed_stop_still_stops(tmp_path):
+    """A bare `except:` around fit catches the stop (a BaseException): the script is stopped again
+    at its next train or save, and the first stop is what is reported."""
+    path = tmp_path / "stubborn.py"
+    path.write_text(
+        "import keras\nimport numpy as np\nimport tensorflow as tf\n\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), 'ckpts', max_to_keep=1)\n"
+        "x, y = np.zeros((4, 3)), np.zeros((4, 2))\n"
+        "try:\n    model.fit(x, y, verbose=0)\nexcept:  # noqa: E722\n    print('swallowed')\n"
+        "model.fit(x, y, epochs=50, verbose=0)\nmanager.save()\n"
+    )
+    built = build_variables(path, python=sys.executable)
+    assert built.stopped_at == "stubborn.py:10, model.fit"
+    assert "swallowed" in built.output
+    assert built.writes[0].writer == "tf.train.CheckpointManager"
+    assert [3, 2] in [shape for shape, _ in built.variables.values()]  # the Dense kernel, built by fit
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stubborn.py"]

@@ -194,7 +194,14 @@ def main():
     sys.modules["__main__"] = main_module
     held = None  # the stop, with its traceback: it keeps the script's objects alive until they have written
     try:
-        run_script(script, main_module.__dict__)
+        try:
+            run_script(script, main_module.__dict__)
+        except BaseException:
+            if state.first is None or isinstance(sys.exc_info()[1], patches.Stop):
+                raise
+            raise state.first from None  # the script swallowed the stop (a bare except), then failed
+        if state.first is not None:
+            raise state.first  # the script swallowed the stop and went on
     except patches.Stop as stop:
         held = stop
         result.update(stop.record)

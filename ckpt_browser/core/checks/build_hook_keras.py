@@ -95,7 +95,7 @@ def _fit(state, orig):
 
     def fit(self, *args, **kwargs):
         bound = w.bind(orig, (self, *args), kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(self, *args, **kwargs)
         record = {"status": "stopped", "what": "Model.fit", "stopped_at": state.where("fit")}
 
@@ -117,7 +117,7 @@ def _fit(state, orig):
 
 def _train_on_batch(state, orig):
     def train_on_batch(self, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, *args, **kwargs)
         where = state.where("train_on_batch")
         state.original(orig, self, *args, **kwargs)  # builds the model and its optimizer; nothing written
@@ -129,7 +129,7 @@ def _train_on_batch(state, orig):
 
 def _apply_gradients(state, orig):
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, grads_and_vars, *args, **kwargs)
         where = state.where("apply_gradients")
         pairs = list(grads_and_vars)

@@ -26,6 +26,10 @@ class Stop(BaseException):
         super().__init__(record.get("what", "stop"))
         self.record = record
         self.model = model
+        if _STATE is not None:  # the first stop is the stop, even if the script swallows it (except:)
+            _STATE.stopped = True
+            if _STATE.first is None:
+                _STATE.first = self
 
 
 class State:
@@ -44,6 +48,7 @@ class State:
         self.model_checkpoints = []  # weakrefs to Keras ModelCheckpoint callbacks
         self.passthrough = 0  # > 0 while we call the originals ourselves
         self.stopped = False
+        self.first = None  # the first Stop raised
 
     def new_dir(self, kind):
         self.count += 1
@@ -118,6 +123,15 @@ class State:
     def stop(self, what, method, model=None, **extra):
         self.stopped = True
         raise Stop(dict(status="stopped", what=what, stopped_at=self.where(method), **extra), model)
+
+    def through(self):
+        """Should a wrapper call the original untouched? Yes while we call it ourselves; once the
+        script was stopped (and swallowed it with a bare except), the stop is raised again."""
+        if self.passthrough:
+            return True
+        if self.stopped and self.first is not None:
+            raise self.first
+        return False
 
     def original(self, fn, *args, **kwargs):
         self.passthrough += 1
@@ -253,8 +267,8 @@ def _wanted(name):
             r"|^tensorflow\.python\.training\.tracking\.util$"
             r"|^tensorflow\.python\.ops\.summary_ops_v2$"
             r"|^(keras|tf_keras)(\.src)?\.(engine\.training|models\.model|trainers\.trainer"
-            r"|backend\.tensorflow\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
-            r"|backend\.tensorflow\.optimizer)$)",
+            r"|backend\.\w+\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
+            r"|backend\.\w+\.optimizers?(\.\w+)?)$)",
             name,
         )
     )

@@ -148,7 +148,7 @@ def _estimator_init(state, orig):
 def _estimator_method(state, orig, method, train):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         est = bound.arguments["self"]
         if method in ESTIMATOR_REFUSED:
@@ -167,7 +167,7 @@ def _estimator_method(state, orig, method, train):
 def _train_and_evaluate(state, orig):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         est, spec = bound.arguments["estimator"], bound.arguments["train_spec"]
         train = state.estimator_train
@@ -268,7 +268,7 @@ def _file_io_init(state, orig):
 def _monitored(state, orig):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         points = bound.arguments.get("checkpoint_dir") or ""
         new = state.new_dir("session")
@@ -303,7 +303,7 @@ def save_then_stop(state, orig, param, what, method):
 
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         path = bound.arguments.get(param)
         if path is None or state.inside(path):
@@ -322,7 +322,7 @@ def save_then_stop(state, orig, param, what, method):
 
 def _manager_save(state, orig):
     def wrapper(self, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, *args, **kwargs)
         where = state.where("save")
         state.original(orig, self, *args, **kwargs)
