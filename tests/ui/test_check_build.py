@@ -53,6 +53,7 @@ def test_own_graph_ok_rows_collapse_behind_a_count(qtbot, window, iris_dir):
     assert not view.build.isVisible()  # no script: nothing to build
 
 
+@pytest.mark.tf  # the script trains with TensorFlow
 def test_build_button_runs_the_script_only_when_pressed(qtbot, window, tmp_path):
     folder = tmp_path / "tape"
     shutil.copytree(BUILD / "tape", folder)
