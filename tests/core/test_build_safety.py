@@ -60,12 +60,19 @@ def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
         "pathlib": "pathlib.Path('written.txt').write_text('x')",
         "subprocess": f"subprocess.run(['touch', {str(outside / 'touched')!r}])",
         "system": f"os.system('touch {outside / 'system'}')",
+        "sqlite": f"sqlite3.connect({str(outside / 'db.sqlite')!r}).execute('create table t (x)')",
+        "h5py": f"h5py.File({str(outside / 'w.h5')!r}, 'w')",
     }
     body = "\n".join(
         f"try:\n    {code}\n    done.append({name!r})\nexcept PermissionError as exc:\n    print({name!r}, exc)"
         for name, code in attempts.items()
     )
-    path = script(here, "import os, pathlib, shutil, subprocess, sys\ndone = []\n" + body + "\nsys.exit(str(done))\n")
+    path = script(
+        here,
+        "import os, pathlib, shutil, sqlite3, subprocess, sys\nimport h5py\ndone = []\n"
+        + body
+        + "\nsys.exit(str(done))\n",
+    )
     before = files(here)
     line = refused(path)
     assert line == "train.py exited (status 1): []", line  # none of the attempts succeeded

@@ -104,6 +104,9 @@ class Guard:
             dst = _at(args[1], args[2] if len(args) > 2 else None)
             if not self.inside(dst):
                 self.refuse("symlink", dst)
+        elif event in ("sqlite3.connect", "dbm.open") and args and args[0] not in (":memory:", b":memory:", ""):
+            if not self.inside(args[0]):  # their libraries create the file in C
+                self.refuse("write", args[0])
         elif event in ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen"):
             program = args[0] if event != "os.spawn" else args[1]
             if event == "subprocess.Popen" and program is None:

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-_ROOTS = ("tensorflow", "tensorflow_estimator", "keras", "tf_keras")
+_ROOTS = ("tensorflow", "tensorflow_estimator", "keras", "tf_keras", "h5py")
 
 
 class Stop(BaseException):
@@ -265,7 +265,7 @@ def _wanted(name):
             r"|^tensorflow\.python\.summary\.writer\.writer$|^tensorflow\.python\.saved_model\.save$"
             r"|^tensorflow\.python\.checkpoint\.(checkpoint|checkpoint_management)$"
             r"|^tensorflow\.python\.training\.tracking\.util$"
-            r"|^tensorflow\.python\.ops\.summary_ops_v2$"
+            r"|^tensorflow\.python\.ops\.summary_ops_v2$|^h5py\._hl\.files$"
             r"|^(keras|tf_keras)(\.src)?\.(engine\.training|models\.model|trainers\.trainer"
             r"|backend\.\w+\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
             r"|backend\.\w+\.optimizers?(\.\w+)?)$)",

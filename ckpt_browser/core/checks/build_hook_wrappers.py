@@ -41,6 +41,8 @@ def patch_module(module, state):
         _estimator(module, state)
     elif name.startswith("tensorflow."):
         _tensorflow(module, state)
+    elif name.startswith("h5py."):  # HDF5 opens its files in C: no audit event
+        wrap(module.File, "__init__", lambda orig: _h5_open(state, orig))
     else:
         state.keras.patch_keras(module, state)
 
@@ -259,6 +261,15 @@ def _tensorflow(module, state):
 def _file_io_init(state, orig):
     def __init__(self, name, mode, *args, **kwargs):
         if any(c in str(mode) for c in "wa+") and not state.inside(name):
+            state.refuse("write", name)
+        return orig(self, name, mode, *args, **kwargs)
+
+    return __init__
+
+
+def _h5_open(state, orig):
+    def __init__(self, name, mode="r", *args, **kwargs):
+        if mode not in ("r",) and isinstance(name, (str, bytes, os.PathLike)) and not state.inside(name):
             state.refuse("write", name)
         return orig(self, name, mode, *args, **kwargs)
 
