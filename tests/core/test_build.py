@@ -224,3 +224,23 @@ def test_a_swallowed_stop_still_stops(tmp_path):
     assert built.writes[0].writer == "tf.train.CheckpointManager"
     assert [3, 2] in [shape for shape, _ in built.variables.values()]  # the Dense kernel, built by fit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stubborn.py"]
+
+
+def test_a_notebook_is_built_cell_by_cell(tmp_path):
+    """train_keras.py as a notebook (its code in cells, with the !pip and % lines notebooks have)."""
+    source = (DATA / "keras_fit" / "train_keras.py").read_text()
+    head, rest = source.split("inputs = keras.Input", 1)
+    body, fit = rest.rsplit("model.fit(", 1)
+    cells = [
+        ["!pip install keras\n", "%matplotlib inline\n"],
+        head.splitlines(True),
+        ("inputs = keras.Input" + body).splitlines(True),
+        ["%%time\n", "print('a cell magics run: skipped')\n"],
+        ["x = 1\n", "model.fit(" + fit],
+    ]
+    nb = tmp_path / "train_keras.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells], "nbformat": 4}))
+    built = build_variables(nb, python=sys.executable)
+    assert built.stopped_at == "train_keras.ipynb, cell 5, line 2, model.fit"
+    assert findings(DATA / "keras_fit" / "ckpts", built) == [("ckpt-1", set()), ("ckpt-2", set())]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_keras.ipynb"]

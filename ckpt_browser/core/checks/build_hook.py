@@ -135,8 +135,12 @@ def notebook_cells(path):
 
 def run_script(script, namespace):
     if script.endswith(".ipynb"):
+        import linecache
+
         for i, src in notebook_cells(script):
-            exec(compile(src, f"{script}, cell {i}", "exec"), namespace)  # noqa: S102 - the user's script, on request
+            name = f"{script}, cell {i}"
+            linecache.cache[name] = (len(src), None, src.splitlines(True), name)  # its lines, for the report
+            exec(compile(src, name, "exec"), namespace)  # noqa: S102 - the user's script, on request
     else:
         with open(script, "rb") as f:
             src = f.read()

@@ -109,10 +109,9 @@ class State:
         if ", cell " in name:
             path, cell = name.split(", cell ")
             place = f"{os.path.relpath(path, self.folder)}, cell {cell}, line {line}"
-            text = ""
         else:
             place = f"{os.path.relpath(name, self.folder)}:{line}"
-            text = linecache.getline(name, line)
+        text = linecache.getline(name, line)
         m = re.search(r"([A-Za-z_][\w.]*\.)?" + re.escape(method) + r"\s*\(", text)
         if m:
             return f"{place}, {m.group(0).rstrip('( ')}"
