@@ -244,7 +244,10 @@ def _outcome(path: Path, exe: str, result: dict, temp: str, out: list[str], err:
     for entry in result.get("written", []):
         built.writes += _read_writes(Path(temp) / entry["path"], entry.get("writer", ""), entry.get("points_to", ""))
     if not built.writes:
-        raise CheckpointError(f"{name} reached {built.stopped_at}, but its writer wrote no checkpoint there")
+        raise CheckpointError(
+            f"{name} reached {built.stopped_at} before making any checkpoint writer (tf.train.Checkpoint, "
+            "CheckpointManager, ModelCheckpoint, an Estimator): what it saves later, build mode cannot tell"
+        )
     return built
 
 

@@ -161,13 +161,11 @@ class State:
             path = self.new_dir("checkpoint")
             self.original(ckpt.save, os.path.join(path, "ckpt"))
             self.note(path, f"tf.train.Checkpoint ({line})", "")
-        models = []
         for ref in self.model_checkpoints:
             cb = ref()
             model = getattr(cb, "model", None) if cb is not None else None
             if model is None:
                 continue
-            models.append(model)
             base = re.sub(r"\{[^}]*\}", "0", os.path.basename(cb._ckpt_build_points_to.rstrip("/\\")) or "model")
             path = self.new_dir("modelcheckpoint")
             target = os.path.join(path, base)
