@@ -166,6 +166,8 @@ IDIOMS = [  # script, the model_dir it wrote, its writer's Python, where build m
     ("k3_mc.py", "out/k3", "newest", "k3_mc.py:11, model.fit", "ModelCheckpoint"),  # .keras, and .weights.h5
     ("k3_end.py", "out/k3end", "newest", "k3_end.py:10, model.fit", "the model (the script saves it after training)"),
     ("tfk.py", "out/tfk", "newest", "tfk.py:12, model.fit", "the model (the script saves it after training)"),
+    ("tape_end.py", "out/tape_end", "newest", "tape_end.py:18, step -> apply_gradients",
+     "the model (the script saves it after training)"),  # its model found by the variables it steps
 ]  # fmt: skip
 
 

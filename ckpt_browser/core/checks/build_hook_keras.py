@@ -21,6 +21,7 @@ def patch_keras(module, state):
             w.wrap(cls, "fit", lambda orig: _fit(state, orig))
             w.wrap(cls, "train_on_batch", lambda orig: _train_on_batch(state, orig))
         if cls.__name__ == "Model":
+            w.wrap(cls, "__init__", lambda orig: _model_init(state, orig))
             for m in ("save", "save_weights"):
                 w.wrap(cls, m, lambda orig, m=m: w.save_then_stop(state, orig, "filepath", f"Model.{m}", m))
         if "apply_gradients" in d and "ptimizer" in cls.__name__:
@@ -127,6 +128,34 @@ def _train_on_batch(state, orig):
     return train_on_batch
 
 
+def _model_init(state, orig):
+    """Models the script makes, remembered (weakly): a GradientTape loop that saves only after
+    training is stopped at apply_gradients, and its model is then saved as Model.save would."""
+
+    def __init__(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        if not state.passthrough and state.caller(1) is not None:
+            state.models.append(state.wrappers.weak(self))
+        return out
+
+    return __init__
+
+
+def _model_of(state, variables):
+    """The model the script made whose trainable variables are most of these (None if none is)."""
+    ids = {id(v) for v in variables}
+    best, most = None, 0
+    for ref in state.models:
+        model = ref()
+        try:
+            shared = len(ids & {id(v) for v in model.trainable_variables}) if model is not None else 0
+        except Exception:  # noqa: BLE001 - a model not built: not this one
+            shared = 0
+        if shared > most:
+            best, most = model, shared
+    return best
+
+
 def _apply_gradients(state, orig):
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
         if state.through():
@@ -138,6 +167,7 @@ def _apply_gradients(state, orig):
         except Exception:  # noqa: BLE001 - an optimizer we do not know: its own first step builds them
             state.original(orig, self, pairs, *args, **kwargs)
         state.stopped = True
-        raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where})
+        model = _model_of(state, [v for _, v in pairs])
+        raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where}, model)
 
     return apply_gradients

@@ -46,6 +46,7 @@ class State:
         self.checkpoints = []  # (weakref to a tf.train.Checkpoint the script made, its line)
         self.managers = []  # weakrefs to CheckpointManagers the script made
         self.model_checkpoints = []  # weakrefs to Keras ModelCheckpoint callbacks
+        self.models = []  # weakrefs to Keras models the script made
         self.passthrough = 0  # > 0 while we call the originals ourselves
         self.stopped = False
         self.first = None  # the first Stop raised

@@ -71,13 +71,13 @@ def redirect(state, orig, param, kind, keep_name=False, register=None):
             except (AttributeError, TypeError):
                 pass
             if register is not None and state.called_by_script(2):
-                register.append(_weak(obj))
+                register.append(weak(obj))
         return out
 
     return wrapper
 
 
-def _weak(obj):
+def weak(obj):
     import weakref
 
     try:
@@ -303,7 +303,7 @@ def _checkpoint_init(state, orig):
         out = orig(self, *args, **kwargs)
         if state.called_by_script(2) and not state.passthrough:
             f = state.caller(1)
-            state.checkpoints.append((_weak(self), f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"))
+            state.checkpoints.append((weak(self), f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"))
         return out
 
     return __init__

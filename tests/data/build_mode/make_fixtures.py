@@ -2,7 +2,7 @@
 checkpoints it wrote (state file, .index, .data; not events, graph.pbtxt or .meta) and, beside them,
 variables.json: tf.train.list_variables of each kept checkpoint, written by the same TensorFlow.
 
-    python3 make_fixtures.py TF215_PYTHON NEWEST_PYTHON [FOLDER...]
+    python3 make_fixtures.py TF215_PYTHON NEWEST_PYTHON [FOLDER or SCRIPT...]
 
 TF215_PYTHON: TensorFlow 2.15.1 + tensorflow-estimator 2.15 (the Estimator); NEWEST_PYTHON:
 TensorFlow 2.21 + Keras 3 (the Keras scripts). Standard library only; about a minute.
@@ -38,6 +38,7 @@ RUNS = [
     ("idioms", "k3_mc.py", [], "newest", "out/k3", "out/k3"),
     ("idioms", "k3_end.py", [], "newest", "out/k3end", "out/k3end"),
     ("idioms", "tfk.py", [], "newest", "out/tfk", "out/tfk"),
+    ("idioms", "tape_end.py", [], "newest", "out/tape_end", "out/tape_end"),
 ]
 LIST = """
 import json, sys, tensorflow as tf
@@ -49,9 +50,9 @@ json.dump(out, open(sys.argv[1], 'w'), indent=1, sort_keys=True)
 
 
 def main(pythons):
-    only = sys.argv[3:]  # folders to redo (default: all)
+    only = sys.argv[3:]  # folders or scripts to redo (default: all)
     for folder, script, args, which, writes, keep in RUNS:
-        if only and folder not in only:
+        if only and folder not in only and script not in only:
             continue
         python = pythons[which]
         with tempfile.TemporaryDirectory() as scratch:
