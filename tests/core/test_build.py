@@ -246,3 +246,17 @@ def test_a_notebook_is_built_cell_by_cell(tmp_path):
     assert built.stopped_at == "train_keras.ipynb, cell 5, line 2, model.fit"
     assert findings(DATA / "keras_fit" / "ckpts", built) == [("ckpt-1", set()), ("ckpt-2", set())]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train_keras.ipynb"]
+
+
+def test_an_estimator_that_saves_no_checkpoint_is_saved_by_its_scaffold(tmp_path):
+    """RunConfig(save_checkpoints_steps=None, save_checkpoints_secs=None): no CheckpointSaverHook, so
+    no model.ckpt-0; the session's own saver writes it. The same model as canned_tae.py's model_dir."""
+    text = (DATA / "idioms" / "canned_tae.py").read_text()
+    assert "save_checkpoints_steps=4" in text
+    path = tmp_path / "nosave.py"
+    path.write_text(text.replace("save_checkpoints_steps=4", "save_checkpoints_steps=None, save_checkpoints_secs=None"))
+    built = build_variables(path, python=tf215_python())
+    assert [w.name for w in built.writes] == ["model.ckpt-0"]
+    results = findings(DATA / "idioms" / "out" / "canned", built)
+    assert [c for c, _ in results] == ["model.ckpt-0", "model.ckpt-4", "model.ckpt-8"]
+    assert all(found == set() for _, found in results)

@@ -178,7 +178,7 @@ def _train_and_evaluate(state, orig):
     return wrapper
 
 
-def _stop_hook(state, record):
+def _stop_hook(state, record, checkpoint_dir=None):
     # TensorFlow is the script's, already imported by now (the monitored session uses it)
     session_run_hook = importlib.import_module("tensorflow.python.training.session_run_hook")
 
@@ -186,9 +186,20 @@ def _stop_hook(state, record):
         """By now CheckpointSaverHook.after_create_session has saved model.ckpt-0: no step taken."""
 
         def before_run(self, run_context):
+            if checkpoint_dir and not any(n.endswith(".index") for n in os.listdir(checkpoint_dir)):
+                _save_with_the_scaffold_saver(run_context.session, checkpoint_dir)
             raise state.Stop(record)
 
     return StopBeforeFirstStep()
+
+
+def _save_with_the_scaffold_saver(session, checkpoint_dir):
+    """No CheckpointSaverHook (save_checkpoints_steps and _secs both None): the saver the session's
+    scaffold made saves model.ckpt-0 as the hook would have."""
+    ops = importlib.import_module("tensorflow.python.framework.ops")
+    savers = ops.get_default_graph().get_collection("savers")
+    if savers:
+        savers[0].save(session, os.path.join(checkpoint_dir, "model.ckpt"), global_step=0)
 
 
 def _estimator_stop(state, est, input_fn, what, method, train):
@@ -197,7 +208,7 @@ def _estimator_stop(state, est, input_fn, what, method, train):
     cls = type(est).__name__
     writer = f"tf.estimator.{cls[:-2] if cls.endswith('V2') else cls} (model_dir)"  # EstimatorV2: Estimator
     state.note(est.model_dir, writer, getattr(est, "_ckpt_build_points_to", ""))
-    state.original(train, est, input_fn, hooks=[_stop_hook(state, record)])
+    state.original(train, est, input_fn, hooks=[_stop_hook(state, record, est.model_dir)])
     raise state.Stop(record)  # train returned without a step (no data): what it wrote is what there is
 
 
