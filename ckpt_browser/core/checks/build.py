@@ -110,6 +110,8 @@ def build_variables(
     if path.suffix not in (".py", ".ipynb"):
         raise CheckpointError(f"{script}: build mode runs a .py script or an .ipynb notebook")
     exe = _python(python)
+    if not HOOK.is_file():
+        raise CheckpointError(f"this installation lacks build mode's {HOOK.name} (looked in {HOOK.parent})")
     temp = tempfile.mkdtemp(prefix="ckpt-build-")
     try:
         return _run(path, exe, [str(a) for a in args], timeout, cancel, temp, memory_limit)
