@@ -253,3 +253,22 @@ def test_default_python_is_ours_when_it_has_tensorflow(monkeypatch):
     monkeypatch.setattr(build.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(CheckpointError, match="name your training environment's with --python PATH$"):
         build.default_python()
+
+
+def test_a_build_in_a_worker_thread_ends_with_the_app(tmp_path):
+    """The window builds in a pool thread, which Python joins at exit: closing the app stops the
+    build at once (not after its time limit), and the script with it."""
+    slow = script(tmp_path, "import time\ntime.sleep(60)\n", "slow.py")
+    program = textwrap.dedent(f"""
+        import sys, time
+        from concurrent.futures import ThreadPoolExecutor
+        from ckpt_browser.core.checks.build import build_variables
+        ThreadPoolExecutor(1).submit(build_variables, {str(slow)!r}, python=sys.executable)
+        time.sleep(1.0)
+    """)
+    root = Path(__file__).resolve().parent.parent.parent
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", program], cwd=root, timeout=30, check=True)
+    assert time.monotonic() - start < 10
+    time.sleep(0.5)
+    assert not _running(slow)

@@ -30,6 +30,11 @@ HOOK = Path(__file__).with_name("build_hook.py")
 DEFAULT_TIMEOUT = 120.0
 _TAIL = 50  # lines of the script's output kept (each stream)
 
+# The process is ending: a build under way in a worker thread stops at once (worker threads are
+# joined at exit, by the hook concurrent.futures registers the same way, which runs after ours).
+_CLOSING = threading.Event()
+getattr(threading, "_register_atexit", lambda fn: None)(_CLOSING.set)
+
 
 @dataclass
 class Write:
@@ -164,7 +169,7 @@ def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: st
     end = time.monotonic() + timeout
     try:
         while proc.poll() is None:
-            if cancel is not None and cancel.is_set():
+            if (cancel is not None and cancel.is_set()) or _CLOSING.is_set():
                 raise CheckpointError(f"the build of {path.name} was cancelled")
             if time.monotonic() > end:
                 raise CheckpointError(
