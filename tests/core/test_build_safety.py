@@ -38,8 +38,14 @@ def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
-    """Every Python-level way to write, delete, rename or start a program is refused, naming the path."""
+def test_nothing_is_written_outside_the_temporary_folder(tmp_path, monkeypatch):
+    """Every Python-level way to write, delete, rename or start a program is refused, naming the path;
+    the temporary folder is removed afterwards."""
+    import tempfile
+
+    temps = tmp_path / "temps"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
     here = tmp_path / "project"
     here.mkdir()
     (here / "model").mkdir()
@@ -77,6 +83,7 @@ def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
     line = refused(path)
     assert line == "train.py exited (status 1): []", line  # none of the attempts succeeded
     assert files(here) == before and list(outside.iterdir()) == []
+    assert list(temps.iterdir()) == []  # the build's temporary folder is gone
 
 
 def test_a_refused_write_is_one_line_naming_the_path_and_the_line(tmp_path):
