@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-notf test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-notf test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -75,7 +75,7 @@ test-compat:
 # (make -k: the others still run to the end).
 FUZZ_PYTEST = HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider
 fuzz: $(STAMP)  ## long runs: >100,000 bad inputs (tests/fuzz), thousands of random checkpoints by TensorFlow
-	$(MAKE) --no-print-directory -k -j4 fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest
+	$(MAKE) --no-print-directory -k -j4 fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile
 
 fuzz-models: $(STAMP)  ## the Keras, HDF5 and TF.js layers of make fuzz only (100,000 cases)
 	$(MAKE) --no-print-directory -k -j3 fuzz-keras fuzz-hdf5 fuzz-tfjs
@@ -85,6 +85,12 @@ fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 
 fuzz-rest: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/core/test_bundle_props.py
+
+# --dask servers that are no scheduler (silent, garbage, a real handshake then lies) and address
+# text; hostile modules in the current folder (the command's and its workers' imports never come
+# from there), TensorFlow's fallback worker included. Mostly waiting (deadlines, processes).
+fuzz-hostile: $(STAMP)
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_hostile.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

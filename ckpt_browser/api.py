@@ -2,7 +2,7 @@
 
     import ckpt_browser as cb
     md = cb.open("runs/iris")                 # a model_dir, a checkpoint prefix or file, a URL
-    md.latest.variables                       # [Variable(name, shape, dtype, kind), ...]
+    md.latest.variables                       # [Variable(name, shape, dtype, kind, path, slot_of, ...), ...]
     md.latest.read("dnn/logits/bias")         # numpy, crc32c checked
     cb.diff(a, b), cb.check(path, against=...), cb.verify(path)   # the CLI's --json records
 
@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ckpt_browser.core.errors import checkpoint_errors_only
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,6 +42,11 @@ class Variable(NamedTuple):
     shape: tuple[int, ...]
     dtype: str  # numpy's name: float32, int64, bfloat16, string, ...
     kind: str  # model, optimizer, ema, global_step, object_graph or other
+    # Where the user knows it: its object-graph path (a Keras 3 model's weights), else name less /.ATTRIBUTES/...
+    path: str = ""
+    slot_of: str | None = None  # an optimizer slot's weight (its path), when the checkpoint says whose it is
+    slot: str | None = None  # the slot's name (momentums, m, ...), known from the object graph
+    other_paths: tuple[str, ...] = ()  # the object graph's other paths to it, the stored key's first
 
 
 def finite_or_text(obj: Any) -> Any:
@@ -87,6 +94,7 @@ class Checkpoint:
         """The record `ls --json` lists under "checkpoints"."""
         return self._info.to_json()
 
+    @checkpoint_errors_only
     def contents(self) -> CheckpointContents:
         if self._contents is None:
             from ckpt_browser.core.model_dir.contents import read_contents
@@ -95,9 +103,13 @@ class Checkpoint:
         return self._contents
 
     @property
+    @checkpoint_errors_only
     def variables(self) -> list[Variable]:
         """Every stored variable, sorted by name, as tf.train.list_variables lists them."""
-        return [Variable(v.name, tuple(v.shape), v.dtype, v.kind) for v in self.contents().variables]
+        return [
+            Variable(v.name, tuple(v.shape), v.dtype, v.kind, v.display_name, v.slot_of, v.slot, v.aliases)
+            for v in self.contents().variables
+        ]
 
     def _name(self, name: str) -> str:
         """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
@@ -108,10 +120,13 @@ class Checkpoint:
         if name in names:
             return name
         matches = [n for n in names if display_name(n) == name]
+        if not matches:  # a path the object graph gives it (formats/object_graph.py)
+            matches = [v.name for v in self.contents().variables if name == v.display_name or name in v.aliases]
         if len(matches) != 1:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         return matches[0]
 
+    @checkpoint_errors_only
     def read(self, name: str) -> np.ndarray:
         """The variable's values (only that tensor is read), its crc32c checked: a mismatch raises
         ChecksumMismatch (a CheckpointError; its .value holds what was read)."""
@@ -119,6 +134,7 @@ class Checkpoint:
 
         return open_checkpoint(self._info.prefix).read(self._name(name))
 
+    @checkpoint_errors_only
     def stats(self, name: str, dask: str | None = None) -> Record:
         """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats".
         dask: a scheduler's address (default CKPT_BROWSER_DASK) to read the ranges on its workers."""
@@ -131,6 +147,7 @@ class Checkpoint:
             stats = stats_of_entry(reader, name, engine) or compute_stats(reader.read(name))
         return finite_or_text(stats.to_json())
 
+    @checkpoint_errors_only
     def show(self, name: str, all_values: bool = False, codes: bool = False) -> Record:
         """The record `show --json` prints: shape, dtype, stats and the values (a head of 100 of
         tensors over 1,000 elements unless all_values). codes: a quantized TF.js weight's stored codes."""
@@ -211,16 +228,19 @@ class ModelDir:
         return self._core.notes + ([self._core.state_error] if self._core.state_error else [])
 
     @property
+    @checkpoint_errors_only
     def latest(self) -> Checkpoint | None:
         """The latest readable checkpoint (the state file's, else the newest on disk), as `ls` shows."""
         info = self._core.default_checkpoint()
         return None if info is None else self[info.name]
 
     @property
+    @checkpoint_errors_only
     def selected(self) -> Checkpoint:
         """The checkpoint the opened path named, else the latest; CheckpointError if none has its files."""
         return self.checkpoint(None)
 
+    @checkpoint_errors_only
     def checkpoint(self, name: str | None = None) -> Checkpoint:
         """The named checkpoint, else the one the opened path named, else the latest."""
         from ckpt_browser.core.model_dir.contents import Source
@@ -243,6 +263,7 @@ class ModelDir:
             return [chosen._info]
         return self._core.checkpoints
 
+    @checkpoint_errors_only
     def ls(self, checkpoint: str | None = None) -> Record:
         """The record `ls --json` prints (the variables of the named checkpoint, default the latest)."""
         return self._ls(checkpoint)[0]
@@ -290,6 +311,7 @@ def _ls_events(md: CoreModelDir, listed, scalars: bool):
     return events
 
 
+@checkpoint_errors_only
 def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
     """A model_dir, from its folder, a checkpoint prefix or one of its files (that checkpoint is
     .selected), a `checkpoint` state file, a SavedModel, a Keras / TF.js file, or an fsspec URL."""
@@ -341,12 +363,14 @@ def _diff(
     return _Diffed(finite_or_text(record), result)
 
 
+@checkpoint_errors_only
 def diff(a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None) -> Record:
     """Every variable of checkpoint a against b (a model_dir means its latest): the record `diff
     --json` prints; "identical" says whether all are the same. dask: as verify's."""
     return _diff(a, b, dask).record
 
 
+@checkpoint_errors_only
 def verify(path: str | os.PathLike[str], dask: str | None = None) -> Record:
     """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
     `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable"). dask: a scheduler's
@@ -367,6 +391,7 @@ def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None
         return verify_model_dir(source.model_dir, progress, engine)
 
 
+@checkpoint_errors_only
 def check(
     path: str | os.PathLike[str],
     against: str | None = None,

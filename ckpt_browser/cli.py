@@ -154,6 +154,10 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from ckpt_browser.core.child import serve_child
+
+    if argv is None and serve_child(args):  # the packaged app started as one of its own workers
+        return EXIT_OK
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args and args[0] in SUBCOMMANDS:
         script_args: list[str] = []
@@ -170,6 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[ns.command](ns)
         except CheckpointError as exc:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_ERROR
+        except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
+            from ckpt_browser.core.errors import exhausted, input_names
+
+            named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
+            print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
@@ -254,7 +264,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
             a_text = "" if r.shape_a is None else f"{list(r.shape_a)} {r.dtype_a}"
             b_text = "" if r.shape_b is None else f"{list(r.shape_b)} {r.dtype_b}"
             rows.append((
-                r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
+                r.display_name if r.path else r.name if not r.name_b else f"{r.name} = {r.name_b}", r.status,
                 "" if r.max_abs_diff is None else f"{r.max_abs_diff:.4g}",
                 "" if r.rel_change is None else f"{r.rel_change:.4g}",
                 a_text if a_text == b_text else f"{a_text or '-'} -> {b_text or '-'}",

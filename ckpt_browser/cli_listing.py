@@ -136,7 +136,7 @@ def _ascii_lines(keys, lengths, combo, tails: dict[int, str], width: int) -> byt
 def json_document(doc: dict, listed: ListedContents) -> None:
     """json.dumps(doc, indent=2) with doc["variables"] the listing's records, written in chunks."""
     from ckpt_browser.core.formats.listing import line_starts
-    from ckpt_browser.core.formats.variables import KINDS
+    from ckpt_browser.core.formats.variables import _ATTR_SUFFIX, KINDS, display_name
 
     mark = "\x00variables\x00"
     head, tail = json.dumps({**doc, "variables": mark}, indent=2).split(json.dumps(mark), 1)
@@ -146,13 +146,20 @@ def json_document(doc: dict, listed: ListedContents) -> None:
         out.write(head + "[]" + tail + "\n")
         return
     out.write(head + "[\n")
-    items = {}
+    items, pathed = {}, {}  # per (head, kind): the item around its name; and with a path too
     for h, (shape, _, dtype) in enumerate(listing.heads):
         for k, kind in enumerate(KINDS):
-            one = json.dumps([{"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}], indent=2)
-            body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
-            items[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark), 1))
+            for table, item in (
+                (items, {"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
+                (pathed, {"name": mark, "path": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
+            ):
+                one = json.dumps([item], indent=2)
+                body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
+                table[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark)))
     combos = (listing.head_of * len(KINDS) + listed.kinds).tolist()
+    # A path only where it differs from the name (TF2 names, less /.ATTRIBUTES/VARIABLE_VALUE), as
+    # VariableInfo.to_json gives it: a name-based checkpoint's million lines stay as they were.
+    suffixed = listing.joined().find(_ATTR_SUFFIX.encode()) >= 0
     sep = ""
     for first, raw in _chunks(listed, line_starts(listing)):
         text = raw.decode()
@@ -160,8 +167,16 @@ def json_document(doc: dict, listed: ListedContents) -> None:
         safe = not _JSON_UNSAFE.search(text)
         parts = []
         for name, c in zip(names, combos[first : first + CHUNK]):
-            before, after = items[c]
-            parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
+            path = display_name(name) if suffixed else name
+            if path is name or path == name:
+                before, after = items[c]
+                parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
+            else:
+                before, middle, after = pathed[c]
+                if safe:
+                    parts.append(f'{sep}{before}"{name}"{middle}"{path}"{after}')
+                else:
+                    parts.append(f"{sep}{before}{json.dumps(name)}{middle}{json.dumps(path)}{after}")
             sep = ",\n"
         out.write("".join(parts))
     out.write("\n  ]" + tail + "\n")
@@ -202,11 +217,21 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
         print(wrap(f"warning: {contents.warning}", width, "  "))
     shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
     rows = [("variable", "shape", "dtype", "kind")]
-    for v in contents.variables:
+    variables = contents.variables
+    # Named by the object graph (a Keras 3 model's tf.train.Checkpoint): its paths, then the keys.
+    renamed = any(v.aliases for v in variables[:1000]) or any(v.aliases for v in variables)
+    if renamed:
+        rows = [("variable", "shape", "dtype", "kind", "stored as")]
+        variables = sorted(variables, key=lambda v: v.display_name)
+    for v in variables:
         text = shapes.get(v.shape)
         if text is None:
             text = shapes[v.shape] = str(list(v.shape))
         dtype = f"{v.dtype_text}, {human_bytes(v.nbytes)}" if v.stored else v.dtype  # stored bytes, quantized
-        rows.append((v.name, text, dtype, v.kind))
+        if renamed:
+            kind = f"slot of {v.slot_of}" if v.kind == "optimizer" and v.slot_of else v.kind
+            rows.append((v.display_name, text, dtype, kind, v.name))
+        else:
+            rows.append((v.name, text, dtype, v.kind))
     print_table(fit_rows(rows, width))
     print(wrap(contents.totals.summary(), width))

@@ -29,6 +29,9 @@ from typing import Any
 
 PATH_VAR = "CKPT_BROWSER_CHILD_PATH"  # the import path a child of ours gets (a JSON list)
 PARENT_VAR = "CKPT_BROWSER_PARENT_PID"
+# The packaged app is its own child: started with one of these arguments, it serves as that child
+# (packaging/launcher.py and cli.main ask serve_child first); python_argv's frozen_arg names one.
+FROZEN_CHILDREN = {"--native-worker": ("ckpt_browser.core.formats.isolated", "main")}
 _PR_SET_PDEATHSIG = 1
 
 # Run by `python -I -c`: the import path from the parent, then the target. Kept to the standard
@@ -75,10 +78,25 @@ def python_argv(module: str, func: str, frozen_arg: str | None = None) -> list[s
     """The command that runs ``module.func()`` in an isolated child of this interpreter; the packaged
     app serves as its own child through ``frozen_arg`` (its bootloader never looks at the current folder)."""
     if getattr(sys, "frozen", False):
-        if frozen_arg is None:
+        if frozen_arg is None or FROZEN_CHILDREN.get(frozen_arg) != (module, func):
             raise RuntimeError(f"{module}:{func} has no entry in the packaged app")
         return [sys.executable, frozen_arg]
     return [sys.executable, "-I", "-c", BOOTSTRAP.format(path_var=PATH_VAR, module=module, func=func)]
+
+
+def serve_child(argv: list[str]) -> bool:
+    """In the packaged app (or the console script): when argv is one of FROZEN_CHILDREN's
+    arguments alone, run that child here -- dying with the parent, as BOOTSTRAP's children do --
+    and answer True once it is done; else False (argv is the user's command line)."""
+    if len(argv) != 1 or argv[0] not in FROZEN_CHILDREN:
+        return False
+    import importlib
+
+    os.environ.pop(PATH_VAR, None)  # a frozen app's import path is its bundle's, never the cwd
+    die_with_parent()
+    module, func = FROZEN_CHILDREN[argv[0]]
+    getattr(importlib.import_module(module), func)()
+    return True
 
 
 def child_env(extra: dict[str, str] | None = None, keep_python_vars: bool = False) -> dict[str, str]:

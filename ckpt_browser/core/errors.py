@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
 
 class CheckpointError(Exception):
     """A checkpoint, model_dir or state file cannot be read as asked.
@@ -23,3 +27,42 @@ class Unreachable(CheckpointError):
 
     Nothing about the path is known: callers must not try other readings of it (each would
     wait for the same server again -- a timeout is honoured once)."""
+
+
+def exhausted(exc: RecursionError | MemoryError, names: list[str] | None = None) -> CheckpointError:
+    """The one line for input that used up Python's stack (nesting 200,000 deep) or the memory
+    (a bomb): bad input like any other, said as such. names: the inputs given (paths, specs)."""
+    subject = f"cannot read {' / '.join(names)}" if names else "cannot read the input"
+    if isinstance(exc, RecursionError):
+        return CheckpointError(f"{subject}: nested too deeply (beyond Python's recursion limit)")
+    return CheckpointError(f"{subject}: reading it needs more memory than there is")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checkpoint_errors_only(func: F) -> F:
+    """For the API's entry points (api.py): input that exhausts the stack or the memory raises
+    CheckpointError (see exhausted()), never RecursionError or MemoryError."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (RecursionError, MemoryError) as exc:
+            raise exhausted(exc, input_names([*args, *kwargs.values()])) from None
+
+    return cast(F, wrapper)
+
+
+def input_names(values: list[Any]) -> list[str]:
+    """The arguments that name an input (paths, URLs, specs), shortened for one line."""
+    import os
+
+    out = []
+    for value in values:
+        if isinstance(value, (str, os.PathLike)):
+            text = os.path.basename(os.fspath(value).rstrip("/\\")) or os.fspath(value)
+            text = " ".join(str(text).split())
+            out.append(text if len(text) <= 60 else text[:57] + "...")
+    return out

@@ -58,16 +58,17 @@ class TFCheckpointReader:
         self.note = note
         if not findable():
             raise TensorFlowMissing(not_installed())
-        listed = self._call("listing", str(self.prefix))
+        listed = self._call("listing", str(self.prefix), work=_file_bytes(str(self.prefix) + ".index"))
         self._variables = [VariableEntry(name, shape, dtype) for name, shape, dtype in listed]
-        self._names = {v.name for v in self._variables}
+        self._names = {v.name: v for v in self._variables}
 
-    def _call(self, func: str, *args):
+    def _call(self, func: str, *args, work: int | None):
+        """func(*args) in TensorFlow's worker, its time limit from the bytes it works on (work)."""
         from ckpt_browser.core.tf.tfimport import TensorFlowMissing
 
         return isolated.TENSORFLOW.call(
             f"ckpt_browser.core.tf.tf_checkpoint:{func}", *args, what=self.prefix.name,
-            errors={"TensorFlowMissing": TensorFlowMissing},
+            errors={"TensorFlowMissing": TensorFlowMissing}, timeout=isolated.limit(work),
         )  # fmt: skip
 
     def variables(self) -> list[VariableEntry]:
@@ -76,7 +77,16 @@ class TFCheckpointReader:
     def read(self, name: str) -> np.ndarray:
         if name not in self._names:
             raise CheckpointError(f"{self.prefix.name} has no variable {name!r}")
-        return self._call("tensor", str(self.prefix), name)
+        v = self._names[name]
+        size = itemsize(v.dtype)
+        # Strings and other variable-size values: at most the data files' bytes.
+        work = math.prod(v.shape) * size if size else sum(map(_file_bytes, self._data_files()))
+        return self._call("tensor", str(self.prefix), name, work=work)
+
+    def _data_files(self) -> list[str]:
+        import glob
+
+        return glob.glob(glob.escape(str(self.prefix)) + ".data-*")
 
     def truncation(self) -> str | None:
         """Say whether the data shards are too small to hold the tensors the index lists.
@@ -88,6 +98,13 @@ class TFCheckpointReader:
 
         need = sum(math.prod(v.shape) * (itemsize(v.dtype) or 0) for v in self.variables())
         return truncation_message(self.prefix, need)
+
+
+def _file_bytes(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone: the call says so
+        return 0
 
 
 _tf_failed: dict[tuple, str] = {}  # (prefix, index mtime, size) -> why TensorFlow could not read it

@@ -40,23 +40,16 @@ class Progress:
 
 
 def error_log_path():
-    from ckpt_browser.core.storage.cache import cache_dir
+    from ckpt_browser.core.storage.cache import error_log_path as path
 
-    return cache_dir() / "errors.log"
+    return path()
 
 
 def write_error_log(details: str):
     """Append an unexpected error's traceback to the log the error dialog points at."""
-    import time
+    from ckpt_browser.core.storage.cache import write_error_log as write
 
-    path = error_log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{details}\n")
-    except OSError:
-        return None
-    return path
+    return write(details)
 
 
 class TaskRunner(QObject):

@@ -178,7 +178,7 @@ def _native(result) -> bool:
     texts = [str(result)] if isinstance(result, CheckpointError) else []
     for verdict in getattr(result, "verdicts", []):
         texts += [*verdict.problems, verdict.error or ""]
-    return any("crashed reading" in t or "took more than" in t for t in texts)
+    return any(w in t for t in texts for w in ("crashed reading", "looped on", "did not start in"))
 
 
 def _note(result):

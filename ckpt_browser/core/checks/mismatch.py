@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec
@@ -34,6 +34,7 @@ class Expected:
     description: str = ""  # "hidden_units=[20, 20] and 4 input features"
     estimator: str | None = None  # the canned Estimator class, when checked against its call
     call_args: dict[str, str] = field(default_factory=dict)  # that call's arguments as written
+    prefix: Path | None = None  # the checkpoint or Keras file it was read from (its names may be paired)
 
 
 @dataclass
@@ -97,6 +98,7 @@ def stored_variables(info: CheckpointInfo) -> dict[str, VariableEntry]:
 def compare(info: CheckpointInfo, expected: Expected, stored: dict[str, VariableEntry] | None = None) -> CheckResult:
     """Stored variables of the checkpoint vs what the model expects. Nothing is run."""
     stored = stored_variables(info) if stored is None else stored
+    expected = _paired(info, expected)
     findings, compatible = [], []
     for name in sorted(set(stored) | set(expected.variables)):
         s = stored.get(name)
@@ -206,7 +208,32 @@ def path_expected(path: str | os.PathLike) -> Expected:
 
     prefix = resolve_checkpoint(p)
     stored = open_checkpoint(prefix).variables()
-    return Expected(f"checkpoint {prefix}", {v.name: (v.shape, v.dtype) for v in stored if v.name != OBJECT_GRAPH})
+    named: dict[str, tuple[tuple | None, str]] = {v.name: (v.shape, v.dtype) for v in stored if v.name != OBJECT_GRAPH}
+    return Expected(f"checkpoint {prefix}", named, prefix=prefix)
+
+
+def _paired(info: CheckpointInfo, expected: Expected) -> Expected:
+    """expected with the names of a Keras file paired to a Keras 3 model's tf.train.Checkpoint (or
+    the other way round) put as the checkpoint names them (values/pairing.py: by the object graph)."""
+    if expected.prefix is None:
+        return expected
+    from ckpt_browser.core.values.pairing import graph_file_pairs
+
+    readers = open_checkpoint(info.prefix), open_checkpoint(expected.prefix)
+    pairs = graph_file_pairs(*readers)
+    if not pairs:
+        return expected
+    named = dict(expected.variables)
+    for ours, theirs in pairs:
+        if ours in named:
+            return expected  # a name of ours means another variable there: by name, as before
+        named[ours] = named.pop(theirs)
+    # The checkpoint's own counters (save_counter, a step counter), which no Keras file holds.
+    counters = {
+        k for r in readers if hasattr(r, "kinds") and not hasattr(r, "entries")
+        for k, role in (r.kinds() or {}).items() if role[0] in ("other", "global_step")
+    }  # fmt: skip
+    return replace(expected, variables=named, optional=expected.optional | counters)
 
 
 def against(spec_or_path: str) -> Expected:

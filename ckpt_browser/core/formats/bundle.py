@@ -120,11 +120,21 @@ class BundleReader:
             raise UnsupportedFormat(f"{self.index_name} holds tensors of DataType {unknown[0]}, unknown to this reader")
         self._files: dict[int, LocalFile] = {}
         self._lock = threading.Lock()
+        self._roles: tuple | None = None  # (what the object graph says, or None), read on first ask
         self._variables = None
 
     def listing(self) -> Listing | None:
         """The variables in columns (ls of a million variables), when the index was read so."""
         return self._columns
+
+    def kinds(self):
+        """Each key's kind, path and slot owner from the checkpoint's object graph
+        (formats/object_graph.py); None when it has none (a TF1 Saver's): kinds are then read off names."""
+        if self._roles is None:
+            from ckpt_browser.core.formats.object_graph import read_roles
+
+            self._roles = (read_roles(self),)
+        return self._roles[0]
 
     # -- the protocol -------------------------------------------------------------------------
 

@@ -26,9 +26,16 @@ from typing import Any
 
 from ckpt_browser.core.errors import CheckpointError
 
-TIMEOUT_S = 60.0  # per call; a listing takes milliseconds, a 1 GB tensor about a second
-START_TIMEOUT_S = 120.0  # the first call also imports the library (TensorFlow: seconds)
-WORKER_ARG = "--native-worker"  # how the packaged app is asked to serve as a worker
+TIMEOUT_S = 60.0  # the most any call may take (CKPT_BROWSER_NATIVE_TIMEOUT sets it)
+START_TIMEOUT_S = 120.0  # a fresh worker's imports (TensorFlow: seconds), before its first call
+# A call's own limit grows with the bytes it works on: a listing or a read of a few KB answers in
+# milliseconds, so one that has not answered in BASE_S has the library looping (a damaged file can
+# cost HDF5 minutes on 30 KB); each byte adds time at the slowest rate a sound file is read at
+# (a listing's bytes are metadata, parsed object by object: a slower rate).
+BASE_S = 3.0
+READ_RATE = 20e6  # bytes a second (a network file system, a busy disk)
+LIST_RATE = 10e6
+WORKER_ARG = "--native-worker"  # how the packaged app is asked to serve as a worker (child.FROZEN_CHILDREN)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -36,6 +43,19 @@ def _env_float(name: str, default: float) -> float:
         return max(1.0, float(os.environ.get(name, default)))
     except ValueError:
         return default
+
+
+def ceiling() -> float:
+    """The most a call may take: CKPT_BROWSER_NATIVE_TIMEOUT seconds, else TIMEOUT_S."""
+    return _env_float("CKPT_BROWSER_NATIVE_TIMEOUT", TIMEOUT_S)
+
+
+def limit(nbytes: int | None, rate: float = READ_RATE) -> float:
+    """The time limit of a call that works on nbytes (None: unknown, the ceiling): BASE_S plus
+    nbytes at rate, at most the ceiling."""
+    if nbytes is None:
+        return ceiling()
+    return min(ceiling(), BASE_S + max(0, nbytes) / rate)
 
 
 def memory_limit() -> int:
@@ -67,7 +87,17 @@ def imported(module: str) -> bool:
 
 
 class WorkerBug(RuntimeError):
-    """An exception in the worker that is no CheckpointError: a bug of ours, with its traceback."""
+    """An exception in the worker that is no CheckpointError: a bug of ours. Its message is one
+    line (what failed, and where its traceback was written: the error log); ``details`` holds
+    the worker's traceback."""
+
+    def __init__(self, library: str, what: str, details: str) -> None:
+        from ckpt_browser.core.storage.cache import write_error_log
+
+        self.details = details
+        first = (details.strip().splitlines() or ["no details"])[0][:300]
+        where = write_error_log(f"{library}, reading {what}:\n{details}")
+        super().__init__(f"{library} failed reading {what}: {first}" + (f" (details in {where})" if where else ""))
 
 
 def main() -> None:
@@ -144,7 +174,8 @@ class Worker:
     def call(self, func: str, *args, what: str, errors: dict[str, type[CheckpointError]] | None = None,
              timeout: float | None = None) -> Any:  # fmt: skip
         """func(*args) in the worker. ``what`` names the file for the messages; ``errors`` maps
-        class names to the CheckpointError subclasses to raise again here."""
+        class names to the CheckpointError subclasses to raise again here; ``timeout``: the call's
+        limit in seconds, from the work asked (limit()), at most the ceiling (default: the ceiling)."""
         if os.environ.get("CKPT_BROWSER_IN_PROCESS") == "1":
             reply = _run(func, args)
         else:
@@ -153,7 +184,7 @@ class Worker:
             return reply[1]
         if reply[0] == "error":
             raise (errors or {}).get(reply[1], CheckpointError)(reply[2])
-        raise WorkerBug(reply[1])
+        raise WorkerBug(self.library, what, reply[1])
 
     def _remote(self, func: str, args: tuple, what: str, timeout: float | None) -> tuple:
         with self._lock:
@@ -164,20 +195,24 @@ class Worker:
                 # seconds) first, under the start-up limit; the call itself then has the call's
                 # limit, so a file that hangs the library is stopped after that limit, first or not.
                 self._exchange(("ckpt_browser.core.formats.isolated:imported", (func.partition(":")[0],)),
-                               START_TIMEOUT_S, what)  # fmt: skip
+                               START_TIMEOUT_S, what, warming=True)  # fmt: skip
                 self._first = False
-            limit = timeout or _env_float("CKPT_BROWSER_NATIVE_TIMEOUT", TIMEOUT_S)
-            return pickle.loads(self._exchange((func, args), limit, what))
+            seconds = min(timeout, ceiling()) if timeout else ceiling()
+            return pickle.loads(self._exchange((func, args), seconds, what))
 
-    def _exchange(self, request: tuple, limit: float, what: str) -> bytes:
-        """One request to the worker and its reply, within limit seconds; else the worker is
+    def _exchange(self, request: tuple, seconds: float, what: str, warming: bool = False) -> bytes:
+        """One request to the worker and its reply, within the seconds given; else the worker is
         stopped and one line says so."""
         try:
             _write_frame(self._proc.stdin, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-            reply = self._replies.get(timeout=limit)
+            reply = self._replies.get(timeout=seconds)
         except queue.Empty:
             self._stop()
-            raise CheckpointError(f"{self.library} took more than {limit:.0f} s reading {what}: stopped") from None
+            if warming:
+                raise CheckpointError(f"{self.library} did not start in {seconds:.0f} s (to read {what})") from None
+            raise CheckpointError(
+                f"{self.library} looped on {what}: stopped after {max(1, round(seconds))} s"
+            ) from None
         except OSError:  # the pipe broke: the worker is gone
             reply = None
         if reply is None:

@@ -33,7 +33,8 @@ class KerasFile:
         self.layers: list[Layer] = []
         self._zipped = False
         require_regular(path)  # a FIFO would block the worker until its time limit
-        found = isolated.HDF5.call("ckpt_browser.core.formats.keras_worker:scan", str(path), what=self.name)
+        found = isolated.HDF5.call("ckpt_browser.core.formats.keras_worker:scan", str(path), what=self.name,
+                                   timeout=isolated.limit(_listed_bytes(path), isolated.LIST_RATE))  # fmt: skip
         for key, value in found.items():
             setattr(self, key, value)
         self.path = path
@@ -55,7 +56,7 @@ class KerasFile:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         value = isolated.HDF5.call(
             "ckpt_browser.core.formats.keras_worker:read", str(self.path), self._zipped, entry.file, entry.h5path,
-            what=f"{name} in {self.name}",
+            what=f"{name} in {self.name}", timeout=isolated.limit(_declared_bytes(entry)),
         )  # fmt: skip
         if entry.dtype == "bfloat16" and value.dtype != np.dtype("O"):
             import ml_dtypes
@@ -83,8 +84,9 @@ class KerasFile:
                 batch.append(n)
             items = [(self._by_name[n].file, self._by_name[n].h5path) for n in batch]
             try:
+                limit = isolated.limit(sum(_declared_bytes(self._by_name[n]) for n in batch))
                 sizes = isolated.HDF5.call("ckpt_browser.core.formats.keras_worker:sizes", str(self.path),
-                                           self._zipped, items, what=self.name)  # fmt: skip
+                                           self._zipped, items, what=self.name, timeout=limit)  # fmt: skip
                 self._checked.update(zip(batch, sizes))
             except CheckpointError:
                 self._batches = False
@@ -111,6 +113,21 @@ def _declared_bytes(entry: KerasEntry) -> int:
     for d in entry.shape:
         n *= int(d)
     return n
+
+
+def _listed_bytes(path) -> int:
+    """The bytes a listing parses: the file's, and for X.weights.json its shards' (X_NNNNN.weights.h5)."""
+    name = os.path.basename(str(path))
+    try:
+        total = os.path.getsize(path)
+        if name.lower().endswith(".weights.json"):
+            import glob
+
+            stem = glob.escape(os.path.join(os.path.dirname(str(path)), name[: -len(".weights.json")]))
+            total += sum(os.path.getsize(p) for p in glob.iglob(stem + "_*.weights.h5"))
+    except OSError:  # gone meanwhile: the listing says so
+        return 0
+    return total
 
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")

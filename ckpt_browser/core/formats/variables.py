@@ -54,6 +54,8 @@ class VariableInfo(NamedTuple):
     display_name: str  # TF2 suffix removed
     slot_of: str | None = None  # display name of the variable a slot / EMA shadow belongs to
     stored: str | None = None  # the dtype of its bytes when not dtype (a quantized TF.js weight: uint8)
+    aliases: tuple[str, ...] = ()  # its other paths in the object graph (formats/object_graph.py)
+    slot: str | None = None  # the slot's own name (momentums, m, ...) when slot_of is a weight's
 
     @property
     def size(self) -> int:
@@ -71,9 +73,16 @@ class VariableInfo(NamedTuple):
         return f"{self.dtype} ← {self.stored}" if self.stored else self.dtype
 
     def to_json(self) -> dict:
-        out = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "kind": self.kind}
+        out: dict[str, object] = {"name": self.name}
+        if self.display_name != self.name:  # where the user knows it (TF2: no suffix; object graph)
+            out["path"] = self.display_name
+        out.update(shape=list(self.shape), dtype=self.dtype, kind=self.kind)
         if self.stored:
             out["stored_dtype"] = self.stored
+        if self.slot is not None:  # known from the object graph (names alone give no slot names)
+            out["slot_of"], out["slot"] = self.slot_of, self.slot
+        if self.aliases:
+            out["other_paths"] = list(self.aliases)
         return out
 
 
@@ -143,11 +152,12 @@ def find_variable(variables: Sequence[VariableInfo], name: str) -> VariableInfo 
 
 def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[VariableInfo]:
     """Each stored variable with its kind. kinds: name -> (kind, slot_of) a reader knows for
-    certain (a Keras file says which variables are its optimizer's); the rest are read off names."""
+    certain (a Keras file says which variables are its optimizer's), or (kind, slot_of, path,
+    aliases, slot) from a checkpoint's object graph (formats/object_graph.py); the rest are read
+    off names. Sorted by stored name, as tf.train.list_variables lists them."""
     if kinds:
         out_known = describe([e for e in entries if e.name not in kinds])
-        known = [VariableInfo(e.name, e.shape, e.dtype, kinds[e.name][0], e.name, kinds[e.name][1], e.stored)
-                 for e in entries if e.name in kinds]  # fmt: skip
+        known = [_known(e, kinds[e.name]) for e in entries if e.name in kinds]
         return sorted(out_known + known, key=lambda v: v.name)
     shown = [display_name(e.name) for e in entries]
     names = set(shown)
@@ -171,6 +181,13 @@ def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[Va
             kind, slot_of = classify(e.name, names, s)
             append(VariableInfo(e.name, e.shape, e.dtype, kind, s, slot_of))
     return out
+
+
+def _known(e: VariableEntry, role: tuple) -> VariableInfo:
+    if len(role) == 2:
+        return VariableInfo(e.name, e.shape, e.dtype, role[0], e.name, role[1], e.stored)
+    kind, slot_of, path, aliases, slot = role[:5]
+    return VariableInfo(e.name, e.shape, e.dtype, kind, path, slot_of, e.stored, tuple(aliases), slot)
 
 
 @dataclass
@@ -303,6 +320,8 @@ class ScopeNode:
 
 def build_tree(variables: list[VariableInfo]) -> ScopeNode:
     root = ScopeNode("", "")
+    if any(v.aliases for v in variables):  # paths from the object graph: in their order, not the keys'
+        variables = sorted(variables, key=lambda v: v.display_name)
     for v in variables:
         size = v.size
         node = root

@@ -202,8 +202,8 @@ def read_listed(info: CheckpointInfo) -> ListedContents | None:
         raise CheckpointError(f"{info.name}: {info.problem}")
     reader = open_checkpoint(info.prefix)
     listing = reader.listing() if hasattr(reader, "listing") else None
-    if listing is None:
-        return None
+    if listing is None or (hasattr(reader, "kinds") and reader.kinds()):
+        return None  # none, or named by its object graph: the records carry the paths
     import numpy as np
 
     from ckpt_browser.core.formats.listing import classify_listing

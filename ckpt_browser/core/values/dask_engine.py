@@ -17,35 +17,34 @@ TaskProgress = Callable[[int, int, str], None]  # (tasks done, tasks in all, tex
 
 
 def connect(address: str, timeout: str = "10s") -> Any:
-    """A distributed.Client of the scheduler at address; one clear line when it cannot be reached."""
+    """A distributed.Client of the scheduler at address; one clear line, within seconds, when
+    none answers there (core/values/dask_address.py checks it first)."""
+    from ckpt_browser.core.values.dask_address import check_scheduler, scheduler_address
+
     try:
         from distributed import Client
     except ImportError as exc:
         raise CheckpointError(
             "running on a Dask cluster needs the [dask] extra: pip install 'ckpt-browser[dask]'"
         ) from exc
-    _knock(address)
+    full = scheduler_address(address)
+    _knock(full, address)
+    check_scheduler(full)
     try:
-        return Client(address, timeout=timeout)
+        return Client(full, timeout=timeout)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
 
 
-def _knock(address: str) -> None:
+def _knock(full: str, address: str) -> None:
     """A refused or unroutable tcp:// address said at once: the client itself retries until its
     timeout, which for a mistyped port is 10 s of waiting for a sure no."""
     import socket
     from urllib.parse import urlsplit
 
+    parts = urlsplit(full)
     try:
-        parts = urlsplit(address if "://" in address else "tcp://" + address)
-        host, port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise CheckpointError(f"{address!r} is not a scheduler address: expected tcp://HOST:PORT") from exc
-    if parts.scheme not in ("tcp", "tls") or not host or not port:
-        return  # another transport (inproc://, ucx://): the client's own check
-    try:
-        socket.create_connection((host, port), timeout=5).close()
+        socket.create_connection((parts.hostname, parts.port), timeout=5).close()
     except OSError as exc:
         raise CheckpointError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from exc
 

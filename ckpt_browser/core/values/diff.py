@@ -31,11 +31,15 @@ class DiffRow:
     dtype_a: str | None = None
     dtype_b: str | None = None
     name_b: str | None = None  # its name in B, when the files name their weights differently
+    path: str | None = None  # its object-graph path (formats/object_graph.py), when it differs from the name
+    path_b: str | None = None  # B's, when B names it otherwise
 
     @property
     def display_name(self) -> str:
-        shown = display_name(self.name)
-        return f"{shown} = {display_name(self.name_b)}" if self.name_b else shown
+        shown = self.path or display_name(self.name)
+        if self.name_b and (self.path_b or display_name(self.name_b)) != shown:
+            return f"{shown} = {self.path_b or display_name(self.name_b)}"
+        return shown
 
     def to_json(self) -> dict:
         return {
@@ -48,6 +52,7 @@ class DiffRow:
             "dtype_a": self.dtype_a,
             "dtype_b": self.dtype_b,
             "name_b": self.name_b or self.name,
+            **({"path": self.path} if self.path else {}),
         }
 
 
@@ -102,12 +107,22 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     ra, rb = open_checkpoint(a), open_checkpoint(b)
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
-    pairs = _pairs(ra, rb, va, vb)
+    from ckpt_browser.core.values.pairing import graph_file_pairs
+
+    by_file = graph_file_pairs(ra, rb)  # a Keras 3 model's tf.train.Checkpoint against its Keras file
+    if by_file is not None and any(x in vb and x != y for x, y in by_file):
+        by_file = None  # a name of A means another variable in B: by name
+    pairs = by_file if by_file is not None else _pairs(ra, rb, va, vb)
+    by_path = graph_pairs(ra, rb, va, vb) if pairs is None else None
+    if by_path:  # keys of one model stored under other first paths (formats/object_graph.py)
+        vb = {**{k: v for k, v in vb.items() if k not in {y for _, y in by_path}}, **{x: vb[y] for x, y in by_path}}
+        pairs = []
     slots = slot_pairs(va, vb, pairs or [])  # optimizer slots a legacy .h5 spells flat
     renamed = {}
     for name_a, name_b in (pairs or []) + slots:  # compare weight with weight, say how they paired
         vb[name_a] = vb.pop(name_b)
         renamed[name_a] = name_b
+    renamed.update(by_path or [])
     names = sorted(set(va) | set(vb))
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
@@ -140,8 +155,13 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
         done += 0 if name in tasked else weights[name]
         if progress:
             progress(done, total, "comparing")
+    _graph_paths(ra, rb, rows)
     out = CheckpointDiff(as_path(a), as_path(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
+    if by_file:
+        out.pairing = "by the checkpoint's object graph: weights by path, optimizer variables by their index"
+    if by_path:
+        out.pairing = f"by path in the object graph ({len(by_path)} stored under another key in B)"
     if slots:
         out.pairing += f"; {len(slots)} optimizer slots by their flattened names (a legacy .h5 writes a/b_c for a/b/c)"
     return out
@@ -160,6 +180,39 @@ def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
     if any(x in vb and x != y for x, y in pairs):
         return None  # a name of A means another weight in B: pairing would hide it
     return [(x, y) for x, y in pairs if x != y]
+
+
+def _graph_paths(ra, rb, rows: list[DiffRow]) -> None:
+    """Each row's object-graph path, where a side's graph names it otherwise than its key."""
+    ka = ra.kinds() if hasattr(ra, "kinds") and not hasattr(ra, "entries") else None
+    kb = rb.kinds() if hasattr(rb, "kinds") and not hasattr(rb, "entries") else None
+    for row in rows:
+        role_a = (ka or {}).get(row.name) if row.status != ONLY_B else None
+        role_b = (kb or {}).get(row.name_b or row.name) if row.status != ONLY_A else None
+        if role_a is not None and len(role_a) > 2 and role_a.path != display_name(row.name):
+            row.path = role_a.path
+        if role_b is not None and len(role_b) > 2:
+            if role_a is None:
+                row.path = role_b.path if role_b.path != display_name(row.name) else None
+            elif role_b.path != display_name(row.name_b or row.name):
+                row.path_b = role_b.path
+
+
+def graph_pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
+    """(key in A, key in B) for the variables both checkpoints' object graphs put at one path under
+    different keys (a Keras 3 model saved before and after its optimizer was built); None when
+    either has no graph, nothing differs, or a key of A names another variable in B."""
+    ka = ra.kinds() if hasattr(ra, "kinds") else None
+    kb = rb.kinds() if hasattr(rb, "kinds") else None
+    if not ka or not kb or len(next(iter(ka.values()))) < 3 or len(next(iter(kb.values()))) < 3:
+        return None
+    path_b = {role.path: key for key, role in kb.items()}
+    pairs = [(x, path_b[role.path]) for x, role in ka.items() if role.path in path_b and x in va]
+    moved = [(x, y) for x, y in pairs if x != y and y in vb and tuple(va[x].shape) == tuple(vb[y].shape)]
+    taken = {y for _, y in moved}
+    if any(x in vb and x not in taken for x, _ in moved):
+        return None  # A's key is another variable of B that stays: leave them by name
+    return moved or None
 
 
 def slot_pairs(va: dict, vb: dict, taken: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -309,7 +309,8 @@ def health(
             result[ci].error = str(exc)
             continue
         for v in _selected(variables, include_all):
-            series.setdefault((v.name, v.shape, v.dtype), []).append((ci, v))
+            # By path: a Keras 3 weight's key changes once its optimizer is built (formats/object_graph.py).
+            series.setdefault((v.display_name, v.shape, v.dtype), []).append((ci, v))
     total = sum(v.nbytes or 0 for occ in series.values() for _, v in occ)
     counter = _Counter(total, progress, f"Checking the health of {len(checkpoints)} checkpoints")
     jobs = list(series.values())

@@ -47,12 +47,25 @@ def variable_history(
     """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: what the
     History tab shows first -- its value when it has one element, else the mean in its
     min-to-max band). engine: where statistics read in ranges are figured (a Dask cluster's)."""
+    from ckpt_browser.core.formats.object_graph import path_of, stored_key
+
     out = History(variable, how or BAND)
+    asked = variable
+    path = None  # the variable's object-graph path, from the first checkpoint that stores it so
+    for info in checkpoints:
+        try:
+            path = path_of(open_checkpoint(info.prefix), asked) if info.on_disk else None
+        except CheckpointError:
+            continue
+        if path is not None:
+            break
     for i, info in enumerate(checkpoints):
         try:
             if not info.on_disk:
                 raise CheckpointError(info.problem or "files missing")
             reader = open_checkpoint(info.prefix)
+            # A Keras 3 weight's key changes once its optimizer is built: follow it by path.
+            variable = stored_key(reader, asked, path)
             big = _big_stats(reader, variable, engine) if element is None and how in _RANGED else None
             if big is not None:  # summarized from its file in ranges, never held whole
                 s, shape = big

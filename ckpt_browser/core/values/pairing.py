@@ -47,3 +47,47 @@ def positional_pairs(ra, rb) -> list[tuple[str, str]] | None:
     if wa is None or wb is None or len(wa) != len(wb):
         return None
     return list(zip(wa, wb))
+
+
+_OPT_INDEX = re.compile(r"(?:^|/)_variables/(\d+)$")  # a Keras 3 optimizer's variables list, in the graph
+_FILE_OPT_INDEX = re.compile(r"(?:^|/)optimizer/vars/(\d+)$")  # the same list in a .weights.h5 / .keras
+
+
+def graph_file_pairs(ra, rb) -> list[tuple[str, str]] | None:
+    """(name in a, name in b) for a tf.train.Checkpoint of a Keras 3 model and a Keras file of the
+    same model (either way round), from the checkpoint's object graph (formats/object_graph.py):
+    a weight at the checkpoint path that ends with the file's layer/weight name; an optimizer
+    variable by its index in the optimizer's variables, which both keep in one order
+    (`optimizer/_variables/N` in the graph, `optimizer/vars/N` in the file). None when neither
+    side is such a pair or nothing differs."""
+    if hasattr(rb, "kinds") and hasattr(ra, "entries") and not hasattr(rb, "entries"):
+        swapped = graph_file_pairs(rb, ra)
+        return None if swapped is None else [(y, x) for x, y in swapped]
+    roles = ra.kinds() if hasattr(ra, "kinds") and not hasattr(ra, "entries") else None
+    if not roles or not hasattr(rb, "entries") or len(next(iter(roles.values()))) < 3:
+        return None
+    shapes = {v.name: tuple(v.shape) for v in ra.variables()}
+    by_index: dict[int, str] = {}
+    tails: dict[str, list[str]] = {}
+    for key, role in roles.items():
+        if role.kind == "optimizer":
+            for p in (role.path, *role.aliases):
+                m = _OPT_INDEX.search(p)
+                if m:
+                    by_index.setdefault(int(m.group(1)), key)
+        elif role.kind == "model":
+            parts = role.path.split("/")
+            for k in range(len(parts)):
+                tails.setdefault("/".join(parts[k:]), []).append(key)
+    pairs = []
+    for e in rb.entries:
+        m = _FILE_OPT_INDEX.search(e.h5path.lstrip("/")) if e.kind == "optimizer" else None
+        mine = [by_index[int(m.group(1))]] if m and int(m.group(1)) in by_index else []
+        if e.kind == "model":
+            mine = tails.get(e.name, [])
+        if len(mine) == 1 and shapes.get(mine[0]) == tuple(e.shape):
+            pairs.append((mine[0], e.name))
+    used = [x for x, _ in pairs]
+    if len(set(used)) != len(used):
+        return None  # one stored variable claimed twice: not the same model
+    return [(x, y) for x, y in pairs if x != y] or None

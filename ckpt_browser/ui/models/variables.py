@@ -127,7 +127,8 @@ class VariableTreeModel(FixedColumns, QAbstractItemModel):
             if col == 4:
                 return human_bytes(v.nbytes)
             if col == 5:
-                return _KIND_LABEL.get(v.kind, v.kind)
+                label = _KIND_LABEL.get(v.kind, v.kind)
+                return f"{label}: {v.slot}" if v.slot else label  # a slot the object graph names
         elif role == Qt.ItemDataRole.ForegroundRole and v is not None and v.name in self._marks:
             return self._red
         elif role == Qt.ItemDataRole.ToolTipRole and v is not None:

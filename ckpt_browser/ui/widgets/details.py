@@ -36,11 +36,16 @@ class DetailsPanel(QWidget):
         ]
         if v.slot_of:
             rows.append(("Shadow of" if v.kind == EMA else "Slot of", v.slot_of))
+        if v.slot:
+            rows.append(("Slot", v.slot))
         related = []
         if contents is not None:
             related = slots_of(contents.variables, v.display_name)
         body = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(str(val))}</td></tr>" for k, val in rows)
         out = f"<h3>{e(v.display_name)}</h3><table cellspacing=4>{body}</table>"
+        if v.aliases:  # the object graph's other paths to it (formats/object_graph.py)
+            items = "".join(f"<li>{e(p)}</li>" for p in v.aliases)
+            out += f"<p><b>Also reachable as</b></p><ul>{items}</ul>"
         if related:
             items = "".join(
                 f"<li>{e(o.display_name)} <span style='color:{colours().muted}'>({e(o.kind)})</span></li>"
