@@ -65,7 +65,6 @@ def test_output_fits_80_columns(args):
     assert not too_wide(r.stdout), too_wide(r.stdout)
 
 
-@pytest.mark.xfail(reason="the advice's prose and snippet lines come from core/checks/report.py (issue 31, build)")
 def test_check_advice_fits_80_columns():
     r = run("check", DATA / "estimator" / "iris_resized")
     assert r.returncode == 1, r.stderr

@@ -13,6 +13,7 @@ from ckpt_browser.core.checks.mismatch import compare, estimator_expected
 from ckpt_browser.core.model_dir.contents import open_source
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import ESTIMATOR
+from tests.snippets import snippet_code
 
 CANNED = ESTIMATOR / "canned"
 FIXTURES = sorted(p.name for p in CANNED.iterdir() if p.is_dir())
@@ -229,11 +230,11 @@ def test_advice_names_the_real_estimator_and_suggests_vocab_info():
     from ckpt_browser.core.checks.report import advice
 
     (result, _) = _check("dnn_classifier_embedding", "['a', 'b', 'c']", "['a', 'b', 'c', 'd']")
-    text = advice(result, CANNED / "dnn_classifier_embedding")
+    text = snippet_code(advice(result, CANNED / "dnn_classifier_embedding"))
     assert "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=[numeric_column(" in text
     assert "model_dir=NEW_MODEL_DIR, warm_start_from=ws)" in text
     assert f"'{EMB}': tf.estimator.VocabInfo(" in text and "new_vocab_size=4" in text and "old_vocab_size=3" in text
     (result, _) = _check("dnn_linear_combined_regressor", "dnn_hidden_units=[7, 3]", "dnn_hidden_units=[9, 3]")
-    text = advice(result, CANNED / "dnn_linear_combined_regressor")
+    text = snippet_code(advice(result, CANNED / "dnn_linear_combined_regressor"))
     assert "tf.estimator.DNNLinearCombinedRegressor(linear_feature_columns=[" in text
     assert "VocabInfo" not in text and "DNNClassifier" not in text

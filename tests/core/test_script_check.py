@@ -16,6 +16,7 @@ from ckpt_browser.core.checks.script import read_script, read_script_file
 from ckpt_browser.core.checks.script_check import check_script, setup
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import scan_model_dir
+from tests.snippets import snippet_code
 
 SCRIPTS = Path(__file__).parent.parent / "data" / "scripts"
 # script, the model_dir it wrote
@@ -219,9 +220,8 @@ def test_a_regressors_summary_and_snippet_name_a_regressor(capsys):
     result = compare(info, graph)
     assert result.findings
     assert "(1 output)" in summary([result]) and "classes" not in summary([result])
-    assert "estimator = tf.estimator.DNNRegressor(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)" in advice(
-        result, md.path
-    )
+    text = snippet_code(advice(result, md.path))
+    assert "estimator = tf.estimator.DNNRegressor(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)" in text
 
 
 def test_a_log_is_explained_first_and_only_when_it_names_something(capsys, tmp_path):

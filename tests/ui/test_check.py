@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from ckpt_browser.ui.widgets.check_view import CONFIG, finding_rows
+from tests.snippets import snippet_code
 from tests.ui.conftest import TIMEOUT
 
 
@@ -185,7 +186,8 @@ def test_a_pasted_training_script_is_checked(qtbot, window):
     emb = "dnn/input_from_feature_columns/input_layer/Kind_embedding/embedding_weights"
     assert rows == {emb, f"training/Adagrad/{emb}/accumulator"}
     assert "tf.estimator.VocabInfo(" in view.advice.toPlainText()
-    assert "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=cols" in view.advice.toPlainText()
+    code = snippet_code(view.advice.toPlainText())
+    assert "estimator = tf.estimator.DNNClassifier(hidden_units=[6], feature_columns=cols" in code
 
 
 def test_the_form_adds_columns_by_kind(qtbot):

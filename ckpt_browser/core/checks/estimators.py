@@ -210,6 +210,18 @@ def _linear_columns(value, what: str) -> list[Column]:
     return cols
 
 
+def vocabulary_variables(cfg: EstimatorConfig) -> set[str]:
+    """The model variables whose rows are a vocabulary's words: the only ones a changed vocabulary
+    can be warm-started into (tf.estimator.VocabInfo); hash buckets, crosses and buckets cannot."""
+    out = set()
+    if cfg.has_dnn:
+        embedded = [c for c in cfg.dnn_columns if c.vocabulary and c.embedding]
+        out |= {f"dnn/{INPUT_LAYER}/{c.name}/embedding_weights" for c in embedded}
+    if cfg.has_linear:
+        out |= {f"linear/linear_model/{c.name}/weights" for c in cfg.linear_columns if c.vocabulary}
+    return out
+
+
 def expected_variables(cfg: EstimatorConfig) -> dict[str, ExpectedVariable]:
     """Every variable the config's Estimator would write: model, optimizer state, global_step."""
     out: dict[str, ExpectedVariable] = {}

@@ -25,6 +25,7 @@ class Column:
     rows: int | None = None  # rows of its linear-model weights; None: not for linear models
     embedding: tuple[int, int] | None = None  # [vocabulary, dimension] of its embedding weights
     categorical: Column | None = None  # what an indicator / embedding column wraps
+    vocabulary: bool = False  # its rows are a vocabulary's words (VocabInfo can carry them to a new vocabulary)
 
     @property
     def categories(self) -> int | None:
@@ -76,11 +77,12 @@ def bucketized_column(source_column, boundaries) -> Column:
 def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1, num_oov_buckets=0):
     if isinstance(vocabulary_list, Unknown):  # df[col].unique(): its size is the checkpoint's to tell
         rows: Any = vocabulary_list
-        return Column(_key(key, "categorical_column_with_vocabulary_list"), "categorical", rows=rows)
+        return Column(_key(key, "categorical_column_with_vocabulary_list"), "categorical", rows=rows, vocabulary=True)
     if not isinstance(vocabulary_list, (list, tuple)) or not vocabulary_list:
         raise CheckpointError(f"categorical_column_with_vocabulary_list({key!r}): the vocabulary must be a list")
     oov = num_oov_buckets if isinstance(num_oov_buckets, int) and num_oov_buckets >= 0 else 0
-    return Column(_key(key, "categorical_column_with_vocabulary_list"), "categorical", rows=len(vocabulary_list) + oov)
+    name = _key(key, "categorical_column_with_vocabulary_list")
+    return Column(name, "categorical", rows=len(vocabulary_list) + oov, vocabulary=True)
 
 
 def categorical_column_with_vocabulary_file(
@@ -92,7 +94,7 @@ def categorical_column_with_vocabulary_file(
         )
     oov = num_oov_buckets if isinstance(num_oov_buckets, int) and num_oov_buckets >= 0 else 0
     size = _count(vocabulary_size, "vocabulary_size")
-    return Column(_key(key, "categorical_column_with_vocabulary_file"), "categorical", rows=size + oov)
+    return Column(_key(key, "categorical_column_with_vocabulary_file"), "categorical", rows=size + oov, vocabulary=True)
 
 
 def categorical_column_with_identity(key, num_buckets, default_value=None) -> Column:
@@ -121,12 +123,14 @@ def crossed_column(keys, hash_bucket_size, hash_key=None) -> Column:
 
 def weighted_categorical_column(categorical_column, weight_feature_key, dtype=None) -> Column:
     cat = _categorical(categorical_column, "weighted_categorical_column")
-    return Column(f"{cat.name}_weighted_by_{_key(weight_feature_key, 'weight_feature_key')}", "weighted", rows=cat.rows)
+    name = f"{cat.name}_weighted_by_{_key(weight_feature_key, 'weight_feature_key')}"
+    return Column(name, "weighted", rows=cat.rows, vocabulary=cat.vocabulary)
 
 
 def indicator_column(categorical_column) -> Column:
     cat = _categorical(categorical_column, "indicator_column")
-    return Column(f"{cat.name}_indicator", "indicator", dense_dim=cat.rows, rows=cat.rows, categorical=cat)
+    name = f"{cat.name}_indicator"
+    return Column(name, "indicator", dense_dim=cat.rows, rows=cat.rows, categorical=cat, vocabulary=cat.vocabulary)
 
 
 def embedding_column(
@@ -135,7 +139,10 @@ def embedding_column(
 ):  # fmt: skip
     cat = _categorical(categorical_column, "embedding_column")
     dim = _count(dimension, "embedding_column dimension")
-    return Column(f"{cat.name}_embedding", "embedding", dense_dim=dim, embedding=(cat.rows, dim), categorical=cat)
+    return Column(
+        f"{cat.name}_embedding", "embedding", dense_dim=dim, embedding=(cat.rows, dim), categorical=cat,
+        vocabulary=cat.vocabulary,
+    )  # fmt: skip
 
 
 # The calls a pasted spec may make, by the last part of their name (tf.feature_column.X, X).

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec
+from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec, vocabulary_variables
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
@@ -35,6 +35,7 @@ class Expected:
     estimator: str | None = None  # the canned Estimator class, when checked against its call
     call_args: dict[str, str] = field(default_factory=dict)  # that call's arguments as written
     prefix: Path | None = None  # the checkpoint or Keras file it was read from (its names may be paired)
+    vocabularies: set[str] | None = None  # variables whose rows are vocabulary words; None: not known
 
 
 @dataclass
@@ -193,8 +194,9 @@ def estimator_expected(spec: str) -> Expected:
             optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
     text = spec.strip()
     label = text if "\n" not in text and len(text) <= 160 else f"the {cfg.kind} call given"
+    variables = {n: (v.shape, v.dtype) for n, v in ev.items()}
     return Expected(
-        label, {n: (v.shape, v.dtype) for n, v in ev.items()}, optional, cfg.describe(), cfg.kind, cfg.source
+        label, variables, optional, cfg.describe(), cfg.kind, cfg.source, vocabularies=vocabulary_variables(cfg)
     )
 
 

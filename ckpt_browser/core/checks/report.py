@@ -4,6 +4,7 @@ snippet for the Estimator that was checked, VocabInfo where a vocabulary changed
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -167,15 +168,15 @@ def _other_changes(result: CheckResult, skip_logits: bool) -> list[str]:
     return out
 
 
-def _estimator_line(result: CheckResult) -> str:
+def _estimator_lines(result: CheckResult) -> list[str]:
     """The constructor to train with: the checked call's class and arguments, where known."""
     exp = result.expected
+    new = ["model_dir=NEW_MODEL_DIR", "warm_start_from=ws"]
     if exp is not None and exp.estimator and is_built(exp):  # built: the script's call, its words unknown
-        return f"estimator = tf.estimator.{exp.estimator}(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+        return _call(f"estimator = tf.estimator.{exp.estimator}", ["...", *new])
     if exp is not None and exp.estimator:
         args = [f"{k}={v}" for k, v in exp.call_args.items() if k not in ("model_dir", "warm_start_from")]
-        args += ["model_dir=NEW_MODEL_DIR", "warm_start_from=ws"]
-        return f"estimator = tf.estimator.{exp.estimator}({', '.join(args)})"
+        return _call(f"estimator = tf.estimator.{exp.estimator}", args + new)
     names = result.stored_shapes
     family = (
         "DNNLinearCombined"
@@ -186,11 +187,9 @@ def _estimator_line(result: CheckResult) -> str:
     )
     head = _head_of(result.prefix)
     if head is None:
-        return (
-            f"estimator = tf.estimator.{family}Classifier(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
-            f"  # or {family}Regressor: the Estimator you train"
-        )
-    return f"estimator = tf.estimator.{family}{head}(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
+        comment = f"  # or {family}Regressor: the Estimator you train"
+        return _call(f"estimator = tf.estimator.{family}Classifier", ["...", *new], comment)
+    return _call(f"estimator = tf.estimator.{family}{head}", ["...", *new])
 
 
 def _head_of(prefix: Path) -> str | None:
@@ -210,9 +209,13 @@ def _head_of(prefix: Path) -> str | None:
     return None
 
 
-def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
-    """Embedding or categorical weights whose rows (vocabulary size) changed, nothing else."""
-    out = []
+def _vocab_changes(result: CheckResult) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """Model weights whose rows changed in number: those a vocabulary gives (VocabInfo carries the
+    rows of the words both share), and those it cannot carry (hash buckets, crosses, buckets: a row
+    is no word), which start fresh. Without the columns (a graph, a checkpoint), a cross is told by
+    TensorFlow's `_X_` in its name and any other column is taken for a vocabulary, and said to be."""
+    vocab, fresh = [], []
+    known = result.expected.vocabularies if result.expected is not None else None
     for f in result.findings:
         if f.kind != "shape" or not f.variable.endswith(("/embedding_weights", "/weights")):
             continue
@@ -221,8 +224,49 @@ def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
         stored = result.stored_shapes.get(f.variable)
         wanted = result.expected.variables.get(f.variable, (None, ""))[0] if result.expected else None
         if stored and wanted and len(stored) == len(wanted) == 2 and stored[1] == wanted[1] and stored[0] != wanted[0]:
-            out.append((f.variable, stored[0], wanted[0]))
-    return out
+            column = f.variable.rsplit("/", 2)[-2]
+            words = f.variable in known if known is not None else "_X_" not in column
+            if words:
+                vocab.append((f.variable, stored[0], wanted[0]))
+            else:
+                fresh.append(f.variable)
+    return vocab, fresh
+
+
+WIDTH = 80  # the snippet is copied from a terminal: every line within 80 columns
+
+
+def _literal(text: str, indent: str, head: str, tail: str, sep: str) -> list[str]:
+    """`head` + repr(text) + `tail` on one line when it fits, else the string as adjacent literals
+    (Python joins them) split after `sep`, one a line, inside parentheses."""
+    line = f"{indent}{head}{text!r}{tail}"
+    if len(line) <= WIDTH:
+        return [line]
+    inner, room = indent + "    ", WIDTH - len(indent) - 4
+    pieces, piece = [], ""
+    for part in re.split(f"(?<={re.escape(sep)})", text):
+        if piece and len(repr(piece + part)) > room:
+            pieces.append(piece)
+            piece = ""
+        piece += part
+    pieces.append(piece)
+    return [f"{indent}{head}("] + [f"{inner}{p!r}" for p in pieces] + [f"{indent}){tail}"]
+
+
+def _call(head: str, args: list[str], comment: str = "") -> list[str]:
+    """`head(args)` on one line when it fits, else its arguments packed on indented lines."""
+    line = f"{head}({', '.join(args)})"
+    if len(line + comment) <= WIDTH:
+        return [line + comment]
+    lines, current = [f"{head}("], "   "
+    for i, arg in enumerate(args):
+        part = f" {arg}" + ("," if i < len(args) - 1 else ")")
+        if len(current) > 3 and len(current + part) > WIDTH:
+            lines.append(current)
+            current = "   "
+        current += part
+    lines.append(current)
+    return lines + ([comment.strip()] if comment else [])
 
 
 def is_built(exp: Expected) -> bool:
@@ -231,17 +275,18 @@ def is_built(exp: Expected) -> bool:
 
 
 def advice(result: CheckResult, model_dir: Path) -> str:
-    """What to do, as text with a snippet to copy."""
+    """What to do, as text with a snippet to copy; every line within 80 columns."""
     if not result.findings:
         return "Nothing to do: the checkpoint fits."
     if result.expected is not None and is_built(result.expected) and not result.expected.estimator:
         return (  # a tf.train.Checkpoint / Keras file: no WarmStartSettings
-            "Either change the script back to what the checkpoint holds (the checkpoint column above), or\n"
-            "train the changed model into a new folder (the old checkpoints stay as they are): restoring\n"
-            "this checkpoint into the changed model fails on the variables above."
+            "Either change the script back to what the checkpoint holds (the checkpoint\n"
+            "column above), or train the changed model into a new folder (the old\n"
+            "checkpoints stay as they are): restoring this checkpoint into the changed\n"
+            "model fails on the variables above."
         )
     stored = set(result.stored_shapes)
-    vocab = _vocab_changes(result)
+    vocab, fresh = _vocab_changes(result)
     fits = {n for n in result.compatible if n in stored and n != "global_step"}
     keep = sorted(
         {n for n in fits if classify(n, stored)[0] != OPTIMIZER}
@@ -249,32 +294,50 @@ def advice(result: CheckResult, model_dir: Path) -> str:
     )
     regex = "^(" + "|".join(re.escape(n) for n in keep) + ")$" if keep else None
     lines = [
-        "Either train the changed model in a new model_dir (the old checkpoints stay as they are),",
-        "or start a new model_dir warm-started from this checkpoint, keeping exactly the variables",
-        "that still fit (optimizer state and global_step start fresh):",
+        "Either train the changed model in a new model_dir (the old checkpoints stay as",
+        "they are), or start a new model_dir warm-started from this checkpoint, keeping",
+        "exactly the variables that still fit (optimizer state and global_step start",
+        "fresh):",
         "",
     ]
     if regex:
-        lines += [
-            "ws = tf.estimator.WarmStartSettings(",
-            f"    ckpt_to_initialize_from={str(result.prefix)!r},",
-            f"    vars_to_warm_start={regex!r},",
-        ]
+        lines.append("ws = tf.estimator.WarmStartSettings(")
+        lines += _literal(str(result.prefix), "    ", "ckpt_to_initialize_from=", ",", "/")
+        lines += _literal(regex, "    ", "vars_to_warm_start=", ",", "|")
+        if fresh:
+            why = "Not warm-started, they start fresh: their rows are hash buckets, crosses or buckets, "
+            why += "which no vocabulary maps (" + ", ".join(_leaf(v) for v in fresh) + ")."
+            lines += _comment(why)
         if vocab:
-            lines.append("    # A vocabulary changed size: VocabInfo carries the rows of the words both vocabularies")
-            lines.append("    # share (write each vocabulary to a file, one word per line, in its old and new order).")
+            unsure = result.expected is None or result.expected.vocabularies is None
+            lines.append("    # A vocabulary changed size: VocabInfo carries the rows of the words both")
+            lines.append("    # vocabularies share (write each vocabulary to a file, one word a line,")
+            lines.append("    # in its old and new order).")
+            if unsure:
+                lines += _comment("(If a column below is hashed, not a vocabulary, leave it out: it starts fresh.)")
             lines.append("    var_name_to_vocab_info={")
             for var, old, new in vocab:
+                lines += _literal(var, "        ", "", ": tf.estimator.VocabInfo(", "/")
                 lines += [
-                    f"        {var!r}: tf.estimator.VocabInfo(",
                     f"            new_vocab='NEW_VOCAB.txt', new_vocab_size={new}, num_oov_buckets=0,",
                     f"            old_vocab='OLD_VOCAB.txt', old_vocab_size={old}),",
                 ]
             lines.append("    },")
-        lines += [")", _estimator_line(result)]
+        lines += [")", *_estimator_lines(result)]
     else:
-        lines.append("(no model variable of the checkpoint fits the model: warm-starting would keep nothing)")
+        lines.append("(no model variable of the checkpoint fits the model: warm-starting would keep")
+        lines.append("nothing)")
     return "\n".join(lines)
+
+
+def _comment(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent="    # ", subsequent_indent="    # ", break_long_words=False)
+
+
+def _leaf(variable: str) -> str:
+    """A weight named by its column: linear/linear_model/occupation/weights -> occupation."""
+    parts = variable.split("/")
+    return parts[-2] if len(parts) > 1 else variable
 
 
 def markdown_report(results: list[CheckResult], model_dir: Path) -> str:
