@@ -43,7 +43,7 @@ def _options(protocol: str, auth=None) -> dict:
         # remote_http.py gives each whole request one deadline on top of these.
         kwargs: dict = {"timeout": aiohttp.ClientTimeout(sock_connect=min(t, 5.0), sock_read=t)}
         if auth is not None:  # user:password@ taken out of the URL: sent, never shown
-            kwargs["auth"] = auth
+            kwargs["headers"] = {"Authorization": auth}
         return {"client_kwargs": kwargs}
     return {}
 

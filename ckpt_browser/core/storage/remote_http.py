@@ -8,6 +8,7 @@ fsspec's HTTP file system gives the aiohttp session and its event loop; the requ
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
@@ -31,11 +32,9 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
-def split_credentials(url: str) -> tuple[str, object | None]:
-    """(the URL without user:password@, the aiohttp BasicAuth to send, or None). Credentials given
-    once for a server are remembered for it: paths rebuilt from the clean URL still log in."""
-    import aiohttp
-
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(the URL without user:password@, the Authorization header to send, or None). Credentials
+    given once for a server are remembered for it: paths rebuilt from the clean URL still log in."""
     try:
         parts = urlsplit(url)
         origin(url)  # the port is read here: "host:99999", "[::1" fail now, in one line
@@ -47,7 +46,9 @@ def split_credentials(url: str) -> tuple[str, object | None]:
         _auth[origin(url)] = (unquote(parts.username or ""), unquote(parts.password or ""))
         url = redact(url)
     known = _auth.get(origin(url))
-    return url, (aiohttp.BasicAuth(*known) if known else None)
+    if known is None:
+        return url, None
+    return url, "Basic " + base64.b64encode(f"{known[0]}:{known[1]}".encode()).decode()
 
 
 class _Links(HTMLParser):
