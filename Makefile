@@ -72,7 +72,7 @@ fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"
 
 fuzz-rest: $(STAMP)
-	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/core/test_bundle_props.py
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

@@ -11,7 +11,8 @@ server, to /ok/...), loop (302 to itself), https (302 to https:// on this port),
 liesmall (HEAD's Content-Length twice / half the real size), short (Content-Length right, the
 connection closed half-way), garbage (the file's bytes replaced), gone (404), evil (the folder's
 page also links to ../../../etc/passwd, /etc/shadow, http://elsewhere and a sort order), auth
-(401 unless basic auth USER:PASSWORD). Every loop is bounded and ends when the server stops;
+(401 unless basic auth USER:PASSWORD). `/script/<key>` answers what `script[key]` (a Reply) says: any status, headers and body, for
+the fuzz layer (tests/fuzz/test_fuzz_http.py). Every loop is bounded and ends when the server stops;
 the server stops itself after `lifetime` seconds. Requested paths are kept in `requests`.
 """
 
@@ -23,6 +24,7 @@ import html
 import http.server
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -33,11 +35,26 @@ MODES = ("ok", "norange", "slow", "slowhead", "endless", "redirect", "hop", "loo
          "liesmall", "short", "garbage", "gone", "evil", "auth")  # fmt: skip
 
 
+@dataclass
+class Reply:
+    """One scripted answer: headers as given (a Content-Length may lie, or be missing), the body
+    cut after `cut` bytes, or sent `endless`ly; Range honoured (206) or not."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    honour_range: bool = True
+    cut: int | None = None
+    endless: bool = False
+    length: str | None = "auto"  # Content-Length: "auto" (the body's, or the range's), None (absent), or this text
+
+
 class Hostile:
     def __init__(self, root: Path, other: str = "", lifetime: float = 300.0, drip: float = DRIP) -> None:
         self.root, self.other, self.drip = Path(root), other, drip
         self.stopping = threading.Event()
         self.requests: list[str] = []
+        self.script: dict[str, Reply] = {}
         server = self
 
         class Handler(_Handler):
@@ -96,6 +113,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path).path.split("/", 2)
         if len(parts) < 2 or not parts[1]:
             return self._status(404)
+        if parts[1] == "script":
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+                self._scripted(h.script.get(parts[2] if len(parts) > 2 else "", Reply(404)), head)
+            return None
         mode, _, only = unquote(parts[1]).partition("@")
         rest = unquote(parts[2]) if len(parts) > 2 else ""
         local = (h.root / rest).resolve()
@@ -254,3 +275,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             i += 1000
             self.wfile.write(chunk)
             sent += len(chunk)
+
+    def _scripted(self, reply: Reply, head: bool) -> None:
+        body, status, extra = reply.body, reply.status, dict(reply.headers)
+        rng = self.headers.get("Range", "")
+        if reply.honour_range and status == 200 and rng.startswith("bytes=") and body:
+            a, _, b = rng[6:].partition("-")
+            with contextlib.suppress(ValueError):
+                start, end = int(a), min(int(b or len(body) - 1), len(body) - 1)
+                if start < len(body):
+                    body, status = body[start : end + 1], 206
+                    extra.setdefault("Content-Range", f"bytes {start}-{end}/{len(reply.body)}")
+        self.send_response(status)
+        for k, v in extra.items():
+            self.send_header(k, v)
+        if reply.endless:
+            self.send_header("Connection", "close")
+        elif reply.length == "auto":
+            self.send_header("Content-Length", str(len(body)))
+        elif reply.length is not None:
+            self.send_header("Content-Length", reply.length)
+        self.end_headers()
+        self.close_connection = True
+        if head:
+            return
+        if reply.endless:
+            sent = 0
+            while sent < ENDLESS and not self.hostile.stopping.is_set():
+                self.wfile.write((body or b"\x00") * max(1, 65536 // max(1, len(body))))
+                sent += 65536
+            return
+        self.wfile.write(body if reply.cut is None else body[: reply.cut])

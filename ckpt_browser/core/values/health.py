@@ -232,6 +232,7 @@ def health(
     result = [CheckpointHealth(c.name, c.step) for c in checkpoints]
     readers: list = [None] * len(checkpoints)
     series: dict[tuple[str, tuple[int, ...], str], list[tuple[int, VariableInfo]]] = {}
+    damaged: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
     for ci, info in enumerate(checkpoints):
         if not info.on_disk:
             result[ci].error = info.problem or "its files are missing"
@@ -243,7 +244,12 @@ def health(
             result[ci].error = str(exc)
             continue
         measured, skipped = _selected(variables, include_all)
-        result[ci].skipped = [(v.name, v.dtype) for v in skipped]
+        for v in skipped:  # not measured, but an entry that lies is still unreadable (what verify says)
+            problem = health_checks.shape_problem(v) or health_checks.entry_problem(reader, v)
+            if problem:
+                damaged[ci][v.name] = VariableHealth(v.name, error=problem, kind=v.kind, display_name=v.display_name)
+            else:
+                result[ci].skipped.append((v.name, v.dtype))
         for v in measured:
             series.setdefault((v.name, v.shape, v.dtype), []).append((ci, v))
     total = sum(v.nbytes or 0 for occ in series.values() for _, v in occ)
@@ -262,7 +268,7 @@ def health(
         else:
             with ThreadPoolExecutor(workers, thread_name_prefix="ckpt-health") as pool:
                 answers = list(pool.map(lambda occ: _series(readers, occ, counter, spectral), jobs))
-    placed: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
+    placed = damaged
     for occ, hs in zip(jobs, answers):
         for (ci, _), h in zip(occ, hs):
             placed[ci][h.name] = h
