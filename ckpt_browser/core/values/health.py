@@ -77,7 +77,8 @@ class _Acc:
         self.sumsq = 0.0
         self.diffsq = 0.0 if with_prev else None
         self.nan = self.inf = 0
-        self.nonzero = None
+        self.nonzero: np.ndarray | None = None
+        self.has_units = False  # kernels and gammas: which units are all zero, allocated at the first chunk
         if not v.size:  # zero elements: a norm of 0, no units to be dead, nothing to change
             role = self.role = _Role(False, False, False)
             self.diffsq = None
@@ -86,8 +87,8 @@ class _Acc:
         else:
             self.units = v.size if role.gamma else 1
         if role.kernel or role.gamma:
-            self.nonzero = np.zeros(self.units, bool)
-        self.gram = spectrum.Gram(v.shape) if role.matrix else None  # type: ignore[arg-type]
+            self.has_units = True
+        self.gram: spectrum.Gram | None = None  # made at the first chunk: after the entry's sizes are checked
         self.error: str | None = None
 
     def add(self, chunk: np.ndarray, prev64: np.ndarray | None) -> np.ndarray:
@@ -105,8 +106,12 @@ class _Acc:
         if self.diffsq is not None and prev64 is not None:
             d = c64 - prev64
             self.diffsq += float(np.einsum("i,i->", d, d))
-        if self.nonzero is not None:
+        if self.has_units:
+            if self.nonzero is None:  # a chunk holds whole rows: `units` is real data, not a shape's claim
+                self.nonzero = np.zeros(self.units, bool)
             self.nonzero |= (chunk != 0).reshape(-1, self.units).any(axis=0)
+        if self.role.matrix and self.gram is None:
+            self.gram = spectrum.Gram(self.v.shape)  # type: ignore[arg-type]
         if self.gram is not None and not (self.nan or self.inf):
             self.gram.add(c64.reshape(-1, self.v.shape[-1]))
         return c64
