@@ -216,3 +216,17 @@ def test_a_fixed_checksum_makes_an_inf_readable(tmp_path):
     found = {(f["kind"], f["variable"], f["checkpoint"]) for f in json.loads(out)["findings"]}
     assert ("inf", "dense1/bias", "model.ckpt-50") in found
     assert not any(k == "unreadable" for k, _, _ in found)
+
+
+@pytest.mark.parametrize("dims", [(1, 1 << 62), (1 << 62, 64), (15000, 50000)])
+def test_a_lying_shape_in_one_checkpoint_allocates_nothing_for_it(tmp_path, dims):
+    """One checkpoint's kernel rewritten alone is a series of its own: its unit mask (2^62 units)
+    and Gram matrix are not allocated from the shape's word (make fuzz found 4 EiB asked for)."""
+    run = healthy_copy(tmp_path)
+    edit_entry(run / "model.ckpt-50.index", "dense1/kernel", _shape(*dims))
+    code, out, err, took = health(run, "--json")
+    assert code == 1 and err == "" and took < 15, (err, took)
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["kind"], finding["variable"], finding["checkpoint"]) == (
+        "unreadable", "dense1/kernel", "model.ckpt-50"
+    )  # fmt: skip
