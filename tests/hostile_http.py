@@ -8,7 +8,8 @@ Modes: ok (Range honoured), norange (whole files, as python's http.server), slow
 DRIP s), slowhead (the status line, then nothing), endless (no size, a body that never ends: a
 folder's page or a file), redirect (302 to the same path on `other`), hop (302 within this
 server, to /ok/...), loop (302 to itself), https (302 to https:// on this port), liebig and
-liesmall (HEAD's Content-Length twice / half the real size), short (Content-Length right, the
+liesmall (HEAD's Content-Length twice / half the real size), huge (HEAD says 100 GB, GET
+ignores Range and never ends), short (Content-Length right, the
 connection closed half-way), garbage (the file's bytes replaced), gone (404), evil (the folder's
 page also links to ../../../etc/passwd, /etc/shadow, http://elsewhere and a sort order), auth
 (401 unless basic auth USER:PASSWORD). `/script/<key>` answers what `script[key]` (a Reply) says: any status, headers and body, for
@@ -32,7 +33,7 @@ USER, PASSWORD = "alice", "s3cr3t-pw"
 DRIP = 3.0
 ENDLESS = 8 << 30  # bytes an endless body sends at most: a bound, never reached by a careful client
 MODES = ("ok", "norange", "slow", "slowhead", "endless", "redirect", "hop", "loop", "https", "liebig",
-         "liesmall", "short", "garbage", "gone", "evil", "auth")  # fmt: skip
+         "liesmall", "short", "garbage", "gone", "evil", "auth", "huge")  # fmt: skip
 
 
 @dataclass
@@ -257,6 +258,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if self.hostile.wait(self.hostile.drip):
                 break
         self.close_connection = True
+
+    def _huge(self, local, rest, head) -> None:
+        """HEAD: 100 GB. GET: Range ignored, no size, a body that never ends."""
+        if local.is_file() and head:
+            return self._send(b"", True, length=100 << 30)
+        self._endless(local, rest, head)
 
     def _endless(self, local, rest, head) -> None:
         page = local.is_dir()

@@ -216,3 +216,31 @@ def test_credentials_are_not_in_error_lines(url, path, said):
 def test_a_malformed_url_is_one_line(url, bad):
     line, _ = one_line("ls", bad)
     assert "is not a valid URL" in line and ":p@" not in line
+
+
+@pytest.mark.parametrize("command", [["ls"], ["verify"]], ids=lambda c: c[0])
+def test_an_index_claiming_100_gb_with_an_endless_body_is_refused_at_once(url, command):
+    """HEAD says 100 GB, GET ignores Range and never ends: today's verify reached 18.8 GB."""
+    code, _, lines, took = cli(*_argv(command, f"{url}/huge@model.ckpt-300.index/iris"))
+    assert code == 2 and len(lines) == 1 and took < 2 * T, (lines, took)
+    assert "model.ckpt-300.index is 107,374,182,400 bytes, more than a checkpoint index can be" in lines[0]
+
+
+def test_a_data_file_claiming_100_gb_is_read_no_further_than_its_tensors(url):
+    code, out, lines, took = cli("verify", f"{url}/huge@{DATA}/iris")
+    assert code == 1 and lines == [] and "model.ckpt-300  corrupt" in out and took < 2 * T
+
+
+def test_a_server_ignoring_range_is_not_read_past_64_mib_to_reach_a_range(served, monkeypatch):
+    """Reaching byte 1 GiB of a 100 GB object whose server ignores Range would read 1 GiB first."""
+    from ckpt_browser.core import storage
+    from ckpt_browser.core.errors import CheckpointError
+
+    server = served[0]
+    monkeypatch.setenv("CKPT_BROWSER_TIMEOUT", str(T))
+    f = storage.open_file(f"{server.url}/huge@{DATA}/iris/{DATA}")
+    assert f.size == 100 << 30
+    start = time.monotonic()
+    with pytest.raises(CheckpointError, match="the server ignores Range requests .* more than 64 MiB first"):
+        f.read(1 << 30, 16)
+    assert time.monotonic() - start < 1.0

@@ -19,6 +19,7 @@ from ckpt_browser.core.storage.remote_errors import timeout
 
 MAX_PAGE = 4 << 20  # an index page: a folder of 20,000 checkpoints' files lists in well under this
 MAX_UNSIZED = 16 << 20  # a body sent with no Content-Length: measured by reading it, up to this
+MAX_SKIP = 64 << 20  # from a server that ignores Range: bytes we read and drop to reach a range's start
 MAX_REDIRECTS = 5
 STEP = 1 << 16
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -232,6 +233,12 @@ async def _range(session, url: str, start: int, end: int, size: int | None) -> b
                 "it changed while being read, or the server misstates it"
             )
         # 206: the range. 200: a server that ignores Range sends the whole file: skip to start.
+        if r.status != 206 and start > MAX_SKIP:
+            raise CheckpointError(
+                f"{redact(url)[:300]}: the server ignores Range requests (it sends whole files), and reaching "
+                f"byte {start:,} would fetch more than {MAX_SKIP >> 20} MiB first: serve the folder with a "
+                "server that honours Range"
+            )
         body, _ = await _body(r, end - start, skip=0 if r.status == 206 else start)
     finally:
         r.release()
