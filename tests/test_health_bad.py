@@ -230,3 +230,17 @@ def test_a_lying_shape_in_one_checkpoint_allocates_nothing_for_it(tmp_path, dims
     assert (finding["kind"], finding["variable"], finding["checkpoint"]) == (
         "unreadable", "dense1/kernel", "model.ckpt-50"
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype, said", [(4, "Invalid size in bundle entry: key bn1/beta; stored size 256; expected size 64"),
+                                         (7, "checksum mismatch in bn1/beta")])  # fmt: skip
+def test_a_float_rewritten_as_an_unmeasured_dtype_is_unreadable_not_skipped(tmp_path, dtype, said):
+    """uint8 and string (DataType 4, 7) are not measured, but verify finds them corrupt: so does
+    health (make fuzz found both 'skipped' with nothing wrong)."""
+    run = healthy_copy(tmp_path)
+    edit_entry(run / "model.ckpt-0.index", "bn1/beta", lambda e: setattr(e, "dtype", dtype))
+    code, out, err, _ = health(run, "--json")
+    assert code == 1 and err == ""
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["kind"], finding["variable"], finding["checkpoint"]) == ("unreadable", "bn1/beta", "model.ckpt-0")
+    assert said in finding["detail"]

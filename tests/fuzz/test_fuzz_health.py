@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.bundle_edit import edit_entry, edit_header
-from tests.fuzz.test_fuzz import COUNT, cli, examples, mutate, mutations
+from tests.fuzz.test_fuzz import COUNT, WALL_LIMIT_S, cli, examples, mutate, mutations
 
 RUN = Path(__file__).resolve().parents[1] / "data" / "health" / "healthy"
 CKPTS = ["model.ckpt-0", "model.ckpt-25", "model.ckpt-50", "model.ckpt-75", "model.ckpt-100"]
@@ -70,7 +70,9 @@ def _health(folder: Path, *extra: str) -> tuple[int, str, str]:
     assert not [w for w in caught if "ckpt_browser" in str(w.filename) or "numpy" in str(w.filename)], [
         str(w.message) for w in caught
     ]
-    assert took < 15, took
+    # An index TensorFlow's fallback reader has to open (an invalid dtype) costs its worker's start
+    # (core/formats/isolated.py; issue 30's time-limit rows): the fuzz's wall limit, not 15 s.
+    assert took < WALL_LIMIT_S, took
     return code, out, err
 
 

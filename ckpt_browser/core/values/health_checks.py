@@ -8,7 +8,7 @@ import math
 
 from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
-from ckpt_browser.core.formats.bundle import BundleReader
+from ckpt_browser.core.formats.bundle import BundleReader, OpaqueTensor
 from ckpt_browser.core.formats.bundle_checks import check_fits
 from ckpt_browser.core.formats.variables import VariableInfo
 
@@ -17,6 +17,21 @@ def shape_problem(v: VariableInfo) -> str | None:
     """Why a shape cannot be a tensor's (the same in every checkpoint of a series), or None."""
     if any(d < 0 for d in v.shape):
         return f"{v.name}: its shape {list(v.shape)} has a negative dimension"
+    return None
+
+
+def unmeasured_problem(reader, v: VariableInfo, buffer: bytearray) -> str | None:
+    """Why a variable health does not measure (int, bool, string, complex) cannot be read, or
+    None: its entry, then its crc32c as verify checks it (a damaged int is still damaged)."""
+    problem = shape_problem(v) or entry_problem(reader, v)
+    if problem or not isinstance(reader, BundleReader):
+        return problem
+    try:
+        reader.check(v.name, buffer)
+    except OpaqueTensor:
+        return None  # a resource or variant: no bytes of its own to check
+    except CheckpointError as exc:
+        return str(exc)
     return None
 
 
