@@ -244,3 +244,19 @@ def test_a_float_rewritten_as_an_unmeasured_dtype_is_unreadable_not_skipped(tmp_
     (finding,) = json.loads(out)["findings"]
     assert (finding["kind"], finding["variable"], finding["checkpoint"]) == ("unreadable", "bn1/beta", "model.ckpt-0")
     assert said in finding["detail"]
+
+
+def test_a_kernel_rewritten_as_strings_is_one_line_everywhere(tmp_path):
+    """Its float bytes read as string lengths give one past 2^64: struct.error reached the
+    catch-all of show, verify and health (found by make fuzz)."""
+    run = healthy_copy(tmp_path)
+    edit_entry(run / "model.ckpt-25.index", "dense1/kernel", lambda e: setattr(e, "dtype", 7))
+    said = "dense1/kernel is damaged: bad string lengths in model.ckpt-25.data-00000-of-00001 at offset 2,312"
+    code, out, err, _ = health(run, "--json")
+    assert code == 1 and err == "" and [f["detail"] for f in json.loads(out)["findings"]] == [said]
+    for command in (["verify", run], ["show", run / "model.ckpt-25", "dense1/kernel"]):
+        r = subprocess.run(
+            [sys.executable, "-m", "ckpt_browser", *map(str, command)], capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+        )  # fmt: skip
+        assert "unexpected error" not in r.stderr and said in r.stdout + r.stderr, (command, r.stdout, r.stderr)
