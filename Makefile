@@ -100,7 +100,7 @@ fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"
 
 fuzz-rest: $(STAMP)
-	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/core/test_bundle_props.py
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py
 
 # --dask servers that are no scheduler (silent, garbage, a real handshake then lies) and address
 # text; hostile modules in the current folder (the command's and its workers' imports never come

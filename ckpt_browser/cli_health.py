@@ -15,7 +15,8 @@ def add_parser(sub) -> None:
         "health", help="NaN/Inf, frozen and dead layers, update ratios, norms and alpha across checkpoints",
         description="PATH: a model_dir (every checkpoint), one checkpoint, a folder of runs, or a bucket URL. "
         "Model variables by default; --all adds optimizer state. Definitions and thresholds: docs/health.md. "
-        "Exit 0 when nothing is wrong, 1 on a nan, inf, frozen or dead finding, 2 on error.",
+        "Exit 0 when nothing is wrong, 1 on a nan, inf, frozen, dead or unreadable finding, 2 on error "
+        "or when nothing could be read.",
     )  # fmt: skip
     p.add_argument("path")
     p.add_argument("--json", action="store_true")
@@ -94,12 +95,23 @@ def cmd_health(ns: argparse.Namespace) -> int:
     if ns.json:
         out = {"runs": [r.to_json() for r in reports]} if runs else reports[0].to_json()
         if runs:
-            failing = sum(r.failing for r in reports)
-            out["summary"] = f"{len(reports)} runs, {failing} with a nan, inf, frozen or dead finding"
+            out["summary"] = _runs_summary(reports)
         print(json.dumps(cli_output.finite_or_text(out), indent=2, allow_nan=False))
     else:
         for i, r in enumerate(reports):
             if i:
                 print()
             _print(r)
+    if all(r.read_nothing for r in reports):  # a report of health on nothing read is no report
+        first = next(f for r in reports for f in r.findings if f.kind == "unreadable")
+        where = f"{first.checkpoint}: " if first.variable else ""
+        print(f"ckpt-browser health: nothing could be read ({where}{first.detail})"[:1000], file=sys.stderr)
+        return cli_output.EXIT_ERROR
     return cli_output.EXIT_DIFFERENT if any(r.failing for r in reports) else cli_output.EXIT_OK
+
+
+def _runs_summary(reports: list) -> str:
+    gating = sum(any(f.kind in ("nan", "inf", "frozen", "dead") for f in r.findings) for r in reports)
+    out = f"{len(reports)} runs, {gating} with a nan, inf, frozen or dead finding"
+    unreadable = sum(bool(r.unreadable) for r in reports)
+    return out + (f", {unreadable} with something unreadable" if unreadable else "")

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+
+_USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\s]*@")
+
+
+def redact(text: object) -> str:
+    """The text with user:password@ taken out of every URL in it (http://user:pw@host/x ->
+    http://host/x): what is shown, in errors, headers and JSON."""
+    return _USERINFO_RE.sub(r"\1", str(text))
 
 
 class CheckpointError(Exception):
@@ -17,8 +26,9 @@ class CheckpointError(Exception):
     def __init__(self, *args: object) -> None:
         # One line, always: a message quoting a file's content (a name with a newline, control
         # characters) is folded here, whoever shows it.
+        # Credentials in a URL the user gave (http://user:pw@host/...) are never shown back.
         if args and isinstance(args[0], str):
-            args = (" ".join(args[0].split()), *args[1:])
+            args = (redact(" ".join(args[0].split())), *args[1:])
         super().__init__(*args)
 
 

@@ -151,4 +151,7 @@ def test_a_damaged_tensor_is_named_and_the_rest_still_checked(tmp_path):
     assert by_name["dense1/kernel"].error is None and by_name["dense1/kernel"].norm > 0
     after = {v.name: v for v in report.checkpoints[3].variables}
     assert after["dense2/kernel"].update_ratio is None and after["dense1/kernel"].update_ratio is not None
-    assert not report.findings
+    # What could not be read is a finding, never "nothing wrong found" (issue 30).
+    (finding,) = report.findings
+    assert (finding.kind, finding.variable, finding.checkpoint) == ("unreadable", "dense2/kernel", "model.ckpt-50")
+    assert finding.detail == by_name["dense2/kernel"].error and report.failing and not report.read_nothing

@@ -194,7 +194,7 @@ def estimator_expected(spec: str) -> Expected:
             optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
     text = spec.strip()
     label = text if "\n" not in text and len(text) <= 160 else f"the {cfg.kind} call given"
-    variables = {n: (v.shape, v.dtype) for n, v in ev.items()}
+    variables: dict[str, tuple[tuple | None, str]] = {n: (v.shape, v.dtype) for n, v in ev.items()}
     return Expected(
         label, variables, optional, cfg.describe(), cfg.kind, cfg.source, vocabularies=vocabulary_variables(cfg)
     )

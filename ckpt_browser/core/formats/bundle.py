@@ -345,6 +345,8 @@ class BundleReader:
         try:
             for _ in range(count):
                 n, pos = varint(data, pos)
+                if n > len(data):  # a length past the entry's bytes (past 2^64 even): not a string tensor
+                    raise ValueError(n)
                 lengths.append(n)
         except ValueError:
             raise CheckpointError(f"{name} is damaged: bad string lengths in {self._where(entry)}") from None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import re
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, redact
+
+__all__ = ["CHUNK", "bucket_of", "check_range", "from_file_url", "is_remote", "normalize", "protocol_of", "redact"]
 
 CHUNK = 8 << 20  # large reads go in 8 MiB steps so a checksum can follow while data is cache-hot
 

@@ -8,8 +8,6 @@ logic written against pathlib works on a bucket. Credentials come from each back
 
 from __future__ import annotations
 
-import hashlib
-import os
 import stat as stat_module
 import sys
 import threading
@@ -18,7 +16,8 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from ckpt_browser.core.errors import CheckpointError
-from ckpt_browser.core.storage.paths import check_range, protocol_of
+from ckpt_browser.core.storage import remote_http
+from ckpt_browser.core.storage.paths import check_range, protocol_of, redact
 from ckpt_browser.core.storage.remote_errors import failure, timeout
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
@@ -28,7 +27,7 @@ EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
 HTTP = ("http", "https")
 
 
-def _options(protocol: str) -> dict:
+def _options(protocol: str, auth=None) -> dict:
     t = timeout()
     if protocol in ("s3", "s3a"):
         # botocore's own timeouts and one retry: a stopped server is an error within ~2 x t.
@@ -41,7 +40,11 @@ def _options(protocol: str) -> dict:
         import aiohttp  # fsspec's HTTP file system is aiohttp's: get_filesystem_class imported it
 
         # aiohttp's default is 5 minutes a request: ours is t, like every other backend's.
-        return {"client_kwargs": {"timeout": aiohttp.ClientTimeout(sock_connect=min(t, 5.0), sock_read=t)}}
+        # remote_http.py gives each whole request one deadline on top of these.
+        kwargs: dict = {"timeout": aiohttp.ClientTimeout(sock_connect=min(t, 5.0), sock_read=t)}
+        if auth is not None:  # user:password@ taken out of the URL: sent, never shown
+            kwargs["headers"] = {"Authorization": auth}
+        return {"client_kwargs": kwargs}
     return {}
 
 
@@ -49,7 +52,9 @@ def url_path(url: str):
     """A UPath for the URL, or a CheckpointError naming the extra to install."""
     protocol = protocol_of(url)
     if protocol is None:
-        raise CheckpointError(f"{url[:200]} is not a URL")
+        raise CheckpointError(f"{redact(url)[:200]} is not a URL")
+    auth = None
+    shown = redact(url)[:200]  # other backends read their own user:password@: never shown
     try:
         import fsspec
         from upath import UPath
@@ -65,23 +70,22 @@ def url_path(url: str):
             raise CheckpointError(f"install ckpt-browser[{extra}] to open {protocol}:// URLs") from exc
         # fsspec says which package the protocol needs ("Install paramiko to access SSH/SFTP").
         reason = " ".join(str(exc).split())[:200] or f"install the fsspec backend for {protocol}://"
-        raise CheckpointError(
-            f"{url[:200]}: {protocol}:// URLs need a package that is not installed: {reason}"
-        ) from exc
+        raise CheckpointError(f"{shown}: {protocol}:// URLs need a package that is not installed: {reason}") from exc
     except ValueError as exc:  # fsspec: "Protocol not known"
-        raise CheckpointError(f"{url[:200]}: no file system knows the protocol {protocol}://") from exc
+        raise CheckpointError(f"{shown}: no file system knows the protocol {protocol}://") from exc
     if protocol == "data":  # RFC 2397: the URL is the content itself, no folder to browse
-        raise CheckpointError(f"{url[:200]}: a data: URL holds one inline value, not files to browse")
+        raise CheckpointError(f"{shown}: a data: URL holds one inline value, not files to browse")
+    if protocol in HTTP:
+        url, auth = remote_http.split_credentials(url)
     try:  # some file systems connect or import their library when made (ftp, hdfs, zip::...)
         with warnings.catch_warnings():  # "filesystem not explicitly implemented": not the user's concern
             warnings.simplefilter("ignore")
-            path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol))
+            path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol, auth))
             fs = path.fs
     except ImportError as exc:
         missing = getattr(exc, "name", None) or str(exc)
         raise CheckpointError(
-            f"{url[:200]}: {protocol}:// needs the Python package {missing}, which is not installed "
-            f"(pip install {missing})"
+            f"{shown}: {protocol}:// needs the Python package {missing}, which is not installed (pip install {missing})"
         ) from exc
     except Exception as exc:  # noqa: BLE001 - each backend raises its own types; the user gets one line
         raise failure(exc, url) from exc
@@ -140,12 +144,8 @@ def stat(path) -> Stat | None:
 
 def _info(path) -> dict:
     fs = path.fs
-    if protocol_of(str(path)) in HTTP and hasattr(fs, "_info"):
-        # fsspec asks with HEAD, then again with GET whatever HEAD's failure was: a server that
-        # never answers would take two timeouts. One deadline for both (issue 25).
-        from fsspec.asyn import sync
-
-        return sync(fs.loop, fs._info, path.path, timeout=timeout())
+    if protocol_of(str(path)) in HTTP:  # one deadline for the whole request, bodies capped (issue 30)
+        return remote_http.info(fs, path.path)
     return fs.info(path.path)
 
 
@@ -161,6 +161,8 @@ def _not_found(exc: FileNotFoundError) -> bool:
 
 def list_dir(path) -> list[tuple[str, Stat]]:
     """(name, Stat) of each entry directly under the prefix: one listing request."""
+    if protocol_of(str(path)) in HTTP:
+        return _list_http(path)
     try:
         entries = path.fs.ls(path.path, detail=True)
     except FileNotFoundError:
@@ -169,15 +171,30 @@ def list_dir(path) -> list[tuple[str, Stat]]:
         raise failure(exc, path) from exc
     out = []
     base = path.path.rstrip("/")
-    http = protocol_of(str(path)) in HTTP
     for info in entries:
         name = info["name"].rstrip("/").rsplit("/", 1)[-1]
-        if http and (not info["name"].startswith(base + "/") or "?" in name or "#" in name):
-            continue  # an index page's other links: the parent, sort orders, elsewhere
         if info["name"].rstrip("/") != base and name:
-            if http and info.get("type") != "directory":
-                info = {**info, **_info(path / name)}  # the page gives no sizes: ask for them
             out.append((name, stat_of(info)))
+    return out
+
+
+def _list_http(path) -> list[tuple[str, Stat]]:
+    """An index page's links to entries of the folder (remote_http.ls), each file's size asked with
+    HEAD: a link that answers 404 is a file that is not there, not an error."""
+    try:
+        links = remote_http.ls(path.fs, path.path)
+    except FileNotFoundError:
+        raise CheckpointError(f"{str(path)[:300]} does not exist") from None
+    except Exception as exc:  # noqa: BLE001
+        raise failure(exc, path) from exc
+    out = []
+    for name, folder in links:
+        if folder:
+            out.append((name, stat_of({"type": "directory"})))
+            continue
+        st = stat(path / name)
+        if st is not None:
+            out.append((name, st))
     return out
 
 
@@ -249,7 +266,10 @@ class RemoteFile:
 
     def _fetch(self, start: int, end: int) -> bytes:
         try:
-            data = self.path.fs.cat_file(self.path.path, start=start, end=end)
+            if protocol_of(str(self.path)) in HTTP:  # a deadline and at most `end` bytes, whatever is sent
+                data = remote_http.cat(self.path.fs, self.path.path, start, end, self.size)
+            else:
+                data = self.path.fs.cat_file(self.path.path, start=start, end=end)
         except Exception as exc:  # noqa: BLE001
             raise failure(exc, self.path) from exc
         transfers.bytes += len(data)
@@ -320,58 +340,14 @@ class RemoteFile:
         pass
 
 
-def cache_folder():
-    from ckpt_browser.core.storage.cache import cache_dir
-
-    return cache_dir() / "remote"
-
-
 def local_copy(prefix, progress=None):
-    """Fetch one checkpoint's files (.index, .data-*, .meta) into the cache folder for TensorFlow,
-    which reads local files only. Returns the local prefix. progress(done_bytes, total, text)."""
-    base = prefix.name
-    names = [
-        name
-        for name, _ in list_dir(prefix.parent)
-        if name in (base + ".index", base + ".meta") or name.startswith(base + ".data-")
-    ]
-    if base + ".index" not in names:
-        raise CheckpointError(f"{base}.index is missing in {str(prefix.parent)[:300]}")
-    return fetch(prefix.parent, names, progress) / base
+    """One checkpoint's files fetched into the cache folder for TensorFlow (remote_copy.py)."""
+    from ckpt_browser.core.storage import remote_copy
+
+    return remote_copy.local_copy(prefix, progress)
 
 
 def local_file(path, progress=None):
-    """One object fetched into the cache folder (the Fit view's data file)."""
-    return fetch(path.parent, [path.name], progress) / path.name
+    from ckpt_browser.core.storage import remote_copy
 
-
-def fetch(folder, names: list[str], progress=None):
-    """Copy the named objects of a folder into its cache folder; a file already there with the
-    object's size and time is kept (a second restore fetches nothing). Returns the cache folder."""
-    from pathlib import Path
-
-    listed = dict(list_dir(folder))
-    missing = [n for n in names if n not in listed]
-    if missing:
-        raise CheckpointError(f"{missing[0]} is missing in {str(folder)[:300]}")
-    out = Path(cache_folder()) / hashlib.sha256(str(folder).encode()).hexdigest()[:16]
-    out.mkdir(parents=True, exist_ok=True)
-    total = sum(listed[n].st_size for n in names)
-    done = 0
-    step = 8 << 20
-    for name in names:
-        st = listed[name]
-        target = out / name
-        here = target.stat() if target.is_file() else None
-        if not (here and here.st_size == st.st_size and here.st_mtime_ns == st.st_mtime_ns):
-            part = target.with_name(target.name + ".part")
-            source = RemoteFile(folder / name)
-            with open(part, "wb") as f:
-                for start in range(0, st.st_size, step):
-                    f.write(source._fetch(start, min(start + step, st.st_size)))
-                    if progress is not None:
-                        progress(done + min(start + step, st.st_size), total, f"Fetching {name}")
-            os.utime(part, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the next copy sees it is current
-            os.replace(part, target)
-        done += st.st_size
-    return out
+    return remote_copy.local_file(path, progress)

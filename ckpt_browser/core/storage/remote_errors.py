@@ -9,6 +9,7 @@ import os
 import socket
 
 from ckpt_browser.core.errors import CheckpointError, Unreachable
+from ckpt_browser.core.storage.paths import redact
 
 
 def timeout() -> float:
@@ -40,9 +41,9 @@ def _kind(exc: BaseException, text: str) -> str:
 def explain(exc: BaseException, url) -> str:
     """One line for a failed remote operation: which URL, and what went wrong."""
     if isinstance(exc, CheckpointError):
-        return str(exc)
-    where = str(url)[:300]
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        return redact(exc)
+    where = redact(url)[:300]
+    text = redact(str(exc).strip().splitlines()[0])[:300] if str(exc).strip() else type(exc).__name__
     kind = _kind(exc, text)
     if kind == "missing":
         return f"{where} does not exist (no such bucket or object)"

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,98 +24,16 @@ from ckpt_browser.core.formats.variables import MODEL, OBJECT_GRAPH_KIND, Variab
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.reader import open_checkpoint
-from ckpt_browser.core.values import spectrum
-from ckpt_browser.core.values.health_findings import Finding, find
+from ckpt_browser.core.values import health_checks, spectrum
+from ckpt_browser.core.values.health_findings import find
+from ckpt_browser.core.values.health_report import CheckpointHealth, HealthReport, VariableHealth
+
+__all__ = ["CheckpointHealth", "HealthReport", "VariableHealth", "health", "model_dir_health"]
 
 CHUNK_ELEMENTS = 1 << 20  # per chunk: 8 MB as float64, stays near the cache, keeps progress moving
 KERNEL_NAMES = {"kernel", "weights", "w", "W"}  # a layer's weight matrix: (..., units)
 GAMMA_NAMES = {"gamma"}
 FLOATS = {"float16", "float32", "float64", "bfloat16"}
-
-
-@dataclass
-class VariableHealth:
-    """One variable in one checkpoint."""
-
-    name: str
-    norm: float | None = None  # L2 norm of the finite elements
-    update_ratio: float | None = None  # ||W_t - W_t-1|| / ||W_t-1||; None: first, reshaped, non-finite, from 0
-    nan: int = 0
-    inf: int = 0
-    dead_units: list[int] | None = None  # kernels and gammas only: units whose column / gamma is all zero
-    alpha: float | None = None  # 2-D model matrices weightwatcher would fit
-    changed: bool | None = None  # differs from the previous checkpoint (None: nothing to compare with)
-    error: str | None = None  # could not be read (damaged, checksum)
-    size: int = 0
-    kind: str = MODEL
-    display_name: str = ""
-
-    def to_json(self) -> dict:
-        out = {
-            "name": self.name, "norm": self.norm, "update_ratio": self.update_ratio, "nan": self.nan,
-            "inf": self.inf, "dead_units": self.dead_units, "alpha": self.alpha,
-        }  # fmt: skip
-        if self.error:
-            out["error"] = self.error
-        return out
-
-
-@dataclass
-class CheckpointHealth:
-    name: str
-    step: int | None
-    variables: list[VariableHealth] = field(default_factory=list)
-    error: str | None = None
-
-    def to_json(self) -> dict:
-        out: dict = {"name": self.name, "step": self.step, "variables": [v.to_json() for v in self.variables]}
-        if self.error:
-            out["error"] = self.error
-        return out
-
-
-@dataclass
-class HealthReport:
-    path: str
-    checkpoints: list[CheckpointHealth]
-    findings: list[Finding]
-    seconds: float = 0.0
-    bytes: int = 0
-    include_all: bool = False
-
-    @property
-    def failing(self) -> bool:
-        """What CI gates on: NaN, Inf, a frozen layer, dead units."""
-        return any(f.kind in ("nan", "inf", "frozen", "dead") for f in self.findings)
-
-    def variable_names(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for c in self.checkpoints:
-            for v in c.variables:
-                seen.setdefault(v.name, None)
-        return list(seen)
-
-    def summary(self) -> str:
-        n, names = len(self.checkpoints), len(self.variable_names())
-        counts: dict[str, int] = {}
-        for f in self.findings:
-            counts[f.kind] = counts.get(f.kind, 0) + 1
-        found = ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else "nothing wrong found"
-        return (
-            f"{n} checkpoint{'s' if n != 1 else ''}, {names} variable{'s' if names != 1 else ''}"
-            f"{' (with optimizer state)' if self.include_all else ''}: {found}"
-            f" ({self.bytes / 1e6:,.1f} MB in {self.seconds:.2f} s)"
-        )
-
-    def to_json(self) -> dict:
-        return {
-            "path": self.path,
-            "checkpoints": [c.to_json() for c in self.checkpoints],
-            "findings": [f.to_json() for f in self.findings],
-            "summary": self.summary(),
-            "bytes": self.bytes,
-            "seconds": round(self.seconds, 4),
-        }
 
 
 @dataclass
@@ -159,14 +77,18 @@ class _Acc:
         self.sumsq = 0.0
         self.diffsq = 0.0 if with_prev else None
         self.nan = self.inf = 0
-        self.nonzero = None
+        self.nonzero: np.ndarray | None = None
+        self.has_units = False  # kernels and gammas: which units are all zero, allocated at the first chunk
+        if not v.size:  # zero elements: a norm of 0, no units to be dead, nothing to change
+            role = self.role = _Role(False, False, False)
+            self.diffsq = None
         if len(v.shape) >= 2 and (role.kernel or role.matrix):
             self.units = v.shape[-1]  # chunks of whole rows: columns line up, the Gram adds up
         else:
             self.units = v.size if role.gamma else 1
         if role.kernel or role.gamma:
-            self.nonzero = np.zeros(self.units, bool)
-        self.gram = spectrum.Gram(v.shape) if role.matrix else None  # type: ignore[arg-type]
+            self.has_units = True
+        self.gram: spectrum.Gram | None = None  # made at the first chunk: after the entry's sizes are checked
         self.error: str | None = None
 
     def add(self, chunk: np.ndarray, prev64: np.ndarray | None) -> np.ndarray:
@@ -184,8 +106,12 @@ class _Acc:
         if self.diffsq is not None and prev64 is not None:
             d = c64 - prev64
             self.diffsq += float(np.einsum("i,i->", d, d))
-        if self.nonzero is not None:
+        if self.has_units:
+            if self.nonzero is None:  # a chunk holds whole rows: `units` is real data, not a shape's claim
+                self.nonzero = np.zeros(self.units, bool)
             self.nonzero |= (chunk != 0).reshape(-1, self.units).any(axis=0)
+        if self.role.matrix and self.gram is None:
+            self.gram = spectrum.Gram(self.v.shape)  # type: ignore[arg-type]
         if self.gram is not None and not (self.nan or self.inf):
             self.gram.add(c64.reshape(-1, self.v.shape[-1]))
         return c64
@@ -205,8 +131,11 @@ class _Acc:
             if finite and self.prev_norm:
                 h.update_ratio = math.sqrt(self.diffsq) / self.prev_norm
         if self.gram is not None and not (self.nan or self.inf):
-            evals = self.gram.eigenvalues()[-min(v.shape) :]
-            h.alpha = spectrum.alpha_of(evals)
+            try:
+                evals = self.gram.eigenvalues()[-min(v.shape) :]
+            except (np.linalg.LinAlgError, ValueError):  # squares past float64's range: no spectrum
+                evals = None
+            h.alpha = None if evals is None else spectrum.alpha_of(evals)
         return h
 
     prev_norm: float | None = None
@@ -222,6 +151,16 @@ def _series(
 ) -> list[VariableHealth]:
     """One variable across the checkpoints holding it with one shape: chunk k of every checkpoint,
     then chunk k + 1. Returns its health per occurrence, in checkpoint order."""
+    # Inf - Inf, squares past float64's range, byte-swapped garbage: counted, never a warning line.
+    with np.errstate(all="ignore"):
+        problem = health_checks.shape_problem(occurrences[0][1])
+        if problem:  # before anything is allocated for it
+            return [VariableHealth(v.name, error=problem, kind=v.kind, display_name=v.display_name)
+                    for _, v in occurrences]  # fmt: skip
+        return _measured(readers, occurrences, counter, spectral)
+
+
+def _measured(readers: list, occurrences: list[tuple[int, VariableInfo]], counter: _Counter, spectral: bool):
     v0 = occurrences[0][1]
     role = _role(v0)
     role.matrix = role.matrix and spectral
@@ -232,14 +171,13 @@ def _series(
     elements = _row_aligned(v0, accs[0].units)
     iters: list = []
     for (ci, v), acc in zip(occurrences, accs):
-        try:
-            iters.append(iter_chunks(readers[ci], v.name, elements))
-        except CheckpointError as exc:
-            acc.error = str(exc)
-            iters.append(None)
+        acc.error = health_checks.entry_problem(readers[ci], v)  # sizes checked before reading
+        iters.append(None if acc.error else iter_chunks(readers[ci], v.name, elements))
     chunks = max(1, math.ceil(v0.size / elements))
     itemsize = dtypes.itemsize(v0.dtype) or 1
     for _ in range(chunks):
+        if all(it is None for it in iters):
+            break  # nothing left to read: a lying shape must not make us count to 2^64 / 2^20
         prev64: np.ndarray | None = None
         for j, acc in enumerate(accs):
             it = iters[j]
@@ -248,7 +186,7 @@ def _series(
                 continue
             try:
                 chunk = next(it)
-            except (CheckpointError, StopIteration) as exc:
+            except (CheckpointError, StopIteration, MemoryError) as exc:
                 acc.error = str(exc) or "the tensor is shorter than its shape"
                 iters[j] = None
                 prev64 = None
@@ -275,14 +213,15 @@ def _series(
     return out
 
 
-def _selected(info_vars: list[VariableInfo], include_all: bool) -> list[VariableInfo]:
-    out = []
+def _selected(info_vars: list[VariableInfo], include_all: bool) -> tuple[list[VariableInfo], list[VariableInfo]]:
+    """(the variables measured, those of a dtype health does not measure: ints, strings, bools, complex)."""
+    out: list[VariableInfo] = []
+    skipped: list[VariableInfo] = []
     for v in info_vars:
-        if v.dtype not in FLOATS or v.kind == OBJECT_GRAPH_KIND:
+        if v.kind == OBJECT_GRAPH_KIND or not (include_all or v.kind == MODEL):
             continue
-        if include_all or v.kind == MODEL:
-            out.append(v)
-    return out
+        (out if v.dtype in FLOATS else skipped).append(v)
+    return out, skipped
 
 
 def health(
@@ -298,6 +237,8 @@ def health(
     result = [CheckpointHealth(c.name, c.step) for c in checkpoints]
     readers: list = [None] * len(checkpoints)
     series: dict[tuple[str, tuple[int, ...], str], list[tuple[int, VariableInfo]]] = {}
+    damaged: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
+    buffer = bytearray(1 << 20)  # the unmeasured variables' bytes pass through it for their crc32c
     for ci, info in enumerate(checkpoints):
         if not info.on_disk:
             result[ci].error = info.problem or "its files are missing"
@@ -308,7 +249,14 @@ def health(
         except CheckpointError as exc:
             result[ci].error = str(exc)
             continue
-        for v in _selected(variables, include_all):
+        measured, skipped = _selected(variables, include_all)
+        for v in skipped:  # not measured, but one that cannot be read is still unreadable (what verify says)
+            problem = health_checks.unmeasured_problem(reader, v, buffer)
+            if problem:
+                damaged[ci][v.name] = VariableHealth(v.name, error=problem, kind=v.kind, display_name=v.display_name)
+            else:
+                result[ci].skipped.append((v.name, v.dtype))
+        for v in measured:
             # By path: a Keras 3 weight's key changes once its optimizer is built (formats/object_graph.py).
             series.setdefault((v.display_name, v.shape, v.dtype), []).append((ci, v))
     total = sum(v.nbytes or 0 for occ in series.values() for _, v in occ)
@@ -327,7 +275,7 @@ def health(
         else:
             with ThreadPoolExecutor(workers, thread_name_prefix="ckpt-health") as pool:
                 answers = list(pool.map(lambda occ: _series(readers, occ, counter, spectral), jobs))
-    placed: list[dict[str, VariableHealth]] = [{} for _ in checkpoints]
+    placed = damaged
     for occ, hs in zip(jobs, answers):
         for (ci, _), h in zip(occ, hs):
             placed[ci][h.name] = h

@@ -1,4 +1,5 @@
-"""What the health figures say is wrong: NaN, Inf, frozen, dead, exploding, vanishing.
+"""What the health figures say is wrong: NaN, Inf, frozen, dead, exploding, vanishing; and what
+could not be read (unreadable) or is not measured (skipped).
 
 The thresholds are here, by name, and in docs/health.md with what each finding usually means.
 """
@@ -12,12 +13,12 @@ from typing import TYPE_CHECKING
 from ckpt_browser.core.formats.variables import MODEL
 
 if TYPE_CHECKING:
-    from ckpt_browser.core.values.health import CheckpointHealth, VariableHealth
+    from ckpt_browser.core.values.health_report import CheckpointHealth, VariableHealth
 
 GROWTH = 10.0  # exploding: the norm is more than 10x its smallest earlier value; vanishing: under 1/10 of its largest
 RMS_FLOOR = 1e-4  # norms of tensors whose typical value (norm / sqrt(size)) is below this are a start from ~0
-KINDS = ("nan", "inf", "frozen", "dead", "exploding", "vanishing")
-FAILING = ("nan", "inf", "frozen", "dead")  # the kinds `health` exits 1 for
+KINDS = ("unreadable", "nan", "inf", "frozen", "dead", "exploding", "vanishing", "skipped")
+FAILING = ("nan", "inf", "frozen", "dead", "unreadable")  # the kinds `health` exits 1 for
 MAX_LISTED = 20  # unit indices spelled out in a detail line (all of them are in `units`)
 
 
@@ -62,6 +63,17 @@ def find(checkpoints: list[CheckpointHealth]) -> list[Finding]:
         c = checkpoints[ci]
         out.append((ci, KINDS.index(kind), Finding(kind, name, c.name, c.step, detail, units)))
 
+    skipped: set[str] = set()
+    for ci, c in enumerate(checkpoints):
+        if c.error:  # nothing of it was read: never "nothing wrong found"
+            add(ci, "unreadable", "", f"the checkpoint could not be read: {c.error}")
+        for v in c.variables:
+            if v.error:
+                add(ci, "unreadable", v.name, v.error)
+        for name, dtype in c.skipped:
+            if name not in skipped:
+                skipped.add(name)
+                add(ci, "skipped", name, f"a {dtype} variable: health measures floating-point values only")
     for name, series in by_var.items():
         for attr, label in (("nan", "NaN"), ("inf", "Inf")):
             for ci, h in series:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.values.health import HealthReport, model_dir_health
+from ckpt_browser.core.values.health_findings import FAILING
 from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
@@ -315,7 +316,7 @@ class HealthView(QWidget):
         for r, f in enumerate(report.findings):
             for c, text in enumerate((f.kind, f.variable, f.checkpoint, f.detail)):
                 item = QTableWidgetItem(text)
-                if f.kind in ("nan", "inf", "frozen", "dead"):
+                if f.kind in FAILING:  # unreadable too: what could not be read is never "nothing wrong"
                     item.setForeground(pg.mkColor(colours().bad))  # readable on the theme's background
                 self.findings.setItem(r, c, item)
         if not report.findings:
