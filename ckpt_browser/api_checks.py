@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.errors import CheckpointError, checkpoint_errors_only
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -202,3 +202,25 @@ def _check_load(info: Any, against: str) -> Checked:
     record = {"file": info.name, "model": model.name, **plan.to_json()}
     code = EXIT_OK if plan.loads else EXIT_DIFFERENT
     return Checked("keras_load", record, code, parts={"info": info, "model": model, "plan": plan})
+
+
+@checkpoint_errors_only
+def check(
+    path: str | os.PathLike[str],
+    against: str | None = None,
+    log: str | None = None,
+    *,
+    build: bool = False,
+    python: str | os.PathLike[str] | None = None,
+    script_args: Sequence[str] = (),
+    timeout: float = 120.0,
+) -> dict[str, Any]:
+    """What `check --json` prints: each checkpoint against its own graph, or against an Estimator
+    call, a training script (read, never run), a checkpoint, model_dir or .meta (against=); log= the
+    text of an error log to explain. A Keras file: its load pitfalls, or with against= a model file,
+    whether load_weights fits. build=True (`check --build`): the script is run with `python` and
+    `script_args` up to its first train or save, within `timeout` seconds, and the checkpoints are
+    compared with what TensorFlow writes there (nothing is written where the script points)."""
+    if not build:
+        return run_check(path, against, log).record
+    return run_check(path, against, log, build=True, python=python, script_args=script_args, timeout=timeout).record
