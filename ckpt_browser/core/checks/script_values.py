@@ -54,16 +54,43 @@ class Flag:
 
 
 def plain(value: Any) -> Any:
-    """The value without Flag wrappers, all the way down."""
+    """The value without Flag wrappers, all the way down. Shared members stay shared and cycles stay
+    cycles (a list that holds itself, [[0] * 99999] * 99999): copying costs what the distinct
+    containers hold, never what printing them would; nesting past MAX_DEPTH is an Unknown."""
     if isinstance(value, Flag):
         return plain(value.value)
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    return _plain(value, {}, 0)
+
+
+MAX_DEPTH = 200  # containers nested deeper than this are no training script's configuration
+
+
+def _plain(value: Any, memo: dict[int, Any], depth: int) -> Any:
+    while isinstance(value, Flag):
+        value = value.value
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done[1]
+    if depth > MAX_DEPTH:
+        return Unknown(f"a value nested more than {MAX_DEPTH} deep")
     if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(plain(v) for v in value)
+        out: Any = []
+        memo[id(value)] = (value, out)  # the original is held too, so that its id is not reused
+        out.extend(_plain(v, memo, depth + 1) for v in value)
+        return out
     if isinstance(value, dict):
-        return {plain(k): plain(v) for k, v in value.items()}
-    return value
+        out = {}
+        memo[id(value)] = (value, out)
+        for k, v in value.items():
+            out[_plain(k, memo, depth + 1)] = _plain(v, memo, depth + 1)
+        return out
+    made = tuple(_plain(v, memo, depth + 1) for v in value)
+    memo[id(value)] = (value, made)
+    return made
 
 
 def flagged(value: Any) -> bool:
@@ -186,3 +213,27 @@ def negate(test: ast.expr, text: str) -> str:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return ast.unparse(test.operand)
     return f"not {text}" if isinstance(test, (ast.Name, ast.Attribute, ast.Call)) else f"not ({text})"
+
+
+class Scope:
+    """Python's scopes, as far as a training script needs them: a function's locals, its enclosing
+    functions' (closures), the module's globals, then builtins."""
+
+    def __init__(self, module: Module, parent: Scope | None = None, local: dict | None = None) -> None:
+        self.module = module
+        self.parent = parent
+        self.vars: dict = module.globals if local is None else local
+        self.declared_global: set[str] = set()
+
+    def find(self, name: str) -> tuple[bool, Any]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return True, scope.vars[name]
+            scope = scope.parent
+        if name in self.module.globals:
+            return True, self.module.globals[name]
+        return False, None
+
+    def set(self, name: str, value: Any) -> None:
+        (self.module.globals if name in self.declared_global else self.vars)[name] = value
