@@ -157,7 +157,8 @@ def test_a_script_that_runs_code_is_read_without_running_it(tmp_path):
         scan_model_dir(SCRIPTS / "premade" / "model_dir"), read_script_file(folder / "train_hostile.py")
     )
     assert [r.status for r in report.results] == ["ok", "ok"]
-    assert sorted(p.name for p in folder.iterdir()) == ["train_hostile.py"]  # no RAN-* file: nothing ran
+    # no RAN-* file (and no __pycache__ from importing the helper): nothing ran
+    assert sorted(p.name for p in folder.iterdir()) == ["hostile.yaml", "hostile_helper.py", "train_hostile.py"]
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,10 @@ def test_a_canned_call_beside_what_cannot_be_followed_is_never_a_wrong_mismatch(
 
 def test_a_reading_cut_at_its_budget_says_where():
     script = "x = 0\nfor i in range(100000):\n    x = x + 1\n    x = x - 1\n"
-    with pytest.raises(CheckpointError, match=r"^reading stopped at line [34] after 100,000 steps, before any Estimator call was reached: use --build$"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"^reading stopped at line [34] after 100,000 steps, before any Estimator call was reached: use --build$",
+    ):
         check_script(scan_model_dir(PREMADE), read_script(script))
 
 
@@ -113,11 +116,18 @@ def test_flags_changed_where_static_reading_cannot_follow_are_unknown_not_defaul
         "{}\n"
         "tf.estimator.DNNClassifier(hidden_units=[FLAGS.width, 10], feature_columns=cols, n_classes=3)\n"
     )
-    for changed in ("setattr(FLAGS, 'width', 12)", "FLAGS.read_flags_from_files(['f.cfg'])", "some_lib.configure(FLAGS)"):
+    for changed in (
+        "setattr(FLAGS, 'width', 12)",
+        "FLAGS.read_flags_from_files(['f.cfg'])",
+        "some_lib.configure(FLAGS)",
+    ):
         with pytest.raises(CheckpointError, match="settled by neither the script nor the checkpoint"):
             check_script(scan_model_dir(PREMADE), read_script(base.format(changed)))
     for same in ("FLAGS.set_default('width', 10)", "FLAGS.width = 10", "print(FLAGS.width)"):
-        assert [r.status for r in check_script(scan_model_dir(PREMADE), read_script(base.format(same))).results] == ["ok", "ok"]
+        assert [r.status for r in check_script(scan_model_dir(PREMADE), read_script(base.format(same))).results] == [
+            "ok",
+            "ok",
+        ]
 
 
 def test_argparse_type_applies_to_string_defaults():
@@ -143,4 +153,6 @@ def test_only_files_inside_the_scripts_folder_are_read(tmp_path):
         with pytest.raises(CheckpointError, match="settled by neither"):
             check_script(scan_model_dir(PREMADE), read_script_file(tmp_path / "inner" / "t.py"))
     (tmp_path / "inner" / "t.py").write_text(head + "with open('h.json') as f:\n    h = json.load(f)\n" + call)
-    assert [r.status for r in check_script(scan_model_dir(PREMADE), read_script_file(tmp_path / "inner" / "t.py")).results] == ["ok", "ok"]
+    assert [
+        r.status for r in check_script(scan_model_dir(PREMADE), read_script_file(tmp_path / "inner" / "t.py")).results
+    ] == ["ok", "ok"]

@@ -16,7 +16,7 @@ from ckpt_browser.core.checks.script_bounds import MAX_SECONDS, MAX_TOTAL, Cut
 from ckpt_browser.core.checks.script_calls import _Return
 from ckpt_browser.core.checks.script_files import Loader, notebook_code, read_text
 from ckpt_browser.core.checks.script_statements import Interpreter, _Break, _Continue, _PathEnd
-from ckpt_browser.core.checks.script_values import Candidate, Module
+from ckpt_browser.core.checks.script_values import Candidate, Module, count_work
 
 MAX_PATHS = 64  # paths through undecided branches followed
 _ALIASES = {"tf": "tensorflow", "pd": "pandas", "np": "numpy"}
@@ -77,8 +77,18 @@ def read_script(
     reading = Reading(name, files=[name])
     pending: list[list[bool]] = [[]]
     seen: dict[tuple, Candidate] = {}
-    runs = 0
-    total = 0
+    count_work(True)
+    try:
+        _read_paths(reading, loader, text, pending, seen)
+    finally:
+        count_work(False)
+    reading.candidates = sorted(seen.values(), key=lambda c: (not c.by_default, c.file != name, c.line))
+    return reading
+
+
+def _read_paths(reading: Reading, loader: Loader, text: str, pending: list, seen: dict) -> None:
+    name = reading.name
+    runs = total = 0
     deadline = time.monotonic() + MAX_SECONDS
     uncalled = False
     while pending:
@@ -99,7 +109,7 @@ def read_script(
         except (_PathEnd, _Return, _Break, _Continue):
             pass
         except Cut as cut:
-            _stop(reading, cut.why)
+            _stop(reading, cut.why if cut.where else f"reading stopped at {interp.where(interp.at)}: {cut.why}")
         except RecursionError:
             _stop(reading, f"reading stopped in {interp.file or name}: it is nested too deeply to read further")
         except MemoryError:  # the bounds keep values small; this is the last guard, never a crash
@@ -114,10 +124,9 @@ def read_script(
             mine.extend(x for x in theirs if x not in mine)
         if reading.stopped or uncalled:
             break
-        if not pending and not seen and not reading.unfollowed:
+        defs = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) for s in loader.tree.body)
+        if not pending and not seen and not reading.unfollowed and defs:
             pending, uncalled = [[]], True  # the default path once more, then the functions it did not call
-    reading.candidates = sorted(seen.values(), key=lambda c: (not c.by_default, c.file != name, c.line))
-    return reading
 
 
 def _stop(reading: Reading, why: str) -> None:

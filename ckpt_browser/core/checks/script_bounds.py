@@ -11,10 +11,10 @@ from typing import Any
 
 MAX_ITEMS = 100_000  # one list, tuple, dict, set, string or range
 MAX_INT_BITS = 4_096  # one integer (2**4096: no layer width, step count or seed is larger)
-MAX_BUILT = 3_000_000  # items (and string characters) built along one path through the script
+MAX_BUILT = 1_000_000  # items (and string characters) built or copied along one path through the script
 MAX_STEPS = 100_000  # expressions read per path
 MAX_TOTAL = 400_000  # expressions read over all paths
-MAX_SECONDS = 8.0  # the whole reading, all paths
+MAX_SECONDS = 5.0  # the whole reading, all paths
 _SIZED = (str, bytes, list, tuple, dict, set, frozenset)
 _DIGITS = re.compile(r"\d{6,}")  # a width or precision of a million or more, written in a format string
 
@@ -63,6 +63,12 @@ def deep_count(value: Any, limit: int = MAX_ITEMS) -> int:
         if count > limit:
             return count
     return count
+
+
+def small(*values: Any) -> bool:
+    """Whether comparing, hashing or printing the values stays within the limits: shared members
+    ({'k': [a, (a,)]} nested 50,000 times) make every path through them a walk of its own."""
+    return deep_count(values) <= MAX_ITEMS
 
 
 def binop_fits(op: str, a: Any, b: Any) -> bool:

@@ -13,7 +13,15 @@ from typing import Any
 
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
 from ckpt_browser.core.checks.optimizers import keras_optimizer, v1_optimizer
-from ckpt_browser.core.checks.script_bounds import MAX_ITEMS, deep_count, format_fits, join_fits, replace_fits, sum_fits
+from ckpt_browser.core.checks.script_bounds import (
+    MAX_ITEMS,
+    deep_count,
+    format_fits,
+    join_fits,
+    replace_fits,
+    small,
+    sum_fits,
+)
 from ckpt_browser.core.checks.script_classes import BoundMethod, Classes, ClassValue, Instance
 from ckpt_browser.core.checks.script_data import DataFiles, OpenFile, PathValue
 from ckpt_browser.core.checks.script_eval import Scope
@@ -255,7 +263,7 @@ class Calls(Flags, DataFiles, Classes):
                 return list(o.values())
             if name == "items":
                 return list(o.items())
-            if name == "get" and args:
+            if name == "get" and args and small(args[0]):
                 return o.get(plain(args[0]), args[1] if len(args) > 1 else None)
             if name == "update" and isinstance(obj, dict):
                 extra = plain(args[0]) if args else {}
@@ -285,6 +293,8 @@ class Calls(Flags, DataFiles, Classes):
 
     def builtin(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
         a = plain(args)
+        if name not in ("len", "print", "range", "list", "tuple", "enumerate", "zip") and not small(a):
+            return self.unknown(node, f"{self.source(node)}, values too large to read")  # sorted, set, max compare
         if any(isinstance(x, Unknown) for x in a) or name in ("isinstance", "map", "filter"):
             first = next((x for x in a if isinstance(x, Unknown)), None)
             return Unknown(self.source(node), self.where(node), bool(first and first.data))

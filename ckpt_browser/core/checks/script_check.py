@@ -272,12 +272,13 @@ def is_script(spec: str) -> bool:
 
 
 def read_against(spec: str) -> Reading:
-    """--against a .py / .ipynb file, or pasted text (a whole script or just the call)."""
-    from ckpt_browser.core.checks.script import read_script, read_script_file
+    """--against a .py / .ipynb file, or pasted text (a whole script or just the call): read in the
+    script reader's worker process, under its time and memory limits (checks/script_worker.py)."""
+    from ckpt_browser.core.checks.script_worker import read_isolated
 
     if spec.endswith((".py", ".ipynb")) and "\n" not in spec:
         p = Path(spec)
         if not p.is_file():
             raise CheckpointError(f"{spec}: no such file")
-        return read_script_file(p)
-    return read_script(spec, "the pasted script")
+        return read_isolated(str(p.absolute()), True)
+    return read_isolated(spec, False)

@@ -153,9 +153,10 @@ class DataFiles(Expressions):
             return self.unknown(node, f"{self.source(node)}: {kind} nested too deeply to read")
         except Exception as exc:  # noqa: BLE001 -- json's and yaml's errors: the file is not plain data
             return self.unknown(node, f"{self.source(node)}: not plain {kind} ({type(exc).__name__})")
-        if deep_count(value, 10 * MAX_ITEMS) > 10 * MAX_ITEMS:  # YAML aliases: a billion laughs
+        count = deep_count(value, 3 * MAX_ITEMS)
+        if count > 3 * MAX_ITEMS:  # YAML aliases: a billion laughs
             return self.unknown(node, f"{self.source(node)}: {kind} too large to read")
-        self.built += deep_count(value, 10 * MAX_ITEMS)
+        self.built += count
         return value
 
     def data_method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:

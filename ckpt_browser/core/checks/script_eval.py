@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable
 from typing import Any
 
-from ckpt_browser.core.checks.script_bounds import MAX_BUILT, MAX_ITEMS, Cut, binop_fits, deep_count, size, too_big
+from ckpt_browser.core.checks.script_bounds import (
+    MAX_BUILT,
+    MAX_ITEMS,
+    Cut,
+    binop_fits,
+    deep_count,
+    size,
+    small,
+    too_big,
+)
 from ckpt_browser.core.checks.script_names import NOT_ITERABLE, Attr, bare_api, builtin_named
 from ckpt_browser.core.checks.script_values import (
     DataKey,
@@ -46,6 +56,8 @@ class Expressions:
     flag_values: FlagValues
     touched_flag: bool
     built: int
+    count_step: Callable[[ast.AST], None]  # script_statements.Interpreter: the step budget
+    conditions_pop: Callable[[ast.AST], None]  # script_statements.Interpreter
     tainted: dict[int, tuple[Any, Unknown]]  # id -> (a list, dict or flags object whose contents a call
     # we do not follow may have changed, what it is now)
 
@@ -108,9 +120,6 @@ class Expressions:
         if isinstance(obj, (list, dict)) or hasattr(obj, "values"):
             self.tainted[id(obj)] = (obj, why)
 
-    def count_step(self, node: ast.AST) -> None:  # script.Interpreter: the step budget
-        raise NotImplementedError
-
     def _Constant(self, node: ast.Constant, scope: Scope) -> Any:
         return node.value
 
@@ -141,6 +150,8 @@ class Expressions:
             if len(out) > MAX_ITEMS:
                 return self.unknown(node, f"{self.source(node)}, a value too large to read")
         if isinstance(node, ast.Set):
+            if not small(out):  # hashing tuples walks every path through them
+                return self.unknown(node, f"{self.source(node)}, a value too large to read")
             try:
                 return self.charge(node, set(out))
             except TypeError:  # unhashable members (a dict, a call we do not follow)
@@ -159,7 +170,7 @@ class Expressions:
                 out.update(inner)
                 continue
             key = plain(self.value(k, scope))
-            if not isinstance(key, (str, int, float, bool, tuple)) or isinstance(key, Unknown):
+            if not isinstance(key, (str, int, float, bool, tuple)) or isinstance(key, Unknown) or not small(key):
                 return self.unknown(node, f"{self.source(node)}, a dict whose keys are not all plain values")
             out[key] = self.value(v, scope)
             if len(out) > MAX_ITEMS:
@@ -235,6 +246,8 @@ class Expressions:
             a, b = plain(left), plain(right)
             if isinstance(a, Unknown) or isinstance(b, Unknown):
                 return a if isinstance(a, Unknown) else b
+            if not small(a, b):  # comparing shared structures walks every path through them
+                return self.unknown(node, f"{self.source(node)}, values too large to compare")
             try:
                 if not _COMPARE[type(op)](a, b):
                     result = False
@@ -249,9 +262,6 @@ class Expressions:
             return self.value(node.body if self.choose(node, node.test, scope) else node.orelse, scope)
         finally:
             self.conditions_pop(node)
-
-    def conditions_pop(self, node: ast.AST) -> None:  # script.Interpreter
-        raise NotImplementedError
 
     def _Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         obj = self.value(node.value, scope)
@@ -293,6 +303,8 @@ class Expressions:
         o, i = plain(obj), plain(index)
         if isinstance(o, Unknown):
             return Unknown(self.source(node), self.where(node), o.data, i if isinstance(i, str) else None)
+        if not small(i):
+            return self.unknown(node, f"{self.source(node)}, a key too large to read")
         if isinstance(o, (list, tuple, str, dict)) or hasattr(o, "section"):  # not a value we do not follow
             try:
                 return self.flag_result(o[i], obj, index)
@@ -336,6 +348,8 @@ class Expressions:
             if self.unread is not None:  # what it loops over is what the script leaves open: say that
                 return Unknown(f"{self.source(node)} over {self.unread.why}", self.unread.where, self.unread.data)
             return self.unknown(node)
+        if isinstance(node, ast.SetComp) and not small(items):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
         try:
             if isinstance(node, ast.DictComp):
                 return dict(items)
@@ -349,7 +363,7 @@ class Expressions:
         if not generators:
             if isinstance(node, ast.DictComp):
                 key = plain(self.value(node.key, scope))
-                if isinstance(key, Unknown) or not isinstance(key, (str, int, float, tuple)):
+                if isinstance(key, Unknown) or not isinstance(key, (str, int, float, tuple)) or not small(key):
                     return False
                 out.append((key, self.value(node.value, scope)))
             else:

@@ -8,7 +8,7 @@ import ast
 import time
 from typing import Any
 
-from ckpt_browser.core.checks.script_bounds import MAX_SECONDS, MAX_STEPS, Cut
+from ckpt_browser.core.checks.script_bounds import MAX_BUILT, MAX_SECONDS, MAX_STEPS, Cut
 from ckpt_browser.core.checks.script_calls import Calls, _Return
 from ckpt_browser.core.checks.script_classes import may_build
 from ckpt_browser.core.checks.script_eval import Scope
@@ -24,6 +24,7 @@ from ckpt_browser.core.checks.script_values import (
     Unknown,
     negate,
     plain,
+    plain_work,
 )
 
 
@@ -53,6 +54,8 @@ class Interpreter(Calls):
         self.on_default_path = True
         self.depth = 0
         self.steps = 0
+        self.at: ast.AST = ast.Pass()
+        plain_work()  # what an earlier reading in this thread copied is not this one's
         self.built = 0
         self.deadline = deadline if deadline is not None else time.monotonic() + MAX_SECONDS
         self.touched_flag = False
@@ -81,9 +84,13 @@ class Interpreter(Calls):
         return super().where(node)
 
     def count_step(self, node: ast.AST) -> None:
+        self.at = node
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise Cut(self.where(node), f"reading stopped at {self.where(node)} after {MAX_STEPS:,} steps")
+        self.built += plain_work()
+        if self.built > MAX_BUILT:
+            raise Cut(self.where(node), f"reading stopped at {self.where(node)}: it builds values too large to read")
         if not self.steps & 1023 and time.monotonic() > self.deadline:
             raise Cut(self.where(node), f"reading stopped at {self.where(node)} after {MAX_SECONDS:.0f} s")
 

@@ -5,6 +5,8 @@ follow -- is an Unknown that says where it came from. Nothing here runs user cod
 from __future__ import annotations
 
 import ast
+import operator
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +66,23 @@ def plain(value: Any) -> Any:
     return _plain(value, {}, 0)
 
 
+def count_work(reading: bool) -> None:
+    """While a script is read in this thread, plain()'s copies count against its budget."""
+    _WORK.reading = reading
+    _WORK.items = 0
+
+
+def plain_work() -> int:
+    """Containers plain() copied in this thread since the last call: the interpreter counts them
+    against what a path may build (copying a 100,000-item list at every use adds up)."""
+    done = getattr(_WORK, "items", 0)
+    _WORK.items = 0
+    return done
+
+
+_WORK = threading.local()
+
+
 MAX_DEPTH = 200  # containers nested deeper than this are no training script's configuration
 
 
@@ -77,24 +96,50 @@ def _plain(value: Any, memo: dict[int, Any], depth: int) -> Any:
         return done[1]
     if depth > MAX_DEPTH:
         return Unknown(f"a value nested more than {MAX_DEPTH} deep")
-    if isinstance(value, list):
-        out: Any = []
-        memo[id(value)] = (value, out)  # the original is held too, so that its id is not reused
-        out.extend(_plain(v, memo, depth + 1) for v in value)
-        return out
     if isinstance(value, dict):
-        out = {}
-        memo[id(value)] = (value, out)
+        if not set(map(type, value.values())) & _NESTED and not set(map(type, value)) & _NESTED:
+            memo[id(value)] = (value, value)  # nothing inside to unwrap: the value itself (callers only read it)
+            _count(len(value) // 16)
+            return value
+        out: Any = {}
+        memo[id(value)] = (value, out)  # the original is held too, so that its id is not reused
         for k, v in value.items():
             out[_plain(k, memo, depth + 1)] = _plain(v, memo, depth + 1)
+        _count(len(value))
         return out
-    made = tuple(_plain(v, memo, depth + 1) for v in value)
-    memo[id(value)] = (value, made)
-    return made
+    if not set(map(type, value)) & _NESTED:
+        memo[id(value)] = (value, value)
+        _count(len(value) // 16)  # a scan at C speed: a fraction of a copy's cost
+        return value
+    out = []
+    memo[id(value)] = (value, out)
+    _count(len(value))
+    append, get = out.append, memo.get
+    for v in value:  # a shared member ([x] * 99999) is looked up, not walked again
+        if type(v) in _NESTED:
+            done = get(id(v))
+            append(done[1] if done is not None else _plain(v, memo, depth + 1))
+        else:
+            append(v)
+    if all(map(operator.is_, out, value)):  # nothing was unwrapped: keep the original (and its sharing)
+        out = value
+        memo[id(value)] = (value, value)
+    return out if isinstance(value, list) else tuple(out)
 
 
-def flagged(value: Any) -> bool:
-    return isinstance(value, Flag)
+_NESTED = {list, tuple, dict, Flag}
+
+
+def _count(items: int) -> None:
+    """plain()'s work, for the interpreter's budget; past what a path may build, the reading stops."""
+    from ckpt_browser.core.checks.script_bounds import MAX_BUILT, Cut
+
+    if not getattr(_WORK, "reading", False):
+        return
+    _WORK.items = getattr(_WORK, "items", 0) + items
+    if _WORK.items > MAX_BUILT:
+        _WORK.items = 0
+        raise Cut("", "it builds values too large to read")
 
 
 @dataclass
