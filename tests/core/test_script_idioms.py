@@ -6,6 +6,7 @@ TF 2.15 (make_fixtures.py) and wrote the model_dirs beside them: TensorFlow is t
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,17 @@ def test_only_files_inside_the_scripts_folder_are_read(tmp_path):
     assert [
         r.status for r in check_script(scan_model_dir(PREMADE), read_script_file(tmp_path / "inner" / "t.py")).results
     ] == ["ok", "ok"]
+
+
+def test_a_notebook_names_places_by_cell_and_skips_what_is_not_python(tmp_path):
+    notebook = json.loads((SCRIPTS / "notebook" / "premade_estimators.ipynb").read_text())
+    notebook["cells"].insert(1, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                 "source": ["%%bash\n", "pip install tensorflow==2.15\n"]})  # fmt: skip
+    notebook["cells"].insert(2, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                 "source": ["files = !ls\n", "versions = %pip list\n"]})  # fmt: skip
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook))
+    shutil.copy(SCRIPTS / "notebook" / "iris_training.csv", tmp_path)
+    original = read_script_file(SCRIPTS / "notebook" / "premade_estimators.ipynb").candidates[0].where
+    cell, line = original.split(" cell ", 1)[1].split(", line ")
+    report = check_script(scan_model_dir(SCRIPTS / "notebook" / "model_dir"), read_script_file(tmp_path / "nb.ipynb"))
+    assert [r.verdict for r in report.results] == [f"fits nb.ipynb cell {int(cell) + 2}, line {line}"] * 2
