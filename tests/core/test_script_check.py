@@ -33,6 +33,17 @@ OWN = [
     ("changed/census_hash/census_main.py", "changed/census_hash/model_dir"),
     ("changed/census_embedding/census_main.py", "changed/census_embedding/model_dir"),
     ("changed/listcomp_feature/train_linear.py", "changed/listcomp_feature/model_dir"),
+    # issue 29: plain data static reading follows (each run for real, README.txt)
+    ("jsonhp/train_json.py", "jsonhp/model_dir"),
+    ("ini/train_ini.py", "ini/model_dir"),
+    ("subcommands/train_sub.py", "subcommands/model_dir"),
+    ("trainer/train_class.py", "trainer/model_dir"),
+    ("absl_default/train_default.py", "absl_default/model_dir"),
+    ("changed/jsonhp_width/train_json.py", "changed/jsonhp_width/model_dir"),
+    ("changed/ini_layers/train_ini.py", "changed/ini_layers/model_dir"),
+    ("changed/subcommands_hidden/train_sub.py", "changed/subcommands_hidden/model_dir"),
+    ("changed/trainer_hidden/train_class.py", "changed/trainer_hidden/model_dir"),
+    ("changed/absl_default_size/train_default.py", "changed/absl_default_size/model_dir"),
 ]
 # changed copy, its script, the script it was changed from
 CHANGED = [
@@ -41,6 +52,11 @@ CHANGED = [
     ("census_hash", "census_main.py", "census"),
     ("census_embedding", "census_main.py", "census"),
     ("listcomp_feature", "train_linear.py", "listcomp"),
+    ("jsonhp_width", "train_json.py", "jsonhp"),
+    ("ini_layers", "train_ini.py", "ini"),
+    ("subcommands_hidden", "train_sub.py", "subcommands"),
+    ("trainer_hidden", "train_class.py", "trainer"),
+    ("absl_default_size", "train_default.py", "absl_default"),
 ]
 
 
@@ -142,7 +158,8 @@ def test_a_script_that_runs_code_is_read_without_running_it(tmp_path):
         scan_model_dir(SCRIPTS / "premade" / "model_dir"), read_script_file(folder / "train_hostile.py")
     )
     assert [r.status for r in report.results] == ["ok", "ok"]
-    assert sorted(p.name for p in folder.iterdir()) == ["train_hostile.py"]  # no RAN-* file: nothing ran
+    # no RAN-* file (and no __pycache__ from importing the helper): nothing ran
+    assert sorted(p.name for p in folder.iterdir()) == ["hostile.yaml", "hostile_helper.py", "train_hostile.py"]
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,27 @@ from __future__ import annotations
 
 import ast
 import inspect
+import posixpath
+from pathlib import PurePosixPath
 from typing import Any
 
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
 from ckpt_browser.core.checks.optimizers import keras_optimizer, v1_optimizer
-from ckpt_browser.core.checks.script_eval import MAX_ITEMS, Expressions, Scope
-from ckpt_browser.core.checks.script_names import NEVER_RUN, Attr, Builtin
+from ckpt_browser.core.checks.script_bounds import (
+    MAX_ITEMS,
+    deep_count,
+    format_fits,
+    join_fits,
+    replace_fits,
+    small,
+    sum_fits,
+)
+from ckpt_browser.core.checks.script_classes import BoundMethod, Classes, ClassValue, Instance
+from ckpt_browser.core.checks.script_data import DataFiles, OpenFile, PathValue
+from ckpt_browser.core.checks.script_eval import Scope
+from ckpt_browser.core.checks.script_flags import Flags
+from ckpt_browser.core.checks.script_names import NEVER_RUN, NOT_HANDLED, Attr, Builtin
+from ckpt_browser.core.checks.script_opaque import opaque_kind, settle, taints
 from ckpt_browser.core.checks.script_values import (
     ArgParser,
     Candidate,
@@ -20,6 +35,7 @@ from ckpt_browser.core.checks.script_values import (
     EstimatorObject,
     External,
     Flag,
+    FlagValues,
     Function,
     Module,
     Namespace,
@@ -40,15 +56,28 @@ _SIZES = {"vocabulary_list": "the vocabulary", "hash_bucket_size": "the hash siz
 _DATA_METHODS = {"unique", "tolist", "to_list", "drop_duplicates", "dropna", "astype", "pop", "copy", "values"}
 
 
+def _str_fits(text: str, name: str, a: list, k: dict) -> bool:
+    """A str method's result stays within the limits (predicted before calling it)."""
+    if name == "join":
+        return join_fits(text, a[0] if a else None)
+    if name == "format":
+        return format_fits(text, [*a, *k.values()])
+    if name == "replace":
+        return len(a) >= 2 and replace_fits(text, a[0], a[1])
+    return True
+
+
 class _Return(Exception):  # noqa: N818 -- control flow of the interpreted function, not an error
     def __init__(self, value: Any) -> None:
         self.value = value
 
 
-class Calls(Expressions):
+class Calls(Flags, DataFiles, Classes):
     """The call half of the interpreter (mixed into script.Interpreter)."""
 
     candidates: list[Candidate]
+    unfollowed: list[str]
+    notes: list[str]
     conditions: list[tuple[ast.AST, str]]
     on_default_path: bool
     depth: int
@@ -82,14 +111,22 @@ class Calls(Expressions):
 
     def call(self, node: ast.Call, scope: Scope) -> Any:
         func = self.value(node.func, scope)
+        if isinstance(func, Flag):  # set_defaults(func=train): args.func(args)
+            func = func.value
+        if isinstance(func, Builtin) and func.name == "open":
+            return self.open_call(node, scope)
         if isinstance(func, Builtin) and func.name in NEVER_RUN:  # never run, arguments not even read
-            return self.unknown(node, f"{self.source(node)}, which is not run")
+            return self.never_run(node, func.name, scope)
         got = self.arguments(node, scope)
         if got is None:
             return self.unknown(node)
         args, kwargs = got
         if isinstance(func, Function):
             return self.invoke(func, args, kwargs, node)
+        if isinstance(func, BoundMethod):
+            return self.invoke(func.function, [func.obj, *args], kwargs, node)
+        if isinstance(func, ClassValue):
+            return self.instantiate(node, func, args, kwargs)
         if isinstance(func, External):
             return self.external(node, func, args, kwargs, scope)
         if isinstance(func, Attr):
@@ -99,10 +136,67 @@ class Calls(Expressions):
         if isinstance(func, Unknown):
             if func.why.endswith(".keys"):  # train_x.keys(): the data's feature keys, wherever train_x is from
                 return DataKeys(self.where(node))
+            self.taint_arguments(node, args, kwargs)
             if func.data and func.why.rsplit(".", 1)[-1] in _DATA_METHODS:
                 return Unknown(self.source(node), self.where(node), True, func.key)
             return Unknown(self.source(node), self.where(node), func.data, func.key)
         return self.unknown(node)
+
+    def open_call(self, node: ast.Call, scope: Scope) -> Any:
+        """open(path) of a data file for reading; any other open is never run."""
+        got = self.arguments(node, scope)
+        if got is not None and got[0]:
+            args, kwargs = got
+            path, mode = plain(args[0]), plain(args[1] if len(args) > 1 else kwargs.get("mode", "r"))
+            if isinstance(path, PathValue):
+                path = path.path
+            if isinstance(path, str) and mode in ("r", "rt", "rb"):
+                return OpenFile(path)
+        return self.unknown(node, f"{self.source(node)}, which is not run")
+
+    def never_run(self, node: ast.Call, name: str, scope: Scope) -> Unknown:
+        """eval, exec, setattr, vars ...: not run; what they are given by name is unknown from here on."""
+        made = self.unknown(node, f"{self.source(node)}, which is not run")
+        if name in ("setattr", "delattr", "vars") and node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)):
+            self.taint(self.value(node.args[0], scope), made)
+        if name in ("exec", "eval", "globals", "locals", "setattr", "delattr", "vars"):
+            note = f"{self.where(node)}: {self.source(node)} is not run: what it would change is not known"
+            if note not in self.notes:
+                self.notes.append(note)
+        return made
+
+    def taint_arguments(self, node: ast.AST, args: list, kwargs: dict) -> None:
+        """A configuration (a dict, the flags, an object of the script) handed to code we do not
+        follow may come back changed: from here on it is unknown."""
+        for a in [*args, *kwargs.values()]:
+            if isinstance(a, (dict, Namespace, FlagValues, Instance)):
+                self.taint(a, self.unknown(node, f"what {self.source(node)} may have changed (not followed)"))
+
+    def opaque(self, node: ast.AST, what: str) -> Unknown:
+        """Something whose variables only building can tell: named once per place, for --build."""
+        line = f"{self.where(node)}: {what} — its variables are known only by building: use --build"
+        if line not in self.unfollowed:
+            self.unfollowed.append(line)
+        return Unknown(what, self.where(node))
+
+    def attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
+        for hook in (self.class_attribute, self.flag_attribute):
+            got = hook(node, obj, name)
+            if got is not NOT_HANDLED:
+                return got
+        if isinstance(obj, PathValue):
+            if name == "parent":
+                return PathValue(posixpath.dirname(obj.path))
+            if name in ("name", "stem", "suffix"):
+                return getattr(PurePosixPath(obj.path), name)
+        return super().attribute(node, obj, name)
+
+    def extend_list(self, node: ast.AST, target: list, extra: Any) -> None:
+        if len(target) + len(extra) > MAX_ITEMS:
+            self.taint(target, self.unknown(node, f"{self.source(node)}, a list too large to read"))
+            return
+        self.charge(node, extra)
+        target.extend(extra)
 
     def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any:
         """The script's own function, run over its body with the arguments given."""
@@ -144,15 +238,17 @@ class Calls(Expressions):
             self.file, self.text = saved
 
     def method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:
+        for hook in (self.flag_method, self.data_method):
+            got = hook(node, obj, name, args, kwargs)
+            if got is not NOT_HANDLED:
+                return got
         o = plain(obj)
-        if isinstance(obj, ArgParser):
-            return self.argparse(node, obj, name, args, kwargs)
         if isinstance(o, list) and name in _LIST_METHODS:
             if name in ("append", "extend", "insert") and isinstance(obj, list):
                 if name == "append" and len(args) == 1:
-                    obj.append(args[0])
+                    self.extend_list(node, obj, [args[0]])
                 elif name == "extend" and len(args) == 1 and isinstance(plain(args[0]), (list, tuple)):
-                    obj.extend(plain(args[0]))
+                    self.extend_list(node, obj, plain(args[0]))
                 elif name == "insert" and len(args) == 2 and isinstance(plain(args[0]), int):
                     obj.insert(plain(args[0]), args[1])
                 else:
@@ -167,16 +263,22 @@ class Calls(Expressions):
                 return list(o.values())
             if name == "items":
                 return list(o.items())
-            if name == "get" and args:
+            if name == "get" and args and small(args[0]):
                 return o.get(plain(args[0]), args[1] if len(args) > 1 else None)
             if name == "update" and isinstance(obj, dict):
-                obj.update(plain(args[0]) if args else {}, **kwargs)
+                extra = plain(args[0]) if args else {}
+                if not isinstance(extra, dict):
+                    self.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
+                    return None
+                obj.update(extra, **kwargs)
                 return None
             if name == "copy":
                 return dict(o)
         if isinstance(o, str) and name in _STR_METHODS:
             a, k = plain(args), plain(kwargs)
-            if all(isinstance(x, (str, int, float, list, tuple)) for x in [*a, *k.values()]):
+            if all(isinstance(x, (str, int, float, list, tuple)) for x in [*a, *k.values()]) and _str_fits(
+                o, name, a, k
+            ):
                 try:
                     result = getattr(o, name)(*a, **k)
                 except (TypeError, ValueError, IndexError, KeyError):
@@ -185,19 +287,32 @@ class Calls(Expressions):
                     return self.flag_result(result, obj)
         if isinstance(o, EstimatorObject):
             return self.unknown(node, f"{self.source(node)} (what {o.kind} computes)", data=True)
+        if isinstance(o, (dict, list)):  # a method we do not follow (dict.clear, list.sort(key=...))
+            self.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
         return self.unknown(node)
 
     def builtin(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
         a = plain(args)
+        if name not in ("len", "print", "range", "list", "tuple", "enumerate", "zip") and not small(a):
+            return self.unknown(node, f"{self.source(node)}, values too large to read")  # sorted, set, max compare
         if any(isinstance(x, Unknown) for x in a) or name in ("isinstance", "map", "filter"):
             first = next((x for x in a if isinstance(x, Unknown)), None)
             return Unknown(self.source(node), self.where(node), bool(first and first.data))
         if name == "print":
             return None
         if name == "range":
-            if not all(isinstance(x, int) for x in a) or len(range(*a)) > MAX_ITEMS:
+            try:
+                if not all(isinstance(x, int) for x in a) or len(range(*a)) > MAX_ITEMS:
+                    return self.unknown(node)
+            except (TypeError, ValueError, OverflowError):
                 return self.unknown(node)
-            return list(range(*a))
+            return self.charge(node, list(range(*a)))
+        if name == "sum" and not sum_fits(a[0] if a else None, a[1] if len(a) > 1 else plain(kwargs).get("start", 0)):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
+        if name == "zip" and sum(len(x) if hasattr(x, "__len__") else 0 for x in a) > MAX_ITEMS:
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
+        if name in ("str", "print") and deep_count(a) > MAX_ITEMS:
+            return None if name == "print" else self.unknown(node, f"{self.source(node)}, a value too large to read")
         if name in ("list", "tuple", "set", "sorted", "reversed") and len(a) == 1 and isinstance(a[0], DataKeys):
             return a[0]
         fn: Any = {"len": len, "list": list, "tuple": tuple, "dict": dict, "int": int, "float": float, "str": str,
@@ -206,9 +321,9 @@ class Calls(Expressions):
               "reversed": lambda x: list(reversed(x)), "any": any, "all": all}[name]  # fmt: skip
         try:
             result = fn(*a, **plain(kwargs))
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, RecursionError):
             return self.unknown(node)
-        return self.flag_result(result, *args)
+        return self.flag_result(self.charge(node, result), *args)
 
     # -- what is not the script's: Estimators, feature columns, optimizers, flags --------------
 
@@ -224,10 +339,15 @@ class Calls(Expressions):
             )
             if made is not None:
                 return made
+        what = opaque_kind(path, self.source(node), {k.arg: self.source(k.value) for k in node.keywords if k.arg})
+        if what is not None:
+            return self.opaque(node, what)
+        for hook in (self.data_call, self.absl_call):
+            got = hook(node, func, args, kwargs)  # type: ignore[operator]
+            if got is not NOT_HANDLED:
+                return got
         if last == "ArgumentParser":
             return ArgParser()
-        if last.startswith("DEFINE_"):
-            return self.absl_define(node, last, args, kwargs)
         if last == "run" and ".app" in path + ".":
             main = args[0] if args else kwargs.get("main")
             if isinstance(main, Function):
@@ -235,6 +355,8 @@ class Calls(Expressions):
             return None
         if last in ("mark_flag_as_required", "mark_flags_as_required", "set_verbosity", "disable_eager_execution"):
             return None
+        if taints(path):
+            self.taint_arguments(node, args, kwargs)
         return self.unknown(node, f"{self.source(node)}", data=True)
 
     def estimator(self, node: ast.Call, kind: str, v1: bool, args: list, kwargs: dict, scope: Scope) -> Any:
@@ -247,6 +369,7 @@ class Calls(Expressions):
         for name in ("optimizer", "dnn_optimizer", "linear_optimizer"):  # a lambda or function making one
             if isinstance(given.get(name), Function):
                 given[name] = self.invoke(given[name], [], {}, node)
+        given = {k: settle(v, f"{k}={source.get(k, '...')}", self.where(node), self.tainted) for k, v in given.items()}
         conditions = tuple(c for _, c in self.conditions)
         self.candidates.append(
             Candidate(
@@ -274,46 +397,3 @@ class Calls(Expressions):
             return self.unknown(node, f"{self.source(node)}: {exc}")
         except TypeError:
             return self.unknown(node, f"{self.source(node)}: arguments {name} does not take, or too few")
-
-    def argparse(self, node: ast.Call, parser: ArgParser, name: str, args: list, kwargs: dict) -> Any:
-        if name == "add_argument":
-            flags = [x for x in plain(args) if isinstance(x, str)]
-            dest = plain(kwargs.get("dest")) or next((f.lstrip("-") for f in flags if f.startswith("--")), None)
-            dest = dest or (flags[0].lstrip("-") if flags else None)
-            if not isinstance(dest, str):
-                return None
-            dest = dest.replace("-", "_")
-            action = plain(kwargs.get("action"))
-            if "default" in kwargs:
-                default = plain(kwargs["default"])
-            elif action in ("store_true", "store_false"):
-                default = action == "store_false"
-            else:
-                default = Unknown(f"the flag --{dest}, which has no default", self.where(node))
-            parser.defaults[dest] = default if isinstance(default, Unknown) else Flag(default, f"--{dest}")
-            return None
-        if name in ("add_argument_group", "add_mutually_exclusive_group", "add_subparsers"):
-            return parser
-        if name == "set_defaults":
-            parser.defaults.update({k: Flag(plain(v), f"--{k}") for k, v in kwargs.items()})
-            return None
-        if name == "parse_args":
-            return Namespace(dict(parser.defaults))
-        if name == "parse_known_args":
-            return (Namespace(dict(parser.defaults)), [])
-        return None
-
-    def absl_define(self, node: ast.Call, kind: str, args: list, kwargs: dict) -> Any:
-        a = plain(args)
-        name = a[0] if a else plain(kwargs.get("name"))
-        if not isinstance(name, str):
-            return None
-        default = a[1] if len(a) > 1 else plain(kwargs.get("default"))
-        if kind in ("DEFINE_list", "DEFINE_spaceseplist") and isinstance(default, str):
-            default = [p.strip() for p in default.split("," if kind == "DEFINE_list" else None) if p.strip()]
-        if default is None:
-            value: Any = Unknown(f"the flag --{name}, which has no default", self.where(node))
-        else:
-            value = Flag(default, f"--{name}")
-        self.flag_values.values[name] = value
-        return None

@@ -85,10 +85,7 @@ def setup(candidate: Candidate) -> Setup:
 def check_script(md: ModelDir, reading: Reading, infos: list[CheckpointInfo] | None = None) -> ScriptCheck:
     """Each checkpoint (default: every one of the model_dir) against every candidate of the script."""
     if not reading.candidates:
-        raise CheckpointError(
-            f"no Estimator call found in {reading.name}: it builds no tf.estimator.DNNClassifier, LinearClassifier, "
-            "... that can be reached"
-        )
+        raise CheckpointError(nothing_found(reading))
     report = ScriptCheck(reading, [setup(c) for c in reading.candidates])
     usable = [s for s in report.setups if s.config is not None]
     if not usable:
@@ -97,6 +94,7 @@ def check_script(md: ModelDir, reading: Reading, infos: list[CheckpointInfo] | N
         raise CheckpointError(first + more)
     default = next((s.candidate.label for s in report.setups if s.candidate.by_default), None)
     notes = script_notes(reading, [s.candidate.label for s in report.setups], default, report.refusals)
+    notes += [f"Not followed: {u}." for u in reading.unfollowed]
     for info in md.checkpoints if infos is None else infos:
         if infos is None and not info.on_disk and not info.in_state:
             continue
@@ -108,7 +106,42 @@ def check_script(md: ModelDir, reading: Reading, infos: list[CheckpointInfo] | N
         except CheckpointError as exc:
             report.results.append(damaged(info, reading.name, str(exc)))
         report.results[-1].notes = notes
+    _never_wrong(report)
     return report
+
+
+def nothing_found(reading: Reading) -> str:
+    """Why no Estimator call can be checked: what the script builds that only building can tell,
+    where the reading stopped, or (only when it was read whole) that it builds none."""
+    if reading.unfollowed:
+        more = len(reading.unfollowed) - 1
+        return reading.unfollowed[0] + (f" (and {more} more place{'s' if more > 1 else ''})" if more else "")
+    if reading.stopped:
+        return f"{reading.stopped}, before any Estimator call was reached: use --build"
+    if reading.gaps:
+        gap = reading.gaps[0]
+        return f"no Estimator call found in {reading.name} where static reading can follow it ({gap}): use --build"
+    return (
+        f"no Estimator call found in {reading.name}: it builds no tf.estimator.DNNClassifier, LinearClassifier, "
+        "... that can be reached"
+    )
+
+
+def _never_wrong(report: ScriptCheck) -> None:
+    """A checkpoint that fits none of the calls read is a mismatch only when the script was read whole:
+    if a call was refused, a model is built where static reading cannot follow, or the reading was cut,
+    the model_dir may come from that -- said, instead of a mismatch that may be wrong."""
+    reading = report.reading
+    doubt = reading.unfollowed + reading.gaps + [f"not checked: {r}" for r in report.refusals]
+    bad = next((r for r in report.results if r.findings), None)
+    if bad is None or not doubt:
+        return
+    closest = bad.verdict.split("; the closest is ", 1)[-1]
+    raise CheckpointError(
+        f"{bad.checkpoint} fits none of the calls static reading follows in {reading.name} (the closest is "
+        f"{closest}), and static reading cannot tell what the script builds elsewhere: {doubt[0]}"
+        + ("" if doubt[0].endswith("use --build") else "; use --build")
+    )
 
 
 def _best(info: CheckpointInfo, usable: list[Setup]) -> CheckResult:
@@ -239,12 +272,13 @@ def is_script(spec: str) -> bool:
 
 
 def read_against(spec: str) -> Reading:
-    """--against a .py / .ipynb file, or pasted text (a whole script or just the call)."""
-    from ckpt_browser.core.checks.script import read_script, read_script_file
+    """--against a .py / .ipynb file, or pasted text (a whole script or just the call): read in the
+    script reader's worker process, under its time and memory limits (checks/script_worker.py)."""
+    from ckpt_browser.core.checks.script_worker import read_isolated
 
     if spec.endswith((".py", ".ipynb")) and "\n" not in spec:
         p = Path(spec)
         if not p.is_file():
             raise CheckpointError(f"{spec}: no such file")
-        return read_script_file(p)
-    return read_script(spec, "the pasted script")
+        return read_isolated(str(p.absolute()), True)
+    return read_isolated(spec, False)

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable
 from typing import Any
 
+from ckpt_browser.core.checks.script_bounds import (
+    MAX_BUILT,
+    MAX_ITEMS,
+    Cut,
+    binop_fits,
+    deep_count,
+    size,
+    small,
+    too_big,
+)
 from ckpt_browser.core.checks.script_names import NOT_ITERABLE, Attr, bare_api, builtin_named
 from ckpt_browser.core.checks.script_values import (
     DataKey,
@@ -18,11 +29,11 @@ from ckpt_browser.core.checks.script_values import (
     Function,
     Module,
     Namespace,
+    Scope,
     Unknown,
     plain,
 )
 
-MAX_ITEMS = 100_000  # a list, string or range longer than this is a value we do not build
 _BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
@@ -37,30 +48,6 @@ _COMPARE = {
 _LINES: dict[str, list[str]] = {}  # the text being read -> its lines (col offsets are in UTF-8 bytes)
 
 
-class Scope:
-    """Python's scopes, as far as a training script needs them: a function's locals, its enclosing
-    functions' (closures), the module's globals, then builtins."""
-
-    def __init__(self, module: Module, parent: Scope | None = None, local: dict | None = None) -> None:
-        self.module = module
-        self.parent = parent
-        self.vars: dict = module.globals if local is None else local
-        self.declared_global: set[str] = set()
-
-    def find(self, name: str) -> tuple[bool, Any]:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.vars:
-                return True, scope.vars[name]
-            scope = scope.parent
-        if name in self.module.globals:
-            return True, self.module.globals[name]
-        return False, None
-
-    def set(self, name: str, value: Any) -> None:
-        (self.module.globals if name in self.declared_global else self.vars)[name] = value
-
-
 class Expressions:
     """The expression half of the interpreter (mixed into script.Interpreter)."""
 
@@ -68,6 +55,11 @@ class Expressions:
     text: str
     flag_values: FlagValues
     touched_flag: bool
+    built: int
+    count_step: Callable[[ast.AST], None]  # script_statements.Interpreter: the step budget
+    conditions_pop: Callable[[ast.AST], None]  # script_statements.Interpreter
+    tainted: dict[int, tuple[Any, Unknown]]  # id -> (a list, dict or flags object whose contents a call
+    # we do not follow may have changed, what it is now)
 
     def where(self, node: ast.AST) -> str:
         line = getattr(node, "lineno", "?")
@@ -108,10 +100,25 @@ class Expressions:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             return self.unknown(node, f"{self.source(node)} (a {type(node).__name__} expression)")
-        return method(node, scope)
+        made = method(node, scope)
+        if self.tainted and id(made) in self.tainted:
+            return self.tainted[id(made)][1]
+        return made
 
-    def count_step(self, node: ast.AST) -> None:  # script.Interpreter: the step budget
-        raise NotImplementedError
+    def charge(self, node: ast.AST, value: Any) -> Any:
+        """A value built: too big for one value, an Unknown; past what one path may build, a cut."""
+        if too_big(value):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
+        self.built += size(value) + 1
+        if self.built > MAX_BUILT:
+            where = self.where(node)
+            raise Cut(where, f"reading stopped at {where}: the script builds more than {MAX_BUILT:,} values")
+        return value
+
+    def taint(self, obj: Any, why: Unknown) -> None:
+        """obj (a list, a dict, the flags) went where we do not follow it: what it holds is now unknown."""
+        if isinstance(obj, (list, dict)) or hasattr(obj, "values"):
+            self.tainted[id(obj)] = (obj, why)
 
     def _Constant(self, node: ast.Constant, scope: Scope) -> Any:
         return node.value
@@ -140,12 +147,16 @@ class Expressions:
                 out.extend(plain(inner))
             else:
                 out.append(self.value(element, scope))
+            if len(out) > MAX_ITEMS:
+                return self.unknown(node, f"{self.source(node)}, a value too large to read")
         if isinstance(node, ast.Set):
+            if not small(out):  # hashing tuples walks every path through them
+                return self.unknown(node, f"{self.source(node)}, a value too large to read")
             try:
-                return set(out)
+                return self.charge(node, set(out))
             except TypeError:  # unhashable members (a dict, a call we do not follow)
                 return self.unknown(node)
-        return out if isinstance(node, ast.List) else tuple(out)
+        return self.charge(node, out if isinstance(node, ast.List) else tuple(out))
 
     _Tuple = _Set = _List
 
@@ -159,10 +170,12 @@ class Expressions:
                 out.update(inner)
                 continue
             key = plain(self.value(k, scope))
-            if not isinstance(key, (str, int, float, bool, tuple)) or isinstance(key, Unknown):
+            if not isinstance(key, (str, int, float, bool, tuple)) or isinstance(key, Unknown) or not small(key):
                 return self.unknown(node, f"{self.source(node)}, a dict whose keys are not all plain values")
             out[key] = self.value(v, scope)
-        return out
+            if len(out) > MAX_ITEMS:
+                return self.unknown(node, f"{self.source(node)}, a value too large to read")
+        return self.charge(node, out)
 
     def _BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
         left, right = self.value(node.left, scope), self.value(node.right, scope)
@@ -172,17 +185,15 @@ class Expressions:
         a, b = plain(left), plain(right)
         if isinstance(a, Unknown) or isinstance(b, Unknown) or op not in _BINOPS:
             return a if isinstance(a, Unknown) else b if isinstance(b, Unknown) else self.unknown(node)
-        if op is ast.Mult and isinstance(a, int) and isinstance(b, (list, str, tuple)):
-            a, b = b, a
-        if op is ast.Mult and isinstance(a, (list, str, tuple)) and isinstance(b, int) and len(a) * b > MAX_ITEMS:
-            return self.unknown(node)
-        if op is ast.Pow and (not isinstance(b, (int, float)) or abs(b) > 64):
-            return self.unknown(node)
+        if op is ast.Div and hasattr(a, "joinpath"):  # pathlib: Path(__file__).parent / "hparams.json"
+            return self.flag_result(a.joinpath(b), left, right) if isinstance(b, str) else self.unknown(node)
+        if not binop_fits(op.__name__, a, b):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
         try:
             result = _BINOPS[op](a, b)
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
             return self.unknown(node)
-        return self.flag_result(result, left, right)
+        return self.flag_result(self.charge(node, result), left, right)
 
     def flag_result(self, result: Any, *operands: Any) -> Any:
         """A result computed from a flag is still set by the flag (its conditions stay open)."""
@@ -196,6 +207,8 @@ class Expressions:
         v = plain(operand)
         if isinstance(v, Unknown):
             return v
+        if isinstance(v, int) and too_big(v):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
         try:
             if isinstance(node.op, ast.Not):
                 result: Any = not v
@@ -233,11 +246,13 @@ class Expressions:
             a, b = plain(left), plain(right)
             if isinstance(a, Unknown) or isinstance(b, Unknown):
                 return a if isinstance(a, Unknown) else b
+            if not small(a, b):  # comparing shared structures walks every path through them
+                return self.unknown(node, f"{self.source(node)}, values too large to compare")
             try:
                 if not _COMPARE[type(op)](a, b):
                     result = False
                     break
-            except TypeError:
+            except (TypeError, RecursionError):
                 return self.unknown(node)
             left = right
         return self.flag_result(result, *seen)
@@ -247,9 +262,6 @@ class Expressions:
             return self.value(node.body if self.choose(node, node.test, scope) else node.orelse, scope)
         finally:
             self.conditions_pop(node)
-
-    def conditions_pop(self, node: ast.AST) -> None:  # script.Interpreter
-        raise NotImplementedError
 
     def _Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         obj = self.value(node.value, scope)
@@ -282,16 +294,23 @@ class Expressions:
                      node.slice.upper, node.slice.step)]  # fmt: skip
             o = plain(obj)
             if isinstance(o, (list, tuple, str)) and all(p is None or isinstance(p, int) for p in parts):
-                return self.flag_result(o[slice(*parts)], obj)
+                try:
+                    return self.flag_result(self.charge(node, o[slice(*parts)]), obj)
+                except ValueError:  # a step of 0
+                    return self.unknown(node)
             return o if isinstance(o, Unknown) else self.unknown(node)
         index = self.value(node.slice, scope)
         o, i = plain(obj), plain(index)
         if isinstance(o, Unknown):
             return Unknown(self.source(node), self.where(node), o.data, i if isinstance(i, str) else None)
-        try:
-            return self.flag_result(o[i], obj, index)
-        except (KeyError, IndexError, TypeError):
-            return self.unknown(node)
+        if not small(i):
+            return self.unknown(node, f"{self.source(node)}, a key too large to read")
+        if isinstance(o, (list, tuple, str, dict)) or hasattr(o, "section"):  # not a value we do not follow
+            try:
+                return self.flag_result(o[i], obj, index)
+            except (KeyError, IndexError, TypeError, RecursionError):
+                pass
+        return self.unknown(node)
 
     def _Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
         defaults = [self.value(d, scope) for d in node.args.defaults]
@@ -306,10 +325,10 @@ class Expressions:
             if not isinstance(part, ast.FormattedValue) or part.format_spec is not None:
                 return self.unknown(node)
             v = plain(self.value(part.value, scope))
-            if not isinstance(v, (str, int, float)):
+            if not isinstance(v, (str, int, float)) or deep_count(v) > MAX_ITEMS:
                 return self.unknown(node)
             parts.append(str(v))
-        return "".join(parts)
+        return self.charge(node, "".join(parts))
 
     def _NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
         value = self.value(node.value, scope)
@@ -329,6 +348,8 @@ class Expressions:
             if self.unread is not None:  # what it loops over is what the script leaves open: say that
                 return Unknown(f"{self.source(node)} over {self.unread.why}", self.unread.where, self.unread.data)
             return self.unknown(node)
+        if isinstance(node, ast.SetComp) and not small(items):
+            return self.unknown(node, f"{self.source(node)}, a value too large to read")
         try:
             if isinstance(node, ast.DictComp):
                 return dict(items)
@@ -342,11 +363,12 @@ class Expressions:
         if not generators:
             if isinstance(node, ast.DictComp):
                 key = plain(self.value(node.key, scope))
-                if isinstance(key, Unknown) or not isinstance(key, (str, int, float, tuple)):
+                if isinstance(key, Unknown) or not isinstance(key, (str, int, float, tuple)) or not small(key):
                     return False
                 out.append((key, self.value(node.value, scope)))
             else:
                 out.append(self.value(node.elt, scope))
+            self.built += 1
             return len(out) <= MAX_ITEMS
         first, rest = generators[0], generators[1:]
         iterable = self.value(first.iter, scope)
@@ -370,5 +392,6 @@ class Expressions:
         if isinstance(it, dict):
             return list(it)
         if isinstance(it, (list, tuple, str, set, range)) and len(it) <= MAX_ITEMS:
+            self.charge(node, it)
             return sorted(it, key=repr) if isinstance(it, set) else list(it)
         return [NOT_ITERABLE]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 from ckpt_browser.core.errors import CheckpointError
@@ -55,20 +56,35 @@ def parse(text: str, name: str) -> ast.Module:
         raise CheckpointError(f"cannot parse {name}: it is not Python, or nested too deeply") from None
 
 
+def _ipython(line: str) -> bool:
+    """IPython's own syntax, which is not Python: !shell, %magic, `x = !cmd`, `x = %magic`."""
+    return line.lstrip().startswith(("!", "%")) or _CAPTURE.match(line) is not None
+
+
+_CAPTURE = re.compile(r"^\s*[A-Za-z_][\w\s,]*=\s*[!%]")
+
+
 def notebook_code(text: str, name: str) -> tuple[str, dict[int, tuple[int, int]]]:
-    """A Jupyter notebook's code cells in order, as one script; IPython's !shell and %magic lines
-    become blank lines. Also each line's (cell, line in cell), cells counted as the notebook shows them."""
+    """A Jupyter notebook's code cells in order, as one script; IPython's !shell, %magic and
+    `x = !cmd` lines become blank (or `pass` where indented), and a %%cell-magic cell (%%bash,
+    %%writefile ...: not Python) is left out whole. Also each line's (cell, line in cell), cells
+    counted as the notebook shows them."""
     try:
         cells = json.loads(text)["cells"]
         sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]))
                    for i, c in enumerate(cells, 1) if c.get("cell_type") == "code"]  # fmt: skip
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError):
         raise CheckpointError(f"{name} is not a Jupyter notebook (no code cells could be read)") from None
     out: list[str] = []
     where: dict[int, tuple[int, int]] = {}
     for cell, source in sources:
-        for at, line in enumerate(source.splitlines(), 1):
-            out.append("" if line.lstrip().startswith(("!", "%")) else line)
+        lines = source.splitlines()
+        magic = next((line.lstrip() for line in lines if line.strip()), "").startswith("%%")
+        for at, line in enumerate(lines, 1):
+            if magic or _ipython(line):
+                indent = line[: len(line) - len(line.lstrip())]
+                line = f"{indent}pass" if indent and not magic else ""
+            out.append(line)
             where[len(out)] = (cell, at)
         out.append("")
     return "\n".join(out) + "\n", where

@@ -5,6 +5,8 @@ follow -- is an Unknown that says where it came from. Nothing here runs user cod
 from __future__ import annotations
 
 import ast
+import operator
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,20 +56,90 @@ class Flag:
 
 
 def plain(value: Any) -> Any:
-    """The value without Flag wrappers, all the way down."""
+    """The value without Flag wrappers, all the way down. Shared members stay shared and cycles stay
+    cycles (a list that holds itself, [[0] * 99999] * 99999): copying costs what the distinct
+    containers hold, never what printing them would; nesting past MAX_DEPTH is an Unknown."""
     if isinstance(value, Flag):
         return plain(value.value)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(plain(v) for v in value)
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    return _plain(value, {}, 0)
+
+
+def count_work(reading: bool) -> None:
+    """While a script is read in this thread, plain()'s copies count against its budget."""
+    _WORK.reading = reading
+    _WORK.items = 0
+
+
+def plain_work() -> int:
+    """Containers plain() copied in this thread since the last call: the interpreter counts them
+    against what a path may build (copying a 100,000-item list at every use adds up)."""
+    done = getattr(_WORK, "items", 0)
+    _WORK.items = 0
+    return done
+
+
+_WORK = threading.local()
+
+
+MAX_DEPTH = 200  # containers nested deeper than this are no training script's configuration
+
+
+def _plain(value: Any, memo: dict[int, Any], depth: int) -> Any:
+    while isinstance(value, Flag):
+        value = value.value
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done[1]
+    if depth > MAX_DEPTH:
+        return Unknown(f"a value nested more than {MAX_DEPTH} deep")
     if isinstance(value, dict):
-        return {plain(k): plain(v) for k, v in value.items()}
-    return value
+        if not set(map(type, value.values())) & _NESTED and not set(map(type, value)) & _NESTED:
+            memo[id(value)] = (value, value)  # nothing inside to unwrap: the value itself (callers only read it)
+            _count(len(value) // 16)
+            return value
+        out: Any = {}
+        memo[id(value)] = (value, out)  # the original is held too, so that its id is not reused
+        for k, v in value.items():
+            out[_plain(k, memo, depth + 1)] = _plain(v, memo, depth + 1)
+        _count(len(value))
+        return out
+    if not set(map(type, value)) & _NESTED:
+        memo[id(value)] = (value, value)
+        _count(len(value) // 16)  # a scan at C speed: a fraction of a copy's cost
+        return value
+    out = []
+    memo[id(value)] = (value, out)
+    _count(len(value))
+    append, get = out.append, memo.get
+    for v in value:  # a shared member ([x] * 99999) is looked up, not walked again
+        if type(v) in _NESTED:
+            done = get(id(v))
+            append(done[1] if done is not None else _plain(v, memo, depth + 1))
+        else:
+            append(v)
+    if all(map(operator.is_, out, value)):  # nothing was unwrapped: keep the original (and its sharing)
+        out = value
+        memo[id(value)] = (value, value)
+    return out if isinstance(value, list) else tuple(out)
 
 
-def flagged(value: Any) -> bool:
-    return isinstance(value, Flag)
+_NESTED = {list, tuple, dict, Flag}
+
+
+def _count(items: int) -> None:
+    """plain()'s work, for the interpreter's budget; past what a path may build, the reading stops."""
+    from ckpt_browser.core.checks.script_bounds import MAX_BUILT, Cut
+
+    if not getattr(_WORK, "reading", False):
+        return
+    _WORK.items = getattr(_WORK, "items", 0) + items
+    if _WORK.items > MAX_BUILT:
+        _WORK.items = 0
+        raise Cut("", "it builds values too large to read")
 
 
 @dataclass
@@ -186,3 +258,27 @@ def negate(test: ast.expr, text: str) -> str:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return ast.unparse(test.operand)
     return f"not {text}" if isinstance(test, (ast.Name, ast.Attribute, ast.Call)) else f"not ({text})"
+
+
+class Scope:
+    """Python's scopes, as far as a training script needs them: a function's locals, its enclosing
+    functions' (closures), the module's globals, then builtins."""
+
+    def __init__(self, module: Module, parent: Scope | None = None, local: dict | None = None) -> None:
+        self.module = module
+        self.parent = parent
+        self.vars: dict = module.globals if local is None else local
+        self.declared_global: set[str] = set()
+
+    def find(self, name: str) -> tuple[bool, Any]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return True, scope.vars[name]
+            scope = scope.parent
+        if name in self.module.globals:
+            return True, self.module.globals[name]
+        return False, None
+
+    def set(self, name: str, value: Any) -> None:
+        (self.module.globals if name in self.declared_global else self.vars)[name] = value

@@ -29,6 +29,15 @@ RUNS = [
     ("census", "census_main.py", ["--model_type=wide", "--model_dir=model_dir_wide"], "model_dir_wide"),
     ("titanic", "titanic_linear.py", [], "model_dir"),
     ("notebook", "premade_estimators.ipynb", [], "model_dir"),
+    # issue 29: what static reading now follows, and what it names for --build
+    ("jsonhp", "train_json.py", [], "model_dir"),
+    ("ini", "train_ini.py", [], "model_dir"),
+    ("subcommands", "train_sub.py", ["train"], "model_dir"),
+    ("trainer", "train_class.py", [], "model_dir"),
+    ("absl_default", "train_default.py", [], "model_dir"),
+    ("custom", "custom_estimator.py", [], "model_dir"),
+    ("keras", "train_fit.py", [], "model_dir_fit"),
+    ("keras", "train_tape.py", [], "model_dir_tape"),
 ]
 KEEP_META = {("premade", "model_dir")}  # the feature names a DNN's checkpoint cannot tell
 
@@ -39,8 +48,16 @@ CHANGES = [
     ("census_hash", "census", "census_columns.py", '"occupation", hash_bucket_size=20', '"occupation", hash_bucket_size=30'),
     ("census_embedding", "census", "census_columns.py", "build_model_columns(embedding_dim=4)", "build_model_columns(embedding_dim=6)"),
     ("listcomp_feature", "listcomp", "train_linear.py", '"PetalLength", "PetalWidth"]', '"PetalLength", "PetalWidth", "PetalRatio"]'),
+    ("jsonhp_width", "jsonhp", "hparams.json", '"hidden_units": [10, 10]', '"hidden_units": [10, 16]'),
+    ("ini_layers", "ini", "config.ini", "hidden_units = 12,6", "hidden_units = 12,6,3"),
+    ("subcommands_hidden", "subcommands", "train_sub.py", '"--hidden", default="10"', '"--hidden", default="12"'),
+    ("trainer_hidden", "trainer", "train_class.py", '"hidden": [8, 8, 4]', '"hidden": [8, 8, 5]'),
+    ("absl_default_size", "absl_default", "train_default.py", 'set_default("hidden_size", 16)', 'set_default("hidden_size", 20)'),
 ]  # fmt: skip
-SCRIPTS = {"premade": "premade_estimator.py", "census": "census_main.py", "listcomp": "train_linear.py"}
+SCRIPTS = {"premade": "premade_estimator.py", "census": "census_main.py", "listcomp": "train_linear.py",
+           "jsonhp": "train_json.py", "ini": "train_ini.py", "subcommands": "train_sub.py",
+           "trainer": "train_class.py", "absl_default": "train_default.py"}  # fmt: skip
+FLAGS = {"subcommands": ["train"]}  # the command line a changed copy runs with
 
 
 def notebook_code(path):
@@ -80,14 +97,20 @@ def run(folder, script, flags, model_dir_name, target):
 
 
 def main():
+    """python make_fixtures.py [FOLDER ...]: only those folders (and changed copies made from them)."""
+    only = set(sys.argv[1:])
     written = {}
     for folder, script, flags, model_dir_name in RUNS:
+        if only and folder not in only:
+            continue
         path = os.path.join(HERE, folder)
         written.setdefault(folder, {})[model_dir_name] = run(path, script, flags, model_dir_name, path)
         print(folder, script, *flags, "->", model_dir_name, flush=True)
     for folder, variables in written.items():
         dump(variables, os.path.join(HERE, folder, "variables.json"))
     for name, base, changed_file, old, new in CHANGES:
+        if only and base not in only:
+            continue
         target = os.path.join(HERE, "changed", name)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(os.path.join(HERE, base), target,
@@ -99,7 +122,7 @@ def main():
             f.write(text.replace(old, new))
         with open(os.path.join(target, "CHANGE.txt"), "w") as f:
             f.write(f"A copy of ../../{base}/ with one change in {changed_file}:\n  {old}\n  -> {new}\n")
-        variables = run(target, SCRIPTS[base], [], "model_dir", target)
+        variables = run(target, SCRIPTS[base], FLAGS.get(base, []), "model_dir", target)
         dump({"model_dir": variables}, os.path.join(target, "variables.json"))
         print("changed", name, flush=True)
 
