@@ -204,3 +204,39 @@ def test_the_tutorials_own_message(iris_dir):
     resolve([f], stored)
     # The TF 1 slot name maps to the TF 2 Estimator's name for the same slot.
     assert f.variables == ["training/Adagrad/dnn/hiddenlayer_1/bias/accumulator"]
+
+
+def test_a_changed_hash_bucket_is_advised_to_start_fresh_not_with_a_vocabulary():
+    """census_hash: occupation's hash_bucket_size 20 -> 30, trained for real (tests/data/scripts).
+    The oracle is TensorFlow's own listing of both model_dirs (variables.json): the snippet keeps
+    exactly the model weights whose shapes both wrote the same, and no VocabInfo (a hash bucket has
+    no vocabulary: warm start cannot carry its rows)."""
+    import ast
+    import json
+    import re
+
+    from ckpt_browser.core.checks.report import advice
+    from ckpt_browser.core.checks.script import read_script_file
+    from ckpt_browser.core.checks.script_check import check_script
+    from ckpt_browser.core.model_dir.scan import scan_model_dir
+    from tests.conftest import DATA
+    from tests.snippets import snippet_code
+
+    scripts = DATA / "scripts"
+    changed = scripts / "changed" / "census_hash"
+    report = check_script(
+        scan_model_dir(changed / "model_dir"), read_script_file(scripts / "census" / "census_main.py")
+    )
+    bad = [r for r in report.results if r.findings]
+    assert bad
+    text = advice(bad[-1], changed / "model_dir")
+    assert "VocabInfo" not in text
+    assert "start fresh" in text and "occupation" in text
+    assert all(len(line) <= 80 for line in text.splitlines()), [line for line in text.splitlines() if len(line) > 80]
+    call = ast.parse(snippet_code(text)).body[0].value  # ws = tf.estimator.WarmStartSettings(...)
+    regex = next(ast.literal_eval(k.value) for k in call.keywords if k.arg == "vars_to_warm_start")
+    ours = json.loads((scripts / "census" / "variables.json").read_text())["model_dir"]
+    theirs = json.loads((changed / "variables.json").read_text())["model_dir"]
+    same = {n for n, shape in theirs.items() if ours.get(n) == shape}
+    model = {n for n in same if not n.startswith("training/") and n != "global_step"}
+    assert {n for n in theirs if re.fullmatch(regex, n)} == model

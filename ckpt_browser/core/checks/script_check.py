@@ -16,6 +16,7 @@ from ckpt_browser.core.checks.estimators import (
     EstimatorConfig,
     _config,
     expected_variables,
+    vocabulary_variables,
 )
 from ckpt_browser.core.checks.feature_columns import INPUT_LAYER, Column, numeric_column
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected, compare, damaged, stored_variables
@@ -241,7 +242,9 @@ def _expected(cfg: EstimatorConfig, candidate: Candidate) -> tuple[Expected, lis
         if not opt.v1:
             optional |= {f"training/{opt.scope}/{s}" for s in OPTIONAL_SCALARS}
     args = {k: v for k, v in candidate.source.items()}
-    return Expected(candidate.label, variables, optional, cfg.describe(), cfg.kind, args), unknowns
+    expected = Expected(candidate.label, variables, optional, cfg.describe(), cfg.kind, args)
+    expected.vocabularies = vocabulary_variables(cfg)  # the advice's VocabInfo: vocabulary columns only
+    return expected, unknowns
 
 
 def _settled(unknowns: list[tuple[Unknown, str, int]], shapes: dict) -> list[str]:
