@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -392,10 +392,24 @@ def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None
 
 
 @checkpoint_errors_only
-def check(path: str | os.PathLike[str], against: str | None = None, log: str | None = None) -> Record:
+def check(
+    path: str | os.PathLike[str],
+    against: str | None = None,
+    log: str | None = None,
+    *,
+    build: bool = False,
+    python: str | os.PathLike[str] | None = None,
+    script_args: Sequence[str] = (),
+    timeout: float = 120.0,
+) -> Record:
     """What `check --json` prints: each checkpoint against its own graph, or against an Estimator
-    call, a checkpoint, model_dir or .meta (against=); log= the text of an error log to explain.
-    A Keras file: its load pitfalls, or with against= a model file, whether load_weights fits."""
+    call, a training script (read, never run), a checkpoint, model_dir or .meta (against=); log= the
+    text of an error log to explain. A Keras file: its load pitfalls, or with against= a model file,
+    whether load_weights fits. build=True (`check --build`): the script is run with `python` and
+    `script_args` up to its first train or save, within `timeout` seconds, and the checkpoints are
+    compared with what TensorFlow writes there (nothing is written where the script points)."""
     from ckpt_browser.api_checks import run_check
 
-    return run_check(path, against, log).record
+    if not build:
+        return run_check(path, against, log).record
+    return run_check(path, against, log, build=True, python=python, script_args=script_args, timeout=timeout).record

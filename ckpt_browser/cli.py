@@ -105,17 +105,22 @@ def _headless_parser() -> argparse.ArgumentParser:
         "check", help="find shape/dtype mismatches between checkpoints and a model",
         description="Without --against, every checkpoint is checked against its own graph "
         "(.meta, else graph.pbtxt). SPEC: e.g. 'DNNClassifier(hidden_units=[20, 20], n_classes=3, "
-        "feature_columns=4)' (parsed, never evaluated). Exit 0 when all fit, 1 on mismatches, 2 on error.",
+        "feature_columns=4)' (parsed, never evaluated). A training script (.py, .ipynb) is read, never run, "
+        "unless --build is given; its own arguments then follow --. "
+        "Exit 0 when all fit, 1 on mismatches, 2 on error.",
     )  # fmt: skip
     check.add_argument("path", help="model_dir or checkpoint")
-    check.add_argument("--against", metavar="SPEC|PATH", help="an Estimator spec, or a checkpoint / model_dir / .meta")
+    check.add_argument(
+        "--against",
+        metavar="SPEC|PATH",
+        help="an Estimator spec, a training script, or a checkpoint / model_dir / .meta",
+    )
     check.add_argument("--log", metavar="FILE", help="a TensorFlow error log to explain ('-' for stdin)")
     check.add_argument("--json", action="store_true")
     check.add_argument(
         "--build", action="store_true",
         help="run the --against script with Python up to its first train or save (nothing written where it "
-        "points: a temporary folder, removed) and compare with what TensorFlow builds; "
-        "its arguments after --: check DIR --against train.py --build -- --steps 10",
+        "points: a temporary folder, removed) and compare with what TensorFlow writes there",
     )  # fmt: skip
     check.add_argument("--python", metavar="PATH", help="--build: the Python to run it with (default: this one)")
     check.add_argument("--timeout", metavar="S", type=float, help="--build: stop it after S seconds (default 120)")

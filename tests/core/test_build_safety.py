@@ -38,8 +38,14 @@ def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
-    """Every Python-level way to write, delete, rename or start a program is refused, naming the path."""
+def test_nothing_is_written_outside_the_temporary_folder(tmp_path, monkeypatch):
+    """Every Python-level way to write, delete, rename or start a program is refused, naming the path;
+    the temporary folder is removed afterwards."""
+    import tempfile
+
+    temps = tmp_path / "temps"
+    temps.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temps))
     here = tmp_path / "project"
     here.mkdir()
     (here / "model").mkdir()
@@ -60,16 +66,24 @@ def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
         "pathlib": "pathlib.Path('written.txt').write_text('x')",
         "subprocess": f"subprocess.run(['touch', {str(outside / 'touched')!r}])",
         "system": f"os.system('touch {outside / 'system'}')",
+        "sqlite": f"sqlite3.connect({str(outside / 'db.sqlite')!r}).execute('create table t (x)')",
+        "h5py": f"h5py.File({str(outside / 'w.h5')!r}, 'w')",
     }
     body = "\n".join(
         f"try:\n    {code}\n    done.append({name!r})\nexcept PermissionError as exc:\n    print({name!r}, exc)"
         for name, code in attempts.items()
     )
-    path = script(here, "import os, pathlib, shutil, subprocess, sys\ndone = []\n" + body + "\nsys.exit(str(done))\n")
+    path = script(
+        here,
+        "import os, pathlib, shutil, sqlite3, subprocess, sys\nimport h5py\ndone = []\n"
+        + body
+        + "\nsys.exit(str(done))\n",
+    )
     before = files(here)
     line = refused(path)
     assert line == "train.py exited (status 1): []", line  # none of the attempts succeeded
     assert files(here) == before and list(outside.iterdir()) == []
+    assert list(temps.iterdir()) == []  # the build's temporary folder is gone
 
 
 def test_a_refused_write_is_one_line_naming_the_path_and_the_line(tmp_path):
@@ -171,3 +185,97 @@ def test_the_script_dies_with_the_cli(tmp_path):
     finally:
         cli.kill()
         cli.wait()
+
+
+@pytest.mark.tf
+def test_tensorflow_writes_are_refused_or_moved(tmp_path):
+    """tf.io.gfile, tf.io.write_file and tf.saved_model.save write from C++ (no audit event): they
+    are refused outside the temporary folder, or moved into it, as Python's own writes are."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "p").mkdir()
+    attempts = {
+        "makedirs": f"tf.io.gfile.makedirs({str(outside / 'a' / 'b')!r})",
+        "GFile": f"tf.io.gfile.GFile({str(outside / 'g.txt')!r}, 'w').write('x')",
+        "write_file": f"tf.io.write_file({str(outside / 'w.txt')!r}, 'x')",
+        "copy": f"tf.io.gfile.copy(__file__, {str(outside / 'c.py')!r})",
+        "summary": f"tf.summary.create_file_writer({str(outside / 'logs')!r}).flush()",
+    }
+    body = "\n".join(
+        f"try:\n    {code}\n    done.append({name!r})\nexcept PermissionError as exc:\n    print({name!r}, exc)"
+        for name, code in attempts.items()
+    )
+    text = "import tensorflow as tf\ndone = []\n" + body + "\nprint('done', done)\n"
+    text += f"m = tf.Module()\nm.v = tf.Variable([1.0, 2.0])\ntf.saved_model.save(m, {str(outside / 'sm')!r})\n"
+    path = script(tmp_path / "p", text)
+    built = build_variables(path, python=sys.executable)
+    assert "done ['summary']" in built.output  # the summary writer was moved, not refused
+    assert built.what == "tf.saved_model.save" and built.stopped_at == "train.py:31, tf.saved_model.save"
+    assert list(outside.iterdir()) == [] and sorted(p.name for p in (tmp_path / "p").iterdir()) == ["train.py"]
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.10", "3.12"])
+def test_the_child_runs_on_each_python(tmp_path, version):
+    """build_hook*.py is run by the user's Python: standard library only, from 3.9 on."""
+    import shutil
+
+    found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))  # not pyenv's shims
+    python = str(found[-1]) if found else shutil.which(f"python{version}")
+    if python is None or "/shims/" in python:
+        pytest.skip(f"no python{version} here")
+    (tmp_path / "p").mkdir()
+    target = tmp_path / "out.txt"
+    path = script(tmp_path / "p", f"import helper\nopen({str(target)!r}, 'w')\n")
+    (tmp_path / "p" / "helper.py").write_text("import sys\nassert sys.argv[1:] == ['--x', '1'], sys.argv\n")
+    with pytest.raises(CheckpointError) as info:
+        build_variables(path, python=python, args=["--x", "1"])
+    assert str(info.value).startswith(
+        f"train.py failed: train.py:2: PermissionError: build mode refused to write {target}"
+    )
+    assert not target.exists() and sorted(p.name for p in (tmp_path / "p").iterdir()) == ["helper.py", "train.py"]
+
+
+def test_the_api_runs_a_script_only_with_build(tmp_path):
+    import ckpt_browser as cb
+
+    model_dir = Path(__file__).resolve().parent.parent / "data" / "build_mode" / "tape" / "tf_ckpts"
+    canary = script(tmp_path, f"open({str(tmp_path / 'ran')!r}, 'w')\n")
+    with pytest.raises(CheckpointError):
+        cb.check(model_dir, str(canary))  # static reading: it builds no Estimator, and runs nothing
+    assert not (tmp_path / "ran").exists()
+    quiet = script(tmp_path, "print('no training here')\n", "quiet.py")
+    with pytest.raises(CheckpointError, match=r"^quiet.py ended without training or saving"):
+        cb.check(model_dir, str(quiet), build=True, python=sys.executable, timeout=30)
+    with pytest.raises(CheckpointError, match="^--python /nowhere/python: no such program$"):
+        cb.check(model_dir, str(quiet), build=True, python="/nowhere/python")
+
+
+def test_default_python_is_ours_when_it_has_tensorflow(monkeypatch):
+    import importlib.util
+
+    from ckpt_browser.core.checks import build
+
+    if importlib.util.find_spec("tensorflow") is not None:
+        assert build.default_python() == sys.executable
+    monkeypatch.setattr(build.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(CheckpointError, match="name your training environment's with --python PATH$"):
+        build.default_python()
+
+
+def test_a_build_in_a_worker_thread_ends_with_the_app(tmp_path):
+    """The window builds in a pool thread, which Python joins at exit: closing the app stops the
+    build at once (not after its time limit), and the script with it."""
+    slow = script(tmp_path, "import time\ntime.sleep(60)\n", "slow.py")
+    program = textwrap.dedent(f"""
+        import sys, time
+        from concurrent.futures import ThreadPoolExecutor
+        from ckpt_browser.core.checks.build import build_variables
+        ThreadPoolExecutor(1).submit(build_variables, {str(slow)!r}, python=sys.executable)
+        time.sleep(1.0)
+    """)
+    root = Path(__file__).resolve().parent.parent.parent
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", program], cwd=root, timeout=30, check=True)
+    assert time.monotonic() - start < 10
+    time.sleep(0.5)
+    assert not _running(slow)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 
 from ckpt_browser.ui.widgets.check_build import BUTTON, SETTING
 from ckpt_browser.ui.widgets.check_report import OK_LABEL
-from ckpt_browser.ui.widgets.check_view import CONFIG, OWN
+from ckpt_browser.ui.widgets.check_view import BUILD_HINT, CONFIG, OWN
 from tests.ui.conftest import TIMEOUT
 
 BUILD = Path(__file__).resolve().parent.parent / "data" / "build_mode"
@@ -53,6 +53,7 @@ def test_own_graph_ok_rows_collapse_behind_a_count(qtbot, window, iris_dir):
     assert not view.build.isVisible()  # no script: nothing to build
 
 
+@pytest.mark.tf  # the script trains with TensorFlow
 def test_build_button_runs_the_script_only_when_pressed(qtbot, window, tmp_path):
     folder = tmp_path / "tape"
     shutil.copytree(BUILD / "tape", folder)
@@ -64,6 +65,7 @@ def test_build_button_runs_the_script_only_when_pressed(qtbot, window, tmp_path)
     view.check_script(str(folder / "train_tape.py"))  # static reading: nothing runs
     qtbot.waitUntil(lambda: "Checking" not in view.summary.text(), timeout=TIMEOUT)
     assert view.build.isVisible() and view.build.button.text() == BUTTON
+    assert BUILD_HINT in view.summary.text()  # static reading cannot tell: the button can
     assert "stops it before training" in view.build.note.text()
     view.build.python.setCurrentText(sys.executable)
 
@@ -106,7 +108,7 @@ def test_build_can_be_cancelled(qtbot, window, tmp_path):
     view.build.cancel.click()
     qtbot.waitUntil(lambda: view.build.button.isEnabled(), timeout=5000)
     assert time.monotonic() - start < 2
-    assert "the build of slow.py was cancelled" in view.summary.text()
+    assert "the build of slow.py was cancelled" in view.summary.text() and BUILD_HINT not in view.summary.text()
 
 
 @pytest.mark.parametrize("text", ["DNNClassifier(hidden_units=[10], n_classes=3, feature_columns=4)", "model.py\nx"])

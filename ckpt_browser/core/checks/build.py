@@ -30,6 +30,11 @@ HOOK = Path(__file__).with_name("build_hook.py")
 DEFAULT_TIMEOUT = 120.0
 _TAIL = 50  # lines of the script's output kept (each stream)
 
+# The process is ending: a build under way in a worker thread stops at once (worker threads are
+# joined at exit, by the hook concurrent.futures registers the same way, which runs after ours).
+_CLOSING = threading.Event()
+getattr(threading, "_register_atexit", lambda fn: None)(_CLOSING.set)
+
 
 @dataclass
 class Write:
@@ -110,6 +115,8 @@ def build_variables(
     if path.suffix not in (".py", ".ipynb"):
         raise CheckpointError(f"{script}: build mode runs a .py script or an .ipynb notebook")
     exe = _python(python)
+    if not HOOK.is_file():
+        raise CheckpointError(f"this installation lacks build mode's {HOOK.name} (looked in {HOOK.parent})")
     temp = tempfile.mkdtemp(prefix="ckpt-build-")
     try:
         return _run(path, exe, [str(a) for a in args], timeout, cancel, temp, memory_limit)
@@ -162,7 +169,7 @@ def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: st
     end = time.monotonic() + timeout
     try:
         while proc.poll() is None:
-            if cancel is not None and cancel.is_set():
+            if (cancel is not None and cancel.is_set()) or _CLOSING.is_set():
                 raise CheckpointError(f"the build of {path.name} was cancelled")
             if time.monotonic() > end:
                 raise CheckpointError(
@@ -244,26 +251,34 @@ def _outcome(path: Path, exe: str, result: dict, temp: str, out: list[str], err:
     for entry in result.get("written", []):
         built.writes += _read_writes(Path(temp) / entry["path"], entry.get("writer", ""), entry.get("points_to", ""))
     if not built.writes:
-        raise CheckpointError(f"{name} reached {built.stopped_at}, but its writer wrote no checkpoint there")
+        raise CheckpointError(
+            f"{name} reached {built.stopped_at} before making any checkpoint writer (tf.train.Checkpoint, "
+            "CheckpointManager, ModelCheckpoint, an Estimator): what it saves later, build mode cannot tell"
+        )
     return built
 
 
 def _read_writes(where: Path, writer: str, points_to: str) -> list[Write]:
-    """Every checkpoint in what a writer wrote (a folder, or one Keras file), read with our readers."""
+    """Every checkpoint in what a writer wrote (a folder, a Keras file, a SavedModel's variables/),
+    read with our readers."""
     from ckpt_browser.core.checks.mismatch import stored_variables
     from ckpt_browser.core.model_dir.contents import open_source
 
     if not where.exists():
         return []
-    try:
-        md = open_source(where).model_dir
-    except CheckpointError:
-        return []
+    folders = [where] if where.is_file() else []
+    for top, _dirs, names in os.walk(where):
+        if any(n.endswith((".index", ".keras", ".h5")) for n in names):
+            folders.append(Path(top))
     out = []
-    for info in md.checkpoints:
-        if not info.files_ok:
+    for folder in folders:
+        try:
+            md = open_source(folder).model_dir
+        except CheckpointError:
             continue
-        stored = stored_variables(info)
-        variables = {n: (list(v.shape), v.dtype) for n, v in stored.items()}
-        out.append(Write(writer, points_to, info.name, info.format, variables))
+        for info in md.checkpoints:
+            if not info.files_ok:
+                continue
+            variables = {n: (list(v.shape), v.dtype) for n, v in stored_variables(info).items()}
+            out.append(Write(writer, points_to, info.name, info.format, variables))
     return out

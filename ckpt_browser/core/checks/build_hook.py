@@ -54,6 +54,25 @@ def limit_memory():
         return 0
 
 
+# audit event -> the index of its dir_fd argument (a path relative to an open folder: shutil.rmtree)
+_ONE_PATH = {
+    "os.mkdir": 2, "os.rmdir": 1, "os.remove": 1, "os.truncate": 9, "os.chmod": 2, "os.chown": 3, "os.utime": 3,
+    "os.mkfifo": 2, "os.mknod": 3, "os.chflags": 9, "os.lchflags": 9, "os.setxattr": 9, "os.removexattr": 9,
+}  # fmt: skip
+
+
+def _at(path, dir_fd):
+    """The path an audit event names, made absolute when it is relative to a folder's descriptor."""
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not isinstance(path, int):
+        try:
+            p = os.fsdecode(os.fspath(path))
+            if not os.path.isabs(p):
+                return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), p)
+        except (OSError, TypeError):
+            pass
+    return path
+
+
 class Guard:
     """The audit hook: Python-level writes only inside the temporary folder (and /dev/null)."""
 
@@ -69,30 +88,25 @@ class Guard:
             )
             if writes and path is not None and not self.inside(path):
                 self.refuse("write", path)
-        elif event in (
-            "os.mkdir",
-            "os.rmdir",
-            "os.remove",
-            "os.truncate",
-            "os.chmod",
-            "os.chown",
-            "os.utime",
-            "os.mkfifo",
-            "os.mknod",
-            "os.chflags",
-            "os.lchflags",
-            "os.setxattr",
-            "os.removexattr",
-        ):
-            path = args[0]
+        elif event in _ONE_PATH:
+            path = _at(args[0], args[_ONE_PATH[event]] if _ONE_PATH[event] < len(args) else None)
             if event == "os.mkdir" and not isinstance(path, int) and os.path.isdir(path):
                 return  # exists: mkdir fails by itself, nothing is written (os.makedirs(exist_ok=True))
             if not self.inside(path):
                 self.refuse(event.split(".")[1].replace("remove", "delete"), path)
-        elif event in ("os.rename", "os.link", "os.symlink", "shutil.move", "shutil.copytree"):
-            for path in args[:2] if event != "os.symlink" else args[1:2]:
-                if not self.inside(path) and (event in ("os.rename", "shutil.move") or path is args[1]):
+        elif event in ("os.rename", "os.link", "shutil.move", "shutil.copytree"):
+            src = _at(args[0], args[2] if len(args) > 2 else None)
+            dst = _at(args[1], args[3] if len(args) > 3 else None)
+            for path in (src, dst) if event in ("os.rename", "shutil.move") else (dst,):
+                if not self.inside(path):
                     self.refuse(event.split(".")[1], path)
+        elif event == "os.symlink":
+            dst = _at(args[1], args[2] if len(args) > 2 else None)
+            if not self.inside(dst):
+                self.refuse("symlink", dst)
+        elif event in ("sqlite3.connect", "dbm.open") and args and args[0] not in (":memory:", b":memory:", ""):
+            if not self.inside(args[0]):  # their libraries create the file in C
+                self.refuse("write", args[0])
         elif event in ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen"):
             program = args[0] if event != "os.spawn" else args[1]
             if event == "subprocess.Popen" and program is None:
@@ -121,8 +135,12 @@ def notebook_cells(path):
 
 def run_script(script, namespace):
     if script.endswith(".ipynb"):
+        import linecache
+
         for i, src in notebook_cells(script):
-            exec(compile(src, f"{script}, cell {i}", "exec"), namespace)  # noqa: S102 - the user's script, on request
+            name = f"{script}, cell {i}"
+            linecache.cache[name] = (len(src), None, src.splitlines(True), name)  # its lines, for the report
+            exec(compile(src, name, "exec"), namespace)  # noqa: S102 - the user's script, on request
     else:
         with open(script, "rb") as f:
             src = f.read()
@@ -183,7 +201,14 @@ def main():
     sys.modules["__main__"] = main_module
     held = None  # the stop, with its traceback: it keeps the script's objects alive until they have written
     try:
-        run_script(script, main_module.__dict__)
+        try:
+            run_script(script, main_module.__dict__)
+        except BaseException:
+            if state.first is None or isinstance(sys.exc_info()[1], patches.Stop):
+                raise
+            raise state.first from None  # the script swallowed the stop (a bare except), then failed
+        if state.first is not None:
+            raise state.first  # the script swallowed the stop and went on
     except patches.Stop as stop:
         held = stop
         result.update(stop.record)
@@ -206,6 +231,7 @@ def main():
         first = (str(exc).strip().splitlines() or [""])[0][:500]
         result.update(status="error", error=f"{where + ': ' if where else ''}{type(exc).__name__}: {first}".strip())
     result["written"] = state.written
+    result["write_errors"] = getattr(state, "errors", [])
     result["interpreter"] = interpreter()
     del held
     for stream in (sys.stdout, sys.stderr):

@@ -21,6 +21,7 @@ def patch_keras(module, state):
             w.wrap(cls, "fit", lambda orig: _fit(state, orig))
             w.wrap(cls, "train_on_batch", lambda orig: _train_on_batch(state, orig))
         if cls.__name__ == "Model":
+            w.wrap(cls, "__init__", lambda orig: _model_init(state, orig))
             for m in ("save", "save_weights"):
                 w.wrap(cls, m, lambda orig, m=m: w.save_then_stop(state, orig, "filepath", f"Model.{m}", m))
         if "apply_gradients" in d and "ptimizer" in cls.__name__:
@@ -46,22 +47,37 @@ def _callback_base(model):
 
 
 def build_slots(opt, var_list):
-    """The optimizer's slots for these variables, as its first step makes them; eagerly, also when
+    """The optimizer's slots for these variables, as its first apply_gradients makes them: in its
+    name scope (Keras 2 names slots by it: Adam/dense/kernel/m), eagerly (init_scope) also when
     called while a tf.function is traced (a trace we stop would take them with it)."""
+    import contextlib
     import sys
 
     tf = sys.modules.get("tensorflow")
-    scope = tf.init_scope() if tf is not None else None
-    if scope is not None:
-        scope.__enter__()
-    try:
+    with contextlib.ExitStack() as stack:
+        keras3 = _keras3(opt)
+        if keras3 is not None:
+            stack.enter_context(keras3.name_scope(opt.name, caller=opt))
+        elif tf is not None:
+            stack.enter_context(tf.name_scope(getattr(opt, "_name", None) or getattr(opt, "name", "optimizer")))
+        if tf is not None:
+            stack.enter_context(tf.init_scope())
         if hasattr(opt, "_create_all_weights"):  # Keras 2's legacy OptimizerV2
             opt._create_all_weights(var_list)
         elif hasattr(opt, "build") and not getattr(opt, "built", getattr(opt, "_built", False)):
             opt.build(var_list)
-    finally:
-        if scope is not None:
-            scope.__exit__(None, None, None)
+
+
+def _keras3(opt):
+    """Keras 3's backend (its name_scope), when this optimizer is Keras 3's."""
+    import sys
+
+    if not type(opt).__module__.startswith("keras."):
+        return None
+    keras = sys.modules.get("keras")
+    if not str(getattr(keras, "__version__", "")).startswith("3"):
+        return None
+    return importlib.import_module("keras.src.backend")
 
 
 def _build_optimizer(model):
@@ -80,7 +96,7 @@ def _fit(state, orig):
 
     def fit(self, *args, **kwargs):
         bound = w.bind(orig, (self, *args), kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(self, *args, **kwargs)
         record = {"status": "stopped", "what": "Model.fit", "stopped_at": state.where("fit")}
 
@@ -102,7 +118,7 @@ def _fit(state, orig):
 
 def _train_on_batch(state, orig):
     def train_on_batch(self, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, *args, **kwargs)
         where = state.where("train_on_batch")
         state.original(orig, self, *args, **kwargs)  # builds the model and its optimizer; nothing written
@@ -112,9 +128,37 @@ def _train_on_batch(state, orig):
     return train_on_batch
 
 
+def _model_init(state, orig):
+    """Models the script makes, remembered (weakly): a GradientTape loop that saves only after
+    training is stopped at apply_gradients, and its model is then saved as Model.save would."""
+
+    def __init__(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        if not state.passthrough and state.caller(1) is not None:
+            state.models.append(state.wrappers.weak(self))
+        return out
+
+    return __init__
+
+
+def _model_of(state, variables):
+    """The model the script made whose trainable variables are most of these (None if none is)."""
+    ids = {id(v) for v in variables}
+    best, most = None, 0
+    for ref in state.models:
+        model = ref()
+        try:
+            shared = len(ids & {id(v) for v in model.trainable_variables}) if model is not None else 0
+        except Exception:  # noqa: BLE001 - a model not built: not this one
+            shared = 0
+        if shared > most:
+            best, most = model, shared
+    return best
+
+
 def _apply_gradients(state, orig):
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, grads_and_vars, *args, **kwargs)
         where = state.where("apply_gradients")
         pairs = list(grads_and_vars)
@@ -123,6 +167,7 @@ def _apply_gradients(state, orig):
         except Exception:  # noqa: BLE001 - an optimizer we do not know: its own first step builds them
             state.original(orig, self, pairs, *args, **kwargs)
         state.stopped = True
-        raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where})
+        model = _model_of(state, [v for _, v in pairs])
+        raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where}, model)
 
     return apply_gradients

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-_ROOTS = ("tensorflow", "tensorflow_estimator", "keras", "tf_keras")
+_ROOTS = ("tensorflow", "tensorflow_estimator", "keras", "tf_keras", "h5py")
 
 
 class Stop(BaseException):
@@ -26,6 +26,10 @@ class Stop(BaseException):
         super().__init__(record.get("what", "stop"))
         self.record = record
         self.model = model
+        if _STATE is not None:  # the first stop is the stop, even if the script swallows it (except:)
+            _STATE.stopped = True
+            if _STATE.first is None:
+                _STATE.first = self
 
 
 class State:
@@ -42,8 +46,10 @@ class State:
         self.checkpoints = []  # (weakref to a tf.train.Checkpoint the script made, its line)
         self.managers = []  # weakrefs to CheckpointManagers the script made
         self.model_checkpoints = []  # weakrefs to Keras ModelCheckpoint callbacks
+        self.models = []  # weakrefs to Keras models the script made
         self.passthrough = 0  # > 0 while we call the originals ourselves
         self.stopped = False
+        self.first = None  # the first Stop raised
 
     def new_dir(self, kind):
         self.count += 1
@@ -79,6 +85,11 @@ class State:
             and not re.search(r"[/\\](site|dist)-packages[/\\]", real)
         )
 
+    def called_by_script(self, depth=2):
+        """Was the function `depth` frames up called by the script itself (not by a library it called)?"""
+        f = sys._getframe(depth)
+        return f is not None and self.is_script(f.f_code.co_filename)
+
     def caller(self, depth=2):
         """The innermost frame of the script (its folder, not an installed package), or None."""
         f = sys._getframe(depth)
@@ -99,10 +110,9 @@ class State:
         if ", cell " in name:
             path, cell = name.split(", cell ")
             place = f"{os.path.relpath(path, self.folder)}, cell {cell}, line {line}"
-            text = ""
         else:
             place = f"{os.path.relpath(name, self.folder)}:{line}"
-            text = linecache.getline(name, line)
+        text = linecache.getline(name, line)
         m = re.search(r"([A-Za-z_][\w.]*\.)?" + re.escape(method) + r"\s*\(", text)
         if m:
             return f"{place}, {m.group(0).rstrip('( ')}"
@@ -113,6 +123,15 @@ class State:
     def stop(self, what, method, model=None, **extra):
         self.stopped = True
         raise Stop(dict(status="stopped", what=what, stopped_at=self.where(method), **extra), model)
+
+    def through(self):
+        """Should a wrapper call the original untouched? Yes while we call it ourselves; once the
+        script was stopped (and swallowed it with a bare except), the stop is raised again."""
+        if self.passthrough:
+            return True
+        if self.stopped and self.first is not None:
+            raise self.first
+        return False
 
     def original(self, fn, *args, **kwargs):
         self.passthrough += 1
@@ -143,13 +162,11 @@ class State:
             path = self.new_dir("checkpoint")
             self.original(ckpt.save, os.path.join(path, "ckpt"))
             self.note(path, f"tf.train.Checkpoint ({line})", "")
-        models = []
         for ref in self.model_checkpoints:
             cb = ref()
             model = getattr(cb, "model", None) if cb is not None else None
             if model is None:
                 continue
-            models.append(model)
             base = re.sub(r"\{[^}]*\}", "0", os.path.basename(cb._ckpt_build_points_to.rstrip("/\\")) or "model")
             path = self.new_dir("modelcheckpoint")
             target = os.path.join(path, base)
@@ -164,17 +181,19 @@ class State:
             self.save_model_fallback(stop.model)
 
     def save_model_fallback(self, model):
+        """What Model.save would write after training, in each format this Keras writes: the
+        model with its optimizer (.keras for Keras 3, .h5 for Keras 2) and its weights alone."""
         path = self.new_dir("model")
-        keras3 = type(model).__module__.startswith("keras.src.") and not hasattr(model, "_get_save_spec")
-        try:
-            if keras3:
-                self.original(model.save, os.path.join(path, "model.keras"))
-                self.original(model.save_weights, os.path.join(path, "model.weights.h5"))
-            else:
-                self.original(model.save_weights, os.path.join(path, "model.h5"))
-                self.original(model.save_weights, os.path.join(path, "ckpt"))
-        except Exception:  # noqa: BLE001 - a format this Keras cannot write: the others stay
-            pass
+        roots = [k.__module__.split(".")[0] for k in type(model).__mro__]
+        keras = sys.modules.get("keras") if "keras" in roots else None
+        keras3 = str(getattr(keras, "__version__", "")).startswith("3")
+        names = ("model.keras", "model.weights.h5") if keras3 else ("model.h5", "ckpt")
+        self.errors = []
+        for name, save in zip(names, (model.save, model.save_weights)):
+            try:
+                self.original(save, os.path.join(path, name))
+            except Exception as exc:  # noqa: BLE001 - a format this Keras cannot write: the other stays
+                self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
         self.note(path, "the model (the script saves it after training)", "")
 
 
@@ -239,13 +258,15 @@ def _wanted(name):
     return bool(
         re.search(
             r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config)$"
-            r"|^tensorflow\.python\.training\.(monitored_session|saver)$"
+            r"|^tensorflow\.python\.training\.(monitored_session|saver|basic_session_run_hooks)$"
+            r"|^tensorflow\.python\.lib\.io\.file_io$|^tensorflow\.python\.ops\.gen_io_ops$"
+            r"|^tensorflow\.python\.summary\.writer\.writer$|^tensorflow\.python\.saved_model\.save$"
             r"|^tensorflow\.python\.checkpoint\.(checkpoint|checkpoint_management)$"
             r"|^tensorflow\.python\.training\.tracking\.util$"
-            r"|^tensorflow\.python\.ops\.summary_ops_v2$"
+            r"|^tensorflow\.python\.ops\.summary_ops_v2$|^h5py\._hl\.files$"
             r"|^(keras|tf_keras)(\.src)?\.(engine\.training|models\.model|trainers\.trainer"
-            r"|backend\.tensorflow\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
-            r"|backend\.tensorflow\.optimizer)$)",
+            r"|backend\.\w+\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
+            r"|backend\.\w+\.optimizers?(\.\w+)?)$)",
             name,
         )
     )

@@ -41,6 +41,8 @@ def patch_module(module, state):
         _estimator(module, state)
     elif name.startswith("tensorflow."):
         _tensorflow(module, state)
+    elif name.startswith("h5py."):  # HDF5 opens its files in C: no audit event
+        wrap(module.File, "__init__", lambda orig: _h5_open(state, orig))
     else:
         state.keras.patch_keras(module, state)
 
@@ -68,14 +70,14 @@ def redirect(state, orig, param, kind, keep_name=False, register=None):
                 obj._ckpt_build_points_to = "" if path is None else os.fspath(path)
             except (AttributeError, TypeError):
                 pass
-            if register is not None and state.caller(1) is not None:
-                register.append(_weak(obj))
+            if register is not None and state.called_by_script(2):
+                register.append(weak(obj))
         return out
 
     return wrapper
 
 
-def _weak(obj):
+def weak(obj):
     import weakref
 
     try:
@@ -96,7 +98,12 @@ def _guarded(state, orig, params, what):
                     continue
                 if what == "create folder" and os.path.isdir(os.fspath(path)):
                     continue  # nothing written
-                if p == "mode" or not isinstance(path, (str, bytes, os.PathLike)):
+                if hasattr(path, "numpy"):  # an eager string tensor (tf.io.write_file)
+                    try:
+                        path = path.numpy()
+                    except Exception:  # noqa: BLE001 - a symbolic tensor: its value is unknown here
+                        continue
+                if not isinstance(path, (str, bytes, os.PathLike)):
                     continue
                 if not state.inside(path):
                     state.refuse(what, path)
@@ -143,7 +150,7 @@ def _estimator_init(state, orig):
 def _estimator_method(state, orig, method, train):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         est = bound.arguments["self"]
         if method in ESTIMATOR_REFUSED:
@@ -162,7 +169,7 @@ def _estimator_method(state, orig, method, train):
 def _train_and_evaluate(state, orig):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         est, spec = bound.arguments["estimator"], bound.arguments["train_spec"]
         train = state.estimator_train
@@ -171,7 +178,7 @@ def _train_and_evaluate(state, orig):
     return wrapper
 
 
-def _stop_hook(state, record):
+def _stop_hook(state, record, checkpoint_dir=None):
     # TensorFlow is the script's, already imported by now (the monitored session uses it)
     session_run_hook = importlib.import_module("tensorflow.python.training.session_run_hook")
 
@@ -179,9 +186,20 @@ def _stop_hook(state, record):
         """By now CheckpointSaverHook.after_create_session has saved model.ckpt-0: no step taken."""
 
         def before_run(self, run_context):
+            if checkpoint_dir and not any(n.endswith(".index") for n in os.listdir(checkpoint_dir)):
+                _save_with_the_scaffold_saver(run_context.session, checkpoint_dir)
             raise state.Stop(record)
 
     return StopBeforeFirstStep()
+
+
+def _save_with_the_scaffold_saver(session, checkpoint_dir):
+    """No CheckpointSaverHook (save_checkpoints_steps and _secs both None): the saver the session's
+    scaffold made saves model.ckpt-0 as the hook would have."""
+    ops = importlib.import_module("tensorflow.python.framework.ops")
+    savers = ops.get_default_graph().get_collection("savers")
+    if savers:
+        savers[0].save(session, os.path.join(checkpoint_dir, "model.ckpt"), global_step=0)
 
 
 def _estimator_stop(state, est, input_fn, what, method, train):
@@ -190,7 +208,7 @@ def _estimator_stop(state, est, input_fn, what, method, train):
     cls = type(est).__name__
     writer = f"tf.estimator.{cls[:-2] if cls.endswith('V2') else cls} (model_dir)"  # EstimatorV2: Estimator
     state.note(est.model_dir, writer, getattr(est, "_ckpt_build_points_to", ""))
-    state.original(train, est, input_fn, hooks=[_stop_hook(state, record)])
+    state.original(train, est, input_fn, hooks=[_stop_hook(state, record, est.model_dir)])
     raise state.Stop(record)  # train returned without a step (no data): what it wrote is what there is
 
 
@@ -231,6 +249,10 @@ def _tensorflow(module, state):
                 wrap(
                     cls, m, lambda orig, m=m: save_then_stop(state, orig, "file_prefix", f"tf.train.Checkpoint.{m}", m)
                 )
+    elif name.endswith("ops.gen_io_ops"):
+        wrap(module, "write_file", lambda orig: _guarded(state, orig, ("filename",), "write"))
+    elif name.endswith("saved_model.save") and hasattr(module, "save"):
+        wrap(module, "save", lambda orig: save_then_stop(state, orig, "export_dir", "tf.saved_model.save", "save"))
     elif name.endswith("lib.io.file_io"):
         for fn, params, what in (
             ("write_string_to_file", ("filename",), "write"), ("atomic_write_string_to_file", ("filename",), "write"),
@@ -256,10 +278,19 @@ def _file_io_init(state, orig):
     return __init__
 
 
+def _h5_open(state, orig):
+    def __init__(self, name, mode="r", *args, **kwargs):
+        if mode not in ("r",) and isinstance(name, (str, bytes, os.PathLike)) and not state.inside(name):
+            state.refuse("write", name)
+        return orig(self, name, mode, *args, **kwargs)
+
+    return __init__
+
+
 def _monitored(state, orig):
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         points = bound.arguments.get("checkpoint_dir") or ""
         new = state.new_dir("session")
@@ -281,9 +312,9 @@ def _monitored(state, orig):
 def _checkpoint_init(state, orig):
     def __init__(self, *args, **kwargs):
         out = orig(self, *args, **kwargs)
-        f = state.caller(1)
-        if f is not None and not state.passthrough:
-            state.checkpoints.append((_weak(self), f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"))
+        if state.called_by_script(2) and not state.passthrough:
+            f = state.caller(1)
+            state.checkpoints.append((weak(self), f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"))
         return out
 
     return __init__
@@ -294,7 +325,7 @@ def save_then_stop(state, orig, param, what, method):
 
     def wrapper(*args, **kwargs):
         bound = bind(orig, args, kwargs)
-        if state.passthrough or state.stopped or bound is None:
+        if state.through() or bound is None:
             return orig(*args, **kwargs)
         path = bound.arguments.get(param)
         if path is None or state.inside(path):
@@ -313,7 +344,7 @@ def save_then_stop(state, orig, param, what, method):
 
 def _manager_save(state, orig):
     def wrapper(self, *args, **kwargs):
-        if state.passthrough or state.stopped:
+        if state.through():
             return orig(self, *args, **kwargs)
         where = state.where("save")
         state.original(orig, self, *args, **kwargs)

@@ -50,6 +50,7 @@ class CheckReport(QTreeView):
         self.model_.setHorizontalHeaderLabels(COLUMNS)
         self.setModel(self.model_)
         self.setUniformRowHeights(True)
+        self.setIndentation(max(10, self.fontMetrics().horizontalAdvance("M")))  # names get the width
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)

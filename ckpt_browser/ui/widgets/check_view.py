@@ -48,6 +48,7 @@ from ckpt_browser.ui.widgets.check_build import BuildBar
 from ckpt_browser.ui.widgets.check_report import CheckReport, ProseArea, ProseLabel
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
+BUILD_HINT = "The script was read, not run: Build with TensorFlow (above) runs it up to its first train or save."
 __all__ = ["CONFIG", "LOG", "OWN", "PATH", "CheckView", "finding_rows"]
 
 
@@ -272,7 +273,7 @@ class CheckView(QWidget):
 
         def failed(message: str) -> None:
             self.build.finished()
-            self._error(message)
+            self._error(message, built=True)
 
         self.runner.submit(
             build_and_check, self.model_dir, script, python or None, cancel,
@@ -327,8 +328,11 @@ class CheckView(QWidget):
             key="check", on_done=self._show, on_error=self._error, label="Checking",
         )  # fmt: skip
 
-    def _error(self, message: str) -> None:
-        self.summary.setText(f"<span style='color:{colours().bad}'>{esc(message)}</span>")
+    def _error(self, message: str, built: bool = False) -> None:
+        hint = ""
+        if not built and self.script_file() is not None:  # what reading cannot tell, building can
+            hint = f"<br><span style='color:{colours().muted}'>{BUILD_HINT}</span>"
+        self.summary.setText(f"<span style='color:{colours().bad}'>{esc(message)}</span>{hint}")
 
     def _show(self, results: list[CheckResult]) -> None:
         self.results = results
