@@ -18,7 +18,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)  ## open the app on the bundled example model_dirs
 	$(BIN)/ckpt-browser --demo
 
-test: $(STAMP)  ## lint and type-check, then the whole suite, headless (what CI runs)
+# Build mode's Estimator tests run scripts with TensorFlow 2.15 + tensorflow-estimator (the last
+# TensorFlow with Estimators), in a venv of its own made on first use (tests/tf215.py finds it).
+TF215_VENV := .venv-tf215
+TF215_PKGS := tensorflow-cpu==2.15.1 tensorflow-estimator==2.15.0 pandas absl-py pyyaml
+export CKPT_BROWSER_TF215_PYTHON ?= $(CURDIR)/$(TF215_VENV)/bin/python
+
+$(TF215_VENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
+	test -x $(TF215_VENV)/bin/python || $(PYTHON) -m venv $(TF215_VENV)
+	$(TF215_VENV)/bin/python -m pip install --quiet $(TF215_PKGS)
+	@touch $@
+
+test: $(STAMP) $(TF215_VENV)/.installed  ## lint and type-check, then the whole suite, headless (what CI runs)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
@@ -120,4 +132,4 @@ install-desktop: $(STAMP)
 	echo "installed $(APPS)/ckpt-browser.desktop (Exec=$$exe)"
 
 clean:
-	rm -rf $(VENV) $(NOTF) $(LITE) .venv-compat build dist .pytest_cache
+	rm -rf $(VENV) $(NOTF) $(LITE) $(TF215_VENV) .venv-compat build dist .pytest_cache

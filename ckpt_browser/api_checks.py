@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +25,30 @@ class Checked:
     parts: dict[str, Any] = field(default_factory=dict)
 
 
-def run_check(path: str | os.PathLike[str], against: str | None = None, log: str | None = None) -> Checked:
-    """log: the text of an error log to explain (TensorFlow's restore errors)."""
+def run_check(
+    path: str | os.PathLike[str],
+    against: str | None = None,
+    log: str | None = None,
+    *,
+    build: bool = False,
+    python: str | os.PathLike[str] | None = None,
+    script_args: Sequence[str] = (),
+    timeout: float = 120.0,
+    cancel: threading.Event | None = None,
+) -> Checked:
+    """log: the text of an error log to explain (TensorFlow's restore errors).
+
+    build=True (only then): `against` is a training script (.py or .ipynb), run with `python`
+    (default: this interpreter, when it has TensorFlow) and `script_args`, in its folder, up to the
+    first point where it would train or save, within `timeout` seconds; the variables its writer
+    writes there (into a temporary folder, removed afterwards) are what the checkpoints are
+    compared with. `cancel` (a threading.Event) stops the run."""
     from ckpt_browser.core.model_dir.contents import open_source
 
+    if build:
+        if not against:
+            raise CheckpointError("--build needs --against SCRIPT (a .py or .ipynb training script)")
+        return _check_built(open_source(path), against, python, tuple(script_args), timeout, cancel)
     source = open_source(path)
     md = source.model_dir
     selected = md.find(source.selected) if source.selected else None
@@ -99,6 +121,44 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
         "summary": text_summary,
         "model_dir": md.path,
     }
+    return Checked("graph", record, code, error_line, parts)
+
+
+def _check_built(source: Any, script: str, python: Any, args: tuple[str, ...], timeout: float, cancel: Any) -> Checked:
+    """check --build: the model_dir against what the script builds (core/checks/build*.py)."""
+    from ckpt_browser.core.checks.build import build_variables
+    from ckpt_browser.core.checks.build_check import check_built
+    from ckpt_browser.core.checks.report import summary
+
+    md = source.model_dir
+    if not script.endswith((".py", ".ipynb")) or "\n" in script:
+        raise CheckpointError(f"--build runs a training script: {script[:200]!r} is no .py or .ipynb file")
+    infos = [source.checkpoint()] if source.selected else None
+    if infos is None and not any(c.on_disk or c.in_state for c in md.checkpoints):
+        raise CheckpointError(f"{md.path} holds no checkpoint to check")
+    built = build_variables(script, python=python, args=args, timeout=timeout, cancel=cancel)
+    results = check_built(md, built, infos)
+    text_summary = summary(results)
+    record: dict[str, Any] = {
+        "checkpoints": [r.to_json() for r in results],
+        "summary": text_summary,
+        "script": {
+            "files": [built.script],
+            "calls": [{"call": built.stopped_at, "estimator": None, "by_default": True}],
+            "notes": results[0].notes if results else [],
+        },
+        "built": built.to_json(),
+    }
+    broken = [r for r in results if r.error]
+    error_line = None
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        error_line = f"{broken[0].checkpoint} is damaged: {broken[0].error}{more}"
+        code = EXIT_ERROR
+    else:
+        code = EXIT_DIFFERENT if any(r.findings for r in results) else EXIT_OK
+    parts = {"results": results, "log_findings": [], "log_given": False, "summary": text_summary,
+             "model_dir": md.path, "built": built}  # fmt: skip
     return Checked("graph", record, code, error_line, parts)
 
 

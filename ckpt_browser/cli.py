@@ -111,6 +111,14 @@ def _headless_parser() -> argparse.ArgumentParser:
     check.add_argument("--against", metavar="SPEC|PATH", help="an Estimator spec, or a checkpoint / model_dir / .meta")
     check.add_argument("--log", metavar="FILE", help="a TensorFlow error log to explain ('-' for stdin)")
     check.add_argument("--json", action="store_true")
+    check.add_argument(
+        "--build", action="store_true",
+        help="run the --against script with Python up to its first train or save (nothing written where it "
+        "points: a temporary folder, removed) and compare with what TensorFlow builds; "
+        "its arguments after --: check DIR --against train.py --build -- --steps 10",
+    )  # fmt: skip
+    check.add_argument("--python", metavar="PATH", help="--build: the Python to run it with (default: this one)")
+    check.add_argument("--timeout", metavar="S", type=float, help="--build: stop it after S seconds (default 120)")
     verify = sub.add_parser(
         "verify", help="read every tensor and check every crc32c",
         description="PATH: a model_dir (all its checkpoints) or one checkpoint. "
@@ -143,7 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args and args[0] in SUBCOMMANDS:
+        script_args: list[str] = []
+        if args[0] == "check" and "--" in args:  # check ... --build -- SCRIPT ARGS: the script's own
+            script_args = args[args.index("--") + 1 :]
+            args = args[: args.index("--")]
         ns = _headless_parser().parse_args(args)
+        ns.script_args = script_args
         for stream in (sys.stdout, sys.stderr):
             # Names from files may hold anything: never fail printing them (issue 11, case 15).
             if hasattr(stream, "reconfigure"):

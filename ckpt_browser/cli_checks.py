@@ -52,7 +52,16 @@ def cmd_check(ns: argparse.Namespace) -> int:
             log = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise CheckpointError(f"cannot read {ns.log}: {exc.strerror}") from exc
-    checked = run_check(ns.path, ns.against, log)
+    if not ns.build and (ns.python or ns.timeout is not None or ns.script_args):
+        raise CheckpointError("--python, --timeout and script arguments go with --build (which runs the script)")
+    if ns.build and ns.log:
+        raise CheckpointError("--build and --log: one at a time")
+    if ns.timeout is not None and not ns.timeout > 0:
+        raise CheckpointError(f"--timeout {ns.timeout:g}: a number of seconds above 0")
+    kwargs = {}
+    if ns.build:
+        kwargs = {"build": True, "python": ns.python, "script_args": ns.script_args, "timeout": ns.timeout or 120.0}
+    checked = run_check(ns.path, ns.against, log, **kwargs)
     if ns.json:
         print(json.dumps(checked.record, indent=2))
     elif checked.kind == "graph":

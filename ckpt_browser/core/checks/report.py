@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ckpt_browser.core.checks.mismatch import CheckResult
+from ckpt_browser.core.checks.mismatch import CheckResult, Expected
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.formats.variables import OPTIMIZER, classify
 
@@ -170,6 +170,8 @@ def _other_changes(result: CheckResult, skip_logits: bool) -> list[str]:
 def _estimator_line(result: CheckResult) -> str:
     """The constructor to train with: the checked call's class and arguments, where known."""
     exp = result.expected
+    if exp is not None and exp.estimator and is_built(exp):  # built: the script's call, its words unknown
+        return f"estimator = tf.estimator.{exp.estimator}(..., model_dir=NEW_MODEL_DIR, warm_start_from=ws)"
     if exp is not None and exp.estimator:
         args = [f"{k}={v}" for k, v in exp.call_args.items() if k not in ("model_dir", "warm_start_from")]
         args += ["model_dir=NEW_MODEL_DIR", "warm_start_from=ws"]
@@ -223,10 +225,21 @@ def _vocab_changes(result: CheckResult) -> list[tuple[str, int, int]]:
     return out
 
 
+def is_built(exp: Expected) -> bool:
+    """An expectation from build mode (checks/build_check.py)."""
+    return exp.label.startswith("what ") and exp.label.endswith(" builds")
+
+
 def advice(result: CheckResult, model_dir: Path) -> str:
     """What to do, as text with a snippet to copy."""
     if not result.findings:
         return "Nothing to do: the checkpoint fits."
+    if result.expected is not None and is_built(result.expected) and not result.expected.estimator:
+        return (  # a tf.train.Checkpoint / Keras file: no WarmStartSettings
+            "Either change the script back to what the checkpoint holds (the checkpoint column above), or\n"
+            "train the changed model into a new folder (the old checkpoints stay as they are): restoring\n"
+            "this checkpoint into the changed model fails on the variables above."
+        )
     stored = set(result.stored_shapes)
     vocab = _vocab_changes(result)
     fits = {n for n in result.compatible if n in stored and n != "global_step"}
@@ -309,7 +322,8 @@ def script_summary(results: list[CheckResult]) -> str:
         lines.append("Assumed, from the checkpoint: " + "; ".join(assumed) + ".")
     bad = [r for r in checked if r.findings]
     if bad:
-        lines.append(f"{len(bad)} of {len(checked)} checkpoints do not fit any call of the script.")
+        what = "what the script builds" if bad[-1].expected and is_built(bad[-1].expected) else "any call of the script"
+        lines.append(f"{len(bad)} of {len(checked)} checkpoints do not fit {what}.")
         lines += changes(bad[-1])
     broken = [r for r in results if r.error]
     if broken:

@@ -44,6 +44,8 @@ from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.text import esc
 from ckpt_browser.ui.views import Selection, ViewContext
+from ckpt_browser.ui.widgets.check_build import BuildBar
+from ckpt_browser.ui.widgets.check_report import CheckReport, ProseArea, ProseLabel
 from ckpt_browser.ui.widgets.estimator_form import EstimatorForm
 
 __all__ = ["CONFIG", "LOG", "OWN", "PATH", "CheckView", "finding_rows"]
@@ -152,9 +154,15 @@ class CheckView(QWidget):
         self.log_edit.setMaximumHeight(110)
         self.run_button = QPushButton("Check")
         self.run_button.clicked.connect(self.run)
-        self.summary = QLabel("Open a model_dir; its checkpoints are checked against their own graphs.")
+        self.summary = ProseLabel("Open a model_dir; its checkpoints are checked against their own graphs.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.summary_area = ProseArea(self.summary, 6.5)  # the findings below get the room (issue 31)
+        self.build = BuildBar()
+        self.build.build_requested.connect(self.run_build)
+        self.report_tree = CheckReport()
+        self.report_tree.variable_requested.connect(self.variable_requested)
         self.rows = RowsModel(RESULT_COLUMNS, self)
         self.rows.bad_column = 2  # the finding itself is red
         self.table = QTableView()
@@ -171,7 +179,7 @@ class CheckView(QWidget):
         self.advice.setReadOnly(True)
         self.advice.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # it holds code to copy
         self.advice.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.advice.setMaximumHeight(150)
+        self.advice.setMaximumHeight(int(self.fontMetrics().lineSpacing() * 7.5))
         copy_advice = QPushButton("Copy advice")
         copy_advice.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.advice.toPlainText()))
         copy_report = QPushButton("Copy report")
@@ -197,7 +205,9 @@ class CheckView(QWidget):
         layout.addLayout(row2)
         layout.addWidget(self.form)
         layout.addWidget(self.log_edit)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.build)
+        layout.addWidget(self.summary_area)
+        layout.addWidget(self.report_tree, 1)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.advice)
         layout.addLayout(buttons)
@@ -212,6 +222,9 @@ class CheckView(QWidget):
         self.browse.setVisible(mode == PATH)
         self.open_script.setVisible(mode == CONFIG)
         self.log_edit.setVisible(mode == LOG)
+        self.table.setVisible(mode == LOG)  # the log's explanations; checks are the grouped report
+        self.report_tree.setVisible(mode != LOG)
+        self._show_build()
         self.spec.setPlaceholderText(
             "Paste your training script (or just the Estimator call), or Open Script…" if mode == CONFIG
             else "path of a checkpoint, model_dir or .meta file"
@@ -229,6 +242,42 @@ class CheckView(QWidget):
             text = self.spec.text().strip()
             # a script file: the form has nothing to show, and the report needs the room
             self.form.setVisible("\n" not in text and not text.endswith((".py", ".ipynb")))
+        self._show_build()
+
+    def script_file(self) -> str | None:
+        """The training script file the tab is against, if it is one (build mode runs only a file)."""
+        text = self.spec.text().strip()
+        if self.mode.currentText() == CONFIG and "\n" not in text and text.endswith((".py", ".ipynb")):
+            return text
+        return None
+
+    def _show_build(self) -> None:
+        self.build.setVisible(self.script_file() is not None)
+
+    def run_build(self, python: str) -> None:
+        """Build with TensorFlow: the script run up to its first train or save, in a child process,
+        off the UI thread, cancellable (BuildBar's Cancel)."""
+        from ckpt_browser.core.checks.build_check import build_and_check
+
+        script = self.script_file()
+        if self.model_dir is None or script is None:
+            return
+        cancel = self.build.started()
+        self.summary.setText(f"Building: running {Path(script).name} with {python or 'this Python'} up to its first "
+                             "train or save …")  # fmt: skip
+
+        def done(results: list[CheckResult]) -> None:
+            self.build.finished()
+            self._show(results)
+
+        def failed(message: str) -> None:
+            self.build.finished()
+            self._error(message)
+
+        self.runner.submit(
+            build_and_check, self.model_dir, script, python or None, cancel,
+            key="build", on_done=done, on_error=failed, tf=False, label=f"Building {Path(script).name}",
+        )  # fmt: skip
 
     def _form_changed(self, spec: str) -> None:
         if self.mode.currentText() == CONFIG:
@@ -285,8 +334,10 @@ class CheckView(QWidget):
         self.results = results
         self.summary.setText(summary(results))
         self._set_rows(result_rows(results), RESULT_COLUMNS, wrap_column=None)
+        self.report_tree.show_results(results)
         bad = [r for r in results if r.findings]
         self.advice.setPlainText(advice(bad[-1], self.model_dir.path) if bad else "")
+        self.advice.setVisible(bool(bad))  # no advice: the findings get its room
         self.checked.emit(results)
 
     def _show_log(self, findings: list[LogFinding]) -> None:
@@ -294,6 +345,7 @@ class CheckView(QWidget):
         self.summary.setText(f"The log names {len(findings)} problem(s); double-click a row to select the variable.")
         self._set_rows(log_rows(findings), LOG_COLUMNS, wrap_column=2)  # the explanation: a sentence or two
         self.advice.setPlainText("\n".join(f.text for f in findings))
+        self.advice.setVisible(True)
         self.log_explained.emit(findings)
 
     def _set_rows(self, rows: list[ReportRow], headers, wrap_column: int | None) -> None:
