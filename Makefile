@@ -40,13 +40,11 @@ test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
 
 # Build mode against the whole corpus of public training scripts (tests/data/build): every entry's
-# script is run up to its first train or save by its writer -- the Estimator scripts by TensorFlow
-# 2.15 + tensorflow-estimator (TF215_PYTHON, a venv of its own; make test builds 8 of them), the
-# Keras 3 ones by this venv's TensorFlow. About 40 builds of 5-15 s each.
-TF215_PYTHON ?= .venv-tf215/bin/python
-test-build: $(STAMP)  ## check --build against every script of tests/data/build and its changed copies
-	@test -x $(TF215_PYTHON) || { echo "no $(TF215_PYTHON): python3.11 -m venv .venv-tf215 && .venv-tf215/bin/pip install 'tensorflow-cpu==2.15.*' 'tensorflow-estimator==2.15.*' pandas" >&2; exit 1; }
-	CKPT_BROWSER_BUILD_CORPUS=all CKPT_BROWSER_TF215_PYTHON=$(abspath $(TF215_PYTHON)) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/core/test_build_corpus.py
+# script and changed copy is run up to its first train or save by its writer -- the Estimator
+# scripts by .venv-tf215 (make test builds 8 of the entries), the Keras 3 ones by this venv's
+# TensorFlow. About 40 builds of 5-15 s each.
+test-build: $(STAMP) $(TF215_VENV)/.installed  ## check --build against every script of tests/data/build and its changed copies
+	CKPT_BROWSER_BUILD_CORPUS=all QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/core/test_build_corpus.py
 
 # The suite where TensorFlow is not installed (pip install ckpt-browser, no extras), in a venv of its
 # own: every reading test runs; tests of restore/run/Fit/signatures (marked tf) are skipped, and so is a

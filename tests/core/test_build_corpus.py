@@ -13,7 +13,8 @@ model_dir.
 A build runs the script up to its first train or save (5-15 s): `make test` builds the FAST
 entries only; `make test-build` (CKPT_BROWSER_BUILD_CORPUS=all) builds them all. The Estimator
 scripts need TensorFlow 2.15 + tensorflow-estimator: CKPT_BROWSER_TF215_PYTHON names that
-interpreter (default .venv-tf215/bin/python); without it they are skipped, unless CI is set.
+interpreter (tests/tf215.py: default .venv-tf215/bin/python, which make test creates); without it
+they are skipped, unless CI is set.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import collections
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,11 +33,11 @@ import pytest
 
 from ckpt_browser.api_checks import run_check
 from ckpt_browser.core.errors import CheckpointError
+from tests.tf215 import tf215_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BUILD = ROOT / "tests" / "data" / "build"
 CORPUS = json.loads((BUILD / "corpus.json").read_text())["entries"]
-TF215 = os.environ.get("CKPT_BROWSER_TF215_PYTHON", ".venv-tf215/bin/python")
 ALL = os.environ.get("CKPT_BROWSER_BUILD_CORPUS") == "all"
 # What `make test` builds: canned and custom Estimators, a notebook, Keras fit to .weights.h5,
 # GradientTape loops with Checkpoint / CheckpointManager, TF1 Saver.
@@ -54,16 +56,8 @@ KERAS_FILES = (".h5", ".keras")  # variables.json names h5py's datasets there, n
 
 
 def interpreter(entry: dict[str, Any]) -> str:
-    if entry["python"] == "newest":
-        return sys.executable
-    python = TF215 if os.path.isabs(TF215) else str(ROOT / TF215)
-    if not os.path.exists(python):
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"CI is set but there is no TensorFlow 2.15 interpreter at {python} (CKPT_BROWSER_TF215_PYTHON)"
-            )
-        pytest.skip(f"no TensorFlow 2.15 + tensorflow-estimator interpreter at {python} (CKPT_BROWSER_TF215_PYTHON)")
-    return python
+    """newest: this interpreter; tf215: CKPT_BROWSER_TF215_PYTHON (skipped without it, unless CI)."""
+    return sys.executable if entry["python"] == "newest" else tf215_python()
 
 
 def written(folder: Path, model_dir: str) -> dict[str, tuple[list[int], str]]:
@@ -77,6 +71,19 @@ def keras_files(folder: Path) -> bool:
 def differing(old: dict, new: dict) -> set[str]:
     """The names whose presence or shape differ between two writers' listings."""
     return {n for n in set(old) | set(new) if (old.get(n) or (None,))[0] != (new.get(n) or (None,))[0]}
+
+
+# A scalar optimizer hyperparameter on one side only (beta1_power when Adagrad became Adam) need not
+# be named: restoring never fails on it, and the report leaves such scalars out by design.
+HYPER = re.compile(
+    r"(^|/)(learning_rate|lr|decay|iter|iterations|beta|beta_1|beta_2|beta1_power|beta2_power|rho|"
+    r"momentum|epsilon|l1_regularization_strength|l2_regularization_strength|learning_rate_power)$"
+)
+
+
+def must_name(old: dict, new: dict) -> set[str]:
+    """differing() less the scalar hyperparameters present on one side only."""
+    return {n for n in differing(old, new) if not (HYPER.search(n) and (old.get(n) or new.get(n))[0] == [])}
 
 
 def fmt(entry: tuple[list[int], str] | None) -> str | None:
@@ -159,7 +166,7 @@ def test_build_names_exactly_what_tensorflow_wrote_differently(entry, change):
     whose presence or shape differ in what TF wrote for the two, each with the stored shape."""
     folder, copy = BUILD / entry["folder"], BUILD / "changed" / change["name"]
     model, stored = written(folder, entry["model_dir"]), written(copy, entry["model_dir"])
-    differ = differing(model, stored)
+    differ, named = differing(model, stored), must_name(model, stored)
     code, record, stderr = build(entry, copy / entry["model_dir"])
     assert record is not None, stderr
     assert code == 1, stderr
@@ -170,7 +177,7 @@ def test_build_names_exactly_what_tensorflow_wrote_differently(entry, change):
             assert len(findings) == len(differ), (checkpoint["name"], findings, sorted(differ))
             assert got == collections.Counter(fmt(stored.get(n)) for n in differ)
         else:
-            assert {f["variable"] for f in findings} == differ, checkpoint["name"]
+            assert named <= {f["variable"] for f in findings} <= differ, checkpoint["name"]
             for f in findings:
                 assert (
                     f["checkpoint"] is None
@@ -205,11 +212,12 @@ def test_static_reading_never_finds_a_mismatch_in_the_model_dir_the_script_wrote
 def test_static_reading_of_a_changed_copy_is_the_writers_answer_or_cannot_tell(entry, change):
     """Never "fits" where TF wrote something else; a mismatch it reports names exactly what differs."""
     folder, copy = BUILD / entry["folder"], BUILD / "changed" / change["name"]
-    differ = differing(written(folder, entry["model_dir"]), written(copy, entry["model_dir"]))
+    model, stored = written(folder, entry["model_dir"]), written(copy, entry["model_dir"])
+    differ, named = differing(model, stored), must_name(model, stored)
     code, checkpoints, line = static(folder / entry["script"], copy / entry["model_dir"])
     assert code in (1, 2), checkpoints
     if code == 2:
         assert line and "\n" not in line
     elif not keras_files(copy / entry["model_dir"]):
         for checkpoint in checkpoints or []:
-            assert {f["variable"] for f in checkpoint["findings"]} == differ, checkpoint["name"]
+            assert named <= {f["variable"] for f in checkpoint["findings"]} <= differ, checkpoint["name"]
