@@ -257,7 +257,7 @@ def _wanted(name):
     """Only the modules that define what we wrap (every other import runs untouched)."""
     return bool(
         re.search(
-            r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config)$"
+            r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config|keras_lib)$"
             r"|^tensorflow\.python\.training\.(monitored_session|saver|basic_session_run_hooks)$"
             r"|^tensorflow\.python\.lib\.io\.file_io$|^tensorflow\.python\.ops\.gen_io_ops$"
             r"|^tensorflow\.python\.summary\.writer\.writer$|^tensorflow\.python\.saved_model\.save$"

@@ -127,6 +127,8 @@ def _estimator(module, state):
         state.estimator_train = train
     elif module.__name__.endswith(".training") and hasattr(module, "train_and_evaluate"):
         wrap(module, "train_and_evaluate", lambda orig: _train_and_evaluate(state, orig))
+    elif module.__name__.endswith(".keras_lib") and hasattr(module, "model_to_estimator"):
+        wrap(module, "model_to_estimator", lambda orig: _model_to_estimator(state, orig))
 
 
 def _estimator_init(state, orig):
@@ -145,6 +147,32 @@ def _estimator_init(state, orig):
         return out
 
     return __init__
+
+
+def _model_to_estimator(state, orig):
+    """model_to_estimator writes the Keras model's first checkpoint into model_dir/keras (the
+    Estimator's warm start; building its train function calls apply_gradients in a graph of its
+    own, no step) before the Estimator exists: its model_dir moved into temp, the original run
+    untouched (the script's train / evaluate call is the stop)."""
+
+    def wrapper(*args, **kwargs):
+        bound = bind(orig, args, kwargs)
+        if state.passthrough or bound is None:
+            return orig(*args, **kwargs)
+        config = bound.arguments.get("config")
+        points = bound.arguments.get("model_dir") or getattr(config, "model_dir", None) or ""
+        new = state.new_dir("estimator")
+        bound.arguments["model_dir"] = new
+        if config is not None and getattr(config, "model_dir", None):
+            bound.arguments["config"] = config.replace(model_dir=new)
+        est = state.original(orig, *bound.args, **bound.kwargs)
+        try:
+            est._ckpt_build_points_to = points
+        except AttributeError:
+            pass
+        return est
+
+    return wrapper
 
 
 def _estimator_method(state, orig, method, train):
