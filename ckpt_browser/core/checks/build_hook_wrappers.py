@@ -277,6 +277,8 @@ def _tensorflow(module, state):
                 wrap(
                     cls, m, lambda orig, m=m: save_then_stop(state, orig, "file_prefix", f"tf.train.Checkpoint.{m}", m)
                 )
+    elif name.endswith("polymorphic_function.polymorphic_function") and hasattr(module, "Function"):
+        wrap(module.Function, "__call__", lambda orig: _function_call(state, orig))
     elif name.endswith("ops.gen_io_ops"):
         wrap(module, "write_file", lambda orig: _guarded(state, orig, ("filename",), "write"))
     elif name.endswith("saved_model.save") and hasattr(module, "save"):
@@ -295,6 +297,19 @@ def _tensorflow(module, state):
             wrap(module, fn, lambda orig, p=params, w=what: _guarded(state, orig, p, w))
         if hasattr(module, "FileIO"):
             wrap(module.FileIO, "__init__", lambda orig: _file_io_init(state, orig))
+
+
+def _function_call(state, orig):
+    """A tf.function whose trace reached apply_gradients (its slots built, nothing applied): it
+    runs once, which creates the variables its trace made (a model built by its first call), then
+    the stop. No step: every apply_gradients in it was traced as nothing."""
+
+    def __call__(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        state.raise_pending()
+        return out
+
+    return __call__
 
 
 def _file_io_init(state, orig):
