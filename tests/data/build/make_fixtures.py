@@ -7,6 +7,11 @@ small. variables.json next to the script: {model_dir name: {variable: [shape, dt
 checkpoint, listed by the writer's own TensorFlow (tf.train.load_checkpoint) or, for Keras files,
 by h5py -- the writer is the oracle.
 
+An entry with "first": true in corpus.json (a CheckpointManager whose max_to_keep removes the
+script's first save, and whose later saves hold more: a notebook that restores and trains on) also
+gets variables-first.json: the same listing, of the first checkpoint its CheckpointManager wrote,
+taken by the writer right after that save.
+
 Changed copies (changed/<name>/) are made from an entry by one textual change (CHANGE.txt), then
 trained the same way.
 
@@ -28,7 +33,7 @@ PYTHONS = {
     "tf215": os.environ.get("CKPT_BROWSER_TF215_PYTHON", "/work/venvs/tf215/bin/python"),
     "newest": os.environ.get("CKPT_BROWSER_NEWEST_PYTHON", "/work/main/.venv/bin/python"),
 }
-IGNORE = shutil.ignore_patterns("model_dir*", "variables.json", "__pycache__", "CHANGE.txt")
+IGNORE = shutil.ignore_patterns("model_dir*", "variables.json", "variables-first.json", "__pycache__", "CHANGE.txt")
 
 # Run by the writer's interpreter: the variables of the latest checkpoint in a model_dir.
 LIST = r"""
@@ -58,6 +63,30 @@ print(json.dumps(out, sort_keys=True))
 """
 
 
+# Run by the writer's interpreter in place of `python SCRIPT ARGS` for a "first" entry: the script
+# run as __main__, tf.train.CheckpointManager.save listing its first checkpoint into OUT.
+FIRST = r"""
+import json, runpy, sys
+import tensorflow as tf
+out, script = sys.argv[1], sys.argv[2]
+orig = tf.train.CheckpointManager.save
+def save(self, *args, **kwargs):
+    path = orig(self, *args, **kwargs)
+    if not getattr(save, "done", False):
+        save.done = True
+        reader = tf.train.load_checkpoint(path)
+        dtypes = reader.get_variable_to_dtype_map()
+        listed = {n: [list(s), dtypes[n].name] for n, s in reader.get_variable_to_shape_map().items()}
+        with open(out, "w") as f:
+            json.dump(listed, f)
+    return path
+tf.train.CheckpointManager.save = save
+sys.argv = sys.argv[2:]
+sys.path.insert(0, ".")
+runpy.run_path(script, run_name="__main__")
+"""
+
+
 def notebook_code(path):
     """The code cells in order, IPython's !shell and %magic lines left out."""
     with open(path) as f:
@@ -83,7 +112,9 @@ def run(entry, folder):
                 f.write(notebook_code(os.path.join(work, script)))
             script = "notebook_as_script.py"
         env = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-        done = subprocess.run([python, script, *entry["args"]], cwd=work, env=env, capture_output=True, text=True)
+        first = os.path.join(tmp, "first.json")
+        argv = [python, "-c", FIRST, first, script] if entry.get("first") else [python, script]
+        done = subprocess.run([*argv, *entry["args"]], cwd=work, env=env, capture_output=True, text=True)
         if done.returncode:
             sys.exit(f"{folder}: {script} failed:\n{done.stderr[-3000:]}")
         src = os.path.join(work, entry["model_dir"])
@@ -93,6 +124,9 @@ def run(entry, folder):
         for name in sorted(os.listdir(src)):
             if name == "checkpoint" or name.endswith((".index", ".h5", ".keras")) or ".data-" in name:
                 shutil.copy2(os.path.join(src, name), dst)
+        if entry.get("first"):
+            with open(first) as f:
+                dump({entry["model_dir"]: json.load(f)}, os.path.join(folder, "variables-first.json"))
         listed = subprocess.run([python, "-c", LIST, dst], env=env, capture_output=True, text=True, check=True)
         return json.loads(listed.stdout)
 
