@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -38,6 +38,13 @@ test: $(STAMP) $(TF215_VENV)/.installed  ## lint and type-check, then the whole 
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
+
+# Build mode against the whole corpus of public training scripts (tests/data/build): every entry's
+# script and changed copy is run up to its first train or save by its writer -- the Estimator
+# scripts by .venv-tf215 (make test builds 8 of the entries), the Keras 3 ones by this venv's
+# TensorFlow. About 40 builds of 5-15 s each.
+test-build: $(STAMP) $(TF215_VENV)/.installed  ## check --build against every script of tests/data/build and its changed copies
+	CKPT_BROWSER_BUILD_CORPUS=all QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/core/test_build_corpus.py
 
 # The suite where TensorFlow is not installed (pip install ckpt-browser, no extras), in a venv of its
 # own: every reading test runs; tests of restore/run/Fit/signatures (marked tf) are skipped, and so is a

@@ -204,11 +204,15 @@ def main():
         try:
             run_script(script, main_module.__dict__)
         except BaseException:
-            if state.first is None or isinstance(sys.exc_info()[1], patches.Stop):
+            if isinstance(sys.exc_info()[1], patches.Stop) or (state.first is None and state.pending is None):
                 raise
+            if state.first is None:  # failed after an apply_gradients we did not apply
+                raise patches.Stop(*state.pending) from None
             raise state.first from None  # the script swallowed the stop (a bare except), then failed
         if state.first is not None:
             raise state.first  # the script swallowed the stop and went on
+        if state.pending is not None:
+            raise patches.Stop(*state.pending)  # ended after an apply_gradients we did not apply
     except patches.Stop as stop:
         held = stop
         result.update(stop.record)

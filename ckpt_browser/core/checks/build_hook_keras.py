@@ -157,17 +157,31 @@ def _model_of(state, variables):
 
 
 def _apply_gradients(state, orig):
+    """Nothing applied: the slots built for these variables as the first step would; the stop is
+    raised when the script is ours again (state.raise_pending), so that every optimizer of the
+    step (a GAN's two) builds its slots and a tf.function's trace completes. The same optimizer's
+    next apply stops at once: a loop that never saves still stops."""
+
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
-        if state.through():
+        if state.through(pending=False):
             return orig(self, grads_and_vars, *args, **kwargs)
+        if id(self) in state.pending_optimizers:
+            state.pending_optimizers.clear()
+            state.stopped = True
+            raise state.Stop(*state.pending)
         where = state.where("apply_gradients")
         pairs = list(grads_and_vars)
+        model = _model_of(state, [v for _, v in pairs])
+        record = {"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where}
         try:
             build_slots(self, [v for _, v in pairs])
         except Exception:  # noqa: BLE001 - an optimizer we do not know: its own first step builds them
             state.original(orig, self, pairs, *args, **kwargs)
-        state.stopped = True
-        model = _model_of(state, [v for _, v in pairs])
-        raise state.Stop({"status": "stopped", "what": "optimizer.apply_gradients", "stopped_at": where}, model)
+            state.stopped = True
+            raise state.Stop(record, model) from None
+        if state.pending is None:
+            state.pending = (record, model)
+        state.pending_optimizers.add(id(self))
+        return getattr(self, "iterations", None)
 
     return apply_gradients

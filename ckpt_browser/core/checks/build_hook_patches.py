@@ -50,6 +50,10 @@ class State:
         self.passthrough = 0  # > 0 while we call the originals ourselves
         self.stopped = False
         self.first = None  # the first Stop raised
+        # apply_gradients reached: (record, model), the stop raised at the next point the script
+        # is ours again (its tf.function returned, a save, that optimizer's next apply, its end)
+        self.pending = None
+        self.pending_optimizers = set()
 
     def new_dir(self, kind):
         self.count += 1
@@ -124,14 +128,31 @@ class State:
         self.stopped = True
         raise Stop(dict(status="stopped", what=what, stopped_at=self.where(method), **extra), model)
 
-    def through(self):
+    def through(self, pending=True):
         """Should a wrapper call the original untouched? Yes while we call it ourselves; once the
-        script was stopped (and swallowed it with a bare except), the stop is raised again."""
+        script was stopped (and swallowed it with a bare except), the stop is raised again; a
+        pending stop (an apply_gradients reached) is raised unless `pending` is False."""
         if self.passthrough:
             return True
         if self.stopped and self.first is not None:
             raise self.first
+        if pending:
+            self.raise_pending()
         return False
+
+    def raise_pending(self):
+        if self.pending is not None and not self.passthrough and not self.tracing():
+            record, model = self.pending
+            self.stopped = True
+            raise Stop(record, model)
+
+    def tracing(self):
+        """Inside a tf.function being traced (its Python runs once, to build its graph)?"""
+        tf = sys.modules.get("tensorflow")
+        try:
+            return bool(tf is not None and tf.inside_function())
+        except Exception:  # noqa: BLE001 - a TensorFlow without it: eager
+            return False
 
     def original(self, fn, *args, **kwargs):
         self.passthrough += 1
@@ -257,13 +278,13 @@ def _wanted(name):
     """Only the modules that define what we wrap (every other import runs untouched)."""
     return bool(
         re.search(
-            r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config)$"
+            r"(^tensorflow_estimator\.python\.estimator\.(estimator|training|run_config|keras_lib)$"
             r"|^tensorflow\.python\.training\.(monitored_session|saver|basic_session_run_hooks)$"
             r"|^tensorflow\.python\.lib\.io\.file_io$|^tensorflow\.python\.ops\.gen_io_ops$"
             r"|^tensorflow\.python\.summary\.writer\.writer$|^tensorflow\.python\.saved_model\.save$"
             r"|^tensorflow\.python\.checkpoint\.(checkpoint|checkpoint_management)$"
             r"|^tensorflow\.python\.training\.tracking\.util$"
-            r"|^tensorflow\.python\.ops\.summary_ops_v2$|^h5py\._hl\.files$"
+            r"|^tensorflow\.python\.ops\.summary_ops_v2$|^tensorflow\.python\.eager\.polymorphic_function\.polymorphic_function$|^h5py\._hl\.files$"
             r"|^(keras|tf_keras)(\.src)?\.(engine\.training|models\.model|trainers\.trainer"
             r"|backend\.\w+\.trainer|callbacks(\.\w+)?|optimizers\.\w+|optimizers\.legacy\.optimizer_v2"
             r"|backend\.\w+\.optimizers?(\.\w+)?)$)",

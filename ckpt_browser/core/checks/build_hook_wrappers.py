@@ -127,6 +127,8 @@ def _estimator(module, state):
         state.estimator_train = train
     elif module.__name__.endswith(".training") and hasattr(module, "train_and_evaluate"):
         wrap(module, "train_and_evaluate", lambda orig: _train_and_evaluate(state, orig))
+    elif module.__name__.endswith(".keras_lib") and hasattr(module, "model_to_estimator"):
+        wrap(module, "model_to_estimator", lambda orig: _model_to_estimator(state, orig))
 
 
 def _estimator_init(state, orig):
@@ -145,6 +147,32 @@ def _estimator_init(state, orig):
         return out
 
     return __init__
+
+
+def _model_to_estimator(state, orig):
+    """model_to_estimator writes the Keras model's first checkpoint into model_dir/keras (the
+    Estimator's warm start; building its train function calls apply_gradients in a graph of its
+    own, no step) before the Estimator exists: its model_dir moved into temp, the original run
+    untouched (the script's train / evaluate call is the stop)."""
+
+    def wrapper(*args, **kwargs):
+        bound = bind(orig, args, kwargs)
+        if state.passthrough or bound is None:
+            return orig(*args, **kwargs)
+        config = bound.arguments.get("config")
+        points = bound.arguments.get("model_dir") or getattr(config, "model_dir", None) or ""
+        new = state.new_dir("estimator")
+        bound.arguments["model_dir"] = new
+        if config is not None and getattr(config, "model_dir", None):
+            bound.arguments["config"] = config.replace(model_dir=new)
+        est = state.original(orig, *bound.args, **bound.kwargs)
+        try:
+            est._ckpt_build_points_to = points
+        except AttributeError:
+            pass
+        return est
+
+    return wrapper
 
 
 def _estimator_method(state, orig, method, train):
@@ -249,6 +277,8 @@ def _tensorflow(module, state):
                 wrap(
                     cls, m, lambda orig, m=m: save_then_stop(state, orig, "file_prefix", f"tf.train.Checkpoint.{m}", m)
                 )
+    elif name.endswith("polymorphic_function.polymorphic_function") and hasattr(module, "Function"):
+        wrap(module.Function, "__call__", lambda orig: _function_call(state, orig))
     elif name.endswith("ops.gen_io_ops"):
         wrap(module, "write_file", lambda orig: _guarded(state, orig, ("filename",), "write"))
     elif name.endswith("saved_model.save") and hasattr(module, "save"):
@@ -267,6 +297,19 @@ def _tensorflow(module, state):
             wrap(module, fn, lambda orig, p=params, w=what: _guarded(state, orig, p, w))
         if hasattr(module, "FileIO"):
             wrap(module.FileIO, "__init__", lambda orig: _file_io_init(state, orig))
+
+
+def _function_call(state, orig):
+    """A tf.function whose trace reached apply_gradients (its slots built, nothing applied): it
+    runs once, which creates the variables its trace made (a model built by its first call), then
+    the stop. No step: every apply_gradients in it was traced as nothing."""
+
+    def __call__(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        state.raise_pending()
+        return out
+
+    return __call__
 
 
 def _file_io_init(state, orig):
