@@ -263,3 +263,31 @@ def test_a_damaged_object_graph_leaves_the_names_as_stored():
         outcomes.add(got is None)
     assert outcomes == {True, False}  # some damage is refused, some still decodes
     assert read_roles(Damaged(graph)) == read_roles(real)
+
+
+def test_compare_finds_a_weight_stored_under_another_key_in_the_other_checkpoint():
+    """The Compare tab: ckpt-1 (before training) stores seq/hidden/kernel under the model's path,
+    ckpt-3 under the optimizer's once it was built. The keys and values are the writer's
+    (truth.json, TensorFlow's own reader); comparing by the stored key alone found nothing."""
+    import json
+
+    import numpy as np
+
+    from ckpt_browser.core.tf.tfimport import tf
+    from ckpt_browser.core.values.history import compare_variable
+
+    folder = DATA / "sequential_adam"
+    truth = json.loads((folder / "truth.json").read_text())["checkpoints"]
+    key = {
+        c: next(v["key"] for v in truth[c]["variables"] if v["path"] == "seq/hidden/kernel")
+        for c in ("ckpt-1", "ckpt-3")
+    }
+    assert key["ckpt-1"] != key["ckpt-3"]  # the case: the writer moved it
+    a = tf().train.load_checkpoint(str(folder / "ckpt-3")).get_tensor(key["ckpt-3"])
+    b = tf().train.load_checkpoint(str(folder / "ckpt-1")).get_tensor(key["ckpt-1"])
+    listed = {v.name: v for v in read_contents(open_source(folder).checkpoint("ckpt-3")).variables}
+    path = listed[key["ckpt-3"]].display_name  # what the window passes: the variable as the tree shows it
+    c = compare_variable(a, folder / "ckpt-1", key["ckpt-3"], "ckpt-1", b_is_newer=False, path=path)
+    assert c.diff is not None, c.problem
+    # b is older: the difference is a - b, as numpy computes it from TensorFlow's own reads
+    assert c.diff.max_abs_diff == pytest.approx(float(np.max(np.abs(a - b)))) and not c.diff.equal

@@ -133,9 +133,16 @@ class Comparison:
         return "B − A" if self.b_is_newer else "A − B"
 
 
-def compare_variable(a: np.ndarray, prefix_b: Path, name_b: str, label_b: str, b_is_newer: bool = True) -> Comparison:
-    """The difference newer minus older: B - A when B is newer (or A's shadow), else A - B."""
-    b = open_checkpoint(prefix_b).read(name_b)
+def compare_variable(
+    a: np.ndarray, prefix_b: Path, name_b: str, label_b: str, b_is_newer: bool = True, path: str | None = None
+) -> Comparison:
+    """The difference newer minus older: B - A when B is newer (or A's shadow), else A - B. path:
+    the variable's object-graph path, which finds it in B when B stores it under another key (a
+    Keras 3 weight's key changes once its optimizer is built)."""
+    from ckpt_browser.core.formats.object_graph import stored_key
+
+    reader = open_checkpoint(prefix_b)
+    b = reader.read(stored_key(reader, name_b, path))
     if b.shape != a.shape:
         return Comparison(label_b, None, None, f"{label_b} has shape {list(b.shape)}, this one {list(a.shape)}")
     if b.dtype != a.dtype:

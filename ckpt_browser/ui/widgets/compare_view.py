@@ -169,6 +169,7 @@ class CompareView(QWidget):
         self.runner = runner
         self._a: np.ndarray | None = None
         self._choices: list[tuple[str, object, str, bool]] = []  # (label, prefix, stored name, B is newer)
+        self._path: str | None = None  # the variable's path: B may store it under another key (Keras 3)
         self.against = QComboBox()
         self.figures = QLabel()
         self.figures.setTextFormat(Qt.TextFormat.PlainText)  # messages from files: never markup
@@ -192,6 +193,7 @@ class CompareView(QWidget):
     ) -> None:  # fmt: skip
         self._a = a
         self._choices = []
+        self._path = variable.display_name if variable is not None else None
         default = 0
         if variable is not None and current is not None:
             if shadow is not None:
@@ -231,7 +233,7 @@ class CompareView(QWidget):
         label, prefix, name, newer = self._choices[i]
         self.figures.setText(f"Comparing with {label}…")
         self.runner.submit(
-            compare_variable, self._a, prefix, name, label, newer,
+            compare_variable, self._a, prefix, name, label, newer, self._path,
             key="compare", on_done=self._show, on_error=self.figures.setText, label="Comparing",
         )  # fmt: skip
 
