@@ -8,6 +8,8 @@ from pathlib import Path
 import platformdirs
 from PySide6.QtCore import QSettings
 
+from ckpt_browser.core.errors import redact
+
 MAX_RECENT = 10
 
 
@@ -31,6 +33,7 @@ class Settings:
         return [str(v) for v in value or []]
 
     def add_recent(self, path: str) -> list[str]:
+        path = redact(path)  # a password in a URL is not written to a settings file (nor shown in the menu)
         items = [p for p in self.recent_files() if p != path]
         items.insert(0, path)
         del items[MAX_RECENT:]

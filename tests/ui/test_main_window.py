@@ -233,3 +233,11 @@ def test_workers_get_a_snapshot_of_the_model_dir(qtbot, window, iris_dir, monkey
     assert copy is not live and copy.checkpoints is not live.checkpoints
     assert [c.name for c in copy.checkpoints] == [c.name for c in live.checkpoints]
     assert all(a is not b for a, b in zip(copy.checkpoints, live.checkpoints))
+
+
+def test_a_password_in_a_url_is_not_remembered_in_the_settings_file(tmp_path):
+    from ckpt_browser.ui.settings import Settings
+
+    settings = Settings(tmp_path / "settings.ini")
+    assert settings.add_recent("http://alice:s3cret@127.0.0.1:8765/iris")[0] == "http://127.0.0.1:8765/iris"
+    assert "s3cret" not in (tmp_path / "settings.ini").read_text()
