@@ -105,19 +105,19 @@ def forget_listings(folder) -> None:
 
 def local_copy(prefix, progress=None):
     """A local prefix TensorFlow can restore: the prefix itself, or for a URL the checkpoint's
-    files fetched into the cache folder (remote.local_copy)."""
+    files fetched into the cache folder (remote_copy.local_copy)."""
     if is_remote(prefix):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote_copy
 
-        return remote.local_copy(as_path(prefix), progress)
+        return remote_copy.local_copy(as_path(prefix), progress)
     return prefix
 
 
 def local_file(path, progress=None):
     if is_remote(path):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote_copy
 
-        return remote.local_file(as_path(path), progress)
+        return remote_copy.local_file(as_path(path), progress)
     return path
 
 

@@ -338,16 +338,3 @@ class RemoteFile:
 
     def close(self) -> None:
         pass
-
-
-def local_copy(prefix, progress=None):
-    """One checkpoint's files fetched into the cache folder for TensorFlow (remote_copy.py)."""
-    from ckpt_browser.core.storage import remote_copy
-
-    return remote_copy.local_copy(prefix, progress)
-
-
-def local_file(path, progress=None):
-    from ckpt_browser.core.storage import remote_copy
-
-    return remote_copy.local_file(path, progress)
