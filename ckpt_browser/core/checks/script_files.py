@@ -73,7 +73,9 @@ def notebook_code(text: str, name: str) -> tuple[str, dict[int, tuple[int, int]]
         cells = json.loads(text)["cells"]
         sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]))
                    for i, c in enumerate(cells, 1) if c.get("cell_type") == "code"]  # fmt: skip
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError):
+    except RecursionError:
+        raise CheckpointError(f"{name} is nested too deeply to read (beyond Python's recursion limit)") from None
+    except (ValueError, KeyError, TypeError, AttributeError, MemoryError):
         raise CheckpointError(f"{name} is not a Jupyter notebook (no code cells could be read)") from None
     out: list[str] = []
     where: dict[int, tuple[int, int]] = {}
