@@ -3,7 +3,7 @@
     import ckpt_browser as cb
     cb.open("runs/iris").latest.read("dnn/logits/bias")
 
-The API (ckpt_browser/api.py, docs/api.md) is imported on first use, so that this package -- and
+The API (ckpt_browser/api/browse.py, docs/api.md) is imported on first use, so that this package -- and
 `ckpt-browser ls` -- stay light to import.
 """
 

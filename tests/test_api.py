@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ckpt_browser as cb
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import ChecksumMismatch
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import ESTIMATOR

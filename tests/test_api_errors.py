@@ -8,7 +8,7 @@ import pytest
 
 import ckpt_browser as cb
 from ckpt_browser.cli import main
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from tests.conftest import ESTIMATOR
 
 IRIS = ESTIMATOR / "iris"
@@ -46,7 +46,7 @@ ENTRIES = {
     "open": (lambda: cb.open(IRIS), "ckpt_browser.core.model_dir.contents", "open_source"),
     "verify": (lambda: cb.verify(IRIS), "ckpt_browser.core.model_dir.contents", "open_source"),
     "diff": (lambda: cb.diff(IRIS, IRIS), "ckpt_browser.core.values.diff", "resolve_checkpoint"),
-    "check": (lambda: cb.check(IRIS), "ckpt_browser.api_checks", "run_check"),
+    "check": (lambda: cb.check(IRIS), "ckpt_browser.api.checks", "run_check"),
     "Checkpoint.contents": (
         lambda: cb.open(IRIS).latest.contents(),
         "ckpt_browser.core.model_dir.contents",
@@ -72,7 +72,7 @@ ENTRIES = {
         "ckpt_browser.core.reader",
         "open_checkpoint",
     ),
-    "ModelDir.ls": (lambda: cb.open(IRIS).ls(), "ckpt_browser.api", "_ls_events"),
+    "ModelDir.ls": (lambda: cb.open(IRIS).ls(), "ckpt_browser.api.browse", "_ls_events"),
     "ModelDir.checkpoint": (
         lambda: cb.open(IRIS).checkpoint("model.ckpt-100"),
         "ckpt_browser.core.model_dir.contents",

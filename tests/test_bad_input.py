@@ -205,7 +205,7 @@ def test_truncated_data_in_ls_json(capsys, iris_copy):
 
 
 def test_unexpected_errors_are_one_line_with_a_hint(capsys, monkeypatch):
-    import ckpt_browser.cli as cli_module
+    import ckpt_browser.cli.commands as cli_module
 
     def broken(_ns):
         raise ZeroDivisionError("a bug of ours")

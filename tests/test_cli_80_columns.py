@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_browser.cli import SUBCOMMANDS
-from ckpt_browser.cli_fit import ELLIPSIS, elide_names
+from ckpt_browser.cli.fit import ELLIPSIS, elide_names
+from ckpt_browser.cli.commands import SUBCOMMANDS
 
 DATA = Path(__file__).resolve().parent / "data"
 CENSUS = DATA / "scripts" / "census" / "model_dir"
@@ -111,7 +111,7 @@ def test_the_part_that_differs_is_kept():
 
 
 def test_progress_goes_forward_and_clears_its_line(monkeypatch):
-    from ckpt_browser import cli_output
+    from ckpt_browser.cli import output as cli_output
 
     err = io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)

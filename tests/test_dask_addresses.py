@@ -93,7 +93,7 @@ def test_inproc_is_one_line_for_every_command(capsys, command):
 
 def test_a_schedulers_address_passes_and_a_workers_is_named(capsys):
     """The check against a real scheduler (in this process) and one of its workers."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.values.dask_address import check_scheduler
 
     with distributed.LocalCluster(

@@ -2,7 +2,7 @@
 
 Packages by concern, each importing only those below it (an import-linter contract in make test):
 
-    app_state  what the window has open and selected, and its rules (a module, Qt-free)
+    state      what the window has open and selected, and its rules (Qt-free)
     checks     a model_dir against its graph, an Estimator call, a script, a log; Keras load pitfalls
     values     tensor values: slicing, statistics, diff, history, verify, fit, export
     model_dir  the checkpoints of a folder: state file, files on disk, events, timeline
@@ -10,5 +10,5 @@ Packages by concern, each importing only those below it (an import-linter contra
     tf         the one lazy TensorFlow import, and what only TensorFlow can do: restore, run, SavedModel
     formats    one reader per file format and the records they return; no TensorFlow
     storage    bytes from local files or fsspec URLs, by ranges; checksums
-    errors, progress   the exception users read and the progress callback everything takes
+    base       the exception users read, the progress callback everything takes, child processes
 """

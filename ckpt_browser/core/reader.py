@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.records import VariableEntry, itemsize

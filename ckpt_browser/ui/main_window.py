@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.app_state import AppState
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
 from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import ALL, NOTHING, SAVES, EventData, EventReader
 from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
+from ckpt_browser.core.state.app_state import AppState
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
 from ckpt_browser.ui import layout
@@ -66,7 +66,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         size: tuple[int, int] | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
-        # What is open and selected, and the rules for what to show next (Qt-free, core/app_state.py).
+        # What is open and selected, and the rules for what to show next (Qt-free, core/state/app_state.py).
         self.state = state if state is not None else AppState()
         # Screenshots want the same layout every time: no restoring, no saving.
         self._remember_window = remember_window

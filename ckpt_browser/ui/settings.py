@@ -8,7 +8,7 @@ from pathlib import Path
 import platformdirs
 from PySide6.QtCore import QSettings
 
-from ckpt_browser.core.errors import redact
+from ckpt_browser.core.base.errors import redact
 
 MAX_RECENT = 10
 

@@ -12,7 +12,7 @@ from stat import S_ISDIR, S_ISREG
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)

@@ -89,7 +89,7 @@ class WindowMenus:
         return "\n".join(names)
 
     def _variable_menu(self, menu, index) -> None:
-        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.base.errors import CheckpointError
         from ckpt_browser.core.values.text import exact, numpy_literal
 
         v = self.variables.model.variable_at(index)
@@ -129,7 +129,7 @@ class WindowMenus:
         md = self.state.model_dir()
         latest = md.default_checkpoint() if md is not None else None
         if on and latest is not None:
-            from ckpt_browser.core.app_state import Choice
+            from ckpt_browser.core.state.app_state import Choice
 
             self.state.select(md.path, latest.name)
             self._show_choice(Choice(md.path, latest.name))

@@ -254,7 +254,7 @@ class WindowSources:
         self.source_refreshed.emit(snap)
 
     def _show_choice(self, choice) -> None:
-        """Show what the app state chose (core/app_state.py): a checkpoint, or a source's own row."""
+        """Show what the app state chose (core/state/app_state.py): a checkpoint, or a source's own row."""
         source = next((s for s in self.sources.sources() if s.model_dir.path == choice.source), None)
         if source is None:
             return

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_browser.core.app_state import AppState, Choice
 from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.state.app_state import AppState, Choice
 from tests.blocked import run_without
 from tests.trainer import Trainer
 
@@ -32,7 +32,7 @@ def save(trainer: Trainer, steps: int = 1):
 
 
 def test_the_state_module_imports_without_qt():
-    r = run_without(("PySide6", "pyqtgraph", "shiboken6"), "import ckpt_browser.core.app_state\nprint('ok')\n")
+    r = run_without(("PySide6", "pyqtgraph", "shiboken6"), "import ckpt_browser.core.state.app_state\nprint('ok')\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.build import build_variables
 from ckpt_browser.core.checks.build_check import check_built
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.contents import open_source
 from tests.tf215 import tf215_python
 

@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
-from ckpt_browser.api_checks import run_check
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.api.checks import run_check
+from ckpt_browser.core.base.errors import CheckpointError
 from tests.tf215 import tf215_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.build import build_variables
-from ckpt_browser.core.errors import CheckpointError
 
 
 def script(folder: Path, text: str, name: str = "train.py") -> Path:

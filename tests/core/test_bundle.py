@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core import reader as reader_module
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from ckpt_browser.core.tf.tfimport import tf

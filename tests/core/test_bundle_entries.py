@@ -12,7 +12,7 @@ import pytest
 
 from ckpt_browser.cli import main
 from ckpt_browser.core import reader as reader_module
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.tf.tfimport import tf
 from tests import bundle_edit

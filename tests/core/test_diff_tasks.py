@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.core.values import diff_tasks
 from ckpt_browser.core.values.diff import CHANGED, SAME, diff_checkpoints

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from ckpt_browser.core.tf.graph import RestoredGraph, parse_values, read_meta
 from ckpt_browser.core.tf.tfimport import tf

@@ -7,7 +7,7 @@ import fsspec
 import numpy as np
 import pytest
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.model_dir.events import EventReader
 from ckpt_browser.core.tf.tfimport import tf

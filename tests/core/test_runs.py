@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.model_dir.runs import runs_below
 
 

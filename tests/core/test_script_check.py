@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import expected_variables
 from ckpt_browser.core.checks.script import read_script, read_script_file
 from ckpt_browser.core.checks.script_check import check_script, setup
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from tests.snippets import snippet_code
 

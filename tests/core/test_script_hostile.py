@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.script import Reading, read_script, read_script_file
 from ckpt_browser.core.checks.script_check import check_script, read_against
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 
 SCRIPTS = Path(__file__).parent.parent / "data" / "scripts"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.script import read_script, read_script_file
 from ckpt_browser.core.checks.script_check import check_script
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 
 SCRIPTS = Path(__file__).parent.parent / "data" / "scripts"

@@ -159,7 +159,7 @@ def test_histogram_of_a_float32_range_wider_than_float32_can_hold():
 
 
 def test_messages_are_one_line_whatever_they_quote():
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     assert str(CheckpointError("name 'a\nb\x1ec'\r\n is bad")) == "name 'a b c' is bad"
 

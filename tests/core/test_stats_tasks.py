@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.core.values import stats_tasks

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from tests.conftest import ESTIMATOR
 
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from tests.fuzz.test_fuzz import COUNT, IRIS, cli, examples, outcome
 from tests.hostile_http import PASSWORD, USER, Hostile, Reply
 

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated
 from tests.conftest import DATA
 from tests.fuzz.test_fuzz import FUZZ, examples, mutate, mutations, outcome

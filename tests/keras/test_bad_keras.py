@@ -172,7 +172,7 @@ def test_a_read_that_hangs_costs_the_worker_not_the_app(keras_files, tmp_path, m
     read stops with one line naming the file, and the next read works (a fresh worker)."""
     import h5py
 
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.formats import isolated
     from ckpt_browser.core.formats.keras import KerasFile
 
@@ -206,7 +206,7 @@ def test_the_time_limit_holds_for_a_fresh_workers_first_call(keras_files, tmp_pa
 
     import h5py
 
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.formats import isolated
     from ckpt_browser.core.formats.keras import KerasFile
 

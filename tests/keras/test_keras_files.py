@@ -206,7 +206,7 @@ def test_the_older_layer_checkpoint_dependencies_layout():
 def test_a_zip_bomb_is_refused(tmp_path):
     import zipfile
 
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     bomb = tmp_path / "bomb.keras"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:

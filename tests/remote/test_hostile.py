@@ -234,7 +234,7 @@ def test_a_data_file_claiming_100_gb_is_read_no_further_than_its_tensors(url):
 def test_a_server_ignoring_range_is_not_read_past_64_mib_to_reach_a_range(served, monkeypatch):
     """Reaching byte 1 GiB of a 100 GB object whose server ignores Range would read 1 GiB first."""
     from ckpt_browser.core import storage
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     server = served[0]
     monkeypatch.setenv("CKPT_BROWSER_TIMEOUT", str(T))

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from ckpt_browser.cli import gui_arguments
+from ckpt_browser.cli.commands import gui_arguments
 from ckpt_browser.ui.app import apply_arguments
 from ckpt_browser.ui.views import TAB_NAMES, VALUE_TABS
 from tests.trainer import trained

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 HOOK = Path(__file__).with_name("build_hook.py")
 DEFAULT_TIMEOUT = 120.0
@@ -125,7 +125,7 @@ def build_variables(
 
 
 def _env(temp: str, memory_limit: int | None) -> dict[str, str]:
-    from ckpt_browser.core.child import PATH_VAR, child_env
+    from ckpt_browser.core.base.child import PATH_VAR, child_env
 
     env = child_env(keep_python_vars=False)
     env.pop(PATH_VAR, None)  # the user's Python never imports ours
@@ -152,7 +152,7 @@ def _tail(stream, keep: collections.deque) -> None:
 
 
 def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: str, memory_limit: int | None) -> Built:
-    from ckpt_browser.core.child import spawn
+    from ckpt_browser.core.base.child import spawn
 
     proc = spawn(
         [exe, "-I", str(HOOK), temp, str(path), *args],

@@ -4,9 +4,9 @@ the stop point; the one with the fewest findings is its verdict."""
 
 from __future__ import annotations
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.build import Built, Write
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected, compare, damaged, stored_variables
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
 BUILT = "what {} builds"  # the label of every build's expectation (report.py words its advice by it)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks import optimizers
 from ckpt_browser.core.checks.feature_columns import INPUT_LAYER, Column, numeric_column
 from ckpt_browser.core.checks.optimizers import Optimizer
 from ckpt_browser.core.checks.spec import read_call
-from ckpt_browser.core.errors import CheckpointError
 
 Shape = tuple[int, ...]
 

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.script_values import Unknown
-from ckpt_browser.core.errors import CheckpointError
 
 INPUT_LAYER = "input_from_feature_columns/input_layer"  # under dnn/, where embedding weights live
 

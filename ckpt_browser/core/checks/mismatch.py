@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec, vocabulary_variables
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir

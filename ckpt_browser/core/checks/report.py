@@ -194,7 +194,7 @@ def _estimator_lines(result: CheckResult) -> list[str]:
 
 def _head_of(prefix: Path) -> str | None:
     """Classifier or Regressor, from the checkpoint's graph: a classifier's head computes class_ids."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.storage import as_path, is_file, read_whole
 
     for graph in (as_path(str(prefix) + ".meta"), as_path(str(prefix)).parent / "graph.pbtxt"):

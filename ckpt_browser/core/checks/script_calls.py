@@ -11,6 +11,7 @@ import posixpath
 from pathlib import PurePosixPath
 from typing import Any
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
 from ckpt_browser.core.checks.optimizers import keras_optimizer, v1_optimizer
 from ckpt_browser.core.checks.script_bounds import (
@@ -43,7 +44,6 @@ from ckpt_browser.core.checks.script_values import (
     plain,
 )
 from ckpt_browser.core.checks.spec import ESTIMATOR_PARAMS
-from ckpt_browser.core.errors import CheckpointError
 
 MAX_DEPTH = 40  # nested calls of the script's own functions
 _LIST_METHODS = {"append", "extend", "insert", "copy", "index", "count", "pop", "remove", "reverse", "sort"}

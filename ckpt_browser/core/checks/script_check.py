@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import (
     OPTIONAL_SCALARS,
     EstimatorConfig,
@@ -24,7 +25,6 @@ from ckpt_browser.core.checks.optimizers import Optimizer
 from ckpt_browser.core.checks.report import script_notes
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.checks.script_values import NO_VARIABLES, Candidate, DataKey, Unknown, plain
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.storage import as_path, is_file
 

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 MAX_CHARS = 2_000_000  # a script, notebook or helper module longer than this is not a training script
 

@@ -11,8 +11,8 @@ import os
 import pickle
 from pathlib import Path
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.script import Reading, read_script, read_script_file
-from ckpt_browser.core.errors import CheckpointError
 from ckpt_browser.core.formats.isolated import Worker
 
 TIMEOUT_S = 30.0  # the reading stops itself after script_bounds.MAX_SECONDS; this is the guard's limit

@@ -10,9 +10,9 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
 from ckpt_browser.core.checks.optimizers import Optimizer, keras_optimizer, v1_optimizer
-from ckpt_browser.core.errors import CheckpointError
 
 MAX_CHARS = 20_000
 MAX_DEPTH = 60

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from google.protobuf.message import DecodeError
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import bundle_checks, dtypes, wire
 from ckpt_browser.core.formats.bundle_checks import truncation_message
 from ckpt_browser.core.formats.listing_io import read_index

@@ -10,7 +10,7 @@ import math
 import re
 from pathlib import Path
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes, wire
 from ckpt_browser.core.formats.sstable import varint
 from ckpt_browser.core.storage import as_path

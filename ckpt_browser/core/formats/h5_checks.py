@@ -9,7 +9,7 @@ import lzma
 import zipfile
 import zlib
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 # What zipfile raises on a damaged archive: bad CRCs and headers, cut streams, unknown methods.
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError, OSError)

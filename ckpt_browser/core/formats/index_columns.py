@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import sstable
 from ckpt_browser.core.formats.sstable import FOOTER_SIZE, MAGIC, varint
 

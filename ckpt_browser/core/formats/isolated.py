@@ -24,7 +24,7 @@ import threading
 import traceback
 from typing import Any
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 TIMEOUT_S = 60.0  # the most any call may take (CKPT_BROWSER_NATIVE_TIMEOUT sets it)
 START_TIMEOUT_S = 120.0  # a fresh worker's imports (TensorFlow: seconds), before its first call
@@ -232,7 +232,7 @@ class Worker:
     def _start(self, preload: list[str] | None = None) -> None:
         import subprocess
 
-        from ckpt_browser.core.child import child_env, python_argv, spawn
+        from ckpt_browser.core.base.child import child_env, python_argv, spawn
 
         argv = python_argv("ckpt_browser.core.formats.isolated", "main", frozen_arg=WORKER_ARG)
         env = child_env({"CKPT_BROWSER_WORKER_PRELOAD": ",".join(preload or [])})

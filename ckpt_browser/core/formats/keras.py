@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.keras_parts import KerasEntry, Layer
 from ckpt_browser.core.formats.records import VariableEntry

@@ -21,7 +21,7 @@ import os
 import re
 import zipfile
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.h5_checks import (
     H5_ERRORS,
     ZIP_ERRORS,

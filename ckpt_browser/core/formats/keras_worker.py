@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import zipfile
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.h5_checks import H5_ERRORS, ZIP_ERRORS, dataset
 from ckpt_browser.core.formats.keras_h5 import H5Scan, first_line
 from ckpt_browser.core.storage import require_regular

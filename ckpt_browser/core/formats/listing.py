@@ -176,7 +176,7 @@ def build_listing(columns: IndexColumns, index_name: str) -> Listing:
         try:
             dtype, shape = wire.entry_head(head[1 : 1 + head[0]])
         except (ValueError, IndexError) as exc:
-            from ckpt_browser.core.errors import CheckpointError
+            from ckpt_browser.core.base.errors import CheckpointError
 
             raise CheckpointError(f"{index_name} is damaged: an entry is not a BundleEntryProto") from exc
         heads.append((shape, dtype, dtypes.dtype_name(dtype)))

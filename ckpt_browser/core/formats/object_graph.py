@@ -261,7 +261,7 @@ def _owner_prefix(path: tuple[str, ...], opt_paths: dict[int, tuple[str, ...]]) 
 def read_roles(reader) -> dict[str, Role] | None:
     """Roles of a bundle reader's keys from its object graph, or None without one (or when it
     cannot be read: the names are then read off the keys, as before)."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 
     try:
@@ -283,7 +283,7 @@ def stored_key(reader, name: str, path: str | None = None) -> str:
     """The key a reader stores a variable under: name itself when it holds it, else the key whose
     object-graph path (or one of its other paths) is path or name -- a Keras 3 weight is stored
     under another key once its optimizer is built. Else name (the caller's read says it is missing)."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         reader.entry_info(name)

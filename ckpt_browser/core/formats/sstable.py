@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
 MAGIC = 0xDB4775248B80FB57

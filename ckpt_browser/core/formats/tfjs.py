@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import struct
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, as_dict, as_list, element_count, read_json
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.tfjs_manifest import Manifest, TfjsWeight

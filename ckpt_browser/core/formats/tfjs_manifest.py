@@ -10,7 +10,7 @@ import os
 import struct
 from dataclasses import dataclass
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage import LocalFile, require_regular
 
 _BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8, "uint8": 1, "uint16": 2, "float16": 2}

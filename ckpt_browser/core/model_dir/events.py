@@ -13,7 +13,7 @@ from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.formats.sstable import varint
 from ckpt_browser.core.formats.tfrecord import Damage, read_records

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.keras import is_keras_file
 
 MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3

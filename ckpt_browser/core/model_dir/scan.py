@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.keras import is_keras_file
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state

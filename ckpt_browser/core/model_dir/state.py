@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import bundle_protos
 from ckpt_browser.core.storage import is_remote
 

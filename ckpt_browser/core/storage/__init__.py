@@ -17,7 +17,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.local import LocalFile, require_regular
 from ckpt_browser.core.storage.paths import (
     CHUNK,

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from stat import S_ISREG
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.paths import CHUNK, check_range
 
 _HAS_PREAD = hasattr(os, "pread")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from ckpt_browser.core.errors import CheckpointError, redact
+from ckpt_browser.core.base.errors import CheckpointError, redact
 
 __all__ = ["CHUNK", "bucket_of", "check_range", "from_file_url", "is_remote", "normalize", "protocol_of", "redact"]
 

@@ -15,7 +15,7 @@ import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage import remote_http
 from ckpt_browser.core.storage.paths import check_range, protocol_of, redact
 from ckpt_browser.core.storage.remote_errors import failure, timeout

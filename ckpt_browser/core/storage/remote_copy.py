@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.remote import RemoteFile, list_dir
 
 

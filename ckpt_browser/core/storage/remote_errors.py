@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 
-from ckpt_browser.core.errors import CheckpointError, Unreachable
+from ckpt_browser.core.base.errors import CheckpointError, Unreachable
 from ckpt_browser.core.storage.paths import redact
 
 

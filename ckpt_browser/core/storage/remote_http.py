@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.paths import redact
 from ckpt_browser.core.storage.remote_errors import timeout
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.progress import Progress
+from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.tf.tfimport import tf
 
 # The tutorial's constants (docs/formats.md, "The tutorial's quadratic model").

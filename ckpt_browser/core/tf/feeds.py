@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.dtypes import dtype_name
 
 PIPELINE_OPS = {"IteratorGetNext", "IteratorGetNextSync", "QueueDequeueManyV2", "QueueDequeueUpToV2"}

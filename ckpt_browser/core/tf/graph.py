@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.storage import as_path, is_remote, local_copy, read_whole

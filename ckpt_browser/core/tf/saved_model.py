@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.storage import as_path
 from ckpt_browser.core.tf.tfimport import tf

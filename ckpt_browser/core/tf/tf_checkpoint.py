@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 
 _open: dict[str, object] = {}  # prefix -> TensorFlow's reader, in the worker (the last one only)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from types import ModuleType
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 DEADLINE_S = 5.0  # connect, handshake and identity: a scheduler answers in milliseconds
 SCHEMES = ("tcp", "tls", "ws", "wss")  # Dask's transports between processes (ucx: a package of its own)

@@ -125,7 +125,7 @@ class Folded:
 
 def diff_pair_safe(pair: Pair):
     """diff_pair, with a read error (a data file missing or cut short) as its message."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         return diff_pair(pair)
@@ -136,7 +136,7 @@ def diff_pair_safe(pair: Pair):
 def diff_all(ra, rb, named: list[tuple[str, str]], engine=None, progress=None) -> tuple[dict, int]:
     """({name in A: TensorDiff, or the CheckpointError reading it raises}, bytes compared) for
     the pairs both stored whole and numeric; the others are left to the caller."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     found: list[tuple[str, object, object]] = []
     work: list[Pair] = []

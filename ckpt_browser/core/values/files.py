@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ckpt_browser.core import storage
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.reader import open_checkpoint

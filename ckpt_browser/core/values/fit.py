@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.storage import as_path, is_file, local_file
 from ckpt_browser.core.tf.graph import RestoredGraph
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, OpaqueTensor
 from ckpt_browser.core.formats.bundle_checks import check_fits

@@ -21,7 +21,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.local import LocalFile
 from ckpt_browser.core.storage.paths import check_range, is_remote
 from ckpt_browser.core.values.tasks import Span

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ckpt_browser.core.progress import Progress
+from ckpt_browser.core.base.progress import Progress
 
 CHUNK = 1 << 20  # elements per chunk: a few MB, stays in cache, keeps progress moving
 BINS = 64

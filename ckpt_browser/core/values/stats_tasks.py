@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import ChecksumMismatch
-from ckpt_browser.core.progress import Progress
 from ckpt_browser.core.storage import checksum
 from ckpt_browser.core.values import tasks
 from ckpt_browser.core.values.diff_tasks import _span, _values, plain

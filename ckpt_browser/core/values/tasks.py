@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ckpt_browser.core.progress import Progress
+from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.storage import open_file
 from ckpt_browser.core.storage.local import LocalFile
 
@@ -149,7 +149,7 @@ def crc_span(span: Span) -> list[tuple[int, int, int, int]]:
 
 def crc_span_safe(span: Span) -> list[tuple[int, int, int | str, int]]:
     """crc_span, with a read error (a file cut short meanwhile) as the message in place of each crc."""
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         return list(crc_span(span))

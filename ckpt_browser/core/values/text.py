@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.values.slicing import decode_text
 
 MAX_LITERAL = 1_000_000  # elements: a literal beyond this is no use in a clipboard

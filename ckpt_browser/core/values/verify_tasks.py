@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.storage import checksum

@@ -8,8 +8,8 @@ import threading
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.build import DEFAULT_TIMEOUT, default_python
-from ckpt_browser.core.errors import CheckpointError
 
 SETTING = "build/python"  # the interpreter last chosen
 RECENT = "build/pythons"  # those chosen before

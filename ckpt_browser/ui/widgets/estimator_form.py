@@ -157,8 +157,8 @@ class EstimatorForm(QWidget):
     def set_spec(self, text: str) -> bool:
         """Show a call typed or pasted as text in the form; False (form unchanged) if it does not
         parse or says more than the form can (then the text stays what is checked)."""
+        from ckpt_browser.core.base.errors import CheckpointError
         from ckpt_browser.core.checks.estimators import parse_spec
-        from ckpt_browser.core.errors import CheckpointError
 
         try:
             cfg = parse_spec(text)

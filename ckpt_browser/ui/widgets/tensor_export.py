@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.values.export import save_csv, save_npy
 from ckpt_browser.core.values.text import exact_block, numpy_literal
 

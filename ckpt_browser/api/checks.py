@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ckpt_browser.core.errors import CheckpointError, checkpoint_errors_only
+from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 

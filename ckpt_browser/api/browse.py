@@ -20,8 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ckpt_browser.api_checks import check  # noqa: F401 - the API's check(), kept with the checks it runs
-from ckpt_browser.core.errors import checkpoint_errors_only
+from ckpt_browser.core.base.errors import checkpoint_errors_only
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,7 +113,7 @@ class Checkpoint:
 
     def _name(self, name: str) -> str:
         """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
-        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.base.errors import CheckpointError
         from ckpt_browser.core.formats.variables import display_name
 
         names = {v.name for v in self.contents().variables}
@@ -156,7 +155,7 @@ class Checkpoint:
 
     def _show(self, name: str, all_values: bool, codes: bool, engine: Any = None) -> tuple[Record, Any, Any]:
         """engine: a cluster's (values/dask_engine.py), which then figures the statistics."""
-        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.base.errors import CheckpointError
         from ckpt_browser.core.reader import open_checkpoint
         from ckpt_browser.core.values.slicing import to_jsonable
         from ckpt_browser.core.values.stats import compute_stats
@@ -252,7 +251,7 @@ class ModelDir:
         for c in self.checkpoints:
             if c.name == name:
                 return c
-        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.base.errors import CheckpointError
 
         known = ", ".join(c.name for c in self.checkpoints)
         raise CheckpointError(f"no checkpoint {name!r} in {self.path} (has: {known})")
@@ -272,7 +271,7 @@ class ModelDir:
     def _ls(self, checkpoint: str | None, scalars: bool = True) -> tuple[Record, Checkpoint, Any, str | None]:
         """The record, the checkpoint, the events read and the error. scalars=False (`ls` in a
         terminal, which prints no scalars): the event files are read only for save times."""
-        from ckpt_browser.core.errors import CheckpointError
+        from ckpt_browser.core.base.errors import CheckpointError
 
         chosen = self.checkpoint(checkpoint)
         error = contents = None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckpt_browser import cli_output
-from ckpt_browser.cli_fit import fit_rows, wrap
+from ckpt_browser.cli import output as cli_output
+from ckpt_browser.cli.fit import fit_rows, wrap
 
 
 def print_summary(rep: Any, width: int | None = None) -> None:

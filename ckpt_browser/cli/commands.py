@@ -8,9 +8,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ckpt_browser import __version__, cli_checks, cli_health, cli_ls
-from ckpt_browser.cli_fit import MIN_NAME, elide_names, fit_rows, terminal_width, wrap
-from ckpt_browser.cli_output import (
+from ckpt_browser import __version__
+from ckpt_browser.cli import checks as cli_checks
+from ckpt_browser.cli import health as cli_health
+from ckpt_browser.cli import ls as cli_ls
+from ckpt_browser.cli.fit import MIN_NAME, elide_names, fit_rows, terminal_width, wrap
+from ckpt_browser.cli.output import (
     EXIT_DIFFERENT,
     EXIT_ERROR,
     EXIT_OK,
@@ -19,7 +22,7 @@ from ckpt_browser.cli_output import (
     progress_lines,
     stderr_progress,
 )
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +158,7 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from ckpt_browser.core.child import serve_child
+    from ckpt_browser.core.base.child import serve_child
 
     if argv is None and serve_child(args):  # the packaged app started as one of its own workers
         return EXIT_OK
@@ -177,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
-            from ckpt_browser.core.errors import exhausted, input_names
+            from ckpt_browser.core.base.errors import exhausted, input_names
 
             named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
             print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
@@ -217,7 +220,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from ckpt_browser import api
+    from ckpt_browser.api import browse as api
 
     checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
     with api._cluster(ns.dask) as engine:  # the statistics on its workers
@@ -246,7 +249,7 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser import api
+    from ckpt_browser.api import browse as api
 
     _, on_tasks = progress_lines(ns)
     diffed = api._diff(ns.a, ns.b, ns.dask, on_tasks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ckpt_browser.api import finite_or_text  # noqa: F401 - run's JSON, as the API's records
+from ckpt_browser.api.browse import finite_or_text  # noqa: F401 - run's JSON, as the API's records
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -12,7 +12,7 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 def print_table(rows: list[tuple[str, ...]], width: int | None | bool = True) -> None:
     """Rows aligned in columns; within the terminal's width (COLUMNS) unless width is None: the
     last column's prose wrapped under it, names elided (cli_fit.fit_last_column)."""
-    from ckpt_browser.cli_fit import fit_last_column, terminal_width
+    from ckpt_browser.cli.fit import fit_last_column, terminal_width
 
     rows = fit_last_column(rows, terminal_width() if width is True else width or None)
     widths = [max(map(len, column)) for column in zip(*rows)]
@@ -51,7 +51,7 @@ def stderr_progress():
     import threading
     import time
 
-    from ckpt_browser.cli_fit import terminal_width
+    from ckpt_browser.cli.fit import terminal_width
 
     lock = threading.Lock()
     state = {"text": None, "total": 0, "done": 0, "base": 0, "shown": 0, "at": 0.0}

@@ -10,8 +10,8 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from ckpt_browser.cli_fit import fit_rows, wrap
-from ckpt_browser.cli_output import print_table
+from ckpt_browser.cli.fit import fit_rows, wrap
+from ckpt_browser.cli.output import print_table
 
 if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.contents import ListedContents
@@ -27,10 +27,10 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
     """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
     False (nothing printed) when it has none -- small indexes, model files -- or when the table
     is fitted to a terminal's width: then cli_ls prints the records."""
-    from ckpt_browser.api import _ls_events
-    from ckpt_browser.cli_fit import wrap
-    from ckpt_browser.cli_output import finite_or_text
-    from ckpt_browser.core.errors import CheckpointError
+    from ckpt_browser.api.browse import _ls_events
+    from ckpt_browser.cli.fit import wrap
+    from ckpt_browser.cli.output import finite_or_text
+    from ckpt_browser.core.base.errors import CheckpointError
     from ckpt_browser.core.model_dir.contents import read_listed
 
     if width is not None and not ns.json:

@@ -39,7 +39,7 @@ _PR_SET_PDEATHSIG = 1
 BOOTSTRAP = """\
 import json, os, sys
 sys.path[:] = json.loads(os.environ.pop({path_var!r}, "[]")) or sys.path
-from ckpt_browser.core.child import die_with_parent
+from ckpt_browser.core.base.child import die_with_parent
 die_with_parent()
 from {module} import {func}
 {func}()
@@ -48,7 +48,7 @@ from {module} import {func}
 
 def _our_root() -> str:
     """The folder that holds the ckpt_browser package (site-packages, or a source checkout)."""
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def import_path() -> list[str]:

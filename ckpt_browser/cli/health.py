@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from ckpt_browser import cli_output
-from ckpt_browser.core.errors import CheckpointError, Unreachable
+from ckpt_browser.cli import output as cli_output
+from ckpt_browser.core.base.errors import CheckpointError, Unreachable
 
 
 def add_parser(sub) -> None:
@@ -85,7 +85,7 @@ def _print(report) -> None:
 
 
 def cmd_health(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api import _cluster
+    from ckpt_browser.api.browse import _cluster
 
     progress, on_tasks = cli_output.progress_lines(ns)
     with _cluster(ns.dask, on_tasks) as engine:

@@ -7,14 +7,14 @@ import argparse
 import json
 import sys
 
-from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
-from ckpt_browser.cli_listing import ls_in_columns, print_ls
-from ckpt_browser.cli_output import EXIT_ERROR, EXIT_OK, print_table
-from ckpt_browser.core.errors import CheckpointError, Unreachable
+from ckpt_browser.cli.fit import fit_rows, terminal_width, wrap
+from ckpt_browser.cli.listing import ls_in_columns, print_ls
+from ckpt_browser.cli.output import EXIT_ERROR, EXIT_OK, print_table
+from ckpt_browser.core.base.errors import CheckpointError, Unreachable
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser import api
+    from ckpt_browser.api import browse as api
 
     try:
         md = api.open(ns.path)
@@ -36,8 +36,8 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         contents = None if error else chosen.contents()
         print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
         if chosen._info.format == "keras" and contents is not None:
-            from ckpt_browser.api_checks import model_report
-            from ckpt_browser.cli_keras import print_summary
+            from ckpt_browser.api.checks import model_report
+            from ckpt_browser.cli.keras import print_summary
 
             print_summary(model_report(chosen._info), width)
     if error:

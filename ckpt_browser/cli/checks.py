@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from ckpt_browser import cli_output
-from ckpt_browser.cli_fit import fit_rows, terminal_width, wrap
-from ckpt_browser.core.errors import CheckpointError
+from ckpt_browser.cli import output as cli_output
+from ckpt_browser.cli.fit import fit_rows, terminal_width, wrap
+from ckpt_browser.core.base.errors import CheckpointError
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
 def cmd_check(ns: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ckpt_browser.api_checks import run_check
+    from ckpt_browser.api.checks import run_check
 
     log = None
     if ns.log:
@@ -67,7 +67,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
     elif checked.kind == "graph":
         _print_check(checked.parts, terminal_width(ns.wide))
     else:
-        from ckpt_browser.cli_keras import print_check
+        from ckpt_browser.cli.keras import print_check
 
         print_check(checked, terminal_width(ns.wide))
     if checked.error_line:
@@ -120,7 +120,7 @@ def grouped(results) -> list[tuple[str, object]]:
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api import _verify
+    from ckpt_browser.api.browse import _verify
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress, on_tasks = cli_output.progress_lines(ns)
