@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_browser.cli.fit import ELLIPSIS, elide_names
 from ckpt_browser.cli.commands import SUBCOMMANDS
+from ckpt_browser.cli.fit import ELLIPSIS, elide_names
 
 DATA = Path(__file__).resolve().parent / "data"
 CENSUS = DATA / "scripts" / "census" / "model_dir"
