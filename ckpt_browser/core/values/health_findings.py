@@ -7,38 +7,13 @@ The thresholds are here, by name, and in docs/health.md with what each finding u
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ckpt_browser.core.formats.variables import MODEL
-
-if TYPE_CHECKING:
-    from ckpt_browser.core.values.health_report import CheckpointHealth, VariableHealth
+from ckpt_browser.core.values.health_report import KINDS, CheckpointHealth, Finding, VariableHealth
 
 GROWTH = 10.0  # exploding: the norm is more than 10x its smallest earlier value; vanishing: under 1/10 of its largest
 RMS_FLOOR = 1e-4  # norms of tensors whose typical value (norm / sqrt(size)) is below this are a start from ~0
-KINDS = ("unreadable", "nan", "inf", "frozen", "dead", "exploding", "vanishing", "skipped")
-FAILING = ("nan", "inf", "frozen", "dead", "unreadable")  # the kinds `health` exits 1 for
 MAX_LISTED = 20  # unit indices spelled out in a detail line (all of them are in `units`)
-
-
-@dataclass
-class Finding:
-    kind: str  # one of KINDS
-    variable: str
-    checkpoint: str
-    step: int | None
-    detail: str
-    units: list[int] | None = None  # dead units, by index along the last axis
-
-    def to_json(self) -> dict:
-        out: dict[str, object] = {
-            "kind": self.kind, "variable": self.variable, "checkpoint": self.checkpoint, "step": self.step,
-            "detail": self.detail,
-        }  # fmt: skip
-        if self.units is not None:
-            out["units"] = self.units
-        return out
 
 
 def _listed(units: list[int]) -> str:

@@ -6,7 +6,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ckpt_browser.core.formats.variables import MODEL
-from ckpt_browser.core.values.health_findings import FAILING, Finding
+
+KINDS = ("unreadable", "nan", "inf", "frozen", "dead", "exploding", "vanishing", "skipped")
+FAILING = ("nan", "inf", "frozen", "dead", "unreadable")  # the kinds `health` exits 1 for
+
+
+@dataclass
+class Finding:
+    kind: str  # one of KINDS
+    variable: str
+    checkpoint: str
+    step: int | None
+    detail: str
+    units: list[int] | None = None  # dead units, by index along the last axis
+
+    def to_json(self) -> dict:
+        out: dict[str, object] = {
+            "kind": self.kind, "variable": self.variable, "checkpoint": self.checkpoint, "step": self.step,
+            "detail": self.detail,
+        }  # fmt: skip
+        if self.units is not None:
+            out["units"] = self.units
+        return out
 
 
 @dataclass

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_browser.core.values.health import HealthReport, model_dir_health
-from ckpt_browser.core.values.health_findings import FAILING
+from ckpt_browser.core.values.health_report import FAILING
 from ckpt_browser.ui.cluster import placed
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.plotting import pg
