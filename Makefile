@@ -119,6 +119,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
