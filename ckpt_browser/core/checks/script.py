@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ckpt_browser.core.checks.script_bounds import MAX_SECONDS, MAX_TOTAL, Cut
-from ckpt_browser.core.checks.script_calls import _Return
 from ckpt_browser.core.checks.script_files import Loader, notebook_code, read_text
-from ckpt_browser.core.checks.script_statements import Interpreter, _Break, _Continue, _PathEnd
-from ckpt_browser.core.checks.script_values import Candidate, Module, count_work
+from ckpt_browser.core.checks.script_interpreter import Interpreter
+from ckpt_browser.core.checks.script_state import Break, Continue, PathEnd, Return
+from ckpt_browser.core.checks.script_values import Candidate, Function, Module, count_work
 
 MAX_PATHS = 64  # paths through undecided branches followed
 _ALIASES = {"tf": "tensorflow", "pd": "pandas", "np": "numpy"}
@@ -39,19 +39,18 @@ class Reading:
 def _call_uncalled(interp: Interpreter, main: Module) -> None:
     """The script's functions that nothing reached, each called with its arguments unknown (their
     defaults where they have them): an Estimator built there is a candidate too."""
-    from ckpt_browser.core.checks.script_values import Function
-
-    interp.file, interp.text = main.file, main.text
+    state = interp.state
+    state.file, state.text = main.file, main.text
     for name, value in list(main.globals.items()):
         if isinstance(value, Function) and not isinstance(value.node, ast.Lambda):
-            before = len(interp.candidates)
+            before = len(state.candidates)
             try:
                 interp.invoke(value, [], {}, value.node)
-            except (_PathEnd, _Return, _Break, _Continue):
+            except (PathEnd, Return, Break, Continue):
                 pass
-            if len(interp.candidates) > before:
+            if len(state.candidates) > before:
                 note = f"{name}() is called nowhere in the script: it was read with its arguments unknown"
-                interp.notes.append(f"{interp.where(value.node)}: {note}")
+                state.notes.append(f"{state.where(value.node)}: {note}")
 
 
 def read_script_file(path: str | Path) -> Reading:
@@ -101,26 +100,27 @@ def _read_paths(reading: Reading, loader: Loader, text: str, pending: list, seen
         choices = pending.pop()
         runs += 1
         interp = Interpreter(loader, choices, deadline)
+        state = interp.state
         main = Module("__main__", name, text, {"__name__": "__main__", "__file__": name})
         try:
             interp.run_module(main, loader.tree)
             if uncalled:  # no path calls the function that builds it (a pasted def, a library): call it
                 _call_uncalled(interp, main)
-        except (_PathEnd, _Return, _Break, _Continue):
+        except (PathEnd, Return, Break, Continue):
             pass
         except Cut as cut:
-            _stop(reading, cut.why if cut.where else f"reading stopped at {interp.where(interp.at)}: {cut.why}")
+            _stop(reading, cut.why if cut.where else f"reading stopped at {state.where(state.at)}: {cut.why}")
         except RecursionError:
-            _stop(reading, f"reading stopped in {interp.file or name}: it is nested too deeply to read further")
+            _stop(reading, f"reading stopped in {state.file or name}: it is nested too deeply to read further")
         except MemoryError:  # the bounds keep values small; this is the last guard, never a crash
-            _stop(reading, f"reading stopped in {interp.file or name}: its values grew too large")
-        total += interp.steps
-        for candidate in interp.candidates:
+            _stop(reading, f"reading stopped in {state.file or name}: its values grew too large")
+        total += state.steps
+        for candidate in state.candidates:
             seen.setdefault(candidate.key(), candidate)
-        pending.extend(interp.taken[:j] + [True] for j in range(len(choices), len(interp.taken)))
-        for mine, theirs in ((reading.notes, interp.notes), (reading.unfollowed, interp.unfollowed),
-                             (reading.gaps, interp.gaps), (reading.files, [m.file for m in interp.modules.values()]),
-                             (reading.files, interp.data_files)):  # fmt: skip
+        pending.extend(state.taken[:j] + [True] for j in range(len(choices), len(state.taken)))
+        for mine, theirs in ((reading.notes, state.notes), (reading.unfollowed, state.unfollowed),
+                             (reading.gaps, state.gaps), (reading.files, [m.file for m in state.modules.values()]),
+                             (reading.files, state.data_files)):  # fmt: skip
             mine.extend(x for x in theirs if x not in mine)
         if reading.stopped or uncalled:
             break

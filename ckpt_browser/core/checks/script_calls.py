@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-import posixpath
-from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.feature_columns import CALLS as COLUMN_CALLS
@@ -25,10 +23,11 @@ from ckpt_browser.core.checks.script_bounds import (
 )
 from ckpt_browser.core.checks.script_classes import BoundMethod, Classes, ClassValue, Instance
 from ckpt_browser.core.checks.script_data import DataFiles, OpenFile, PathValue
-from ckpt_browser.core.checks.script_eval import Scope
+from ckpt_browser.core.checks.script_eval import Expressions, flag_result
 from ckpt_browser.core.checks.script_flags import Flags
 from ckpt_browser.core.checks.script_names import NEVER_RUN, NOT_HANDLED, Attr, Builtin
 from ckpt_browser.core.checks.script_opaque import opaque_kind, settle, taints
+from ckpt_browser.core.checks.script_state import PathState, Return
 from ckpt_browser.core.checks.script_values import (
     ArgParser,
     Candidate,
@@ -38,8 +37,8 @@ from ckpt_browser.core.checks.script_values import (
     Flag,
     FlagValues,
     Function,
-    Module,
     Namespace,
+    Scope,
     Unknown,
     plain,
 )
@@ -67,26 +66,22 @@ def _str_fits(text: str, name: str, a: list, k: dict) -> bool:
     return True
 
 
-class _Return(Exception):  # noqa: N818 -- control flow of the interpreted function, not an error
-    def __init__(self, value: Any) -> None:
-        self.value = value
+class BodyRunner(Protocol):
+    def run_body(self, body: list[ast.stmt], scope: Scope) -> None: ...
 
 
-class Calls(Flags, DataFiles, Classes):
-    """The call half of the interpreter (mixed into script.Interpreter)."""
+class Calls:
+    """What a call does: the script's own functions are run by the body runner
+    (script_statements.Statements); the arguments are the expressions' values; flags, data files and
+    classes are asked about the objects they make."""
 
-    candidates: list[Candidate]
-    unfollowed: list[str]
-    notes: list[str]
-    conditions: list[tuple[ast.AST, str]]
-    on_default_path: bool
-    depth: int
+    def __init__(self, state: PathState, expressions: Expressions, flags: Flags, data: DataFiles, classes: Classes):
+        self.state, self.expressions, self.flags, self.data, self.classes = state, expressions, flags, data, classes
+        self.value = expressions.value
+        self.where, self.source, self.unknown, self.charge = state.where, state.source, state.unknown, state.charge
 
-    def run_body(self, body: list[ast.stmt], scope: Scope) -> None:  # script.Interpreter
-        raise NotImplementedError
-
-    def import_module(self, name: str, node: ast.AST) -> Module | None:  # script.Interpreter
-        raise NotImplementedError
+    def connect(self, runner: BodyRunner) -> None:
+        self.runner = runner
 
     def arguments(self, node: ast.Call, scope: Scope) -> tuple[list, dict] | None:
         args: list = []
@@ -126,7 +121,7 @@ class Calls(Flags, DataFiles, Classes):
         if isinstance(func, BoundMethod):
             return self.invoke(func.function, [func.obj, *args], kwargs, node)
         if isinstance(func, ClassValue):
-            return self.instantiate(node, func, args, kwargs)
+            return self.classes.instantiate(node, func, args, kwargs)
         if isinstance(func, External):
             return self.external(node, func, args, kwargs, scope)
         if isinstance(func, Attr):
@@ -158,11 +153,11 @@ class Calls(Flags, DataFiles, Classes):
         """eval, exec, setattr, vars ...: not run; what they are given by name is unknown from here on."""
         made = self.unknown(node, f"{self.source(node)}, which is not run")
         if name in ("setattr", "delattr", "vars") and node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)):
-            self.taint(self.value(node.args[0], scope), made)
+            self.state.taint(self.value(node.args[0], scope), made)
         if name in ("exec", "eval", "globals", "locals", "setattr", "delattr", "vars"):
             note = f"{self.where(node)}: {self.source(node)} is not run: what it would change is not known"
-            if note not in self.notes:
-                self.notes.append(note)
+            if note not in self.state.notes:
+                self.state.notes.append(note)
         return made
 
     def taint_arguments(self, node: ast.AST, args: list, kwargs: dict) -> None:
@@ -170,37 +165,19 @@ class Calls(Flags, DataFiles, Classes):
         follow may come back changed: from here on it is unknown."""
         for a in [*args, *kwargs.values()]:
             if isinstance(a, (dict, Namespace, FlagValues, Instance)):
-                self.taint(a, self.unknown(node, f"what {self.source(node)} may have changed (not followed)"))
-
-    def opaque(self, node: ast.AST, what: str) -> Unknown:
-        """Something whose variables only building can tell: named once per place, for --build."""
-        line = f"{self.where(node)}: {what} — its variables are known only by building: use --build"
-        if line not in self.unfollowed:
-            self.unfollowed.append(line)
-        return Unknown(what, self.where(node))
-
-    def attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
-        for hook in (self.class_attribute, self.flag_attribute):
-            got = hook(node, obj, name)
-            if got is not NOT_HANDLED:
-                return got
-        if isinstance(obj, PathValue):
-            if name == "parent":
-                return PathValue(posixpath.dirname(obj.path))
-            if name in ("name", "stem", "suffix"):
-                return getattr(PurePosixPath(obj.path), name)
-        return super().attribute(node, obj, name)
+                self.state.taint(a, self.unknown(node, f"what {self.source(node)} may have changed (not followed)"))
 
     def extend_list(self, node: ast.AST, target: list, extra: Any) -> None:
         if len(target) + len(extra) > MAX_ITEMS:
-            self.taint(target, self.unknown(node, f"{self.source(node)}, a list too large to read"))
+            self.state.taint(target, self.unknown(node, f"{self.source(node)}, a list too large to read"))
             return
         self.charge(node, extra)
         target.extend(extra)
 
     def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any:
         """The script's own function, run over its body with the arguments given."""
-        if self.depth >= MAX_DEPTH:
+        state = self.state
+        if state.depth >= MAX_DEPTH:
             return self.unknown(node, f"{func.name}(...) nested more than {MAX_DEPTH} deep")
         a = func.node.args
         local: dict = {}
@@ -223,22 +200,20 @@ class Calls(Flags, DataFiles, Classes):
         for k, d in zip(a.kwonlyargs, func.kw_defaults):
             local.setdefault(k.arg, d if d is not None else Unknown(f"{func.name}'s argument {k.arg}", ""))
         scope = Scope(func.module, func.scope, local)
-        saved = (self.file, self.text)
-        self.file, self.text = func.module.file, func.module.text
-        self.depth += 1
+        state.depth += 1
         try:
-            if isinstance(func.node, ast.Lambda):
-                return self.value(func.node.body, scope)
-            self.run_body(func.node.body, scope)
-            return None
-        except _Return as ret:
+            with state.reading(func.module):
+                if isinstance(func.node, ast.Lambda):
+                    return self.value(func.node.body, scope)
+                self.runner.run_body(func.node.body, scope)
+                return None
+        except Return as ret:
             return ret.value
         finally:
-            self.depth -= 1
-            self.file, self.text = saved
+            state.depth -= 1
 
     def method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:
-        for hook in (self.flag_method, self.data_method):
+        for hook in (self.flags.flag_method, self.data.data_method):
             got = hook(node, obj, name, args, kwargs)
             if got is not NOT_HANDLED:
                 return got
@@ -268,7 +243,7 @@ class Calls(Flags, DataFiles, Classes):
             if name == "update" and isinstance(obj, dict):
                 extra = plain(args[0]) if args else {}
                 if not isinstance(extra, dict):
-                    self.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
+                    self.state.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
                     return None
                 obj.update(extra, **kwargs)
                 return None
@@ -284,11 +259,11 @@ class Calls(Flags, DataFiles, Classes):
                 except (TypeError, ValueError, IndexError, KeyError):
                     return self.unknown(node)
                 if not isinstance(result, (str, list)) or len(result) <= MAX_ITEMS:
-                    return self.flag_result(result, obj)
+                    return flag_result(result, obj)
         if isinstance(o, EstimatorObject):
             return self.unknown(node, f"{self.source(node)} (what {o.kind} computes)", data=True)
         if isinstance(o, (dict, list)):  # a method we do not follow (dict.clear, list.sort(key=...))
-            self.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
+            self.state.taint(obj, self.unknown(node, f"{self.source(node)} (not followed)"))
         return self.unknown(node)
 
     def builtin(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
@@ -323,7 +298,7 @@ class Calls(Flags, DataFiles, Classes):
             result = fn(*a, **plain(kwargs))
         except (TypeError, ValueError, OverflowError, RecursionError):
             return self.unknown(node)
-        return self.flag_result(self.charge(node, result), *args)
+        return flag_result(self.charge(node, result), *args)
 
     # -- what is not the script's: Estimators, feature columns, optimizers, flags --------------
 
@@ -341,8 +316,8 @@ class Calls(Flags, DataFiles, Classes):
                 return made
         what = opaque_kind(path, self.source(node), {k.arg: self.source(k.value) for k in node.keywords if k.arg})
         if what is not None:
-            return self.opaque(node, what)
-        for hook in (self.data_call, self.absl_call):
+            return self.state.opaque(node, what)
+        for hook in (self.data.data_call, self.flags.absl_call):
             got = hook(node, func, args, kwargs)  # type: ignore[operator]
             if got is not NOT_HANDLED:
                 return got
@@ -369,11 +344,12 @@ class Calls(Flags, DataFiles, Classes):
         for name in ("optimizer", "dnn_optimizer", "linear_optimizer"):  # a lambda or function making one
             if isinstance(given.get(name), Function):
                 given[name] = self.invoke(given[name], [], {}, node)
-        given = {k: settle(v, f"{k}={source.get(k, '...')}", self.where(node), self.tainted) for k, v in given.items()}
-        conditions = tuple(c for _, c in self.conditions)
-        self.candidates.append(
+        state = self.state
+        given = {k: settle(v, f"{k}={source.get(k, '...')}", self.where(node), state.tainted) for k, v in given.items()}
+        conditions = tuple(c for _, c in state.conditions)
+        state.candidates.append(
             Candidate(
-                kind, v1, given, source, self.file, node.lineno, conditions, self.on_default_path, self.where(node)
+                kind, v1, given, source, state.file, node.lineno, conditions, state.on_default_path, self.where(node)
             )
         )
         return EstimatorObject(kind)

@@ -1,4 +1,4 @@
-"""Classes of a training script (mixed into the interpreter): a plain class's instances, their
+"""Classes of a training script (a part of the interpreter): a plain class's instances, their
 attributes and methods (a trainer whose method builds the Estimator: `t = Trainer(cfg); t.train()`).
 A class built on TensorFlow's (tf.keras.Model, tf.Module, tf.estimator.Estimator) makes variables
 only building can tell: it is named for --build. A decorated class (a dataclass) or one built on
@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ckpt_browser.core.checks.script_eval import Expressions, Scope
-from ckpt_browser.core.checks.script_names import NOT_HANDLED, Builtin, builtin_named
-from ckpt_browser.core.checks.script_values import External, Function, Unknown
+from ckpt_browser.core.checks.script_eval import Expressions
+from ckpt_browser.core.checks.script_names import NOT_HANDLED, Builtin
+from ckpt_browser.core.checks.script_state import PathState
+from ckpt_browser.core.checks.script_values import External, Function, Scope
 
 # decorators that leave a function what it was, as far as what it builds
 _TRANSPARENT = {"function", "wraps", "abstractmethod", "lru_cache", "cache", "cached_property", "property",
                 "staticmethod", "classmethod", "autograph", "total_ordering"}  # fmt: skip
-_BUILDERS = ("Estimator", "DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor", "Sequential",
-             "Model", "Checkpoint", "CheckpointManager", "Saver", "MonitoredTrainingSession", "fit", "Classifier",
-             "Regressor")  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -52,20 +50,6 @@ class BoundMethod:
     obj: Any
 
 
-def may_build(body: list[ast.stmt]) -> bool:
-    """Whether statements not followed could build a model: they call an Estimator, a Keras model,
-    a saver -- or any function (which may)."""
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name.endswith(_BUILDERS) or (isinstance(func, ast.Name) and builtin_named(name) is None):
-                return True
-    return False
-
-
 def tf_base(bases: list) -> str | None:
     """The TensorFlow class a class of the script is built on, if any (directly or through its bases)."""
     for base in bases:
@@ -78,19 +62,24 @@ def tf_base(bases: list) -> str | None:
     return None
 
 
-class Classes(Expressions):
-    """Defining classes, making instances, reading and setting their attributes."""
+class Invoker(Protocol):
+    def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any: ...
 
-    unfollowed: list[str]
 
-    def run_body(self, body: list[ast.stmt], scope: Scope) -> None:  # script_statements.Interpreter
-        raise NotImplementedError
+class BodyRunner(Protocol):
+    def run_body(self, body: list[ast.stmt], scope: Scope) -> None: ...
 
-    def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any:  # script_calls.Calls
-        raise NotImplementedError
 
-    def opaque(self, node: ast.AST, what: str) -> Unknown:  # script_calls.Calls
-        raise NotImplementedError
+class Classes:
+    """Defining classes, making instances, reading and setting their attributes. A class body is run
+    by the body runner (script_statements.Statements), a method by the invoker (script_calls.Calls)."""
+
+    def __init__(self, state: PathState, expressions: Expressions) -> None:
+        self.state, self.expressions = state, expressions
+        self.source, self.unknown = state.source, state.unknown
+
+    def connect(self, invoker: Invoker, runner: BodyRunner) -> None:
+        self.invoker, self.runner = invoker, runner
 
     def decorate(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, made: Any, scope: Scope) -> Any:
         """A def or class under decorators we do not know is not what its text says: Unknown."""
@@ -104,7 +93,7 @@ class Classes(Expressions):
         return made
 
     def define_class(self, node: ast.ClassDef, scope: Scope) -> Any:
-        bases = [self.value(b, scope) for b in node.bases]
+        bases = [self.expressions.value(b, scope) for b in node.bases]
         if node.decorator_list:
             return self.decorate(node, None, scope)
         bases = [b for b in bases if not (isinstance(b, Builtin) and b.name == "object")]
@@ -117,7 +106,7 @@ class Classes(Expressions):
             )
         cls = ClassValue(node.name, node, bases)
         body = Scope(scope.module, scope, cls.attrs)
-        self.run_body(node.body, body)
+        self.runner.run_body(node.body, body)
         for value in cls.attrs.values():  # methods see the module and enclosing functions, not the class body
             if isinstance(value, Function):
                 value.scope = scope
@@ -130,13 +119,13 @@ class Classes(Expressions):
             kind = (
                 "a Keras model" if "keras" in base else "a custom Estimator" if "estimator" in base else "a tf.Module"
             )
-            return self.opaque(node, f"{kind} ({cls.name}, built on {short})")
+            return self.state.opaque(node, f"{kind} ({cls.name}, built on {short})")
         if any(isinstance(b, External) for b in cls.bases):
             return self.unknown(node, f"{self.source(node)}: {cls.name} is built on another library's class")
         obj = Instance(cls)
         found, init = cls.lookup("__init__")
         if found and isinstance(init, Function):
-            self.invoke(init, [obj, *args], kwargs, node)
+            self.invoker.invoke(init, [obj, *args], kwargs, node)
         return obj
 
     def class_attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
@@ -166,7 +155,7 @@ class Classes(Expressions):
             return value
         decorators = getattr(value.node, "decorator_list", [])
         if any(getattr(d, "id", getattr(d, "attr", "")) == "property" for d in decorators):
-            return self.invoke(value, [obj], {}, node)
+            return self.invoker.invoke(value, [obj], {}, node)
         return BoundMethod(value, obj)
 
     def set_attribute(self, node: ast.AST, obj: Any, name: str, value: Any) -> None:

@@ -1,4 +1,4 @@
-"""Plain data files beside a training script, read as data (mixed into the interpreter): JSON
+"""Plain data files beside a training script, read as data (a part of the interpreter): JSON
 (json.load / json.loads), INI (configparser, without interpolation: a value that would interpolate
 is named, not guessed) and YAML through PyYAML's safe loader when PyYAML is installed (it builds
 only plain values; without it a YAML file is named as not read). Only regular files inside the
@@ -12,12 +12,12 @@ import configparser
 import json
 import posixpath
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from ckpt_browser.core.checks.script_bounds import MAX_ITEMS, deep_count
-from ckpt_browser.core.checks.script_eval import Expressions
-from ckpt_browser.core.checks.script_files import Loader
 from ckpt_browser.core.checks.script_names import NOT_HANDLED
+from ckpt_browser.core.checks.script_state import PathState
 from ckpt_browser.core.checks.script_values import External, Unknown, plain
 
 MAX_DATA_BYTES = 1_000_000
@@ -75,11 +75,20 @@ class IniSection:
         return None
 
 
-class DataFiles(Expressions):
+class DataFiles:
     """Reading the data files a script loads its configuration from."""
 
-    loader: Loader
-    data_files: list[str]
+    def __init__(self, state: PathState) -> None:
+        self.state = state
+        self.source, self.unknown = state.source, state.unknown
+
+    def path_attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
+        if isinstance(obj, PathValue):
+            if name == "parent":
+                return PathValue(posixpath.dirname(obj.path))
+            if name in ("name", "stem", "suffix"):
+                return getattr(PurePosixPath(obj.path), name)
+        return NOT_HANDLED
 
     def read_data(self, node: ast.AST, path: Any) -> str | Unknown:
         """The text of path (relative to the script's folder), or why it is not read."""
@@ -87,7 +96,7 @@ class DataFiles(Expressions):
             path = path.path
         if not isinstance(path, str):
             return path if isinstance(path, Unknown) else self.unknown(node)
-        folder = self.loader.folder
+        folder = self.state.loader.folder
         if folder is None:
             return self.unknown(node, f"the file {path}, and the pasted script has no folder to find it in")
         try:
@@ -101,8 +110,8 @@ class DataFiles(Expressions):
         except (OSError, RuntimeError, ValueError):
             return self.unknown(node, f"the file {path}, which cannot be read")
         shown = target.relative_to(base).as_posix()
-        if shown not in self.data_files:
-            self.data_files.append(shown)
+        if shown not in self.state.data_files:
+            self.state.data_files.append(shown)
         return text
 
     def data_call(self, node: ast.Call, func: External, args: list, kwargs: dict) -> Any:
@@ -156,7 +165,7 @@ class DataFiles(Expressions):
         count = deep_count(value, 3 * MAX_ITEMS)
         if count > 3 * MAX_ITEMS:  # YAML aliases: a billion laughs
             return self.unknown(node, f"{self.source(node)}: {kind} too large to read")
-        self.built += count
+        self.state.built += count
         return value
 
     def data_method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:

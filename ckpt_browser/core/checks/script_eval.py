@@ -1,25 +1,17 @@
 """Expressions of a training script, read with ast and never evaluated by Python: constants, names,
 lists, dicts, arithmetic, comparisons, comprehensions, subscripts, attributes. Calls are in
-script_calls.py, statements and the driver in script.py."""
+script_calls.py, statements in script_statements.py, the driver in script.py."""
 
 from __future__ import annotations
 
 import ast
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from ckpt_browser.core.checks.script_bounds import (
-    MAX_BUILT,
-    MAX_ITEMS,
-    Cut,
-    binop_fits,
-    deep_count,
-    size,
-    small,
-    too_big,
-)
-from ckpt_browser.core.checks.script_names import NOT_ITERABLE, Attr, bare_api, builtin_named
+from ckpt_browser.core.checks.script_bounds import MAX_ITEMS, binop_fits, deep_count, small, too_big
+from ckpt_browser.core.checks.script_names import NOT_HANDLED, NOT_ITERABLE, Attr, bare_api, builtin_named
+from ckpt_browser.core.checks.script_state import PathState
 from ckpt_browser.core.checks.script_values import (
     DataKey,
     DataKeys,
@@ -45,80 +37,51 @@ _COMPARE = {
 }  # fmt: skip
 
 
-_LINES: dict[str, list[str]] = {}  # the text being read -> its lines (col offsets are in UTF-8 bytes)
+AttributeHook = Callable[[ast.AST, Any, str], Any]  # obj.name of the objects it knows; NOT_HANDLED for others
+
+
+class Caller(Protocol):
+    def call(self, node: ast.Call, scope: Scope) -> Any: ...
+
+
+class Binder(Protocol):
+    def choose(self, node: ast.AST, test: ast.expr, scope: Scope) -> bool: ...
+
+    def bind(self, target: ast.AST, value: Any, scope: Scope) -> None: ...
+
+
+def flag_result(result: Any, *operands: Any) -> Any:
+    """A result computed from a flag is still set by the flag (its conditions stay open)."""
+    for o in operands:
+        if isinstance(o, Flag):
+            return Flag(result, o.name)
+    return result
 
 
 class Expressions:
-    """The expression half of the interpreter (mixed into script.Interpreter)."""
+    """The value of an expression; a call it holds goes to the caller (script_calls.Calls), a branch
+    or a binding (`x if c else y`, `(n := ...)`, a comprehension's target) to the binder
+    (script_statements.Statements), obj.name first to the hooks of the objects other parts make."""
 
-    file: str
-    text: str
-    flag_values: FlagValues
-    touched_flag: bool
-    built: int
-    count_step: Callable[[ast.AST], None]  # script_statements.Interpreter: the step budget
-    conditions_pop: Callable[[ast.AST], None]  # script_statements.Interpreter
-    tainted: dict[int, tuple[Any, Unknown]]  # id -> (a list, dict or flags object whose contents a call
-    # we do not follow may have changed, what it is now)
+    def __init__(self, state: PathState) -> None:
+        self.state = state
+        self.where, self.source, self.unknown, self.charge = state.where, state.source, state.unknown, state.charge
+        self.unread: Unknown | None = None  # what a comprehension could not loop over
 
-    def where(self, node: ast.AST) -> str:
-        line = getattr(node, "lineno", "?")
-        return f"line {line}" if " " in self.file else f"{self.file}:{line}"  # pasted text has no file name
-
-    def source(self, node: ast.AST) -> str:
-        """The node's text as written, on one line, shortened (its lines split once per text, not per call)."""
-        lines = _LINES.get(self.text)
-        if lines is None:
-            _LINES.clear()
-            lines = _LINES[self.text] = self.text.splitlines()
-        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        first, last = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
-        if start is None or end is None or last is None or end > len(lines) or end - start > 20:
-            text = ast.unparse(node)[:200]
-        elif start == end:
-            text = lines[start - 1].encode()[first:last].decode(errors="replace")
-        else:
-            parts = [lines[start - 1].encode()[first:].decode(errors="replace"), *lines[start : end - 1]]
-            text = "\n".join([*parts, lines[end - 1].encode()[:last].decode(errors="replace")])
-        text = " ".join(text.split())
-        return text if len(text) <= 80 else text[:77] + "..."
-
-    def unknown(self, node: ast.AST, why: str | None = None, data: bool = False, key: object = None) -> Unknown:
-        return Unknown(why or self.source(node), self.where(node), data, key)
-
-    def call(self, node: ast.Call, scope: Scope) -> Any:  # script_calls.Calls
-        raise NotImplementedError
-
-    def choose(self, node: ast.AST, test: ast.expr, scope: Scope) -> bool:  # script.Interpreter
-        raise NotImplementedError
-
-    def bind(self, target: ast.AST, value: Any, scope: Scope) -> None:  # script.Interpreter
-        raise NotImplementedError
+    def connect(self, caller: Caller, binder: Binder, attribute_hooks: tuple[AttributeHook, ...]) -> None:
+        """The parts this one hands work to, made after it (they hand expressions back to it)."""
+        self.caller, self.binder, self.attribute_hooks = caller, binder, attribute_hooks
 
     def value(self, node: ast.AST, scope: Scope) -> Any:
-        self.count_step(node)
+        self.state.count_step(node)
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             return self.unknown(node, f"{self.source(node)} (a {type(node).__name__} expression)")
         made = method(node, scope)
-        if self.tainted and id(made) in self.tainted:
-            return self.tainted[id(made)][1]
+        tainted = self.state.tainted
+        if tainted and id(made) in tainted:
+            return tainted[id(made)][1]
         return made
-
-    def charge(self, node: ast.AST, value: Any) -> Any:
-        """A value built: too big for one value, an Unknown; past what one path may build, a cut."""
-        if too_big(value):
-            return self.unknown(node, f"{self.source(node)}, a value too large to read")
-        self.built += size(value) + 1
-        if self.built > MAX_BUILT:
-            where = self.where(node)
-            raise Cut(where, f"reading stopped at {where}: the script builds more than {MAX_BUILT:,} values")
-        return value
-
-    def taint(self, obj: Any, why: Unknown) -> None:
-        """obj (a list, a dict, the flags) went where we do not follow it: what it holds is now unknown."""
-        if isinstance(obj, (list, dict)) or hasattr(obj, "values"):
-            self.tainted[id(obj)] = (obj, why)
 
     def _Constant(self, node: ast.Constant, scope: Scope) -> Any:
         return node.value
@@ -127,7 +90,7 @@ class Expressions:
         found, value = scope.find(node.id)
         if found:
             if isinstance(value, Flag):
-                self.touched_flag = True
+                self.state.touched_flag = True
             return value
         builtin = builtin_named(node.id)
         if builtin is not None:
@@ -186,21 +149,14 @@ class Expressions:
         if isinstance(a, Unknown) or isinstance(b, Unknown) or op not in _BINOPS:
             return a if isinstance(a, Unknown) else b if isinstance(b, Unknown) else self.unknown(node)
         if op is ast.Div and hasattr(a, "joinpath"):  # pathlib: Path(__file__).parent / "hparams.json"
-            return self.flag_result(a.joinpath(b), left, right) if isinstance(b, str) else self.unknown(node)
+            return flag_result(a.joinpath(b), left, right) if isinstance(b, str) else self.unknown(node)
         if not binop_fits(op.__name__, a, b):
             return self.unknown(node, f"{self.source(node)}, a value too large to read")
         try:
             result = _BINOPS[op](a, b)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
             return self.unknown(node)
-        return self.flag_result(self.charge(node, result), left, right)
-
-    def flag_result(self, result: Any, *operands: Any) -> Any:
-        """A result computed from a flag is still set by the flag (its conditions stay open)."""
-        for o in operands:
-            if isinstance(o, Flag):
-                return Flag(result, o.name)
-        return result
+        return flag_result(self.charge(node, result), left, right)
 
     def _UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
         operand = self.value(node.operand, scope)
@@ -220,7 +176,7 @@ class Expressions:
                 result = ~v
         except TypeError:
             return self.unknown(node)
-        return self.flag_result(result, operand)
+        return flag_result(result, operand)
 
     def _BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
         values = []
@@ -231,10 +187,10 @@ class Expressions:
             if isinstance(v, Unknown):
                 return v
             if isinstance(node.op, ast.And) and not v:
-                return self.flag_result(v, *values)
+                return flag_result(v, *values)
             if isinstance(node.op, ast.Or) and v:
-                return self.flag_result(v, *values)
-        return self.flag_result(plain(values[-1]), *values)
+                return flag_result(v, *values)
+        return flag_result(plain(values[-1]), *values)
 
     def _Compare(self, node: ast.Compare, scope: Scope) -> Any:
         left = self.value(node.left, scope)
@@ -255,22 +211,26 @@ class Expressions:
             except (TypeError, RecursionError):
                 return self.unknown(node)
             left = right
-        return self.flag_result(result, *seen)
+        return flag_result(result, *seen)
 
     def _IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
         try:
-            return self.value(node.body if self.choose(node, node.test, scope) else node.orelse, scope)
+            return self.value(node.body if self.binder.choose(node, node.test, scope) else node.orelse, scope)
         finally:
-            self.conditions_pop(node)
+            self.state.conditions_pop(node)
 
     def _Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         obj = self.value(node.value, scope)
         return self.attribute(node, obj, node.attr)
 
     def attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
+        for hook in self.attribute_hooks:
+            got = hook(node, obj, name)
+            if got is not NOT_HANDLED:
+                return got
         if isinstance(obj, External):
             if name == "FLAGS":
-                return self.flag_values
+                return self.state.flag_values
             return External(f"{obj.path}.{name}")
         if isinstance(obj, Module):
             if name in obj.globals:
@@ -278,7 +238,7 @@ class Expressions:
             return self.unknown(node, f"{obj.name}.{name}, which {obj.file} does not define")
         if isinstance(obj, (Namespace, FlagValues)):
             if name in obj.values:
-                self.touched_flag = True
+                self.state.touched_flag = True
                 return obj.values[name]
             return self.unknown(node, f"the flag {name!r}, which the script does not define")
         if isinstance(obj, Unknown):
@@ -295,7 +255,7 @@ class Expressions:
             o = plain(obj)
             if isinstance(o, (list, tuple, str)) and all(p is None or isinstance(p, int) for p in parts):
                 try:
-                    return self.flag_result(self.charge(node, o[slice(*parts)]), obj)
+                    return flag_result(self.charge(node, o[slice(*parts)]), obj)
                 except ValueError:  # a step of 0
                     return self.unknown(node)
             return o if isinstance(o, Unknown) else self.unknown(node)
@@ -307,7 +267,7 @@ class Expressions:
             return self.unknown(node, f"{self.source(node)}, a key too large to read")
         if isinstance(o, (list, tuple, str, dict)) or hasattr(o, "section"):  # not a value we do not follow
             try:
-                return self.flag_result(o[i], obj, index)
+                return flag_result(o[i], obj, index)
             except (KeyError, IndexError, TypeError, RecursionError):
                 pass
         return self.unknown(node)
@@ -332,18 +292,18 @@ class Expressions:
 
     def _NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
         value = self.value(node.value, scope)
-        self.bind(node.target, value, scope)
+        self.binder.bind(node.target, value, scope)
         return value
 
     def _Call(self, node: ast.Call, scope: Scope) -> Any:
-        return self.call(node, scope)
+        return self.caller.call(node, scope)
 
     # -- comprehensions: their own scope, each generator in turn ------------------------------
 
     def _ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope) -> Any:
         inner = Scope(scope.module, scope, {})
         items: list = []
-        self.unread: Unknown | None = None
+        self.unread = None
         if not self.comprehend(node, list(node.generators), inner, items):
             if self.unread is not None:  # what it loops over is what the script leaves open: say that
                 return Unknown(f"{self.source(node)} over {self.unread.why}", self.unread.where, self.unread.data)
@@ -368,7 +328,7 @@ class Expressions:
                 out.append((key, self.value(node.value, scope)))
             else:
                 out.append(self.value(node.elt, scope))
-            self.built += 1
+            self.state.built += 1
             return len(out) <= MAX_ITEMS
         first, rest = generators[0], generators[1:]
         iterable = self.value(first.iter, scope)
@@ -376,7 +336,7 @@ class Expressions:
             if item is NOT_ITERABLE:
                 self.unread = plain(iterable) if isinstance(plain(iterable), Unknown) else None
                 return False
-            self.bind(first.target, item, scope)
+            self.binder.bind(first.target, item, scope)
             keep = [plain(self.value(cond, scope)) for cond in first.ifs]
             if any(isinstance(k, Unknown) for k in keep):
                 return False

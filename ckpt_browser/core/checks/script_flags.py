@@ -1,4 +1,4 @@
-"""Command-line flags in a training script (mixed into the interpreter): argparse -- arguments, their
+"""Command-line flags in a training script (a part of the interpreter): argparse -- arguments, their
 defaults with type= applied to string defaults as argparse does, set_defaults, sub-commands (each
 one a path, since only the command line chooses) -- and absl's DEFINE_*, FLAGS.set_default and
 flag holders. A default is a Flag: a run may change it, so conditions on it stay open."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ckpt_browser.core.checks.script_eval import Expressions
 from ckpt_browser.core.checks.script_names import NOT_HANDLED, Attr, Builtin
+from ckpt_browser.core.checks.script_state import PathState
 from ckpt_browser.core.checks.script_values import (
     ArgParser,
     External,
@@ -46,14 +46,25 @@ class FlagHolder:
     name: str
 
 
-class Flags(Expressions):
-    """argparse and absl, as far as the defaults a run starts from."""
+class Invoker(Protocol):
+    def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any: ...
 
-    def invoke(self, func: Function, args: list, kwargs: dict, node: ast.AST) -> Any:  # script_calls.Calls
-        raise NotImplementedError
 
-    def pick(self, node: ast.AST, options: list[str], what: str) -> int:  # script_statements.Interpreter
-        raise NotImplementedError
+class Picker(Protocol):
+    def pick(self, node: ast.AST, options: list[str], what: str) -> int: ...
+
+
+class Flags:
+    """argparse and absl, as far as the defaults a run starts from. A type= that is the script's own
+    function is run by the invoker (script_calls.Calls); each sub-command is a path the picker
+    (script_statements.Statements) chooses."""
+
+    def __init__(self, state: PathState) -> None:
+        self.state = state
+        self.where, self.source, self.unknown = state.where, state.source, state.unknown
+
+    def connect(self, invoker: Invoker, picker: Picker) -> None:
+        self.invoker, self.picker = invoker, picker
 
     def flag_method(self, node: ast.Call, obj: Any, name: str, args: list, kwargs: dict) -> Any:
         if isinstance(obj, ArgParser):
@@ -70,25 +81,25 @@ class Flags(Expressions):
                 return None
             if name in _FLAGS_READS:
                 return dict(obj.values) if name == "flag_values_dict" else None
-            self.taint(obj, self.unknown(node, f"the flags after {self.source(node)}, which is not followed"))
+            self.state.taint(obj, self.unknown(node, f"the flags after {self.source(node)}, which is not followed"))
             return self.unknown(node)
         if isinstance(obj, FlagHolder) and name == "present":
             return self.unknown(node)
         return NOT_HANDLED
 
     def set_flag_default(self, node: ast.AST, name: str, value: Any) -> None:
-        if name in self.flag_values.values:
+        if name in self.state.flag_values.values:
             v = plain(value)
-            self.flag_values.values[name] = v if isinstance(v, Unknown) else Flag(v, f"--{name}")
+            self.state.flag_values.values[name] = v if isinstance(v, Unknown) else Flag(v, f"--{name}")
         else:
-            self.flag_values.values[name] = self.unknown(node, f"the flag --{name}, set before it is defined")
+            self.state.flag_values.values[name] = self.unknown(node, f"the flag --{name}, set before it is defined")
 
     def flag_attribute(self, node: ast.AST, obj: Any, name: str) -> Any:
         if isinstance(obj, FlagValues) and name not in obj.values and name in _FLAGS_READS | _FLAGS_WRITES:
             return Attr(obj, name)  # a method of FLAGS: flag_method calls it
         if isinstance(obj, FlagHolder) and name in ("value", "default"):
-            self.touched_flag = True
-            return self.flag_values.values.get(obj.name, self.unknown(node))
+            self.state.touched_flag = True
+            return self.state.flag_values.values.get(obj.name, self.unknown(node))
         if isinstance(obj, FlagHolder) and name == "name":
             return obj.name
         return NOT_HANDLED
@@ -141,7 +152,7 @@ class Flags(Expressions):
         subs: SubParsers | None = getattr(parser, "subparsers", None)
         if subs is not None and subs.parsers:
             names = list(subs.parsers)
-            chosen = names[self.pick(node, names, "sub-command")]
+            chosen = names[self.picker.pick(node, names, "sub-command")]
             if subs.dest:
                 values[subs.dest] = chosen
             values.update(self.parsed(node, subs.parsers[chosen]).values)
@@ -157,7 +168,7 @@ class Flags(Expressions):
             except ValueError:
                 return self.unknown(node, f"the flag --{dest}'s default {default!r}, which type={kind.name} refuses")
         if isinstance(kind, Function):
-            return plain(self.invoke(kind, [default], {}, node))
+            return plain(self.invoker.invoke(kind, [default], {}, node))
         what = kind.path if isinstance(kind, External) else self.source(node)
         return self.unknown(node, f"the flag --{dest}'s default {default!r} through type={what}")
 
@@ -178,5 +189,5 @@ class Flags(Expressions):
             value: Any = Unknown(f"the flag --{name}, which has no default", self.where(node))
         else:
             value = default if isinstance(default, Unknown) else Flag(default, f"--{name}")
-        self.flag_values.values[name] = value
+        self.state.flag_values.values[name] = value
         return FlagHolder(name)

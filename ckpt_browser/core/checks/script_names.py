@@ -8,7 +8,7 @@ from typing import Any
 from ckpt_browser.core.checks.script_values import External
 
 NOT_ITERABLE = object()
-NOT_HANDLED = object()  # a hook of the interpreter's mixins that leaves the call or attribute to the next
+NOT_HANDLED = object()  # a hook of one of the interpreter's parts that leaves the call or attribute to the next
 
 
 class Attr:

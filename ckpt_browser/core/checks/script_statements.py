@@ -1,19 +1,19 @@
 """Statements of a training script, read with ast along one path through its branches: assignments,
 if / for / with / try, defs and classes, imports of the script's own modules. The driver that
-follows every path is checks/script.py; expressions are script_eval.py, calls script_calls.py."""
+follows every path is checks/script.py; expressions are script_eval.py, calls script_calls.py;
+script_interpreter.py puts the parts together."""
 
 from __future__ import annotations
 
 import ast
-import time
 from typing import Any
 
-from ckpt_browser.core.checks.script_bounds import MAX_BUILT, MAX_SECONDS, MAX_STEPS, Cut
-from ckpt_browser.core.checks.script_calls import Calls, _Return
-from ckpt_browser.core.checks.script_classes import may_build
-from ckpt_browser.core.checks.script_eval import Scope
-from ckpt_browser.core.checks.script_files import Loader
+from ckpt_browser.core.checks.script_calls import Calls
+from ckpt_browser.core.checks.script_classes import Classes
+from ckpt_browser.core.checks.script_data import OpenFile
+from ckpt_browser.core.checks.script_eval import Expressions
 from ckpt_browser.core.checks.script_names import NOT_ITERABLE
+from ckpt_browser.core.checks.script_state import Break, Continue, PathEnd, PathState, Return
 from ckpt_browser.core.checks.script_values import (
     External,
     Flag,
@@ -21,85 +21,26 @@ from ckpt_browser.core.checks.script_values import (
     Function,
     Module,
     Namespace,
+    Scope,
     Unknown,
     negate,
     plain,
-    plain_work,
 )
 
 
-class _PathEnd(Exception):  # noqa: N818 -- `raise` or exit(): this path through the script stops here
-    pass
+class Statements:
+    """Running statements along one path: the branch taken at each undecided condition (the state's
+    choices), bindings, loops, imports of the script's own modules. Values come from the expressions,
+    calls from the calls, class and decorator definitions from the classes."""
 
-
-class _Break(Exception):  # noqa: N818
-    pass
-
-
-class _Continue(Exception):  # noqa: N818
-    pass
-
-
-class Interpreter(Calls):
-    """One path through the script: `choices` says, for each undecided branch met in order, whether
-    to take the branch the flags' defaults do not (True) or the one they do."""
-
-    def __init__(self, loader: Loader, choices: list[bool], deadline: float | None = None) -> None:
-        self.loader = loader
-        self.choices = choices
-        self.taken: list[bool] = []
-        self.candidates = []
-        self.unfollowed = []
-        self.conditions = []
-        self.on_default_path = True
-        self.depth = 0
-        self.steps = 0
-        self.at: ast.AST = ast.Pass()
-        plain_work()  # what an earlier reading in this thread copied is not this one's
-        self.built = 0
-        self.deadline = deadline if deadline is not None else time.monotonic() + MAX_SECONDS
-        self.touched_flag = False
-        self.flag_values = FlagValues()
-        self.modules: dict[str, Module] = {}
-        self.tainted = {}
-        self.data_files = []
-        self.file = ""
-        self.text = ""
-        self.notes: list[str] = []
-        self.gaps: list[str] = []  # what was not followed and may hold the call that wrote the model_dir
+    def __init__(self, state: PathState, expressions: Expressions, calls: Calls, classes: Classes) -> None:
+        self.state, self.expressions, self.calls, self.classes = state, expressions, calls, classes
+        self.value = expressions.value
+        self.where, self.source, self.unknown = state.where, state.source, state.unknown
 
     def run_module(self, module: Module, tree: ast.Module) -> None:
-        saved = (self.file, self.text)
-        self.file, self.text = module.file, module.text
-        try:
+        with self.state.reading(module):
             self.run_body(tree.body, Scope(module))
-        finally:
-            self.file, self.text = saved
-
-    def where(self, node: ast.AST) -> str:
-        line = getattr(node, "lineno", None)
-        if self.file == self.loader.name and line in self.loader.cells:
-            cell, at = self.loader.cells[line]
-            return f"{self.file} cell {cell}, line {at}"
-        return super().where(node)
-
-    def count_step(self, node: ast.AST) -> None:
-        self.at = node
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise Cut(self.where(node), f"reading stopped at {self.where(node)} after {MAX_STEPS:,} steps")
-        self.built += plain_work()
-        if self.built > MAX_BUILT:
-            raise Cut(self.where(node), f"reading stopped at {self.where(node)}: it builds values too large to read")
-        if not self.steps & 1023 and time.monotonic() > self.deadline:
-            raise Cut(self.where(node), f"reading stopped at {self.where(node)} after {MAX_SECONDS:.0f} s")
-
-    def gap(self, node: ast.AST, note: str, body: list[ast.stmt]) -> None:
-        """Something not followed: a note, and a gap when what it skips could build a model."""
-        text = f"{self.where(node)}: {note}"
-        self.notes.append(text)
-        if may_build(body):
-            self.gaps.append(text)
 
     # -- statements -----------------------------------------------------------------------------
 
@@ -108,7 +49,7 @@ class Interpreter(Calls):
             self.statement(stmt, scope)
 
     def statement(self, node: ast.stmt, scope: Scope) -> None:
-        self.count_step(node)
+        self.state.count_step(node)
         if isinstance(node, ast.Expr):
             self.value(node.value, scope)
         elif isinstance(node, ast.Assign):
@@ -122,14 +63,14 @@ class Interpreter(Calls):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             scope.set(node.name, self.define_function(node, scope))
         elif isinstance(node, ast.ClassDef):
-            scope.set(node.name, self.define_class(node, scope))
+            scope.set(node.name, self.classes.define_class(node, scope))
         elif isinstance(node, ast.Return):
-            raise _Return(None if node.value is None else self.value(node.value, scope))
+            raise Return(None if node.value is None else self.value(node.value, scope))
         elif isinstance(node, ast.If):
             try:  # the condition labels the calls inside the branch only
                 self.run_body(node.body if self.choose(node, node.test, scope) else node.orelse, scope)
             finally:
-                self.conditions_pop(node)
+                self.state.conditions_pop(node)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.loop(node, scope)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -146,79 +87,68 @@ class Interpreter(Calls):
         elif isinstance(node, ast.Global):
             scope.declared_global.update(node.names)
         elif isinstance(node, ast.Raise):
-            raise _PathEnd()
+            raise PathEnd()
         elif isinstance(node, ast.Break):
-            raise _Break()
+            raise Break()
         elif isinstance(node, ast.Continue):
-            raise _Continue()
+            raise Continue()
         elif isinstance(node, ast.While):
-            self.gap(node, "a while loop is not followed", node.body + node.orelse)
+            self.state.gap(node, "a while loop is not followed", node.body + node.orelse)
         elif isinstance(node, ast.Match):
-            self.gap(node, "a match statement is not followed", [s for c in node.cases for s in c.body])
+            self.state.gap(node, "a match statement is not followed", [s for c in node.cases for s in c.body])
         # pass, del, assert, nonlocal: nothing an Estimator's variables depend on
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> Any:
         defaults = [self.value(d, scope) for d in node.args.defaults]
         kw = [None if d is None else self.value(d, scope) for d in node.args.kw_defaults]
         made = Function(node, scope, scope.module, defaults, kw)
-        return self.decorate(node, made, scope)
+        return self.classes.decorate(node, made, scope)
 
     def enter(self, node: ast.expr, value: Any) -> Any:
         """What `with X as name` binds: an opened data file is itself; anything else is unknown."""
-        from ckpt_browser.core.checks.script_data import OpenFile
-
         if isinstance(value, OpenFile):
             return value
         return Unknown(self.source(node), self.where(node))
 
-    def conditions_pop(self, node: ast.AST) -> None:
-        while self.conditions and self.conditions[-1][0] is node:
-            self.conditions.pop()
-
     def choose(self, node: ast.AST, test: ast.expr, scope: Scope) -> bool:
         """Which branch: the text decides it, or (set by a flag, or unknown) this path's choice."""
-        self.touched_flag = False
+        state = self.state
+        state.touched_flag = False
         value = self.value(test, scope)
-        decided = not isinstance(value, Flag) and not self.touched_flag and not isinstance(plain(value), Unknown)
+        decided = not isinstance(value, Flag) and not state.touched_flag and not isinstance(plain(value), Unknown)
         if decided:
             return bool(plain(value))
         default = plain(value)
         default_branch = True if isinstance(default, Unknown) else bool(default)
-        flip = self.next_choice()
+        flip = state.next_choice()
         if flip or isinstance(default, Unknown):
-            self.on_default_path = False if flip else self.on_default_path and not isinstance(default, Unknown)
+            state.on_default_path = False if flip else state.on_default_path and not isinstance(default, Unknown)
         branch = default_branch != flip
         text = ast.unparse(test)
-        self.conditions.append((node, text if branch else negate(test, text)))  # type: ignore[arg-type]
+        state.conditions.append((node, text if branch else negate(test, text)))  # type: ignore[arg-type]
         return branch
-
-    def next_choice(self) -> bool:
-        index = len(self.taken)
-        flip = self.choices[index] if index < len(self.choices) else False
-        self.taken.append(flip)
-        return flip
 
     def pick(self, node: ast.AST, options: list[str], what: str) -> int:
         """One of several values only the command line decides (a sub-command): each is a path."""
         for i, option in enumerate(options):
-            if i == len(options) - 1 or not self.next_choice():
-                self.on_default_path = False  # no sub-command is the default one
-                self.conditions.append((node, f"{what} {option!r}"))
+            if i == len(options) - 1 or not self.state.next_choice():
+                self.state.on_default_path = False  # no sub-command is the default one
+                self.state.conditions.append((node, f"{what} {option!r}"))
                 return i
         return 0
 
     def loop(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
         iterable = self.value(node.iter, scope)
-        for item in self.items(node.iter, iterable):
+        for item in self.expressions.items(node.iter, iterable):
             if item is NOT_ITERABLE:  # the body is skipped: what it would add is not known
-                self.gap(node, f"the loop over {self.source(node.iter)} is not followed", node.body + node.orelse)
+                self.state.gap(node, f"the loop over {self.source(node.iter)} is not followed", node.body + node.orelse)
                 return
             self.bind(node.target, item, scope)
             try:
                 self.run_body(node.body, scope)
-            except _Break:
+            except Break:
                 return
-            except _Continue:
+            except Continue:
                 continue
         self.run_body(node.orelse, scope)
 
@@ -229,14 +159,14 @@ class Interpreter(Calls):
             if found and isinstance(current, list) and isinstance(node.op, ast.Add):
                 extra = plain(value)
                 if isinstance(extra, (list, tuple)):
-                    self.extend_list(node, current, extra)  # in place, as Python does: aliases see it too
+                    self.calls.extend_list(node, current, extra)  # in place, as Python does: aliases see it too
                     return
             if not found:
                 current = self.unknown(node.target)
-            scope.set(node.target.id, self.arithmetic(node, type(node.op), current, value))
+            scope.set(node.target.id, self.expressions.arithmetic(node, type(node.op), current, value))
         else:  # obj.x += 1, d[k] += 1: the target read, then written
             current = self.value(node.target, scope)
-            self.bind(node.target, self.arithmetic(node, type(node.op), current, value), scope)
+            self.bind(node.target, self.expressions.arithmetic(node, type(node.op), current, value), scope)
 
     def bind(self, target: ast.AST, value: Any, scope: Scope) -> None:
         if isinstance(target, ast.Name):
@@ -263,7 +193,7 @@ class Interpreter(Calls):
             elif isinstance(obj, (Namespace, FlagValues)):
                 obj.values[target.attr] = value
             else:
-                self.set_attribute(target, obj, target.attr, value)
+                self.classes.set_attribute(target, obj, target.attr, value)
         elif isinstance(target, ast.Subscript):
             obj, key = self.value(target.value, scope), plain(self.value(target.slice, scope))
             if isinstance(obj, dict) and isinstance(key, (str, int, tuple)):
@@ -271,7 +201,7 @@ class Interpreter(Calls):
             elif isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
                 obj[key] = value
             elif isinstance(obj, (dict, list)):
-                self.taint(obj, self.unknown(target, f"{self.source(target)}, set with a key not followed"))
+                self.state.taint(obj, self.unknown(target, f"{self.source(target)}, set with a key not followed"))
 
     def imports(self, node: ast.Import | ast.ImportFrom, scope: Scope) -> None:
         if isinstance(node, ast.Import):
@@ -303,13 +233,14 @@ class Interpreter(Calls):
 
     def import_module(self, name: str, node: ast.AST) -> Module | None:
         """A module of the script's own folder (name.py or name/__init__.py), read once per path."""
-        if name in self.modules:
-            return self.modules[name]
-        found = self.loader.find(name)
+        modules = self.state.modules
+        if name in modules:
+            return modules[name]
+        found = self.state.loader.find(name)
         if found is None:
             return None
         file, text, tree = found
         module = Module(name, file, text, {"__name__": name})
-        self.modules[name] = module  # before running it: an import cycle finds it half-read, as Python does
+        modules[name] = module  # before running it: an import cycle finds it half-read, as Python does
         self.run_module(module, tree)
         return module
