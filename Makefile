@@ -30,10 +30,11 @@ $(TF215_VENV)/.installed:
 	$(TF215_VENV)/bin/python -m pip install --quiet $(TF215_PKGS)
 	@touch $@
 
-test: $(STAMP) $(TF215_VENV)/.installed  ## lint and type-check, then the whole suite, headless (what CI runs)
+test: $(STAMP) $(TF215_VENV)/.installed  ## lint, type-check and find dead code, then the whole suite, headless (what CI runs)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/vulture ckpt_browser tools/vulture_whitelist.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
@@ -120,6 +121,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/vulture ckpt_browser tools/vulture_whitelist.py
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -32,6 +32,11 @@ class ViewSpec:
     target: str  # "module:Class" under ckpt_browser.ui.widgets, imported when the tab first shows
     needs: tuple[str, ...]  # parts of the selection whose change refreshes the view
 
+    def __post_init__(self) -> None:
+        unknown = set(self.needs) - set(NEEDS)
+        if unknown:
+            raise ValueError(f"view {self.name!r} needs {sorted(unknown)}: not among {NEEDS}")
+
 
 @dataclass(frozen=True)
 class Selection:

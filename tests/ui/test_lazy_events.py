@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import threading
 
+from PySide6.QtCore import Qt
+
 from tests.test_lazy_events import reads  # noqa: F401 - the fixture counting the storage layer's reads
 from tests.ui.conftest import TIMEOUT
 
@@ -29,7 +31,7 @@ def test_scalars_are_read_when_their_tab_shows(qtbot, window, open_dir, tmp_path
     view = window.view("scalars")
     view.smoothing.setValue(0)  # the values as written
     qtbot.waitUntil(lambda: "train" in view.curves(), timeout=TIMEOUT)
-    view.select_tag("loss")
+    view.tags.setCurrentItem(view.tags.findItems("loss", Qt.MatchFlag.MatchExactly)[0])  # the user picks the tag
     qtbot.waitUntil(lambda: "train" in view.curves(), timeout=TIMEOUT)
     theirs = {}  # run -> (steps, values) of "loss", as TensorFlow reads the event files
     for run, folder in (("train", copy), ("eval", copy / "eval")):

@@ -22,7 +22,7 @@ def test_runs_folder_overlays_runs(qtbot, window, tmp_path, iris_dir):
     window.show_tab("scalars")
     view = window.view("scalars")
     qtbot.waitUntil(lambda: {"iris", "sweep/dnn"} <= set(view.curves()), timeout=TIMEOUT)
-    view.select_tag("loss")
+    view.tags.setCurrentItem(view.tags.findItems("loss", Qt.MatchFlag.MatchExactly)[0])  # the user picks the tag
     qtbot.waitUntil(lambda: {"iris", "sweep/dnn"} <= set(view.curves()), timeout=TIMEOUT)
     from ckpt_browser.core.tf.tfimport import tf
 
@@ -33,9 +33,10 @@ def test_runs_folder_overlays_runs(qtbot, window, tmp_path, iris_dir):
     assert list(view.curves()["iris"][0]) == [s for s, _ in losses]
     assert view.run_colour("iris") != view.run_colour("sweep/dnn")
     assert not view.run_list.isHidden()
-    view.set_run_shown("sweep/dnn", False)
+    (run,) = view.run_list.findItems("sweep/dnn", Qt.MatchFlag.MatchExactly)
+    run.setCheckState(Qt.CheckState.Unchecked)  # the user unticks the run
     assert "sweep/dnn" not in view.curves() and "iris" in view.curves()
-    view.set_run_shown("sweep/dnn", True)
+    run.setCheckState(Qt.CheckState.Checked)
     # A new run written into the folder is found the next time it is looked at (every 10 s).
     shutil.copytree(canned / "linear_regressor_sgd", runs / "sweep" / "linear")
     window._poll_runs_folders()

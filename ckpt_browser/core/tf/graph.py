@@ -56,7 +56,6 @@ class MetaInfo:
     placeholders: list[Placeholder] = field(default_factory=list)
     variables: dict[str, DeclaredVariable] = field(default_factory=dict)  # by checkpoint key
     ops: list[tuple[str, str]] = field(default_factory=list)  # (name, type)
-    has_saver: bool = False
     tf_version: str = ""
 
 
@@ -107,7 +106,6 @@ def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
                     n.op != "Placeholder",
                 )
             )
-    info.has_saver = bool(meta.saver_def.restore_op_name)
     info.variables = _declared_by_key(nodes)
     if not info.variables:  # no Saver restore ops: fall back to variable op names
         for n in meta.graph_def.node:

@@ -251,16 +251,6 @@ class Threads:
                     fut.cancel()
 
 
-def engine_for(address: str | None = None) -> Engine:
-    """A Dask cluster when given its address (or CKPT_BROWSER_DASK is set), else threads here."""
-    address = address or os.environ.get("CKPT_BROWSER_DASK") or None
-    if address:
-        from ckpt_browser.core.values.dask_engine import DaskEngine
-
-        return DaskEngine(address)
-    return Threads()
-
-
 def run(
     fn: Callable[[Any], Any],
     items: Sequence[Any],

@@ -18,14 +18,11 @@ class TensorTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._array = np.zeros((0, 0))
         self._fmt = formatter(self._array.dtype)
-        self._row_axis = "row"
-        self._col_axis = "col"
 
-    def set_array(self, array2d: np.ndarray, row_label: str = "", col_label: str = "") -> None:
+    def set_array(self, array2d: np.ndarray) -> None:
         self.beginResetModel()
         self._array = array2d
         self._fmt = formatter(array2d.dtype)
-        self._row_axis, self._col_axis = row_label, col_label
         self.endResetModel()
 
     def array(self) -> np.ndarray:

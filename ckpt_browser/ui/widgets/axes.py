@@ -83,10 +83,6 @@ def readable_axes() -> dict[str, ReadableAxis]:
     return {side: ReadableAxis(side) for side in ("left", "bottom")}
 
 
-def plot_widget(**kwargs) -> pg.PlotWidget:
-    return pg.PlotWidget(axisItems=readable_axes(), **kwargs)
-
-
 class _SideLegend(pg.LegendItem):
     """A LegendItem in the plot's layout: as big as its entries, at the top of its cell (pyqtgraph
     sizes a legend for floating over the data; in a layout cell it was stretched to the plot's height)."""

@@ -129,11 +129,6 @@ class ScalarsView(QWidget):
             self._run_colours[name] = series[len(self._run_colours) % len(series)]
         return self._run_colours[name]
 
-    def set_run_shown(self, name: str, shown: bool) -> None:
-        for i in range(self.run_list.count()):
-            if self.run_list.item(i).text() == name:
-                self.run_list.item(i).setCheckState(Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked)
-
     def _series(self, tag: str) -> list[tuple[str, str, bool, object]]:
         """(legend name, colour, dashed, Series) of what to draw for the tag."""
         if self.runs:
@@ -152,11 +147,6 @@ class ScalarsView(QWidget):
         series = colours().series
         subs = sorted((r for r, t in self.events.series if t == tag), key=lambda r: (r != "train", r))
         return [(r, series[i % len(series)], False, self.events.series[(r, tag)]) for i, r in enumerate(subs)]
-
-    def select_tag(self, tag: str) -> None:
-        items = self.tags.findItems(tag, Qt.MatchFlag.MatchExactly)
-        if items:
-            self.tags.setCurrentItem(items[0])
 
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """run -> (steps, smoothed values) as drawn."""

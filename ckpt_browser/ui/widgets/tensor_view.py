@@ -260,9 +260,7 @@ class TensorView(TensorExport, QWidget):
             return
         plane = view2d(a, self._spec)
         spec = self._spec.normalized(a.shape)
-        row_label = f"axis {spec.rows}" if a.ndim >= 2 else "index"
-        col_label = f"axis {spec.cols}" if a.ndim >= 2 else ""
-        self.table_model.set_array(plane, row_label, col_label)
+        self.table_model.set_array(plane)
         self.runner.submit(
             plot_data, a, SliceSpec(spec.rows, spec.cols, dict(spec.index)),
             key=f"{self._keys}:plot", tf=False, on_done=self._set_plot,
