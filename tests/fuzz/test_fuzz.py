@@ -3,12 +3,15 @@ core functions and the CLI, in-process. Every outcome must be a value or the pro
 CheckpointError with a one-line message, within a few seconds.
 
 `make test` runs a few dozen cases per target (profile "ci"); `make fuzz` runs thousands
-(HYPOTHESIS_PROFILE=fuzz) and prints how many.
+(HYPOTHESIS_PROFILE=fuzz). Each test fails unless it ran every case it asks for; the counts are
+printed at the end of the run (tests/fuzz/conftest.py).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -28,16 +31,45 @@ _HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 
 
 def examples(ci: int, fuzz: int):
-    """A few cases in `make test` (same ones every run), many in `make fuzz` (new ones)."""
+    """A few cases in `make test` (same ones every run), many in `make fuzz` (new ones). The test
+    fails unless Hypothesis ran (to its end, not abandoned while drawing) as many cases as it asks:
+    a strategy that filters or overruns most of what it draws would otherwise pass having tried few."""
+    asked = fuzz if FUZZ else ci
     if FUZZ:
-        return settings(max_examples=fuzz, deadline=None, suppress_health_check=_HEALTH)
-    return settings(max_examples=ci, deadline=None, derandomize=True, suppress_health_check=_HEALTH)
+        profile = settings(max_examples=fuzz, deadline=None, suppress_health_check=_HEALTH)
+    else:
+        profile = settings(max_examples=ci, deadline=None, derandomize=True, suppress_health_check=_HEALTH)
+
+    def apply(test):
+        test = profile(test)
+        inner = test.hypothesis.inner_test  # Hypothesis's documented hook onto the undecorated test
+
+        module = test.__module__.rsplit(".", 1)[-1]
+
+        @functools.wraps(inner)
+        def counted(*args, **kwargs):
+            inner(*args, **kwargs)
+            CASES[module] += 1
+
+        test.hypothesis.inner_test = counted
+
+        @functools.wraps(test)
+        def run(*args, **kwargs):
+            before = CASES[module]
+            test(*args, **kwargs)
+            tried = CASES[module] - before
+            assert tried >= asked, f"{tried} cases run of the {asked} asked"
+
+        return run
+
+    return apply
 
 
 IRIS = ESTIMATOR / "iris"
 LIMIT_S = 10.0  # CPU seconds, generous: a guard against quadratic work, not a speed figure
 WALL_LIMIT_S = 60.0  # a wait that ends (a timeout honoured late); one that never ends: test_fuzz_models.CASE_LIMIT_S
-COUNT = {"cases": 0, "calls": 0}  # inputs tried; function calls checked
+COUNT = {"calls": 0}  # function calls checked
+CASES: collections.Counter[str] = collections.Counter()  # test module -> cases run to their end (examples())
 
 
 @st.composite
@@ -129,7 +161,6 @@ FILES = [
 @examples(ci=25, fuzz=2000)
 @given(how=mutations())
 def test_mutated_model_dir_files(name, how):
-    COUNT["cases"] += 1
     with iris_copy() as folder:
         path = next(folder.glob("events.out.tfevents.*")) if name == "events" else folder / name
         path.write_bytes(mutate(path.read_bytes(), how))
@@ -149,7 +180,6 @@ def cli(*argv: str) -> tuple[int, str, str]:
 @examples(ci=6, fuzz=600)
 @given(how=mutations(max_edits=3))
 def test_mutated_files_through_the_cli(name, how):
-    COUNT["cases"] += 1
     with iris_copy() as folder:
         path = folder / name
         path.write_bytes(mutate(path.read_bytes(), how))
@@ -172,7 +202,6 @@ def test_mutated_files_through_the_cli(name, how):
 @examples(ci=200, fuzz=40_000)
 @given(text=st.text(max_size=300) | st.from_regex(r"DNN\w*\([\w\s=,\[\]{}'\"-.:]*\)", fullmatch=True))
 def test_specs(text):
-    COUNT["cases"] += 1
     from ckpt_browser.core.checks.mismatch import estimator_expected
 
     outcome(estimator_expected, text)
@@ -181,7 +210,6 @@ def test_specs(text):
 @examples(ci=200, fuzz=40_000)
 @given(text=st.text(max_size=200) | st.from_regex(r"[-+0-9.eE:\[\], ]{0,60}", fullmatch=True))
 def test_feed_values(text):
-    COUNT["cases"] += 1
     from ckpt_browser.core.tf.feeds import parse_values
 
     outcome(parse_values, text)
@@ -196,7 +224,6 @@ LOG_WORDS = ["tensor_name", "=", ";", "shape in shape_and_slice spec", "[", "]",
 @examples(ci=100, fuzz=30_000)
 @given(parts=st.lists(st.sampled_from(LOG_WORDS), max_size=400), junk=st.text(max_size=100))
 def test_logs(parts, junk):
-    COUNT["cases"] += 1
     from ckpt_browser.core.checks.logparse import parse_log, resolve
 
     text = "".join(parts) + junk
@@ -207,7 +234,6 @@ def test_logs(parts, junk):
 @examples(ci=30, fuzz=5000)
 @given(how=mutations(), suffix=st.sampled_from([".csv", ".npy"]))
 def test_training_data_files(how, suffix):
-    COUNT["cases"] += 1
     import numpy as np
 
     from ckpt_browser.core.values.fit import load_xy
@@ -221,8 +247,3 @@ def test_training_data_files(how, suffix):
             np.savetxt(path, xy, delimiter=",", header="x,y", comments="")
         path.write_bytes(mutate(path.read_bytes(), how))
         outcome(load_xy, path)
-
-
-def test_zz_report_count():
-    """Printed by make fuzz (-s): how many inputs were tried in this session."""
-    print(f"\nfuzz: {COUNT['cases']:,} inputs tried, {COUNT['calls']:,} calls checked, no finding")

@@ -28,7 +28,6 @@ distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[2]
 KERAS = ROOT / "tests" / "data" / "keras" / "fuzz"
-COUNT = {"cases": 0}
 COMMANDS = {
     "verify": ["verify", str(IRIS)],
     "health": ["health", str(IRIS)],
@@ -74,7 +73,6 @@ frames = st.one_of(
 )
 def test_dask_servers_that_lie(capsys, monkeypatch, handshake, command, real_greeting, reply, close):
     """A server that sends a scheduler's real handshake (or not), then bytes of any kind."""
-    COUNT["cases"] += 1
     monkeypatch.setenv("CKPT_BROWSER_DASK_TIMEOUT", "1")
     with Server(scripted(handshake if real_greeting else b"", reply, close)) as server:
         line = _one_line(capsys, [*COMMANDS[command], "--dask", server.address])
@@ -84,7 +82,6 @@ def test_dask_servers_that_lie(capsys, monkeypatch, handshake, command, real_gre
 @examples(ci=2, fuzz=200)
 @given(command=st.sampled_from(sorted(COMMANDS)), data=frames)
 def test_dask_servers_sending_garbage_at_once(capsys, monkeypatch, command, data):
-    COUNT["cases"] += 1
     monkeypatch.setenv("CKPT_BROWSER_DASK_TIMEOUT", "1")
     with Server(sending(data)) as server:
         line = _one_line(capsys, [*COMMANDS[command], "--dask", server.address])
@@ -110,7 +107,6 @@ addresses = st.one_of(
 @given(address=addresses)
 def test_dask_address_text(capsys, monkeypatch, address):
     """Any text as the address: one line (nothing listens on the ports tried here)."""
-    COUNT["cases"] += 1
     if not address.strip() or "\x00" in address:
         return  # empty: no cluster asked for (a local run); NUL: argv cannot hold it
     monkeypatch.setenv("CKPT_BROWSER_DASK_TIMEOUT", "1")
@@ -178,7 +174,6 @@ def _copy_fixtures(folder: Path) -> None:
     run=st.sampled_from(sorted(RUNS)),
 )
 def test_hostile_modules_in_the_current_folder(names, as_package, run):
-    COUNT["cases"] += 1
     with tempfile.TemporaryDirectory() as tmp:
         clean, bad = Path(tmp) / "clean", Path(tmp) / "bad"
         for folder in (clean, bad):
@@ -227,8 +222,3 @@ def test_tensorflows_fallback_reader_imports_only_ours(tmp_path):
 
     theirs = tf().train.list_variables(str(IRIS / "model.ckpt-300"))
     assert listed == {name: list(shape) for name, shape in theirs}
-
-
-def test_zz_report_count():
-    """Printed by make fuzz (-s)."""
-    print(f"\nfuzz (hostile servers and folders): {COUNT['cases']:,} inputs tried, no finding")

@@ -109,7 +109,6 @@ def test_http_objects(server, reply, where, size):
     from ckpt_browser.core import storage
     from ckpt_browser.core.storage import remote
 
-    COUNT["cases"] += 1
     key = _key()
     _script(server, reply, key)
     url = _with_user(f"{server.url}/script/{key}")
@@ -158,7 +157,6 @@ def test_http_index_pages(server, hrefs, statuses, junk):
 
     from ckpt_browser.core import storage
 
-    COUNT["cases"] += 1
     key = _key()
     folder = f"{server.url}/script/{key}"
     links = [h.replace("OTHER", server.other_server.url).replace("SELF", folder) for h in hrefs]
@@ -189,7 +187,6 @@ COMMANDS = [["ls", "--json"], ["verify"], ["health", "--no-alpha"], ["show", "@"
 @given(mode=st.sampled_from(MODES), name=st.sampled_from(FILES), command=st.sampled_from(COMMANDS))
 def test_http_model_dirs_through_the_cli(server, mode, name, command):
     """A model_dir served with one file (or the folder page) hostile, through a CLI command."""
-    COUNT["cases"] += 1
     where = _with_user(f"{server.url}/{mode}@{name}/iris")
     argv = [where if a == "@" else a for a in command] + ([] if "@" in command else [where])
     COUNT["calls"] += 1

@@ -346,8 +346,3 @@ def test_tfjs_manifests_that_lie(data, kind, op, how):
         exercise(path, "tfjs")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_zz_report_model_counts():
-    """Printed by make fuzz (-s): how many inputs each layer tried, and native failures caught."""
-    print("\nfuzz (models): " + ", ".join(f"{v:,} {k}" for k, v in COUNTS.items()) + "; no finding")
