@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+from google.protobuf.message import DecodeError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ckpt_browser.core.formats import wire
 from ckpt_browser.core.formats.protos import bundle_protos
+from ckpt_browser.core.formats.sstable import varint
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
@@ -35,10 +38,98 @@ def test_headers_read_like_protobuf(shards, endianness, producer):
     assert wire.bundle_header(h.SerializeToString()) == (shards, endianness)
 
 
-@given(junk=st.binary(max_size=64))
-def test_garbage_is_a_value_error_not_a_crash(junk):
+def entry_as_protobuf_reads_it(m) -> tuple[int, tuple[int, ...]]:
+    return m.dtype, tuple(d.size for d in m.shape.dim)
+
+
+def header_as_protobuf_reads_it(m) -> tuple[int, int]:
+    return m.num_shards, m.endianness
+
+
+def as_int32(v: int) -> int:
+    """What protobuf makes of a varint in an int32 or enum field: its low 32 bits, signed."""
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+GROUPS = (3, 4)  # wire types protobuf skips as unknown fields; wire.py refuses them (no writer uses them here)
+
+
+def holds_a_group(buf: bytes) -> bool:
+    return any(kind in GROUPS for kind in _wire_types(buf))
+
+
+def _wire_types(buf: bytes):
+    pos = 0
+    while pos < len(buf):
+        try:
+            key, pos = varint(buf, pos)
+        except ValueError:
+            return
+        yield key & 7
+        if key & 7 == 0:
+            while pos < len(buf) and buf[pos] & 0x80:
+                pos += 1
+            pos += 1
+        elif key & 7 == 2:
+            try:
+                n, pos = varint(buf, pos)
+            except ValueError:
+                return
+            pos += n
+        elif key & 7 in (1, 5):
+            pos += 8 if key & 7 == 1 else 4
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(
+    junk=st.binary(max_size=64)
+    | st.builds(bytes, st.lists(st.sampled_from(b"\x08\x10\x12\x02\x80\x01\x7f\x00"), max_size=24))
+)
+@pytest.mark.parametrize(
+    "message, ours, theirs, int32_at",
+    [
+        ("BundleEntryProto", wire.entry_head, entry_as_protobuf_reads_it, 0),  # dtype: an enum
+        ("BundleHeaderProto", wire.bundle_header, header_as_protobuf_reads_it, None),  # int32, enum
+    ],
+)
+def test_garbage_reads_as_protobuf_reads_it_or_is_a_value_error(message, ours, theirs, int32_at, junk):
+    """Each reader on its own: bytes the protobuf runtime reads, wire.py reads the same (its refusal is
+    a bug, but for a group field, which it refuses by design); bytes protobuf refuses, wire.py may read
+    or refuse, with the errors its callers catch (ValueError, IndexError), never another."""
     try:
-        wire.entry_head(junk)
-        wire.bundle_header(junk)
-    except (ValueError, IndexError):
-        pass
+        msg = getattr(bundle_protos(), message).FromString(junk)
+    except DecodeError:
+        msg = None
+    try:
+        got = ours(junk)
+    except (ValueError, IndexError) as exc:
+        assert msg is None or holds_a_group(junk), f"{ours.__name__} refused what protobuf reads: {junk!r} ({exc})"
+        return
+    if msg is None:
+        return
+    want = theirs(msg)
+    # An int32 or enum varint past 31 bits: protobuf keeps the low 32 (test_an_int32_past_31_bits below).
+    seen = tuple(
+        as_int32(v) if isinstance(v, int) and (int32_at is None or i == int32_at) else v for i, v in enumerate(got)
+    )
+    assert seen == want, junk
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="wire.py reads an int32/enum field's whole varint; protobuf (so TensorFlow) keeps its low 32 bits: "
+    "a dtype written as 2**32 + 1 is DT_FLOAT to TensorFlow, unknown to us (core/formats/wire.py, issue 33)",
+)
+def test_an_int32_past_31_bits_reads_as_protobuf_reads_it():
+    raw = b"\x08" + _varint((1 << 32) + 1)  # BundleEntryProto.dtype
+    assert wire.entry_head(raw) == entry_as_protobuf_reads_it(bundle_protos().BundleEntryProto.FromString(raw))
+
+
+def _varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((v & 0x7F) | (0x80 if v > 0x7F else 0))
+        v >>= 7
+        if not v:
+            return bytes(out)
