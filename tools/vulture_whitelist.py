@@ -39,6 +39,10 @@ _._Call
 read_bounded  # core/checks/script_worker.py: "ckpt_browser.core.checks.script_worker:read_bounded"
 imported  # core/formats/isolated.py: "ckpt_browser.core.formats.isolated:imported"
 only_one  # ui/models/diff_table.py: _STATUS_COLOUR names it
+open_bundle  # core/formats/registry.py: each format's opener and fetch are "module:function" strings
+KerasFile
+TfjsModel
+fetch_model
 
 # core/checks/feature_columns.py: each function takes what TensorFlow's feature_column function of the
 # same name takes (inspect.signature binds a script's call to it), used or not.
@@ -84,3 +88,8 @@ _.mtime_ns
 clear_blocks
 _._conn
 _._starts
+# The registry's capabilities checksums and remote_ranges are declared for every format and read by
+# nothing yet; registry.of_file is called by nothing.
+checksums
+remote_ranges
+of_file
