@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile fixtures-torch demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -114,6 +114,15 @@ fuzz-rest: $(STAMP)
 # from there), TensorFlow's fallback worker included. Mostly waiting (deadlines, processes).
 fuzz-hostile: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_hostile.py
+
+# tests/data/torch: PyTorch / safetensors files and a BERT TF checkpoint + its Hugging Face conversion,
+# by their writers (torch 2.13 CPU, safetensors, transformers < 5) in a venv of their own (not CI);
+# TensorFlow (this venv's) writes the TF checkpoint and answers the converter's reads in a child.
+TORCH_VENV ?= /work/venvs/torch
+fixtures-torch: $(STAMP)
+	test -x $(TORCH_VENV)/bin/python || { python3.11 -m venv $(TORCH_VENV) && \
+		$(TORCH_VENV)/bin/pip install torch==2.13.0 safetensors 'transformers<5' numpy; }
+	cd tests/data/torch && $(TORCH_VENV)/bin/python make_fixtures.py $(CURDIR)/$(BIN)/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks
