@@ -174,8 +174,9 @@ def flat(obj, prefix: str = "") -> dict:
 
 
 def state_dicts(truth: Truth) -> None:
-    import torch
     from collections import OrderedDict
+
+    import torch
 
     torch.manual_seed(36)
     base = torch.randn(6, 8)
