@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from ckpt_browser.core.base.errors import CheckpointError
@@ -24,6 +25,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 PICKLE_MAGIC = b"\x80"
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
+# What zipfile raises on a damaged archive: a bad signature, an unknown version or method, an
+# encrypted member, a broken deflate stream, a short read.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error,
+              struct.error, KeyError, OverflowError)  # fmt: skip
 PICKLE_LIMIT = 1 << 30  # data.pkl of a 70B model is a few MB: a bigger one is refused, not read
 
 
@@ -67,7 +72,7 @@ class TorchFile:
         try:
             archive = zipfile.ZipFile(raw_tensors.stream(self._f))
             infos = archive.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise CheckpointError(f"{self.name} is a damaged zip archive: {str(exc)[:200]}") from None
         pickles = sorted((i for i in infos if i.filename.endswith("data.pkl")), key=lambda i: len(i.filename))
         if not pickles:
@@ -84,7 +89,7 @@ class TorchFile:
                 self._big_endian = archive.read(order).strip() == b"big"
             with archive.open(pkl) as member:
                 obj, unpickler = torch_pickle.load(member.read(PICKLE_LIMIT), "zip")
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise CheckpointError(f"{self.name}: its data.pkl cannot be read: {str(exc)[:200]}") from None
         self.globals = unpickler.globals
         self.storages = unpickler.storages
