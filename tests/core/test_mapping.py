@@ -10,7 +10,7 @@ import json
 import pytest
 
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.checks.mapping import map_checkpoint
+from ckpt_browser.core.values.mapping import map_checkpoint
 from tests.conftest import DATA
 
 TORCH = DATA / "torch"
@@ -88,8 +88,8 @@ def test_cli_exit_codes_and_json():
     [
         (["map", TF, str(TORCH / "missing.bin")], "does not exist"),
         (["map", TF, str(TORCH / "bert_pt"), "--rules", "gpt9"], "neither a built-in rule set"),
-        (["map", str(TORCH / "bert_pt" / "model.safetensors"), str(TORCH / "bert_pt")], ""),
-        (["map", TF, str(TORCH / "truth.json")], "not"),
+        (["map", TF, str(TORCH / "truth.json")], "neither a PyTorch"),
+        (["map", TF, str(TORCH / "values")], "holds no model.safetensors"),
     ],
 )
 def test_cli_bad_input_is_one_line(argv, says):
@@ -98,7 +98,7 @@ def test_cli_bad_input_is_one_line(argv, says):
 
 
 def test_user_rules_files(tmp_path):
-    from ckpt_browser.core.checks.mapping_rules import BUILT_IN
+    from ckpt_browser.core.values.mapping_rules import BUILT_IN
 
     bert = BUILT_IN["bert"]
     (tmp_path / "mine.json").write_text(json.dumps(bert))
@@ -126,3 +126,24 @@ def test_api_record_is_the_cli_record():
     assert record == json.loads(out) and code == 1
     with pytest.raises(CheckpointError):
         cb.map_weights(TF, TORCH / "missing.pt")
+
+
+def test_diff_pairs_tf_with_pytorch_by_the_same_rules(tmp_path):
+    """diff TF PYTORCH: the mapping's pairs, kernels transposed back; an untransposed kernel differs."""
+    import shutil
+
+    from ckpt_browser.core.values.diff import diff_checkpoints
+
+    d = diff_checkpoints(TF, TORCH / "bert_pt" / "model.safetensors")
+    assert d.pairing.startswith("by the bert mapping rules")
+    rows = {r.name: r for r in d.rows}
+    assert sorted(n for n, r in rows.items() if r.status == "same") == sorted(ORACLE["pairs"])
+    assert (
+        rows["bert/encoder/layer_0/attention/self/query/kernel"].name_b
+        == "bert.encoder.layer.0.attention.self.query.weight"
+    )
+    shutil.copy(TORCH / "bert_untransposed.bin", tmp_path / "pytorch_model.bin")
+    d = diff_checkpoints(tmp_path / "pytorch_model.bin", TF)  # either way round
+    changed = [r.name for r in d.rows if r.status == "changed"]
+    assert changed == ["bert/encoder/layer_1/attention/self/value/kernel"]
+    assert not [r for r in d.rows if r.status == "only_a"]  # the tied decoder is its pair's copy

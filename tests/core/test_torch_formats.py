@@ -51,8 +51,8 @@ def test_every_tensor_as_its_writer_reads_it(rel):
 
 
 def test_formats_told_apart_by_their_bytes():
-    assert TorchFile(TORCH / "legacy.pt").format == "torch legacy"
-    assert TorchFile(TORCH / "state_dtypes.pt").format == "torch zip"
+    assert TorchFile(TORCH / "legacy.pt").container == "legacy"
+    assert TorchFile(TORCH / "state_dtypes.pt").container == "zip"
     with pytest.raises(CheckpointError, match="not a PyTorch file"):
         TorchFile(TORCH / "tensors.safetensors")
     with pytest.raises(CheckpointError, match="not a safetensors file"):
@@ -71,7 +71,7 @@ def test_training_checkpoint_keeps_its_other_values_and_slots():
     reader = TorchFile(TORCH / "training.pth")
     assert reader.values["epoch"] == "7" and reader.values["note"] == "'tiny run'"
     kinds = reader.kinds()
-    assert kinds["model/weight"][0] == "weight" and kinds["optimizer/state/0/exp_avg"][0] == "slot"
+    assert kinds["model/weight"][0] == "model" and kinds["optimizer/state/0/exp_avg"][0] == "optimizer"
 
 
 def test_shared_storage_views_read_their_own_window():
@@ -215,3 +215,55 @@ def test_restricted_unpickler_builds_only_its_own(tmp_path):
     for junk in (b"", b"\x80\x05junk", io.BytesIO(b"(((((").read()):
         with pytest.raises(CheckpointError):
             torch_pickle.load(junk)
+
+
+def test_a_buffer_opcode_declaring_petabytes_is_refused_before_pickle_allocates(tmp_path):
+    """BYTEARRAY8 makes pickle allocate what it declares before reading: found by the fuzzer."""
+    import struct
+
+    from ckpt_browser.core.formats import torch_pickle
+
+    bomb = b"\x80\x05\x96" + struct.pack("<Q", 1 << 54) + b"abcd."
+    with pytest.raises(CheckpointError, match="bytearray8"):
+        torch_pickle.load(bomb)
+    small = b"\x80\x05\x96" + struct.pack("<Q", 4) + b"abcd."
+    with pytest.raises(CheckpointError, match="BYTEARRAY8, which torch.save never writes"):
+        torch_pickle.load(small)
+
+
+def test_the_registry_claims_each_writers_file_and_not_tfjs_shards():
+    from ckpt_browser.core.formats import registry
+
+    claimed = {rel: registry.claims_file(TORCH / rel) for rel in TRUTH}
+    assert {rel: f.name for rel, f in claimed.items() if f} == {
+        "bert_pt/model.safetensors": "safetensors", "bert_pt/pytorch_model.bin": "torch", "legacy.pt": "torch",
+        "module.pt": "torch", "sharded/model.safetensors.index.json": "sharded", "state_dtypes.pt": "torch",
+        "sharded_bin/pytorch_model.bin.index.json": "sharded", "tensors.safetensors": "safetensors",
+        "training.pth": "torch",
+    }  # fmt: skip
+    assert [p for p in (DATA / "tfjs").rglob("*.bin") if registry.claims_file(p)] == []
+    assert registry.claims_file(TORCH / "bert_tf" / "bert_model.ckpt") is None  # a TF prefix, not a .ckpt file
+
+
+@pytest.mark.parametrize("rel", sorted(TRUTH))
+def test_ls_and_show_json_are_the_writers_answers(rel, capsys):
+    """The command line, through the registry: `ls --json` lists what torch.load gave, `show` its values."""
+    from ckpt_browser.cli import main
+
+    assert main(["ls", "--json", str(TORCH / rel)]) == 0
+    listed = {v["name"]: v for v in json.loads(capsys.readouterr().out)["variables"]}
+    assert {n: (v["shape"], v["dtype"]) for n, v in listed.items()} == {
+        n: (t["shape"], t["dtype"]) for n, t in TRUTH[rel].items()
+    }
+    name = sorted(n for n, t in TRUTH[rel].items() if t["dtype"] == "float32" and 0 < np.prod(t["shape"]))[0]
+    assert main(["show", "--json", "--all", str(TORCH / rel), name]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert np.array_equal(np.asarray(shown["values"], np.float32), expected(rel, name))
+
+
+def test_verify_says_there_are_no_checksums(capsys):
+    from ckpt_browser.cli import main
+
+    assert main(["verify", str(TORCH / "bert_pt" / "pytorch_model.bin")]) == 0
+    out = capsys.readouterr().out
+    assert "48 tensors" in out and "PyTorch files store no checksums" in out

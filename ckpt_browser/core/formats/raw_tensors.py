@@ -4,7 +4,6 @@ format that stores no checksums (sizes, offsets, finite values)."""
 
 from __future__ import annotations
 
-import io
 import math
 from typing import TYPE_CHECKING
 
@@ -19,19 +18,23 @@ NO_CHECKSUMS = (
 )
 
 
-class RangeStream(io.RawIOBase):
-    """A storage file (LocalFile or RemoteFile: read(offset, size), size) as a seekable raw stream:
-    zipfile and pickle read through it, by ranges, never the whole file."""
+class RangeStream:
+    """A storage file (LocalFile or RemoteFile: read(offset, size), size) as a seekable read-only
+    stream: zipfile and pickle read through it, by ranges (a block kept), never the whole file. No
+    readinto/peek: the pickle machine then reads exactly what it consumes (tell() is exact after a
+    load), and no buffer of ours is ever exported to it."""
 
-    def __init__(self, f) -> None:
-        super().__init__()
+    def __init__(self, f, block: int = 1 << 16) -> None:
         self._f = f
         self._pos = 0
-
-    def readable(self) -> bool:
-        return True
+        self._block = block
+        self._start = 0
+        self._data = b""
 
     def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
         return True
 
     def tell(self) -> int:
@@ -44,16 +47,37 @@ class RangeStream(io.RawIOBase):
         self._pos = base + offset
         return self._pos
 
-    def readinto(self, b) -> int:
-        n = max(0, min(len(b), self._f.size - self._pos))
-        if n:
-            b[:n] = self._f.read(self._pos, n)
-            self._pos += n
-        return n
+    def read(self, n: int = -1) -> bytes:
+        end = self._f.size if n is None or n < 0 else min(self._f.size, self._pos + n)
+        if end <= self._pos:
+            return b""
+        if not self._start <= self._pos or end > self._start + len(self._data):
+            if end - self._pos > self._block:  # a big read: straight through
+                out = self._f.read(self._pos, end - self._pos)
+                self._pos = end
+                return out
+            self._start = self._pos
+            self._data = self._f.read(self._start, min(self._block, self._f.size - self._start))
+        out = self._data[self._pos - self._start : end - self._start]
+        self._pos = end
+        return out
+
+    def readline(self, limit: int = -1) -> bytes:
+        out = b""
+        while limit < 0 or len(out) < limit:
+            chunk = self.read(256 if limit < 0 else min(256, limit - len(out)))
+            if not chunk:
+                break
+            cut = chunk.find(b"\n")
+            if cut >= 0:
+                self._pos -= len(chunk) - cut - 1
+                return out + chunk[: cut + 1]
+            out += chunk
+        return out
 
 
-def stream(f, buffer: int = 1 << 16) -> io.BufferedReader:
-    return io.BufferedReader(RangeStream(f), buffer_size=buffer)
+def stream(f) -> RangeStream:
+    return RangeStream(f)
 
 
 def numpy_dtype(name: str) -> np.dtype:

@@ -1,7 +1,7 @@
 """safetensors files and sharded checkpoints (model.safetensors.index.json, pytorch_model.bin.index.json)
 without torch or the safetensors library: an 8-byte header length, a JSON header {name: {dtype, shape,
 data_offsets}}, then the bytes. Listing costs the header (two small ranged reads in a bucket), a sharded
-checkpoint its index and each shard's header, never the data. CheckpointReaders (core/reader.py).
+checkpoint its index and each shard's header, never the data. CheckpointReaders (formats/reader.py).
 
 The safetensors library reads local files only (it maps them); it has no byte-range reads over fsspec,
 which listing a bucket's checkpoint by its headers needs: this module parses the format itself.
@@ -61,9 +61,10 @@ class SafetensorsFile:
     """One .safetensors file: its tensors, the header's __metadata__, and what is wrong with its layout."""
 
     native = True
+    framework = "pytorch"  # diff pairs it with a TF checkpoint by the mapping rules (values/mapping.py)
     note: str | None = None
     verify_note = raw_tensors.NO_CHECKSUMS.format(what="safetensors files")
-    format = "safetensors"
+    container = "safetensors"
 
     def __init__(self, path) -> None:
         self.path = path
@@ -106,7 +107,9 @@ class SafetensorsFile:
         return [VariableEntry(n, e.shape, e.dtype) for n, e in sorted(self.entries.items())]
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
-        return {n: ("weight", None) for n in self.entries}
+        from ckpt_browser.core.formats.variables import MODEL
+
+        return {n: (MODEL, None) for n in self.entries}
 
     def read(self, name: str) -> np.ndarray:
         e = self.entries.get(name)
@@ -154,6 +157,7 @@ class ShardedCheckpoint:
     weight_map names each tensor's shard; each shard is a safetensors or a torch.save file."""
 
     native = True
+    framework = "pytorch"  # diff pairs it with a TF checkpoint by the mapping rules (values/mapping.py)
     note: str | None = None
 
     def __init__(self, path) -> None:
@@ -173,7 +177,7 @@ class ShardedCheckpoint:
             if shard.startswith(("/", "\\")) or ".." in shard.replace("\\", "/").split("/"):
                 raise CheckpointError(f"{self.name} names a shard outside its folder: {shard[:200]}")
             self.shards[shard] = _open_shard(folder / shard)
-        self.format = "sharded " + ("safetensors" if self.name.endswith(".safetensors.index.json") else "torch")
+        self.container = "sharded " + ("safetensors" if self.name.endswith(".safetensors.index.json") else "torch")
         self.verify_note = getattr(next(iter(self.shards.values()), None), "verify_note", None)
         self._where: dict[str, str] = {}
         self._problems: list[str] = []
@@ -190,7 +194,10 @@ class ShardedCheckpoint:
         return [self._entries[n] for n in sorted(self._where)]
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
-        return {n: ("weight", None) for n in self._where}
+        kinds: dict[str, tuple[str, str | None]] = {}
+        for reader in self.shards.values():
+            kinds.update(reader.kinds())
+        return {n: kinds[n] for n in self._where}
 
     def shard_of(self, name: str):
         shard = self._where.get(name)

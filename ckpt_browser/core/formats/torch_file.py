@@ -2,7 +2,7 @@
 storages) and the legacy format (_use_new_zipfile_serialization=False: pickles, then the storages),
 read by byte ranges from a disk or a bucket. The pickle goes through torch_pickle's restricted
 unpickler: tensors and containers are built, any other global is a named placeholder, nothing runs.
-A CheckpointReader (core/reader.py), with check() for verify.
+A CheckpointReader (formats/reader.py), with check() for verify.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class TorchFile:
     the globals its pickle names but we did not build (a model's class: shown, never imported)."""
 
     native = True
+    framework = "pytorch"  # diff pairs it with a TF checkpoint by the mapping rules (values/mapping.py)
     note: str | None = None
     verify_note = raw_tensors.NO_CHECKSUMS.format(what="PyTorch files")
 
@@ -48,7 +49,7 @@ class TorchFile:
         self.path = path
         self.name = os.path.basename(str(path))
         self._f = open_file(path)
-        self.format = ""
+        self.container = ""
         self._big_endian = False
         self._spans: dict[str, tuple[int, int]] = {}  # storage key -> (first byte in the file, bytes held)
         self._problems: list[str] = []
@@ -79,7 +80,7 @@ class TorchFile:
             raise CheckpointError(f"{self.name} is a zip archive without data.pkl: not a torch.save file")
         pkl = pickles[0]
         root = pkl.filename[: -len("data.pkl")]
-        self.format = "torch zip"
+        self.container = "zip"
         if pkl.file_size > PICKLE_LIMIT:
             raise CheckpointError(f"{self.name}: its data.pkl declares {pkl.file_size:,} bytes: refused")
         by_name = {i.filename: i for i in infos}
@@ -97,7 +98,7 @@ class TorchFile:
         return obj
 
     def _open_legacy(self):
-        self.format = "torch legacy"
+        self.container = "legacy"
         s = raw_tensors.stream(self._f)
         magic, _ = torch_pickle.load(s, "legacy")
         if magic != LEGACY_MAGIC_NUMBER:
@@ -136,11 +137,14 @@ class TorchFile:
         return [VariableEntry(n, t.shape, t.dtype) for n, t in sorted(self.tensors.items())]
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
-        """Optimizer state in a training checkpoint ({'optimizer': {'state': ...}}) is a slot."""
+        """Optimizer state in a training checkpoint ({'optimizer': {'state': ...}}) is the optimizer's."""
+        from ckpt_browser.core.formats.variables import MODEL, OPTIMIZER
+
         out: dict[str, tuple[str, str | None]] = {}
         for n in self.tensors:
             parts = n.split("/")
-            out[n] = ("slot", None) if "state" in parts[1:] and parts[0].startswith("optim") else ("weight", None)
+            optimizer = parts[0].startswith("optim") and "state" in parts[1:]
+            out[n] = (OPTIMIZER, None) if optimizer else (MODEL, None)
         return out
 
     def _span(self, key: str) -> tuple[int, int]:

@@ -242,9 +242,32 @@ class RestrictedUnpickler(pickle.Unpickler):
         return storage
 
 
+# Protocol 5's out-of-band buffers: BYTEARRAY8 makes pickle allocate the size it declares before
+# reading a byte; torch.save never writes these.
+_REFUSED = {"BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"}
+
+
+def _prescan(stream) -> None:
+    """Walk the pickle's opcodes (pickletools: nothing built) before pickle's machine runs it:
+    declared sizes are checked against the bytes there are, and buffer opcodes refused."""
+    import pickletools
+
+    start = stream.tell()
+    try:
+        for op, _, _ in pickletools.genops(stream):
+            if op.name in _REFUSED:
+                raise CheckpointError(f"its pickle uses {op.name}, which torch.save never writes: refused")
+    except CheckpointError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- pickletools raises ValueError and others on damage
+        raise CheckpointError(f"its pickle cannot be read: {str(exc)[:200]}") from None
+    stream.seek(start)
+
+
 def load(data: bytes | io.BufferedIOBase, kind: str = "zip") -> tuple[Any, RestrictedUnpickler]:
     """The object a pickle describes, built from our classes only; a CheckpointError if it is no pickle."""
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    _prescan(stream)
     unpickler = RestrictedUnpickler(stream, kind)
     try:
         return unpickler.load(), unpickler

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.checks.mapping_rules import Rules, load_rules
+from ckpt_browser.core.values.mapping_rules import Rules, load_rules
 
 OK, SHAPE, VALUES, UNTRANSPOSED, EXTRA_TRANSPOSE = "ok", "shape", "values", "untransposed", "transposed"
 
@@ -216,8 +216,9 @@ def _open_torch_side(path: str):
     """The PyTorch side: a .pt / .bin / .safetensors file, a sharded checkpoint's index, or a folder
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
     from ckpt_browser.core import storage
-    from ckpt_browser.core.formats.safetensors import open_safetensors, open_sharded
-    from ckpt_browser.core.formats.torch_file import open_torch
+    from ckpt_browser.core.formats import registry
+    from ckpt_browser.core.formats.reader import open_checkpoint
+    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch
 
     if storage.is_dir(path):
         for name in ("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
@@ -228,17 +229,22 @@ def _open_torch_side(path: str):
         raise CheckpointError(f"{str(path)[:300]} holds no model.safetensors or pytorch_model.bin (and no index)")
     if not storage.exists(path):
         raise CheckpointError(f"{str(path)[:300]} does not exist")
-    name = str(path).lower()
-    if name.endswith(".index.json"):
-        return open_sharded(path)
-    if name.endswith(".safetensors"):
-        return open_safetensors(path)
-    return open_torch(path)
+    if registry.claims_file(path) is not None:
+        return open_checkpoint(path)
+    # A name no format claims (a .bin beside TF.js shards): torch.save's first bytes settle it.
+    f = storage.open_file(path)
+    try:
+        head = f.read(0, min(4, f.size))
+    finally:
+        f.close()
+    if is_torch_bytes(head):
+        return open_torch(path)
+    raise CheckpointError(f"{storage.as_path(path).name} is neither a PyTorch (zip or pickle) nor a safetensors file")
 
 
 def _open_tf_side(path: str):
+    from ckpt_browser.core.formats.reader import open_checkpoint
     from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
 
     info = open_source(path).checkpoint()
     return open_checkpoint(info.prefix)
@@ -260,3 +266,61 @@ def map_checkpoint(tf_path: str, torch_path: str, rules: str | None = None, valu
 
 def weights_count(m: Mapping) -> int:
     return sum(math.prod(p.torch_shape) for p in m.pairs)
+
+
+class MappedView:
+    """A PyTorch reader seen through a mapping: each paired tensor under its TF name, in TF's layout
+    (transposed back), so that diff compares a TF checkpoint with its conversion weight by weight.
+    Unpaired PyTorch tensors keep their own names."""
+
+    native = True
+
+    def __init__(self, torch_reader, m: Mapping) -> None:
+        self._reader = torch_reader
+        self.note = getattr(torch_reader, "note", None)
+        self.renamed = {p.tf: p.torch for p in m.pairs if p.status != SHAPE}
+        self._transposed = {p.tf for p in m.pairs if p.transposed and p.status != SHAPE}
+        paired = set(self.renamed.values()) | {t for p in m.pairs for t in p.tied}  # a tied copy is its pair
+        self._entries = {}
+        from ckpt_browser.core.formats.records import VariableEntry
+
+        by_name = {v.name: v for v in torch_reader.variables()}
+        for tf_name, torch_name in self.renamed.items():
+            v = by_name[torch_name]
+            self._entries[tf_name] = VariableEntry(
+                tf_name, _transposed_shape(tuple(v.shape), tf_name in self._transposed), v.dtype
+            )
+        for name, v in by_name.items():
+            if name not in paired and name not in self._entries:
+                self._entries[name] = v
+
+    def variables(self):
+        return [self._entries[n] for n in sorted(self._entries)]
+
+    def read(self, name: str):
+        import numpy as np
+
+        value = self._reader.read(self.renamed.get(name, name))
+        return np.ascontiguousarray(np.transpose(value)) if name in self._transposed else value
+
+    def truncation(self) -> str | None:
+        return self._reader.truncation()
+
+
+def cross_framework_view(ra, rb):
+    """(ra, rb, pairing) with the PyTorch side of a TF / PyTorch pair seen under the TF names by the
+    mapping rules (guessed from the TF names); None when both or neither are PyTorch, or nothing pairs."""
+    a_torch, b_torch = getattr(ra, "framework", "") == "pytorch", getattr(rb, "framework", "") == "pytorch"
+    if a_torch == b_torch:
+        return None
+    tf_reader, torch_reader = (rb, ra) if a_torch else (ra, rb)
+    try:
+        rules = load_rules(None, [v.name for v in tf_reader.variables()])
+        m = map_readers(tf_reader, torch_reader, rules, values=False)
+    except CheckpointError:
+        return None
+    if not m.pairs:
+        return None
+    view = MappedView(torch_reader, m)
+    said = f"by the {rules.name} mapping rules (TF name -> PyTorch name, kernels transposed back): {len(m.pairs)} pairs"
+    return ((view, rb) if a_torch else (ra, view)) + (said,)
