@@ -122,7 +122,8 @@ TORCH_VENV ?= /work/venvs/torch
 fixtures-torch: $(STAMP)
 	test -x $(TORCH_VENV)/bin/python || { python3.11 -m venv $(TORCH_VENV) && \
 		$(TORCH_VENV)/bin/pip install torch==2.13.0 safetensors 'transformers<5' numpy; }
-	cd tests/data/torch && $(TORCH_VENV)/bin/python make_fixtures.py $(CURDIR)/$(BIN)/python
+	cd tests/data/torch && $(TORCH_VENV)/bin/python make_fixtures.py $(CURDIR)/$(BIN)/python && \
+		$(TORCH_VENV)/bin/python make_conversions.py $(CURDIR)/$(BIN)/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

@@ -147,3 +147,17 @@ def test_diff_pairs_tf_with_pytorch_by_the_same_rules(tmp_path):
     changed = [r.name for r in d.rows if r.status == "changed"]
     assert changed == ["bert/encoder/layer_1/attention/self/value/kernel"]
     assert not [r for r in d.rows if r.status == "only_a"]  # the tied decoder is its pair's copy
+
+
+@pytest.mark.parametrize("model", ["albert", "electra", "t5"])
+def test_other_converters_pairings(model):
+    """ALBERT, ELECTRA and T5 checkpoints in Google's naming, converted by Hugging Face's own
+    load_tf_weights_in_* (tests/data/torch/make_conversions.py): the converter's pairs, our rules."""
+    folder = TORCH / "conversions" / model
+    oracle = json.loads((folder / "pairing.json").read_text())
+    m = map_checkpoint(str(folder / "tf"), str(folder))
+    assert m.rules == model and m.ok and m.values_checked
+    assert {p.tf: (p.torch, p.transposed) for p in m.pairs} == {
+        tf: (theirs["torch"][0], theirs["transposed"]) for tf, theirs in oracle["pairs"].items()
+    }
+    assert sorted(m.skipped) == oracle["not_converted"]

@@ -56,8 +56,9 @@ BUILT_IN: dict[str, dict] = {
             ["inner_group_", "albert_layers/"],
             ["group_", "albert_layer_groups/"],
             [r"^(output_bias|output_weights)$", r"classifier/\1"],
-            [r"seq_relationship/output_weights", "sop_classifier/classifier/weight"],
-            [r"seq_relationship/output_", "sop_classifier/classifier/"],
+            # the converter finds no `cls` on AlbertForPreTraining, skips that step and lands on sop_classifier
+            [r"(^cls/)?seq_relationship/output_weights", "sop_classifier/classifier/weight"],
+            [r"(^cls/)?seq_relationship/output_", "sop_classifier/classifier/"],
         ],
         "components": _BERT_COMPONENTS,
         "append_weight": r".*_embeddings",

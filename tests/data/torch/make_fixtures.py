@@ -65,7 +65,7 @@ def bert_tf_shapes() -> dict[str, list[int]]:
     return out
 
 
-def tf_write(folder: str) -> None:
+def tf_write(folder: str, shapes_file: str | None = None) -> None:
     """bert_model.ckpt by tf.compat.v1 Saver: the weights, Google's AdamWeightDecayOptimizer slots
     (<var>/adam_m, <var>/adam_v) and global_step, random values."""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -76,10 +76,11 @@ def tf_write(folder: str) -> None:
     rng = np.random.default_rng(36)
     with tf.Graph().as_default(), v1.Session() as sess:
         variables = []
-        for name, shape in bert_tf_shapes().items():
+        shapes = json.loads(Path(shapes_file).read_text()) if shapes_file else bert_tf_shapes()
+        for name, shape in shapes.items():
             init = rng.normal(0, 0.02, shape).astype(np.float32)
             variables.append(v1.get_variable(name, initializer=init))
-            for slot in ("adam_m", "adam_v"):
+            for slot in () if shapes_file else ("adam_m", "adam_v"):
                 value = np.abs(rng.normal(0, 1e-3, shape)).astype(np.float32)
                 variables.append(v1.get_variable(f"{name}/{slot}", initializer=value))
         variables.append(v1.train.get_or_create_global_step())
@@ -356,7 +357,7 @@ def bert_conversion(truth: Truth, tf_python: str) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "tf-write":
-        return tf_write(sys.argv[2])
+        return tf_write(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     if len(sys.argv) > 1 and sys.argv[1] == "tf-dump":
         return tf_dump(sys.argv[2], sys.argv[3])
     tf_python = sys.argv[1] if len(sys.argv) > 1 else "/work/main/.venv/bin/python"
