@@ -267,3 +267,29 @@ def test_verify_says_there_are_no_checksums(capsys):
     assert main(["verify", str(TORCH / "bert_pt" / "pytorch_model.bin")]) == 0
     out = capsys.readouterr().out
     assert "48 tensors" in out and "PyTorch files store no checksums" in out
+
+
+def test_history_and_health_across_a_folder_of_weight_files(tmp_path, capsys):
+    """A run that saved safetensors each epoch: the folder is a model_dir of three checkpoints; the
+    History of a weight is its norm per file; health names the NaN the last epoch holds."""
+    import os
+
+    from ckpt_browser.cli import main
+    from ckpt_browser.core.model_dir.contents import open_source
+    from ckpt_browser.core.values.history import variable_history
+    from tests.core.torch_pickles import safetensors_bytes
+
+    rng = np.random.default_rng(3)
+    weights = [rng.standard_normal((4, 4)).astype(np.float32) * (i + 1) for i in range(3)]
+    weights[2][1, 1] = np.nan
+    for i, w in enumerate(weights):
+        path = tmp_path / f"epoch_{i + 1}.safetensors"
+        path.write_bytes(safetensors_bytes({"dense.weight": w, "dense.bias": np.ones(4, np.float32)}))
+        os.utime(path, (1_700_000_000 + i, 1_700_000_000 + i))
+    source = open_source(tmp_path)
+    assert [c.name for c in source.model_dir.checkpoints] == [f"epoch_{i}.safetensors" for i in (1, 2, 3)]
+    history = variable_history(source.model_dir.checkpoints[:2], "dense.weight", "L2 norm")
+    assert np.allclose(history.values, [np.linalg.norm(w) for w in weights[:2]], rtol=1e-6)
+    assert main(["health", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "dense.weight" in out and "epoch_3.safetensors" in out
