@@ -125,8 +125,8 @@ class MapDialog(QDialog):
         self.tf_path.setText(tf_path)
 
     def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "PyTorch or safetensors file", "",
-                                              "Weights (*.pt *.pth *.bin *.safetensors *.json);;All files (*)")  # fmt: skip
+        kinds = "Weights (*.pt *.pth *.bin *.safetensors *.json);;All files (*)"
+        path, _ = QFileDialog.getOpenFileName(self, "PyTorch or safetensors file", "", kinds)
         if path:
             self.torch_path.setText(path)
 
@@ -149,7 +149,8 @@ class MapDialog(QDialog):
         self.model.set_mapping(m)
         self.table.resizeColumnsToContents()
         verdict = "every model weight maps" if m.ok else "does not map"
-        counts = (f"{len(m.pairs)} paired ({sum(p.transposed for p in m.pairs)} transposed), {len(m.failing)} wrong, "
+        transposed = sum(p.transposed for p in m.pairs)
+        counts = (f"{len(m.pairs)} paired ({transposed} transposed), {len(m.failing)} wrong, "
                   f"{len(m.tf_left)} TF and {len(m.torch_left)} PyTorch left over, {len(m.skipped)} skipped")  # fmt: skip
         colour = colours().bad if not m.ok else ""
         text = f"<b>{esc(verdict)}</b>: {esc(counts)}" + "".join(f"<br>{esc(n)}" for n in m.notes)
