@@ -150,8 +150,10 @@ class MapDialog(QDialog):
         self.table.resizeColumnsToContents()
         verdict = "every model weight maps" if m.ok else "does not map"
         transposed = sum(p.transposed for p in m.pairs)
-        counts = (f"{len(m.pairs)} paired ({transposed} transposed), {len(m.failing)} wrong, "
-                  f"{len(m.tf_left)} TF and {len(m.torch_left)} PyTorch left over, {len(m.skipped)} skipped")  # fmt: skip
+        left = f"{len(m.tf_left)} TF and {len(m.torch_left)} PyTorch left over"
+        counts = (
+            f"{len(m.pairs)} paired ({transposed} transposed), {len(m.failing)} wrong, {left}, {len(m.skipped)} skipped"
+        )
         colour = colours().bad if not m.ok else ""
         text = f"<b>{esc(verdict)}</b>: {esc(counts)}" + "".join(f"<br>{esc(n)}" for n in m.notes)
         self.summary.setText(f"<span style='color:{colour}'>{text}</span>" if colour else text)
