@@ -293,3 +293,19 @@ def test_history_and_health_across_a_folder_of_weight_files(tmp_path, capsys):
     assert main(["health", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "dense.weight" in out and "epoch_3.safetensors" in out
+
+
+def test_read_and_mapped_with_torch_safetensors_transformers_and_tensorflow_blocked():
+    from tests.blocked import run_without
+
+    body = f"""
+import json, contextlib, io
+from ckpt_browser.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    codes = [main(["ls", "--json", {str(TORCH / "state_dtypes.pt")!r}]), main(["verify", {str(TORCH / "sharded")!r}]),
+             main(["map", {str(TORCH / "bert_tf" / "bert_model.ckpt")!r}, {str(TORCH / "bert_untransposed.bin")!r}])]
+print(codes)
+"""
+    done = run_without(("torch", "safetensors", "transformers", "tensorflow"), body)
+    assert done.returncode == 0 and done.stdout.strip().splitlines()[-1] == "[0, 0, 1]", done.stderr[-2000:]
