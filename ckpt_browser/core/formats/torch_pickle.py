@@ -266,11 +266,15 @@ def _prescan(stream) -> None:
 
 def load(data: bytes | io.BufferedIOBase, kind: str = "zip") -> tuple[Any, RestrictedUnpickler]:
     """The object a pickle describes, built from our classes only; a CheckpointError if it is no pickle."""
+    import warnings
+
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    _prescan(stream)
     unpickler = RestrictedUnpickler(stream, kind)
     try:
-        return unpickler.load(), unpickler
+        # Protocol 0's STRING decodes escapes; a file's invalid one is its problem, not a warning of ours.
+        with warnings.catch_warnings(action="ignore", category=DeprecationWarning):
+            _prescan(stream)
+            return unpickler.load(), unpickler
     except CheckpointError:
         raise
     except RecursionError:
