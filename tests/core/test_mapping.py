@@ -161,3 +161,10 @@ def test_other_converters_pairings(model):
         tf: (theirs["torch"][0], theirs["transposed"]) for tf, theirs in oracle["pairs"].items()
     }
     assert sorted(m.skipped) == oracle["not_converted"]
+
+
+def test_a_bfloat16_conversion_is_proved_through_the_same_rounding():
+    """torch cast the converted model to bfloat16 (make_fixtures.py half_precision): each TF value,
+    rounded to bfloat16, equals its PyTorch tensor."""
+    m = map_checkpoint(TF, str(TORCH / "bert_bf16.safetensors"), "bert")
+    assert m.ok and m.values_checked and all(p.by_value for p in m.pairs) and len(m.pairs) == 46

@@ -105,3 +105,14 @@ def test_values_in_the_bucket_equal_the_writers(bucket, rel):
         want = expected(rel, name)
         got = there.read(name)
         assert np.array_equal(got.view(want.dtype) if truth.get("bits") else got, want, equal_nan=True), name
+
+
+def test_the_command_line_lists_a_bucket_file_as_the_local_one(bucket, capsys):
+    from ckpt_browser.cli import main
+
+    assert main(["ls", "--json", str(TORCH / "bert_pt" / "model.safetensors")]) == 0
+    here = json.loads(capsys.readouterr().out)["variables"]
+    assert main(["ls", "--json", f"s3://{BUCKET}/torch/bert_pt/model.safetensors"]) == 0
+    assert json.loads(capsys.readouterr().out)["variables"] == here
+    assert main(["map", str(TORCH / "bert_tf" / "bert_model.ckpt"), f"s3://{BUCKET}/torch/bert_untransposed.bin"]) == 1
+    assert "FAIL bert/encoder/layer_1/attention/self/value/kernel" in capsys.readouterr().out

@@ -355,7 +355,21 @@ def bert_conversion(truth: Truth, tf_python: str) -> None:
     assert not np.array_equal(sd[key].numpy(), sd[key].t().numpy())
 
 
+def half_precision() -> None:
+    """bert_bf16.safetensors: the converted model cast to bfloat16 by torch (what `torch_dtype=bfloat16`
+    saves): map must still prove each pair by value, through the same rounding."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    st = load_file(HERE / "bert_pt" / "model.safetensors")
+    save_file(
+        {k: v.to(torch.bfloat16) for k, v in st.items()}, HERE / "bert_bf16.safetensors", metadata={"format": "pt"}
+    )
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "half":
+        return half_precision()
     if len(sys.argv) > 1 and sys.argv[1] == "tf-write":
         return tf_write(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     if len(sys.argv) > 1 and sys.argv[1] == "tf-dump":
@@ -369,6 +383,7 @@ def main() -> None:
     safetensors_files(truth)
     sharded(truth)
     bert_conversion(truth, tf_python)
+    half_precision()
     (HERE / "truth.json").write_text(json.dumps(truth.files, indent=1, sort_keys=True) + "\n")
     print("wrote", sorted(truth.files))
 
