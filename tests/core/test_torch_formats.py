@@ -309,3 +309,15 @@ print(codes)
 """
     done = run_without(("torch", "safetensors", "transformers", "tensorflow"), body)
     assert done.returncode == 0 and done.stdout.strip().splitlines()[-1] == "[0, 0, 1]", done.stderr[-2000:]
+
+
+def test_the_api_opens_them_like_any_checkpoint():
+    import ckpt_browser as cb
+
+    rel = "sharded_bin/pytorch_model.bin.index.json"
+    checkpoint = cb.open(TORCH / rel).selected
+    names = {v.name: (list(v.shape), v.dtype) for v in checkpoint.variables}
+    assert names == {n: (t["shape"], t["dtype"]) for n, t in TRUTH[rel].items()}
+    name = "encoder.layer.1.attention.self.query.weight"
+    assert np.array_equal(checkpoint.read(name), expected(rel, name))
+    assert cb.verify(TORCH / rel)["summary"].startswith("1 checkpoint: 1 ok")
