@@ -321,3 +321,16 @@ def test_the_api_opens_them_like_any_checkpoint():
     name = "encoder.layer.1.attention.self.query.weight"
     assert np.array_equal(checkpoint.read(name), expected(rel, name))
     assert cb.verify(TORCH / rel)["summary"].startswith("1 checkpoint: 1 ok")
+
+
+def test_containers_nested_half_a_million_deep_are_one_line():
+    import time
+
+    from ckpt_browser.core.formats import torch_pickle
+
+    deep = b"\x80\x02" + b"](" * 500_000 + b"e" * 500_000 + b"."  # a list in a list in ...
+    start = time.monotonic()
+    obj, _ = torch_pickle.load(deep)
+    with pytest.raises(CheckpointError, match="nests containers too deeply"):
+        torch_pickle.collect(obj)
+    assert time.monotonic() - start < 5

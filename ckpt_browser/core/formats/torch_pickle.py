@@ -295,6 +295,7 @@ class Found:
 
 
 MAX_NODES = 1_000_000
+MAX_PATH = 10_000  # characters of a tensor's name
 
 
 def collect(root: Any) -> Found:
@@ -308,6 +309,8 @@ def collect(root: Any) -> Found:
     while stack:
         path, obj, dotted = stack.pop()
         nodes += 1
+        if len(path) > MAX_PATH:  # a name grows with the nesting: bounded before it costs depth squared
+            raise CheckpointError(f"its pickle nests containers too deeply to name ({path[:60]}...)")
         if nodes > MAX_NODES:
             raise CheckpointError(f"its pickle holds more than {MAX_NODES:,} objects")
         if isinstance(obj, TensorRef):
