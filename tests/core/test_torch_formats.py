@@ -334,3 +334,15 @@ def test_containers_nested_half_a_million_deep_are_one_line():
     with pytest.raises(CheckpointError, match="nests containers too deeply"):
         torch_pickle.collect(obj)
     assert time.monotonic() - start < 5
+
+
+def test_a_pickle_cannot_rewrite_our_own_records():
+    """BUILD on a storage type or a tensor (a shape made text, an itemsize made huge) is refused."""
+    from ckpt_browser.core.formats import torch_pickle
+    from tests.core.torch_pickles import glob, tensor, text
+
+    set_size = glob("torch", "FloatStorage") + b"}" + text("size") + text("x") + b"sb."
+    set_shape = tensor("0", 4, (2, 2), (2, 1)) + b"}" + text("shape") + text("abc") + b"sb."
+    for body in (set_size, set_shape):
+        with pytest.raises(CheckpointError, match="sets the state of a"):
+            torch_pickle.load(b"\x80\x02" + body)

@@ -41,6 +41,16 @@ TORCH_DTYPES: dict[str, tuple[str, int]] = {
 MAX_DIMS = 64
 
 
+def _no_state(self, state: Any) -> None:
+    """BUILD on one of our own records: a pickle must not rewrite a shape, size or dtype."""
+    raise CheckpointError(f"its pickle sets the state of a {type(self).__name__.strip('_')}: refused")
+
+
+def _by_fields(self) -> tuple:
+    """Pickled (a worker process, a cache) by constructor arguments: no state to set on loading."""
+    return type(self), tuple(getattr(self, name) for name in self.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
 class Storage:
     """A storage a pickle names by persistent id: its key (a zip member data/<key>, or a legacy
@@ -51,6 +61,9 @@ class Storage:
     itemsize: int
     numel: int
     view_offset: int = 0
+
+    __setstate__ = _no_state
+    __reduce__ = _by_fields
 
 
 @dataclass
@@ -64,6 +77,9 @@ class TensorRef:
     dtype: str
     itemsize: int
     parameter: bool = False
+
+    __setstate__ = _no_state
+    __reduce__ = _by_fields
 
     def extent(self) -> int:
         """Elements of the storage the tensor spans from its offset (0 when empty)."""
@@ -117,11 +133,17 @@ def is_placeholder(obj: Any) -> bool:
 
 
 class _DtypeMarker:
+    __slots__ = ("name", "size")
+    __setstate__ = _no_state
+
     def __init__(self, name: str, size: int) -> None:
         self.name, self.size = name, size
 
 
 class _StorageClass:
+    __slots__ = ("name", "dtype", "size")
+    __setstate__ = _no_state
+
     def __init__(self, name: str, dtype: str, size: int) -> None:
         self.name, self.dtype, self.size = name, dtype, size
 
