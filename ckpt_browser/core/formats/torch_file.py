@@ -29,7 +29,7 @@ LEGACY_PROTOCOL = 1001
 # encrypted member, a broken deflate stream, a short read.
 ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error,
               struct.error, KeyError, OverflowError)  # fmt: skip
-PICKLE_LIMIT = 1 << 30  # data.pkl of a 70B model is a few MB: a bigger one is refused, not read
+PICKLE_LIMIT = 256 << 20  # data.pkl of a 70B model is a few MB: a bigger one is refused, not read
 
 
 def is_torch_bytes(head: bytes) -> bool:
@@ -188,18 +188,27 @@ class TorchFile:
         return raw_tensors.decode(raw, t.dtype, t.shape, strides, self._big_endian)
 
     def truncation(self) -> str | None:
+        """Storages that hold less than they declare, from what is known without a read (the
+        central directory's sizes and offsets; the legacy layout's counts): listing a remote file
+        must not cost a request per storage."""
         if self._problems:
             return self._problems[0]
         short = []
         for key, s in self.storages.items():
-            if key in self._spans or key in self._members:
-                try:
-                    _, held = self._span(key)
-                except CheckpointError:
-                    continue
-                if held < s.numel * s.itemsize:
-                    short.append(key)
-        return f"{self.name} is truncated: {len(short)} storage(s) hold less than declared" if short else None
+            need = s.numel * s.itemsize
+            if key in self._spans:
+                held = self._spans[key][1]
+            elif self._members.get(key) is not None:
+                info = self._members[key]
+                start = info.header_offset + 30 + len(info.filename.encode())  # at least: the local extra adds
+                held = min(info.file_size, max(0, self._f.size - start))
+            else:
+                held = 0  # named by the pickle, not in the archive
+            if held < need:
+                short.append(key)
+        return (
+            f"{self.name} is truncated or damaged: {len(short)} storage(s) hold less than declared" if short else None
+        )
 
     def problems(self) -> list[str]:
         return list(self._problems)
