@@ -84,9 +84,17 @@ def numpy_dtype(name: str) -> np.dtype:
     """numpy's dtype for a shown dtype name (bfloat16 and float8 through ml_dtypes)."""
     enum = dtypes.enum_of(name)
     np_dtype = dtypes.numpy_dtype(enum) if enum is not None else None
+    if np_dtype is None and name in ML_ONLY:  # dtypes TensorFlow has no enum for (float8_e8m0fnu)
+        import ml_dtypes
+        import numpy as np
+
+        np_dtype = np.dtype(getattr(ml_dtypes, name))
     if np_dtype is None:
         raise CheckpointError(f"tensors of dtype {name} cannot be decoded")
     return np_dtype
+
+
+ML_ONLY = frozenset({"float8_e8m0fnu", "float8_e4m3", "float8_e3m4", "float8_e5m3fnu"})  # one byte each
 
 
 def decode(raw: bytes, dtype: str, shape: tuple[int, ...], strides: tuple[int, ...] | None = None,

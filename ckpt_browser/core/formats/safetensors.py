@@ -31,7 +31,7 @@ DTYPES: dict[str, tuple[str, int]] = {
     "I64": ("int64", 8), "I32": ("int32", 4), "I16": ("int16", 2), "I8": ("int8", 1),
     "U64": ("uint64", 8), "U32": ("uint32", 4), "U16": ("uint16", 2), "U8": ("uint8", 1),
     "BOOL": ("bool", 1), "F8_E5M2": ("float8_e5m2", 1), "F8_E4M3": ("float8_e4m3fn", 1),
-    "C64": ("complex64", 8),
+    "C64": ("complex64", 8), "F8_E8M0": ("float8_e8m0fnu", 1),
 }  # fmt: skip
 
 

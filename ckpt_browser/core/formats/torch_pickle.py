@@ -37,6 +37,11 @@ TORCH_DTYPES: dict[str, tuple[str, int]] = {
     "complex64": ("complex64", 8), "complex128": ("complex128", 16),
     "float8_e4m3fn": ("float8_e4m3fn", 1), "float8_e5m2": ("float8_e5m2", 1),
     "float8_e4m3fnuz": ("float8_e4m3fnuz", 1), "float8_e5m2fnuz": ("float8_e5m2fnuz", 1),
+    "float8_e8m0fnu": ("float8_e8m0fnu", 1), "cfloat": ("complex64", 8), "cdouble": ("complex128", 16),
+    # listed with their shape, not decoded (numpy has no such type)
+    "complex32": ("complex32", 4), "chalf": ("complex32", 4), "float4_e2m1fn_x2": ("float4_e2m1fn_x2", 1),
+    "bits8": ("bits8", 1), "bits16": ("bits16", 2), "bits1x8": ("bits1x8", 1), "bits2x4": ("bits2x4", 1),
+    "bits4x2": ("bits4x2", 1),
 }  # fmt: skip
 MAX_DIMS = 64
 

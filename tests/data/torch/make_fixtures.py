@@ -147,8 +147,9 @@ class Truth:
         for i, (name, t) in enumerate(tensors.items()):
             t = t.detach().contiguous()
             entry = {"shape": list(t.shape), "dtype": torch_dtype_name(t), "key": f"t{i}"}
-            if t.dtype in (torch.bfloat16, torch.float8_e4m3fn, torch.float8_e5m2, torch.uint16):
-                bits = {1: torch.uint8, 2: torch.int16}[t.element_size()]
+            if t.dtype in (torch.bfloat16, torch.float8_e4m3fn, torch.float8_e5m2, torch.uint16, torch.float8_e8m0fnu,
+                           torch.uint32):  # fmt: skip
+                bits = {1: torch.uint8, 2: torch.int16, 4: torch.int32}[t.element_size()]
                 arrays[f"t{i}"] = t.view(bits).numpy()
                 entry["bits"] = True  # the values' bits, as unsigned/signed ints of the same width
             else:
@@ -367,9 +368,32 @@ def half_precision() -> None:
     )
 
 
+def new_dtypes(truth: Truth) -> None:
+    """new_dtypes.pt: dtypes torch saves as an UntypedStorage plus a dtype (float8_e8m0fnu, uint32) and
+    complex128; new_dtypes.safetensors: F8_E8M0."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    sd = {
+        "e8m0": torch.tensor([0.5, 1.0, 2.0, 64.0]).to(torch.float8_e8m0fnu),
+        "u32": torch.tensor([0, 7, 4_000_000_000], dtype=torch.int64).to(torch.uint32),
+        "c128": torch.randn(2, 2, dtype=torch.complex128, generator=torch.Generator().manual_seed(6)),
+    }
+    torch.save(sd, HERE / "new_dtypes.pt")
+    truth.add("new_dtypes.pt", flat(torch.load(HERE / "new_dtypes.pt", weights_only=True)))
+    save_file({"e8m0": sd["e8m0"]}, HERE / "new_dtypes.safetensors")
+    truth.add("new_dtypes.safetensors", load_file(HERE / "new_dtypes.safetensors"))
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "half":
         return half_precision()
+    if len(sys.argv) > 1 and sys.argv[1] == "new-dtypes":  # added to an existing truth.json
+        truth = Truth()
+        truth.files = json.loads((HERE / "truth.json").read_text())
+        new_dtypes(truth)
+        (HERE / "truth.json").write_text(json.dumps(truth.files, indent=1, sort_keys=True) + "\n")
+        return None
     if len(sys.argv) > 1 and sys.argv[1] == "tf-write":
         return tf_write(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     if len(sys.argv) > 1 and sys.argv[1] == "tf-dump":
@@ -384,6 +408,7 @@ def main() -> None:
     sharded(truth)
     bert_conversion(truth, tf_python)
     half_precision()
+    new_dtypes(truth)
     (HERE / "truth.json").write_text(json.dumps(truth.files, indent=1, sort_keys=True) + "\n")
     print("wrote", sorted(truth.files))
 
