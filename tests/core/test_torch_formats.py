@@ -183,7 +183,7 @@ def test_damaged_safetensors_say_what_is_wrong(tmp_path):
     (tmp_path / "cut.safetensors").write_bytes(good[:-10])
     cut = SafetensorsFile(tmp_path / "cut.safetensors")
     assert "is truncated" in (cut.truncation() or "")
-    last = max(cut.entries, key=lambda n: cut.entries[n].end)
+    last = max(cut.header, key=lambda n: cut.header[n].end)
     with pytest.raises(CheckpointError, match="is truncated"):
         cut.read(last)
     header = json.dumps({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 12]}}).encode()

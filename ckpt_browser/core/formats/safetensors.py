@@ -88,31 +88,31 @@ class SafetensorsFile:
         self.metadata = {str(k): str(v)[:1000] for k, v in meta.items()} if isinstance(meta, dict) else {}
         self._data = 8 + n
         self._held = size - self._data
-        self.entries = {str(k): _entry(str(k), v) for k, v in header.items()}
+        self.header = {str(k): _entry(str(k), v) for k, v in header.items()}
         self._problems = self._layout_problems()
 
     def _layout_problems(self) -> list[str]:
         out = []
-        for name, e in self.entries.items():
+        for name, e in self.header.items():
             if e.itemsize is not None and e.end - e.begin != math.prod(e.shape) * e.itemsize:
                 out.append(f"{name}: {list(e.shape)} {e.dtype} is {math.prod(e.shape) * e.itemsize:,} bytes "
                            f"but its data_offsets span {e.end - e.begin:,}")  # fmt: skip
-        spans = sorted((e.begin, e.end, n) for n, e in self.entries.items() if e.end > e.begin)
+        spans = sorted((e.begin, e.end, n) for n, e in self.header.items() if e.end > e.begin)
         for (_, end, a), (begin, _, b) in zip(spans, spans[1:]):
             if begin < end:
                 out.append(f"{b}: its bytes overlap {a}'s")
         return out
 
     def variables(self) -> list[VariableEntry]:
-        return [VariableEntry(n, e.shape, e.dtype) for n, e in sorted(self.entries.items())]
+        return [VariableEntry(n, e.shape, e.dtype) for n, e in sorted(self.header.items())]
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
         from ckpt_browser.core.formats.variables import MODEL
 
-        return {n: (MODEL, None) for n in self.entries}
+        return {n: (MODEL, None) for n in self.header}
 
     def read(self, name: str) -> np.ndarray:
-        e = self.entries.get(name)
+        e = self.header.get(name)
         if e is None:
             raise CheckpointError(f"{self.name} has no tensor {name!r}")
         if e.itemsize is None:
@@ -130,7 +130,7 @@ class SafetensorsFile:
         return raw_tensors.decode(raw, e.dtype, e.shape)
 
     def truncation(self) -> str | None:
-        end = max((e.end for e in self.entries.values()), default=0)
+        end = max((e.end for e in self.header.values()), default=0)
         if end > self._held:
             return (f"{self.name} is truncated: its header places tensors up to byte {self._data + end:,}, "
                     f"the file has {self._f.size:,}")  # fmt: skip
