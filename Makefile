@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-build test-notf test-light test-compat fixtures-orbax fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -74,6 +74,17 @@ $(NOTF_STAMP): pyproject.toml
 	@touch $@
 test-light: $(NOTF_STAMP)  ## the reading tests and the light desktop build where TensorFlow is not installed (CI)
 	QT_QPA_PLATFORM=offscreen $(NOTF)/bin/python -m pytest -q -p no:cacheprovider -m "not tf" $(TEST_LIGHT)
+
+
+# The Orbax fixtures (tests/data/orbax) and their oracles, written by the real writers -- JAX on CPU,
+# orbax-checkpoint, Keras with the JAX backend -- in a venv of their own (never the test venv:
+# browsing must not need JAX). ORBAX_VENV=/elsewhere keeps the venv out of the tree.
+ORBAX_VENV ?= .venv-orbax
+ORBAX_PKGS := jax jaxlib orbax-checkpoint keras tensorstore h5py
+fixtures-orbax:  ## rewrite tests/data/orbax with JAX, Orbax and Keras (a venv of their own)
+	test -x $(ORBAX_VENV)/bin/python || $(PYTHON) -m venv $(ORBAX_VENV)
+	$(ORBAX_VENV)/bin/python -m pip install --quiet $(ORBAX_PKGS)
+	KERAS_BACKEND=jax JAX_PLATFORMS=cpu $(ORBAX_VENV)/bin/python tests/data/orbax/make_fixtures.py
 
 # The tests of what needs TensorFlow (marked tf: restore, run, Fit, signatures, the demo) with the
 # newest TensorFlow and with 2.15, the last with Estimators, each in a venv of its own (not in CI:

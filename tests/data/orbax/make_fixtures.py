@@ -1,0 +1,158 @@
+"""Write the Orbax fixtures of tests/data/orbax with the real writers, and their oracles.
+
+Run in a venv of its own (JAX on CPU, orbax-checkpoint, Keras with the JAX backend, h5py):
+``make fixtures-orbax`` (it makes the venv). Never imported by the tests: they read what it wrote.
+
+What it writes (each folder is what the writer left; nothing is edited afterwards):
+
+- keras_fit/        keras.callbacks.OrbaxCheckpoint during fit: save_freq=2 batches, max_to_keep=3,
+                    the whole state (weights, optimizer, metrics); steps 8, 10, 12 are kept.
+- keras_weights/    the same callback with save_weights_only=True, once an epoch, max_to_keep=2.
+- manager/          orbax.checkpoint.CheckpointManager (StandardSave, zarr v2 in OCDBT) of a PyTree of
+                    mixed dtypes (bfloat16, int8, float64, int32, a scalar, a list) with one array
+                    cut into 8 chunks (SaveArgs.chunk_byte_size); steps 1 and 2, max_to_keep=2.
+- keras_pair/       one Keras model's Orbax checkpoint (OrbaxCheckpoint, one epoch) beside the
+                    `model.weights.h5` Keras wrote from the same weights.
+
+Oracles, in truth/<fixture>/<step>/<item>/ (outside what the writers wrote): ``truth.json``
+({path: {shape, dtype, chunks, npy}}) and one .npy per array, written from Orbax's own restore of the item (bfloat16 saved as its uint16 bits). The tests compare
+what ckpt-browser reads with these, never with values our code computed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SEED = 20261207
+
+
+def _flatten(tree, prefix=()):
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _flatten(v, (*prefix, str(k)))
+    elif isinstance(tree, (list, tuple)):
+        for i, v in enumerate(tree):
+            yield from _flatten(v, (*prefix, str(i)))
+    else:
+        yield "/".join(prefix), tree
+
+
+def write_truth(item: Path, out: Path) -> None:
+    """Orbax's view of one item folder: its metadata (shape, dtype, chunk shape of each array) and
+    its restore (no target: what the metadata says), as truth.json + one .npy per array. A scalar
+    restores as a Python number: its value is saved in the dtype Orbax's metadata gives it."""
+    import orbax.checkpoint as ocp
+
+    item = item.resolve()
+    meta = dict(_flatten(ocp.PyTreeCheckpointHandler().metadata(item).tree))
+    restored = ocp.PyTreeCheckpointer().restore(item)
+    out.mkdir(parents=True)
+    truth = {}
+    for n, (path, value) in enumerate(sorted(_flatten(restored))):
+        m = meta[path]
+        a = np.asarray(value, dtype=m.dtype)
+        if not np.isscalar(value) and np.asarray(value).dtype != m.dtype:
+            raise SystemExit(f"{item}: {path} restored as {np.asarray(value).dtype}, metadata says {m.dtype}")
+        stored = a.view(np.uint16) if str(a.dtype) == "bfloat16" else a
+        name = f"{n:03d}.npy"
+        np.save(out / name, stored, allow_pickle=False)
+        storage = getattr(m, "storage", None)
+        chunks = list(storage.chunk_shape) if storage is not None and storage.chunk_shape is not None else None
+        truth[path] = {"shape": list(m.shape), "dtype": str(m.dtype), "chunks": chunks, "npy": name}
+    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
+
+
+def _model():
+    import keras
+
+    keras.utils.set_random_seed(SEED)
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.BatchNormalization(),
+         keras.layers.Dense(2)], name="small",
+    )  # fmt: skip
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    rng = np.random.default_rng(SEED)
+    return model, rng.random((32, 4), np.float32), rng.random((32, 2), np.float32)
+
+
+def keras_fit(folder: Path, **options) -> None:
+    import keras
+
+    model, x, y = _model()
+    cb = keras.callbacks.OrbaxCheckpoint(str(folder), **options)
+    model.fit(x, y, epochs=3, batch_size=8, callbacks=[cb], verbose=0)
+    cb.wait_until_finished()
+
+
+def manager(folder: Path) -> None:
+    import jax.numpy as jnp
+    import ml_dtypes
+    import orbax.checkpoint as ocp
+
+    rng = np.random.default_rng(SEED)
+    mngr = ocp.CheckpointManager(str(folder), options=ocp.CheckpointManagerOptions(max_to_keep=2))
+    for step in (1, 2):
+        tree = {
+            "params": {
+                "embed": jnp.asarray(rng.standard_normal((6, 5)), dtype=jnp.bfloat16),
+                "big": jnp.asarray(rng.standard_normal((128, 64)).astype(np.float32)),
+                "codes": rng.integers(-128, 127, (7, 3), dtype=np.int8),
+            },
+            "stats": {"f64": rng.standard_normal(5), "count": np.int32(step * 10), "lr": np.float32(0.5 / step)},
+            "layers": [np.full((2,), step, np.float32), np.asarray(rng.standard_normal(3), ml_dtypes.bfloat16)],
+        }
+        save_args = {
+            "params": {"embed": ocp.SaveArgs(), "big": ocp.SaveArgs(chunk_byte_size=4096),
+                       "codes": ocp.SaveArgs()},
+            "stats": {"f64": ocp.SaveArgs(), "count": ocp.SaveArgs(), "lr": ocp.SaveArgs()},
+            "layers": [ocp.SaveArgs(), ocp.SaveArgs()],
+        }  # fmt: skip
+        mngr.save(step, args=ocp.args.PyTreeSave(tree, save_args=save_args))
+        mngr.wait_until_finished()
+    mngr.close()
+
+
+def keras_pair(folder: Path) -> None:
+    import keras
+
+    model, x, y = _model()
+    cb = keras.callbacks.OrbaxCheckpoint(str(folder / "orbax"), max_to_keep=1)
+    model.fit(x, y, epochs=1, batch_size=8, callbacks=[cb], verbose=0)
+    cb.wait_until_finished()
+    model.save_weights(str(folder / "model.weights.h5"))
+
+
+def main() -> int:
+    import jax
+
+    if jax.default_backend() != "cpu":
+        print("run on CPU (JAX_PLATFORMS=cpu)", file=sys.stderr)
+        return 1
+    writers = {"keras_fit": lambda f: keras_fit(f, save_freq=2, max_to_keep=3),
+               "keras_weights": lambda f: keras_fit(f, save_weights_only=True, max_to_keep=2),
+               "manager": manager, "keras_pair": keras_pair}  # fmt: skip
+    for name, write in writers.items():
+        folder = HERE / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        write(folder)
+        shutil.rmtree(HERE / "truth" / name, ignore_errors=True)
+        for meta in sorted(folder.rglob("_CHECKPOINT_METADATA")):
+            for item in sorted(p for p in meta.parent.iterdir() if (p / "manifest.ocdbt").exists()):
+                write_truth(item, HERE / "truth" / item.relative_to(HERE))
+        print(name, sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()), "bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
