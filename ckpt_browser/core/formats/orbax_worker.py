@@ -1,0 +1,181 @@
+"""The tensorstore side of the Orbax reader: runs in the worker process (formats/isolated.py), where
+a damaged B-tree node or chunk that crashes or hangs the library costs the worker, not the app.
+
+tensorstore is the one library that reads OCDBT (Orbax's key-value store: a manifest, B-tree nodes
+and data files) and zarr without JAX. Specs come from formats/orbax.py: a list of kvstore specs,
+one per database of the item (the merged one, or one per process when the merge was skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ckpt_browser.core.base.errors import CheckpointError
+
+MISSING = "reading Orbax checkpoints needs tensorstore: pip install 'ckpt-browser[orbax]'"
+META_KEYS = (".zarray", "zarr.json")
+MAX_META = 1 << 20  # a zarr metadata entry is a few hundred bytes
+_stores: dict[str, Any] = {}  # spec (JSON) + generation -> an open KvStore, kept while the worker lives
+_contexts: dict[str, Any] = {}
+
+
+class TensorstoreMissing(CheckpointError):
+    pass
+
+
+def _ts():
+    try:
+        import tensorstore
+    except ImportError:
+        raise TensorstoreMissing(MISSING) from None
+    return tensorstore
+
+
+def warm() -> None:
+    _ts()
+
+
+def _context(key: str):
+    """One context per item: the OCDBT manifest and B-tree nodes are read once for every array of
+    it (without a shared cache pool, each open reads the manifest again)."""
+    ts = _ts()
+    if key not in _contexts:
+        if len(_contexts) > 32:
+            _contexts.clear()
+            _stores.clear()
+        _contexts[key] = ts.Context({"cache_pool": {"total_bytes_limit": 64 << 20}})
+    return _contexts[key]
+
+
+def _store(spec: dict, generation: str):
+    key = json.dumps(spec, sort_keys=True) + "|" + generation
+    if key not in _stores:
+        ts = _ts()
+        try:
+            _stores[key] = ts.KvStore.open(spec, context=_context(key)).result()
+        except Exception as exc:  # noqa: BLE001 - tensorstore raises ValueError / its own errors
+            raise CheckpointError(explain(exc, spec)) from None
+    return _stores[key]
+
+
+def explain(exc: BaseException, spec: dict, what: str = "") -> str:
+    """tensorstore's message, as one line naming the file it was reading."""
+    text = " ".join(str(exc).split())
+    code = re.match(r"^([A-Z_]+): ", text)
+    found = re.search(r"(manifest\.ocdbt|/d/[0-9a-f]{8,}|[^ \"']*\.zarray|[^ \"']*zarr\.json)", text)
+    base = _base_name(spec)
+    where = found.group(1).lstrip("/") if found else base
+    if where.startswith("d/") and len(where) > 20:
+        where = where[:14] + "..."
+    how = (
+        "is damaged"
+        if code and code.group(1) in ("DATA_LOSS", "FAILED_PRECONDITION", "INVALID_ARGUMENT")
+        else ("is missing" if code and code.group(1) == "NOT_FOUND" else "cannot be read")
+    )
+    detail = text[code.end() :] if code else text
+    detail = re.sub(r"\[source locations=.*$", "", detail).strip()
+    head = f"{what}: " if what else ""
+    return f"{head}{where} in {base} {how} ({detail[:160]})"
+
+
+def _base_name(spec: dict) -> str:
+    inner = spec.get("base", spec)
+    path = str(inner.get("path") or inner.get("base_url") or "").rstrip("/")
+    return "/".join(path.split("/")[-2:]) or "the checkpoint"
+
+
+def listing(specs: list[dict], generation: str) -> dict[str, tuple[int, str, int]]:
+    """param -> (which spec holds it, its zarr metadata text, how many chunk keys are stored). Only
+    the manifests, the B-tree nodes and the metadata entries are read, all reads issued together."""
+    found: dict[str, tuple[int, bytes | None, int]] = {}
+    pending = []
+    for n, spec in enumerate(specs):
+        kv = _store(spec, generation)
+        try:
+            keys = kv.list().result()
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(explain(exc, spec)) from None
+        chunks: dict[str, int] = {}
+        metas = []
+        for key in keys:
+            text = key.decode("utf-8", "replace")
+            param, _, rest = text.rpartition("/")
+            if rest in META_KEYS and param:
+                metas.append((param, key))
+            else:
+                top = text.split("/", 1)[0]
+                chunks[top] = chunks.get(top, 0) + 1
+        for param, key in metas:
+            if param not in found:
+                pending.append((n, param, kv.read(key)))
+                found[param] = (n, None, chunks.get(param, 0))
+    out: dict[str, tuple[int, str, int]] = {}
+    for n, param, future in pending:
+        try:
+            value = future.result().value
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(explain(exc, specs[n], param)) from None
+        if len(value) > MAX_META:
+            raise CheckpointError(f"{param}: its zarr metadata is {len(value):,} bytes: damaged")
+        out[param] = (n, value.decode("utf-8", "replace"), found[param][2])
+    return out
+
+
+def _open_array(spec: dict, generation: str, param: str, driver: str):
+    ts = _ts()
+    kv = dict(spec)
+    key = json.dumps(spec, sort_keys=True) + "|" + generation
+    try:
+        return ts.open(
+            {"driver": driver, "kvstore": {**kv, "path": param + "/"}, "recheck_cached_data": False},
+            open=True, read=True, context=_context(key),
+        ).result()  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        raise CheckpointError(explain(exc, spec, param)) from None
+
+
+def read(spec: dict, generation: str, param: str, driver: str, index: tuple | None = None):
+    """The array's values (index: a tuple of slices and ints: only the chunks it touches are read)."""
+    import numpy as np
+
+    array = _open_array(spec, generation, param, driver)
+    try:
+        view = array if index is None else array[index]
+        return np.asarray(view.read().result())
+    except Exception as exc:  # noqa: BLE001
+        raise CheckpointError(explain(exc, spec, param)) from None
+
+
+def check(spec: dict, generation: str, param: str, driver: str, finite: bool) -> tuple[int, int]:
+    """Read the whole array, chunk by chunk (every chunk decoded): (bytes, non-finite values)."""
+    import numpy as np
+
+    array = _open_array(spec, generation, param, driver)
+    nbytes = bad = 0
+    try:
+        chunk = array.chunk_layout.read_chunk.shape or array.shape
+        if not array.shape:
+            blocks = [array]
+        else:
+            steps = [max(1, int(c)) for c in chunk]
+            blocks = [
+                array[tuple(slice(i, i + s) for i, s in zip(start, steps))] for start in _starts(array.shape, steps)
+            ]
+        for block in blocks:
+            a = np.asarray(block.read().result())
+            nbytes += a.nbytes
+            if finite and a.dtype.kind in "fc" or finite and str(a.dtype) == "bfloat16":
+                bad += int(
+                    a.size - np.count_nonzero(np.isfinite(a.astype(np.float32) if a.dtype.kind not in "fc" else a))
+                )
+    except Exception as exc:  # noqa: BLE001
+        raise CheckpointError(explain(exc, spec, param)) from None
+    return nbytes, bad
+
+
+def _starts(shape, steps):
+    import itertools
+
+    return itertools.product(*(range(0, int(n), s) for n, s in zip(shape, steps)))
