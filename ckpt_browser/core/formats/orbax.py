@@ -130,7 +130,7 @@ class OrbaxReader:
             self._generations.append(_generation(item))
             if item not in with_arrays:
                 continue
-            found = self._call("listing", specs, self._generations[n], work=None, what=item.name)
+            found = self._call("listing", specs, self._generations[n], work=_database_bytes(item), what=item.name)
             for param, keys in item.tree.items():
                 name = "/".join(((item.name,) if prefix else ()) + keys)
                 if param not in found:
@@ -160,12 +160,14 @@ class OrbaxReader:
 
     def read(self, name: str):
         a = self.info(name)
-        return self._check_shape(a, self._call("read", *self._array_args(a), None, work=_nbytes(a), what=name), None)
+        return self._check_shape(
+            a, self._call("read", *self._array_args(a), None, name, work=_nbytes(a), what=name), None
+        )
 
     def read_slice(self, name: str, index: tuple):
         """Part of an array (a tuple of ints and slices): only the chunks it touches are read."""
         a = self.info(name)
-        return self._call("read", *self._array_args(a), tuple(index), work=_nbytes(a), what=name)
+        return self._call("read", *self._array_args(a), tuple(index), name, work=_nbytes(a), what=name)
 
     def _check_shape(self, a: ArrayInfo, value, index):
         if index is None and tuple(getattr(value, "shape", ())) != a.shape:
@@ -175,7 +177,7 @@ class OrbaxReader:
     def check(self, name: str, buffer: bytearray | None = None, finite: bool = False) -> int:
         """verify: every chunk read and decoded, its size against the metadata; the bytes read."""
         a = self.info(name)
-        nbytes, bad = self._call("check", *self._array_args(a), finite, work=_nbytes(a), what=name)
+        nbytes, bad = self._call("check", *self._array_args(a), finite, name, work=_nbytes(a), what=name)
         expected = _nbytes(a)
         if expected is not None and nbytes != expected:
             raise CheckpointError(f"{name}: {nbytes:,} bytes decoded, its metadata says {expected:,}")
@@ -212,6 +214,26 @@ class OrbaxReader:
 def _nbytes(a: ArrayInfo) -> int | None:
     size = itemsize(a.dtype)
     return None if size is None else math.prod(a.shape) * size
+
+
+def _database_bytes(item: orbax_layout.Item) -> int | None:
+    """The bytes of an item's databases on a local disk (a listing's time limit grows with them),
+    after checking that each manifest is a regular file (a FIFO would block the worker's read);
+    None in a bucket (its own time limits apply)."""
+    import os
+
+    if storage.is_remote(item.path):
+        return None
+    total = 0
+    for db in item.databases:
+        storage.require_regular(db / orbax_layout.MANIFEST)
+        for folder, _, files in os.walk(db):
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(folder, name)).st_size
+                except OSError:
+                    pass
+    return total
 
 
 def _generation(item: orbax_layout.Item) -> str:

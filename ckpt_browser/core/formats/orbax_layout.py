@@ -78,13 +78,16 @@ def _is_dir(st) -> bool:
 
 
 def read_json(path, what: str) -> dict:
+    """A small JSON object of Orbax's; a CheckpointError naming it (item/_METADATA) otherwise."""
+    p = storage.as_path(path)
+    shown = f"{p.parent.name}/{p.name}"
     data = storage.read_whole(path, MAX_JSON, what)
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise CheckpointError(f"{storage.as_path(path).name} is not valid JSON ({str(exc)[:100]})") from None
+        raise CheckpointError(f"{shown} is not valid JSON ({str(exc)[:100]})") from None
     if not isinstance(doc, dict):
-        raise CheckpointError(f"{storage.as_path(path).name} is not a JSON object: not Orbax metadata")
+        raise CheckpointError(f"{shown} is not a JSON object: not Orbax {what}")
     return doc
 
 

@@ -61,23 +61,38 @@ def _store(spec: dict, generation: str):
 
 
 def explain(exc: BaseException, spec: dict, what: str = "") -> str:
-    """tensorstore's message, as one line naming the file it was reading."""
-    text = " ".join(str(exc).split())
+    """tensorstore's message as one line naming the file (or the database entry) it was reading."""
+    text = re.sub(r"\s*\[source locations=.*$", "", " ".join(str(exc).split()))
     code = re.match(r"^([A-Z_]+): ", text)
-    found = re.search(r"(manifest\.ocdbt|/d/[0-9a-f]{8,}|[^ \"']*\.zarray|[^ \"']*zarr\.json)", text)
-    base = _base_name(spec)
-    where = found.group(1).lstrip("/") if found else base
-    if where.startswith("d/") and len(where) > 20:
-        where = where[:14] + "..."
-    how = (
-        "is damaged"
-        if code and code.group(1) in ("DATA_LOSS", "FAILED_PRECONDITION", "INVALID_ARGUMENT")
-        else ("is missing" if code and code.group(1) == "NOT_FOUND" else "cannot be read")
-    )
     detail = text[code.end() :] if code else text
-    detail = re.sub(r"\[source locations=.*$", "", detail).strip()
+    base = _base_name(spec)
+    entry = re.search(r'Error reading "([^"]{1,200})" in OCDBT', detail)
+    file = re.search(r'(?:local )?file "[^"]*?((?:ocdbt\.process_\d+/)?(?:manifest\.ocdbt|d/[0-9a-f]{1,64}))"', detail)
+    if entry is not None:
+        where = f"{entry.group(1)} (in the OCDBT database of {base})"
+    elif file is not None:
+        where = f"{_short(file.group(1))} of {base}"
+    else:
+        where = base
+    if "b-tree node" in detail:
+        how = "holds a damaged B-tree node"
+    elif "manifest" in detail.lower() and "decoding" in detail:
+        how = "is damaged"
+    elif (code and code.group(1) == "NOT_FOUND") or (file and "Error reading Byte range" in detail and ":" not in
+                                                       detail[detail.find(file.group(1)):]):  # fmt: skip
+        how = "is missing"
+    elif code and code.group(1) in ("DATA_LOSS", "FAILED_PRECONDITION", "INVALID_ARGUMENT", "OUT_OF_RANGE"):
+        how = "is damaged"
+    else:
+        how = "cannot be read"
+    reason = detail.rsplit(": ", 1)[-1] if ": " in detail else detail
     head = f"{what}: " if what else ""
-    return f"{head}{where} in {base} {how} ({detail[:160]})"
+    return f"{head}{where} {how} ({reason[:120]})"
+
+
+def _short(name: str) -> str:
+    """d/<32 hex digits> shortened for a message: its first 12 digits name it well enough."""
+    return re.sub(r"(d/[0-9a-f]{12})[0-9a-f]+$", r"\1...", name)
 
 
 def _base_name(spec: dict) -> str:
@@ -123,7 +138,7 @@ def listing(specs: list[dict], generation: str) -> dict[str, tuple[int, str, int
     return out
 
 
-def _open_array(spec: dict, generation: str, param: str, driver: str):
+def _open_array(spec: dict, generation: str, param: str, driver: str, what: str):
     ts = _ts()
     kv = dict(spec)
     key = json.dumps(spec, sort_keys=True) + "|" + generation
@@ -133,26 +148,26 @@ def _open_array(spec: dict, generation: str, param: str, driver: str):
             open=True, read=True, context=_context(key),
         ).result()  # fmt: skip
     except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(explain(exc, spec, param)) from None
+        raise CheckpointError(explain(exc, spec, what)) from None
 
 
-def read(spec: dict, generation: str, param: str, driver: str, index: tuple | None = None):
+def read(spec: dict, generation: str, param: str, driver: str, index: tuple | None, what: str):
     """The array's values (index: a tuple of slices and ints: only the chunks it touches are read)."""
     import numpy as np
 
-    array = _open_array(spec, generation, param, driver)
+    array = _open_array(spec, generation, param, driver, what)
     try:
         view = array if index is None else array[index]
         return np.asarray(view.read().result())
     except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(explain(exc, spec, param)) from None
+        raise CheckpointError(explain(exc, spec, what)) from None
 
 
-def check(spec: dict, generation: str, param: str, driver: str, finite: bool) -> tuple[int, int]:
+def check(spec: dict, generation: str, param: str, driver: str, finite: bool, what: str) -> tuple[int, int]:
     """Read the whole array, chunk by chunk (every chunk decoded): (bytes, non-finite values)."""
     import numpy as np
 
-    array = _open_array(spec, generation, param, driver)
+    array = _open_array(spec, generation, param, driver, what)
     nbytes = bad = 0
     try:
         chunk = array.chunk_layout.read_chunk.shape or array.shape
@@ -171,7 +186,7 @@ def check(spec: dict, generation: str, param: str, driver: str, finite: bool) ->
                     a.size - np.count_nonzero(np.isfinite(a.astype(np.float32) if a.dtype.kind not in "fc" else a))
                 )
     except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(explain(exc, spec, param)) from None
+        raise CheckpointError(explain(exc, spec, what)) from None
     return nbytes, bad
 
 
