@@ -255,4 +255,7 @@ def scan_orbax(folder):
     folder: itself), or None when the folder is not Orbax's."""
     from ckpt_browser.core.formats.orbax_found import found_checkpoints
 
-    return found_checkpoints(folder)
+    found = found_checkpoints(folder)
+    if found and available():  # the worker imports tensorstore while the window lists the steps
+        TENSORSTORE.prestart(["tensorstore", WORKER])
+    return found

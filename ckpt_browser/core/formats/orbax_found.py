@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import orbax_layout
-
-
-@dataclass
-class FoundCheckpoint:
-    name: str
-    path: object
-    step: int | None = None
-    timestamp: float | None = None
-    complete: bool = True
-    problem: str | None = None
+from ckpt_browser.core.formats.registry import FoundCheckpoint
 
 
 def found_checkpoints(folder) -> list[FoundCheckpoint] | None:
@@ -40,4 +31,20 @@ def found_checkpoints(folder) -> list[FoundCheckpoint] | None:
             steps = [orbax_layout.Step(folder.name, folder, number, getattr(st, "st_mtime", None))]
         else:
             steps = [orbax_layout.describe_step(folder, folder.name, number, tmp)]
-    return [FoundCheckpoint(s.name, s.path, s.step, s.timestamp, s.complete, s.problem) for s in steps]
+    return [
+        FoundCheckpoint(s.name, str(s.path), s.step, s.timestamp, s.complete, s.problem, _bytes(s.path)) for s in steps
+    ]
+
+
+def _bytes(path) -> int:
+    """The bytes of a local step's files (a bucket's would cost a listing per folder: 0, unknown)."""
+    if storage.is_remote(path):
+        return 0
+    total = 0
+    for where, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(where, name)).st_size
+            except OSError:
+                pass
+    return total

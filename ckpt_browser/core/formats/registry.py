@@ -113,6 +113,10 @@ FORMATS: tuple[Format, ...] = (
         names=("model.json",), suffixes=("weights_manifest.json", ".model.json"),
         fetch="ckpt_browser.core.formats.tfjs:fetch_model",
     ),
+    Format(
+        "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
+        opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
+    ),
 )  # fmt: skip
 
 _BY_NAME = {f.name: f for f in FORMATS}
