@@ -191,6 +191,20 @@ class OrbaxReader:
     def problems(self) -> list[str]:
         return list(self._problems)
 
+    def keras_model_config(self) -> dict | None:
+        """The model config Keras' OrbaxCheckpoint saves beside the weights (the ``model_config``
+        item's one string), or None."""
+        for item in self.items:
+            if item.databases or "config" not in item.tree:
+                continue
+            try:
+                doc = orbax_layout.read_json(item.path / "_strings.json", "strings")
+                config = json.loads(doc.get("config", ""))
+            except (CheckpointError, ValueError, TypeError, RecursionError):
+                return None
+            return config if isinstance(config, dict) else None
+        return None
+
     def kinds(self) -> dict[str, tuple[str, str | None]]:
         """Keras' OrbaxCheckpoint trees: the same kinds as a Keras file (model weights, optimizer
         variables with the weight each slot belongs to; metrics as other); {} for other trees."""

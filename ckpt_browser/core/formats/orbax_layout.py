@@ -35,7 +35,7 @@ class Step:
     """One step folder as the disk shows it."""
 
     name: str  # the folder's name
-    path: object  # Path or UPath
+    path: Any  # Path or UPath
     step: int | None
     timestamp: float | None = None
     complete: bool = True
@@ -47,7 +47,7 @@ class Item:
     """One PyTree item of a step: its arrays' paths and where the database is."""
 
     name: str
-    path: object
+    path: Any
     tree: dict[str, tuple[str, ...]] = field(default_factory=dict)  # param (dotted) -> PyTree keys
     value_types: dict[str, str] = field(default_factory=dict)
     zarr3: bool = False
