@@ -66,7 +66,7 @@ test-notf:
 NOTF_STAMP := $(NOTF)/.installed
 TEST_LIGHT := tests/core tests/keras tests/test_cli.py tests/test_api.py tests/test_bad_input.py \
 	tests/test_without_tensorflow.py tests/ui/test_first_run.py tests/ui/test_main_window.py \
-	tests/ui/test_screenshot.py tests/test_package_lite.py
+	tests/ui/test_screenshot.py tests/test_package_lite.py tests/test_orbax_views.py
 $(NOTF_STAMP): pyproject.toml
 	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
 	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
