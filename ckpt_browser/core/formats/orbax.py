@@ -124,6 +124,10 @@ class OrbaxReader:
                 f"{self.name}: no Orbax PyTree with arrays (no {orbax_layout.MANIFEST} beside a _METADATA)"
             )
         prefix = len(with_arrays) > 1
+        if storage.protocol_of(str(self.path)) in ("s3", "s3a"):
+            from ckpt_browser.core.formats.orbax_remote import credentials_env
+
+            self._call("environment", credentials_env(), work=0, what="the bucket's credentials")
         for n, item in enumerate(self.items):
             specs = [_database_spec(db, item.ocdbt) for db in item.databases]
             self._specs.append(specs)

@@ -37,6 +37,21 @@ def warm() -> None:
     _ts()
 
 
+def environment(env: dict[str, str]) -> None:
+    """The parent's AWS_* variables (the worker may have started before the user's shell values
+    were set): taken, and the open stores dropped when they changed (credentials are per context)."""
+    import os
+
+    changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    gone = [k for k in os.environ if k.startswith("AWS_") and k not in env]
+    if changed or gone:
+        os.environ.update(changed)
+        for k in gone:
+            del os.environ[k]
+        _contexts.clear()
+        _stores.clear()
+
+
 def _context(key: str):
     """One context per item: the OCDBT manifest and B-tree nodes are read once for every array of
     it (without a shared cache pool, each open reads the manifest again)."""
