@@ -129,3 +129,13 @@ def test_a_step_half_written(tmp_path):
     found = {f.step: f for f in scan_orbax(root)}
     assert not found[3].complete and "being written" in found[3].problem
     assert "no Orbax PyTree with arrays" in one_line(open_orbax, tmp)
+
+
+def test_a_data_file_that_never_answers(step):
+    """A data file replaced by a FIFO: tensorstore blocks reading it, in the worker, which is
+    stopped at the call's time limit (a few seconds for a small database): one line, no hang."""
+    (node,) = (step / "default" / "d").iterdir()
+    node.unlink()
+    os.mkfifo(node)
+    text = one_line(open_orbax, step)
+    assert text.startswith("tensorstore looped on default in 2: stopped after")
