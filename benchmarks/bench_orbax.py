@@ -33,10 +33,9 @@ def build(work: Path) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(ROOT / "tests" / "data" / "orbax" / "manager", root)
     item = root / "2" / "default"
-    spec = {
-        "driver": "zarr", "kvstore": {"driver": "ocdbt", "base": f"file://{item}/", "path": "params.big/"},
-        "metadata": {"shape": list(SHAPE), "chunks": [512, 512], "dtype": "<f4", "compressor": {"id": "zstd", "level": 1}},
-    }  # fmt: skip
+    metadata = {"shape": list(SHAPE), "chunks": [512, 512], "dtype": "<f4", "compressor": {"id": "zstd", "level": 1}}
+    kvstore = {"driver": "ocdbt", "base": f"file://{item}/", "path": "params.big/"}
+    spec = {"driver": "zarr", "kvstore": kvstore, "metadata": metadata}
     array = ts.open(spec, create=True, delete_existing=True).result()
     array.write(np.random.default_rng(0).standard_normal(SHAPE).astype(np.float32)).result()
     return root
