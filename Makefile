@@ -66,7 +66,8 @@ test-notf:
 NOTF_STAMP := $(NOTF)/.installed
 TEST_LIGHT := tests/core tests/keras tests/test_cli.py tests/test_api.py tests/test_bad_input.py \
 	tests/test_without_tensorflow.py tests/ui/test_first_run.py tests/ui/test_main_window.py \
-	tests/ui/test_screenshot.py tests/test_package_lite.py tests/test_orbax_views.py
+	tests/ui/test_screenshot.py tests/test_package_lite.py tests/test_orbax_views.py \
+	tests/test_orbax_jax_free.py
 $(NOTF_STAMP): pyproject.toml
 	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
 	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
@@ -118,7 +119,8 @@ fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"
 
 fuzz-rest: $(STAMP)
-	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py \
+	  tests/fuzz/test_fuzz_orbax.py
 
 # --dask servers that are no scheduler (silent, garbage, a real handshake then lies) and address
 # text; hostile modules in the current folder (the command's and its workers' imports never come
