@@ -50,6 +50,8 @@ def test_show_json_gives_the_values_bit_exactly(capsys, name):
     doc = json.loads(out)
     entry = truth("manager/2/default")[name]
     assert code == 0 and doc["dtype"] == entry["dtype"] and doc["shape"] == entry["shape"]
+    if entry["chunks"]:  # Orbax's own account of the chunk shape
+        assert f"chunks [{', '.join(map(str, entry['chunks']))}]" in doc["layout"] and "zstd" in doc["layout"]
     want = np.load(TRUTH / "manager/2/default" / entry["npy"])
     got = cb.open(ORBAX / "manager" / "2").checkpoint("2").read(name)
     stored = got.view(np.uint16) if entry["dtype"] == "bfloat16" else got

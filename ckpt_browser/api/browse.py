@@ -186,6 +186,8 @@ class Checkpoint:
             "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
             "stored": stored,
         }
+        if hasattr(reader, "layout"):  # chunks and compression (Orbax's zarr arrays)
+            record["layout"] = reader.layout(name)
         return finite_or_text(record), value, stats
 
 

@@ -235,6 +235,8 @@ def _cmd_show(ns: argparse.Namespace) -> int:
     print(elide_names([name], max(MIN_NAME, width - len(rest)))[0] + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
+    if record.get("layout"):
+        print(wrap(f"stored as {record['layout']}", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
     line = (width or 101) - 1  # numpy's rows, to the terminal's width

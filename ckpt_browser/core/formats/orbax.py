@@ -159,6 +159,13 @@ class OrbaxReader:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         return self._arrays[name]
 
+    def layout(self, name: str) -> str:
+        """How the array is stored, for `show`: zarr version, chunk shape and count, compression."""
+        a = self.info(name)
+        chunks = "[" + ", ".join(map(str, a.chunks)) + "]"
+        keys = f"{a.stored_chunks} shard{'s' if a.stored_chunks != 1 else ''}" if a.zarr3 else f"{a.stored_chunks}"
+        return f"zarr v{3 if a.zarr3 else 2} in OCDBT, chunks {chunks} ({keys} stored), {a.compression}"
+
     def _array_args(self, a: ArrayInfo) -> tuple:
         return (self._specs[a.item][a.database], self._generations[a.item], a.param, "zarr3" if a.zarr3 else "zarr")
 
