@@ -82,10 +82,11 @@ test-light: $(NOTF_STAMP)  ## the reading tests and the light desktop build wher
 # browsing must not need JAX). ORBAX_VENV=/elsewhere keeps the venv out of the tree.
 ORBAX_VENV ?= .venv-orbax
 ORBAX_PKGS := jax jaxlib orbax-checkpoint keras tensorstore h5py
-fixtures-orbax:  ## rewrite tests/data/orbax with JAX, Orbax and Keras (a venv of their own)
+fixtures-orbax: $(STAMP)  ## rewrite tests/data/orbax with JAX, Orbax and Keras (a venv of their own)
 	test -x $(ORBAX_VENV)/bin/python || $(PYTHON) -m venv $(ORBAX_VENV)
 	$(ORBAX_VENV)/bin/python -m pip install --quiet $(ORBAX_PKGS)
 	KERAS_BACKEND=jax JAX_PLATFORMS=cpu $(ORBAX_VENV)/bin/python tests/data/orbax/make_fixtures.py
+	$(BIN)/python tests/data/orbax/make_tf_checkpoint.py  # the same model's tf.train.Checkpoint (TensorFlow)
 
 # The tests of what needs TensorFlow (marked tf: restore, run, Fit, signatures, the demo) with the
 # newest TensorFlow and with 2.15, the last with Estimators, each in a venv of its own (not in CI:

@@ -66,7 +66,7 @@ def test_diff_against_the_same_models_weights_h5_pairs_every_weight(capsys):
     (which a .weights.h5 does not keep) are the Orbax checkpoint's alone."""
     code, out, _ = cli(capsys, "diff", str(PAIR / "orbax" / "0"), str(PAIR / "model.weights.h5"), "--json")
     doc = json.loads(out)
-    rows = doc["rows"] if "rows" in doc else doc["variables"]
+    rows = doc["variables"]
     status = {r.get("name_b") or r["name"]: r["status"] for r in rows}
     only_a = sorted(r["name"] for r in rows if r["status"] == "only_a")
     assert code == 1, out  # they differ: the metrics are A's alone
@@ -79,6 +79,22 @@ def test_diff_against_the_same_models_weights_h5_pairs_every_weight(capsys):
         stored: list[str] = []
         f.visititems(lambda n, o: stored.append(n) if isinstance(o, h5py.Dataset) else None)
     assert sum(r["status"] == "same" for r in rows) == len(stored)  # every array Keras wrote
+
+
+def test_diff_against_the_same_models_tf_checkpoint_pairs_every_variable(capsys):
+    """tests/data/orbax/keras_pair/tf/ckpt: Keras 3 with TensorFlow loaded the .weights.h5 and wrote
+    a tf.train.Checkpoint (make_tf_checkpoint.py). Every variable of it pairs, identical; only the
+    optimizer's step counter differs in dtype (JAX keeps int32, TensorFlow int64)."""
+    code, out, _ = cli(capsys, "diff", str(PAIR / "orbax" / "0"), str(PAIR / "tf" / "ckpt"), "--json")
+    rows = json.loads(out)["variables"]
+    by_status: dict[str, list[str]] = {}
+    for r in rows:
+        by_status.setdefault(r["status"], []).append(r["name"])
+    assert code == 1
+    assert by_status["only_b"] == ["_CHECKPOINTABLE_OBJECT_GRAPH"]
+    assert by_status["dtype"] == ["optimizer_variables/adam_2/iteration"]
+    assert all(n.startswith("metrics_variables/") for n in by_status["only_a"])
+    assert len(by_status["same"]) == 21 and set(by_status) == {"same", "only_a", "only_b", "dtype"}
 
 
 def test_verify_json_says_orbax_stores_no_checksums(capsys):

@@ -16,12 +16,16 @@ _FILE_VAR_INDEX = re.compile(r"/vars/(\d+)$")
 
 
 def orbax_file_pairs(ra, rb) -> list[tuple[str, str]] | None:
-    """(name in a, name in b), either way round; None when the two are not such a pair."""
-    if hasattr(rb, "keras_model_config") and hasattr(ra, "entries"):
+    """(name in a, name in b), either way round; None when the two are not such a pair. The other
+    side may also be a tf.train.Checkpoint of the same Keras 3 model (its object graph names the
+    weights and slots as Keras does: graph_pairs below)."""
+    if hasattr(rb, "keras_model_config") and not hasattr(ra, "keras_model_config"):
         swapped = orbax_file_pairs(rb, ra)
         return None if swapped is None else [(y, x) for x, y in swapped]
-    if not hasattr(ra, "keras_model_config") or not hasattr(rb, "entries"):
+    if not hasattr(ra, "keras_model_config"):
         return None
+    if not hasattr(rb, "entries"):
+        return graph_pairs(ra, rb)
     kinds = ra.kinds()
     if not kinds:
         return None
@@ -101,3 +105,29 @@ def _optimizer_pairs(ra, rb, kinds: dict, shapes: dict, mine: dict[str, str]) ->
         if x is not None and shapes.get(x) == tuple(e.shape):
             out.append((x, e.name))
     return out
+
+
+def graph_pairs(ra, rb) -> list[tuple[str, str]] | None:
+    """Keras' Orbax tree against a tf.train.Checkpoint of the same Keras 3 model: the graph's path
+    of each variable (``model/<model>/dense/kernel``, ``optimizer/adam/<model>_dense_kernel_momentum``)
+    less its first part is the Orbax path less its first part (``trainable_variables/...``,
+    ``optimizer_variables/...``)."""
+    kinds = ra.kinds()
+    roles = rb.kinds() if hasattr(rb, "kinds") else None
+    if not kinds or not roles or len(next(iter(roles.values()))) < 3:
+        return None
+    shapes_a = {v.name: tuple(v.shape) for v in ra.variables()}
+    shapes_b = {v.name: tuple(v.shape) for v in rb.variables()}
+    mine: dict[str, list[str]] = {}
+    for name in kinds:
+        mine.setdefault(name.split("/", 1)[-1], []).append(name)
+    pairs = []
+    for key, role in roles.items():
+        tail = role.path.split("/", 1)[-1]
+        found = mine.get(tail, [])
+        if len(found) == 1 and shapes_a.get(found[0]) == shapes_b.get(key):
+            pairs.append((found[0], key))
+    used = [x for x, _ in pairs]
+    if not pairs or len(set(used)) != len(used):
+        return None
+    return [(x, y) for x, y in pairs if x != y] or None
