@@ -164,7 +164,8 @@ class OrbaxReader:
         a = self.info(name)
         chunks = "[" + ", ".join(map(str, a.chunks)) + "]"
         keys = f"{a.stored_chunks} shard{'s' if a.stored_chunks != 1 else ''}" if a.zarr3 else f"{a.stored_chunks}"
-        return f"zarr v{3 if a.zarr3 else 2} in OCDBT, chunks {chunks} ({keys} stored), {a.compression}"
+        where = " in OCDBT" if self.items[a.item].ocdbt else ""
+        return f"zarr v{3 if a.zarr3 else 2}{where}, chunks {chunks} ({keys} stored), {a.compression}"
 
     def _array_args(self, a: ArrayInfo) -> tuple:
         return (self._specs[a.item][a.database], self._generations[a.item], a.param, "zarr3" if a.zarr3 else "zarr")
@@ -251,7 +252,8 @@ def _database_bytes(item: orbax_layout.Item) -> int | None:
         return None
     total = 0
     for db in item.databases:
-        storage.require_regular(db / orbax_layout.MANIFEST)
+        if item.ocdbt:
+            storage.require_regular(db / orbax_layout.MANIFEST)
         for folder, _, files in os.walk(db):
             for name in files:
                 try:

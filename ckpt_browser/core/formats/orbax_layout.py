@@ -99,7 +99,7 @@ def kind_of(folder) -> str | None:
 
 
 def _kind(folder, entries: dict) -> str | None:
-    if TREE_META in entries and (MANIFEST in entries or any(n.startswith("ocdbt.process_") for n in entries)):
+    if TREE_META in entries:  # a PyTree item (its arrays in OCDBT, or zarr folders beside it)
         return "item"
     if STEP_META in entries:
         return "step"
@@ -185,7 +185,9 @@ def read_item(path, name: str, entries: dict) -> Item:
             continue
         item.tree[".".join(keys)] = keys
         item.value_types[".".join(keys)] = vtype
-    if item.ocdbt:
+    if not item.ocdbt:  # each array a zarr folder of the item's own (use_ocdbt=False)
+        item.databases.append(path)
+    elif item.ocdbt:
         if MANIFEST in entries:
             item.databases.append(path)
         else:  # the per-process databases were never merged

@@ -153,13 +153,22 @@ def listing(specs: list[dict], generation: str) -> dict[str, tuple[int, str, int
     return out
 
 
+def _array_kvstore(spec: dict, param: str) -> dict:
+    """The kvstore of one array: its key prefix in the OCDBT database, or its folder beside the
+    item's metadata when Orbax wrote without OCDBT."""
+    if spec.get("driver") == "ocdbt":
+        return {**spec, "path": param + "/"}
+    if spec.get("driver") == "http":
+        return {**spec, "base_url": spec["base_url"] + param + "/"}
+    return {**spec, "path": spec.get("path", "") + param + "/"}
+
+
 def _open_array(spec: dict, generation: str, param: str, driver: str, what: str):
     ts = _ts()
-    kv = dict(spec)
     key = json.dumps(spec, sort_keys=True) + "|" + generation
     try:
         return ts.open(
-            {"driver": driver, "kvstore": {**kv, "path": param + "/"}, "recheck_cached_data": False},
+            {"driver": driver, "kvstore": _array_kvstore(spec, param), "recheck_cached_data": False},
             open=True, read=True, context=_context(key),
         ).result()  # fmt: skip
     except Exception as exc:  # noqa: BLE001

@@ -11,6 +11,9 @@ What it writes (each folder is what the writer left; nothing is edited afterward
 - manager/          orbax.checkpoint.CheckpointManager (StandardSave, zarr v2 in OCDBT) of a PyTree of
                     mixed dtypes (bfloat16, int8, float64, int32, a scalar, a list) with one array
                     cut into 8 chunks (SaveArgs.chunk_byte_size); steps 1 and 2, max_to_keep=2.
+- composite/        a CheckpointManager with two items a step (Composite: state, extra), steps named
+                    ckpt_5, ckpt_6 (step_prefix), float16, int64, uint8, complex64 and nested trees.
+- plain/item        a PyTreeCheckpointer item written without OCDBT (each array a zarr folder).
 - keras_pair/       one Keras model's Orbax checkpoint (OrbaxCheckpoint, one epoch) beside the
                     `model.weights.h5` Keras wrote from the same weights.
 
@@ -122,6 +125,34 @@ def manager(folder: Path) -> None:
     mngr.close()
 
 
+def composite(folder: Path) -> None:
+    """Two items in each step (Composite), steps named with a prefix, dtypes of their own."""
+    import jax.numpy as jnp
+    import orbax.checkpoint as ocp
+
+    options = ocp.CheckpointManagerOptions(step_prefix="ckpt", max_to_keep=3)
+    mngr = ocp.CheckpointManager(str(folder), item_names=("state", "extra"), options=options)
+    for step in (5, 6):
+        tree = {
+            "w": jnp.arange(1000, dtype=jnp.float16).reshape(10, 100) * step,
+            "b": [np.int64(7 * step), np.uint8(3)],
+            "nested": {"x": {"y": np.full((2, 2, 2), 1 + 2j * step, np.complex64)}},
+        }
+        extra = {"z": np.eye(3) * step}
+        mngr.save(step, args=ocp.args.Composite(state=ocp.args.PyTreeSave(tree), extra=ocp.args.StandardSave(extra)))
+    mngr.wait_until_finished()
+    mngr.close()
+
+
+def plain(folder: Path) -> None:
+    """One item written without OCDBT: each array a zarr folder of its own."""
+    import jax.numpy as jnp
+    import orbax.checkpoint as ocp
+
+    tree = {"a": np.arange(12.0).reshape(3, 4), "b": jnp.ones(5, jnp.int32)}
+    ocp.PyTreeCheckpointer(use_ocdbt=False).save(str(folder / "item"), tree)
+
+
 def keras_pair(folder: Path) -> None:
     import keras
 
@@ -140,15 +171,18 @@ def main() -> int:
         return 1
     writers = {"keras_fit": lambda f: keras_fit(f, save_freq=2, max_to_keep=3),
                "keras_weights": lambda f: keras_fit(f, save_weights_only=True, max_to_keep=2),
-               "manager": manager, "keras_pair": keras_pair}  # fmt: skip
-    for name, write in writers.items():
+               "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain}  # fmt: skip
+    chosen = sys.argv[1:] or list(writers)  # names: rewrite those fixtures only
+    for name in chosen:
+        write = writers[name]
         folder = HERE / name
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
         write(folder)
         shutil.rmtree(HERE / "truth" / name, ignore_errors=True)
-        for meta in sorted(folder.rglob("_CHECKPOINT_METADATA")):
-            for item in sorted(p for p in meta.parent.iterdir() if (p / "manifest.ocdbt").exists()):
+        for meta in sorted(folder.rglob("_METADATA")):
+            item = meta.parent
+            if '"value_type": "string"' not in meta.read_text():  # model_config: a string, no arrays
                 write_truth(item, HERE / "truth" / item.relative_to(HERE))
         print(name, sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()), "bytes")
     return 0
