@@ -131,3 +131,17 @@ def test_without_tensorstore_one_line_says_what_to_install(monkeypatch):
     monkeypatch.setattr(orbax, "available", lambda: False)
     with pytest.raises(CheckpointError, match=r"needs tensorstore: pip install 'ckpt-browser\[orbax\]'"):
         open_orbax(ORBAX / "manager" / "2")
+
+
+def test_numbered_folders_that_are_no_steps(tmp_path, monkeypatch):
+    """A folder of numbered sub-folders (SavedModel exports, per-run folders) is no Orbax root, and
+    telling so looks into a few of them, not all."""
+    from ckpt_browser.core import storage
+
+    for n in range(200):
+        (tmp_path / str(n) / "assets").mkdir(parents=True)
+    listed = []
+    real = storage.list_dir
+    monkeypatch.setattr(storage, "list_dir", lambda folder: listed.append(folder) or real(folder))
+    assert scan_orbax(tmp_path) is None
+    assert len(listed) < 30

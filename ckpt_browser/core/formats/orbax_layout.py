@@ -28,6 +28,7 @@ MANIFEST = "manifest.ocdbt"
 _TMP = re.compile(r"^(.+?)\.orbax-checkpoint-tmp(?:-\d+)?$")
 _STEP = re.compile(r"^(?:(.*)_)?(\d{1,18})$")
 MAX_JSON = 64 << 20
+PEEK = 4  # numbered sub-folders (and their sub-folders) looked into to tell an Orbax root
 
 
 @dataclass
@@ -103,9 +104,12 @@ def _kind(folder, entries: dict) -> str | None:
         return "item"
     if STEP_META in entries:
         return "step"
-    for name, st in entries.items():
-        if _is_dir(st) and step_number(name)[0] is not None and _looks_like_step(folder / name):
-            return "root"
+    # A root: its step folders are steps. A few are looked into, committed ones first: a folder of
+    # a thousand numbered sub-folders that are no steps must not cost a thousand listings.
+    numbered = sorted((name for name, st in entries.items() if _is_dir(st) and step_number(name)[0] is not None),
+                      key=lambda n: (step_number(n)[1], n))  # fmt: skip
+    if any(_looks_like_step(folder / name) for name in numbered[:PEEK]):
+        return "root"
     return None
 
 
@@ -113,7 +117,8 @@ def _looks_like_step(folder) -> bool:
     entries = _listing(folder)
     if STEP_META in entries:
         return True
-    return any(_is_dir(st) and TREE_META in _listing(folder / n) for n, st in entries.items() if not n.startswith("."))
+    subfolders = [n for n, st in entries.items() if _is_dir(st) and not n.startswith(".")]
+    return any(TREE_META in _listing(folder / n) for n in subfolders[:PEEK])
 
 
 def steps(root) -> list[Step]:
