@@ -45,6 +45,8 @@ def test_tree_values_history_and_compare(qtbot, qtmodeltester, window, open_dir)
     want = oracle("keras_fit/12/pytree", KERNEL)
     assert (view.table_model.rowCount(), view.table_model.columnCount()) == want.shape
     np.testing.assert_array_equal(view.heatmap.shown(), want)
+    chunks = json.loads((TRUTH / "keras_fit/12/pytree" / "truth.json").read_text())[KERNEL]["chunks"]
+    assert f"chunks [{', '.join(map(str, chunks))}]" in view.header.text()  # how Orbax stored it
 
     with qtbot.waitSignal(window.view("history").history_ready, timeout=TIMEOUT) as h:
         window.show_tab("history")
