@@ -52,15 +52,20 @@ def environment(env: dict[str, str]) -> None:
         _stores.clear()
 
 
+CONTEXTS, POOL_BYTES = 8, 32 << 20  # at most 256 MiB of cached nodes and chunks in the worker
+
+
 def _context(key: str):
-    """One context per item: the OCDBT manifest and B-tree nodes are read once for every array of
-    it (without a shared cache pool, each open reads the manifest again)."""
+    """One context per database version: its manifest and B-tree nodes are read once for every
+    array of it (without a shared cache pool, each open reads the manifest again). A rewritten
+    database (a step being written) is a new version, read afresh."""
     ts = _ts()
     if key not in _contexts:
-        if len(_contexts) > 32:
-            _contexts.clear()
-            _stores.clear()
-        _contexts[key] = ts.Context({"cache_pool": {"total_bytes_limit": 64 << 20}})
+        if len(_contexts) >= CONTEXTS:
+            oldest = next(iter(_contexts))
+            del _contexts[oldest]
+            _stores.pop(oldest, None)
+        _contexts[key] = ts.Context({"cache_pool": {"total_bytes_limit": POOL_BYTES}})
     return _contexts[key]
 
 
