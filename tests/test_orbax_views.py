@@ -114,7 +114,24 @@ def test_verify_finds_a_damaged_chunk(capsys, tmp_path):
     doc = {c["name"]: c for c in json.loads(out)["checkpoints"]}
     assert code != 0 and doc["1"]["status"] == "ok" and doc["2"]["status"] == "corrupt"
     (problem,) = doc["2"]["problems"]
-    assert problem.startswith("params/big: ") and "params.big/2.0" in problem and "\n" not in problem
+    assert problem.startswith("params/big: params.big/2.0 (in the OCDBT database of ") and "\n" not in problem
+
+
+def test_verify_finite_on_request(capsys, tmp_path):
+    """Two values of params/big made NaN and infinite (written with tensorstore into the step's
+    database, as a writer would): plain verify passes -- the chunks decode -- and --finite fails."""
+    root = tmp_path / "run"
+    shutil.copytree(ORBAX / "manager", root)
+    spec = {"driver": "zarr", "kvstore": {"driver": "ocdbt", "base": f"file://{root / '2' / 'default'}/",
+                                          "path": "params.big/"}}  # fmt: skip
+    big = ts.open(spec).result()
+    big[3, 4:6].write(np.array([np.nan, np.inf], np.float32)).result()
+    code, out, _ = cli(capsys, "verify", str(root / "2"), "--json")
+    assert code == 0 and json.loads(out)["checkpoints"][0]["status"] == "ok"
+    code, out, _ = cli(capsys, "verify", str(root / "2"), "--json", "--finite")
+    (verdict,) = json.loads(out)["checkpoints"]
+    assert code == 1 and verdict["status"] == "corrupt"
+    assert verdict["problems"] == ["params/big: 2 values are NaN or infinite"]
 
 
 def test_health_json_over_the_steps(capsys):

@@ -135,6 +135,8 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--finite", action="store_true",
+                        help="NaN or infinite values are corrupt too (formats without checksums: Orbax)")  # fmt: skip
     cli_health.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")

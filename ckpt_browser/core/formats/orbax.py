@@ -107,6 +107,7 @@ class OrbaxReader:
     native = True
     note: str | None = None
     verify_note = VERIFY_NOTE
+    checks_finite = True  # verify --finite: check(name, finite=True) counts NaN and Inf
 
     def __init__(self, path) -> None:
         if not available():
