@@ -118,3 +118,21 @@ def test_over_http(big_run):
             assert relay.down < 400_000, relay.down
         finally:
             relay.close()
+
+
+def test_over_http_with_a_password(capsys):
+    """user:password@ in the URL: tensorstore's reads send it as our HTTP reads do; it is never shown."""
+    from tests.hostile_http import PASSWORD, USER
+
+    from ckpt_browser.cli import main
+
+    with Hostile(ORBAX, lifetime=60) as server:
+        url = server.url.replace("http://", f"http://{USER}:{PASSWORD}@") + "/auth/manager"
+        assert main(["show", url, "params/codes", "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        want = json.loads((TRUTH / "truth.json").read_text())["params/codes"]
+        np.testing.assert_array_equal(np.asarray(doc["values"], np.int8), np.load(TRUTH / want["npy"]))
+        wrong = server.url.replace("http://", f"http://{USER}:not-{PASSWORD}@") + "/auth/manager"
+        assert main(["show", wrong, "params/codes"]) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "401" in line and "not-" + PASSWORD not in line

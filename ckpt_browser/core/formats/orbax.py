@@ -57,7 +57,10 @@ def kvstore_spec(folder) -> dict:
         return {"driver": "file", "path": text}
     protocol = storage.protocol_of(text)
     if protocol in ("http", "https"):
-        return {"driver": "http", "base_url": text}
+        from ckpt_browser.core.storage.remote_http import split_credentials
+
+        clean, auth = split_credentials(text)  # user:password@ as our HTTP reads send it, never shown
+        return {"driver": "http", "base_url": clean, **({"headers": [f"Authorization: {auth}"]} if auth else {})}
     bucket, _, key = text.split("://", 1)[1].partition("/")
     if protocol in ("s3", "s3a"):
         from ckpt_browser.core.formats.orbax_remote import s3_options
