@@ -122,9 +122,8 @@ def test_over_http(big_run):
 
 def test_over_http_with_a_password(capsys):
     """user:password@ in the URL: tensorstore's reads send it as our HTTP reads do; it is never shown."""
-    from tests.hostile_http import PASSWORD, USER
-
     from ckpt_browser.cli import main
+    from tests.hostile_http import PASSWORD, USER
 
     with Hostile(ORBAX, lifetime=60) as server:
         url = server.url.replace("http://", f"http://{USER}:{PASSWORD}@") + "/auth/manager"
