@@ -14,6 +14,8 @@ What it writes (each folder is what the writer left; nothing is edited afterward
 - composite/        a CheckpointManager with two items a step (Composite: state, extra), steps named
                     ckpt_5, ckpt_6 (step_prefix), float16, int64, uint8, complex64 and nested trees.
 - plain/item        a PyTreeCheckpointer item written without OCDBT (each array a zarr folder).
+- sharded/          arrays sharded over a 4 x 2 mesh of 8 CPU devices (restoring it with Orbax needs
+                    8 devices), a replicated bfloat16, Python scalars, a string and a None leaf.
 - keras_pair/       one Keras model's Orbax checkpoint (OrbaxCheckpoint, one epoch) beside the
                     `model.weights.h5` Keras wrote from the same weights.
 
@@ -32,6 +34,9 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Eight CPU devices, so that sharded/ is saved from a mesh a reader does not have (Orbax itself needs
+# the devices to restore it; browsing must not).
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
 
 import numpy as np  # noqa: E402
 
@@ -61,7 +66,8 @@ def write_truth(item: Path, out: Path) -> None:
     restored = ocp.PyTreeCheckpointer().restore(item)
     out.mkdir(parents=True)
     truth = {}
-    for n, (path, value) in enumerate(sorted(_flatten(restored))):
+    arrays = [(path, value) for path, value in sorted(_flatten(restored)) if hasattr(meta.get(path), "dtype")]
+    for n, (path, value) in enumerate(arrays):  # strings and None leaves are no arrays
         m = meta[path]
         a = np.asarray(value, dtype=m.dtype)
         if not np.isscalar(value) and np.asarray(value).dtype != m.dtype:
@@ -153,6 +159,28 @@ def plain(folder: Path) -> None:
     ocp.PyTreeCheckpointer(use_ocdbt=False).save(str(folder / "item"), tree)
 
 
+def sharded(folder: Path) -> None:
+    """Arrays sharded over a 4 x 2 mesh of the eight devices, one replicated, beside Python scalars,
+    a string and a None leaf: what multi-device training saves."""
+    import jax
+    import jax.numpy as jnp
+    import orbax.checkpoint as ocp
+    from jax.sharding import Mesh, NamedSharding
+    from jax.sharding import PartitionSpec as P
+
+    mesh = Mesh(np.array(jax.devices()[:8]).reshape(4, 2), ("x", "y"))
+    rng = np.random.default_rng(SEED)
+    tree = {
+        "kernel": jax.device_put(jnp.asarray(rng.standard_normal((64, 32)), jnp.float32), NamedSharding(mesh, P("x", "y"))),
+        "embed": jax.device_put(jnp.asarray(rng.standard_normal((16,)), jnp.bfloat16), NamedSharding(mesh, P(None))),
+        "step": 3, "lr": 2.5, "name": "run-7", "nothing": None,
+    }  # fmt: skip
+    mngr = ocp.CheckpointManager(str(folder), options=ocp.CheckpointManagerOptions(enable_async_checkpointing=False))
+    mngr.save(3, args=ocp.args.PyTreeSave(tree))
+    mngr.wait_until_finished()
+    mngr.close()
+
+
 def keras_pair(folder: Path) -> None:
     import keras
 
@@ -171,7 +199,7 @@ def main() -> int:
         return 1
     writers = {"keras_fit": lambda f: keras_fit(f, save_freq=2, max_to_keep=3),
                "keras_weights": lambda f: keras_fit(f, save_weights_only=True, max_to_keep=2),
-               "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain}  # fmt: skip
+               "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain, "sharded": sharded}  # fmt: skip
     chosen = sys.argv[1:] or list(writers)  # names: rewrite those fixtures only
     for name in chosen:
         write = writers[name]
@@ -182,7 +210,8 @@ def main() -> int:
         shutil.rmtree(HERE / "truth" / name, ignore_errors=True)
         for meta in sorted(folder.rglob("_METADATA")):
             item = meta.parent
-            if '"value_type": "string"' not in meta.read_text():  # model_config: a string, no arrays
+            types = {v["value_metadata"]["value_type"] for v in json.loads(meta.read_text())["tree_metadata"].values()}
+            if types != {"string"}:  # model_config: one string, no arrays
                 write_truth(item, HERE / "truth" / item.relative_to(HERE))
         print(name, sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()), "bytes")
     return 0
