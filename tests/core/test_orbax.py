@@ -145,3 +145,19 @@ def test_numbered_folders_that_are_no_steps(tmp_path, monkeypatch):
     monkeypatch.setattr(storage, "list_dir", lambda folder: listed.append(folder) or real(folder))
     assert scan_orbax(tmp_path) is None
     assert len(listed) < 30
+
+
+def test_verify_reads_chunks_cut_short_at_the_edges(tmp_path):
+    """An array whose shape the chunks do not divide (100 x 70 in 32 x 32 chunks, rewritten into the
+    step's database with tensorstore): every chunk, the short ones at the edges too, is decoded."""
+    ts = pytest.importorskip("tensorstore")
+    root = tmp_path / "run"
+    shutil.copytree(ORBAX / "manager", root)
+    base = f"file://{root / '2' / 'default'}/"
+    metadata = {"shape": [100, 70], "chunks": [32, 32], "dtype": "<f4", "compressor": {"id": "zstd", "level": 1}}
+    spec = {"driver": "zarr", "kvstore": {"driver": "ocdbt", "base": base, "path": "params.big/"}, "metadata": metadata}
+    values = np.arange(7000, dtype=np.float32).reshape(100, 70)
+    ts.open(spec, create=True, delete_existing=True).result().write(values).result()
+    reader = open_orbax(root / "2")
+    assert reader.check("params/big", None, finite=True) == values.nbytes
+    np.testing.assert_array_equal(reader.read_slice("params/big", (slice(90, 100), slice(60, 70))), values[90:, 60:])

@@ -204,16 +204,17 @@ def check(spec: dict, generation: str, param: str, driver: str, finite: bool, wh
             blocks = [array]
         else:
             steps = [max(1, int(c)) for c in chunk]
+            shape = [int(n) for n in array.shape]
             blocks = [
-                array[tuple(slice(i, i + s) for i, s in zip(start, steps))] for start in _starts(array.shape, steps)
-            ]
+                array[tuple(slice(i, min(i + s, n)) for i, s, n in zip(start, steps, shape))]
+                for start in _starts(shape, steps)
+            ]  # the last chunk of an axis may be cut short: tensorstore refuses a slice past the end
         for block in blocks:
             a = np.asarray(block.read().result())
             nbytes += a.nbytes
-            if finite and a.dtype.kind in "fc" or finite and str(a.dtype) == "bfloat16":
-                bad += int(
-                    a.size - np.count_nonzero(np.isfinite(a.astype(np.float32) if a.dtype.kind not in "fc" else a))
-                )
+            if finite and (a.dtype.kind in "fc" or a.dtype.name.startswith(("bfloat", "float8"))):
+                floats = a if a.dtype.kind in "fc" else a.astype(np.float32)  # ml_dtypes: widened to test
+                bad += int(a.size - np.count_nonzero(np.isfinite(floats)))
     except Exception as exc:  # noqa: BLE001
         raise CheckpointError(explain(exc, spec, what)) from None
     return nbytes, bad
