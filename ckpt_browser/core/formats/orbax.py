@@ -52,9 +52,11 @@ def available() -> bool:
 
 def kvstore_spec(folder) -> dict:
     """tensorstore's kvstore for a folder: a local path, an s3://, gs:// or http(s):// URL."""
+    if not storage.is_remote(folder):  # absolute: the worker's current folder is not ours to rely on
+        import os
+
+        return {"driver": "file", "path": os.path.abspath(str(folder)).rstrip(os.sep) + "/"}
     text = str(folder).rstrip("/") + "/"
-    if not storage.is_remote(folder):
-        return {"driver": "file", "path": text}
     protocol = storage.protocol_of(text)
     if protocol in ("http", "https"):
         from ckpt_browser.core.storage.remote_http import split_credentials
