@@ -136,6 +136,8 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--finite", action="store_true",
+                        help="NaN or infinite values are corrupt too (formats without checksums: Orbax)")  # fmt: skip
     cli_health.add_parser(sub)
     cli_map.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
@@ -237,6 +239,8 @@ def _cmd_show(ns: argparse.Namespace) -> int:
     print(elide_names([name], max(MIN_NAME, width - len(rest)))[0] + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
+    if record.get("layout"):
+        print(wrap(f"stored as {record['layout']}", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
     line = (width or 101) - 1  # numpy's rows, to the terminal's width

@@ -131,6 +131,10 @@ FORMATS: tuple[Format, ...] = (
         opener="ckpt_browser.core.formats.safetensors:open_sharded",
         suffixes=(".safetensors.index.json", ".bin.index.json"),
     ),
+    Format(
+        "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
+        opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
+    ),
 )  # fmt: skip
 
 _BY_NAME = {f.name: f for f in FORMATS}
