@@ -1,10 +1,29 @@
-"""What make fuzz prints at the end (it runs pytest -s): the cases each fuzz module ran, the Keras, HDF5
-and TF.js layers' own counts, and whether anything was found. The counts are not a test: each fuzz test
-fails by itself when it ran fewer cases than it asks (test_fuzz.examples)."""
+"""A fuzz test (test_fuzz.examples) fails when Hypothesis ran fewer cases than it asks; and what make
+fuzz prints at the end (it runs pytest -s): the cases each fuzz module ran, the Keras, HDF5 and TF.js
+layers' own counts, and whether anything was found."""
 
 from __future__ import annotations
 
 import sys
+
+import pytest
+
+
+def _asked(test) -> int | None:
+    inner = getattr(getattr(test, "hypothesis", None), "inner_test", None)
+    return getattr(inner, "cases_asked", None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    fuzz = sys.modules.get("tests.fuzz.test_fuzz")
+    asked = _asked(pyfuncitem.obj)
+    before = sum(fuzz.CASES.values()) if fuzz is not None else 0
+    result = yield
+    if asked is not None and fuzz is not None:
+        tried = sum(fuzz.CASES.values()) - before
+        assert tried >= asked, f"{tried} cases run of the {asked} asked"
+    return result
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -31,36 +31,32 @@ _HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 
 
 def examples(ci: int, fuzz: int):
-    """A few cases in `make test` (same ones every run), many in `make fuzz` (new ones). The test
-    fails unless Hypothesis ran (to its end, not abandoned while drawing) as many cases as it asks:
-    a strategy that filters or overruns most of what it draws would otherwise pass having tried few."""
+    """A few cases in `make test` (same ones every run), many in `make fuzz` (new ones). Above or
+    below @given. The test fails unless Hypothesis ran as many cases as it asks, each to its end (not
+    abandoned while drawing): a strategy that filters or overruns most of what it draws would otherwise
+    pass having tried few (tests/fuzz/conftest.py checks, after the test)."""
     asked = fuzz if FUZZ else ci
     if FUZZ:
         profile = settings(max_examples=fuzz, deadline=None, suppress_health_check=_HEALTH)
     else:
         profile = settings(max_examples=ci, deadline=None, derandomize=True, suppress_health_check=_HEALTH)
 
-    def apply(test):
-        test = profile(test)
-        inner = test.hypothesis.inner_test  # Hypothesis's documented hook onto the undecorated test
-
-        module = test.__module__.rsplit(".", 1)[-1]
+    def counting(inner):
+        module = inner.__module__.rsplit(".", 1)[-1]
 
         @functools.wraps(inner)
         def counted(*args, **kwargs):
             inner(*args, **kwargs)
             CASES[module] += 1
 
-        test.hypothesis.inner_test = counted
+        counted.cases_asked = asked  # type: ignore[attr-defined]
+        return counted
 
-        @functools.wraps(test)
-        def run(*args, **kwargs):
-            before = CASES[module]
-            test(*args, **kwargs)
-            tried = CASES[module] - before
-            assert tried >= asked, f"{tried} cases run of the {asked} asked"
-
-        return run
+    def apply(test):
+        if hasattr(test, "hypothesis"):  # above @given: Hypothesis's documented hook onto the undecorated test
+            test.hypothesis.inner_test = counting(test.hypothesis.inner_test)
+            return profile(test)
+        return profile(counting(test))  # below @given: given wraps the counting function
 
     return apply
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from ckpt_browser.core.base.errors import CheckpointError
 from tests.conftest import DATA
 from tests.core.torch_pickles import glob, integer, tensor, text, tup
-from tests.fuzz.test_fuzz import COUNT, examples, mutate, mutations, outcome
+from tests.fuzz.test_fuzz import examples, mutate, mutations, outcome
 
 TORCH = DATA / "torch"
 FILES = ["state_dtypes.pt", "legacy.pt", "module.pt", "tensors.safetensors", "bert_pt/pytorch_model.bin"]
@@ -41,7 +41,6 @@ def read_everything(path: Path):
 @examples(ci=25, fuzz=3000)
 @given(how=mutations())
 def test_mutated_files(name, how, tmp_path_factory):
-    COUNT["cases"] += 1
     path = tmp_path_factory.mktemp("t") / Path(name).name
     path.write_bytes(mutate((TORCH / name).read_bytes(), how))
     read_everything(path)
@@ -67,7 +66,6 @@ PIECES = [
 def test_assembled_pickles_never_run_code(pieces, proto):
     from ckpt_browser.core.formats import torch_pickle
 
-    COUNT["cases"] += 1
     CANARY.unlink(missing_ok=True)
     data = proto + b"".join(pieces) + b"."
     got = outcome(torch_pickle.load, data)
