@@ -18,7 +18,6 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import sstable
-from ckpt_browser.core.formats.sstable import FOOTER_SIZE, MAGIC, varint
 
 MAX_KEY_MATRIX = 256 << 20  # bytes of the key matrix beyond which the per-entry path is used
 
@@ -59,34 +58,6 @@ def padded(data: bytes) -> np.ndarray:
     return out
 
 
-def _data_blocks(buf: np.ndarray, size: int, name: str) -> list[tuple[int, int]]:
-    """(offset, size) of each data block, from the footer and the index block (checked)."""
-    if size < FOOTER_SIZE:
-        raise CheckpointError(f"{name} is not a checkpoint index: {size} bytes, too short for the footer")
-    footer = buf[size - FOOTER_SIZE : size].tobytes()
-    if int.from_bytes(footer[-8:], "little") != MAGIC:
-        raise CheckpointError(f"{name} is not a checkpoint index (bad magic number)")
-    try:
-        _, p = varint(footer, 0)
-        _, p = varint(footer, p)
-        index_off, p = varint(footer, p)
-        index_size, p = varint(footer, p)
-    except ValueError as exc:
-        raise CheckpointError(f"{name} is not a checkpoint index (bad footer)") from exc
-    if index_off + index_size + sstable.TRAILER_SIZE > size:
-        raise CheckpointError(f"{name} is truncated or damaged: a block at {index_off:,} runs past the end of the file")
-    block = buf[index_off : index_off + index_size + sstable.TRAILER_SIZE].tobytes()
-    out = []
-    for _sep, handle in sstable._entries(sstable._block(block, 0, index_size, name), name):
-        try:
-            off, p = varint(handle, 0)
-            size_, _ = varint(handle, p)
-        except ValueError as exc:
-            raise CheckpointError(f"{name} is damaged: a bad block handle in its index block") from exc
-        out.append((off, size_))
-    return out
-
-
 def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
     """The whole table in columns; CheckpointError for damage, NotColumnar for the unusual.
     buf: the file's `size` bytes followed by SPARE zeros (padded())."""
@@ -94,7 +65,7 @@ def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
 
     view = buf.data
     starts, ends = [], []
-    for off, block_size in _data_blocks(buf, size, name):
+    for off, block_size in sstable.data_blocks(buf, size, name):
         end = off + block_size
         if off < 0 or block_size < 4 or end + sstable.TRAILER_SIZE > size:
             if off < 0 or block_size < 0 or end + sstable.TRAILER_SIZE > size:
