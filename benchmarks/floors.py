@@ -165,9 +165,9 @@ FLOORS = {
 def health_spec(run: Path) -> list[dict]:
     """The model float variables of a model_dir's checkpoints, as health reads them: per variable,
     its shape, whether it has units (a kernel), and (data file, offset, stored crc32c) per checkpoint."""
+    from ckpt_browser.core.formats.reader import open_checkpoint
     from ckpt_browser.core.formats.variables import MODEL, describe
     from ckpt_browser.core.model_dir.scan import scan_model_dir
-    from ckpt_browser.core.reader import open_checkpoint
 
     md = scan_model_dir(run)
     by_name: dict[str, dict] = {}
@@ -186,7 +186,7 @@ def health_spec(run: Path) -> list[dict]:
 
 def diff_spec(a: Path, b: Path) -> list:
     """Same-name float32 tensors of two checkpoints: ((file, offset, crc) of each, bytes)."""
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
 
     ra, rb = open_checkpoint(a), open_checkpoint(b)
     names_b = {v.name for v in rb.variables()}

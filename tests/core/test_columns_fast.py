@@ -12,8 +12,8 @@ import pytest
 
 from ckpt_browser.cli import listing as cli_listing
 from ckpt_browser.cli import main
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.formats import listing_io
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.tf.tfimport import tf
 

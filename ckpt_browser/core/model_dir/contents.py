@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import (
     FilteredTree,
     Totals,
@@ -22,7 +23,6 @@ from ckpt_browser.core.formats.variables import (
     totals,
 )
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
-from ckpt_browser.core.reader import open_checkpoint
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.listing import Listing
@@ -175,7 +175,10 @@ def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
         reader = open_checkpoint(info.prefix)
         value = reader.read(name)
         stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-        return TensorRead(value, note=f"{stored}; shown dequantized" if stored else None)
+        if stored:
+            return TensorRead(value, note=f"{stored}; shown dequantized")
+        layout = reader.layout(name) if hasattr(reader, "layout") else None  # chunks, compression (Orbax)
+        return TensorRead(value, note=f"stored as {layout}" if layout else None)
     except ChecksumMismatch as exc:
         if exc.value is None:
             raise
