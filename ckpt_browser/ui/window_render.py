@@ -33,11 +33,14 @@ class WindowRender:
         events.reload.connect(self._render_checkpoint)
         events.contents.connect(self._render_contents)
         events.variable.connect(self._render_variable)
-        events.events_read.connect(self._render_events)
-        events.findings.connect(self._render_findings)
         events.message.connect(lambda e: self.status_label.setText(e.value))
         events.follow_latest.connect(lambda e: self.follow_action.setChecked(e.value))
         events.theme.connect(self._render_theme)
+        found = self.state.results.events
+        found.events_read.connect(self._render_events)
+        found.note.connect(lambda e: self.status_label.setText(e.value))
+        found.findings.connect(self._render_findings)
+        found.verified.connect(lambda _e: self.sources.set_corrupt(self.state.results.corrupt()))
 
     # -- what the user does in a Qt view: it only changes the state ----------------------
     def current_checkpoint(self) -> CheckpointInfo | None:
@@ -187,14 +190,13 @@ class WindowRender:
     def _render_events(self, _event: Event) -> None:
         self._update_source_note()
 
-    def _render_findings(self, event: Event) -> None:
-        checked = set(event.value)
-        self.sources.set_mismatched(set(self.state.mismatched()) & checked, checked)
+    def _render_findings(self, _event: Event) -> None:
+        self.sources.set_mismatched(self.state.results.mismatched())
         self._mark_variables()
 
     def _mark_variables(self) -> None:
         info = self.state.checkpoint_info()
-        self.variables.model.set_marks(self.state.findings_of(info.prefix) if info is not None else {})
+        self.variables.model.set_marks(self.state.results.findings_of(info.prefix) if info is not None else {})
 
     def _render_theme(self, event: Event) -> None:
         for action in self.theme_actions.actions():
@@ -207,7 +209,7 @@ class WindowRender:
         notes = []
         if md is not None:
             notes = md.notes + ([md.state_error] if md.state_error else [])
-            events = self.state.events_of(md.path)
+            events = self.state.results.events_of(md.path)
             notes += events.notes if events is not None else []
         self.source_note.setText("\n".join(f"• {n}" for n in notes))
         self.source_note.setVisible(bool(notes))
@@ -242,12 +244,12 @@ class WindowRender:
             model_dir=md.snapshot() if md is not None else None,
             checkpoint=info,
             variable=v,
-            events=state.events_of(md.path, events_level) if md is not None else None,
+            events=state.results.events_of(md.path, events_level) if md is not None else None,
             array=self.tensor_view.array() if v is not None else None,
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
-            deleted=state.gone(md.path) if md is not None else (),
-            runs=state.runs_of(md.path) if md is not None else (),
+            deleted=state.results.gone(md.path) if md is not None else (),
+            runs=state.results.runs_of(md.path) if md is not None else (),
         )
 
 

@@ -41,7 +41,7 @@ class WindowSources:
         path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
-        early = self.state.take_scan(path)  # scanned while the window was built (ui/app.scan_early)
+        early = self.state.results.take_scan(path)  # scanned while the window was built (ui/app.scan_early)
         self.runner.submit(
             *((early.result,) if early is not None else (open_source_or_runs, path)),
             key=f"open:{path}",
@@ -127,10 +127,10 @@ class WindowSources:
     def _on_runs_folder(self, path: str, runs: RunsFolder) -> None:
         """A folder whose model_dirs are below it (as `tensorboard --logdir runs`): each run opens
         as a source, and the folder is looked at again for new runs."""
-        if self.state.runs_folder(runs.path) is None:
+        if self.state.results.runs_folder(runs.path) is None:
             self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
             self.settings.add_recent(path)
-        new = self.state.runs_folder_found(runs)
+        new = self.state.results.runs_folder_found(runs)
         # Opened while it was empty (the runs not started yet): the folder's own empty row goes.
         empty = self.state.model_dir(runs.path)
         if empty is not None and not empty.checkpoints and runs.runs:
@@ -142,10 +142,10 @@ class WindowSources:
             self._runs_poll.start()
 
     def _poll_runs_folders(self) -> None:
-        for folder in self.state.runs_folders():
+        for folder in self.state.results.runs_folders():
             md = self.state.model_dir(folder)
             if md is not None and md.checkpoints:  # it was an empty model_dir, and training filled it
-                self.state.forget_runs_folder(folder)
+                self.state.results.forget_runs_folder(folder)
                 continue
             self.runner.submit(
                 runs_below, folder, key=f"runs:{folder}", tf=False,
@@ -157,13 +157,13 @@ class WindowSources:
         """A view wants the event files of this model_dir read this far (events.SAVES, ALL) --
         and with runs, those of the other runs of its folder of runs: read off the UI thread by
         the next refresh, asked for now. True while some are still to come."""
-        paths = [path] + ([p for _, p in self.state.sibling_runs(path) if p != path] if runs else [])
+        paths = [path] + ([p for _, p in self.state.results.sibling_runs(path) if p != path] if runs else [])
         waiting = False
         for p in paths:
-            if self.state.event_level(p) >= level:
+            if self.state.results.event_level(p) >= level:
                 continue
             waiting = True
-            if self.state.want_events(p, level):
+            if self.state.results.want_events(p, level):
                 self.refresh_source(str(p))
         return waiting
 
@@ -175,8 +175,8 @@ class WindowSources:
         self.state.opened(path, md, source.selected)  # the list and the selection follow (window_render.py)
         self.source_opened.emit(source)
         if not md.checkpoints and not is_remote(md.path):  # runs may start below it: looked for too
-            if self.state.runs_folder(md.path) is None:
-                self.state.runs_folder_found(RunsFolder(md.path))
+            if self.state.results.runs_folder(md.path) is None:
+                self.state.results.runs_folder_found(RunsFolder(md.path))
             self._runs_poll.start()
         self.watcher.watch(md.path)
         self.refresh_source(str(md.path))  # event files, and the paths to watch inside
@@ -194,7 +194,7 @@ class WindowSources:
             return
         key = md.path
         self.runner.submit(
-            snapshot, key, self.state.event_reader(key), self.state.events_wanted(key),
+            snapshot, key, self.state.results.event_reader(key), self.state.results.events_wanted(key),
             key=f"refresh:{key}", on_done=self._on_snapshot,
             on_error=lambda msg: self.status_label.setText(f"Refreshing {key.name}: {msg}"),
         )  # fmt: skip
@@ -207,7 +207,7 @@ class WindowSources:
         # a newer one to follow, the shown one pruned or finished), the events read on.
         with self.state.events.batch():
             self.state.refreshed(md)
-            self.state.set_events(md.path, snap.events, snap.level, snap.reader)
+            self.state.results.set_events(md.path, snap.events, snap.level, snap.reader)
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
@@ -216,7 +216,7 @@ class WindowSources:
         self.source_refreshed.emit(snap)
 
     def _on_self_check(self, results: list[CheckResult]) -> None:
-        self.state.set_findings(results)
+        self.state.results.set_findings(results)
         bad = {r.prefix for r in results if r.findings}
         if bad:
             self.status_label.setText(f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab")
@@ -239,7 +239,7 @@ class WindowSources:
             return None
         if self.verify_dialog is None:
             self.verify_dialog = VerifyDialog(self.runner, self)
-            self.verify_dialog.verified.connect(self.sources.set_verified)
+            self.verify_dialog.verified.connect(self.state.results.set_verified)
         self.verify_dialog.show()
         self.verify_dialog.run(md.snapshot())  # a copy: live refresh changes the original
         return self.verify_dialog

@@ -112,8 +112,8 @@ def test_follow_latest_while_training_writes_and_prunes(training):
     assert third.names() == ("model.ckpt-2", "model.ckpt-3")
     state.refreshed(third)
     assert shown(state) == (training.model_dir, "model.ckpt-3")
-    assert state.deleted(training.model_dir) == ["model.ckpt-1"]
-    assert [c.on_disk for c in state.gone(training.model_dir)] == [False]
+    assert state.results.deleted(training.model_dir) == ["model.ckpt-1"]
+    assert [c.on_disk for c in state.results.gone(training.model_dir)] == [False]
 
     # The user looks at an older checkpoint: new ones no longer take the selection...
     state.select(training.model_dir, "model.ckpt-2")
@@ -121,7 +121,7 @@ def test_follow_latest_while_training_writes_and_prunes(training):
     fourth = save(training)  # ...until the one on show is pruned: then the latest is shown
     state.refreshed(fourth)
     assert shown(state) == (training.model_dir, "model.ckpt-4")
-    assert state.deleted(training.model_dir) == ["model.ckpt-1", "model.ckpt-2"]
+    assert state.results.deleted(training.model_dir) == ["model.ckpt-1", "model.ckpt-2"]
     assert state.follow_latest is True
     fifth = save(training)
     state.refreshed(fifth)
@@ -216,3 +216,43 @@ def test_a_regex_being_typed_keeps_the_last_valid_filter():
     state.set_filter(text="^dnn/logits/(")  # not a regex yet
     assert state.valid_filter() is None and state.filter.text == "^dnn/logits/("
     assert [v.name for v in state.visible_variables()] == want
+
+
+def test_background_results_are_kept_per_source_and_go_with_it(tmp_path):
+    """What the window's workers hand the state: event files read on request, the self-check's
+    findings, Verify's verdicts. Closing the source drops them."""
+    from ckpt_browser.core.checks.mismatch import check_model_dir
+    from ckpt_browser.core.model_dir.events import ALL
+    from ckpt_browser.core.model_dir.refresh import snapshot
+    from ckpt_browser.core.values.verify import verify_model_dir
+
+    resized = tmp_path / "iris_resized"
+    shutil.copytree(IRIS.parent / "iris_resized", resized)
+    state = AppState()
+    found: list[tuple[str, object]] = []
+    state.results.events.connect(lambda e: found.append((e.type, e.value)))
+    state.opened("r", scan_model_dir(resized))
+
+    assert state.results.want_events(resized, ALL) and not state.results.want_events(resized, ALL)  # asked once
+    snap = snapshot(resized, state.results.event_reader(resized), state.results.events_wanted(resized))
+    state.results.set_events(resized, snap.events, snap.level, snap.reader)
+    assert state.results.events_of(resized, ALL) is snap.events and snap.events.series
+    assert found == [("events_read", resized)]
+
+    checks = check_model_dir(state.model_dir().snapshot())
+    bad = {r.prefix for r in checks if r.findings}
+    assert bad  # the resized run's graphs declare [20] where its checkpoints store [10]
+    found.clear()
+    state.results.set_findings(checks)
+    assert found == [("findings", frozenset(r.prefix for r in checks))]
+    assert state.results.mismatched() == bad
+    some = next(r for r in checks if r.findings)
+    assert sorted(state.results.findings_of(some.prefix)) == sorted(f.variable for f in some.findings)
+
+    report = verify_model_dir(state.model_dir().snapshot())
+    state.results.set_verified(report)
+    assert state.results.corrupt() == {}  # TensorFlow wrote them whole
+
+    state.close(resized)
+    assert state.results.events_of(resized) is None and state.results.mismatched() == frozenset()
+    assert state.results.findings_of(some.prefix) == {}

@@ -1,7 +1,7 @@
 """The one state the window renders, without Qt (napari's ViewerModel): the open sources, the
-selected source, checkpoint and variable, the variable filter, follow-latest, the theme, and what
-background work found per source (event files, deleted checkpoints, self-check findings, the
-current checkpoint's variable list, folders of runs).
+selected source, checkpoint and variable, the current checkpoint's variable list, the variable
+filter, follow-latest, the theme -- and, as its part ``results`` (core/state/results.py), what
+background work found per source (event files, deleted checkpoints, self-check and Verify).
 
 Every change goes through a method here and emits a named event (core/state/evented.py); fields
 cannot be assigned from outside. The window and its widgets subscribe and render; user actions
@@ -14,21 +14,16 @@ stays on show -- live here, so a whole session is tested without a window
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import replace
 from operator import is_
 from pathlib import Path
 from typing import Any
 
-from ckpt_browser.core.checks.mismatch import CheckResult
 from ckpt_browser.core.formats.variables import VariableFilter, VariableInfo, find_variable
 from ckpt_browser.core.model_dir.contents import CheckpointContents
-from ckpt_browser.core.model_dir.events import ALL, NOTHING, EventData, EventReader
-from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.state.evented import Evented, Field
-from ckpt_browser.core.state.records import Background, SourceRecord, findings_by_prefix
+from ckpt_browser.core.state.results import Results
 
 # Events that are not a field's, with the value they carry:
 EVENTS = (
@@ -37,9 +32,6 @@ EVENTS = (
     "closed",  # a source's path: it left the list
     "reload",  # the checkpoint on show, whose files changed (or were opened again): read it again
     "message",  # text to tell the user (a checkpoint or variable asked for is not there)
-    "events_read",  # a source's path: more of its event files was read
-    "findings",  # the prefixes the self-check looked at
-    "runs",  # a folder of runs' path: opened, or new runs found below it
 )
 
 
@@ -56,23 +48,26 @@ class AppState(Evented):
 
     def __init__(self) -> None:
         super().__init__()
-        self._sources: dict[Path, SourceRecord] = {}  # in the order they were opened
-        self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
-        self._mismatched: set[Path] = set()  # prefixes that do not fit their own graph
-        self._background = Background()
+        self._results = Results()
+        self._sources: dict[Path, ModelDir] = {}  # in the order they were opened
         self._pending: dict[str, tuple[str | None, str | None]] = {}  # opening key -> (checkpoint, variable)
         self._pending_variable: str | None = None  # asked for by name, before its list is read
         self._kept_variable: str | None = None  # selected in the checkpoint shown before
         self._valid_filter = VariableFilter()  # the last filter that compiles: what the list shows
 
+    @property
+    def results(self) -> Results:
+        """What background work found, per source: evented too (core/state/results.py)."""
+        return self._results
+
     # -- reading ---------------------------------------------------------------------------
     def sources(self) -> list[ModelDir]:
-        return [r.model_dir for r in self._sources.values()]
+        return list(self._sources.values())
 
     def model_dir(self, path: Path | None = None) -> ModelDir | None:
         """The open model_dir at path (the current one by default)."""
-        record = self._record(path)
-        return record.model_dir if record is not None else None
+        key = self.source if path is None else path
+        return self._sources.get(key) if key is not None else None
 
     def selection(self) -> tuple[Path | None, str | None, str | None]:
         return self.source, self.checkpoint, self.variable
@@ -99,62 +94,7 @@ class AppState(Evented):
         """The filter, if it compiles (a bad regex is the user's to fix, not a worker's)."""
         return self.filter if self.filter == self._valid_filter else None
 
-    def events_of(self, path: Path, level: int = NOTHING) -> EventData | None:
-        """The source's event files as read so far, if read as far as level (events.SAVES, ALL)."""
-        record = self._sources.get(path)
-        return record.events if record is not None and record.level >= level else None
-
-    def event_level(self, path: Path) -> int:
-        record = self._sources.get(path)
-        return record.level if record is not None else NOTHING
-
-    def events_wanted(self, path: Path) -> int:
-        record = self._sources.get(path)
-        return record.wanted if record is not None else NOTHING
-
-    def event_reader(self, path: Path) -> EventReader | None:
-        record = self._sources.get(path)
-        return record.reader if record is not None else None
-
-    def gone(self, path: Path) -> tuple[CheckpointInfo, ...]:
-        """The checkpoints training deleted while the source was open, as last seen."""
-        record = self._sources.get(path)
-        return tuple(record.gone.values()) if record is not None else ()
-
-    def deleted(self, path: Path) -> list[str]:
-        return [c.name for c in self.gone(path)]
-
-    def findings_of(self, prefix: Path) -> dict[str, str]:
-        return dict(self._findings.get(prefix, {}))
-
-    def mismatched(self) -> frozenset[Path]:
-        return frozenset(self._mismatched)
-
-    def runs_folders(self) -> list[Path]:
-        return list(self._background.runs_folders)
-
-    def runs_folder(self, path: Path) -> RunsFolder | None:
-        return self._background.runs_folders.get(path)
-
-    def sibling_runs(self, path: Path) -> list[tuple[str, Path]]:
-        """The runs of the folder of runs holding this model_dir, by name (none: it is not a run)."""
-        folder = self._background.folder_of(path)
-        return list(folder.runs.items()) if folder is not None else []
-
-    def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
-        """The events of every open run beside this one, by run name, as far as read whole."""
-        return tuple(
-            (name, events) for name, p in self.sibling_runs(path) if (events := self.events_of(p, ALL)) is not None
-        )
-
     # -- opening and closing -----------------------------------------------------------------
-    def add_scans(self, scans: Mapping[str, Future]) -> None:
-        """Scans of the command line's paths started before the window (ui/app.scan_early)."""
-        self._background.scans.update(scans)
-
-    def take_scan(self, key: str) -> Future | None:
-        return self._background.scans.pop(key, None)
-
     def request_open(self, key: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """An open was asked for (a path, URL or drop): what to select once it has opened."""
         self._pending[key] = (checkpoint, variable)
@@ -172,7 +112,8 @@ class AppState(Evented):
             info = model_dir.default_checkpoint() or model_dir.checkpoints[-1]
         with self.events.batch():
             self._sources.pop(model_dir.path, None)
-            self._sources[model_dir.path] = SourceRecord(model_dir)
+            self._sources[model_dir.path] = model_dir
+            self.results.opened(model_dir.path)
             self.events.opened(model_dir.path)
             if wanted and model_dir.find(wanted) is None:
                 self.events.message(f"No checkpoint {wanted!r} in {model_dir.path}")
@@ -184,13 +125,13 @@ class AppState(Evented):
     def refreshed(self, model_dir: ModelDir) -> None:
         """A re-scan of an open source (training wrote or pruned checkpoints): the selection
         follows the latest, leaves a pruned checkpoint, or reloads one that finished writing."""
-        record = self._sources.get(model_dir.path)
-        if record is None:  # closed meanwhile
+        old = self._sources.get(model_dir.path)
+        if old is None:  # closed meanwhile
             return
-        old = record.model_dir
         added = [n for n in model_dir.names() if n not in set(old.names())]
         with self.events.batch():
-            record.rescanned(model_dir)
+            self.results.rescanned(old, model_dir)
+            self._sources[model_dir.path] = model_dir
             self.events.refreshed(model_dir.path)
             if self.source != model_dir.path:
                 return
@@ -214,10 +155,7 @@ class AppState(Evented):
             return
         row = order.index(path)
         with self.events.batch():
-            record = self._sources.pop(path)
-            for c in record.model_dir.checkpoints:
-                self._findings.pop(c.prefix, None)
-                self._mismatched.discard(c.prefix)
+            self.results.closed(self._sources.pop(path))
             self.events.closed(path)
             if self.source != path:
                 return
@@ -225,7 +163,7 @@ class AppState(Evented):
             if not rest:
                 self.select(None, None)
                 return
-            nxt = self._sources[rest[min(row, len(rest) - 1)]].model_dir
+            nxt = self._sources[rest[min(row, len(rest) - 1)]]
             pick = nxt.default_checkpoint()
             self.select(nxt.path, pick.name if pick else None)
 
@@ -233,10 +171,10 @@ class AppState(Evented):
     def select(self, source: Path | None, checkpoint: str | None) -> bool:
         """The user (or a rule here) selected a checkpoint; follow-latest turns on when it is the
         latest and off when it is an older one. True if the selection changed."""
-        record = self._record(source) if source is not None else None
+        md = self.model_dir(source) if source is not None else None
         with self.events.batch():
-            if record is not None and checkpoint is not None:
-                latest = record.model_dir.default_checkpoint()
+            if md is not None and checkpoint is not None:
+                latest = md.default_checkpoint()
                 self._set("follow_latest", latest is not None and latest.name == checkpoint)
             if (source, checkpoint) == (self.source, self.checkpoint):
                 return False
@@ -328,58 +266,7 @@ class AppState(Evented):
     def set_theme(self, name: str) -> None:
         self._set("theme", name)
 
-    # -- background results -----------------------------------------------------------------
-    def want_events(self, path: Path, level: int) -> bool:
-        """A view wants this source's event files read this far. True if that is news: the
-        reading worker is to be asked (the next refresh reads them)."""
-        record = self._sources.get(path)
-        if record is None or record.level >= level or record.wanted >= level:
-            return False
-        record.wanted = level
-        return True
-
-    def set_events(self, path: Path, events: EventData | None, level: int, reader: EventReader | None) -> None:
-        """A refresh read the event files (events None: it did not read them). A damaged file's
-        note is said once."""
-        record = self._sources.get(path)
-        if record is None:
-            return
-        if reader is not None:
-            record.reader = reader
-        if events is None:
-            return
-        old_notes = record.events.notes if record.events is not None else []
-        record.events, record.level = events, level
-        with self.events.batch():
-            for note in events.notes:
-                if note not in old_notes:
-                    self.events.message(note)
-            self.events.events_read(path)
-
-    def set_findings(self, results: list[CheckResult]) -> None:
-        """The self-check of a source's checkpoints against their own graphs."""
-        self._findings.update(findings_by_prefix(results))
-        checked = {r.prefix for r in results}
-        self._mismatched = (self._mismatched - checked) | {r.prefix for r in results if r.findings}
-        self.events.findings(frozenset(checked))
-
-    def runs_folder_found(self, runs: RunsFolder) -> list[Path]:
-        """A folder of runs was opened or looked at again: the runs in it not seen before."""
-        known = self._background.runs_folders.get(runs.path)
-        self._background.runs_folders[runs.path] = runs
-        new = [p for name, p in runs.runs.items() if known is None or name not in known.runs]
-        self.events.runs(runs.path)
-        return new
-
-    def forget_runs_folder(self, path: Path) -> None:
-        """Stop looking for new runs below it (it turned out to be a model_dir of its own)."""
-        self._background.runs_folders.pop(path, None)
-
     # -- helpers -----------------------------------------------------------------------------
-    def _record(self, path: Path | None = None) -> SourceRecord | None:
-        key = self.source if path is None else path
-        return self._sources.get(key) if key is not None else None
-
     def _shows(self, v: VariableInfo) -> bool:
         return self._valid_filter.compile()(v)
 
