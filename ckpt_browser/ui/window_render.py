@@ -121,6 +121,8 @@ class WindowRender:
             md = self.state.model_dir()
             if md is not None and not md.checkpoints:  # nothing yet: the watcher fills the list in
                 self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
+            elif md is not None:  # the source's own row
+                self.variables.clear(f"{md.path.name}: select one of its {len(md.checkpoints)} checkpoints")
             return
         self.variables.clear(f"Reading {info.name} …")
         if not info.on_disk:
