@@ -98,7 +98,8 @@ class WindowMenus:
         menu.addAction("Copy Name", lambda: copying.set_clipboard(v.display_name))
         if v.name != v.display_name:
             menu.addAction("Copy Stored Name", lambda: copying.set_clipboard(v.name))
-        array = self.tensor_view.array() if self.state.variable == v.name else None
+        read = self.state.value if self.state.variable == v.name else None
+        array = read.value if read is not None else None
         if array is None:
             return
 

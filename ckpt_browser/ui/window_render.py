@@ -13,7 +13,14 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex
 
 from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
-from ckpt_browser.core.model_dir.contents import CheckpointContents, Source, read_codes, read_contents, read_variable
+from ckpt_browser.core.model_dir.contents import (
+    CheckpointContents,
+    Source,
+    TensorRead,
+    read_codes,
+    read_contents,
+    read_variable,
+)
 from ckpt_browser.core.model_dir.events import ALL, NOTHING, SAVES
 from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.state.evented import Event
@@ -33,6 +40,7 @@ class WindowRender:
         events.reload.connect(self._render_checkpoint)
         events.contents.connect(self._render_contents)
         events.variable.connect(self._render_variable)
+        events.value.connect(self._render_value)
         events.message.connect(lambda e: self.status_label.setText(e.value))
         events.follow_latest.connect(lambda e: self.follow_action.setChecked(e.value))
         events.theme.connect(self._render_theme)
@@ -183,7 +191,13 @@ class WindowRender:
             on_error=self.tensor_view.show_error, label=f"Reading {v.display_name}",
         )  # fmt: skip
 
-    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read) -> None:
+    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read: TensorRead) -> None:
+        self.state.set_value(info.prefix, v.name, read)  # dropped if the selection moved on
+
+    def _render_value(self, event: Event) -> None:
+        read, v, info = event.value, self.state.variable_info(), self.state.checkpoint_info()
+        if read is None or v is None or info is None:  # the variable changed: _render_variable cleared
+            return
         self.tensor_view.set_tensor(v.display_name, read.value, info.name, warning=read.warning, note=read.note)
         self._update_side_views()
         self.tensor_loaded.emit(read.value)
@@ -247,7 +261,7 @@ class WindowRender:
             checkpoint=info,
             variable=v,
             events=state.results.events_of(md.path, events_level) if md is not None else None,
-            array=self.tensor_view.array() if v is not None else None,
+            array=state.value.value if state.value is not None else None,
             shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
             saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
             deleted=state.results.gone(md.path) if md is not None else (),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ckpt_browser.core.formats.variables import VariableFilter
-from ckpt_browser.core.model_dir.contents import read_contents
+from ckpt_browser.core.model_dir.contents import read_contents, read_variable
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from ckpt_browser.core.state.app_state import AppState
 from ckpt_browser.core.tf.tfimport import tf
@@ -48,6 +49,13 @@ class Window:
         assert info is not None
         self.state.set_contents(read_contents(info, self.state.valid_filter()))
 
+    def read_value(self):
+        """What the Values tab's worker does once a variable is selected."""
+        info = self.state.checkpoint_info()
+        read = read_variable(info, self.state.variable)
+        assert self.state.set_value(info.prefix, self.state.variable, read)
+        return read
+
     def shows(self) -> list[str]:
         return sorted(v.name for v in self.state.visible_variables())
 
@@ -75,15 +83,18 @@ def test_a_whole_session_without_a_window(tmp_path):
     window.read_list()
     assert state.contents is not None and state.contents.checkpoint.prefix == run / "model.ckpt-150"
 
-    # A variable, then a filter that keeps it on show, then one that hides it.
+    # A variable and its value, then a filter that keeps it on show, then one that hides it.
     assert state.select_variable("dnn/logits/kernel")
-    assert window.take() == [("contents", state.contents), ("variable", "dnn/logits/kernel")]
+    read = window.read_value()
+    assert window.take() == [("contents", state.contents), ("variable", "dnn/logits/kernel"), ("value", read)]
+    want = tf().train.load_checkpoint(str(run / "model.ckpt-150")).get_tensor("dnn/logits/kernel")
+    np.testing.assert_array_equal(state.value.value, want)
     state.set_filter(text="logits")
     assert window.take() == [("filter", VariableFilter(text="logits"))]
     assert window.shows() == tf_names(run / "model.ckpt-150", "logits")
     assert len(window.shows()) == 4  # two of the model's, two Adagrad accumulators
     state.set_filter(text="hiddenlayer_0")
-    assert window.take() == [("filter", VariableFilter(text="hiddenlayer_0")), ("variable", None)]
+    assert window.take() == [("filter", VariableFilter(text="hiddenlayer_0")), ("variable", None), ("value", None)]
     assert window.shows() == tf_names(run / "model.ckpt-150", "hiddenlayer_0")
     assert not state.select_variable("dnn/logits/bias")  # not on show: not selected
     state.set_filter(text="logits")
@@ -144,10 +155,15 @@ def test_a_field_cannot_change_without_its_event():
     assert heard == [False]
 
 
-def test_a_list_read_for_a_checkpoint_no_longer_selected_is_dropped(tmp_path):
+def test_a_list_or_value_read_for_a_checkpoint_no_longer_selected_is_dropped(tmp_path):
     state = AppState()
     state.opened(str(IRIS), scan_model_dir(IRIS))
     stale = read_contents(state.checkpoint_info())  # model.ckpt-300, read while the user moves on
     state.select(IRIS, "model.ckpt-100")
     state.set_contents(stale)
     assert state.contents is None and state.visible_variables() == []
+    state.set_contents(read_contents(state.checkpoint_info()))
+    state.select_variable("global_step")
+    old = read_variable(state.checkpoint_info(), "global_step")
+    state.select(IRIS, "model.ckpt-150")  # moved on while the value was read
+    assert not state.set_value(IRIS / "model.ckpt-100", "global_step", old) and state.value is None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ckpt_browser.core.formats.variables import VariableFilter, VariableInfo, find_variable
-from ckpt_browser.core.model_dir.contents import CheckpointContents
+from ckpt_browser.core.model_dir.contents import CheckpointContents, TensorRead
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.state.evented import Evented, Field
 from ckpt_browser.core.state.results import Results
@@ -40,6 +40,7 @@ class AppState(Evented):
     source: Field[Path | None] = Field(None)
     checkpoint: Field[str | None] = Field(None)  # None: the source's own row (it has no checkpoint yet)
     variable: Field[str | None] = Field(None)  # its stored name
+    value: Field[TensorRead | None] = Field(None, same=is_)  # the selected variable's, once read
     contents: Field[CheckpointContents | None] = Field(None, same=is_)  # the current checkpoint's list, once read
     filter: Field[VariableFilter] = Field(VariableFilter())
     # On while the latest checkpoint is selected: a new checkpoint then becomes the selection.
@@ -185,7 +186,7 @@ class AppState(Evented):
             if not self._set("checkpoint", checkpoint):  # the same name in another source: news too
                 self.events.checkpoint(checkpoint)
             self._set("contents", None)
-            self._set("variable", None)
+            self._set_variable(None)
         return True
 
     def select_checkpoint(self, name: str) -> bool:
@@ -209,7 +210,7 @@ class AppState(Evented):
         """Select a variable of the current checkpoint by stored or display name. Before its list
         is read, it is selected once it is (False); one the list does not show is not selected."""
         if name is None:
-            self._set("variable", None)
+            self._set_variable(None)
             return True
         if self.contents is None:
             self._pending_variable = name
@@ -217,7 +218,7 @@ class AppState(Evented):
         v = find_variable(self.contents.variables, name)
         if v is None or not self._shows(v):
             return False
-        self._set("variable", v.name)
+        self._set_variable(v.name)
         return True
 
     def ask_variable(self, name: str, checkpoint: str | None = None) -> None:
@@ -231,6 +232,15 @@ class AppState(Evented):
         self._pending_variable = name
         if checkpoint is not None:
             self.select_checkpoint(checkpoint)
+
+    def set_value(self, prefix: Path, name: str, read: TensorRead) -> bool:
+        """The selected variable's value was read (its values, or a quantized weight's codes).
+        A value of a variable or checkpoint no longer selected is dropped (False)."""
+        info = self.checkpoint_info()
+        if info is None or info.prefix != prefix or self.variable != name:
+            return False
+        self._set("value", read)
+        return True
 
     def set_contents(self, contents: CheckpointContents) -> None:
         """The current checkpoint's variable list was read: the variable asked for, or the one on
@@ -261,12 +271,17 @@ class AppState(Evented):
             self._set("filter", new)
             v = self.variable_info()
             if v is not None and not self._shows(v):
-                self._set("variable", None)
+                self._set_variable(None)
 
     def set_theme(self, name: str) -> None:
         self._set("theme", name)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _set_variable(self, name: str | None) -> None:
+        with self.events.batch():
+            if self._set("variable", name):
+                self._set("value", None)
+
     def _shows(self, v: VariableInfo) -> bool:
         return self._valid_filter.compile()(v)
 
@@ -274,7 +289,7 @@ class AppState(Evented):
         self._kept_variable = self.variable or self._kept_variable  # on show again once read
         with self.events.batch():
             self._set("contents", None)
-            self._set("variable", None)
+            self._set_variable(None)
             self.events.reload(self.checkpoint)
 
 
