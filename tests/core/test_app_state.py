@@ -91,9 +91,11 @@ def test_a_checkpoint_that_is_not_there_is_said_and_the_latest_shown():
     state.request_open("k", checkpoint="model.ckpt-999", variable="no/such/variable")
     state.opened("k", scan_model_dir(IRIS))
     assert state.checkpoint == "model.ckpt-300"
-    assert messages == [f"No checkpoint 'model.ckpt-999' in {IRIS}"]
+    assert messages == []  # said with the list, not under "Reading model.ckpt-300 ..."
     read_list(state)
-    assert messages[1:] == ["No variable 'no/such/variable' in model.ckpt-300"]
+    assert messages == [f"No checkpoint 'model.ckpt-999' in {IRIS}", "No variable 'no/such/variable' in model.ckpt-300"]
+    state.ask_variable("dnn/logits/bias", "model.ckpt-999")
+    assert messages[2:] == [f"No checkpoint 'model.ckpt-999' in {IRIS}"] and state.checkpoint == "model.ckpt-300"
 
 
 def test_follow_latest_while_training_writes_and_prunes(training):

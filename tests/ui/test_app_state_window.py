@@ -73,3 +73,9 @@ def test_what_the_user_does_changes_the_state(qtbot, window, open_dir, iris_dir)
 def test_the_window_keeps_no_state_of_its_own(window):
     for name in ("_events", "_findings", "early_scans", "_side_key", "_gone", "_readers", "_runs_folders"):
         assert not hasattr(window, name), name
+
+
+def test_a_checkpoint_asked_for_and_not_there_is_said_once_the_latest_is_listed(qtbot, window, open_dir, iris_dir):
+    contents = open_dir(iris_dir, checkpoint="model.ckpt-999")
+    assert contents.checkpoint.name == "model.ckpt-300"
+    assert window.status_label.text() == f"No checkpoint 'model.ckpt-999' in {iris_dir}"

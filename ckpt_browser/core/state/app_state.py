@@ -53,6 +53,7 @@ class AppState(Evented):
         self._sources: dict[Path, ModelDir] = {}  # in the order they were opened
         self._pending: dict[str, tuple[str | None, str | None]] = {}  # opening key -> (checkpoint, variable)
         self._pending_variable: str | None = None  # asked for by name, before its list is read
+        self._pending_message: str | None = None  # said once the list is shown (not under "Reading ...")
         self._kept_variable: str | None = None  # selected in the checkpoint shown before
         self._valid_filter = VariableFilter()  # the last filter that compiles: what the list shows
 
@@ -116,12 +117,16 @@ class AppState(Evented):
             self._sources[model_dir.path] = model_dir
             self.results.opened(model_dir.path)
             self.events.opened(model_dir.path)
-            if wanted and model_dir.find(wanted) is None:
-                self.events.message(f"No checkpoint {wanted!r} in {model_dir.path}")
             self._pending_variable = variable
             name = info.name if info is not None else None
             if not self.select(model_dir.path, name) and name is not None:
                 self._reload()
+            if wanted and model_dir.find(wanted) is None:
+                missing = f"No checkpoint {wanted!r} in {model_dir.path}"
+                if name is not None:  # the latest is shown instead: said with its list
+                    self._pending_message = missing
+                else:
+                    self.events.message(missing)
 
     def refreshed(self, model_dir: ModelDir) -> None:
         """A re-scan of an open source (training wrote or pruned checkpoints): the selection
@@ -182,6 +187,7 @@ class AppState(Evented):
             # The variable on show stays on show in the next checkpoint (following training, or
             # stepping through checkpoints), if that checkpoint has it.
             self._kept_variable = self.variable or self._kept_variable
+            self._pending_message = None  # it was about the selection before
             self._set("source", source)
             if not self._set("checkpoint", checkpoint):  # the same name in another source: news too
                 self.events.checkpoint(checkpoint)
@@ -230,8 +236,9 @@ class AppState(Evented):
                     self.events.message(f"No variable {name!r} in {self.checkpoint}")
                 return
         self._pending_variable = name
-        if checkpoint is not None:
-            self.select_checkpoint(checkpoint)
+        if checkpoint is not None and not self.select_checkpoint(checkpoint):
+            self._pending_variable = None
+            self.events.message(f"No checkpoint {checkpoint!r} in {self.source}")
 
     def set_value(self, prefix: Path, name: str, read: TensorRead) -> bool:
         """The selected variable's value was read (its values, or a quantized weight's codes).
@@ -249,10 +256,12 @@ class AppState(Evented):
         info = self.checkpoint_info()
         if info is None or info.prefix != contents.checkpoint.prefix:
             return
-        asked, kept = self._pending_variable, self._kept_variable
-        self._pending_variable = self._kept_variable = None
+        asked, kept, said = self._pending_variable, self._kept_variable, self._pending_message
+        self._pending_variable = self._kept_variable = self._pending_message = None
         with self.events.batch():
             self._set("contents", contents)
+            if said:
+                self.events.message(said)
             wanted = asked or kept
             if wanted and not self.select_variable(wanted) and asked:
                 self.events.message(f"No variable {wanted!r} in {info.name}")

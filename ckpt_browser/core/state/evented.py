@@ -10,8 +10,8 @@ assigning a field from outside raises, so nothing can change without its event.
     state.events.connect(lambda event: print(event.type))  # every event
 
 Inside ``with obj.events.batch():`` events wait and are emitted when the outermost batch ends, in
-the order they were first queued (once each, with the last value): listeners never see a half-made
-change (a new source without its selection).
+the order they happened -- a field's once, where it last changed, with its last value; other
+events each time: listeners never see a half-made change (a new source without its selection).
 """
 
 from __future__ import annotations
@@ -61,12 +61,13 @@ class EventEmitter:
 class EmitterGroup:
     """The emitters of one object by name (``events.checkpoint``), and listeners of them all."""
 
-    def __init__(self, source: Any, names: tuple[str, ...]) -> None:
+    def __init__(self, source: Any, names: tuple[str, ...], fields: tuple[str, ...] = ()) -> None:
         self._source = source
         self._emitters = {name: EventEmitter(self, name) for name in names}
+        self._fields = set(fields)  # a field's events coalesce in a batch: only its last value matters
         self.callbacks: list[Callback] = []  # hear every event
         self._depth = 0
-        self._queued: dict[str, Any] = {}  # name -> last value, in first-queued order
+        self._queued: list[tuple[str, Any]] = []
 
     def __getattr__(self, name: str) -> EventEmitter:
         try:
@@ -92,14 +93,15 @@ class EmitterGroup:
         finally:
             self._depth -= 1
             if self._depth == 0:
-                queued, self._queued = self._queued, {}
-                for name, value in queued.items():
+                queued, self._queued = self._queued, []
+                for name, value in queued:
                     self._emit(name, value)
 
     def _emit(self, name: str, value: Any) -> None:
         if self._depth:
-            self._queued.pop(name, None)  # re-queued: it goes where it last happened
-            self._queued[name] = value
+            if name in self._fields:  # changed again: it goes where it last changed
+                self._queued = [q for q in self._queued if q[0] != name]
+            self._queued.append((name, value))
             return
         event = Event(name, value, self._source)
         for callback in [*self._emitters[name].callbacks, *self.callbacks]:
@@ -140,7 +142,7 @@ class Evented:
 
     def __init__(self) -> None:
         fields = tuple(n for k in type(self).__mro__ for n, v in vars(k).items() if isinstance(v, Field))
-        object.__setattr__(self, "events", EmitterGroup(self, fields + type(self).EVENTS))
+        object.__setattr__(self, "events", EmitterGroup(self, fields + type(self).EVENTS, fields))
 
     events: EmitterGroup
 
