@@ -147,7 +147,10 @@ class VariablePanel(QWidget):
         if self._rendering:
             return
         v = self.model.variable_at(current)
-        self.state.select_variable(v.name if v is not None else None)
+        if not self.state.select_variable(v.name if v is not None else None):
+            # A row the state's filter no longer shows (a big tree still being filtered): back to
+            # the state's row, once Qt is done moving this one.
+            QTimer.singleShot(0, self, self._render_variable)
 
     # -- rendering the state -------------------------------------------------------------
     def _render_filter(self, event: Event) -> None:
