@@ -91,6 +91,7 @@ def call(target: str, *args: Any) -> Any:
 
 
 _KERAS_FILE = Capabilities(graph=True, slots=True, model_config=True)
+_WEIGHTS_FILE = Capabilities(remote_ranges=True)  # PyTorch / safetensors: values, no checksums
 
 # One line per format. Order matters only among formats claiming the same name: the first
 # whose magic bytes match wins.
@@ -112,6 +113,27 @@ FORMATS: tuple[Format, ...] = (
         opener="ckpt_browser.core.formats.tfjs:TfjsModel",
         names=("model.json",), suffixes=("weights_manifest.json", ".model.json"),
         fetch="ckpt_browser.core.formats.tfjs:fetch_model",
+    ),
+    # PyTorch and safetensors (issue 36): read by byte ranges, no torch, no pickle code run. A bare
+    # ".bin" is not claimed by name (TF.js shards are .bin too): pytorch_model.bin is, and the
+    # magic (zip or pickle) settles a .bin named on the command line (of_file).
+    Format(
+        "torch", "PyTorch file", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.torch_file:open_torch",
+        names=("pytorch_model.bin",), suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80"),
+    ),
+    Format(
+        "safetensors", "safetensors file", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.safetensors:open_safetensors", suffixes=(".safetensors",),
+    ),
+    Format(
+        "sharded", "sharded checkpoint (index.json)", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.safetensors:open_sharded",
+        suffixes=(".safetensors.index.json", ".bin.index.json"),
+    ),
+    Format(
+        "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
+        opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
     ),
 )  # fmt: skip
 
