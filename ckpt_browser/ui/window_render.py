@@ -212,7 +212,9 @@ class WindowRender:
 
     def _mark_variables(self) -> None:
         info = self.state.checkpoint_info()
-        self.variables.model.set_marks(self.state.results.findings_of(info.prefix) if info is not None else {})
+        marks = self.state.results.findings_of(info.prefix) if info is not None else {}
+        if marks != self.variables.model.marks():  # a layout change of a big tree is not free
+            self.variables.model.set_marks(marks)
 
     def _render_theme(self, event: Event) -> None:
         for action in self.theme_actions.actions():
