@@ -44,10 +44,9 @@ class WindowMenus:
             view.addAction(act)
         # On while the latest checkpoint is on show (the app state's rule): a new one is then shown.
         self.follow_action = QAction("Follow &Latest Checkpoint", self, checkable=True)
-        self.follow_action.setChecked(self.state.follow_latest)
+        self.follow_action.setChecked(self.state.follow_latest)  # and as it changes: window_render.py
         self.follow_action.setShortcut(QKeySequence("Ctrl+End"))
-        self.follow_action.triggered.connect(self._follow_latest)
-        self.state.subscribe(lambda _what: self.follow_action.setChecked(self.state.follow_latest))
+        self.follow_action.triggered.connect(self.state.set_follow_latest)
         view.addAction(self.follow_action)
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
@@ -99,8 +98,8 @@ class WindowMenus:
         menu.addAction("Copy Name", lambda: copying.set_clipboard(v.display_name))
         if v.name != v.display_name:
             menu.addAction("Copy Stored Name", lambda: copying.set_clipboard(v.name))
-        selected = self.variables.selected_variable()
-        array = self.tensor_view.array() if selected is not None and selected.name == v.name else None
+        read = self.state.value if self.state.variable == v.name else None
+        array = read.value if read is not None else None
         if array is None:
             return
 
@@ -122,17 +121,6 @@ class WindowMenus:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-
-    def _follow_latest(self, on: bool) -> None:
-        """Follow Latest on: show the latest checkpoint now (following starts there); off: stay."""
-        self.state.follow_latest = on
-        md = self.state.model_dir()
-        latest = md.default_checkpoint() if md is not None else None
-        if on and latest is not None:
-            from ckpt_browser.core.state.app_state import Choice
-
-            self.state.select(md.path, latest.name)
-            self._show_choice(Choice(md.path, latest.name))
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         act = QAction(text, self)
