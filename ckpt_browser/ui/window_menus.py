@@ -57,6 +57,7 @@ class WindowMenus:
         tools = self.menuBar().addMenu("&Tools")
         self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
         self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
+        self._action(tools, "&Map onto PyTorch…", self.show_map_dialog)
         tools.addSeparator()
         self._action(tools, "Run on a &Dask Cluster…", self.show_cluster_dialog)
 
@@ -134,6 +135,18 @@ class WindowMenus:
         return act
 
     # -- a Dask cluster (ui/cluster.py) -------------------------------------------------------
+    def show_map_dialog(self):
+        """Will the checkpoint on show map onto a PyTorch / safetensors file (ckpt-browser map)."""
+        from ckpt_browser.ui.widgets.map_dialog import MapDialog
+
+        if getattr(self, "map_dialog", None) is None:
+            self.map_dialog = MapDialog(self.runner, self)
+        info = self.current_checkpoint()
+        if info is not None and info.file_format.has_state_file and not self.map_dialog.tf_path.text():
+            self.map_dialog.set_checkpoint(str(info.prefix))
+        self.map_dialog.show()
+        return self.map_dialog
+
     def show_cluster_dialog(self):
         from ckpt_browser.ui.cluster import Cluster, ClusterDialog
 
