@@ -115,3 +115,7 @@ _.parameter
 is_placeholder
 declared_bytes
 weights_count
+# The app state's (core/state): what the window would show, which the headless session tests assert
+# (visible_variables); the variable panel's current_filter_or_none is called by nothing.
+_.visible_variables
+_.current_filter_or_none
