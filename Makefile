@@ -35,6 +35,7 @@ test: $(STAMP) $(TF215_VENV)/.installed  ## lint, type-check and find dead code,
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/vulture ckpt_browser tools/vulture_whitelist.py
+	$(BIN)/python tools/check_imports.py ckpt_browser
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)  ## everything but the slow tests (the PyInstaller build)
@@ -146,6 +147,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/vulture ckpt_browser tools/vulture_whitelist.py
+	$(BIN)/python tools/check_imports.py ckpt_browser
 
 bench: $(STAMP)  ## every benchmark; bench_floors.py first: the README's table (issue 35), BENCH_DATA=DIR for its checkpoints
 	@echo "== benchmarks/bench_floors.py"; $(BIN)/python benchmarks/bench_floors.py $(BENCH_DATA) || exit 1

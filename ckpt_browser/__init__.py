@@ -9,6 +9,7 @@ The API (ckpt_browser/api/browse.py, docs/api.md) is imported on first use, so t
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
@@ -35,7 +36,5 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     if name in ("open", "diff", "check", "verify", "map_weights", "ModelDir", "Checkpoint", "Variable"):
-        import importlib
-
         return getattr(importlib.import_module("ckpt_browser.api"), name)
     raise AttributeError(f"module 'ckpt_browser' has no attribute {name!r}")

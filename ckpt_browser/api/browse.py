@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ckpt_browser.core.base.errors import checkpoint_errors_only
+from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
+from ckpt_browser.core.formats.variables import display_name
+from ckpt_browser.core.values.dask_engine import DaskEngine
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,6 +99,7 @@ class Checkpoint:
     @checkpoint_errors_only
     def contents(self) -> CheckpointContents:
         if self._contents is None:
+            # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
             from ckpt_browser.core.model_dir.contents import read_contents
 
             self._contents = read_contents(self._info)
@@ -113,8 +116,6 @@ class Checkpoint:
 
     def _name(self, name: str) -> str:
         """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
-        from ckpt_browser.core.base.errors import CheckpointError
-        from ckpt_browser.core.formats.variables import display_name
 
         names = {v.name for v in self.contents().variables}
         if name in names:
@@ -130,6 +131,7 @@ class Checkpoint:
     def read(self, name: str) -> np.ndarray:
         """The variable's values (only that tensor is read), its crc32c checked: a mismatch raises
         ChecksumMismatch (a CheckpointError; its .value holds what was read)."""
+        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
 
         return open_checkpoint(self._info.prefix).read(self._name(name))
@@ -138,8 +140,11 @@ class Checkpoint:
     def stats(self, name: str, dask: str | None = None) -> Record:
         """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats".
         dask: a scheduler's address (default CKPT_BROWSER_DASK) to read the ranges on its workers."""
+        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
-        from ckpt_browser.core.values.stats import compute_stats
+        from ckpt_browser.core.values.stats import compute_stats  # deferred: start-up: loads numpy (+102 modules)
+
+        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader, name = open_checkpoint(self._info.prefix), self._name(name)
@@ -155,10 +160,12 @@ class Checkpoint:
 
     def _show(self, name: str, all_values: bool, codes: bool, engine: Any = None) -> tuple[Record, Any, Any]:
         """engine: a cluster's (values/dask_engine.py), which then figures the statistics."""
-        from ckpt_browser.core.base.errors import CheckpointError
+        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
-        from ckpt_browser.core.values.slicing import to_jsonable
-        from ckpt_browser.core.values.stats import compute_stats
+        from ckpt_browser.core.values.slicing import to_jsonable  # deferred: start-up: loads numpy (+101 modules)
+        from ckpt_browser.core.values.stats import compute_stats  # deferred: start-up: loads numpy (+102 modules)
+
+        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader = open_checkpoint(self._info.prefix)
@@ -194,14 +201,17 @@ class Checkpoint:
 def _big_tensor(reader, name: str, engine: Any = None):
     """(the first HEAD values, statistics) of a numeric tensor stored whole of more than
     SHOW_ALL_UP_TO elements, read in ranges (values/stats_tasks.py; on engine's workers); else None."""
-    import math
 
+    # deferred: start-up: loads google.protobuf, google_crc32c (+31 modules)
     from ckpt_browser.core.formats.chunks import iter_chunks
+
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+132 modules)
     from ckpt_browser.core.values.diff_tasks import plain
 
     entry = plain(reader, name)
     if entry is None or math.prod(entry.shape) <= SHOW_ALL_UP_TO:
         return None
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
     from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
     stats = stats_of_entry(reader, name, engine)
@@ -245,6 +255,7 @@ class ModelDir:
     @checkpoint_errors_only
     def checkpoint(self, name: str | None = None) -> Checkpoint:
         """The named checkpoint, else the one the opened path named, else the latest."""
+        # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
         from ckpt_browser.core.model_dir.contents import Source
 
         return self[Source(self._core, self._selected).checkpoint(name).name]
@@ -253,7 +264,6 @@ class ModelDir:
         for c in self.checkpoints:
             if c.name == name:
                 return c
-        from ckpt_browser.core.base.errors import CheckpointError
 
         known = ", ".join(c.name for c in self.checkpoints)
         raise CheckpointError(f"no checkpoint {name!r} in {self.path} (has: {known})")
@@ -273,7 +283,6 @@ class ModelDir:
     def _ls(self, checkpoint: str | None, scalars: bool = True) -> tuple[Record, Checkpoint, Any, str | None]:
         """The record, the checkpoint, the events read and the error. scalars=False (`ls` in a
         terminal, which prints no scalars): the event files are read only for save times."""
-        from ckpt_browser.core.base.errors import CheckpointError
 
         chosen = self.checkpoint(checkpoint)
         error = contents = None
@@ -293,7 +302,9 @@ class ModelDir:
             "warning": contents.warning if contents else None,
         }
         if chosen._info.file_format.capabilities.model_config and contents is not None:
-            from ckpt_browser.core.checks.keras_checks import report
+            from ckpt_browser.core.checks.keras_checks import report  # deferred: start-up: loads numpy (+104 modules)
+
+            # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
             from ckpt_browser.core.formats.reader import open_checkpoint
 
             record["model"] = report(open_checkpoint(chosen._info.prefix)).to_json()
@@ -303,7 +314,10 @@ class ModelDir:
 def _ls_events(md: CoreModelDir, listed, scalars: bool):
     """The event files as far as `ls` prints them: every record for the scalars (JSON), else the
     checkpoint records only, and only when a listed checkpoint's save time must come from them."""
+    # deferred: start-up: loads google_crc32c (+31 modules)
     from ckpt_browser.core.model_dir.events import EventData, read_events
+
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+151 modules)
     from ckpt_browser.core.model_dir.timeline import event_times, use_event_times
 
     if not scalars:
@@ -317,6 +331,7 @@ def _ls_events(md: CoreModelDir, listed, scalars: bool):
 def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
     """A model_dir, from its folder, a checkpoint prefix or one of its files (that checkpoint is
     .selected), a `checkpoint` state file, a SavedModel, a Keras / TF.js file, or an fsspec URL."""
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     source = open_source(path_or_url)
@@ -337,7 +352,6 @@ def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
     if not address:
         yield None
         return
-    from ckpt_browser.core.values.dask_engine import DaskEngine
 
     engine = DaskEngine(address, progress=progress)
     try:
@@ -349,6 +363,7 @@ def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
 def _diff(
     a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None, progress: Any = None
 ) -> _Diffed:
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+154 modules)
     from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
 
     pa, pb = resolve_checkpoint(a), resolve_checkpoint(b)
@@ -385,8 +400,13 @@ def verify(path: str | os.PathLike[str], dask: str | None = None, finite: bool =
 def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None, tasks: Any = None,
             finite: bool = False) -> Any:  # fmt: skip
     """tasks: hears a cluster's tasks as they finish (done, total, text)."""
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.model_dir.contents import open_source
+
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.values.verify import verify as verify_checkpoints
+
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.values.verify import verify_model_dir
 
     source = open_source(path)

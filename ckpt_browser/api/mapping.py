@@ -15,6 +15,6 @@ def map_weights(tf_checkpoint: str | os.PathLike[str], pytorch_file: str | os.Pa
     guessed when None; or a .json / .toml rules file): record["ok"] is True when every model weight
     maps, shapes agree after the transform and (values=True) the values prove each transpose.
     `ckpt-browser map TF PYTORCH --json` prints the same record."""
-    from ckpt_browser.core.values.mapping import map_checkpoint
+    from ckpt_browser.core.values.mapping import map_checkpoint  # deferred: start-up: +13 modules
 
     return map_checkpoint(os.fspath(tf_checkpoint), os.fspath(pytorch_file), rules, values).to_json()

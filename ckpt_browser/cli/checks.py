@@ -5,18 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from ckpt_browser.api.browse import _verify
+from ckpt_browser.api.checks import run_check
 from ckpt_browser.cli import output as cli_output
 from ckpt_browser.cli.fit import fit_rows, terminal_width, wrap
+from ckpt_browser.cli.keras import print_check
 from ckpt_browser.core.base.errors import CheckpointError
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
     import numpy as np
 
+    # deferred: start-up: loads google.protobuf, numpy (+132 modules)
     from ckpt_browser.core.tf.graph import RestoredGraph, parse_values
+
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+148 modules)
     from ckpt_browser.core.values.diff import resolve_checkpoint
-    from ckpt_browser.core.values.slicing import to_jsonable
+    from ckpt_browser.core.values.slicing import to_jsonable  # deferred: start-up: loads numpy (+100 modules)
 
     feeds = {}
     for item in ns.feed:
@@ -42,10 +49,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from ckpt_browser.api.checks import run_check
-
     log = None
     if ns.log:
         try:
@@ -67,8 +70,6 @@ def cmd_check(ns: argparse.Namespace) -> int:
     elif checked.kind == "graph":
         _print_check(checked.parts, terminal_width(ns.wide))
     else:
-        from ckpt_browser.cli.keras import print_check
-
         print_check(checked, terminal_width(ns.wide))
     if checked.error_line:
         print(f"ckpt-browser check: {checked.error_line}", file=sys.stderr)
@@ -76,6 +77,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
 
 def _print_check(parts: dict, width: int | None) -> None:
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+181 modules)
     from ckpt_browser.core.checks.report import advice
 
     results, log_findings = parts["results"], parts["log_findings"]
@@ -120,7 +122,7 @@ def grouped(results) -> list[tuple[str, object]]:
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api.browse import _verify
+    # deferred: start-up: loads google.protobuf, google_crc32c (+50 modules)
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress, on_tasks = cli_output.progress_lines(ns)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import os
 import sys
 from collections.abc import Sequence
 
 from ckpt_browser import __version__
+from ckpt_browser.api import browse as api
 from ckpt_browser.cli import checks as cli_checks
 from ckpt_browser.cli import health as cli_health
 from ckpt_browser.cli import ls as cli_ls
@@ -23,7 +26,8 @@ from ckpt_browser.cli.output import (
     progress_lines,
     stderr_progress,
 )
-from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.base.errors import CheckpointError, exhausted, input_names
+from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +35,6 @@ SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "map", 
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
-
     p = argparse.ArgumentParser(
         prog="ckpt-browser",
         description="Browse TensorFlow checkpoints. Subcommands: "
@@ -162,7 +164,7 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from ckpt_browser.core.base.child import serve_child
+    from ckpt_browser.core.base.child import serve_child  # deferred: start-up: +14 modules
 
     if argv is None and serve_child(args):  # the packaged app started as one of its own workers
         return EXIT_OK
@@ -184,16 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
-            from ckpt_browser.core.base.errors import exhausted, input_names
-
             named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
             print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             return 130
         except BrokenPipeError:  # e.g. piped into head: not an error of ours
-            import os
-
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_OK
         except Exception as exc:  # noqa: BLE001 - the contract: one line, exit 2, whatever happened
@@ -209,22 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
     ns = _gui_parser().parse_args(args)
     try:
-        from ckpt_browser.ui.app import run_gui  # Qt only for the GUI
+        from ckpt_browser.ui.app import run_gui  # deferred: Qt only for the GUI
 
         return run_gui(ns)
     except Exception as exc:  # noqa: BLE001 - a start-up failure must not vanish silently
-        from ckpt_browser.ui.app import show_startup_failure
+        from ckpt_browser.ui.app import show_startup_failure  # deferred: start-up: +9 modules
 
         show_startup_failure(exc)
         return EXIT_ERROR
 
 
 def _cmd_show(ns: argparse.Namespace) -> int:
-    import math
-
     import numpy as np
-
-    from ckpt_browser.api import browse as api
 
     checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
     with api._cluster(ns.dask) as engine:  # the statistics on its workers
@@ -255,8 +249,6 @@ def _cmd_show(ns: argparse.Namespace) -> int:
 
 
 def _cmd_diff(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api import browse as api
-
     _, on_tasks = progress_lines(ns)
     diffed = api._diff(ns.a, ns.b, ns.dask, on_tasks)
     if on_tasks:
@@ -286,7 +278,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
 
 
 def _cmd_demo(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.tf.demo import write_quadratic_example
+    from ckpt_browser.core.tf.demo import write_quadratic_example  # deferred: start-up: loads numpy (+123 modules)
 
     out = write_quadratic_example(ns.dir, progress=stderr_progress())
     print(file=sys.stderr)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from collections import defaultdict
 
 ELLIPSIS = "…"
 MIN_NAME = 16  # an elided name keeps at least this many characters
@@ -49,7 +50,6 @@ def elide_names(names: list[str], width: int) -> list[str]:
     ``…/hiddenlayer_0/kernel/accumulator``; middle elision kept both ends and cut exactly the
     distinguishing part (``linear/linear…X_occupation/weights`` for two names). A name that
     fits is left whole."""
-    from collections import defaultdict
 
     parts = [n.split("/") for n in names]
     below: dict[tuple[str, ...], set[str]] = defaultdict(set)  # a scope -> the parts under it

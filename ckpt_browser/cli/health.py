@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from ckpt_browser.api.browse import _cluster
 from ckpt_browser.cli import output as cli_output
 from ckpt_browser.core.base.errors import CheckpointError, Unreachable
+from ckpt_browser.core.formats.variables import display_name  # TF2 names less /.ATTRIBUTES/...
 
 
 def add_parser(sub) -> None:
@@ -29,8 +31,11 @@ def add_parser(sub) -> None:
 
 def _reports(path: str, include_all: bool, progress, spectral: bool = True, engine=None) -> tuple[list, bool]:
     """(reports, whether PATH was a folder of runs). engine: a Dask cluster's, or None (here)."""
+    # deferred: start-up: loads google.protobuf, google_crc32c (+50 modules)
     from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.model_dir.runs import find_runs
+    from ckpt_browser.core.model_dir.runs import find_runs  # deferred: start-up: +14 modules
+
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+154 modules)
     from ckpt_browser.core.values.health import health, model_dir_health
 
     try:
@@ -38,7 +43,7 @@ def _reports(path: str, include_all: bool, progress, spectral: bool = True, engi
     except Unreachable:
         raise  # looking for runs below would ask the server again: a second timeout
     except CheckpointError:
-        from ckpt_browser.core import storage
+        from ckpt_browser.core import storage  # deferred: start-up: +10 modules
 
         if not storage.is_dir(path):
             raise
@@ -61,8 +66,6 @@ def _ratio(x: float | None) -> str:
 
 
 def _print(report) -> None:
-    from ckpt_browser.core.formats.variables import display_name  # TF2 names less /.ATTRIBUTES/...
-
     print(report.path)
     rows = [("checkpoint", "step", "variables", "NaN", "Inf", "largest update ratio", "of")]
     for c in report.checkpoints:
@@ -85,8 +88,6 @@ def _print(report) -> None:
 
 
 def cmd_health(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api.browse import _cluster
-
     progress, on_tasks = cli_output.progress_lines(ns)
     with _cluster(ns.dask, on_tasks) as engine:
         reports, runs = _reports(ns.path, ns.all, progress, spectral=not ns.no_alpha, engine=engine)

@@ -10,8 +10,11 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from ckpt_browser.api.browse import _ls_events
 from ckpt_browser.cli.fit import fit_rows, wrap
-from ckpt_browser.cli.output import print_table
+from ckpt_browser.cli.output import finite_or_text, print_table
+from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.variables import _ATTR_SUFFIX, KINDS, display_name, human_bytes
 
 if TYPE_CHECKING:
     from ckpt_browser.core.model_dir.contents import ListedContents
@@ -27,10 +30,7 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
     """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
     False (nothing printed) when it has none -- small indexes, model files -- or when the table
     is fitted to a terminal's width: then cli_ls prints the records."""
-    from ckpt_browser.api.browse import _ls_events
-    from ckpt_browser.cli.fit import wrap
-    from ckpt_browser.cli.output import finite_or_text
-    from ckpt_browser.core.base.errors import CheckpointError
+    # deferred: start-up: loads google.protobuf, google_crc32c (+50 modules)
     from ckpt_browser.core.model_dir.contents import read_listed
 
     if width is not None and not ns.json:
@@ -69,6 +69,7 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
 def _chunks(listed: ListedContents, text: bool = True):
     """(first row, names of the chunk joined by newlines as bytes -- or None when not text and
     every name of the chunk is ASCII, which the caller prints from the rows) in order."""
+    # deferred: start-up: loads google_crc32c, numpy (+120 modules)
     from ckpt_browser.core.formats.listing import join_rows
 
     keys, lengths = listed.listing.name_bytes()
@@ -81,8 +82,8 @@ def print_variables(listed: ListedContents) -> None:
     """The variable table exactly as cli_output.print_table prints it, in chunks."""
     import numpy as np
 
+    # deferred: start-up: loads google_crc32c, numpy (+120 modules)
     from ckpt_browser.core.formats.listing import char_lengths
-    from ckpt_browser.core.formats.variables import KINDS
 
     listing = listed.listing
     shapes = [str(list(shape)) for shape, _, _ in listing.heads]
@@ -141,7 +142,6 @@ def _ascii_lines(keys, lengths, combo, tails: dict[int, str], width: int) -> byt
 
 def json_document(doc: dict, listed: ListedContents) -> None:
     """json.dumps(doc, indent=2) with doc["variables"] the listing's records, written in chunks."""
-    from ckpt_browser.core.formats.variables import _ATTR_SUFFIX, KINDS, display_name
 
     mark = "\x00variables\x00"
     head, tail = json.dumps({**doc, "variables": mark}, indent=2).split(json.dumps(mark), 1)
@@ -203,7 +203,7 @@ def _when(stamp: float | None) -> str:
 
 
 def print_ls(md, info, listed, contents, event_notes: list[str], width: int | None) -> None:
-    from ckpt_browser.core.formats.variables import human_bytes
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+145 modules)
     from ckpt_browser.core.model_dir.timeline import times_from
 
     print(f"{md.path}")

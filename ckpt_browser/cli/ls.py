@@ -7,15 +7,16 @@ import argparse
 import json
 import sys
 
+from ckpt_browser.api import browse as api
+from ckpt_browser.api.checks import model_report
 from ckpt_browser.cli.fit import fit_rows, terminal_width, wrap
+from ckpt_browser.cli.keras import print_summary
 from ckpt_browser.cli.listing import ls_in_columns, print_ls
 from ckpt_browser.cli.output import EXIT_ERROR, EXIT_OK, print_table
 from ckpt_browser.core.base.errors import CheckpointError, Unreachable
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
-    from ckpt_browser.api import browse as api
-
     try:
         md = api.open(ns.path)
     except Unreachable:
@@ -36,9 +37,6 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         contents = None if error else chosen.contents()
         print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
         if chosen._info.file_format.capabilities.model_config and contents is not None:
-            from ckpt_browser.api.checks import model_report
-            from ckpt_browser.cli.keras import print_summary
-
             print_summary(model_report(chosen._info), width)
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)
@@ -48,8 +46,8 @@ def cmd_ls(ns: argparse.Namespace) -> int:
 
 def _runs_below(path: str):
     """The runs below PATH when it is a folder with no checkpoint of its own (else None)."""
-    from ckpt_browser.core import storage
-    from ckpt_browser.core.model_dir.runs import runs_below
+    from ckpt_browser.core import storage  # deferred: start-up: +10 modules
+    from ckpt_browser.core.model_dir.runs import runs_below  # deferred: start-up: +14 modules
 
     try:
         if not storage.is_dir(path):
@@ -61,6 +59,7 @@ def _runs_below(path: str):
 
 def _ls_runs(runs, ns: argparse.Namespace) -> int:
     """ls of a folder of runs: each model_dir found, its checkpoints and latest step."""
+    # deferred: start-up: loads google.protobuf, google_crc32c (+48 modules)
     from ckpt_browser.core.model_dir.scan import scan_model_dir
 
     found = []

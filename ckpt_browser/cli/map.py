@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_map(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.values.mapping import map_checkpoint
+    from ckpt_browser.core.values.mapping import map_checkpoint  # deferred: start-up: +13 modules
 
     progress, _ = cli_output.progress_lines(ns)
     m = map_checkpoint(ns.tf_checkpoint, ns.pytorch_file, ns.rules, not ns.no_values, progress)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 
 from ckpt_browser.api.browse import finite_or_text  # noqa: F401 - run's JSON, as the API's records
+from ckpt_browser.cli.fit import fit_last_column, terminal_width
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -12,7 +16,6 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 def print_table(rows: list[tuple[str, ...]], width: int | None | bool = True) -> None:
     """Rows aligned in columns; within the terminal's width (COLUMNS) unless width is None: the
     last column's prose wrapped under it, names elided (cli_fit.fit_last_column)."""
-    from ckpt_browser.cli.fit import fit_last_column, terminal_width
 
     rows = fit_last_column(rows, terminal_width() if width is True else width or None)
     widths = [max(map(len, column)) for column in zip(*rows)]
@@ -25,7 +28,7 @@ def printable(value):
     if value.dtype.kind == "O":
         import numpy as np
 
-        from ckpt_browser.core.values.slicing import decode_text
+        from ckpt_browser.core.values.slicing import decode_text  # deferred: start-up: loads numpy (+100 modules)
 
         return np.vectorize(decode_text, otypes=[object])(value) if value.size else value
     return value
@@ -35,7 +38,6 @@ def progress_lines(ns) -> tuple:
     """(the command's progress, a cluster's task progress) for a terminal's stderr line: with a
     Dask cluster (--dask or CKPT_BROWSER_DASK), its tasks as they finish there; else the command's
     own count. Neither for --json or when stderr is not a terminal."""
-    import os
 
     if not sys.stderr.isatty() or getattr(ns, "json", False):
         return None, None
@@ -48,10 +50,6 @@ def stderr_progress():
     """A progress callback that rewrites one stderr line: its count only goes forward (workers
     report out of order; a run after a run continues the count rather than starting again at 0),
     each rewrite clears what a longer line before left, and the line fits the terminal."""
-    import threading
-    import time
-
-    from ckpt_browser.cli.fit import terminal_width
 
     lock = threading.Lock()
     state = {"text": None, "total": 0, "done": 0, "base": 0, "shown": 0, "at": 0.0}

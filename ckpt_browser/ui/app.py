@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ def create_app(argv: list[str] | None = None, theme: str | None = None):
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
-    from ckpt_browser.ui.palette import apply_theme
+    from ckpt_browser.ui.palette import apply_theme  # deferred: start-up: +10 modules
 
     apply_theme(app, theme or os.environ.get("CKPT_BROWSER_THEME", "system"))  # plots follow the palette
     return app
@@ -31,6 +33,7 @@ def create_app(argv: list[str] | None = None, theme: str | None = None):
 
 def collect_garbage_on_the_ui_thread():
     """The cyclic collector on the UI thread, full passes when idle (ui/collector.py says why)."""
+    # deferred: start-up: loads PySide6, shiboken6, shibokensupport (+65 modules)
     from ckpt_browser.ui.collector import UiThreadCollector
 
     return UiThreadCollector()
@@ -39,6 +42,7 @@ def collect_garbage_on_the_ui_thread():
 def app_icon():
     from PySide6.QtGui import QIcon
 
+    # deferred: start-up: loads platformdirs (+31 modules)
     from ckpt_browser.core.model_dir.examples import resources_dir
 
     try:
@@ -54,9 +58,8 @@ def app_icon():
 def show_startup_failure(exc: BaseException) -> None:
     """The app could not start: say so in a dialog (double-clicked apps have no console),
     on stderr, and in a log file in the cache folder."""
-    import traceback
 
-    from ckpt_browser.core.storage.cache import cache_dir
+    from ckpt_browser.core.storage.cache import cache_dir  # deferred: start-up: loads platformdirs (+29 modules)
 
     details = "".join(traceback.format_exception(exc))
     log_file = cache_dir() / "startup-error.log"
@@ -87,12 +90,11 @@ def scan_early(paths: list[str]) -> dict:
     The window's own open of such a path takes the result rather than scanning again."""
     if not paths:
         return {}
-    from concurrent.futures import ThreadPoolExecutor
 
-    from ckpt_browser.core.storage import normalize
+    from ckpt_browser.core.storage import normalize  # deferred: start-up: +6 modules
 
     def scan(path: str):
-        from ckpt_browser.core.model_dir.runs import open_source_or_runs
+        from ckpt_browser.core.model_dir.runs import open_source_or_runs  # deferred: start-up: +19 modules
 
         return open_source_or_runs(path)
 
@@ -108,9 +110,16 @@ def scan_early(paths: list[str]) -> dict:
 def run_gui(ns: argparse.Namespace) -> int:
     early = scan_early(list(ns.paths))  # before the window's modules are imported: see scan_early
 
+    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+287 modules)
     from ckpt_browser.ui.main_window import MainWindow
+
+    # deferred: start-up: loads PySide6, platformdirs, shiboken6 (+73 modules)
     from ckpt_browser.ui.settings import Settings
+
+    # deferred: start-up: loads PySide6, shiboken6, shibokensupport (+75 modules)
     from ckpt_browser.ui.tasks import TaskRunner
+
+    # deferred: start-up: loads PySide6, shiboken6, shibokensupport (+67 modules)
     from ckpt_browser.ui.theme_menu import remembered_theme
 
     settings = Settings()
@@ -154,8 +163,8 @@ def apply_arguments(window, ns: argparse.Namespace) -> None:
 
 def _check_against(window, text: str) -> None:
     """--check-against: once the model_dir is in, check it against the spec or path."""
-    import os
 
+    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+255 modules)
     from ckpt_browser.ui.widgets.check_view import CONFIG, PATH
 
     view = window.view("check")
@@ -183,6 +192,7 @@ def _arm_screenshot(app, window, runner, out: Path) -> int:
         done["taken"] = True
         out.parent.mkdir(parents=True, exist_ok=True)
         shown = next((w for w in (window.diff_window, window.verify_dialog) if w is not None), window)
+        # deferred: start-up: loads PySide6, shiboken6, shibokensupport (+63 modules)
         from ckpt_browser.ui.layout import screen_shot
 
         if not screen_shot(shown).save(str(out)):

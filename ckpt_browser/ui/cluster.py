@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.values.dask_engine import DaskEngine, connect
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.text import esc
@@ -34,7 +35,6 @@ EXAMPLE = "tcp://127.0.0.1:8786"
 def _connect(address: str) -> tuple[Any, int]:
     """(a Client of the scheduler, its workers, each able to run our tasks): in a runner's
     thread, never the UI's."""
-    from ckpt_browser.core.values.dask_engine import DaskEngine, connect
 
     client = connect(address)
     try:
@@ -91,8 +91,6 @@ class _OnCluster:
         self.__name__ = getattr(fn, "__name__", "task")
 
     def __call__(self, *args: Any) -> Any:
-        from ckpt_browser.core.values.dask_engine import DaskEngine
-
         *rest, progress = args
         engine = DaskEngine(self.address, client=self.client, progress=progress)
         return self.fn(*rest, lambda *_: None, engine=engine)

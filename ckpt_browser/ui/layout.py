@@ -5,7 +5,7 @@ variable names read and every tab can be reached, at 1366x768, at 1920x1080 scal
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPixmap
 
 DEFAULT_SIZE = (1760, 960)  # on a 1920 x 1080 screen; bigger screens get no bigger first window
 TABS_LEAST = 360  # logical pixels the tabs keep beside the variable tree, where the names allow
@@ -87,6 +87,7 @@ def fit_variables_pane(window) -> None:
     the rest, their whole bar where the names leave room for it, else at least TABS_LEAST with the
     tree at most 55 % of the split. Redone when another checkpoint's names are shown, until the user moves the
     splitter: from then on their widths are theirs (and remembered)."""
+    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+176 modules)
     from ckpt_browser.ui.widgets.variable_panel import NAME_CAP, NAME_CHARS
 
     split = window.centralWidget()
@@ -111,7 +112,6 @@ def fit_variables_pane(window) -> None:
 def screen_shot(widget):
     """The widget as the screen it is on shows it: in device pixels (a 150 % screen's shot is
     1.5 times the logical size, its text as sharp as there)."""
-    from PySide6.QtGui import QPixmap
 
     screen = widget.screen()
     ratio = screen.devicePixelRatio() if screen is not None else 1.0

@@ -186,7 +186,8 @@ class MainWindow(WindowSources, WindowRender, WindowMenus, QMainWindow):
 
     def show_diff_window(self) -> DiffWindow:
         if self.diff_window is None:
-            from ckpt_browser.ui.widgets.diff_window import DiffWindow  # and its plots: when first used
+            # deferred: the diff window and its plots, when first used
+            from ckpt_browser.ui.widgets.diff_window import DiffWindow
 
             self.diff_window = DiffWindow(self.runner, self._checkpoint_choices, self)
         self.diff_window.refresh_choices()

@@ -5,6 +5,7 @@ The plots take their background and text from the application's palette (``plot_
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -118,7 +119,6 @@ def apply_theme(app, theme: str = "system") -> None:
     """The palette to use: the system's (its light or dark scheme), or a chosen one; then the
     plots' background and text to match it (now if pyqtgraph is in, else when it is imported:
     ui/plotting.py)."""
-    import sys
 
     global _SYSTEM, _CURRENT
     _CURRENT = theme if theme in THEMES else "system"

@@ -40,6 +40,7 @@ class Progress:
 
 
 def error_log_path():
+    # deferred: start-up: loads platformdirs (+11 modules)
     from ckpt_browser.core.storage.cache import error_log_path as path
 
     return path()
@@ -47,6 +48,7 @@ def error_log_path():
 
 def write_error_log(details: str):
     """Append an unexpected error's traceback to the log the error dialog points at."""
+    # deferred: start-up: loads platformdirs (+11 modules)
     from ckpt_browser.core.storage.cache import write_error_log as write
 
     return write(details)

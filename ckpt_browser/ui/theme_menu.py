@@ -5,6 +5,8 @@ next start."""
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtGui import QAction, QActionGroup, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -46,7 +48,6 @@ def set_theme(window, name: str) -> None:
 
 def _recolour_plots(window, palette: QPalette) -> None:
     """The plots already drawn: background and axes in the new palette's colours."""
-    import sys
 
     plotting = sys.modules.get("ckpt_browser.ui.plotting")
     if plotting is None:

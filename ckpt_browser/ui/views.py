@@ -13,6 +13,7 @@ is its file plus one line in VIEWS.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -103,7 +104,5 @@ TAB_NAMES = VALUE_TABS + tuple(v.name for v in VIEWS) + WINDOW_TABS
 
 
 def view_class(spec: ViewSpec):
-    from importlib import import_module
-
     module, _, name = spec.target.partition(":")
     return getattr(import_module(f"ckpt_browser.ui.widgets.{module}"), name)

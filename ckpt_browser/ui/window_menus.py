@@ -3,13 +3,18 @@ MainWindow (main_window.py), kept apart so each file stays small."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ckpt_browser import __version__
-from ckpt_browser.core.tf.tfimport import tf
+from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.tf.tfimport import is_loaded, tf
 from ckpt_browser.ui import copying
+from ckpt_browser.ui.shortcuts import IN_VIEWS, ShortcutsDialog, menu_shortcuts
 from ckpt_browser.ui.theme_menu import add_theme_menu
 
 
@@ -89,8 +94,7 @@ class WindowMenus:
         return "\n".join(names)
 
     def _variable_menu(self, menu, index) -> None:
-        from ckpt_browser.core.base.errors import CheckpointError
-        from ckpt_browser.core.values.text import exact, numpy_literal
+        from ckpt_browser.core.values.text import exact, numpy_literal  # deferred: start-up: loads numpy (+99 modules)
 
         v = self.variables.model.variable_at(index)
         if v is None:
@@ -116,8 +120,6 @@ class WindowMenus:
         menu.addAction("Export .npy…", self.tensor_view.export_npy_dialog)
 
     def show_shortcuts(self):
-        from ckpt_browser.ui.shortcuts import IN_VIEWS, ShortcutsDialog, menu_shortcuts
-
         dialog = ShortcutsDialog(menu_shortcuts(self.menuBar()) + list(IN_VIEWS), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -137,7 +139,7 @@ class WindowMenus:
     # -- a Dask cluster (ui/cluster.py) -------------------------------------------------------
     def show_map_dialog(self):
         """Will the checkpoint on show map onto a PyTorch / safetensors file (ckpt-browser map)."""
-        from ckpt_browser.ui.widgets.map_dialog import MapDialog
+        from ckpt_browser.ui.widgets.map_dialog import MapDialog  # deferred: start-up: +18 modules
 
         if getattr(self, "map_dialog", None) is None:
             self.map_dialog = MapDialog(self.runner, self)
@@ -148,7 +150,7 @@ class WindowMenus:
         return self.map_dialog
 
     def show_cluster_dialog(self):
-        from ckpt_browser.ui.cluster import Cluster, ClusterDialog
+        from ckpt_browser.ui.cluster import Cluster, ClusterDialog  # deferred: start-up: +13 modules
 
         if getattr(self, "cluster", None) is None:  # made on first use: most sessions never need it
             self.cluster = Cluster(self.runner, self)
@@ -194,7 +196,7 @@ class WindowMenus:
         if box is not None and box.isVisible():
             box.setDetailedText(box.detailedText() + "\n" + details)
             return
-        from ckpt_browser.ui.tasks import error_log_path
+        from ckpt_browser.ui.tasks import error_log_path  # deferred: start-up: +9 modules
 
         box = QMessageBox(QMessageBox.Icon.Warning, "Unexpected error", message, parent=self)
         box.setInformativeText(
@@ -206,13 +208,8 @@ class WindowMenus:
         box.open()
 
     def show_about(self) -> None:
-        import platform
-        from importlib.metadata import PackageNotFoundError, version
 
         from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
-
-        from ckpt_browser.core.tf.tfimport import is_loaded
 
         if is_loaded():
             tf_version = tf().__version__

@@ -231,7 +231,7 @@ class WindowSources:
 
     def show_verify_dialog(self):
         """Check every tensor's crc32c in the current model_dir; corrupt checkpoints get flagged."""
-        from ckpt_browser.ui.widgets.verify_dialog import VerifyDialog
+        from ckpt_browser.ui.widgets.verify_dialog import VerifyDialog  # deferred: start-up: +15 modules
 
         md = self.state.model_dir()
         if md is None:

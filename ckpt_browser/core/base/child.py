@@ -17,6 +17,8 @@ goes through here, for two promises:
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import json
 import os
 import queue
@@ -24,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -90,7 +93,6 @@ def serve_child(argv: list[str]) -> bool:
     and answer True once it is done; else False (argv is the user's command line)."""
     if len(argv) != 1 or argv[0] not in FROZEN_CHILDREN:
         return False
-    import importlib
 
     os.environ.pop(PATH_VAR, None)  # a frozen app's import path is its bundle's, never the cwd
     die_with_parent()
@@ -115,8 +117,6 @@ def die_with_parent() -> None:
     parent = int(os.environ.pop(PARENT_VAR, "0") or 0) or os.getppid()
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
                 if os.getppid() != parent:  # it died before we asked: we are already an orphan
@@ -130,7 +130,6 @@ def die_with_parent() -> None:
 def _watch_parent(parent: int) -> None:
     """Without PR_SET_PDEATHSIG: look at the parent's pid once a second (a thread, so it runs only
     when the main thread lets go of the interpreter lock; the Linux path needs no lock at all)."""
-    import time
 
     while os.getppid() == parent:
         time.sleep(1.0)

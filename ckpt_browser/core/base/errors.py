@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -67,7 +68,6 @@ def checkpoint_errors_only(func: F) -> F:
 
 def input_names(values: list[Any]) -> list[str]:
     """The arguments that name an input (paths, URLs, specs), shortened for one line."""
-    import os
 
     out = []
     for value in values:

@@ -4,6 +4,7 @@ import of TensorFlow itself stays in core/tf/tfimport.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 from ckpt_browser.core.base.errors import CheckpointError
@@ -36,7 +37,6 @@ def findable() -> bool:
     reads checkpoints with it imports it there)."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"] is not None
-    import importlib.util
 
     try:
         return importlib.util.find_spec("tensorflow") is not None

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ckpt_browser.core.base.child import PATH_VAR, child_env, spawn
 from ckpt_browser.core.base.errors import CheckpointError
 
 HOOK = Path(__file__).with_name("build_hook.py")
@@ -125,8 +126,6 @@ def build_variables(
 
 
 def _env(temp: str, memory_limit: int | None) -> dict[str, str]:
-    from ckpt_browser.core.base.child import PATH_VAR, child_env
-
     env = child_env(keep_python_vars=False)
     env.pop(PATH_VAR, None)  # the user's Python never imports ours
     for var in ("KERAS_HOME", "TFHUB_CACHE_DIR", "TF_CPP_VMODULE"):
@@ -152,8 +151,6 @@ def _tail(stream, keep: collections.deque) -> None:
 
 
 def _run(path: Path, exe: str, args: list[str], timeout: float, cancel, temp: str, memory_limit: int | None) -> Built:
-    from ckpt_browser.core.base.child import spawn
-
     proc = spawn(
         [exe, "-I", str(HOOK), temp, str(path), *args],
         cwd=str(path.parent), env=_env(temp, memory_limit), stdin=subprocess.DEVNULL,
@@ -261,7 +258,10 @@ def _outcome(path: Path, exe: str, result: dict, temp: str, out: list[str], err:
 def _read_writes(where: Path, writer: str, points_to: str) -> list[Write]:
     """Every checkpoint in what a writer wrote (a folder, a Keras file, a SavedModel's variables/),
     read with our readers."""
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+150 modules)
     from ckpt_browser.core.checks.mismatch import stored_variables
+
+    # deferred: start-up: loads google.protobuf, google_crc32c (+48 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     if not where.exists():

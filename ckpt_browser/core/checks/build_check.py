@@ -5,7 +5,7 @@ the stop point; the one with the fewest findings is its verdict."""
 from __future__ import annotations
 
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.checks.build import Built, Write
+from ckpt_browser.core.checks.build import DEFAULT_TIMEOUT, Built, Write, build_variables
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected, compare, damaged, stored_variables
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 
@@ -68,7 +68,6 @@ def build_and_check(
     md: ModelDir, script: str, python: str | None = None, cancel=None, timeout: float | None = None
 ) -> list[CheckResult]:
     """The Check tab's build: the script run with `python` (default: ours, when it has TensorFlow)."""
-    from ckpt_browser.core.checks.build import DEFAULT_TIMEOUT, build_variables
 
     built = build_variables(script, python=python or None, cancel=cancel, timeout=timeout or DEFAULT_TIMEOUT)
     return check_built(md, built)

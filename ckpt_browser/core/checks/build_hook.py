@@ -12,11 +12,15 @@ refuses the others, naming the path); the writers' own paths are moved into it. 
 RESULT_DIR/result.json; the process ends with os._exit (TensorFlow's teardown is slow).
 """
 
+import ctypes
+import importlib.util
 import json
+import linecache
 import os
 import re
 import sys
 import traceback
+import types
 
 _PR_SET_PDEATHSIG = 1
 _SIGKILL = 9
@@ -30,8 +34,6 @@ def die_with_parent():
     """core/child.die_with_parent's Linux path (this file cannot import ckpt_browser)."""
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0) == 0 and os.getppid() == 1:
                 os._exit(1)  # the parent died before we asked
@@ -43,7 +45,7 @@ def limit_memory():
     """3/4 of the machine's memory, at least 4 GiB (TensorFlow maps much more than it uses), or what
     the parent asks for (CKPT_BROWSER_BUILD_MEMORY, bytes). Returns the limit, 0 when none was set."""
     try:
-        import resource
+        import resource  # deferred: optional: not everywhere; its ImportError is handled here
 
         asked = int(os.environ.pop("CKPT_BROWSER_BUILD_MEMORY", "0") or 0)
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -135,8 +137,6 @@ def notebook_cells(path):
 
 def run_script(script, namespace):
     if script.endswith(".ipynb"):
-        import linecache
-
         for i, src in notebook_cells(script):
             name = f"{script}, cell {i}"
             linecache.cache[name] = (len(src), None, src.splitlines(True), name)  # its lines, for the report
@@ -182,7 +182,6 @@ def main():
     temp, script, args = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
     folder = os.path.realpath(os.path.dirname(script))
     result = {"interpreter": "", "status": "ended", "written": [], "memory_limit": memory}
-    import importlib.util
 
     here = os.path.dirname(os.path.abspath(__file__))
     spec = importlib.util.spec_from_file_location("_ckpt_build_patches", os.path.join(here, "build_hook_patches.py"))
@@ -193,7 +192,6 @@ def main():
     sys.argv = [script, *args]
     sys.path[0:0] = [os.path.dirname(script)]
     os.chdir(os.path.dirname(script))
-    import types
 
     main_module = types.ModuleType("__main__")
     main_module.__file__ = script

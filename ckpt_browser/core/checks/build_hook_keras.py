@@ -8,7 +8,9 @@ wrapped as their modules are imported. Standard library only; loaded by path (bu
 - ModelCheckpoint, BackupAndRestore, TensorBoard: their paths moved into the temporary folder.
 """
 
+import contextlib
 import importlib
+import sys
 
 # -- Keras ---------------------------------------------------------------------------------------
 
@@ -50,8 +52,6 @@ def build_slots(opt, var_list):
     """The optimizer's slots for these variables, as its first apply_gradients makes them: in its
     name scope (Keras 2 names slots by it: Adam/dense/kernel/m), eagerly (init_scope) also when
     called while a tf.function is traced (a trace we stop would take them with it)."""
-    import contextlib
-    import sys
 
     tf = sys.modules.get("tensorflow")
     with contextlib.ExitStack() as stack:
@@ -70,7 +70,6 @@ def build_slots(opt, var_list):
 
 def _keras3(opt):
     """Keras 3's backend (its name_scope), when this optimizer is Keras 3's."""
-    import sys
 
     if not type(opt).__module__.startswith("keras."):
         return None

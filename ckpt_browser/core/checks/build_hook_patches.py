@@ -12,6 +12,8 @@ is imported before the script imports it (a script may set KERAS_BACKEND or TF_*
 """
 
 import importlib.abc
+import importlib.util
+import linecache
 import os
 import re
 import sys
@@ -108,7 +110,6 @@ class State:
         f = self.caller(2)
         if f is None:
             return method
-        import linecache
 
         name, line = f.f_code.co_filename, f.f_lineno
         if ", cell " in name:
@@ -222,8 +223,6 @@ _STATE = None
 
 
 def _load(name):
-    import importlib.util
-
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
     spec = importlib.util.spec_from_file_location("_ckpt_" + name, here)
     module = importlib.util.module_from_spec(spec)

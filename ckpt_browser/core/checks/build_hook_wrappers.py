@@ -7,6 +7,7 @@ import functools
 import importlib
 import inspect
 import os
+import weakref
 
 ESTIMATOR_STOPS = ("train", "evaluate")
 ESTIMATOR_REFUSED = ("predict", "export_saved_model", "export_savedmodel", "experimental_export_all_saved_models")
@@ -78,8 +79,6 @@ def redirect(state, orig, param, kind, keep_name=False, register=None):
 
 
 def weak(obj):
-    import weakref
-
     try:
         return weakref.ref(obj)
     except TypeError:

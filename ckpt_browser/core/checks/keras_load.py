@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ckpt_browser.core.formats.keras_parts import ordered_layers
+
 OK, SHAPE, COUNT, MISSING, EXTRA = "ok", "shape mismatch", "variable count", "not in the file", "not in the model"
 
 
@@ -48,8 +50,6 @@ class LoadPlan:
 
 
 def _weighted(reader) -> list:
-    from ckpt_browser.core.formats.keras_parts import ordered_layers
-
     return [layer for layer in ordered_layers(reader) if layer.weights]
 
 

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec, vocabulary_variables
+from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.storage import as_path, is_file, is_remote
-from ckpt_browser.core.tf.graph import read_meta
+from ckpt_browser.core.storage import as_path, is_file, is_remote, read_whole
+from ckpt_browser.core.tf.graph import proto_dtype_name, proto_shape, read_meta
+from ckpt_browser.core.values.pairing import graph_file_pairs
 
 SHAPE, DTYPE, MISSING, UNEXPECTED = "shape", "dtype", "missing_in_checkpoint", "unexpected_in_checkpoint"
 _HYPER = re.compile(
@@ -163,10 +165,6 @@ def graph_pbtxt(path: Path) -> Expected:
     """Variables a text GraphDef declares (Estimators write graph.pbtxt at every train())."""
     from google.protobuf import text_format
 
-    from ckpt_browser.core.formats.protos import protos
-    from ckpt_browser.core.storage import read_whole
-    from ckpt_browser.core.tf.graph import proto_dtype_name, proto_shape
-
     data = read_whole(path, what="GraphDef")
     g = protos().GraphDef()
     try:
@@ -206,7 +204,7 @@ def path_expected(path: str | os.PathLike) -> Expected:
     if p.name.endswith(".meta") and is_file(p):
         m = read_meta(p)
         return Expected(f"the graph {p.name}", {k: (d.shape, d.dtype) for k, d in m.variables.items()})
-    from ckpt_browser.core.values.diff import resolve_checkpoint
+    from ckpt_browser.core.values.diff import resolve_checkpoint  # deferred: start-up: +6 modules
 
     prefix = resolve_checkpoint(p)
     stored = open_checkpoint(prefix).variables()
@@ -219,7 +217,6 @@ def _paired(info: CheckpointInfo, expected: Expected) -> Expected:
     the other way round) put as the checkpoint names them (values/pairing.py: by the object graph)."""
     if expected.prefix is None:
         return expected
-    from ckpt_browser.core.values.pairing import graph_file_pairs
 
     readers = open_checkpoint(info.prefix), open_checkpoint(expected.prefix)
     pairs = graph_file_pairs(*readers)

@@ -8,9 +8,11 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.formats.variables import OPTIMIZER, classify
+from ckpt_browser.core.storage import as_path, is_file, read_whole
 
 
 def dnn_layout(shapes: Mapping[str, tuple | None]) -> dict | None:
@@ -194,8 +196,6 @@ def _estimator_lines(result: CheckResult) -> list[str]:
 
 def _head_of(prefix: Path) -> str | None:
     """Classifier or Regressor, from the checkpoint's graph: a classifier's head computes class_ids."""
-    from ckpt_browser.core.base.errors import CheckpointError
-    from ckpt_browser.core.storage import as_path, is_file, read_whole
 
     for graph in (as_path(str(prefix) + ".meta"), as_path(str(prefix)).parent / "graph.pbtxt"):
         if is_file(graph):

@@ -33,7 +33,7 @@ class ReportRow(NamedTuple):
 def run_check(model_dir: ModelDir, mode: str, text: str) -> list[CheckResult]:
     """The model_dir's checkpoints against their own graphs (OWN) or against what text names."""
     if mode == CONFIG:  # a script file, or pasted text (a whole script or just the call): every call it reaches
-        from ckpt_browser.core.checks.script_check import check_script, read_against
+        from ckpt_browser.core.checks.script_check import check_script, read_against  # deferred: start-up: +16 modules
 
         return check_script(model_dir, read_against(text.strip())).results
     expected = None if mode == OWN else against(text.strip())

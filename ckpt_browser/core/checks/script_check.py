@@ -7,6 +7,7 @@ the script nor the checkpoint settles is refused, naming the line."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,10 @@ from ckpt_browser.core.checks.optimizers import Optimizer
 from ckpt_browser.core.checks.report import script_notes
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.checks.script_values import NO_VARIABLES, Candidate, DataKey, Unknown, plain
+from ckpt_browser.core.checks.script_worker import read_isolated
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.storage import as_path, is_file
+from ckpt_browser.core.storage import as_path, is_file, is_remote
+from ckpt_browser.core.tf.graph import read_meta
 
 _LINEAR = "linear/linear_model/"
 
@@ -207,7 +210,6 @@ def _input_names(info: CheckpointInfo) -> list[str]:
     meta = as_path(str(info.prefix) + ".meta")
     if not is_file(meta):
         return []
-    from ckpt_browser.core.tf.graph import read_meta
 
     try:
         ops = read_meta(meta).ops
@@ -263,9 +265,6 @@ def _settled(unknowns: list[tuple[Unknown, str, int]], shapes: dict) -> list[str
 
 def is_script(spec: str) -> bool:
     """--against: a .py / .ipynb file, or text that is no existing path (a pasted script or call)."""
-    import os
-
-    from ckpt_browser.core.storage import is_remote
 
     if "\n" not in spec and spec.strip().endswith((".py", ".ipynb")):
         return True
@@ -277,7 +276,6 @@ def is_script(spec: str) -> bool:
 def read_against(spec: str) -> Reading:
     """--against a .py / .ipynb file, or pasted text (a whole script or just the call): read in the
     script reader's worker process, under its time and memory limits (checks/script_worker.py)."""
-    from ckpt_browser.core.checks.script_worker import read_isolated
 
     if spec.endswith((".py", ".ipynb")) and "\n" not in spec:
         p = Path(spec)

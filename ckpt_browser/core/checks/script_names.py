@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ckpt_browser.core.checks.feature_columns import CALLS
+from ckpt_browser.core.checks.optimizers import KERAS_NAMES, V1_NAMES
 from ckpt_browser.core.checks.script_values import External
 
 NOT_ITERABLE = object()
@@ -35,9 +37,7 @@ NEVER_RUN = {
 
 
 def bare_api(name: str) -> External | None:
-    from ckpt_browser.core.checks.feature_columns import CALLS
-    from ckpt_browser.core.checks.optimizers import KERAS_NAMES, V1_NAMES
-    from ckpt_browser.core.checks.spec import ESTIMATOR_PARAMS
+    from ckpt_browser.core.checks.spec import ESTIMATOR_PARAMS  # deferred: start-up: +6 modules
 
     if name in ("tf", "tensorflow", "keras"):
         return External("tensorflow" if name != "keras" else "tensorflow.keras")

@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ckpt_browser.core.checks.script_bounds import MAX_BUILT, Cut
+
 
 class Unknown:
     """A value the script's text does not settle. Arithmetic on it stays unknown, so a width that
@@ -132,7 +134,6 @@ _NESTED = {list, tuple, dict, Flag}
 
 def _count(items: int) -> None:
     """plain()'s work, for the interpreter's budget; past what a path may build, the reading stops."""
-    from ckpt_browser.core.checks.script_bounds import MAX_BUILT, Cut
 
     if not getattr(_WORK, "reading", False):
         return

@@ -50,7 +50,7 @@ def _limit_memory():
     if os.environ.get("CKPT_BROWSER_IN_PROCESS") == "1":
         return lambda: None
     try:
-        import resource
+        import resource  # deferred: optional: not everywhere; its ImportError is handled here
 
         with open("/proc/self/statm") as f:
             used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")

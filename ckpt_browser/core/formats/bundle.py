@@ -22,8 +22,10 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import bundle_checks, dtypes, wire
 from ckpt_browser.core.formats.bundle_checks import truncation_message
 from ckpt_browser.core.formats.listing_io import read_index
+from ckpt_browser.core.formats.object_graph import read_roles
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
+from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, varint
 from ckpt_browser.core.storage import as_path, checksum, open_file
 from ckpt_browser.core.storage import stat as storage_stat
@@ -131,16 +133,12 @@ class BundleReader:
         """Each key's kind, path and slot owner from the checkpoint's object graph
         (formats/object_graph.py); None when it has none (a TF1 Saver's): kinds are then read off names."""
         if self._roles is None:
-            from ckpt_browser.core.formats.object_graph import read_roles
-
             self._roles = (read_roles(self),)
         return self._roles[0]
 
     # -- the protocol -------------------------------------------------------------------------
 
     def variables(self):
-        from ckpt_browser.core.formats.records import VariableEntry
-
         if self._variables is None:
             if self._columns is not None:
                 self._variables = self._columns.entries(VariableEntry)

@@ -3,6 +3,7 @@ not decode (then only if TensorFlow imports here, in its worker process), with a
 
 from __future__ import annotations
 
+import glob
 import logging
 import math
 import os
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.tf_presence import TensorFlowMissing, findable, not_installed
 from ckpt_browser.core.formats import isolated
-from ckpt_browser.core.formats.bundle import BundleReader
+from ckpt_browser.core.formats.bundle import BundleReader, truncation_message
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
 from ckpt_browser.core.storage import local_copy
@@ -68,8 +69,6 @@ class TFCheckpointReader:
         return self._call("tensor", str(self.prefix), name, work=work)
 
     def _data_files(self) -> list[str]:
-        import glob
-
         return glob.glob(glob.escape(str(self.prefix)) + ".data-*")
 
     def truncation(self) -> str | None:
@@ -78,7 +77,6 @@ class TFCheckpointReader:
         Cheap (no tensor is read): fixed-size tensors need shape x itemsize bytes each, and
         padding only adds to that, so data files smaller than the sum are truncated.
         """
-        from ckpt_browser.core.formats.bundle import truncation_message
 
         need = sum(math.prod(v.shape) * (itemsize(v.dtype) or 0) for v in self.variables())
         return truncation_message(self.prefix, need)

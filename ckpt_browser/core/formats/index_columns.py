@@ -18,6 +18,7 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import sstable
+from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
 MAX_KEY_MATRIX = 256 << 20  # bytes of the key matrix beyond which the per-entry path is used
 
@@ -62,7 +63,6 @@ def padded(data: bytes) -> np.ndarray:
 def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
     """The whole table in columns; CheckpointError for damage, NotColumnar for the unusual.
     buf: the file's `size` bytes followed by SPARE zeros (padded())."""
-    from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
     view = buf.data
     offs, limits, counts = [], [], []

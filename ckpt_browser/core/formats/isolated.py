@@ -19,6 +19,7 @@ import os
 import pickle
 import queue
 import signal
+import subprocess
 import sys
 import threading
 import traceback
@@ -92,6 +93,7 @@ class WorkerBug(RuntimeError):
     the worker's traceback."""
 
     def __init__(self, library: str, what: str, details: str) -> None:
+        # deferred: start-up: loads platformdirs (+34 modules)
         from ckpt_browser.core.storage.cache import write_error_log
 
         self.details = details
@@ -107,7 +109,7 @@ def main() -> None:
     os.dup2(2, 1)  # a stray print must not corrupt the replies
     inp = sys.stdin.buffer
     try:
-        import resource
+        import resource  # deferred: optional: not everywhere; its ImportError is handled here
 
         limit = memory_limit()
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -230,9 +232,7 @@ class Worker:
                 self._start(preload)
 
     def _start(self, preload: list[str] | None = None) -> None:
-        import subprocess
-
-        from ckpt_browser.core.base.child import child_env, python_argv, spawn
+        from ckpt_browser.core.base.child import child_env, python_argv, spawn  # deferred: start-up: +10 modules
 
         argv = python_argv("ckpt_browser.core.formats.isolated", "main", frozen_arg=WORKER_ARG)
         env = child_env({"CKPT_BROWSER_WORKER_PRELOAD": ",".join(preload or [])})

@@ -6,6 +6,7 @@ HDF5 or sends it into a loop costs the worker, not the app: one line names the f
 
 from __future__ import annotations
 
+import glob
 import os
 
 from ckpt_browser.core.base.errors import CheckpointError
@@ -121,8 +122,6 @@ def _listed_bytes(path) -> int:
     try:
         total = os.path.getsize(path)
         if name.lower().endswith(".weights.json"):
-            import glob
-
             stem = glob.escape(os.path.join(os.path.dirname(str(path)), name[: -len(".weights.json")]))
             total += sum(os.path.getsize(p) for p in glob.iglob(stem + "_*.weights.h5"))
     except OSError:  # gone meanwhile: the listing says so

@@ -4,6 +4,7 @@ reading variable after variable costs a lookup, not an HDF5 open."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import zipfile
 
@@ -35,7 +36,6 @@ def read(path: str, zipped: bool, file: str | None, h5path: str):
     """One dataset's values (checked as on listing first: nothing unchecked is allocated). The
     file stays open for the next read (the worker closes it before it exits, or for another file):
     reading variable after variable costs a lookup, not an HDF5 open."""
-    import atexit
 
     import h5py
     import numpy as np

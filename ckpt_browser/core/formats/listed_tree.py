@@ -10,6 +10,7 @@ rows, and its children are found with numpy over that range when it is first exp
 from __future__ import annotations
 
 import bisect
+import re
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -17,7 +18,14 @@ from typing import Any, overload
 import numpy as np
 
 from ckpt_browser.core.formats.listing import Listing
-from ckpt_browser.core.formats.variables import KINDS, FilteredTree, VariableFilter, VariableInfo
+from ckpt_browser.core.formats.variables import (
+    KINDS,
+    OBJECT_GRAPH_KIND,
+    OPTIMIZER,
+    FilteredTree,
+    VariableFilter,
+    VariableInfo,
+)
 
 _SLASH = ord("/")
 
@@ -97,7 +105,6 @@ class ListedVariables(Sequence[VariableInfo]):
     def accepted(self, flt: VariableFilter) -> np.ndarray:
         """flt's verdict on each variable, as a bool array (what VariableFilter.compile's
         predicate says of each record, without making the records)."""
-        from ckpt_browser.core.formats.variables import OBJECT_GRAPH_KIND, OPTIMIZER
 
         kinds = self.kinds if self.ids is None else self.kinds[self.ids]
         keep = np.ones(len(self), bool)
@@ -107,8 +114,6 @@ class ListedVariables(Sequence[VariableInfo]):
             keep &= kinds != KINDS.index(OPTIMIZER)
         text = flt.text.strip()
         if text:
-            import re
-
             every = self.listing.names()  # one split of the joined names: faster than a decode per row
             mine = np.flatnonzero(keep) if self.ids is None else self.ids[keep]
             names = [every[k] for k in mine.tolist()]

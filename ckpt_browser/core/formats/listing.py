@@ -6,13 +6,18 @@ per-variable records (VariableEntry) are made only when someone asks for them.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes, wire
+from ckpt_browser.core.formats import variables as v
 from ckpt_browser.core.formats.index_columns import IndexColumns, NotColumnar
+from ckpt_browser.core.formats.records import no_gc
+from ckpt_browser.core.formats.variables import KINDS, MODEL, classify, display_name
 
 Head = tuple[tuple[int, ...], int, str]  # shape, dtype enum, dtype name
 
@@ -123,7 +128,6 @@ class Listing:
 
     def entries(self, entry_cls) -> list:
         """A record per variable, entry_cls(name, shape, dtype name): for who needs them all."""
-        from ckpt_browser.core.formats.records import no_gc
 
         per_head = [(shape, name) for shape, _, name in self.heads]
         with no_gc():
@@ -131,7 +135,6 @@ class Listing:
 
     def find(self, key: bytes) -> bytes | None:
         """The encoded entry stored under key (a variable, a slice, the header), or None."""
-        import bisect
 
         cols = self.columns
         i = self._next  # who reads every variable asks in key order: the row after the last found
@@ -242,8 +245,6 @@ def build_listing(columns: IndexColumns, index_name: str) -> Listing:
         try:
             dtype, shape = wire.entry_head(head[1 : 1 + head[0]])
         except (ValueError, IndexError) as exc:
-            from ckpt_browser.core.base.errors import CheckpointError
-
             raise CheckpointError(f"{index_name} is damaged: an entry is not a BundleEntryProto") from exc
         heads.append((shape, dtype, dtypes.dtype_name(dtype)))
     return Listing(columns, rows, head_of, heads)
@@ -253,7 +254,6 @@ def _markers() -> tuple[str, ...]:
     """Substrings without which none of classify()'s rules can match a name (formats/variables.py),
     made from its own word lists: a name holding none of them is a model variable. Finding them
     is a few C-speed scans of the joined names. Words holding a shorter word are left out."""
-    from ckpt_browser.core.formats import variables as v
 
     words = {*v._SPECIAL_LAST, "_power", v._SLOT_MARK.strip("/"), *v._COUNTERS, v.OBJECT_GRAPH}
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
@@ -264,7 +264,6 @@ PREFIXES = (b"training/", b"optimizer/", b"opt/")  # only at the start of a name
 
 def classify_listing(listing: Listing) -> tuple[np.ndarray, dict[int, str]]:
     """(kind index into KINDS per variable, {row: slot_of}) as describe() gives them."""
-    from ckpt_browser.core.formats.variables import KINDS, MODEL, classify, display_name
 
     kinds = np.full(len(listing), KINDS.index(MODEL), np.int8)
     slots: dict[int, str] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ckpt_browser.core.formats.bundle_checks import check_index_size
 from ckpt_browser.core.formats.sstable import read_table
 from ckpt_browser.core.storage import open_file
 
@@ -19,7 +20,6 @@ COLUMNS_FROM = 1 << 20  # index bytes from which it is read into columns (about 
 def read_index(path: str, index_name: str) -> tuple[list[tuple[bytes, bytes]], Listing | None]:
     """(pairs, None) for an index under COLUMNS_FROM bytes, or one that does not fit columns;
     ([the header pair], listing) for a big one, read straight into the buffer the columns use."""
-    from ckpt_browser.core.formats.bundle_checks import check_index_size
 
     index = open_file(path)
     try:
@@ -28,14 +28,15 @@ def read_index(path: str, index_name: str) -> tuple[list[tuple[bytes, bytes]], L
             return read_table(index.read(0, index.size), index_name), None
         import numpy as np
 
-        from ckpt_browser.core.formats.index_columns import SPARE
+        from ckpt_browser.core.formats.index_columns import SPARE  # deferred: start-up: loads numpy (+112 modules)
 
         buf = np.zeros(index.size + SPARE, np.uint8)
         index.read_into(0, buf.data[: index.size])
     finally:
         index.close()
+    # deferred: start-up: loads numpy (+112 modules)
     from ckpt_browser.core.formats.index_columns import NotColumnar, read_columns
-    from ckpt_browser.core.formats.listing import build_listing
+    from ckpt_browser.core.formats.listing import build_listing  # deferred: start-up: loads numpy (+115 modules)
 
     try:
         columns = read_columns(buf, buf.size - SPARE, index_name)

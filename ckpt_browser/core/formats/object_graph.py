@@ -23,7 +23,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import wire
+from ckpt_browser.core.formats.variables import GLOBAL_STEP, MODEL, OBJECT_GRAPH, OPTIMIZER, OTHER, display_name
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
 MAX_ALIASES = 8  # other paths kept per variable (the details pane lists them)
@@ -99,8 +101,6 @@ def parse(buf: bytes) -> list[Node]:
 
 
 def _display(key: str) -> str:
-    from ckpt_browser.core.formats.variables import display_name
-
     return display_name(key)
 
 
@@ -156,7 +156,6 @@ def _keras_slot_lists(nodes: list[Node], opt: int, variable: dict[int, str]) -> 
 
 def roles(buf: bytes, shapes: dict[str, tuple[int, ...]]) -> dict[str, Role]:
     """key -> Role for every key the graph names. shapes: the stored keys' shapes."""
-    from ckpt_browser.core.formats.variables import GLOBAL_STEP, MODEL, OPTIMIZER, OTHER
 
     nodes = parse(buf)
     if not nodes:
@@ -261,8 +260,6 @@ def _owner_prefix(path: tuple[str, ...], opt_paths: dict[int, tuple[str, ...]]) 
 def read_roles(reader) -> dict[str, Role] | None:
     """Roles of a bundle reader's keys from its object graph, or None without one (or when it
     cannot be read: the names are then read off the keys, as before)."""
-    from ckpt_browser.core.base.errors import CheckpointError
-    from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 
     try:
         reader.entry_info(OBJECT_GRAPH)  # an index lookup: no list of every variable for a TF1 checkpoint
@@ -283,7 +280,6 @@ def stored_key(reader, name: str, path: str | None = None) -> str:
     """The key a reader stores a variable under: name itself when it holds it, else the key whose
     object-graph path (or one of its other paths) is path or name -- a Keras 3 weight is stored
     under another key once its optimizer is built. Else name (the caller's read says it is missing)."""
-    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         reader.entry_info(name)

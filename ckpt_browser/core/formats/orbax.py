@@ -11,11 +11,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 from dataclasses import dataclass
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated, orbax_layout
+from ckpt_browser.core.formats.orbax_found import found_checkpoints
+from ckpt_browser.core.formats.orbax_remote import credentials_env, s3_options
 from ckpt_browser.core.formats.orbax_worker import MISSING, TensorstoreMissing
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 
@@ -53,20 +56,16 @@ def available() -> bool:
 def kvstore_spec(folder) -> dict:
     """tensorstore's kvstore for a folder: a local path, an s3://, gs:// or http(s):// URL."""
     if not storage.is_remote(folder):  # absolute: the worker's current folder is not ours to rely on
-        import os
-
         return {"driver": "file", "path": os.path.abspath(str(folder)).rstrip(os.sep) + "/"}
     text = str(folder).rstrip("/") + "/"
     protocol = storage.protocol_of(text)
     if protocol in ("http", "https"):
-        from ckpt_browser.core.storage.remote_http import split_credentials
+        from ckpt_browser.core.storage.remote_http import split_credentials  # deferred: start-up: +59 modules
 
         clean, auth = split_credentials(text)  # user:password@ as our HTTP reads send it, never shown
         return {"driver": "http", "base_url": clean, **({"headers": [f"Authorization: {auth}"]} if auth else {})}
     bucket, _, key = text.split("://", 1)[1].partition("/")
     if protocol in ("s3", "s3a"):
-        from ckpt_browser.core.formats.orbax_remote import s3_options
-
         return {"driver": "s3", "bucket": bucket, "path": key, **s3_options()}
     if protocol in ("gs", "gcs"):
         return {"driver": "gcs", "bucket": bucket, "path": key}
@@ -131,8 +130,6 @@ class OrbaxReader:
             )
         prefix = len(with_arrays) > 1
         if storage.protocol_of(str(self.path)) in ("s3", "s3a"):
-            from ckpt_browser.core.formats.orbax_remote import credentials_env
-
             self._call("environment", credentials_env(), work=0, what="the bucket's credentials")
         for n, item in enumerate(self.items):
             specs = [_database_spec(db, item.ocdbt) for db in item.databases]
@@ -252,7 +249,6 @@ def _database_bytes(item: orbax_layout.Item) -> int | None:
     """The bytes of an item's databases on a local disk (a listing's time limit grows with them),
     after checking that each manifest is a regular file (a FIFO would block the worker's read);
     None in a bucket (its own time limits apply)."""
-    import os
 
     if storage.is_remote(item.path):
         return None
@@ -286,7 +282,6 @@ def open_orbax(path) -> OrbaxReader:
 def scan_orbax(folder):
     """The steps of an Orbax folder as FoundCheckpoints (a root: its steps; a step or an item
     folder: itself), or None when the folder is not Orbax's."""
-    from ckpt_browser.core.formats.orbax_found import found_checkpoints
 
     found = found_checkpoints(folder)
     if found and available():  # the worker imports tensorstore while the window lists the steps

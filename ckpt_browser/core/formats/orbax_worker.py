@@ -8,7 +8,9 @@ one per database of the item (the merged one, or one per process when the merge 
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 from typing import Any
 
@@ -40,7 +42,6 @@ def warm() -> None:
 def environment(env: dict[str, str]) -> None:
     """The parent's AWS_* variables (the worker may have started before the user's shell values
     were set): taken, and the open stores dropped when they changed (credentials are per context)."""
-    import os
 
     changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
     gone = [k for k in os.environ if k.startswith("AWS_") and k not in env]
@@ -221,6 +222,4 @@ def check(spec: dict, generation: str, param: str, driver: str, finite: bool, wh
 
 
 def _starts(shape, steps):
-    import itertools
-
     return itertools.product(*(range(0, int(n), s) for n, s in zip(shape, steps)))

@@ -14,9 +14,12 @@ tensorflow/core/protobuf/saved_model.proto (docs/formats.md says what each field
 
 from __future__ import annotations
 
+import base64
 import functools
 from types import SimpleNamespace
 from typing import Any
+
+from ckpt_browser.core.formats.tf_protos_data import DESCRIPTOR_SET
 
 
 class _F:
@@ -115,11 +118,8 @@ def _file(name: str, dependencies: list[str], messages: dict[str, Any], pool: An
 
 def _tf_pool():
     """A descriptor pool holding TensorFlow's messages (from the descriptor set)."""
-    import base64
 
     from google.protobuf import descriptor_pb2, descriptor_pool
-
-    from ckpt_browser.core.formats.tf_protos_data import DESCRIPTOR_SET
 
     files = descriptor_pb2.FileDescriptorSet.FromString(base64.b64decode("".join(DESCRIPTOR_SET)))
     pool = descriptor_pool.DescriptorPool()

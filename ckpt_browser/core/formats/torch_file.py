@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import raw_tensors, torch_pickle
 from ckpt_browser.core.formats.records import VariableEntry
+from ckpt_browser.core.formats.variables import MODEL, OPTIMIZER
 from ckpt_browser.core.storage import open_file
 
 if TYPE_CHECKING:
@@ -138,7 +139,6 @@ class TorchFile:
 
     def kinds(self) -> dict[str, tuple[str, str | None]]:
         """Optimizer state in a training checkpoint ({'optimizer': {'state': ...}}) is the optimizer's."""
-        from ckpt_browser.core.formats.variables import MODEL, OPTIMIZER
 
         out: dict[str, tuple[str, str | None]] = {}
         for n in self.tensors:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import math
 import pickle
+import pickletools
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,7 +279,6 @@ _REFUSED = {"BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"}
 def _prescan(stream) -> None:
     """Walk the pickle's opcodes (pickletools: nothing built) before pickle's machine runs it:
     declared sizes are checked against the bytes there are, and buffer opcodes refused."""
-    import pickletools
 
     start = stream.tell()
     try:
@@ -293,7 +294,6 @@ def _prescan(stream) -> None:
 
 def load(data: bytes | io.BufferedIOBase, kind: str = "zip") -> tuple[Any, RestrictedUnpickler]:
     """The object a pickle describes, built from our classes only; a CheckpointError if it is no pickle."""
-    import warnings
 
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
     unpickler = RestrictedUnpickler(stream, kind)

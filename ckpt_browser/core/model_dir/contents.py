@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.bundle import ChecksumMismatch
 from ckpt_browser.core.formats.reader import open_checkpoint
+from ckpt_browser.core.formats.records import itemsize, no_gc
 from ckpt_browser.core.formats.variables import (
+    _ATTR_SUFFIX,
+    KINDS,
     FilteredTree,
     Totals,
     VariableFilter,
@@ -120,7 +124,6 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy:
         listed = _listed_contents(info, reader, flt)
         if listed is not None:
             return listed
-    from ckpt_browser.core.formats.records import no_gc
 
     with no_gc():  # a record per variable, in bulk
         variables = describe(reader.variables(), kinds)
@@ -132,9 +135,8 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy:
 def _listed_contents(info: CheckpointInfo, reader, flt: VariableFilter | None) -> CheckpointContents | None:
     """read_contents over the columns, or None where the records are needed: names with a TF2
     suffix (their display names differ, and sort differently), names the columns cannot hold."""
-    from ckpt_browser.core.formats.index_columns import NotColumnar
-    from ckpt_browser.core.formats.listed_tree import ListedVariables
-    from ckpt_browser.core.formats.variables import _ATTR_SUFFIX
+    from ckpt_browser.core.formats.index_columns import NotColumnar  # deferred: start-up: loads numpy (+94 modules)
+    from ckpt_browser.core.formats.listed_tree import ListedVariables  # deferred: start-up: loads numpy (+98 modules)
 
     listed = read_listed(info)
     if listed is None:
@@ -169,7 +171,6 @@ def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
     """One tensor's values (only that tensor is read from the data files). A checksum mismatch
     still gives the values, with the mismatch as a warning: people debugging corruption want to
     see them."""
-    from ckpt_browser.core.formats.bundle import ChecksumMismatch
 
     try:
         reader = open_checkpoint(info.prefix)
@@ -209,9 +210,7 @@ def read_listed(info: CheckpointInfo) -> ListedContents | None:
         return None  # none, or named by its object graph: the records carry the paths
     import numpy as np
 
-    from ckpt_browser.core.formats.listing import classify_listing
-    from ckpt_browser.core.formats.records import itemsize
-    from ckpt_browser.core.formats.variables import KINDS
+    from ckpt_browser.core.formats.listing import classify_listing  # deferred: start-up: loads numpy (+95 modules)
 
     kinds, slots = classify_listing(listing)
     params = listing.params_per_row()

@@ -93,6 +93,7 @@ def _relative(root: Path, folder: Path) -> str:
 def open_source_or_runs(path: str, allow_empty: bool = True):
     """What the window opens for a path: its Source, or -- a folder with no checkpoint of its own
     and model_dirs below it -- the RunsFolder of those (each then opened as a source)."""
+    # deferred: start-up: loads google.protobuf, google_crc32c (+44 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     source = open_source(path, allow_empty=allow_empty)

@@ -41,7 +41,7 @@ def as_path(path):
         return path
     path = from_file_url(path)
     if is_remote(path):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote  # deferred: start-up: +79 modules
 
         return path if hasattr(path, "fs") else remote.url_path(str(path))
     return Path(path)
@@ -52,7 +52,7 @@ def stat(path):
     dangling link, a name too long) or does not exist in a bucket; a bucket that cannot be asked
     (network, access) is a CheckpointError -- not a missing file."""
     if is_remote(path):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote  # deferred: start-up: +79 modules
 
         return remote.stat(as_path(path))
     try:
@@ -78,7 +78,7 @@ def exists(path) -> bool:
 def list_dir(folder) -> list[tuple[str, Any]]:
     """(name, stat or None) of each entry of a folder; a CheckpointError if it cannot be listed."""
     if is_remote(folder):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote  # deferred: start-up: +79 modules
 
         return remote.list_dir(as_path(folder))
     out = []
@@ -98,7 +98,7 @@ def list_dir(folder) -> list[tuple[str, Any]]:
 def forget_listings(folder) -> None:
     """A bucket's listings are cached by its backend: drop them before looking again."""
     if is_remote(folder):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote  # deferred: start-up: +79 modules
 
         remote.forget(as_path(folder))
 
@@ -107,7 +107,7 @@ def local_copy(prefix, progress=None):
     """A local prefix TensorFlow can restore: the prefix itself, or for a URL the checkpoint's
     files fetched into the cache folder (remote_copy.local_copy)."""
     if is_remote(prefix):
-        from ckpt_browser.core.storage import remote_copy
+        from ckpt_browser.core.storage import remote_copy  # deferred: start-up: +83 modules
 
         return remote_copy.local_copy(as_path(prefix), progress)
     return prefix
@@ -115,7 +115,7 @@ def local_copy(prefix, progress=None):
 
 def local_file(path, progress=None):
     if is_remote(path):
-        from ckpt_browser.core.storage import remote_copy
+        from ckpt_browser.core.storage import remote_copy  # deferred: start-up: +83 modules
 
         return remote_copy.local_file(as_path(path), progress)
     return path
@@ -125,7 +125,7 @@ def open_file(path: str | os.PathLike, block: int | None = None):
     """A file for positioned reads: LocalFile, or remote.RemoteFile for a URL (block: the size
     of its small reads; sequential readers such as the events reader ask for bigger ones)."""
     if is_remote(path):
-        from ckpt_browser.core.storage import remote
+        from ckpt_browser.core.storage import remote  # deferred: start-up: +79 modules
 
         return remote.RemoteFile(as_path(path), **({"block": block} if block else {}))
     return LocalFile(path)

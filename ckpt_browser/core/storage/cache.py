@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import platformdirs
@@ -20,7 +21,6 @@ def error_log_path() -> Path:
 
 def write_error_log(details: str) -> Path | None:
     """Append an unexpected error's traceback to the error log; its path, or None if unwritable."""
-    import time
 
     path = error_log_path()
     try:

@@ -96,7 +96,7 @@ class LocalFile:
     def checksum(self, offset: int, size: int, buffer: bytearray) -> int:
         """crc32c of ``size`` bytes at ``offset``, read through ``buffer`` chunk by chunk (no
         allocation per call: verifying gigabytes moves each byte once)."""
-        from ckpt_browser.core.storage.checksum import of_buffer
+        from ckpt_browser.core.storage.checksum import of_buffer  # deferred: start-up: loads google_crc32c (+8 modules)
 
         self._check_range(offset, size)
         view = memoryview(buffer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import unquote
 
 from ckpt_browser.core.base.errors import CheckpointError, redact
 
@@ -28,7 +29,6 @@ def from_file_url(path):
     m = _URL_RE.match(text)
     if not m or m.group(1).lower() not in ("file", "local"):
         return path
-    from urllib.parse import unquote
 
     rest = text[m.end() :]
     if rest.startswith("localhost/"):

@@ -13,11 +13,13 @@ import sys
 import threading
 import warnings
 from collections import OrderedDict
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage import remote_http
-from ckpt_browser.core.storage.paths import check_range, protocol_of, redact
+from ckpt_browser.core.storage.paths import CHUNK, check_range, protocol_of, redact
 from ckpt_browser.core.storage.remote_errors import failure, timeout
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
@@ -115,9 +117,6 @@ def stat_of(info: dict) -> Stat:
     if hasattr(mtime, "timestamp"):
         mtime = mtime.timestamp()
     elif isinstance(mtime, str):
-        from datetime import datetime
-        from email.utils import parsedate_to_datetime
-
         try:
             mtime = datetime.fromisoformat(mtime.replace("Z", "+00:00")).timestamp()
         except ValueError:
@@ -345,8 +344,6 @@ class RemoteFile:
                 _keep((*self._key, self.block, i), block)
 
     def read_into(self, offset: int, view: memoryview, on_chunk=None) -> None:
-        from ckpt_browser.core.storage.paths import CHUNK
-
         done = 0
         while done < len(view):
             step = min(CHUNK, len(view) - done)
@@ -356,7 +353,7 @@ class RemoteFile:
             done += step
 
     def checksum(self, offset: int, size: int, buffer: bytearray) -> int:
-        from ckpt_browser.core.storage.checksum import of_buffer
+        from ckpt_browser.core.storage.checksum import of_buffer  # deferred: start-up: loads google_crc32c (+6 modules)
 
         crc, done = 0, 0
         while done < size:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.remote import RemoteFile, list_dir
 
 
 def cache_folder():
-    from ckpt_browser.core.storage.cache import cache_dir
+    from ckpt_browser.core.storage.cache import cache_dir  # deferred: start-up: loads platformdirs (+22 modules)
 
     return cache_dir() / "remote"
 
@@ -39,7 +40,6 @@ def local_file(path, progress=None):
 def fetch(folder, names: list[str], progress=None):
     """Copy the named objects of a folder into its cache folder; a file already there with the
     object's size and time is kept (a second restore fetches nothing). Returns the cache folder."""
-    from pathlib import Path
 
     listed = dict(list_dir(folder))
     missing = [n for n in names if n not in listed]

@@ -14,6 +14,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.storage import as_path, is_remote, local_copy, read_whole
+from ckpt_browser.core.storage.paths import CHUNK
 from ckpt_browser.core.tf.feeds import FeatureInput, feature_inputs, feed_array, parse_values
 from ckpt_browser.core.tf.tfimport import tf
 
@@ -359,8 +360,8 @@ def _first(exc: BaseException) -> str:
 def diagnose(prefix: Path) -> str | None:
     """What is wrong with a checkpoint's files, found by the native reader: used when a restore
     fails, to name the file and the cause instead of TensorFlow's generic words."""
+    # deferred: start-up: loads google_crc32c (+12 modules)
     from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
-    from ckpt_browser.core.storage.paths import CHUNK
 
     try:
         reader = BundleReader(prefix)

@@ -10,7 +10,8 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import as_path, read_whole
+from ckpt_browser.core.tf.feeds import parse_values
 from ckpt_browser.core.tf.tfimport import tf
 
 
@@ -36,8 +37,7 @@ class Signature:
 
 def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     """Signatures as the SavedModel proto declares them; nothing is loaded or run."""
-    from ckpt_browser.core.storage import read_whole
-    from ckpt_browser.core.tf.graph import proto_dtype_name
+    from ckpt_browser.core.tf.graph import proto_dtype_name  # deferred: start-up: loads google.protobuf (+6 modules)
 
     path = as_path(folder) / "saved_model.pb"
     data = read_whole(path, what="SavedModel")
@@ -83,7 +83,6 @@ def run_signature(
     models: LoadedModels, folder: str | os.PathLike, signature: str, inputs: dict[str, str]
 ) -> dict[str, np.ndarray]:
     """Call a signature with inputs typed as text (number, JSON list, start:stop:num)."""
-    from ckpt_browser.core.tf.feeds import parse_values
 
     t = tf()
     loaded = models.get(folder)

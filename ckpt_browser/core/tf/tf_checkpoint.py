@@ -35,7 +35,7 @@ def explain(exc: BaseException, prefix: Path) -> str:
 def warm() -> None:
     """TensorFlow imported by a fresh worker before its first call (formats/isolated.py), under the
     start-up limit: seconds, which the call's own limit is not meant to cover."""
-    from ckpt_browser.core.tf.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf  # deferred: start-up: +28 modules
 
     tf()
 
@@ -43,7 +43,7 @@ def warm() -> None:
 def _reader(prefix: str):
     reader = _open.get(prefix)
     if reader is None:
-        from ckpt_browser.core.tf.tfimport import tf
+        from ckpt_browser.core.tf.tfimport import tf  # deferred: start-up: +28 modules
 
         t = tf()  # TensorFlowMissing goes back to the caller as it is
         try:
@@ -56,7 +56,7 @@ def _reader(prefix: str):
 
 
 def _dtype_name(tf_dtype) -> str:
-    from ckpt_browser.core.tf.tfimport import tf
+    from ckpt_browser.core.tf.tfimport import tf  # deferred: start-up: +28 modules
 
     if tf_dtype == tf().string:
         return "string"

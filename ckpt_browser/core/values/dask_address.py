@@ -5,8 +5,10 @@ server) held a command for minutes, and one that sent garbage ended in the catch
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from ckpt_browser.core.base.errors import CheckpointError
 
@@ -16,7 +18,6 @@ SCHEMES = ("tcp", "tls", "ws", "wss")  # Dask's transports between processes (uc
 
 def scheduler_address(address: str) -> str:
     """The address in Dask's form (HOST:PORT is tcp://HOST:PORT); one line when it cannot be one."""
-    from urllib.parse import urlsplit
 
     text = address.strip()
     full = text if "://" in text else "tcp://" + text
@@ -40,7 +41,6 @@ def scheduler_address(address: str) -> str:
 
 def deadline() -> float:
     """CKPT_BROWSER_DASK_TIMEOUT seconds (a scheduler far away), else DEADLINE_S."""
-    import os
 
     try:
         return min(600.0, max(0.1, float(os.environ.get("CKPT_BROWSER_DASK_TIMEOUT") or DEADLINE_S)))

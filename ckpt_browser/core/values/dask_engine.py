@@ -5,11 +5,17 @@ own credentials), results come back in order. A task whose worker is lost is run
 
 from __future__ import annotations
 
+import socket
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
+from pkgutil import resolve_name  # stdlib: a worker without ckpt-browser can still run it
 from typing import Any
+from urllib.parse import urlsplit
 
+from ckpt_browser import __version__
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.values.dask_address import check_scheduler, scheduler_address
 
 RETRIES = 3  # a task that raised is run again, up to this many times (a worker that died: Dask's own)
 
@@ -19,7 +25,6 @@ TaskProgress = Callable[[int, int, str], None]  # (tasks done, tasks in all, tex
 def connect(address: str, timeout: str = "10s") -> Any:
     """A distributed.Client of the scheduler at address; one clear line, within seconds, when
     none answers there (core/values/dask_address.py checks it first)."""
-    from ckpt_browser.core.values.dask_address import check_scheduler, scheduler_address
 
     try:
         from distributed import Client
@@ -39,8 +44,6 @@ def connect(address: str, timeout: str = "10s") -> Any:
 def _knock(full: str, address: str) -> None:
     """A refused or unroutable tcp:// address said at once: the client itself retries until its
     timeout, which for a mistyped port is 10 s of waiting for a sure no."""
-    import socket
-    from urllib.parse import urlsplit
 
     parts = urlsplit(full)
     try:
@@ -64,9 +67,6 @@ class DaskEngine:
     def check(self) -> int:
         """The number of workers, each able to run our tasks: a worker that cannot unpickle a
         task (no ckpt-browser there) dies on it, and Dask would then wait for workers for ever."""
-        from pkgutil import resolve_name  # stdlib: a worker without ckpt-browser can still run it
-
-        from ckpt_browser import __version__
 
         answers = self.client.run(resolve_name, "ckpt_browser:__version__", on_error="return")
         if not answers:
@@ -116,7 +116,6 @@ class DaskEngine:
                 break
             wait([f for i, f in window if i not in finished], return_when="FIRST_COMPLETED")
         window.popleft()
-        from concurrent.futures import CancelledError
 
         from distributed import KilledWorker
 

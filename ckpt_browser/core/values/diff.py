@@ -9,10 +9,14 @@ from pathlib import Path
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.formats.reader import open_checkpoint
+from ckpt_browser.core.formats.records import itemsize
 from ckpt_browser.core.formats.variables import display_name
 from ckpt_browser.core.model_dir.contents import open_source
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.values.diff_tasks import diff_all
+from ckpt_browser.core.values.mapping import cross_framework_view
+from ckpt_browser.core.values.pairing import graph_file_pairs, positional_pairs
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.values.stats import delta, diff_tensors
 
@@ -105,14 +109,12 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     """Every variable of A against B's. engine: where tensors stored whole are compared, in byte
     ranges (values/tasks.py: every core here by default, or a Dask cluster)."""
     ra, rb = open_checkpoint(a), open_checkpoint(b)
-    from ckpt_browser.core.values.mapping import cross_framework_view
 
     crossed = cross_framework_view(ra, rb)  # a TF checkpoint against its PyTorch conversion
     if crossed is not None:
         ra, rb, _ = crossed
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
-    from ckpt_browser.core.values.pairing import graph_file_pairs
 
     by_file = graph_file_pairs(ra, rb)  # a Keras 3 model's tf.train.Checkpoint against its Keras file
     if by_file is not None and any(x in vb and x != y for x, y in by_file):
@@ -132,7 +134,6 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     # Progress by bytes to read, so one huge embedding does not stall the bar at one row.
     weights = {n: max(1, _nbytes(va.get(n)) + _nbytes(vb.get(n))) for n in names}
     total = sum(weights.values())
-    from ckpt_browser.core.values.diff_tasks import diff_all
 
     both = [(n, renamed.get(n, n)) for n in names if n in va and n in vb and va[n].shape == vb[n].shape]
     moved = (lambda d, _t, what: progress(d * 2, total, what)) if progress else None
@@ -178,7 +179,6 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
 
 def _pairs(ra, rb, va: dict, vb: dict) -> list[tuple[str, str]] | None:
     """Positional pairs when the two files share few names but list the same model's weights."""
-    from ckpt_browser.core.values.pairing import positional_pairs
 
     common = set(va) & set(vb)
     if len(common) * 2 >= min(len(va), len(vb)):
@@ -246,7 +246,6 @@ def slot_pairs(va: dict, vb: dict, taken: list[tuple[str, str]]) -> list[tuple[s
 def _nbytes(v) -> int:
     if v is None:
         return 0
-    from ckpt_browser.core.formats.records import itemsize
 
     size = itemsize(v.dtype) or 8
     n = 1

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch
 from ckpt_browser.core.storage import checksum
+from ckpt_browser.core.storage.checksum import of_buffer
 from ckpt_browser.core.values import tasks
 from ckpt_browser.core.values.stats import CHUNK, TensorDiff, _diff_chunk, _fast_float
 
@@ -77,7 +79,6 @@ def _values(view: memoryview, kind: int, swap: bool) -> np.ndarray:
 
 def diff_pair(pair: Pair) -> tuple[int, int, int, int, list[tuple]]:
     """(item, crc of A's range, crc of B's range, bytes, per-chunk figures) of one task."""
-    from ckpt_browser.core.storage.checksum import of_buffer
 
     va = tasks.read_span(pair.a, slot=0)
     vb = tasks.read_span(pair.b, slot=1)
@@ -125,7 +126,6 @@ class Folded:
 
 def diff_pair_safe(pair: Pair):
     """diff_pair, with a read error (a data file missing or cut short) as its message."""
-    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         return diff_pair(pair)
@@ -136,7 +136,6 @@ def diff_pair_safe(pair: Pair):
 def diff_all(ra, rb, named: list[tuple[str, str]], engine=None, progress=None) -> tuple[dict, int]:
     """({name in A: TensorDiff, or the CheckpointError reading it raises}, bytes compared) for
     the pairs both stored whole and numeric; the others are left to the caller."""
-    from ckpt_browser.core.base.errors import CheckpointError
 
     found: list[tuple[str, object, object]] = []
     work: list[Pair] = []

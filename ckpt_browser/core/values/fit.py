@@ -12,9 +12,10 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
 from ckpt_browser.core.storage import as_path, is_file, local_file
-from ckpt_browser.core.tf.graph import RestoredGraph
+from ckpt_browser.core.tf.graph import RestoredGraph, read_meta
 
 
 class Sessions:
@@ -228,8 +229,6 @@ def scalar_rows(result: FitResult) -> tuple[list[str], list[tuple[str, ...]]]:
 
 def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress | None = None) -> GraphOverview:
     """Restore the checkpoint into its graph (kept open) and describe both side by side."""
-    from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.tf.graph import read_meta
 
     if not info.has_meta:
         raise CheckpointError(f"{info.name} has no .meta file: there is no graph to rebuild")

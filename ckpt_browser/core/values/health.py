@@ -24,7 +24,7 @@ from ckpt_browser.core.formats.chunks import iter_chunks
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import MODEL, OBJECT_GRAPH_KIND, VariableInfo, describe
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.values import health_checks, spectrum
+from ckpt_browser.core.values import health_checks, spectrum, tasks
 from ckpt_browser.core.values.health_findings import find
 from ckpt_browser.core.values.health_report import CheckpointHealth, HealthReport, VariableHealth
 
@@ -332,8 +332,6 @@ def series_task(task: SeriesTask) -> tuple[list[VariableHealth], int]:
 
 
 def _on_cluster(checkpoints: list[CheckpointInfo], jobs: list, engine, counter: _Counter, spectral: bool) -> list:
-    from ckpt_browser.core.values import tasks
-
     used = {ci for occ in jobs for ci, _ in occ}
     prefixes = tuple(str(c.prefix) if ci in used else "" for ci, c in enumerate(checkpoints))
     work = [

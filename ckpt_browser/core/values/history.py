@@ -10,11 +10,14 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
+from ckpt_browser.core.formats.object_graph import path_of, stored_key
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
+from ckpt_browser.core.values.diff_tasks import plain
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.values.stats import (
     BAND,
+    CHUNK,
     TensorDiff,
     compute_stats,
     default_summary,
@@ -22,6 +25,7 @@ from ckpt_browser.core.values.stats import (
     diff_tensors,
     summarize,
 )
+from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
 
 @dataclass
@@ -47,7 +51,6 @@ def variable_history(
     """The variable's summary at every checkpoint (how: see stats.SUMMARIES; None: what the
     History tab shows first -- its value when it has one element, else the mean in its
     min-to-max band). engine: where statistics read in ranges are figured (a Dask cluster's)."""
-    from ckpt_browser.core.formats.object_graph import path_of, stored_key
 
     out = History(variable, how or BAND)
     asked = variable
@@ -107,9 +110,6 @@ def _big_stats(reader, variable: str, engine=None):
     """(statistics, shape) of a numeric tensor stored whole of more than a chunk of elements,
     from its data file in ranges (values/stats_tasks.py, on engine); None: read it (small, or not
     a bundle's: the same figures either way, a small one is not worth a round trip to a cluster)."""
-    from ckpt_browser.core.values.diff_tasks import plain
-    from ckpt_browser.core.values.stats import CHUNK
-    from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
     entry = plain(reader, variable)
     if entry is None or math.prod(entry.shape) <= CHUNK:
@@ -139,7 +139,6 @@ def compare_variable(
     """The difference newer minus older: B - A when B is newer (or A's shadow), else A - B. path:
     the variable's object-graph path, which finds it in B when B stores it under another key (a
     Keras 3 weight's key changes once its optimizer is built)."""
-    from ckpt_browser.core.formats.object_graph import stored_key
 
     reader = open_checkpoint(prefix_b)
     b = reader.read(stored_key(reader, name_b, path))

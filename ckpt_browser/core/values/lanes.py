@@ -203,7 +203,7 @@ def crc_span_safe(span: Span, f, buffer: memoryview) -> list[tuple[int, int, int
     tensors); a read error is the message in place of each crc, as tasks.crc_span_safe gives it.
     Each read lands at the buffer's offset that matches its file offset modulo ALIGN (a buffer from
     _Reading starts on a page): the kernel's copy out of the page cache then runs aligned."""
-    from ckpt_browser.core.storage.checksum import of_buffer
+    from ckpt_browser.core.storage.checksum import of_buffer  # deferred: start-up: loads google_crc32c (+8 modules)
 
     pieces = span.pieces
     align = ALIGN if len(buffer) > ALIGN else 1

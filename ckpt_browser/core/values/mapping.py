@@ -10,7 +10,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats import registry
+from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.values.mapping_rules import Rules, load_rules
 
 OK, SHAPE, VALUES, UNTRANSPOSED, EXTRA_TRANSPOSE = "ok", "shape", "values", "untransposed", "transposed"
@@ -215,10 +218,9 @@ def _check_values(out: Mapping, tf_reader, torch_reader, progress: Any) -> None:
 def _open_torch_side(path: str):
     """The PyTorch side: a .pt / .bin / .safetensors file, a sharded checkpoint's index, or a folder
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
-    from ckpt_browser.core import storage
-    from ckpt_browser.core.formats import registry
+    # deferred: start-up: loads google.protobuf, google_crc32c (+43 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch
+    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch  # deferred: start-up: +27 modules
 
     if storage.is_dir(path):
         for name in ("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
@@ -243,7 +245,10 @@ def _open_torch_side(path: str):
 
 
 def _open_tf_side(path: str):
+    # deferred: start-up: loads google.protobuf, google_crc32c (+43 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
+
+    # deferred: start-up: loads google.protobuf, google_crc32c (+48 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     info = open_source(path).checkpoint()
@@ -282,7 +287,6 @@ class MappedView:
         self._transposed = {p.tf for p in m.pairs if p.transposed and p.status != SHAPE}
         paired = set(self.renamed.values()) | {t for p in m.pairs for t in p.tied}  # a tied copy is its pair
         self._entries = {}
-        from ckpt_browser.core.formats.records import VariableEntry
 
         by_name = {v.name: v for v in torch_reader.variables()}
         for tf_name, torch_name in self.renamed.items():

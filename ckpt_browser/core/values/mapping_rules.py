@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomllib
+
 from ckpt_browser.core.base.errors import CheckpointError
 
 _OPTIMIZER = r"(^|/)(adam_m|adam_v|AdamWeightDecayOptimizer|AdamWeightDecayOptimizer_1|global_step)(/|$)"
@@ -216,8 +218,6 @@ def load_rules(spec: str | None, tf_names: list[str] | None = None) -> Rules:
         ) from None
     try:
         if path.suffix.lower() == ".toml":
-            import tomllib
-
             doc: object = tomllib.loads(text)
         else:
             doc = json.loads(text)

@@ -27,7 +27,7 @@ def weights_in_order(reader) -> list[str] | None:
     """The model's weights (no optimizer state) in layer order, then in each layer's own order;
     None when the file does not say (a plain TensorFlow checkpoint)."""
     if hasattr(reader, "layers"):  # a Keras file or a TF.js model
-        from ckpt_browser.core.formats.keras_parts import ordered_layers
+        from ckpt_browser.core.formats.keras_parts import ordered_layers  # deferred: start-up: +18 modules
 
         return [w for layer in ordered_layers(reader) for w in layer.weights] or None
     by_layer: dict[int, list[tuple[tuple, str]]] = {}
@@ -60,7 +60,7 @@ def graph_file_pairs(ra, rb) -> list[tuple[str, str]] | None:
     variable by its index in the optimizer's variables, which both keep in one order
     (`optimizer/_variables/N` in the graph, `optimizer/vars/N` in the file). None when neither
     side is such a pair or nothing differs."""
-    from ckpt_browser.core.values.pairing_orbax import orbax_file_pairs
+    from ckpt_browser.core.values.pairing_orbax import orbax_file_pairs  # deferred: start-up: +19 modules
 
     orbax = orbax_file_pairs(ra, rb)  # Keras' OrbaxCheckpoint against the same model's Keras file
     if orbax is not None:

@@ -12,6 +12,7 @@ from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import ChecksumMismatch
 from ckpt_browser.core.storage import checksum
+from ckpt_browser.core.storage.checksum import of_buffer
 from ckpt_browser.core.values import tasks
 from ckpt_browser.core.values.diff_tasks import _span, _values, plain
 from ckpt_browser.core.values.stats import BINS, CHUNK, StatsFold, TensorStats, chunk_figures, chunk_histogram
@@ -31,7 +32,6 @@ class Range:
 
 def figures_of(r: Range) -> tuple[int, list[tuple]]:
     """(crc32c of the range, compute_stats' figures of each of its chunks)."""
-    from ckpt_browser.core.storage.checksum import of_buffer
 
     view = tasks.read_span(r.span)
     values = _values(view, r.dtype, r.swap)

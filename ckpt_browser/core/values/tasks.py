@@ -18,9 +18,11 @@ import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.storage import open_file
 from ckpt_browser.core.storage.local import LocalFile
@@ -135,7 +137,7 @@ def pieces_of(span: Span, data: memoryview) -> Iterator[tuple[Piece, memoryview]
 
 def crc_span(span: Span) -> list[tuple[int, int, int, int]]:
     """(item, start, crc32c, size) of each piece of the span (crc32c releases the GIL)."""
-    from ckpt_browser.core.storage.checksum import of_buffer
+    from ckpt_browser.core.storage.checksum import of_buffer  # deferred: start-up: loads google_crc32c (+8 modules)
 
     f = _file(span.path)
     if isinstance(f, LocalFile):  # read in 1 MiB steps, each checksummed while in the CPU cache
@@ -149,7 +151,6 @@ def crc_span(span: Span) -> list[tuple[int, int, int, int]]:
 
 def crc_span_safe(span: Span) -> list[tuple[int, int, int | str, int]]:
     """crc_span, with a read error (a file cut short meanwhile) as the message in place of each crc."""
-    from ckpt_browser.core.base.errors import CheckpointError
 
     try:
         return list(crc_span(span))
@@ -230,7 +231,6 @@ class Threads:
                 yield fn(item)
                 on_done(i)
             return
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="ckpt-task") as pool:
             window: deque = deque()

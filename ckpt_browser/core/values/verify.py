@@ -10,8 +10,10 @@ from pathlib import Path
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.formats.reader import open_checkpoint
+from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.storage.paths import CHUNK
+from ckpt_browser.core.values.verify_tasks import check_all
 
 OK, CORRUPT, UNREADABLE = "ok", "corrupt", "unreadable"
 
@@ -48,8 +50,6 @@ class Report:
         return sum(v.status == status for v in self.verdicts)
 
     def summary(self) -> str:
-        from ckpt_browser.core.formats.variables import human_bytes
-
         n = len(self.verdicts)
         rate = f" ({self.bytes / self.seconds / 1e9:.2f} GB/s)" if self.bytes > 10e6 and self.seconds > 0 else ""
         return (
@@ -118,8 +118,6 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
 
 
 def _verify_bundle(verdict: Verdict, reader, names: list[str], engine, progress: Progress, done, total) -> Verdict:
-    from ckpt_browser.core.values.verify_tasks import check_all
-
     base = done[0]
 
     def moved(got: int, of: int) -> None:  # bytes, shown as the share of this checkpoint's tensors

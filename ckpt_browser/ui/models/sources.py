@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.contents import Source
@@ -212,6 +212,7 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
             if corrupt:
                 lines.append(f"Verify: {corrupt}")
             if column == 2 and info.timestamp:
+                # deferred: start-up: loads numpy (+97 modules)
                 from ckpt_browser.core.model_dir.timeline import TIME_SOURCES
 
                 lines.append(f"Saved: from {TIME_SOURCES.get(info.time_source, info.time_source)}")
@@ -219,8 +220,6 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and (info.problem or not info.on_disk or mismatched or corrupt):
             return QBrush(QColor(colours().bad))
         if role == Qt.ItemDataRole.FontRole and info.latest:
-            from PySide6.QtGui import QFont
-
             font = QFont()
             font.setBold(True)
             return font

@@ -4,6 +4,7 @@ their unit, never a factor in the axis title (pyqtgraph's "value (x0.001)" reads
 from __future__ import annotations
 
 import math
+import types
 
 from ckpt_browser.ui.plotting import pg
 
@@ -69,7 +70,6 @@ class ReadableAxis(pg.AxisItem):
 def make_readable(axis: pg.AxisItem, powers: bool = False) -> None:
     """An axis pyqtgraph made itself (a colour bar's) reads like a ReadableAxis; with powers, its
     values are log10 of what it shows (a log colour scale: -3 reads "1m")."""
-    import types
 
     axis.enableAutoSIPrefix(False)
     if powers:

@@ -22,7 +22,7 @@ EXPLAIN = (
 
 
 def _settings():
-    from ckpt_browser.ui.settings import Settings
+    from ckpt_browser.ui.settings import Settings  # deferred: start-up: loads platformdirs (+8 modules)
 
     return Settings()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_browser.core.checks.build_check import build_and_check
 from ckpt_browser.core.checks.logparse import LogFinding
 from ckpt_browser.core.checks.mismatch import CheckResult
 from ckpt_browser.core.checks.report import advice, markdown_report, summary
@@ -262,7 +263,6 @@ class CheckView(QWidget):
     def run_build(self, python: str) -> None:
         """Build with TensorFlow: the script run up to its first train or save, in a child process,
         off the UI thread, cancellable (BuildBar's Cancel)."""
-        from ckpt_browser.core.checks.build_check import build_and_check
 
         script = self.script_file()
         if self.model_dir is None or script is None:

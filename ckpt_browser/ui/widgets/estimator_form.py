@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.checks.estimators import ESTIMATORS, OPTIMIZERS
+from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.checks.estimators import ESTIMATORS, OPTIMIZERS, parse_spec
 
 # Column kinds the form can add: label -> (call template, what the number means, uses a dimension)
 COLUMN_KINDS = {
@@ -157,8 +158,6 @@ class EstimatorForm(QWidget):
     def set_spec(self, text: str) -> bool:
         """Show a call typed or pasted as text in the form; False (form unchanged) if it does not
         parse or says more than the form can (then the text stays what is checked)."""
-        from ckpt_browser.core.base.errors import CheckpointError
-        from ckpt_browser.core.checks.estimators import parse_spec
 
         try:
             cfg = parse_spec(text)

@@ -5,7 +5,7 @@ findings given the room their rows need."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QListWidget, QListWidgetItem, QSplitter, QTableWidget
 
 # Heatmap cells that are no ratio on the blue-white-red scale: distinct from it, from the amber marker
@@ -74,7 +74,6 @@ def fit_bar_labels(plot, labels: list[str]) -> None:
     if not labels:
         return
     axis = plot.getAxis("bottom")
-    from PySide6.QtGui import QFontMetrics
 
     fm = QFontMetrics(axis.style.get("tickFont") or plot.font())
     widest = max(fm.horizontalAdvance(t) for t in labels) + fm.averageCharWidth() * 2

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ckpt_browser.core.values.slicing import formatter
-from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.palette import DARK, colours
 from ckpt_browser.ui.plotting import pg
 from ckpt_browser.ui.widgets.axes import make_readable, readable_axes
 
@@ -18,8 +18,6 @@ DIVERGING = ("CET-D1", "CET-D4")  # blue-white-red on a light theme, blue-black-
 
 
 def diverging_map() -> pg.ColorMap:
-    from ckpt_browser.ui.palette import DARK
-
     return pg.colormap.get(DIVERGING[1] if colours() is DARK else DIVERGING[0])
 
 

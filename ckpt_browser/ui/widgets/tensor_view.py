@@ -143,6 +143,7 @@ class TensorView(TensorExport, QWidget):
 
     def _plot_widgets(self) -> tuple[LinePlot, Heatmap, QLabel]:
         if self._plots is None:
+            # deferred: start-up: loads PySide6, colorama, numpy (+203 modules)
             from ckpt_browser.ui.widgets.plots import Heatmap, LinePlot
 
             line, heatmap, note = LinePlot(), Heatmap(), QLabel()
@@ -169,6 +170,7 @@ class TensorView(TensorExport, QWidget):
     @property
     def histogram(self) -> HistogramPlot:
         if self._histogram is None:
+            # deferred: start-up: loads PySide6, colorama, numpy (+203 modules)
             from ckpt_browser.ui.widgets.plots import HistogramPlot
 
             self._histogram = HistogramPlot()
