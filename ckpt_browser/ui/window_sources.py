@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
@@ -19,7 +20,7 @@ from ckpt_browser.core.model_dir.events import ALL, NOTHING, EventData
 from ckpt_browser.core.model_dir.examples import example_dirs
 from ckpt_browser.core.model_dir.refresh import Snapshot, snapshot
 from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
-from ckpt_browser.core.storage import is_remote, normalize
+from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,19 @@ class WindowSources:
     early_scans: dict  # path -> Future of open_source_or_runs started before the window (ui/app.scan_early)
 
     # -- opening -------------------------------------------------------------------
-    def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
+    def open_path(self, path: str | Location, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
-        path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
+        try:
+            where = locate(path)  # no I/O: what the user typed, parsed once and handed down
+        except CheckpointError as exc:  # an http URL that cannot be one (no host, a bad port)
+            self._on_open_failed(str(path)[:300], str(exc))
+            return
+        path = str(where)  # the normal form: the key of the source, its recent-files entry
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         early = self.early_scans.pop(path, None)  # scanned while the window was built (ui/app.scan_early)
         self.runner.submit(
-            *((early.result,) if early is not None else (open_source_or_runs, path)),
+            *((early.result,) if early is not None else (open_source_or_runs, where)),
             key=f"open:{path}",
             on_done=lambda source, p=path: self._on_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
@@ -103,11 +109,16 @@ class WindowSources:
         )  # fmt: skip
         url = url.strip()
         if ok and url:
-            if not is_remote(url):
+            try:
+                where = locate(url)
+            except CheckpointError as exc:
+                self.status_label.setText(str(exc))
+                return
+            if not where.is_remote:
                 self.status_label.setText(f"{url[:200]} is not a URL: use File > Open Folder for local paths")
                 return
             self.settings.set_value("last_url", url)
-            self.open_path(url)
+            self.open_path(where)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -199,7 +210,7 @@ class WindowSources:
         if choice.checkpoint is None:  # nothing yet: say so; the watcher fills the list in as training writes
             self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
         self.source_opened.emit(source)
-        if not md.checkpoints and not is_remote(md.path):  # runs may start below it: looked for too
+        if not md.checkpoints and not md.path.is_remote:  # runs may start below it: looked for too
             self._runs_folders.setdefault(md.path, RunsFolder(md.path))
             self._runs_poll.start()
         self.watcher.watch(md.path)
@@ -362,7 +373,7 @@ class WindowSources:
                 self.show_tab("check")
                 self.view("check").check_script(path)
             else:
-                self.open_path(path)
+                self.open_path(locate(Path(path)))  # a local file: a Location without parsing text
         event.acceptProposedAction()
 
     def explain_log(self, text: str) -> None:

@@ -13,7 +13,6 @@ import struct
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from google.protobuf.message import DecodeError
@@ -25,7 +24,7 @@ from ckpt_browser.core.formats.listing_io import read_index
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, varint
-from ckpt_browser.core.storage import as_path, checksum, open_file
+from ckpt_browser.core.storage import Location, as_path, checksum, open_file
 from ckpt_browser.core.storage import stat as storage_stat
 from ckpt_browser.core.storage.local import LocalFile
 
@@ -270,8 +269,8 @@ class BundleReader:
             self._decoded[key] = entry
         return entry
 
-    def shard_path(self, shard: int) -> Path:
-        return as_path(f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}")
+    def shard_path(self, shard: int) -> Location:
+        return self.prefix.plus(f".data-{shard:05d}-of-{self.num_shards:05d}")
 
     def data_file(self, shard: int) -> LocalFile:
         """The opened data shard, or a CheckpointError saying it is missing."""

@@ -17,7 +17,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.formats.sstable import varint
 from ckpt_browser.core.formats.tfrecord import Damage, read_records
-from ckpt_browser.core.storage import as_path, open_file
+from ckpt_browser.core.storage import Location, as_path, open_file
 from ckpt_browser.core.storage.readahead import FIRST, Readahead
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class EventData:
         )
 
 
-def event_files(model_dir) -> list[tuple[str, Path]]:
+def event_files(model_dir) -> list[tuple[str, Location]]:
     """(run, path) of each events file: the model_dir's own, then each subfolder's. One
     listing per folder (on a bucket, a request each); nothing is read."""
     model_dir = as_path(model_dir)
@@ -155,9 +155,9 @@ class EventReader:
         self.model_dir = as_path(model_dir)
         self.data = EventData()
         self.level = SAVES if saves_only else ALL
-        self._files: dict[Path, _FileState] = {}
+        self._files: dict[Location, _FileState] = {}
 
-    def event_files(self) -> list[tuple[str, Path]]:
+    def event_files(self) -> list[tuple[str, Location]]:
         return event_files(self.model_dir)
 
     def refresh(self) -> bool:
@@ -178,18 +178,18 @@ class EventReader:
             changed |= self._read(run, path, state)
         return changed
 
-    def _label(self, path: Path) -> str:
+    def _label(self, path: Location) -> str:
         try:
-            return path.relative_to(self.model_dir).as_posix()
+            return path.relative_to(self.model_dir)
         except (ValueError, TypeError):
             return path.name
 
-    def _note(self, path: Path, text: str) -> None:
+    def _note(self, path: Location, text: str) -> None:
         if text not in self.data.notes:
             self.data.notes.append(text)
             log.info("%s", text)
 
-    def _read(self, run: str, path: Path, state: _FileState) -> bool:
+    def _read(self, run: str, path: Location, state: _FileState) -> bool:
         p = protos()
         checkpoint_status = p.SessionLog.CHECKPOINT
         damage: list[Damage] = []

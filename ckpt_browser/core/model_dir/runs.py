@@ -12,6 +12,7 @@ from pathlib import Path
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.keras import is_keras_file
+from ckpt_browser.core.storage import Location
 
 MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3
 MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory must not walk it all
@@ -21,8 +22,8 @@ MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory
 class RunsFolder:
     """The model_dirs found below a folder, by their path relative to it ("lr_0.1/seed_2")."""
 
-    path: Path
-    runs: dict[str, Path] = field(default_factory=dict)
+    path: Location | Path
+    runs: dict[str, Location | Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def names(self) -> list[str]:
@@ -50,7 +51,7 @@ def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders:
     root = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().resolve()
     out = RunsFolder(root)
     seen: set[tuple[int, int]] = set()
-    queue: deque[tuple[Path, int]] = deque([(root, 0)])
+    queue: deque[tuple[Location | Path, int]] = deque([(root, 0)])
     listed = 0
     deeper = False
     while queue:
@@ -87,12 +88,12 @@ def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders:
     return out
 
 
-def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
+def find_runs(folder, depth: int = MAX_DEPTH) -> list[Location | Path]:
     """The model_dirs below a folder, by path (runs_below without the names and notes)."""
     return list(runs_below(folder, depth).runs.values())
 
 
-def _relative(root: Path, folder: Path) -> str:
+def _relative(root: Location | Path, folder: Location | Path) -> str:
     text, base = str(folder), str(root).rstrip("/")
     return text[len(base) + 1 :] if text.startswith(base + "/") else folder.name
 

@@ -15,6 +15,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.keras import is_keras_file
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
+from ckpt_browser.core.storage import Location
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class CheckpointInfo:
     """One checkpoint of a model_dir, as the state file and the disk describe it."""
 
     name: str  # prefix relative to the model_dir, e.g. "model.ckpt-300"
-    prefix: Path  # where its files are (or would be) on this machine
+    prefix: Location  # where its files are (or would be): a local path or a URL
     step: int | None = None
     timestamp: float | None = None  # seconds since the epoch
     latest: bool = False
@@ -86,7 +87,7 @@ class CheckpointInfo:
 class ModelDir:
     """A folder of checkpoints."""
 
-    path: Path
+    path: Location
     checkpoints: list[CheckpointInfo] = field(default_factory=list)
     latest: str | None = None
     notes: list[str] = field(default_factory=list)  # things the user should know
@@ -116,7 +117,7 @@ class ModelDir:
         return on_disk[-1] if on_disk else None
 
 
-def _strip_checkpoint_suffix(path: Path) -> str | None:
+def _strip_checkpoint_suffix(path: Path | Location) -> str | None:
     """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
     name = path.name
     for suffix in _CHECKPOINT_SUFFIXES:
@@ -128,7 +129,7 @@ def _strip_checkpoint_suffix(path: Path) -> str | None:
     return None
 
 
-def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
+def resolve_path(path: str | os.PathLike) -> tuple[Path | Location, str | None]:
     """Turn what a user opened into (model_dir, checkpoint name to select or None).
 
     Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files

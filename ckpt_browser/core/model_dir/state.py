@@ -11,13 +11,13 @@ from pathlib import Path
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import bundle_protos
-from ckpt_browser.core.storage import is_remote
+from ckpt_browser.core.storage import Location, is_remote
 
 STATE_FILE = "checkpoint"
 MAX_STATE_BYTES = 1 << 20  # a state file is a few KB; anything this big is not one
 
 
-def parse_state(data: bytes, model_dir: Path):
+def parse_state(data: bytes, model_dir: Location):
     """A ``checkpoint`` file's CheckpointState, with relative paths joined to the model_dir as
     tf.train.get_checkpoint_state does (text_format.Merge, the same parser). Raises CheckpointError."""
     from google.protobuf import text_format
@@ -51,7 +51,7 @@ def _join(model_dir, name: str) -> str:
     return os.path.join(model_dir, name)
 
 
-def read_state(model_dir: Path) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
+def read_state(model_dir: Location) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
     """Checkpoints the state file names -- (name, timestamp, is_latest), oldest first --, why it
     could not be used (or None), and notes for the user."""
     result = _Result()
@@ -65,7 +65,7 @@ class _Result:
         self.notes: list[str] = []
 
 
-def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | None, bool]]:
+def _read_state(model_dir: Location, result: _Result) -> list[tuple[str, float | None, bool]]:
     state_path = model_dir / STATE_FILE
     st = storage.stat(state_path)  # a bucket that cannot be asked raises: not "no state file"
     if st is None:
@@ -119,7 +119,7 @@ def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | Non
     return out
 
 
-def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
+def _name_in_dir(model_dir: Location, raw: str, foreign: list[str]) -> str:
     """Name relative to model_dir of a path the state file gives (already made absolute)."""
     if is_remote(model_dir) or is_remote(raw):
         inside = str(model_dir).rstrip("/") + "/"

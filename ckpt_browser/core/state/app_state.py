@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from ckpt_browser.core.model_dir.scan import ModelDir
+from ckpt_browser.core.storage import Location
 
 Listener = Callable[[str], None]  # called with what changed: "sources", "checkpoint", "variable", "filter"
 
@@ -23,7 +23,7 @@ Listener = Callable[[str], None]  # called with what changed: "sources", "checkp
 class Choice:
     """Where the selection goes after an event, for the window to show."""
 
-    source: Path
+    source: Location
     checkpoint: str | None  # None: the source's own row (it has no checkpoint yet)
     reload: bool = False  # the same checkpoint, but its files changed (it finished writing)
     message: str | None = None  # something to tell the user (a checkpoint asked for is not there)
@@ -31,14 +31,14 @@ class Choice:
 
 class AppState:
     def __init__(self) -> None:
-        self._sources: dict[Path, ModelDir] = {}  # in the order they were opened
-        self.source: Path | None = None
+        self._sources: dict[Location, ModelDir] = {}  # in the order they were opened
+        self.source: Location | None = None
         self.checkpoint: str | None = None
         self.variable: str | None = None
         self.filter = ""
         # On while the latest checkpoint is selected: a new checkpoint then becomes the selection.
         self.follow_latest = True
-        self.deleted: dict[Path, list[str]] = {}  # checkpoints live refresh saw disappear, in order
+        self.deleted: dict[Location, list[str]] = {}  # checkpoints live refresh saw disappear, in order
         self._pending: dict[str, tuple[str | None, str | None]] = {}  # opening key -> (checkpoint, variable)
         self._pending_variable: str | None = None  # asked for by name when opening
         self._kept_variable: str | None = None  # selected in the checkpoint shown before
@@ -58,7 +58,7 @@ class AppState:
     def sources(self) -> list[ModelDir]:
         return list(self._sources.values())
 
-    def model_dir(self, path: Path | None = None) -> ModelDir | None:
+    def model_dir(self, path: Location | None = None) -> ModelDir | None:
         """The open model_dir at path (the current one by default)."""
         key = self.source if path is None else path
         return self._sources.get(key) if key is not None else None
@@ -119,7 +119,7 @@ class AppState:
             return Choice(model_dir.path, after.name, reload=True)
         return None
 
-    def close(self, path: Path) -> Choice | None:
+    def close(self, path: Location) -> Choice | None:
         """Close a source; if it was the current one, the selection moves to the source that takes
         its place in the list (or the one before it)."""
         order = list(self._sources)
@@ -141,7 +141,7 @@ class AppState:
         return Choice(nxt.path, pick.name if pick else None)
 
     # -- selection -----------------------------------------------------------------------
-    def select(self, source: Path | None, checkpoint: str | None) -> None:
+    def select(self, source: Location | None, checkpoint: str | None) -> None:
         """The user (or a Choice) selected a checkpoint; follow-latest turns on when it is the
         latest and off when it is an older one."""
         md = self._sources.get(source) if source is not None else None
