@@ -53,8 +53,8 @@ def write_series(work: Path) -> Path:
 
 def model_ranges(run: Path) -> tuple[list, int]:
     """(data file, offset, element count) of every model variable of every checkpoint, as health reads them."""
+    from ckpt_browser.core.formats.reader import open_checkpoint
     from ckpt_browser.core.formats.variables import MODEL, describe
-    from ckpt_browser.core.reader import open_checkpoint
 
     out, nbytes = [], 0
     for step in STEPS:

@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bert import write_bert  # noqa: E402
-from ckpt_browser.core.reader import open_checkpoint  # noqa: E402
+from ckpt_browser.core.formats.reader import open_checkpoint  # noqa: E402
 from ckpt_browser.core.tf.tfimport import tf  # noqa: E402
 from ckpt_browser.core.values.diff import diff_checkpoints  # noqa: E402
 from ckpt_browser.core.values.stats import compute_stats  # noqa: E402

@@ -59,17 +59,17 @@ ENTRIES = {
     ),
     "Checkpoint.read": (
         lambda: cb.open(IRIS).latest.read("global_step"),
-        "ckpt_browser.core.reader",
+        "ckpt_browser.core.formats.reader",
         "open_checkpoint",
     ),
     "Checkpoint.stats": (
         lambda: cb.open(IRIS).latest.stats("global_step"),
-        "ckpt_browser.core.reader",
+        "ckpt_browser.core.formats.reader",
         "open_checkpoint",
     ),
     "Checkpoint.show": (
         lambda: cb.open(IRIS).latest.show("global_step"),
-        "ckpt_browser.core.reader",
+        "ckpt_browser.core.formats.reader",
         "open_checkpoint",
     ),
     "ModelDir.ls": (lambda: cb.open(IRIS).ls(), "ckpt_browser.api.browse", "_ls_events"),

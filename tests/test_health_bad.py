@@ -200,7 +200,7 @@ def test_the_json_keys_are_the_documented_ones(odd_run, tmp_path):
 def test_a_fixed_checksum_makes_an_inf_readable(tmp_path):
     """The construction is right: a value rewritten with its crc32c fixed reads as TensorFlow reads it."""
     run = healthy_copy(tmp_path)
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
 
     prefix = run / "model.ckpt-50"
     entry = open_checkpoint(prefix).entry_info("dense1/bias")

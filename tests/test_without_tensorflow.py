@@ -127,7 +127,7 @@ def test_every_fixture_browses_with_tensorflow_blocked(written, pair):
     for folder in folders:
         source = open_source(folder)  # (in this process: only to pick a variable to show)
         info = source.checkpoint()
-        first = next(v.name for v in __import__("ckpt_browser.core.reader", fromlist=["x"]).open_checkpoint(
+        first = next(v.name for v in __import__("ckpt_browser.core.formats.reader", fromlist=["x"]).open_checkpoint(
             info.prefix).variables() if v.name != "_CHECKPOINTABLE_OBJECT_GRAPH")  # fmt: skip
         commands += [
             [["ls", str(folder), "--json"], [0]],

@@ -131,7 +131,7 @@ class Checkpoint:
     def read(self, name: str) -> np.ndarray:
         """The variable's values (only that tensor is read), its crc32c checked: a mismatch raises
         ChecksumMismatch (a CheckpointError; its .value holds what was read)."""
-        from ckpt_browser.core.reader import open_checkpoint
+        from ckpt_browser.core.formats.reader import open_checkpoint
 
         return open_checkpoint(self._info.prefix).read(self._name(name))
 
@@ -139,7 +139,7 @@ class Checkpoint:
     def stats(self, name: str, dask: str | None = None) -> Record:
         """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats".
         dask: a scheduler's address (default CKPT_BROWSER_DASK) to read the ranges on its workers."""
-        from ckpt_browser.core.reader import open_checkpoint
+        from ckpt_browser.core.formats.reader import open_checkpoint
         from ckpt_browser.core.values.stats import compute_stats
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
@@ -157,7 +157,7 @@ class Checkpoint:
     def _show(self, name: str, all_values: bool, codes: bool, engine: Any = None) -> tuple[Record, Any, Any]:
         """engine: a cluster's (values/dask_engine.py), which then figures the statistics."""
         from ckpt_browser.core.base.errors import CheckpointError
-        from ckpt_browser.core.reader import open_checkpoint
+        from ckpt_browser.core.formats.reader import open_checkpoint
         from ckpt_browser.core.values.slicing import to_jsonable
         from ckpt_browser.core.values.stats import compute_stats
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
@@ -260,7 +260,7 @@ class ModelDir:
     def listed(self, chosen: Checkpoint):
         """What `ls` lists: the checkpoints, or only the model file the path named (a .keras file's
         folder holds other files that are not its)."""
-        if chosen._info.format == "keras" and self._selected:
+        if chosen._info.file_format.one_file and self._selected:
             return [chosen._info]
         return self._core.checkpoints
 
@@ -291,9 +291,9 @@ class ModelDir:
             "notes": self.notes + events.notes,
             "warning": contents.warning if contents else None,
         }
-        if chosen._info.format == "keras" and contents is not None:
+        if chosen._info.file_format.capabilities.model_config and contents is not None:
             from ckpt_browser.core.checks.keras_checks import report
-            from ckpt_browser.core.reader import open_checkpoint
+            from ckpt_browser.core.formats.reader import open_checkpoint
 
             record["model"] = report(open_checkpoint(chosen._info.prefix)).to_json()
         return finite_or_text(record), chosen, events, error

@@ -54,9 +54,9 @@ def run_check(
     source = open_source(path)
     md = source.model_dir
     selected = md.find(source.selected) if source.selected else None
-    if selected is not None and selected.format == "keras":
+    if selected is not None and selected.file_format.capabilities.model_config:
         return _check_load(selected, against) if against else _check_model(selected)
-    models = [c for c in md.checkpoints if c.format == "keras"]
+    models = [c for c in md.checkpoints if c.file_format.capabilities.model_config]
     if models and len(models) == len(md.checkpoints) and not against and log is None:
         return _check_models(models)  # a folder of Keras / TF.js files
     return _check_graphs(source, against, log)
@@ -68,7 +68,7 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     from ckpt_browser.core.checks.mismatch import check_model_dir, compare, own_graph
     from ckpt_browser.core.checks.report import summary
     from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
 
     md = source.model_dir
     reading = None
@@ -166,7 +166,7 @@ def _check_built(source: Any, script: str, python: Any, args: tuple[str, ...], t
 def model_report(info: Any) -> Any:
     """A Keras / TF.js file's layers and load pitfalls (core checks.keras_checks.report)."""
     from ckpt_browser.core.checks.keras_checks import report
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
 
     return report(open_checkpoint(info.prefix))
 
@@ -190,12 +190,12 @@ def _check_models(infos: list[Any]) -> Checked:
 def _check_load(info: Any, against: str) -> Checked:
     """WEIGHTS against MODEL: would load_weights put these weights into that model?"""
     from ckpt_browser.core.checks.keras_load import load_plan
+    from ckpt_browser.core.formats.reader import open_checkpoint
     from ckpt_browser.core.model_dir.contents import open_source
-    from ckpt_browser.core.reader import open_checkpoint
 
     source = open_source(against)
     model = source.model_dir.find(source.selected) if source.selected else None
-    if model is None or model.format != "keras":
+    if model is None or not model.file_format.capabilities.model_config:
         raise CheckpointError(
             f"{against[:200]}: --against for a Keras file takes a model file (.keras, .h5, model.json)"
         )

@@ -37,7 +37,7 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
         return False
     try:
         chosen = md.checkpoint(ns.checkpoint)
-        listed = None if chosen._info.format == "keras" else read_listed(chosen._info)
+        listed = read_listed(chosen._info) if chosen._info.file_format.layout == "prefix" else None
     except CheckpointError:
         return False  # the records' path says what is wrong, as it always has
     if listed is None:
@@ -193,7 +193,7 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
     print(f"{md.path}")
     for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
         print(wrap(f"note: {note}", width, "  "))
-    if all(c.format == "keras" for c in listed):  # model files: no steps, shards or .meta
+    if all(c.file_format.one_file for c in listed):  # model files: no steps, shards or .meta
         rows = [("", "file", "saved", "size")]
         rows += [("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes)) for c in listed]
         print_table(fit_rows(rows, width, column=1))

@@ -35,7 +35,7 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         width = terminal_width(ns.wide)
         contents = None if error else chosen.contents()
         print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
-        if chosen._info.format == "keras" and contents is not None:
+        if chosen._info.file_format.capabilities.model_config and contents is not None:
             from ckpt_browser.api.checks import model_report
             from ckpt_browser.cli.keras import print_summary
 

@@ -6,9 +6,8 @@ Packages by concern, each importing only those below it (an import-linter contra
     checks     a model_dir against its graph, an Estimator call, a script, a log; Keras load pitfalls
     values     tensor values: slicing, statistics, diff, history, verify, fit, export
     model_dir  the checkpoints of a folder: state file, files on disk, events, timeline
-    reader     (a module) opens one checkpoint with the reader its format needs
     tf         the one lazy TensorFlow import, and what only TensorFlow can do: restore, run, SavedModel
-    formats    one reader per file format and the records they return; no TensorFlow
+    formats    the format registry, one reader per format, the reader protocol; no TensorFlow
     storage    bytes from local files or fsspec URLs, by ranges; checksums
     base       the exception users read, the progress callback everything takes, child processes
 """

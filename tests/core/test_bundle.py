@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from ckpt_browser.core.tf.tfimport import tf
@@ -178,7 +178,7 @@ def test_reading_never_imports_tensorflow():
 
     out = run_without(
         ("tensorflow",),
-        "from ckpt_browser.core.reader import open_checkpoint\n"
+        "from ckpt_browser.core.formats.reader import open_checkpoint\n"
         f"r = open_checkpoint({str(ESTIMATOR / 'iris' / 'model.ckpt-300')!r})\n"
         "print(sum(r.read(v.name).size for v in r.variables()))\n"
         "print('tensorflow' in sys.modules and sys.modules['tensorflow'] is not None)\n",

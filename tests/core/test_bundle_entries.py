@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from ckpt_browser.cli import main
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.tf.tfimport import tf
 from tests import bundle_edit

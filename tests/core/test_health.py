@@ -140,7 +140,7 @@ def test_a_damaged_tensor_is_named_and_the_rest_still_checked(tmp_path):
     assert reader.get_tensor("dense2/kernel").size
     data = run / "model.ckpt-50.data-00000-of-00001"
     raw = bytearray(data.read_bytes())
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
 
     entry = open_checkpoint(run / "model.ckpt-50").entry_info("dense2/kernel")
     raw[entry.offset + 10] ^= 0xFF

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.formats import listing_io
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.listed_tree import ListedVariables, listed_tree
 from ckpt_browser.core.formats.variables import (
     VariableFilter,

@@ -11,8 +11,8 @@ from ckpt_browser.core.checks.estimators import expected_variables, parse_spec
 from ckpt_browser.core.checks.logparse import parse_log, resolve
 from ckpt_browser.core.checks.mismatch import check_model_dir, estimator_expected, path_expected
 from ckpt_browser.core.checks.report import advice, summary
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import scan_model_dir
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.tf.tfimport import tf
 
 

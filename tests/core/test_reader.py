@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.contents import open_source, read_contents
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.tf.tfimport import tf
 from tests.writers import DTYPE_VALUES
 

@@ -96,8 +96,8 @@ def outcome(fn, *args, waive=None):
 
 def read_everything(folder: Path):
     """What browsing does: scan, list each checkpoint, read every tensor, check, events."""
-    from ckpt_browser.core import reader as reader_module
     from ckpt_browser.core.checks.mismatch import check_model_dir
+    from ckpt_browser.core.formats import reader as reader_module
     from ckpt_browser.core.model_dir.contents import open_source, read_contents
     from ckpt_browser.core.model_dir.events import read_events
 

@@ -134,8 +134,8 @@ def dumps(doc) -> bytes:
 def exercise(path: Path, layer: str) -> None:
     """Open, list, read every value, the model report and verify; some cases through the CLI too.
     Counted here: a case Hypothesis abandons while drawing it (an overrun) never gets this far."""
-    from ckpt_browser.core import reader as reader_module
     from ckpt_browser.core.checks.keras_checks import report
+    from ckpt_browser.core.formats import reader as reader_module
     from ckpt_browser.core.model_dir.contents import open_source, read_contents
     from ckpt_browser.core.values.verify import verify
 

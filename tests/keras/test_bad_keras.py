@@ -265,7 +265,7 @@ def test_tensorflows_import_is_not_counted_in_the_first_calls_limit(monkeypatch)
     import tensorflow as tf
 
     from ckpt_browser.core.formats import isolated
-    from ckpt_browser.core.reader import TFCheckpointReader
+    from ckpt_browser.core.formats.bundle_open import TFCheckpointReader
     from tests.conftest import ESTIMATOR
 
     prefix = ESTIMATOR / "iris" / "model.ckpt-300"

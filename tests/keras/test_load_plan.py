@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.checks.keras_load import OK, SHAPE, load_plan
-from ckpt_browser.core.formats.keras import open_model_file
+from ckpt_browser.core.formats.reader import open_checkpoint as open_model_file
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ckpt_browser.core.checks.keras_checks import ACCURACY, CUSTOM, FRESH, LAMBDA, report
-from ckpt_browser.core.formats.keras import open_model_file
+from ckpt_browser.core.formats.reader import open_checkpoint as open_model_file
 
 
 def _kinds(path) -> dict[str, list]:

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.storage import remote
 from tests.remote.conftest import _fresh_fs

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_browser.core import reader as reader_module
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.model_dir.contents import open_source, read_contents, read_variable
 from ckpt_browser.core.storage import remote
 from ckpt_browser.core.tf.tfimport import tf

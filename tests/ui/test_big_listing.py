@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex
 
-from ckpt_browser.core import reader as reader_module
 from ckpt_browser.core.formats import listing_io
+from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.listed_tree import ListedVariables
 from ckpt_browser.core.tf.tfimport import tf
 from ckpt_browser.ui.models.variables import VariableTreeModel

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec, vocabulary_variables
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.storage import Location, is_file, is_remote, locate
 from ckpt_browser.core.tf.graph import read_meta
 

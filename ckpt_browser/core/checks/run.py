@@ -8,8 +8,8 @@ from typing import NamedTuple
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.logparse import LogFinding, parse_log, resolve
 from ckpt_browser.core.checks.mismatch import CheckResult, against, check_model_dir
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import ModelDir
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.storage import locate
 
 OWN, CONFIG, PATH, LOG = (

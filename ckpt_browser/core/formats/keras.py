@@ -16,7 +16,7 @@ from ckpt_browser.core.storage import require_regular
 
 
 class KerasFile:
-    """A Keras file's variables, layers and configs. A CheckpointReader (core/reader.py)."""
+    """A Keras file's variables, layers and configs. A CheckpointReader (core/formats/reader.py)."""
 
     native = True
     note: str | None = None
@@ -130,21 +130,7 @@ def _listed_bytes(path) -> int:
     return total
 
 
-KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
-
-
-def is_keras_file(path) -> bool:
-    """A Keras file, or a TensorFlow.js model.json / weights manifest: one file is one source."""
-    name = os.path.basename(str(path)).lower()
-    return (
-        name.endswith((*KERAS_SUFFIXES, ".weights.json"))
-        or name == "model.json"
-        or name.endswith("weights_manifest.json")
-    )
-
-
-def open_model_file(path):
-    """The reader for a file is_keras_file accepts."""
-    from ckpt_browser.core.formats.tfjs import TfjsModel, is_tfjs_file
-
-    return TfjsModel(path) if is_tfjs_file(path) else KerasFile(path)
+def warm(path) -> None:
+    """Start the HDF5 worker while the folder is scanned (a .weights.json index holds no HDF5)."""
+    if not str(path).lower().endswith(".json"):
+        isolated.HDF5.prestart(["h5py", "ckpt_browser.core.formats.keras_worker"])

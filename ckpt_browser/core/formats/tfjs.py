@@ -11,6 +11,7 @@ are kept (``raw``) -- as tfjs ``decodeWeights`` and tensorflowjs ``read_weights`
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 
@@ -18,7 +19,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, as_dict, as_list, element_count, read_json
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.tfjs_manifest import Manifest, TfjsWeight
-from ckpt_browser.core.storage import require_regular
+from ckpt_browser.core.storage import as_path, local_file, require_regular
 
 _NUMPY = {
     "float32": "<f4",
@@ -35,13 +36,26 @@ NO_CHECKSUMS = (
 )
 
 
-def is_tfjs_file(path) -> bool:
-    name = os.path.basename(str(path)).lower()
-    return name == "model.json" or name.endswith(("weights_manifest.json", ".model.json"))
+def fetch_model(url):
+    """A TF.js model from a bucket, in the cache folder, with its weight shards beside it (the
+    reader then reads local files)."""
+    local = local_file(url)
+    try:
+        with open(local, "rb") as f:
+            doc = json.loads(f.read(64 << 20))
+    except (OSError, ValueError):
+        return local  # the reader says what is wrong with it
+    manifest = doc if isinstance(doc, list) else doc.get("weightsManifest", []) if isinstance(doc, dict) else []
+    folder = as_path(url).parent
+    for group in manifest if isinstance(manifest, list) else []:
+        for shard in group.get("paths", []) if isinstance(group, dict) else []:
+            if isinstance(shard, str) and ".." not in shard.split("/") and not shard.startswith("/"):
+                local_file(folder / shard)
+    return local
 
 
 class TfjsModel:
-    """A CheckpointReader (core/reader.py) over a TF.js model.json or weights manifest."""
+    """A CheckpointReader (core/formats/reader.py) over a TF.js model.json or weights manifest."""
 
     native = True
     note: str | None = None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import (
     FilteredTree,
     Totals,
@@ -22,7 +23,6 @@ from ckpt_browser.core.formats.variables import (
     totals,
 )
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
-from ckpt_browser.core.reader import open_checkpoint
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.listing import Listing

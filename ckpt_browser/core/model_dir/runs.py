@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.formats.keras import is_keras_file
+from ckpt_browser.core.formats import registry
 from ckpt_browser.core.storage import Location
 
 MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3
@@ -31,16 +31,9 @@ class RunsFolder:
 
 
 def holds_checkpoints(entries: list[tuple[str, object]]) -> bool:
-    """Whether a folder's listing is a model_dir's: a state file, a tensor bundle's index, a
-    SavedModel, or a Keras / TF.js model file."""
-    for name, st in entries:
-        if st is None or not stat.S_ISREG(getattr(st, "st_mode", 0)):
-            continue
-        if name in ("checkpoint", "saved_model.pb") or (name.endswith(".index") and not name.startswith(".")):
-            return True
-        if is_keras_file(name):
-            return True
-    return False
+    """Whether a folder's listing is a model_dir's: a checkpoint of any format (the registry knows
+    their names)."""
+    return registry.holds_checkpoints(entries, lambda st: st is not None and stat.S_ISREG(getattr(st, "st_mode", 0)))
 
 
 def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:

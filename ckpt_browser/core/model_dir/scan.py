@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.formats import isolated
-from ckpt_browser.core.formats.keras import is_keras_file
+from ckpt_browser.core.formats import registry
+from ckpt_browser.core.formats.reader import remember_format
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
 from ckpt_browser.core.storage import Location
 
@@ -46,7 +46,7 @@ class CheckpointInfo:
     problem: str | None = None  # what is wrong with its files, for the user
     time_source: str = ""  # "state" (the checkpoint file's timestamps), "events" (their records) or "file" (mtime)
     being_written: bool = False  # incomplete, but its files changed moments ago
-    format: str = "tf"  # "tf" (a tensor bundle) or "keras" (one .keras / .h5 file: prefix is the file)
+    format: str = "tf"  # its registry name (core/formats/registry.py); "file" formats: prefix is the file
 
     def to_json(self) -> dict:
         return {
@@ -63,6 +63,10 @@ class CheckpointInfo:
             "problem": self.problem,
         }
 
+    @property
+    def file_format(self) -> registry.Format:
+        return registry.of_name(self.format)
+
     def flags(self, state_known: bool = True) -> list[str]:
         """Short labels for the list: latest, not in state, files missing, ...
 
@@ -74,7 +78,7 @@ class CheckpointInfo:
         if self.being_written:
             out.append("being written")
             return out
-        if state_known and self.on_disk and not self.in_state and self.format != "keras":
+        if state_known and self.on_disk and not self.in_state and self.file_format.has_state_file:
             out.append("not in state")
         if self.in_state and not self.on_disk:
             out.append("files missing")
@@ -137,10 +141,11 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path | Location, str | None]:
     """
     if storage.is_remote(path):
         return _resolve_url(str(path))
-    if is_keras_file(path) and os.path.isfile(path):
+    one_file = registry.claims_file(path)
+    if one_file is not None and os.path.isfile(path):
         p = Path(path).expanduser().resolve()
-        if not p.name.lower().endswith(".json"):  # HDF5 inside: start its worker while we scan
-            isolated.HDF5.prestart(["h5py", "ckpt_browser.core.formats.keras_worker"])
+        if one_file.warm is not None:  # e.g. a library's worker process, started while we scan
+            registry.call(one_file.warm, str(p))
         return p.parent, p.name
     # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
     # Path's raise: either way the user gets one sentence.
@@ -176,7 +181,7 @@ def _resolve_url(url: str):
         return p, None
     if st is not None and p.name == STATE_FILE:
         return p.parent, None
-    if st is not None and is_keras_file(p.name):
+    if st is not None and registry.claims_file(p.name) is not None:
         return p.parent, p.name
     stem = _strip_checkpoint_suffix(p) if st is not None else None
     if stem is not None:
@@ -287,6 +292,30 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
         info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
+def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | None:
+    """The checkpoints a "folder" format finds in model_dir (Orbax's step folders), added to
+    by_name; the name of the latest complete one."""
+    found = registry.scan_folder(str(model_dir))
+    if found is None:
+        return None
+    fmt, checkpoints = found
+    latest = None
+    for c in checkpoints:
+        remember_format(c.path, fmt)
+        by_name[c.name] = CheckpointInfo(
+            name=c.name, prefix=storage.as_path(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
+            files_ok=c.complete and c.problem is None, problem=c.problem, bytes=c.bytes, format=fmt.name,
+            time_source="metadata" if c.timestamp is not None else "file", being_written=not c.complete,
+        )  # fmt: skip
+        if c.complete and c.problem is None:
+            key = (c.step if c.step is not None else -1, c.name)
+            if latest is None or key > latest[0]:
+                latest = (key, c.name)
+    if latest is not None:
+        by_name[latest[1]].latest = True
+    return latest[1] if latest else None
+
+
 WAITING = "No checkpoint here yet: the folder is watched, and checkpoints appear as training writes them."
 
 
@@ -324,16 +353,18 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
         shard = _SHARD_RE.match(name)
         if shard is not None and shard.group(1) in sharded:
             continue  # X_00001.weights.h5 of X.weights.json: part of that source
-        if is_keras_file(name) and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
+        one_file = registry.claims_file(name)
+        if one_file is not None and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
             by_name[name] = CheckpointInfo(
                 name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
-                timestamp=st.st_mtime, time_source="file", format="keras",
+                timestamp=st.st_mtime, time_source="file", format=one_file.name,
             )  # fmt: skip
     for info in by_name.values():
-        if info.format == "keras":
-            continue
-        info.step = _step_of(info.name)
-        _fill_files(info, listings)
+        if info.file_format.layout == "prefix":
+            info.step = _step_of(info.name)
+            _fill_files(info, listings)
+    if not any(info.file_format.layout == "prefix" for info in by_name.values()):
+        result.latest = _folder_checkpoints(model_dir, by_name) or result.latest
     result.checkpoints = sorted(by_name.values(), key=_order_key)
     if not result.checkpoints and allow_empty:
         result.notes.append(WAITING)

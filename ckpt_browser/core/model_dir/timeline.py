@@ -54,7 +54,7 @@ def build_timeline(md: ModelDir, events: EventData | None, deleted: Sequence[Che
     for c in md.checkpoints:
         names.add(c.name)
         when: float | None
-        if c.time_source in ("state", "events") and c.timestamp is not None:
+        if c.time_source in ("state", "metadata", "events") and c.timestamp is not None:
             when, src = c.timestamp, c.time_source
         elif c.name in records:
             when, src = records[c.name].wall_time, "events"
@@ -92,6 +92,7 @@ def build_timeline(md: ModelDir, events: EventData | None, deleted: Sequence[Che
 
 TIME_SOURCES = {
     "state": "the checkpoint state file's timestamps",
+    "metadata": "the checkpoints' own metadata",
     "events": "the event files' checkpoint records",
     "file": "the files' modification times",
 }
@@ -100,7 +101,7 @@ TIME_SOURCES = {
 def needs_event_times(checkpoints: Sequence[CheckpointInfo]) -> bool:
     """Whether any of these checkpoints' only save time is its files' (no state timestamp): the
     event files' checkpoint records may know when the trainer saved it."""
-    return any(c.time_source == "file" and c.format != "keras" for c in checkpoints)
+    return any(c.time_source == "file" and c.file_format.has_state_file for c in checkpoints)
 
 
 def use_event_times(md: ModelDir, events: EventData | None) -> bool:

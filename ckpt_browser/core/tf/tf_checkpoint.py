@@ -1,7 +1,7 @@
 """TensorFlow's checkpoint reader (py_checkpoint_reader), run in a worker process (formats/isolated.py):
 the fallback for bundles the native reader does not decode. A malformed entry makes that reader
 abort the process (a C++ CHECK failure, SIGABRT); in the worker that costs the worker, and
-reader.py's TFCheckpointReader says so in one line."""
+formats/bundle_open.py's TFCheckpointReader says so in one line."""
 
 from __future__ import annotations
 

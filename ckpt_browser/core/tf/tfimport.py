@@ -17,17 +17,22 @@ import threading
 from collections.abc import Iterator
 from types import ModuleType
 
-from ckpt_browser.core.base.errors import CheckpointError
+# Whether TensorFlow is here, and the line saying how to add it, are known without importing it:
+# readers below this package ask (core/base/tf_presence.py); kept importable from here.
+from ckpt_browser.core.base.tf_presence import (  # noqa: F401
+    ADD_TF,
+    LITE_BUILD,
+    TensorFlowMissing,
+    findable,
+    not_installed,
+    why_missing,
+)
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _tf: ModuleType | None = None
 _failure: str | None = None
-
-
-class TensorFlowMissing(CheckpointError):
-    """TensorFlow cannot be imported here; what needs it says so in one line."""
 
 
 # What TensorFlow's import prints on file descriptor 2 (absl, CUDA stubs, CPU features, oneDNN).
@@ -109,50 +114,12 @@ def tf() -> ModuleType:
                 with _quiet_stderr():
                     import tensorflow
             except Exception as exc:  # noqa: BLE001 - ImportError, or whatever a broken wheel raises
-                _failure = _why_missing(exc)
+                _failure = why_missing(exc)
                 raise TensorFlowMissing(_failure) from exc
             tensorflow.get_logger().setLevel(logging.ERROR)
             log.debug("imported tensorflow %s", tensorflow.__version__)
             _tf = tensorflow
     return _tf
-
-
-# What the installed package says; the desktop build's light edition has no pip to run.
-ADD_TF = "pip install 'ckpt-browser[tf]' adds it (or install ckpt-browser where your TensorFlow 2.x is)"
-LITE_BUILD = (
-    "this light build of ckpt-browser has no TensorFlow; the full build (make package) restores a "
-    "checkpoint into its graph, runs it, fits it, runs SavedModel signatures and writes the demo"
-)
-
-
-def _why_missing(exc: BaseException) -> str:
-    """One line: TensorFlow is not installed (how to add it), or is there but does not import."""
-    if isinstance(exc, ModuleNotFoundError) and exc.name == "tensorflow":
-        if getattr(sys, "frozen", False):  # a PyInstaller build without it: the light edition
-            return f"needs TensorFlow: {LITE_BUILD}"
-        return f"needs TensorFlow, which is not installed here: {ADD_TF}"
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "the import failed"
-    return f"needs TensorFlow, which cannot be imported here ({reason}); reinstall it, or {ADD_TF}"
-
-
-def findable() -> bool:
-    """Whether TensorFlow looks importable here, without importing it (the worker process that
-    reads checkpoints with it imports it there)."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"] is not None
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("tensorflow") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def not_installed() -> str:
-    """The line for a TensorFlow that findable() does not find."""
-    if getattr(sys, "frozen", False):
-        return f"needs TensorFlow: {LITE_BUILD}"
-    return f"needs TensorFlow, which is not installed here: {ADD_TF}"
 
 
 def is_loaded() -> bool:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import display_name
 from ckpt_browser.core.model_dir.contents import open_source
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.values.stats import delta, diff_tensors

@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import human_bytes
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.values.verify import Verdict
 
 NOT_VERIFIED = "not verified yet (Verify checks every tensor's crc32c)"

@@ -228,7 +228,7 @@ def scalar_rows(result: FitResult) -> tuple[list[str], list[tuple[str, ...]]]:
 
 def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress | None = None) -> GraphOverview:
     """Restore the checkpoint into its graph (kept open) and describe both side by side."""
-    from ckpt_browser.core.reader import open_checkpoint
+    from ckpt_browser.core.formats.reader import open_checkpoint
     from ckpt_browser.core.tf.graph import read_meta
 
     if not info.has_meta:

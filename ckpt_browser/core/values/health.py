@@ -21,9 +21,9 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.chunks import iter_chunks
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import MODEL, OBJECT_GRAPH_KIND, VariableInfo, describe
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.values import health_checks, spectrum
 from ckpt_browser.core.values.health_findings import find
 from ckpt_browser.core.values.health_report import CheckpointHealth, HealthReport, VariableHealth

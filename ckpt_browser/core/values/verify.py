@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.reader import open_checkpoint
 from ckpt_browser.core.storage import Location
 from ckpt_browser.core.storage.paths import CHUNK
 

@@ -119,7 +119,11 @@ class CheckView(QWidget):
         return cls(ctx.runner)
 
     def show_selection(self, sel: Selection) -> None:
-        if sel.checkpoint is not None and sel.checkpoint.format == "keras" and self.mode.currentText() == OWN:
+        if (
+            sel.checkpoint is not None
+            and sel.checkpoint.file_format.capabilities.model_config
+            and self.mode.currentText() == OWN
+        ):
             self.model_dir, self.prefix = sel.model_dir, sel.checkpoint.prefix
             self.rows.set_rows([])
             self.summary.setText(

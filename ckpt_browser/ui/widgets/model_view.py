@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
 from ckpt_browser.core.checks.keras_checks import report
-from ckpt_browser.core.reader import open_checkpoint
+from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.ui import copying
 from ckpt_browser.ui.models.rows import RowsModel
 from ckpt_browser.ui.palette import colours
@@ -57,7 +57,7 @@ class ModelView(QWidget):
         info = sel.checkpoint
         self.layers.set_rows([])
         self.findings.set_rows([])
-        if info is None or info.format != "keras":
+        if info is None or not info.file_format.capabilities.model_config:
             self.status.setText("Model summaries are for Keras files (.keras, .h5) and TensorFlow.js models.")
             return
         self.status.setText(f"Reading the model in {info.name} …")

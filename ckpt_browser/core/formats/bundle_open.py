@@ -1,46 +1,34 @@
-"""Read one checkpoint: its variable list and single tensors.
-
-The native reader (formats/bundle.py) is used for everything; TensorFlow's reader only where the
-native one meets something it does not decode (then only if TensorFlow imports), with a note.
-"""
+"""Open a tensor bundle: our native reader, or TensorFlow's where ours meets something it does
+not decode (then only if TensorFlow imports here, in its worker process), with a note."""
 
 from __future__ import annotations
 
 import logging
 import math
 import os
-import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.base.tf_presence import TensorFlowMissing, findable, not_installed
 from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
-from ckpt_browser.core.storage import as_path, is_remote, local_copy
-from ckpt_browser.core.storage import local_file as storage_local_file
+from ckpt_browser.core.storage import local_copy
 from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from ckpt_browser.core.formats.reader import CheckpointReader
+
 log = logging.getLogger(__name__)
 
-# How checkpoints were opened in this process ("native" / "tensorflow"): the tests check that
-# every fixture takes the native path.
+# How checkpoints were opened in this process ("native" / "tensorflow" / a format's name): the
+# tests check that every fixture takes the native path.
 opened: Counter[str] = Counter()
-
-
-class CheckpointReader(Protocol):
-    note: str | None  # something the user should know about how it was read
-
-    def variables(self) -> list[VariableEntry]: ...
-
-    def read(self, name: str) -> np.ndarray: ...
-
-    def truncation(self) -> str | None: ...
 
 
 class TFCheckpointReader:
@@ -52,8 +40,6 @@ class TFCheckpointReader:
     native = False
 
     def __init__(self, prefix: str | os.PathLike, note: str | None = None) -> None:
-        from ckpt_browser.core.tf.tfimport import TensorFlowMissing, findable, not_installed
-
         self.prefix = Path(prefix)
         self.note = note
         if not findable():
@@ -64,8 +50,6 @@ class TFCheckpointReader:
 
     def _call(self, func: str, *args, work: int | None):
         """func(*args) in TensorFlow's worker, its time limit from the bytes it works on (work)."""
-        from ckpt_browser.core.tf.tfimport import TensorFlowMissing
-
         return isolated.TENSORFLOW.call(
             f"ckpt_browser.core.tf.tf_checkpoint:{func}", *args, what=self.prefix.name,
             errors={"TensorFlowMissing": TensorFlowMissing}, timeout=isolated.limit(work),
@@ -110,12 +94,10 @@ def _file_bytes(path: str) -> int:
 _tf_failed: dict[tuple, str] = {}  # (prefix, index mtime, size) -> why TensorFlow could not read it
 
 
-def _open(prefix: str | os.PathLike) -> CheckpointReader:
+def open_bundle(prefix: str | os.PathLike) -> CheckpointReader:
     try:
         reader: CheckpointReader = BundleReader(prefix)
     except UnsupportedFormat as exc:
-        from ckpt_browser.core.tf.tfimport import TensorFlowMissing
-
         st = storage_stat(str(prefix) + ".index")
         key = (str(prefix), getattr(st, "st_mtime_ns", 0), getattr(st, "st_size", 0))
         if key in _tf_failed:  # TensorFlow's reader crashed or refused it: not again (seconds each)
@@ -132,68 +114,4 @@ def _open(prefix: str | os.PathLike) -> CheckpointReader:
         log.info("%s", reader.note)
         return reader
     opened["native"] += 1
-    return reader
-
-
-def _fetch_model_file(url):
-    """A Keras file or TF.js model from a bucket, in the cache folder; a TF.js model's shards too."""
-    import json
-
-    from ckpt_browser.core.formats.tfjs import is_tfjs_file
-
-    local = storage_local_file(url)
-    if is_tfjs_file(url):
-        try:
-            with open(local, "rb") as f:
-                doc = json.loads(f.read(64 << 20))
-        except (OSError, ValueError):
-            return local  # the reader says what is wrong with it
-        manifest = doc if isinstance(doc, list) else doc.get("weightsManifest", []) if isinstance(doc, dict) else []
-        folder = as_path(url).parent
-        for group in manifest if isinstance(manifest, list) else []:
-            for shard in group.get("paths", []) if isinstance(group, dict) else []:
-                if isinstance(shard, str) and ".." not in shard.split("/") and not shard.startswith("/"):
-                    storage_local_file(folder / shard)
-    return local
-
-
-def _open_keras(path) -> CheckpointReader:
-    from ckpt_browser.core.formats.keras import open_model_file
-
-    if is_remote(path):  # h5py reads local files: a bucket's Keras file is fetched first
-        path = _fetch_model_file(path)
-    reader = open_model_file(path)
-    opened["keras"] += 1
-    return reader
-
-
-_cache: dict[tuple, CheckpointReader] = {}  # (index path, mtime, size, ETag) -> reader
-_cache_lock = threading.Lock()  # readers are opened from worker threads and the UI thread
-_CACHE_SIZE = 8
-
-
-def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
-    """A reader for the checkpoint, reused while its index file is unchanged.
-
-    Looking at variable after variable must not re-open the index each time; a checkpoint
-    re-saved under the same name (Estimators do that) gets a new reader.
-    """
-    from ckpt_browser.core.formats.keras import is_keras_file
-
-    keras = is_keras_file(prefix)
-    index = as_path(str(prefix) if keras else str(prefix) + ".index")  # a Keras file is its own index
-    st = storage_stat(index)
-    if st is None:
-        if is_remote(index) or not os.path.lexists(str(index)):
-            raise CheckpointError(f"{index.name} is missing") from None
-        return _open(prefix)  # raises the right message
-    key = (str(index), st.st_mtime_ns, st.st_size, getattr(st, "tag", ""))
-    with _cache_lock:
-        reader = _cache.pop(key, None)
-    if reader is None:
-        reader = _open_keras(prefix) if keras else _open(prefix)
-    with _cache_lock:
-        _cache[key] = reader  # most recently used last
-        while len(_cache) > _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
     return reader

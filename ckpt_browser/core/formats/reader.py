@@ -1,0 +1,113 @@
+"""Read one checkpoint, whatever its format: the reader protocol, and the one way to get a reader.
+
+Which reader a path needs is the registry's answer (registry.py); this module keeps the readers
+opened, so that looking at variable after variable does not re-open the index each time.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats import registry
+from ckpt_browser.core.formats.bundle_open import opened
+from ckpt_browser.core.formats.records import VariableEntry
+from ckpt_browser.core.storage import as_path, is_remote
+from ckpt_browser.core.storage import stat as storage_stat
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format"]
+
+
+class CheckpointReader(Protocol):
+    """What every format's reader does. Some add more, which the views ask for when present:
+    kinds() (each variable's kind and the weight a slot belongs to), check() (verify's read of a
+    format with no checksums), paths (object-graph names)."""
+
+    note: str | None  # something the user should know about how it was read
+
+    def variables(self) -> list[VariableEntry]: ...
+
+    def read(self, name: str) -> np.ndarray: ...
+
+    def truncation(self) -> str | None: ...
+
+
+# Folder checkpoints (a step folder) are known by the scan that found them: their name says nothing.
+_folders: dict[str, registry.Format] = {}
+_folders_lock = threading.Lock()
+
+
+def remember_format(path: str | os.PathLike, fmt: registry.Format) -> None:
+    """What a scan learnt: the checkpoint at path is of this (folder) format."""
+    with _folders_lock:
+        _folders[str(path)] = fmt
+
+
+def format_of(path: str | os.PathLike) -> registry.Format:
+    """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder)."""
+    claimed = registry.claims_file(path)
+    if claimed is not None:
+        return claimed
+    with _folders_lock:
+        known = _folders.get(str(path))
+    if known is not None:
+        return known
+    if registry.folder_formats() and storage_stat(str(path) + ".index") is None:
+        st = storage_stat(path)
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            found = registry.scan_folder(str(path))
+            if found is not None and any(c.path == str(path) for c in found[1]):
+                remember_format(path, found[0])
+                return found[0]
+    return registry.DEFAULT
+
+
+def _key_file(path: str | os.PathLike, fmt: registry.Format):
+    """The file whose change means the checkpoint changed: a bundle's index, the file itself, the
+    folder."""
+    return as_path(str(path) + ".index" if fmt.layout == "prefix" else str(path))
+
+
+_cache: dict[tuple, CheckpointReader] = {}  # (key file, mtime, size, ETag) -> reader
+_cache_lock = threading.Lock()  # readers are opened from worker threads and the UI thread
+_CACHE_SIZE = 8
+
+
+def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
+    """A reader for the checkpoint, reused while its index (or file, or folder) is unchanged.
+
+    A checkpoint re-saved under the same name (Estimators do that) gets a new reader.
+    """
+    fmt = format_of(prefix)
+    index = _key_file(prefix, fmt)
+    st = storage_stat(index)
+    if st is None:
+        if is_remote(index) or not os.path.lexists(str(index)):
+            raise CheckpointError(f"{index.name} is missing") from None
+        return _open(prefix, fmt)  # raises the right message
+    key = (str(index), st.st_mtime_ns, st.st_size, getattr(st, "tag", ""))
+    with _cache_lock:
+        reader = _cache.pop(key, None)
+    if reader is None:
+        reader = _open(prefix, fmt)
+    with _cache_lock:
+        _cache[key] = reader  # most recently used last
+        while len(_cache) > _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+    return reader
+
+
+def _open(path: str | os.PathLike, fmt: registry.Format) -> CheckpointReader:
+    if fmt.layout == "prefix":
+        return fmt.open(path)  # the bundle's opener counts native / tensorflow itself
+    if is_remote(path) and fmt.fetch is not None:  # a library that reads local files: fetched first
+        path = registry.call(fmt.fetch, path)
+    reader = fmt.open(path)
+    opened[fmt.name] += 1
+    return reader
