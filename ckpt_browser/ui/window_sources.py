@@ -41,7 +41,9 @@ class WindowSources:
     early_scans: dict  # path -> Future of open_source_or_runs started before the window (ui/app.scan_early)
 
     # -- opening -------------------------------------------------------------------
-    def open_path(self, path: str | Location, checkpoint: str | None = None, variable: str | None = None) -> None:
+    def open_path(
+        self, path: str | Path | Location, checkpoint: str | None = None, variable: str | None = None
+    ) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
         try:
             where = locate(path)  # no I/O: what the user typed, parsed once and handed down
@@ -64,7 +66,7 @@ class WindowSources:
         # Copying ~2 MB of examples is disk work: do it off the UI thread.
         self.runner.submit(
             example_dirs,
-            on_done=lambda dirs: [self.open_path(str(d)) for d in dirs],
+            on_done=lambda dirs: [self.open_path(d) for d in dirs],
             on_error=lambda msg: self._on_open_failed("the examples", msg),
             tf=False,
             label="Preparing examples",
@@ -153,7 +155,7 @@ class WindowSources:
             self.close_source(empty)
         for name, run in runs.runs.items():
             if known is None or name not in known.runs:
-                self.open_path(str(run))
+                self.open_path(run)  # a Location already: not parsed again
         self.status_label.setText(f"{runs.path.name}: {len(runs.runs)} runs" + "".join(f"; {n}" for n in runs.notes))
         if not self._runs_poll.isActive():
             self._runs_poll.start()
@@ -352,7 +354,7 @@ class WindowSources:
         source = self.sources.source_at(self.sources_view.currentIndex())
         info = self.sources.checkpoint_at(self.sources_view.currentIndex())
         if source is not None:
-            self.open_path(str(source.model_dir.path), info.name if info else None)
+            self.open_path(source.model_dir.path, info.name if info else None)
 
     # -- drag and drop -------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -135,3 +135,46 @@ def test_an_unknown_protocol_fails_when_first_asked():
     loc = locate("nosuch://bucket/run")  # no I/O and no backend when made
     with pytest.raises(CheckpointError, match="no file system knows the protocol nosuch://"):
         storage.stat(loc)
+
+
+def _count_parses(monkeypatch) -> list[str]:
+    import ckpt_browser.core.storage.location as location
+
+    parsed: list[str] = []
+    real = location.protocol_of
+
+    def counting(text):
+        parsed.append(str(text))
+        return real(text)
+
+    monkeypatch.setattr(location, "protocol_of", counting)
+    return parsed
+
+
+def test_one_ls_parses_the_path_it_was_given_once(iris_dir, monkeypatch, capsys):
+    from ckpt_browser.cli import main
+
+    parsed = _count_parses(monkeypatch)
+    assert main(["ls", str(iris_dir)]) == 0
+    assert "model.ckpt-300" in capsys.readouterr().out
+    assert parsed == [str(iris_dir)]  # issue 33: it passed as_path / is_remote / stat 13 times
+
+
+def test_a_bucket_is_parsed_once_and_gets_one_file_system(iris_dir, monkeypatch):
+    import fsspec
+
+    from ckpt_browser import api
+    from ckpt_browser.core.storage import remote
+
+    fs = fsspec.filesystem("memory")
+    fs.put(str(iris_dir), "/loc-once/iris", recursive=True)
+    made = []
+    real = remote.filesystem
+    monkeypatch.setattr(remote, "filesystem", lambda loc: made.append(str(loc)) or real(loc))
+    try:
+        parsed = _count_parses(monkeypatch)
+        md = api.open("memory://loc-once/iris")
+        assert md.latest is not None and md.latest.name == "model.ckpt-300" and len(md.latest.variables) == 15
+        assert parsed == ["memory://loc-once/iris"] and len(made) == 1  # the folder, its parent, files: one
+    finally:
+        fs.rm("/loc-once", recursive=True)

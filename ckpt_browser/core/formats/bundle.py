@@ -24,7 +24,7 @@ from ckpt_browser.core.formats.listing_io import read_index
 from ckpt_browser.core.formats.ordered_code import slice_key
 from ckpt_browser.core.formats.protos import bundle_protos
 from ckpt_browser.core.formats.sstable import UnsupportedFormat, varint
-from ckpt_browser.core.storage import Location, as_path, checksum, open_file
+from ckpt_browser.core.storage import Location, checksum, locate, open_file
 from ckpt_browser.core.storage import stat as storage_stat
 from ckpt_browser.core.storage.local import LocalFile
 
@@ -85,12 +85,12 @@ class BundleReader:
     native = True
     note: str | None = None  # the TensorFlow fallback says why it was used; this reader never needs to
 
-    def __init__(self, prefix: str | os.PathLike) -> None:
-        self.prefix = as_path(prefix)
+    def __init__(self, prefix: str | os.PathLike | Location) -> None:
+        self.prefix = locate(prefix)  # a Location as it is
         self.index_name = self.prefix.name + ".index"
         self._need: int | None = None
         # A big index stays in columns (formats/listing.py): a million entries are not a million pairs.
-        pairs, self._columns = read_index(str(self.prefix) + ".index", self.index_name)
+        pairs, self._columns = read_index(self.prefix.plus(".index"), self.index_name)
         if not pairs or pairs[0][0] != b"":
             raise CheckpointError(f"{self.index_name} is damaged: it has no bundle header")
         try:

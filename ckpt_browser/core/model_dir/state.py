@@ -45,10 +45,10 @@ def _is_absolute(path: str) -> bool:
     return os.path.isabs(path) or is_remote(path)  # a job on a bucket writes gs://... paths
 
 
-def _join(model_dir, name: str) -> str:
-    if is_remote(model_dir):
+def _join(model_dir: Location, name: str) -> str:
+    if model_dir.is_remote:
         return str(model_dir).rstrip("/") + "/" + name
-    return os.path.join(model_dir, name)
+    return os.path.join(model_dir.local, name)
 
 
 def read_state(model_dir: Location) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
@@ -80,10 +80,10 @@ def _read_state(model_dir: Location, result: _Result) -> list[tuple[str, float |
         )
         return []
     try:
-        if is_remote(state_path):
+        if state_path.is_remote:
             data = storage.read_whole(state_path, MAX_STATE_BYTES, "checkpoint state")
         else:
-            with open(state_path, "rb") as f:
+            with open(state_path.local, "rb") as f:
                 data = f.read(MAX_STATE_BYTES + 1)
     except OSError as exc:
         result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
@@ -121,7 +121,7 @@ def _read_state(model_dir: Location, result: _Result) -> list[tuple[str, float |
 
 def _name_in_dir(model_dir: Location, raw: str, foreign: list[str]) -> str:
     """Name relative to model_dir of a path the state file gives (already made absolute)."""
-    if is_remote(model_dir) or is_remote(raw):
+    if model_dir.is_remote or is_remote(raw):  # raw: a path the state file holds, as text
         inside = str(model_dir).rstrip("/") + "/"
         if raw.startswith(inside):
             return raw[len(inside) :]
@@ -129,13 +129,13 @@ def _name_in_dir(model_dir: Location, raw: str, foreign: list[str]) -> str:
         return raw.rstrip("/").rsplit("/", 1)[-1]
     p = Path(raw)
     try:
-        rel = p.relative_to(model_dir)
+        rel = p.relative_to(model_dir.local)
         return rel.as_posix()
     except ValueError:
         pass
     try:
         # The same folder reached through a symlink or another spelling.
-        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir):
+        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir.local):
             return p.name
     except OSError:
         pass

@@ -1,8 +1,9 @@
 """Where a reader's bytes come from: byte ranges of files, never whole data files.
 
-The package: location.py (Location, made once by locate() where a path or URL enters; every
-function here takes one), paths.py (no I/O), local.py (positioned reads), remote.py (fsspec URLs, imported only
-for a URL), checksum.py (crc32c), cache.py (the cache folder). It imports only errors.
+The package: location.py (Location, made once by locate() where a path or URL enters: every
+function here takes one, never a string -- docs/locations.md), paths.py (text, no I/O), local.py
+(positioned reads), remote.py (fsspec URLs, imported only for a URL), checksum.py (crc32c),
+cache.py (the cache folder). It imports only errors.
 
 Readers ask for (offset, size) ranges; this module answers them for local files with positioned
 reads into fresh buffers (no mmap: a file truncated under a mapping raises SIGBUS, which would
@@ -20,37 +21,23 @@ from typing import Any
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage.local import LocalFile, require_regular
 from ckpt_browser.core.storage.location import Kind, Location, locate
-from ckpt_browser.core.storage.paths import (
-    CHUNK,
-    bucket_of,
-    check_range,
-    from_file_url,
-    is_remote,
-    normalize,
-    protocol_of,
-)
+from ckpt_browser.core.storage.paths import CHUNK, check_range, from_file_url, is_remote, protocol_of
 
 __all__ = [
-    "CHUNK", "Kind", "LocalFile", "Location", "bucket_of", "locate", "check_range", "from_file_url", "is_remote",
-    "normalize", "protocol_of", "require_regular",
+    "CHUNK", "Kind", "LocalFile", "Location", "locate", "check_range", "from_file_url", "is_remote", "protocol_of",
+    "require_regular",
 ]  # fmt: skip
 
 
-# Transitional, while model_dir/ and formats/ are converted: what storage still accepts.
-Where = Location | str | os.PathLike
+def _loc(loc: Location) -> Location:
+    """The Location asked about: a string here would be parsed again at every stop -- the caller
+    takes its Location from where the path entered (storage.locate, docs/locations.md)."""
+    if not isinstance(loc, Location):
+        raise TypeError(f"storage takes a Location (storage.locate), not {type(loc).__name__}")
+    return loc
 
 
-def _loc(path: Where) -> Location:
-    """Transitional: the Location of a caller not yet handed one (each such call parses)."""
-    return locate(path)
-
-
-def as_path(path: Where) -> Location:
-    """Transitional name of locate()."""
-    return locate(path)
-
-
-def stat(loc: Where):
+def stat(loc: Location):
     """os.stat's answer (or remote.Stat), None for what cannot be looked at locally (missing, a
     dangling link, a name too long) or does not exist in a bucket; a bucket that cannot be asked
     (network, access) is a CheckpointError -- not a missing file."""
@@ -65,21 +52,21 @@ def stat(loc: Where):
         return None
 
 
-def is_dir(loc: Where) -> bool:
+def is_dir(loc: Location) -> bool:
     st = stat(loc)
     return st is not None and S_ISDIR(st.st_mode)
 
 
-def is_file(loc: Where) -> bool:
+def is_file(loc: Location) -> bool:
     st = stat(loc)
     return st is not None and S_ISREG(st.st_mode)
 
 
-def exists(loc: Where) -> bool:
+def exists(loc: Location) -> bool:
     return stat(loc) is not None
 
 
-def list_dir(folder: Where) -> list[tuple[str, Any]]:
+def list_dir(folder: Location) -> list[tuple[str, Any]]:
     """(name, stat or None) of each entry of a folder; a CheckpointError if it cannot be listed."""
     folder = _loc(folder)
     if folder.is_remote:
@@ -100,7 +87,7 @@ def list_dir(folder: Where) -> list[tuple[str, Any]]:
     return out
 
 
-def forget_listings(folder: Where) -> None:
+def forget_listings(folder: Location) -> None:
     """A bucket's listings are cached by its backend: drop them before looking again."""
     folder = _loc(folder)
     if folder.is_remote:
@@ -109,7 +96,7 @@ def forget_listings(folder: Where) -> None:
         remote.forget(folder)
 
 
-def local_copy(prefix: Where, progress=None) -> Location:
+def local_copy(prefix: Location, progress=None) -> Location:
     """A local prefix TensorFlow can restore: the prefix itself, or for a URL the checkpoint's
     files fetched into the cache folder (remote_copy.local_copy)."""
     prefix = _loc(prefix)
@@ -120,7 +107,7 @@ def local_copy(prefix: Where, progress=None) -> Location:
     return prefix
 
 
-def local_file(path: Where, progress=None) -> Location:
+def local_file(path: Location, progress=None) -> Location:
     path = _loc(path)
     if path.is_remote:
         from ckpt_browser.core.storage import remote_copy
@@ -129,7 +116,7 @@ def local_file(path: Where, progress=None) -> Location:
     return path
 
 
-def open_file(loc: Where, block: int | None = None):
+def open_file(loc: Location, block: int | None = None):
     """A file for positioned reads: LocalFile, or remote.RemoteFile for a URL (block: the size
     of its small reads; sequential readers such as the events reader ask for bigger ones)."""
     loc = _loc(loc)
@@ -143,7 +130,7 @@ def open_file(loc: Where, block: int | None = None):
 PROTO_LIMIT = 2 << 30  # protobuf cannot parse a message of 2 GiB or more
 
 
-def read_whole(path: Where, limit: int = PROTO_LIMIT, what: str = "file") -> bytes:
+def read_whole(path: Location, limit: int = PROTO_LIMIT, what: str = "file") -> bytes:
     """All of a small file (a graph, a state file), or a CheckpointError: missing, empty, or
     bigger than ``limit`` (a sparse 50 GiB file must not be read into memory)."""
     f = open_file(path, block=1 << 20)

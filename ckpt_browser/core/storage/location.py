@@ -41,16 +41,19 @@ class Location:
     _raw: str  # a URL as the backend needs it (its own user:password@ kept, for s3fs & co.)
     _auth: str | None  # http(s): the Authorization header for user:password@ given once
     _local: Path | None
-    _fs: Any
+    _fs: list[Any]  # [the file system or None]: one box shared by every Location derived from one locate
 
     def __init__(self, *_: object) -> None:
         raise TypeError("a Location is made by storage.locate(path)")
 
     @classmethod
-    def _make(cls, kind: Kind, protocol: str | None, text: str, raw: str, auth: str | None = None, fs: Any = None):
+    def _make(
+        cls, kind: Kind, protocol: str | None, text: str, raw: str, auth: str | None = None, fs: list[Any] | None = None
+    ) -> Location:
         self = object.__new__(cls)
+        box = fs if fs is not None else [None]
         for name, value in (("kind", kind), ("protocol", protocol), ("text", text), ("_raw", raw), ("_auth", auth),
-                            ("_local", Path(text) if kind == "local" else None), ("_fs", fs)):  # fmt: skip
+                            ("_local", Path(text) if kind == "local" else None), ("_fs", box)):  # fmt: skip
             object.__setattr__(self, name, value)
         return self
 
@@ -76,14 +79,14 @@ class Location:
     @property
     def fs(self):
         """A URL's fsspec file system, made once (remote.filesystem: CheckpointError naming what is
-        missing or wrong) and shared by the Locations joined from this one."""
-        if self._fs is None:
+        missing or wrong) for this Location and every one joined or derived from it."""
+        if self._fs[0] is None:
             if self.kind == "local":
                 raise TypeError(f"{self.text[:300]} is a local path: it has no fsspec file system")
             from ckpt_browser.core.storage import remote
 
-            object.__setattr__(self, "_fs", remote.filesystem(self))
-        return self._fs
+            self._fs[0] = remote.filesystem(self)  # two threads at once: fsspec caches the instance
+        return self._fs[0]
 
     @property
     def fs_path(self) -> str:
@@ -117,6 +120,19 @@ class Location:
             return self
         cut = len(tail) + 1
         return self._derive(self.text[:-cut], self._raw.rstrip("/")[:-cut])
+
+    @property
+    def top(self) -> Location:
+        """A URL's bucket (s3://bucket) or server (http://host:port): where a job could create the
+        rest of the path later. A local path's is its root."""
+        if self._local is not None:
+            return self._derive(self._local.anchor or "/")
+        rest = self._rest()
+        cut = len(rest) - len(rest.split("/", 1)[0])  # the path below the bucket or host
+        if not cut:
+            return self
+        raw = self._raw.rstrip("/")
+        return self._derive(self.text[:-cut], raw[: len(raw) - cut])
 
     def joinpath(self, *names: str) -> Location:
         """The child named by names ("a", "b/c"): no parse -- names are names, not URLs."""

@@ -13,7 +13,7 @@ import numpy as np
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.storage import is_file, local_file, locate
+from ckpt_browser.core.storage import Location, is_file, local_file, locate
 from ckpt_browser.core.tf.graph import RestoredGraph
 
 
@@ -148,7 +148,7 @@ def _header_lines(p: Path) -> int:
         return 1
 
 
-def find_data_file(model_dir: Path) -> Path | None:
+def find_data_file(model_dir: Location) -> Location | None:
     """The training data shipped next to the checkpoints, if any (the demo's data.csv)."""
     for name in ("data.csv", "data.npy"):
         if is_file(model_dir / name):
