@@ -13,13 +13,15 @@ import sys
 import threading
 import warnings
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage import remote_http
-from ckpt_browser.core.storage.location import Location
 from ckpt_browser.core.storage.paths import check_range
 from ckpt_browser.core.storage.remote_errors import failure, timeout
+
+if TYPE_CHECKING:  # location.py makes a Location's file system here (filesystem): no cycle at run time
+    from ckpt_browser.core.storage.location import Location
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
