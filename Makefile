@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile fixtures-torch fixtures-orbax demo lint bench package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -66,7 +66,8 @@ test-notf:
 NOTF_STAMP := $(NOTF)/.installed
 TEST_LIGHT := tests/core tests/keras tests/test_cli.py tests/test_api.py tests/test_bad_input.py \
 	tests/test_without_tensorflow.py tests/ui/test_first_run.py tests/ui/test_main_window.py \
-	tests/ui/test_screenshot.py tests/test_package_lite.py
+	tests/ui/test_screenshot.py tests/test_package_lite.py tests/test_orbax_views.py \
+	tests/test_orbax_jax_free.py
 $(NOTF_STAMP): pyproject.toml
 	@test -x $(NOTF)/bin/python || $(PYTHON) -m venv $(NOTF)
 	$(NOTF)/bin/python -m pip install --quiet -e ".[test-light]"
@@ -74,6 +75,18 @@ $(NOTF_STAMP): pyproject.toml
 	@touch $@
 test-light: $(NOTF_STAMP)  ## the reading tests and the light desktop build where TensorFlow is not installed (CI)
 	QT_QPA_PLATFORM=offscreen $(NOTF)/bin/python -m pytest -q -p no:cacheprovider -m "not tf" $(TEST_LIGHT)
+
+
+# The Orbax fixtures (tests/data/orbax) and their oracles, written by the real writers -- JAX on CPU,
+# orbax-checkpoint, Keras with the JAX backend -- in a venv of their own (never the test venv:
+# browsing must not need JAX). ORBAX_VENV=/elsewhere keeps the venv out of the tree.
+ORBAX_VENV ?= .venv-orbax
+ORBAX_PKGS := jax jaxlib orbax-checkpoint keras tensorstore h5py
+fixtures-orbax: $(STAMP)  ## rewrite tests/data/orbax with JAX, Orbax and Keras (a venv of their own)
+	test -x $(ORBAX_VENV)/bin/python || $(PYTHON) -m venv $(ORBAX_VENV)
+	$(ORBAX_VENV)/bin/python -m pip install --quiet $(ORBAX_PKGS)
+	KERAS_BACKEND=jax JAX_PLATFORMS=cpu $(ORBAX_VENV)/bin/python tests/data/orbax/make_fixtures.py
+	$(BIN)/python tests/data/orbax/make_tf_checkpoint.py  # the same model's tf.train.Checkpoint (TensorFlow)
 
 # The tests of what needs TensorFlow (marked tf: restore, run, Fit, signatures, the demo) with the
 # newest TensorFlow and with 2.15, the last with Estimators, each in a venv of its own (not in CI:
@@ -107,13 +120,24 @@ fuzz-keras fuzz-hdf5 fuzz-tfjs: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_models.py -k "$(@:fuzz-%=%) or report_model_counts"
 
 fuzz-rest: $(STAMP)
-	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py
+	$(FUZZ_PYTEST) tests/fuzz/test_fuzz.py tests/fuzz/test_fuzz_health.py tests/fuzz/test_fuzz_http.py tests/core/test_bundle_props.py \
+	  tests/fuzz/test_fuzz_orbax.py
 
 # --dask servers that are no scheduler (silent, garbage, a real handshake then lies) and address
 # text; hostile modules in the current folder (the command's and its workers' imports never come
 # from there), TensorFlow's fallback worker included. Mostly waiting (deadlines, processes).
 fuzz-hostile: $(STAMP)
 	$(FUZZ_PYTEST) tests/fuzz/test_fuzz_hostile.py
+
+# tests/data/torch: PyTorch / safetensors files and a BERT TF checkpoint + its Hugging Face conversion,
+# by their writers (torch 2.13 CPU, safetensors, transformers < 5) in a venv of their own (not CI);
+# TensorFlow (this venv's) writes the TF checkpoint and answers the converter's reads in a child.
+TORCH_VENV ?= /work/venvs/torch
+fixtures-torch: $(STAMP)
+	test -x $(TORCH_VENV)/bin/python || { python3.11 -m venv $(TORCH_VENV) && \
+		$(TORCH_VENV)/bin/pip install torch==2.13.0 safetensors 'transformers<5' numpy; }
+	cd tests/data/torch && $(TORCH_VENV)/bin/python make_fixtures.py $(CURDIR)/$(BIN)/python && \
+		$(TORCH_VENV)/bin/python make_conversions.py $(CURDIR)/$(BIN)/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check ckpt_browser tests benchmarks

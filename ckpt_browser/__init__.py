@@ -16,14 +16,25 @@ __version__ = "0.2.0"
 # Versions of the Python API: a change to it is a CHANGELOG entry (docs/api.md).
 API_VERSION = "1.0"
 
-__all__ = ["API_VERSION", "Checkpoint", "ModelDir", "Variable", "__version__", "check", "diff", "open", "verify"]
+__all__ = [
+    "API_VERSION",
+    "Checkpoint",
+    "ModelDir",
+    "Variable",
+    "__version__",
+    "check",
+    "diff",
+    "map_weights",
+    "open",
+    "verify",
+]
 
 if TYPE_CHECKING:
-    from ckpt_browser.api import Checkpoint, ModelDir, Variable, check, diff, open, verify
+    from ckpt_browser.api import Checkpoint, ModelDir, Variable, check, diff, map_weights, open, verify
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("open", "diff", "check", "verify", "ModelDir", "Checkpoint", "Variable"):
+    if name in ("open", "diff", "check", "verify", "map_weights", "ModelDir", "Checkpoint", "Variable"):
         import importlib
 
         return getattr(importlib.import_module("ckpt_browser.api"), name)

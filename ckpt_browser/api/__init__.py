@@ -10,5 +10,6 @@ internal.
 
 from ckpt_browser.api.browse import Checkpoint, ModelDir, Variable, diff, finite_or_text, open, verify
 from ckpt_browser.api.checks import check
+from ckpt_browser.api.mapping import map_weights
 
-__all__ = ["Checkpoint", "ModelDir", "Variable", "check", "diff", "finite_or_text", "open", "verify"]
+__all__ = ["Checkpoint", "ModelDir", "Variable", "check", "diff", "finite_or_text", "map_weights", "open", "verify"]

@@ -187,6 +187,8 @@ class Checkpoint:
             "head": None if complete else to_jsonable(value.reshape(-1)[:HEAD]),
             "stored": stored,
         }
+        if hasattr(reader, "layout"):  # chunks and compression (Orbax's zarr arrays)
+            record["layout"] = reader.layout(name)
         return finite_or_text(record), value, stats
 
 
@@ -375,15 +377,21 @@ def diff(a: str | os.PathLike[str] | Location, b: str | os.PathLike[str] | Locat
 
 
 @checkpoint_errors_only
-def verify(path: str | os.PathLike[str] | Location, dask: str | None = None) -> Record:
+def verify(path: str | os.PathLike[str] | Location, dask: str | None = None, finite: bool = False) -> Record:
     """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
     `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable"). dask: a scheduler's
-    address (tcp://host:8786; default CKPT_BROWSER_DASK) to check the bytes on its workers."""
-    return _verify(path, dask=dask).to_json()
+    address (tcp://host:8786; default CKPT_BROWSER_DASK) to check the bytes on its workers.
+    finite: NaN and infinite values count as corrupt too, where the format's reader checks them
+    (Orbax, which stores no checksums)."""
+    return _verify(path, dask=dask, finite=finite).to_json()
 
 
 def _verify(
-    path: str | os.PathLike[str] | Location, progress: Any = None, dask: str | None = None, tasks: Any = None
+    path: str | os.PathLike[str] | Location,
+    progress: Any = None,
+    dask: str | None = None,
+    tasks: Any = None,
+    finite: bool = False,
 ) -> Any:
     """tasks: hears a cluster's tasks as they finish (done, total, text)."""
     from ckpt_browser.core.model_dir.contents import open_source
@@ -393,5 +401,5 @@ def _verify(
     source = open_source(locate(path))
     with _cluster(dask, tasks) as engine:
         if source.selected:
-            return verify_checkpoints([source.checkpoint()], progress, engine)
-        return verify_model_dir(source.model_dir, progress, engine)
+            return verify_checkpoints([source.checkpoint()], progress, engine, finite)
+        return verify_model_dir(source.model_dir, progress, engine, finite)

@@ -124,7 +124,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     from ckpt_browser.core.values.verify import CORRUPT, UNREADABLE
 
     progress, on_tasks = cli_output.progress_lines(ns)
-    report = _verify(ns.path, progress, dask=ns.dask, tasks=on_tasks)
+    report = _verify(ns.path, progress, dask=ns.dask, tasks=on_tasks, finite=ns.finite)
     if progress or on_tasks:
         print(file=sys.stderr)
     if ns.json:

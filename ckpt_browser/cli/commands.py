@@ -12,6 +12,7 @@ from ckpt_browser import __version__
 from ckpt_browser.cli import checks as cli_checks
 from ckpt_browser.cli import health as cli_health
 from ckpt_browser.cli import ls as cli_ls
+from ckpt_browser.cli import map as cli_map
 from ckpt_browser.cli.fit import MIN_NAME, elide_names, fit_rows, terminal_width, wrap
 from ckpt_browser.cli.output import (
     EXIT_DIFFERENT,
@@ -27,7 +28,7 @@ from ckpt_browser.core.storage import Location, locate
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "demo")
+SUBCOMMANDS = ("ls", "show", "diff", "run", "check", "verify", "health", "map", "demo")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -136,7 +137,10 @@ def _headless_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     verify.add_argument("path")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--finite", action="store_true",
+                        help="NaN or infinite values are corrupt too (formats without checksums: Orbax)")  # fmt: skip
     cli_health.add_parser(sub)
+    cli_map.add_parser(sub)
     demo = sub.add_parser("demo", help="write the tutorial's quadratic example into DIR")
     demo.add_argument("dir")
     for name, command in sub.choices.items():
@@ -252,6 +256,8 @@ def _cmd_show(ns: argparse.Namespace) -> int:
     print(elide_names([name], max(MIN_NAME, width - len(rest)))[0] + rest if width else name + rest)
     if stored:
         print(wrap(f"{stored}; {'the codes' if ns.codes else 'dequantized'} below", width, "  "))
+    if record.get("layout"):
+        print(wrap(f"stored as {record['layout']}", width, "  "))
     for label, text in stats.lines():
         print(f"  {label:<9} {text}")
     line = (width or 101) - 1  # numpy's rows, to the terminal's width
@@ -313,5 +319,6 @@ _COMMANDS = {
     "check": cli_checks.cmd_check,
     "verify": cli_checks.cmd_verify,
     "health": cli_health.cmd_health,
+    "map": cli_map.cmd_map,
     "demo": _cmd_demo,
 }

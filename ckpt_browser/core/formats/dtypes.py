@@ -88,3 +88,16 @@ def itemsize(dtype: str) -> int | None:
         if name == dtype:
             return size
     return None
+
+
+ML_FLOATS = frozenset(name for name, _, np_name in _TABLE.values() if np_name and np_name.startswith("ml_dtypes:float"))
+ML_FLOATS |= {"bfloat16"}
+
+
+@functools.cache
+def enum_of(dtype: str) -> int | None:
+    """The DataType enum of a shown dtype name (qint8 and such too), or None."""
+    for enum, (name, _, _) in _TABLE.items():
+        if name == dtype:
+            return enum
+    return None

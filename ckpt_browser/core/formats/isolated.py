@@ -118,7 +118,7 @@ def main() -> None:
     except ValueError:
         pass
     for module in filter(None, os.environ.get("CKPT_BROWSER_WORKER_PRELOAD", "").split(",")):
-        if module == "h5py" or module.startswith("ckpt_browser."):
+        if module in ("h5py", "tensorstore") or module.startswith("ckpt_browser."):
             try:
                 importlib.import_module(module)
             except ImportError:  # the call that needs it will say so

@@ -61,8 +61,8 @@ def format_of(path: Location) -> registry.Format:
     if registry.folder_formats() and storage_stat(path.plus(".index")) is None:
         st = storage_stat(path)
         if st is not None and stat.S_ISDIR(st.st_mode):
-            found = registry.scan_folder(str(path))
-            if found is not None and any(c.path == str(path) for c in found[1]):
+            found = registry.scan_folder(path)
+            if found is not None and any(str(c.path) == str(path) for c in found[1]):
                 remember_format(path, found[0])
                 return found[0]
     return registry.DEFAULT

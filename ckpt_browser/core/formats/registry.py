@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.reader import CheckpointReader
+    from ckpt_browser.core.storage import Location
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class FoundCheckpoint:
     """One checkpoint a folder format's scanner found."""
 
     name: str  # as listed, relative to the folder scanned ("5", "checkpoints/5")
-    path: str  # what the format's opener opens
+    path: Location  # what the format's opener opens (the folder itself, for a step folder opened)
     step: int | None = None
     timestamp: float | None = None  # seconds since the epoch, from the format's own metadata
     complete: bool = True  # False: still being written (no commit marker yet)
@@ -91,6 +92,7 @@ def call(target: str, *args: Any) -> Any:
 
 
 _KERAS_FILE = Capabilities(graph=True, slots=True, model_config=True)
+_WEIGHTS_FILE = Capabilities(remote_ranges=True)  # PyTorch / safetensors: values, no checksums
 
 # One line per format. Order matters only among formats claiming the same name: the first
 # whose magic bytes match wins.
@@ -112,6 +114,27 @@ FORMATS: tuple[Format, ...] = (
         opener="ckpt_browser.core.formats.tfjs:TfjsModel",
         names=("model.json",), suffixes=("weights_manifest.json", ".model.json"),
         fetch="ckpt_browser.core.formats.tfjs:fetch_model",
+    ),
+    # PyTorch and safetensors (issue 36): read by byte ranges, no torch, no pickle code run. A bare
+    # ".bin" is not claimed by name (TF.js shards are .bin too): pytorch_model.bin is, and the
+    # magic (zip or pickle) settles a .bin named on the command line (of_file).
+    Format(
+        "torch", "PyTorch file", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.torch_file:open_torch",
+        names=("pytorch_model.bin",), suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80"),
+    ),
+    Format(
+        "safetensors", "safetensors file", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.safetensors:open_safetensors", suffixes=(".safetensors",),
+    ),
+    Format(
+        "sharded", "sharded checkpoint (index.json)", "file", _WEIGHTS_FILE,
+        opener="ckpt_browser.core.formats.safetensors:open_sharded",
+        suffixes=(".safetensors.index.json", ".bin.index.json"),
+    ),
+    Format(
+        "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
+        opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
     ),
 )  # fmt: skip
 
@@ -145,8 +168,9 @@ def folder_formats() -> Sequence[Format]:
     return [f for f in FORMATS if f.layout == "folder"]
 
 
-def scan_folder(folder: str) -> tuple[Format, list[FoundCheckpoint]] | None:
-    """The first folder format whose scanner recognises this folder, and what it found."""
+def scan_folder(folder: Location) -> tuple[Format, list[FoundCheckpoint]] | None:
+    """The first folder format whose scanner recognises this folder, and what it found (its
+    Location is handed to the scanner: storage takes it as it is)."""
     for fmt in folder_formats():
         if fmt.scanner is None:
             continue

@@ -174,7 +174,10 @@ def read_variable(info: CheckpointInfo, name: str) -> TensorRead:
         reader = open_checkpoint(info.prefix)
         value = reader.read(name)
         stored = reader.quantization(name) if hasattr(reader, "quantization") else None
-        return TensorRead(value, note=f"{stored}; shown dequantized" if stored else None)
+        if stored:
+            return TensorRead(value, note=f"{stored}; shown dequantized")
+        layout = reader.layout(name) if hasattr(reader, "layout") else None  # chunks, compression (Orbax)
+        return TensorRead(value, note=f"stored as {layout}" if layout else None)
     except ChecksumMismatch as exc:
         if exc.value is None:
             raise

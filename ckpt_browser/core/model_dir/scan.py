@@ -296,15 +296,15 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
 def _folder_checkpoints(model_dir: Location, by_name: dict[str, CheckpointInfo]) -> str | None:
     """The checkpoints a "folder" format finds in model_dir (Orbax's step folders), added to
     by_name; the name of the latest complete one."""
-    found = registry.scan_folder(str(model_dir))
+    found = registry.scan_folder(model_dir)
     if found is None:
         return None
     fmt, checkpoints = found
     latest = None
     for c in checkpoints:
-        remember_format(model_dir / c.name, fmt)
+        remember_format(c.path, fmt)
         by_name[c.name] = CheckpointInfo(
-            name=c.name, prefix=model_dir / c.name, step=c.step, timestamp=c.timestamp, on_disk=True,
+            name=c.name, prefix=storage.locate(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
             files_ok=c.complete and c.problem is None, problem=c.problem, bytes=c.bytes, format=fmt.name,
             time_source="metadata" if c.timestamp is not None else "file", being_written=not c.complete,
         )  # fmt: skip

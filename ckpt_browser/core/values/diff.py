@@ -105,6 +105,11 @@ def diff_checkpoints(a: Location, b: Location, progress: Progress | None = None,
     """Every variable of A against B's. engine: where tensors stored whole are compared, in byte
     ranges (values/tasks.py: every core here by default, or a Dask cluster)."""
     ra, rb = open_checkpoint(a), open_checkpoint(b)
+    from ckpt_browser.core.values.mapping import cross_framework_view
+
+    crossed = cross_framework_view(ra, rb)  # a TF checkpoint against its PyTorch conversion
+    if crossed is not None:
+        ra, rb, _ = crossed
     va = {v.name: v for v in ra.variables()}
     vb = {v.name: v for v in rb.variables()}
     from ckpt_browser.core.values.pairing import graph_file_pairs
@@ -155,6 +160,8 @@ def diff_checkpoints(a: Location, b: Location, progress: Progress | None = None,
         done += 0 if name in tasked else weights[name]
         if progress:
             progress(done, total, "comparing")
+    for row in rows if crossed is not None else []:  # B's PyTorch name beside A's TF name
+        row.name_b = getattr(rb, "renamed", {}).get(row.name, row.name_b)
     _graph_paths(ra, rb, rows)
     out = CheckpointDiff(locate(a), locate(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
@@ -162,6 +169,8 @@ def diff_checkpoints(a: Location, b: Location, progress: Progress | None = None,
         out.pairing = "by the checkpoint's object graph: weights by path, optimizer variables by their index"
     if by_path:
         out.pairing = f"by path in the object graph ({len(by_path)} stored under another key in B)"
+    if crossed is not None:
+        out.pairing = crossed[2]
     if slots:
         out.pairing += f"; {len(slots)} optimizer slots by their flattened names (a legacy .h5 writes a/b_c for a/b/c)"
     return out

@@ -60,6 +60,11 @@ def graph_file_pairs(ra, rb) -> list[tuple[str, str]] | None:
     variable by its index in the optimizer's variables, which both keep in one order
     (`optimizer/_variables/N` in the graph, `optimizer/vars/N` in the file). None when neither
     side is such a pair or nothing differs."""
+    from ckpt_browser.core.values.pairing_orbax import orbax_file_pairs
+
+    orbax = orbax_file_pairs(ra, rb)  # Keras' OrbaxCheckpoint against the same model's Keras file
+    if orbax is not None:
+        return orbax
     if hasattr(rb, "kinds") and hasattr(ra, "entries") and not hasattr(rb, "entries"):
         swapped = graph_file_pairs(rb, ra)
         return None if swapped is None else [(y, x) for x, y in swapped]

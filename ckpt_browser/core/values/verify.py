@@ -69,7 +69,8 @@ class Report:
 Progress = Callable[[int, int, str], None]
 
 
-def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total: int, engine=None) -> Verdict:
+def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total: int, engine=None,
+                finite: bool = False) -> Verdict:  # fmt: skip
     verdict = Verdict(info.name, info.prefix)
     if not info.on_disk:
         verdict.status, verdict.error = UNREADABLE, info.problem or "its index is missing"
@@ -81,6 +82,11 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
         verdict.status, verdict.error = UNREADABLE, str(exc)
         return verdict
     verdict.note = getattr(reader, "verify_note", None)
+    checks_finite = finite and getattr(reader, "checks_finite", False)  # NaN / Inf as problems (Orbax)
+    if finite and not checks_finite:
+        verdict.note = "; ".join(
+            filter(None, [verdict.note, "NaN and Inf are not checked for this format (health counts them)"])
+        )
     # File-level problems a reader knows of (entries TensorFlow would refuse, a manifest that lies).
     verdict.problems += reader.problems() if hasattr(reader, "problems") else []
     if isinstance(reader, BundleReader):  # every core (or a cluster) on byte ranges
@@ -88,7 +94,9 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
     buffer = bytearray(CHUNK)
     for entry in entries:
         try:
-            if hasattr(reader, "check"):  # the bundle's crc32c, or what TF.js allows checking
+            if checks_finite:
+                verdict.bytes += reader.check(entry.name, buffer, finite=True)  # type: ignore[attr-defined]
+            elif hasattr(reader, "check"):  # the bundle's crc32c, or what TF.js allows checking
                 verdict.bytes += reader.check(entry.name, buffer)
             else:  # TensorFlow's reader checks as it reads
                 verdict.bytes += int(getattr(reader.read(entry.name), "nbytes", 0))
@@ -100,7 +108,8 @@ def _verify_one(info: CheckpointInfo, progress: Progress, done: list[int], total
         except OpaqueTensor:
             verdict.opaque += 1
         except CheckpointError as exc:  # truncated or missing data file: the rest may still be fine
-            verdict.problems.append(f"{entry.name}: {exc}")
+            text = str(exc)  # named once, when the reader's message already names the variable
+            verdict.problems.append(text if text.startswith(f"{entry.name}: ") else f"{entry.name}: {text}")
         done[0] += 1
         progress(done[0], total, f"Verifying {info.name}")
     if verdict.problems:
@@ -133,9 +142,11 @@ def _size(reader, name: str) -> int:
     return reader.entry_info(name).size if isinstance(reader, BundleReader) else 0
 
 
-def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, engine=None) -> Report:
+def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, engine=None,
+           finite: bool = False) -> Report:  # fmt: skip
     """Check every tensor of each checkpoint; progress(done, total, text) counts tensors. engine:
-    where the bytes are checked (values/tasks.py: threads here by default, or a Dask cluster)."""
+    where the bytes are checked (values/tasks.py: threads here by default, or a Dask cluster).
+    finite: NaN and infinite values are problems too, where the reader checks them (Orbax)."""
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
     total = 0
@@ -145,9 +156,9 @@ def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, 
         except CheckpointError:
             pass
     done = [0]
-    verdicts = [_verify_one(info, progress, done, total, engine) for info in checkpoints]
+    verdicts = [_verify_one(info, progress, done, total, engine, finite) for info in checkpoints]
     return Report(verdicts, time.perf_counter() - start)
 
 
-def verify_model_dir(md: ModelDir, progress: Progress | None = None, engine=None) -> Report:
-    return verify([c for c in md.checkpoints if c.on_disk or c.in_state], progress, engine)
+def verify_model_dir(md: ModelDir, progress: Progress | None = None, engine=None, finite: bool = False) -> Report:
+    return verify([c for c in md.checkpoints if c.on_disk or c.in_state], progress, engine, finite)
