@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import floors  # noqa: E402
 from benchmarks._proc import ROOT, cli, python, run_measured  # noqa: E402
 from benchmarks.scale_fixtures import DEFAULT, write_all  # noqa: E402
 
@@ -40,12 +41,6 @@ def snippet(code: str) -> list[str]:
     return [python(), "-c", code]
 
 
-LOOP_FLOOR = """
-import sys
-from ckpt_browser.core.formats.sstable import read_table
-n = len(read_table(open(sys.argv[1] + ".index", "rb").read(), "x"))
-"""
-
 CRC_FLOOR = """
 import glob, os, sys, crc32c
 from concurrent.futures import ThreadPoolExecutor
@@ -58,24 +53,23 @@ with ThreadPoolExecutor(os.cpu_count()) as pool:
     list(pool.map(one, sorted(glob.glob(sys.argv[1] + ".data-*"))))
 """
 
-NUMPY_DIFF_FLOOR = """
-import sys, numpy as np
-a, b = (np.fromfile(p + ".data-00000-of-00001", np.float32) for p in sys.argv[1:3])
-print(float(np.max(np.abs(b - a))))
-"""
-
 
 def ls_rows(p: dict) -> None:
-    for key, label in (("many1m", "1,000,000"), ("many100k", "100,000")):
-        prefix = str(p[key])
-        ours, peer, floor = alternated(
-            cli("ls", prefix), [python(), *INSPECT, prefix], snippet(LOOP_FLOOR + "\n") + [prefix]
-        )
-        print(f"ls {label} variables: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | inspect_checkpoint "
-              f"{peer[0]:.2f} s, {peer[1]:.0f} MiB | {peer[0] / ours[0]:.1f}x faster (target >= 10x; 1M: <= 200 MiB) "
-              f"| pure-Python loop over the index {floor[0]:.2f} s")  # fmt: skip
-    (ours,) = alternated(cli("ls", "--json", str(p["many1m"])))
-    print(f"ls --json 1,000,000 variables: {ours[0]:.2f} s, {ours[1]:.0f} MiB")
+    with tempfile.TemporaryDirectory() as work:
+        script = str(floors.write_script(Path(work), "ls"))
+        for key, label in (("many1m", "1,000,000"), ("many100k", "100,000")):
+            prefix = str(p[key])
+            ours, peer, floor = alternated(
+                cli("ls", prefix), [python(), *INSPECT, prefix], [python(), script, prefix, "text"]
+            )
+            print(f"ls {label} variables: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | inspect_checkpoint "
+                  f"{peer[0]:.2f} s, {peer[1]:.0f} MiB | {peer[0] / ours[0]:.1f}x faster (>= 10x; 1M: <= 200 MiB) "
+                  f"| floor {floor[0]:.2f} s, {floor[1]:.0f} MiB: {ours[0] / floor[0]:.2f}x")  # fmt: skip
+        prefix = str(p["many1m"])
+        ours, floor = alternated(cli("ls", "--json", prefix), [python(), script, prefix, "json"])
+        print(f"ls --json 1,000,000 variables: {ours[0]:.2f} s, {ours[1]:.0f} MiB | floor {floor[0]:.2f} s, "
+              f"{floor[1]:.0f} MiB: {ours[0] / floor[0]:.2f}x (target <= 2x)")  # fmt: skip
+    print(f"  floor: {floors.FLOORS['ls'][0]}")
 
 
 def _shards(prefix: str) -> list[Path]:
@@ -116,9 +110,13 @@ def verify_row(p: dict) -> None:
 
 def diff_row(p: dict) -> None:
     a, b = str(p["a"]), str(p["b"])
-    ours, floor = alternated(cli("diff", a, b), snippet(NUMPY_DIFF_FLOOR) + [a, b])
-    print(f"diff of two 1.3 GB checkpoints: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | numpy streaming both "
-          f"{floor[0]:.2f} s | {ours[0] / floor[0]:.2f}x (target <= 1.5)")  # fmt: skip
+    with tempfile.TemporaryDirectory() as work:
+        spec = str(floors.write_spec(Path(work), "diff", floors.diff_spec(p["a"], p["b"])))
+        script = str(floors.write_script(Path(work), "diff"))
+        ours, floor = alternated(cli("diff", a, b), [python(), script, spec])
+    print(f"diff of two 1.3 GB checkpoints: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | floor {floor[0]:.2f} s, "
+          f"{floor[1]:.0f} MiB | {ours[0] / floor[0]:.2f}x (target <= 1.5)")  # fmt: skip
+    print(f"  floor: {floors.FLOORS['diff'][0]}")
 
 
 def stats_row(p: dict) -> None:
