@@ -17,12 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import floors  # noqa: E402
-from benchmarks._proc import ROOT, cli, python, run_measured  # noqa: E402
+from benchmarks._proc import ROOT, cli, output_size, python, run_measured  # noqa: E402
 from benchmarks.scale_fixtures import DEFAULT, write_all  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 INSPECT = ["-m", "tensorflow.python.tools.inspect_checkpoint", "--file_name"]
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+# Bytecode cached as an installed package has it: with PYTHONDONTWRITEBYTECODE set (as in some
+# shells here) every run of ours compiled ckpt_browser's modules from source, ~70 ms of `ls`.
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 def alternated(*commands: list[str], before=None) -> list[tuple[float, float]]:
@@ -59,14 +61,16 @@ def ls_rows(p: dict) -> None:
         script = str(floors.write_script(Path(work), "ls"))
         for key, label in (("many1m", "1,000,000"), ("many100k", "100,000")):
             prefix = str(p[key])
+            size = str(output_size(cli("ls", prefix), ENV))
             ours, peer, floor = alternated(
-                cli("ls", prefix), [python(), *INSPECT, prefix], [python(), script, prefix, "text"]
+                cli("ls", prefix), [python(), *INSPECT, prefix], [python(), script, prefix, size]
             )
             print(f"ls {label} variables: ckpt-browser {ours[0]:.2f} s, {ours[1]:.0f} MiB | inspect_checkpoint "
                   f"{peer[0]:.2f} s, {peer[1]:.0f} MiB | {peer[0] / ours[0]:.1f}x faster (>= 10x; 1M: <= 200 MiB) "
                   f"| floor {floor[0]:.2f} s, {floor[1]:.0f} MiB: {ours[0] / floor[0]:.2f}x")  # fmt: skip
         prefix = str(p["many1m"])
-        ours, floor = alternated(cli("ls", "--json", prefix), [python(), script, prefix, "json"])
+        size = str(output_size(cli("ls", "--json", prefix), ENV))
+        ours, floor = alternated(cli("ls", "--json", prefix), [python(), script, prefix, size])
         print(f"ls --json 1,000,000 variables: {ours[0]:.2f} s, {ours[1]:.0f} MiB | floor {floor[0]:.2f} s, "
               f"{floor[1]:.0f} MiB: {ours[0] / floor[0]:.2f}x (target <= 2x)")  # fmt: skip
     print(f"  floor: {floors.FLOORS['ls'][0]}")

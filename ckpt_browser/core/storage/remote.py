@@ -219,12 +219,29 @@ _blocks_lock = threading.Lock()
 _blocks_size = 0
 
 
-def _cached(key: tuple) -> bytes | None:
+_pending: dict[tuple, threading.Event] = {}  # blocks being fetched, each by one thread
+
+
+def _claim(key: tuple) -> tuple[bytes | None, threading.Event | None]:
+    """(the cached block, None); else (None, the Event of another thread's fetch of it); else
+    (None, None): the block is now the caller's to fetch, then _release. Threads reading neighbouring
+    tensors side by side (health's workers) fetch a block once, not once each."""
     with _blocks_lock:
         block = _blocks.get(key)
         if block is not None:
             _blocks.move_to_end(key)
-        return block
+            return block, None
+        pending = _pending.get(key)
+        if pending is None:
+            _pending[key] = threading.Event()
+        return None, pending
+
+
+def _release(keys: list[tuple]) -> None:
+    with _blocks_lock:
+        events = [_pending.pop(k) for k in keys if k in _pending]
+    for e in events:
+        e.set()
 
 
 def _keep(key: tuple, block: bytes) -> None:
@@ -289,14 +306,29 @@ class RemoteFile:
             return self._fetch(offset, offset + size)
         first, last = offset // self.block, (offset + size - 1) // self.block
         blocks: dict[int, bytes] = {}
-        missing = []
-        for i in range(first, last + 1):
-            got = _cached((*self._key, self.block, i))
-            if got is None:
-                missing.append(i)
-            else:
-                blocks[i] = got
-        # Fetch each run of missing blocks with one request.
+        while len(blocks) <= last - first:  # after a wait: a block whose fetch failed is ours to fetch
+            missing, waits = [], []
+            for i in range(first, last + 1):
+                if i not in blocks:
+                    got, pending = _claim((*self._key, self.block, i))
+                    if got is not None:
+                        blocks[i] = got
+                    elif pending is None:
+                        missing.append(i)
+                    else:
+                        waits.append(pending)
+            try:
+                self._fetch_runs(missing, blocks)
+            finally:
+                _release([(*self._key, self.block, i) for i in missing])
+            for pending in waits:
+                pending.wait()
+        joined = b"".join(blocks[i] for i in range(first, last + 1))
+        skip = offset - first * self.block
+        return joined[skip : skip + size]
+
+    def _fetch_runs(self, missing: list[int], blocks: dict[int, bytes]) -> None:
+        """Fetch each run of missing blocks with one request, into blocks and the cache."""
         runs: list[list[int]] = []
         for i in missing:
             if runs and runs[-1][-1] == i - 1:
@@ -310,9 +342,6 @@ class RemoteFile:
                 block = data[(i - run[0]) * self.block : (i - run[0] + 1) * self.block]
                 blocks[i] = block
                 _keep((*self._key, self.block, i), block)
-        joined = b"".join(blocks[i] for i in range(first, last + 1))
-        skip = offset - first * self.block
-        return joined[skip : skip + size]
 
     def read_into(self, offset: int, view: memoryview, on_chunk=None) -> None:
         from ckpt_browser.core.storage.paths import CHUNK
