@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
 from ckpt_browser.core.formats.variables import display_name
-from ckpt_browser.core.values.dask_engine import DaskEngine
+from ckpt_browser.core.storage import Location, locate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,7 +99,7 @@ class Checkpoint:
     @checkpoint_errors_only
     def contents(self) -> CheckpointContents:
         if self._contents is None:
-            # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+            # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
             from ckpt_browser.core.model_dir.contents import read_contents
 
             self._contents = read_contents(self._info)
@@ -131,7 +131,7 @@ class Checkpoint:
     def read(self, name: str) -> np.ndarray:
         """The variable's values (only that tensor is read), its crc32c checked: a mismatch raises
         ChecksumMismatch (a CheckpointError; its .value holds what was read)."""
-        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
 
         return open_checkpoint(self._info.prefix).read(self._name(name))
@@ -140,11 +140,11 @@ class Checkpoint:
     def stats(self, name: str, dask: str | None = None) -> Record:
         """min, max, mean, std, l2, zeros, nan, inf, count, finite, histogram: `show --json`'s "stats".
         dask: a scheduler's address (default CKPT_BROWSER_DASK) to read the ranges on its workers."""
-        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
         from ckpt_browser.core.values.stats import compute_stats  # deferred: start-up: loads numpy (+102 modules)
 
-        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+143 modules)
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader, name = open_checkpoint(self._info.prefix), self._name(name)
@@ -160,12 +160,12 @@ class Checkpoint:
 
     def _show(self, name: str, all_values: bool, codes: bool, engine: Any = None) -> tuple[Record, Any, Any]:
         """engine: a cluster's (values/dask_engine.py), which then figures the statistics."""
-        # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
         from ckpt_browser.core.formats.reader import open_checkpoint
         from ckpt_browser.core.values.slicing import to_jsonable  # deferred: start-up: loads numpy (+101 modules)
         from ckpt_browser.core.values.stats import compute_stats  # deferred: start-up: loads numpy (+102 modules)
 
-        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+143 modules)
         from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
         reader = open_checkpoint(self._info.prefix)
@@ -202,16 +202,16 @@ def _big_tensor(reader, name: str, engine: Any = None):
     """(the first HEAD values, statistics) of a numeric tensor stored whole of more than
     SHOW_ALL_UP_TO elements, read in ranges (values/stats_tasks.py; on engine's workers); else None."""
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+31 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+28 modules)
     from ckpt_browser.core.formats.chunks import iter_chunks
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+132 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+142 modules)
     from ckpt_browser.core.values.diff_tasks import plain
 
     entry = plain(reader, name)
     if entry is None or math.prod(entry.shape) <= SHOW_ALL_UP_TO:
         return None
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+133 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+143 modules)
     from ckpt_browser.core.values.stats_tasks import stats_of_entry
 
     stats = stats_of_entry(reader, name, engine)
@@ -255,7 +255,7 @@ class ModelDir:
     @checkpoint_errors_only
     def checkpoint(self, name: str | None = None) -> Checkpoint:
         """The named checkpoint, else the one the opened path named, else the latest."""
-        # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+        # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
         from ckpt_browser.core.model_dir.contents import Source
 
         return self[Source(self._core, self._selected).checkpoint(name).name]
@@ -304,7 +304,7 @@ class ModelDir:
         if chosen._info.file_format.capabilities.model_config and contents is not None:
             from ckpt_browser.core.checks.keras_checks import report  # deferred: start-up: loads numpy (+104 modules)
 
-            # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+            # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
             from ckpt_browser.core.formats.reader import open_checkpoint
 
             record["model"] = report(open_checkpoint(chosen._info.prefix)).to_json()
@@ -314,10 +314,10 @@ class ModelDir:
 def _ls_events(md: CoreModelDir, listed, scalars: bool):
     """The event files as far as `ls` prints them: every record for the scalars (JSON), else the
     checkpoint records only, and only when a listed checkpoint's save time must come from them."""
-    # deferred: start-up: loads google_crc32c (+31 modules)
+    # deferred: start-up: loads google_crc32c (+24 modules)
     from ckpt_browser.core.model_dir.events import EventData, read_events
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+151 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+156 modules)
     from ckpt_browser.core.model_dir.timeline import event_times, use_event_times
 
     if not scalars:
@@ -328,13 +328,13 @@ def _ls_events(md: CoreModelDir, listed, scalars: bool):
 
 
 @checkpoint_errors_only
-def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
+def open(path_or_url: str | os.PathLike[str] | Location) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
     """A model_dir, from its folder, a checkpoint prefix or one of its files (that checkpoint is
     .selected), a `checkpoint` state file, a SavedModel, a Keras / TF.js file, or an fsspec URL."""
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
-    source = open_source(path_or_url)
+    source = open_source(locate(path_or_url))
     return ModelDir(source.model_dir, source.selected)
 
 
@@ -352,6 +352,7 @@ def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
     if not address:
         yield None
         return
+    from ckpt_browser.core.values.dask_engine import DaskEngine  # deferred: start-up: +20 modules
 
     engine = DaskEngine(address, progress=progress)
     try:
@@ -361,12 +362,15 @@ def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
 
 
 def _diff(
-    a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None, progress: Any = None
+    a: str | os.PathLike[str] | Location,
+    b: str | os.PathLike[str] | Location,
+    dask: str | None = None,
+    progress: Any = None,
 ) -> _Diffed:
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+154 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+158 modules)
     from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
 
-    pa, pb = resolve_checkpoint(a), resolve_checkpoint(b)
+    pa, pb = resolve_checkpoint(locate(a)), resolve_checkpoint(locate(b))
     with _cluster(dask, progress) as engine:
         result = diff_checkpoints(pa, pb, engine=engine)
     record = {
@@ -381,14 +385,14 @@ def _diff(
 
 
 @checkpoint_errors_only
-def diff(a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None) -> Record:
+def diff(a: str | os.PathLike[str] | Location, b: str | os.PathLike[str] | Location, dask: str | None = None) -> Record:
     """Every variable of checkpoint a against b (a model_dir means its latest): the record `diff
     --json` prints; "identical" says whether all are the same. dask: as verify's."""
     return _diff(a, b, dask).record
 
 
 @checkpoint_errors_only
-def verify(path: str | os.PathLike[str], dask: str | None = None, finite: bool = False) -> Record:
+def verify(path: str | os.PathLike[str] | Location, dask: str | None = None, finite: bool = False) -> Record:
     """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
     `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable"). dask: a scheduler's
     address (tcp://host:8786; default CKPT_BROWSER_DASK) to check the bytes on its workers.
@@ -397,19 +401,24 @@ def verify(path: str | os.PathLike[str], dask: str | None = None, finite: bool =
     return _verify(path, dask=dask, finite=finite).to_json()
 
 
-def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None, tasks: Any = None,
-            finite: bool = False) -> Any:  # fmt: skip
+def _verify(
+    path: str | os.PathLike[str] | Location,
+    progress: Any = None,
+    dask: str | None = None,
+    tasks: Any = None,
+    finite: bool = False,
+) -> Any:
     """tasks: hears a cluster's tasks as they finish (done, total, text)."""
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+70 modules)
     from ckpt_browser.core.values.verify import verify as verify_checkpoints
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+70 modules)
     from ckpt_browser.core.values.verify import verify_model_dir
 
-    source = open_source(path)
+    source = open_source(locate(path))
     with _cluster(dask, tasks) as engine:
         if source.selected:
             return verify_checkpoints([source.checkpoint()], progress, engine, finite)

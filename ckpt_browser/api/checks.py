@@ -10,6 +10,7 @@ from typing import Any
 
 from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
 from ckpt_browser.core.checks.keras_load import load_plan
+from ckpt_browser.core.storage import Location, locate
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -27,7 +28,7 @@ class Checked:
 
 
 def run_check(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Location,
     against: str | None = None,
     log: str | None = None,
     *,
@@ -44,9 +45,10 @@ def run_check(
     first point where it would train or save, within `timeout` seconds; the variables its writer
     writes there (into a temporary folder, removed afterwards) are what the checkpoints are
     compared with. `cancel` (a threading.Event) stops the run."""
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
+    path = locate(path)  # parsed once: every step below is handed the Location
     if build:
         if not against:
             raise CheckpointError("--build needs --against SCRIPT (a .py or .ipynb training script)")
@@ -63,24 +65,23 @@ def run_check(
 
 
 def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
-    # deferred: start-up: loads google.protobuf, numpy (+140 modules)
+    # deferred: start-up: loads google.protobuf, numpy (+135 modules)
     from ckpt_browser.core.checks.logparse import parse_log, resolve
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+172 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+177 modules)
     from ckpt_browser.core.checks.mismatch import against as expected_from
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+172 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+177 modules)
     from ckpt_browser.core.checks.mismatch import check_model_dir, compare, own_graph
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+187 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+191 modules)
     from ckpt_browser.core.checks.report import summary
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+188 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+192 modules)
     from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.storage import as_path  # deferred: start-up: +10 modules
 
     md = source.model_dir
     reading = None
@@ -105,7 +106,7 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     if log is not None:
         info = source.checkpoint()
         stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        log_findings = resolve(parse_log(log), stored, as_path(str(info.prefix) + ".meta"))
+        log_findings = resolve(parse_log(log), stored, info.prefix.plus(".meta"))
     text_summary = summary(results) if results or log is None else ""
     record: dict[str, Any] = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
     if reading is not None:
@@ -139,12 +140,12 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
 
 def _check_built(source: Any, script: str, python: Any, args: tuple[str, ...], timeout: float, cancel: Any) -> Checked:
     """check --build: the model_dir against what the script builds (core/checks/build*.py)."""
-    from ckpt_browser.core.checks.build import build_variables  # deferred: start-up: +32 modules
+    from ckpt_browser.core.checks.build import build_variables  # deferred: start-up: +35 modules
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+183 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+180 modules)
     from ckpt_browser.core.checks.build_check import check_built
 
-    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+187 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c, numpy (+191 modules)
     from ckpt_browser.core.checks.report import summary
 
     md = source.model_dir
@@ -183,7 +184,7 @@ def model_report(info: Any) -> Any:
     """A Keras / TF.js file's layers and load pitfalls (core checks.keras_checks.report)."""
     from ckpt_browser.core.checks.keras_checks import report  # deferred: start-up: loads numpy (+104 modules)
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
 
     return report(open_checkpoint(info.prefix))
@@ -207,10 +208,10 @@ def _check_models(infos: list[Any]) -> Checked:
 
 def _check_load(info: Any, against: str) -> Checked:
     """WEIGHTS against MODEL: would load_weights put these weights into that model?"""
-    # deferred: start-up: loads google.protobuf, google_crc32c (+51 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     source = open_source(against)

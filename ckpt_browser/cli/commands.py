@@ -27,6 +27,11 @@ from ckpt_browser.cli.output import (
     stderr_progress,
 )
 from ckpt_browser.core.base.errors import CheckpointError, exhausted, input_names
+from ckpt_browser.core.storage import Location, locate
+from ckpt_browser.ui.app import (
+    run_gui,  # Qt only for the GUI
+    show_startup_failure,
+)
 from ckpt_browser.ui.views import TAB_NAMES  # Qt-free: the tab list lives with the views
 
 log = logging.getLogger(__name__)
@@ -158,13 +163,28 @@ def _headless_parser() -> argparse.ArgumentParser:
     return p
 
 
+LOCATED = ("path", "a", "b")  # the arguments that name a model_dir, a checkpoint or a model file
+
+
+def _locate_arguments(ns: argparse.Namespace) -> None:
+    """Each path or URL argument parsed once, here, into the Location every command passes down."""
+    for key in LOCATED:
+        value = getattr(ns, key, None)
+        if isinstance(value, str):
+            setattr(ns, key, locate(value))
+
+
+def _text(value: object) -> object:
+    return str(value) if isinstance(value, Location) else value
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:1000]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from ckpt_browser.core.base.child import serve_child  # deferred: start-up: +14 modules
+    from ckpt_browser.core.base.child import serve_child  # deferred: start-up: +18 modules
 
     if argv is None and serve_child(args):  # the packaged app started as one of its own workers
         return EXIT_OK
@@ -181,12 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(errors="backslashreplace")
         try:
+            _locate_arguments(ns)
             return _COMMANDS[ns.command](ns)
         except CheckpointError as exc:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
-            named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
+            named = input_names([_text(getattr(ns, k, None)) for k in ("path", "a", "b", "against", "log")])
             print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
@@ -207,12 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
     ns = _gui_parser().parse_args(args)
     try:
-        from ckpt_browser.ui.app import run_gui  # deferred: Qt only for the GUI
-
         return run_gui(ns)
     except Exception as exc:  # noqa: BLE001 - a start-up failure must not vanish silently
-        from ckpt_browser.ui.app import show_startup_failure  # deferred: start-up: +9 modules
-
         show_startup_failure(exc)
         return EXIT_ERROR
 
@@ -278,7 +295,7 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
 
 
 def _cmd_demo(ns: argparse.Namespace) -> int:
-    from ckpt_browser.core.tf.demo import write_quadratic_example  # deferred: start-up: loads numpy (+123 modules)
+    from ckpt_browser.core.tf.demo import write_quadratic_example  # deferred: start-up: loads numpy (+118 modules)
 
     out = write_quadratic_example(ns.dir, progress=stderr_progress())
     print(file=sys.stderr)

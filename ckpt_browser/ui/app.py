@@ -10,6 +10,8 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ckpt_browser.core.base.errors import CheckpointError
+
 log = logging.getLogger(__name__)
 
 SCREENSHOT_TIMEOUT_MS = 180_000
@@ -42,7 +44,7 @@ def collect_garbage_on_the_ui_thread():
 def app_icon():
     from PySide6.QtGui import QIcon
 
-    # deferred: start-up: loads platformdirs (+31 modules)
+    # deferred: start-up: loads platformdirs (+32 modules)
     from ckpt_browser.core.model_dir.examples import resources_dir
 
     try:
@@ -59,7 +61,7 @@ def show_startup_failure(exc: BaseException) -> None:
     """The app could not start: say so in a dialog (double-clicked apps have no console),
     on stderr, and in a log file in the cache folder."""
 
-    from ckpt_browser.core.storage.cache import cache_dir  # deferred: start-up: loads platformdirs (+29 modules)
+    from ckpt_browser.core.storage.cache import cache_dir  # deferred: start-up: loads platformdirs (+30 modules)
 
     details = "".join(traceback.format_exception(exc))
     log_file = cache_dir() / "startup-error.log"
@@ -83,7 +85,21 @@ def show_startup_failure(exc: BaseException) -> None:
         pass
 
 
-def scan_early(paths: list[str]) -> dict:
+def located(paths: list[str]) -> list:
+    """The command line's paths, each parsed once into its Location (the text as it is when it
+    cannot be one: the window's open says why)."""
+    from ckpt_browser.core.storage import locate  # deferred: start-up: +7 modules
+
+    out: list = []
+    for path in paths:
+        try:
+            out.append(locate(path))
+        except CheckpointError:
+            out.append(path)
+    return out
+
+
+def scan_early(paths: list) -> dict:
     """The paths on the command line, scanned on a thread of their own while the window's modules
     load and the window is built (half a second, and seconds for an index of a million variables,
     that the scan would otherwise wait behind): {normalized path: Future of open_source_or_runs}.
@@ -91,26 +107,27 @@ def scan_early(paths: list[str]) -> dict:
     if not paths:
         return {}
 
-    from ckpt_browser.core.storage import normalize  # deferred: start-up: +6 modules
+    from ckpt_browser.core.storage import Location  # deferred: start-up: +7 modules
 
-    def scan(path: str):
-        from ckpt_browser.core.model_dir.runs import open_source_or_runs  # deferred: start-up: +19 modules
+    def scan(where: Location):
+        from ckpt_browser.core.model_dir.runs import open_source_or_runs  # deferred: start-up: +20 modules
 
-        return open_source_or_runs(path)
+        return open_source_or_runs(where)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="ckpt-early")
     early = {}
-    for path in paths:
-        key = normalize(path)
-        early.setdefault(key, pool.submit(scan, key))
+    for where in located(paths):
+        if isinstance(where, Location) and str(where) not in early:  # text: not a URL, the window says so
+            early[str(where)] = pool.submit(scan, where)
     pool.shutdown(wait=False)  # its thread ends when the scans are done
     return early
 
 
 def run_gui(ns: argparse.Namespace) -> int:
-    early = scan_early(list(ns.paths))  # before the window's modules are imported: see scan_early
+    ns.paths = located(list(ns.paths))  # parsed once: the early scan and the window's open share them
+    early = scan_early(ns.paths)  # before the window's modules are imported: see scan_early
 
-    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+287 modules)
+    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+335 modules)
     from ckpt_browser.ui.main_window import MainWindow
 
     # deferred: start-up: loads PySide6, platformdirs, shiboken6 (+73 modules)
@@ -164,7 +181,7 @@ def apply_arguments(window, ns: argparse.Namespace) -> None:
 def _check_against(window, text: str) -> None:
     """--check-against: once the model_dir is in, check it against the spec or path."""
 
-    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+255 modules)
+    # deferred: start-up: loads PySide6, google.protobuf, google_crc32c (+261 modules)
     from ckpt_browser.ui.widgets.check_view import CONFIG, PATH
 
     view = window.view("check")

@@ -10,7 +10,7 @@ import fsspec
 import pytest
 
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.storage import as_path, remote
+from ckpt_browser.core.storage import locate, remote
 
 DATA = bytes(range(256)) * (3 * remote.BLOCK // 256 + 7)  # three blocks and a bit
 
@@ -21,7 +21,7 @@ def slow_file(monkeypatch):
     fs = fsspec.filesystem("memory")
     fs.pipe("/blocks/data", DATA)
     remote.clear_blocks()
-    f = remote.RemoteFile(as_path("memory://blocks/data"))
+    f = remote.RemoteFile(locate("memory://blocks/data"))
     asked: list[tuple[int, int]] = []
     real = f.path.fs.cat_file
 

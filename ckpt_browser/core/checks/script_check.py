@@ -28,7 +28,7 @@ from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.checks.script_values import NO_VARIABLES, Candidate, DataKey, Unknown, plain
 from ckpt_browser.core.checks.script_worker import read_isolated
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.storage import as_path, is_file, is_remote
+from ckpt_browser.core.storage import is_file, is_remote, locate
 from ckpt_browser.core.tf.graph import read_meta
 
 _LINEAR = "linear/linear_model/"
@@ -207,7 +207,7 @@ def _from_checkpoint(cfg: EstimatorConfig, shapes: dict, info: CheckpointInfo) -
 
 def _input_names(info: CheckpointInfo) -> list[str]:
     """The feature columns a DNN's input layer reads, from the checkpoint's .meta graph if it has one."""
-    meta = as_path(str(info.prefix) + ".meta")
+    meta = locate(info.prefix).plus(".meta")
     if not is_file(meta):
         return []
 

@@ -53,14 +53,14 @@ def available() -> bool:
         return False
 
 
-def kvstore_spec(folder) -> dict:
+def kvstore_spec(folder: storage.Location) -> dict:
     """tensorstore's kvstore for a folder: a local path, an s3://, gs:// or http(s):// URL."""
-    if not storage.is_remote(folder):  # absolute: the worker's current folder is not ours to rely on
-        return {"driver": "file", "path": os.path.abspath(str(folder)).rstrip(os.sep) + "/"}
+    if not folder.is_remote:  # absolute (a Location's normal form): the worker's current folder is not ours
+        return {"driver": "file", "path": str(folder).rstrip(os.sep) + "/"}
     text = str(folder).rstrip("/") + "/"
-    protocol = storage.protocol_of(text)
+    protocol = folder.protocol
     if protocol in ("http", "https"):
-        from ckpt_browser.core.storage.remote_http import split_credentials  # deferred: start-up: +59 modules
+        from ckpt_browser.core.storage.remote_http import split_credentials  # deferred: start-up: +52 modules
 
         clean, auth = split_credentials(text)  # user:password@ as our HTTP reads send it, never shown
         return {"driver": "http", "base_url": clean, **({"headers": [f"Authorization: {auth}"]} if auth else {})}
@@ -116,7 +116,7 @@ class OrbaxReader:
     def __init__(self, path) -> None:
         if not available():
             raise TensorstoreMissing(MISSING)
-        self.path = storage.as_path(path)
+        self.path = storage.locate(path)  # a Location as it is
         self.name = self.path.name
         self.items = orbax_layout.items(self.path)
         self._problems: list[str] = []
@@ -129,7 +129,7 @@ class OrbaxReader:
                 f"{self.name}: no Orbax PyTree with arrays (no {orbax_layout.MANIFEST} beside a _METADATA)"
             )
         prefix = len(with_arrays) > 1
-        if storage.protocol_of(str(self.path)) in ("s3", "s3a"):
+        if self.path.protocol in ("s3", "s3a"):
             self._call("environment", credentials_env(), work=0, what="the bucket's credentials")
         for n, item in enumerate(self.items):
             specs = [_database_spec(db, item.ocdbt) for db in item.databases]
@@ -250,7 +250,7 @@ def _database_bytes(item: orbax_layout.Item) -> int | None:
     after checking that each manifest is a regular file (a FIFO would block the worker's read);
     None in a bucket (its own time limits apply)."""
 
-    if storage.is_remote(item.path):
+    if item.path.is_remote:
         return None
     total = 0
     for db in item.databases:

@@ -15,6 +15,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
 from ckpt_browser.core.formats.reader import remember_format
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
+from ckpt_browser.core.storage import Location
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class CheckpointInfo:
     """One checkpoint of a model_dir, as the state file and the disk describe it."""
 
     name: str  # prefix relative to the model_dir, e.g. "model.ckpt-300"
-    prefix: Path  # where its files are (or would be) on this machine
+    prefix: Location  # where its files are (or would be): a local path or a URL
     step: int | None = None
     timestamp: float | None = None  # seconds since the epoch
     latest: bool = False
@@ -90,7 +91,7 @@ class CheckpointInfo:
 class ModelDir:
     """A folder of checkpoints."""
 
-    path: Path
+    path: Location
     checkpoints: list[CheckpointInfo] = field(default_factory=list)
     latest: str | None = None
     notes: list[str] = field(default_factory=list)  # things the user should know
@@ -120,7 +121,7 @@ class ModelDir:
         return on_disk[-1] if on_disk else None
 
 
-def _strip_checkpoint_suffix(path: Path) -> str | None:
+def _strip_checkpoint_suffix(path: Path | Location) -> str | None:
     """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
     name = path.name
     for suffix in _CHECKPOINT_SUFFIXES:
@@ -132,34 +133,36 @@ def _strip_checkpoint_suffix(path: Path) -> str | None:
     return None
 
 
-def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
+def resolve_path(path: str | os.PathLike | Location) -> tuple[Location, str | None]:
     """Turn what a user opened into (model_dir, checkpoint name to select or None).
 
     Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
     (.index, .data-*, .meta) or a ``checkpoint`` state file.
     """
-    if storage.is_remote(path):
-        return _resolve_url(str(path))
-    one_file = registry.claims_file(path)
-    if one_file is not None and os.path.isfile(path):
-        p = Path(path).expanduser().resolve()
+    where = storage.locate(path)  # a Location as it is
+    if where.is_remote:
+        return _resolve_url(where)
+    local = where.local
+    one_file = registry.claims_file(local.name)
+    if one_file is not None and os.path.isfile(local):
+        p = local.resolve()
         if one_file.warm is not None:  # e.g. a library's worker process, started while we scan
             registry.call(one_file.warm, str(p))
-        return p.parent, p.name
+        return storage.locate(p.parent), p.name
     # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
     # Path's raise: either way the user gets one sentence.
     try:
-        p = Path(path).expanduser()
+        p = local
         if os.path.isdir(p):
-            return p.resolve(), None
+            return storage.locate(p.resolve()), None
         if p.name == STATE_FILE and os.path.isfile(p):
-            return p.parent.resolve(), None
+            return storage.locate(p.parent.resolve()), None
         stem = _strip_checkpoint_suffix(p) if os.path.exists(p) else None
         if stem is not None:
-            return _dir_and_name(p.parent.resolve(), stem)
+            return _dir_and_name(storage.locate(p.parent.resolve()), stem)
         # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
         if os.path.exists(str(p) + ".index") or os.path.exists(str(p) + ".meta"):
-            return _dir_and_name(p.parent.resolve(), p.name)
+            return _dir_and_name(storage.locate(p.parent.resolve()), p.name)
     except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
         raise CheckpointError(f"cannot open {str(path)[:200]}: {getattr(exc, 'strerror', None) or exc}") from exc
     if not os.path.exists(p):
@@ -170,10 +173,9 @@ def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
     )
 
 
-def _resolve_url(url: str):
+def _resolve_url(p: Location) -> tuple[Location, str | None]:
     """resolve_path for a URL: the same answers, asked of the bucket (a prefix is a folder when
     objects lie under it)."""
-    p = storage.as_path(url)
     storage.forget_listings(p.parent)
     st = storage.stat(p)
     if st is not None and stat.S_ISDIR(st.st_mode):
@@ -185,14 +187,14 @@ def _resolve_url(url: str):
     stem = _strip_checkpoint_suffix(p) if st is not None else None
     if stem is not None:
         return _dir_and_name(p.parent, stem)
-    if storage.exists(str(p) + ".index") or storage.exists(str(p) + ".meta"):
+    if storage.exists(p.plus(".index")) or storage.exists(p.plus(".meta")):
         return _dir_and_name(p.parent, p.name)
     if st is None:
-        raise CheckpointError(f"{url[:300]} does not exist")
+        raise CheckpointError(f"{str(p)[:300]} does not exist")
     raise CheckpointError(f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, or its files")
 
 
-def _dir_and_name(parent, stem: str):
+def _dir_and_name(parent: Location, stem: str) -> tuple[Location, str]:
     # A SavedModel's variables/variables belongs to the SavedModel folder.
     if parent.name == "variables" and storage.exists(parent.parent / "saved_model.pb"):
         return parent.parent, f"variables/{stem}"
@@ -204,7 +206,7 @@ def _step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _disk_prefixes(model_dir, listings: dict) -> list[str]:
+def _disk_prefixes(model_dir: Location, listings: dict) -> list[str]:
     names = []
     entries = _listing(model_dir, listings, strict=True)
     for name, _ in entries:
@@ -216,13 +218,13 @@ def _disk_prefixes(model_dir, listings: dict) -> list[str]:
     return names
 
 
-def _stat(path):
+def _stat(path: Location):
     """os.stat, or None for anything that cannot be looked at (missing, a dangling link, a name
     too long for the file system, no permission): the caller says what that means."""
     return storage.stat(path)
 
 
-def _listing(folder, cache: dict, strict: bool = False):
+def _listing(folder: Location, cache: dict, strict: bool = False):
     """(name, stat or None) of each entry of a folder, listed once per scan. A local folder that
     cannot be listed is empty unless strict; a bucket that cannot be asked is always an error."""
     key = str(folder)
@@ -230,7 +232,7 @@ def _listing(folder, cache: dict, strict: bool = False):
         try:
             cache[key] = storage.list_dir(folder)
         except CheckpointError:
-            if strict or storage.is_remote(folder):
+            if strict or folder.is_remote:
                 raise
             cache[key] = []
     return cache[key]
@@ -242,8 +244,8 @@ MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itse
 def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
     prefix = info.prefix
-    index = storage.as_path(str(prefix) + ".index")
-    meta_stat = _stat(storage.as_path(str(prefix) + ".meta"))
+    index = prefix.plus(".index")
+    meta_stat = _stat(prefix.plus(".meta"))
     info.has_meta = meta_stat is not None and stat.S_ISREG(meta_stat.st_mode)
     index_stat = _stat(index)
     info.on_disk = index_stat is not None
@@ -291,10 +293,10 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
         info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
-def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | None:
+def _folder_checkpoints(model_dir: Location, by_name: dict[str, CheckpointInfo]) -> str | None:
     """The checkpoints a "folder" format finds in model_dir (Orbax's step folders), added to
     by_name; the name of the latest complete one."""
-    found = registry.scan_folder(str(model_dir))
+    found = registry.scan_folder(model_dir)
     if found is None:
         return None
     fmt, checkpoints = found
@@ -302,7 +304,7 @@ def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | 
     for c in checkpoints:
         remember_format(c.path, fmt)
         by_name[c.name] = CheckpointInfo(
-            name=c.name, prefix=storage.as_path(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
+            name=c.name, prefix=storage.locate(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
             files_ok=c.complete and c.problem is None, problem=c.problem, bytes=c.bytes, format=fmt.name,
             time_source="metadata" if c.timestamp is not None else "file", being_written=not c.complete,
         )  # fmt: skip
@@ -318,12 +320,12 @@ def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | 
 WAITING = "No checkpoint here yet: the folder is watched, and checkpoints appear as training writes them."
 
 
-def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelDir:
+def scan_model_dir(path: str | os.PathLike | Location, allow_empty: bool = False) -> ModelDir:
     """List the checkpoints of a model_dir: the state file merged with the files on disk.
 
     allow_empty (the window): a folder with no checkpoint yet, or one that does not exist yet, is
     an empty ModelDir to watch (users open the browser, then start the training job)."""
-    model_dir = storage.as_path(path)
+    model_dir = storage.locate(path)  # a Location as it is: resolve_path's, the window's
     storage.forget_listings(model_dir)  # a bucket's listing is cached: look at it as it is now
     if not storage.is_dir(model_dir):
         if allow_empty and not storage.exists(model_dir):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
-from ckpt_browser.core.storage import as_path, read_whole
+from ckpt_browser.core.storage import locate, read_whole
 from ckpt_browser.core.tf.feeds import parse_values
 from ckpt_browser.core.tf.tfimport import tf
 
@@ -39,7 +39,7 @@ def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     """Signatures as the SavedModel proto declares them; nothing is loaded or run."""
     from ckpt_browser.core.tf.graph import proto_dtype_name  # deferred: start-up: loads google.protobuf (+6 modules)
 
-    path = as_path(folder) / "saved_model.pb"
+    path = locate(folder) / "saved_model.pb"
     data = read_whole(path, what="SavedModel")
     sm = protos().SavedModel()
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
 from ckpt_browser.core.formats.records import VariableEntry
+from ckpt_browser.core.storage import Location
 from ckpt_browser.core.values.mapping_rules import Rules, load_rules
 
 OK, SHAPE, VALUES, UNTRANSPOSED, EXTRA_TRANSPOSE = "ok", "shape", "values", "untransposed", "transposed"
@@ -215,23 +217,24 @@ def _check_values(out: Mapping, tf_reader, torch_reader, progress: Any) -> None:
         out.values_checked = bool(candidates)
 
 
-def _open_torch_side(path: str):
+def _open_torch_side(path: str | os.PathLike | Location):
     """The PyTorch side: a .pt / .bin / .safetensors file, a sharded checkpoint's index, or a folder
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
-    # deferred: start-up: loads google.protobuf, google_crc32c (+43 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+52 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch  # deferred: start-up: +27 modules
+    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch  # deferred: start-up: +24 modules
 
+    path = storage.locate(path)  # the map command's argument, parsed here once
     if storage.is_dir(path):
         for name in ("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
                      "pytorch_model.bin"):  # fmt: skip
-            inner = storage.as_path(path) / name
+            inner = path / name
             if storage.is_file(inner):
-                return _open_torch_side(str(inner))
+                return _open_torch_side(inner)
         raise CheckpointError(f"{str(path)[:300]} holds no model.safetensors or pytorch_model.bin (and no index)")
     if not storage.exists(path):
         raise CheckpointError(f"{str(path)[:300]} does not exist")
-    if registry.claims_file(path) is not None:
+    if registry.claims_file(path.name) is not None:
         return open_checkpoint(path)
     # A name no format claims (a .bin beside TF.js shards): torch.save's first bytes settle it.
     f = storage.open_file(path)
@@ -241,14 +244,14 @@ def _open_torch_side(path: str):
         f.close()
     if is_torch_bytes(head):
         return open_torch(path)
-    raise CheckpointError(f"{storage.as_path(path).name} is neither a PyTorch (zip or pickle) nor a safetensors file")
+    raise CheckpointError(f"{path.name} is neither a PyTorch (zip or pickle) nor a safetensors file")
 
 
 def _open_tf_side(path: str):
-    # deferred: start-up: loads google.protobuf, google_crc32c (+43 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+52 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+48 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     info = open_source(path).checkpoint()
