@@ -64,6 +64,7 @@ class Format:
     marker: str | None = None  # "folder": "module:function": a listing [(name, stat)] -> whether it is ours
     warm: str | None = None  # "module:function": path -> None, started while the folder is scanned
     fetch: str | None = None  # "module:function": URL -> local path, when a remote file is fetched whole
+    parts: str | None = None  # "module:function": a folder's file names -> {part: owner} (shards of an index)
 
     def claims_name(self, name: str) -> bool:
         low = name.lower()
@@ -92,6 +93,7 @@ def call(target: str, *args: Any) -> Any:
 
 _KERAS_FILE = Capabilities(graph=True, slots=True, model_config=True)
 _WEIGHTS_FILE = Capabilities(remote_ranges=True)  # PyTorch / safetensors: values, no checksums
+_PARTS = "ckpt_browser.core.formats.shard_names"
 
 # One line per format. Order matters only among formats claiming the same name: the first
 # whose magic bytes match wins.
@@ -104,7 +106,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "keras", "Keras file", "file", _KERAS_FILE,
         opener="ckpt_browser.core.formats.keras:KerasFile",
-        suffixes=(".keras", ".h5", ".hdf5", ".weights.json"),
+        suffixes=(".keras", ".h5", ".hdf5", ".weights.json"), parts=f"{_PARTS}:keras_shards",
         warm="ckpt_browser.core.formats.keras:warm",
         fetch="ckpt_browser.core.storage:local_file",
     ),
@@ -112,7 +114,7 @@ FORMATS: tuple[Format, ...] = (
         "tfjs", "TensorFlow.js model", "file", Capabilities(model_config=True),
         opener="ckpt_browser.core.formats.tfjs:TfjsModel",
         names=("model.json",), suffixes=("weights_manifest.json", ".model.json"),
-        fetch="ckpt_browser.core.formats.tfjs:fetch_model",
+        fetch="ckpt_browser.core.formats.tfjs:fetch_model", parts=f"{_PARTS}:tfjs_shards",
     ),
     # PyTorch and safetensors (issue 36): read by byte ranges, no torch, no pickle code run. A bare
     # ".bin" is not claimed by name (TF.js shards are .bin too): pytorch_model.bin is, and the
@@ -129,7 +131,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "sharded", "sharded checkpoint (index.json)", "file", _WEIGHTS_FILE,
         opener="ckpt_browser.core.formats.safetensors:open_sharded",
-        suffixes=(".safetensors.index.json", ".bin.index.json"),
+        suffixes=(".safetensors.index.json", ".bin.index.json"), parts=f"{_PARTS}:indexed_shards",
     ),
     Format(
         "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
@@ -161,6 +163,16 @@ def of_file(path: str | os.PathLike, head: bytes | None = None) -> Format | None
     if len(claiming) > 1 and head is not None:
         return next((f for f in claiming if not f.magic or head.startswith(f.magic)), claiming[0])
     return claiming[0] if claiming else None
+
+
+def parts_of(names: Sequence[str]) -> dict[str, str]:
+    """The files of a folder's listing that are parts of another checkpoint of that folder (a
+    shard of an index), each with the name of the checkpoint owning it: every format's `parts`."""
+    owned: dict[str, str] = {}
+    for fmt in FORMATS:
+        if fmt.parts is not None:
+            owned.update(call(fmt.parts, names))
+    return owned
 
 
 def folder_formats() -> Sequence[Format]:

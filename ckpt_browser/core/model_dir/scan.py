@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 _DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
 _CHECKPOINT_SUFFIXES = (".index", ".meta")
-_SHARD_RE = re.compile(r"^(.+)_\d{5}\.weights\.h5$")  # a shard of sharded Keras weights
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
 
@@ -347,17 +346,22 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
     for name in _disk_prefixes(model_dir, listings):
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
     listed = _listing(model_dir, listings)
-    sharded = {n[: -len(".weights.json")] for n, _ in listed if n.endswith(".weights.json")}
+    owned = registry.parts_of([n for n, _ in listed])  # shards of an index.json, of X.weights.json
     for name, st in listed:
-        shard = _SHARD_RE.match(name)
-        if shard is not None and shard.group(1) in sharded:
-            continue  # X_00001.weights.h5 of X.weights.json: part of that source
+        if name in owned:
+            continue  # part of the checkpoint that owns it, listed once as that
         one_file = registry.claims_file(name)
         if one_file is not None and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
             by_name[name] = CheckpointInfo(
                 name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
                 timestamp=st.st_mtime, time_source="file", format=one_file.name,
             )  # fmt: skip
+    sizes = dict(listed)
+    for part, owner in owned.items():  # an index and its shards: one checkpoint of their bytes
+        whole, st = by_name.get(owner), sizes.get(part)
+        if whole is not None and not whole.file_format.has_state_file and st is not None:
+            whole.shards += 1
+            whole.bytes += st.st_size
     for info in by_name.values():
         if info.file_format.layout == "prefix":
             info.step = _step_of(info.name)
