@@ -21,7 +21,7 @@ from ckpt_browser.core.storage import stat as storage_stat
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format"]
+__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format", "remembered_format"]
 
 
 class CheckpointReader(Protocol):
@@ -44,9 +44,15 @@ _folders_lock = threading.Lock()
 
 
 def remember_format(path: str | os.PathLike, fmt: registry.Format) -> None:
-    """What a scan learnt: the checkpoint at path is of this (folder) format."""
+    """What a scan learnt (the checkpoint at path is of this folder format), or the opening of a
+    file the user named (its first bytes told its format)."""
     with _folders_lock:
         _folders[str(path)] = fmt
+
+
+def remembered_format(path: str | os.PathLike) -> registry.Format | None:
+    with _folders_lock:
+        return _folders.get(str(path))
 
 
 def format_of(path: str | os.PathLike) -> registry.Format:

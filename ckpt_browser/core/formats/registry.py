@@ -118,11 +118,11 @@ FORMATS: tuple[Format, ...] = (
     ),
     # PyTorch and safetensors (issue 36): read by byte ranges, no torch, no pickle code run. A bare
     # ".bin" is not claimed by name (TF.js shards are .bin too): pytorch_model.bin is, and the
-    # magic (zip or pickle) settles a .bin named on the command line (of_file).
+    # magic (a zip, or a pickle of protocol 2 to 5) settles a .bin the user names (of_file).
     Format(
         "torch", "PyTorch file", "file", _WEIGHTS_FILE,
-        opener="ckpt_browser.core.formats.torch_file:open_torch",
-        names=("pytorch_model.bin",), suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80"),
+        opener="ckpt_browser.core.formats.torch_file:open_torch", names=("pytorch_model.bin",),
+        suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"),
     ),
     Format(
         "safetensors", "safetensors file", "file", _WEIGHTS_FILE,
@@ -158,10 +158,14 @@ def claims_file(name: str | os.PathLike) -> Format | None:
 
 
 def of_file(path: str | os.PathLike, head: bytes | None = None) -> Format | None:
-    """claims_file, settled by the file's first bytes (head) where two formats claim a name."""
+    """claims_file, settled by the file's first bytes (head) where two formats claim a name; for
+    a name no format claims (a bare .bin), the "file" format whose magic the head starts with.
+    Only for a file the user named: a folder's files are claimed by their names alone."""
     claiming = [f for f in FORMATS if f.claims_name(os.path.basename(str(path)))]
     if len(claiming) > 1 and head is not None:
         return next((f for f in claiming if not f.magic or head.startswith(f.magic)), claiming[0])
+    if not claiming and head:
+        return next((f for f in FORMATS if f.one_file and f.magic and head.startswith(f.magic)), None)
     return claiming[0] if claiming else None
 
 

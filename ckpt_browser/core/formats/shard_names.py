@@ -15,6 +15,7 @@ _KERAS_SHARD = re.compile(r"^(.+)_\d{5,}\.weights\.h5$")
 _INDEXED_SHARD = re.compile(r"^(.+)-\d{1,18}-of-\d{1,18}\.(safetensors|bin)$")
 # tensorflowjs_converter: model.json's weights are group1-shard1of2.bin, group1-shard2of2.bin, ...
 _TFJS_SHARD = re.compile(r"^group\d{1,9}-shard\d{1,9}of\d{1,9}(\.bin)?$")
+_TFJS_MODELS = (".model.json", "weights_manifest.json")
 
 
 def keras_shards(names: Iterable[str]) -> dict[str, str]:
@@ -43,7 +44,7 @@ def indexed_shards(names: Iterable[str]) -> dict[str, str]:
 
 def tfjs_shards(names: Iterable[str]) -> dict[str, str]:
     names = list(names)
-    models = sorted(n for n in names if n.lower() == "model.json" or n.lower().endswith(".model.json"))
+    models = sorted(n for n in names if n.lower() == "model.json" or n.lower().endswith(_TFJS_MODELS))
     if not models:
         return {}
     return {n: models[0] for n in names if _TFJS_SHARD.match(n)}

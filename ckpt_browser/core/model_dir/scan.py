@@ -13,15 +13,14 @@ from pathlib import Path
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
-from ckpt_browser.core.formats.reader import remember_format
+from ckpt_browser.core.formats.reader import remember_format, remembered_format
+from ckpt_browser.core.model_dir.resolve import DATA_RE
+from ckpt_browser.core.model_dir.resolve import resolve_path as resolve_path  # where callers found it
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
 
 log = logging.getLogger(__name__)
 
-# Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
-_DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
-_CHECKPOINT_SUFFIXES = (".index", ".meta")
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
 
@@ -119,85 +118,6 @@ class ModelDir:
         return on_disk[-1] if on_disk else None
 
 
-def _strip_checkpoint_suffix(path: Path) -> str | None:
-    """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
-    name = path.name
-    for suffix in _CHECKPOINT_SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    m = _DATA_RE.search(name)
-    if m:
-        return name[: m.start()]
-    return None
-
-
-def resolve_path(path: str | os.PathLike) -> tuple[Path, str | None]:
-    """Turn what a user opened into (model_dir, checkpoint name to select or None).
-
-    Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
-    (.index, .data-*, .meta) or a ``checkpoint`` state file.
-    """
-    if storage.is_remote(path):
-        return _resolve_url(str(path))
-    one_file = registry.claims_file(path)
-    if one_file is not None and os.path.isfile(path):
-        p = Path(path).expanduser().resolve()
-        if one_file.warm is not None:  # e.g. a library's worker process, started while we scan
-            registry.call(one_file.warm, str(p))
-        return p.parent, p.name
-    # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
-    # Path's raise: either way the user gets one sentence.
-    try:
-        p = Path(path).expanduser()
-        if os.path.isdir(p):
-            return p.resolve(), None
-        if p.name == STATE_FILE and os.path.isfile(p):
-            return p.parent.resolve(), None
-        stem = _strip_checkpoint_suffix(p) if os.path.exists(p) else None
-        if stem is not None:
-            return _dir_and_name(p.parent.resolve(), stem)
-        # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
-        if os.path.exists(str(p) + ".index") or os.path.exists(str(p) + ".meta"):
-            return _dir_and_name(p.parent.resolve(), p.name)
-    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
-        raise CheckpointError(f"cannot open {str(path)[:200]}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if not os.path.exists(p):
-        raise CheckpointError(f"{str(p)[:300]} does not exist")
-    raise CheckpointError(
-        f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, "
-        "its .index/.data/.meta file, or a 'checkpoint' state file"
-    )
-
-
-def _resolve_url(url: str):
-    """resolve_path for a URL: the same answers, asked of the bucket (a prefix is a folder when
-    objects lie under it)."""
-    p = storage.as_path(url)
-    storage.forget_listings(p.parent)
-    st = storage.stat(p)
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        return p, None
-    if st is not None and p.name == STATE_FILE:
-        return p.parent, None
-    if st is not None and registry.claims_file(p.name) is not None:
-        return p.parent, p.name
-    stem = _strip_checkpoint_suffix(p) if st is not None else None
-    if stem is not None:
-        return _dir_and_name(p.parent, stem)
-    if storage.exists(str(p) + ".index") or storage.exists(str(p) + ".meta"):
-        return _dir_and_name(p.parent, p.name)
-    if st is None:
-        raise CheckpointError(f"{url[:300]} does not exist")
-    raise CheckpointError(f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, or its files")
-
-
-def _dir_and_name(parent, stem: str):
-    # A SavedModel's variables/variables belongs to the SavedModel folder.
-    if parent.name == "variables" and storage.exists(parent.parent / "saved_model.pb"):
-        return parent.parent, f"variables/{stem}"
-    return parent, stem
-
-
 def _step_of(name: str) -> int | None:
     m = _STEP_RE.search(name)
     return int(m.group(1)) if m else None
@@ -253,7 +173,7 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     for name, st in _listing(folder, {} if listings is None else listings):
         if not name.startswith(base + ".data-"):
             continue
-        m = _DATA_RE.search(name)
+        m = DATA_RE.search(name)
         if not m or name[: m.start()] != base:
             continue
         declared = max(declared, int(m.group(2)))
@@ -348,9 +268,10 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
     listed = _listing(model_dir, listings)
     owned = registry.parts_of([n for n, _ in listed])  # shards of an index.json, of X.weights.json
     for name, st in listed:
-        if name in owned:
+        named = remembered_format(model_dir / name)  # a file the user named (resolve.py), by its bytes
+        if name in owned and named is None:
             continue  # part of the checkpoint that owns it, listed once as that
-        one_file = registry.claims_file(name)
+        one_file = registry.claims_file(name) or named
         if one_file is not None and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
             by_name[name] = CheckpointInfo(
                 name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
