@@ -61,7 +61,8 @@ class Format:
     suffixes: tuple[str, ...] = ()  # "file": lower-case endings it claims
     magic: tuple[bytes, ...] = ()  # first bytes of a claimed file; empty: the name is enough
     scanner: str | None = None  # "folder": "module:function": folder -> list[FoundCheckpoint] | None
-    marker: str | None = None  # "folder": "module:function": a listing [(name, stat)] -> whether it is ours
+    marker: str | None = None  # "folder": "module:function": (folder, its listing [(name, stat)]) -> whether
+    # it is ours; may look one level in, a bounded number of sub-folders (the runs view calls it on every folder)
     warm: str | None = None  # "module:function": path -> None, started while the folder is scanned
     fetch: str | None = None  # "module:function": URL -> local path, when a remote file is fetched whole
     parts: str | None = None  # "module:function": a folder's file names -> {part: owner} (shards of an index)
@@ -136,6 +137,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
         opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
+        marker="ckpt_browser.core.formats.orbax_layout:marks",
     ),
 )  # fmt: skip
 
@@ -194,9 +196,10 @@ def scan_folder(folder: str) -> tuple[Format, list[FoundCheckpoint]] | None:
     return None
 
 
-def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any], bool]) -> bool:
+def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any], bool], folder: Any = None) -> bool:
     """Whether a folder's listing [(name, stat)] is a model_dir's: a state file or a bundle's
-    index, a SavedModel, a file a "file" format claims, or what a "folder" format marks."""
+    index, a SavedModel, a file a "file" format claims, or what a "folder" format marks (given
+    the folder, a marker may look into a few of its sub-folders: an Orbax root's step folders)."""
     for name, st in entries:
         if not is_file(st):
             continue
@@ -204,4 +207,4 @@ def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any
             return True
         if claims_file(name) is not None:
             return True
-    return any(f.marker is not None and call(f.marker, entries) for f in folder_formats())
+    return any(f.marker is not None and call(f.marker, folder, entries) for f in folder_formats())
