@@ -35,6 +35,7 @@ class Capabilities:
     slots: bool = False  # optimizer slots are stored with the weight they belong to
     remote_ranges: bool = False  # a file in a bucket is read by byte ranges (else fetched whole first)
     model_config: bool = False  # the model's architecture is stored too (Keras checks, Model tab)
+    shards: bool = False  # a checkpoint may span several data files, counted (the Shards column)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class Format:
         return self.layout == "file"
 
     @property
+    def has_meta_file(self) -> bool:
+        """A checkpoint may have TensorFlow's MetaGraph beside it (NAME.meta: the Meta column)."""
+        return self.layout == "prefix"
+
+    @property
     def has_state_file(self) -> bool:
         """Checkpoints of this format are named in TensorFlow's `checkpoint` state file, and
         their save is recorded in event files."""
@@ -101,7 +107,7 @@ _PARTS = "ckpt_browser.core.formats.shard_names"
 FORMATS: tuple[Format, ...] = (
     Format(
         "tf", "TensorFlow checkpoint", "prefix",
-        Capabilities(checksums=True, graph=True, slots=True, remote_ranges=True),
+        Capabilities(checksums=True, graph=True, slots=True, remote_ranges=True, shards=True),
         opener="ckpt_browser.core.formats.bundle_open:open_bundle",
     ),
     Format(
@@ -130,7 +136,7 @@ FORMATS: tuple[Format, ...] = (
         opener="ckpt_browser.core.formats.safetensors:open_safetensors", suffixes=(".safetensors",),
     ),
     Format(
-        "sharded", "sharded checkpoint (index.json)", "file", _WEIGHTS_FILE,
+        "sharded", "sharded checkpoint (index.json)", "file", Capabilities(remote_ranges=True, shards=True),
         opener="ckpt_browser.core.formats.safetensors:open_sharded",
         suffixes=(".safetensors.index.json", ".bin.index.json"), parts=f"{_PARTS}:indexed_shards",
     ),

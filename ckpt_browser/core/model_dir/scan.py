@@ -64,6 +64,17 @@ class CheckpointInfo:
     def file_format(self) -> registry.Format:
         return registry.of_name(self.format)
 
+    def shards_cell(self) -> str:
+        """The Shards column: its data files (a bundle's, an index.json's shards); empty for a
+        format whose checkpoints have none (one model file, an Orbax step)."""
+        return str(self.shards) if self.file_format.capabilities.shards else ""
+
+    def meta_cell(self) -> str:
+        """The Meta column: whether its MetaGraph (.meta) is there; empty where a format has none."""
+        if not self.file_format.has_meta_file:
+            return ""
+        return "yes" if self.has_meta else "no"
+
     def flags(self, state_known: bool = True) -> list[str]:
         """Short labels for the list: latest, not in state, files missing, ...
 
