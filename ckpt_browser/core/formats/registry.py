@@ -67,6 +67,7 @@ class Format:
     warm: str | None = None  # "module:function": path -> None, started while the folder is scanned
     fetch: str | None = None  # "module:function": URL -> local path, when a remote file is fetched whole
     parts: str | None = None  # "module:function": a folder's file names -> {part: owner} (shards of an index)
+    separators: str = "/"  # the characters that split a variable's name into the tree's levels
 
     def claims_name(self, name: str) -> bool:
         low = name.lower()
@@ -101,6 +102,7 @@ def call(target: str, *args: Any) -> Any:
 _KERAS_FILE = Capabilities(graph=True, slots=True, model_config=True)
 _WEIGHTS_FILE = Capabilities(remote_ranges=True)  # PyTorch / safetensors: values, no checksums
 _PARTS = "ckpt_browser.core.formats.shard_names"
+_DOTTED = "/."  # PyTorch's state_dict keys (bert.encoder.layer.0...), "/" between nested containers
 
 # One line per format. Order matters only among formats claiming the same name: the first
 # whose magic bytes match wins.
@@ -130,15 +132,18 @@ FORMATS: tuple[Format, ...] = (
         "torch", "PyTorch file", "file", _WEIGHTS_FILE,
         opener="ckpt_browser.core.formats.torch_file:open_torch", names=("pytorch_model.bin",),
         suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"),
+        separators=_DOTTED,
     ),
     Format(
         "safetensors", "safetensors file", "file", _WEIGHTS_FILE,
         opener="ckpt_browser.core.formats.safetensors:open_safetensors", suffixes=(".safetensors",),
+        separators=_DOTTED,
     ),
     Format(
         "sharded", "sharded checkpoint (index.json)", "file", Capabilities(remote_ranges=True, shards=True),
         opener="ckpt_browser.core.formats.safetensors:open_sharded",
         suffixes=(".safetensors.index.json", ".bin.index.json"), parts=f"{_PARTS}:indexed_shards",
+        separators=_DOTTED,
     ),
     Format(
         "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
