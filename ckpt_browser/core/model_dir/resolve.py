@@ -104,7 +104,7 @@ def _named_file(p):
         if fmt is None:
             return None
     remember_format(p, fmt)
-    if fmt.warm is not None:  # e.g. a library's worker process, started while we scan
+    if fmt.warm is not None and not storage.is_remote(p):  # e.g. a library's worker, started while we scan
         registry.call(fmt.warm, str(p))
     return p.parent, p.name
 
