@@ -55,6 +55,10 @@ def test_help_fits_80_columns(command):
         ("verify", CENSUS),
         ("health", CENSUS),
         ("health", DATA / "health"),
+        ("map", DATA / "torch" / "bert_tf", DATA / "torch" / "bert_untransposed.bin"),
+        ("map", DATA / "torch" / "bert_tf", DATA / "torch" / "bert_nohead.safetensors"),
+        ("ls", DATA / "orbax" / "keras_fit"),
+        ("ls", DATA / "torch" / "tensors.safetensors"),
     ],
     ids=lambda a: "-".join(str(x) if isinstance(x, str) else Path(x).name for x in a)[:60],
 )

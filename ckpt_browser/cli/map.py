@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 
 from ckpt_browser.cli import output as cli_output
+from ckpt_browser.cli.fit import terminal_width
 
 EXIT_MAPS, EXIT_DOES_NOT = 0, 1
 
@@ -38,28 +40,39 @@ def cmd_map(ns: argparse.Namespace) -> int:
     if ns.json:
         print(json.dumps(m.to_json(), indent=2, allow_nan=False))
         return EXIT_MAPS if m.ok else EXIT_DOES_NOT
+    width = terminal_width()
+
+    def say(text: str, indent: str = "") -> None:
+        """A line fitted to the terminal, its continuation indented under it (names kept whole)."""
+        if width is None:
+            print(indent + text)
+            return
+        lines = textwrap.wrap(text, width - 1, initial_indent=indent, subsequent_indent=indent + "    ",
+                              break_long_words=False, break_on_hyphens=False)  # fmt: skip
+        print("\n".join(lines or [""]))
+
     for note in m.notes:
-        print(note)
+        say(note)
     transposed = sum(p.transposed for p in m.pairs)
-    print(f"{len(m.pairs)} TF variables paired ({transposed} transposed); {len(m.skipped)} skipped "
-          f"(optimizer slots, global_step)" + (f"; {len(m.buffers)} PyTorch buffers" if m.buffers else ""))  # fmt: skip
+    say(f"{len(m.pairs)} TF variables paired ({transposed} transposed); {len(m.skipped)} skipped "
+        f"(optimizer slots, global_step)" + (f"; {len(m.buffers)} PyTorch buffers" if m.buffers else ""))  # fmt: skip
     if m.values_checked:
         proved = sum(p.by_value and p.status == "ok" for p in m.pairs)
-        print(f"values: {proved} of {len(m.pairs)} pairs equal after their transform")
+        say(f"values: {proved} of {len(m.pairs)} pairs equal after their transform")
     for p in m.pairs if ns.pairs else m.failing:
         mark = "ok  " if p.status == "ok" else "FAIL"
         how = " (transposed)" if p.transposed else ""
         tied = f"; tied: {', '.join(p.tied)}" if p.tied else ""
-        print(f"{mark} {p.tf} -> {p.torch}{how}{': ' + p.detail if p.detail else ''}{tied}")
+        say(f"{mark} {p.tf} -> {p.torch}{how}{': ' + p.detail if p.detail else ''}{tied}")
     if m.tf_left:
-        print(f"TF variables with no PyTorch tensor ({len(m.tf_left)}):")
+        say(f"TF variables with no PyTorch tensor ({len(m.tf_left)}):")
         for x in m.tf_left:
             near = f"; nearest: {', '.join(x.nearest)}" if x.nearest else ""
-            print(f"  {x.name} {list(x.shape)} (rules give {x.expected or '-'}{near})")
+            say(f"{x.name} {list(x.shape)} (rules give {x.expected or '-'}{near})", "  ")
     if m.torch_left:
-        print(f"PyTorch tensors no TF variable feeds ({len(m.torch_left)}):")
+        say(f"PyTorch tensors no TF variable feeds ({len(m.torch_left)}):")
         for x in m.torch_left:
             near = f"; nearest TF: {', '.join(x.nearest)}" if x.nearest else ""
-            print(f"  {x.name} {list(x.shape)}{near}")
+            say(f"{x.name} {list(x.shape)}{near}", "  ")
     print("every model weight maps" if m.ok else "does not map: see above")
     return EXIT_MAPS if m.ok else EXIT_DOES_NOT
