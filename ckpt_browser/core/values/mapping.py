@@ -217,8 +217,7 @@ def _open_torch_side(path: str):
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
     from ckpt_browser.core import storage
     from ckpt_browser.core.formats import registry
-    from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch
+    from ckpt_browser.core.formats.reader import open_checkpoint, remember_format
 
     if storage.is_dir(path):
         for name in ("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
@@ -231,14 +230,16 @@ def _open_torch_side(path: str):
         raise CheckpointError(f"{str(path)[:300]} does not exist")
     if registry.claims_file(path) is not None:
         return open_checkpoint(path)
-    # A name no format claims (a .bin beside TF.js shards): torch.save's first bytes settle it.
+    # A name no format claims (a .bin beside TF.js shards): its first bytes settle it (the registry's magic).
     f = storage.open_file(path)
     try:
-        head = f.read(0, min(4, f.size))
+        head = f.read(0, min(16, f.size))
     finally:
         f.close()
-    if is_torch_bytes(head):
-        return open_torch(path)
+    fmt = registry.of_file(path, head)
+    if fmt is not None:
+        remember_format(path, fmt)
+        return open_checkpoint(path)
     raise CheckpointError(f"{storage.as_path(path).name} is neither a PyTorch (zip or pickle) nor a safetensors file")
 
 
