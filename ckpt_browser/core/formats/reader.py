@@ -21,7 +21,7 @@ from ckpt_browser.core.storage import stat as storage_stat
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format", "remembered_format"]
+__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format", "remembered_in"]
 
 
 class CheckpointReader(Protocol):
@@ -50,9 +50,13 @@ def remember_format(path: str | os.PathLike, fmt: registry.Format) -> None:
         _folders[str(path)] = fmt
 
 
-def remembered_format(path: str | os.PathLike) -> registry.Format | None:
+def remembered_in(folder) -> dict[str, registry.Format]:
+    """The formats remembered for paths directly in folder (a Path or UPath), by name: one pass
+    over what was remembered (few), not a lookup per file of a big folder."""
+    base = str(folder / "x")[:-1]  # the folder joined as its paths are (its separator, no doubled one)
     with _folders_lock:
-        return _folders.get(str(path))
+        items = list(_folders.items())
+    return {p[len(base) :]: f for p, f in items if p.startswith(base) and not any(c in p[len(base) :] for c in "/\\")}
 
 
 def format_of(path: str | os.PathLike) -> registry.Format:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
-from ckpt_browser.core.formats.reader import remember_format, remembered_format
+from ckpt_browser.core.formats.reader import remember_format, remembered_in
 from ckpt_browser.core.model_dir.resolve import DATA_RE
 from ckpt_browser.core.model_dir.resolve import resolve_path as resolve_path  # where callers found it
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
@@ -278,8 +278,9 @@ def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelD
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
     listed = _listing(model_dir, listings)
     owned = registry.parts_of([n for n, _ in listed])  # shards of an index.json, of X.weights.json
+    named_here = remembered_in(model_dir)  # files the user named (resolve.py): by their bytes, or parts
     for name, st in listed:
-        named = remembered_format(model_dir / name)  # a file the user named (resolve.py), by its bytes
+        named = named_here.get(name)
         if name in owned and named is None:
             continue  # part of the checkpoint that owns it, listed once as that
         one_file = registry.claims_file(name) or named
