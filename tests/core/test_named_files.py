@@ -89,3 +89,23 @@ def test_a_shard_named_on_its_own_opens_as_itself(folder, shard, tmp_path):
     source = open_source(where / shard)
     assert source.checkpoint().name == shard and read_contents(source.checkpoint()).variables
     assert set(scan_model_dir(where).names()) >= {shard, owned[shard]}
+
+
+def test_two_formats_claiming_a_name_are_told_apart_by_the_bytes(tmp_path, monkeypatch):
+    # A second format claiming ".pt" with a magic of its own: a file the user names is settled by
+    # its first bytes, and what was settled is the format every later open of that path uses.
+    from ckpt_browser.core.formats.reader import format_of
+
+    other = registry.Format("other", "Other file", "file", registry.Capabilities(), opener="x:y",
+                            suffixes=(".pt",), magic=(b"OTHER",))  # fmt: skip
+    monkeypatch.setattr(registry, "FORMATS", (other, *registry.FORMATS))
+    torch_written = tmp_path / "model.pt"
+    shutil.copy(TORCH / "bare" / "weights.bin", torch_written)
+    reads = []
+    assert registry.of_file(torch_written, lambda: reads.append(1) or torch_written.read_bytes()[:16]).name == "torch"
+    assert reads == [1]
+    resolve_path(torch_written)
+    assert format_of(torch_written).name == "torch"  # not "other", the first to claim the name
+    once = []
+    assert registry.of_file(TORCH / "tensors.safetensors", lambda: once.append(1) or b"").name == "safetensors"
+    assert once == []  # one format claims the name: no bytes read

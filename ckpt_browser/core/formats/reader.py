@@ -60,14 +60,15 @@ def remembered_in(folder) -> dict[str, registry.Format]:
 
 
 def format_of(path: str | os.PathLike) -> registry.Format:
-    """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder)."""
-    claimed = registry.claims_file(path)
-    if claimed is not None:
-        return claimed
+    """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder): what a
+    scan or the user's naming of it learnt, else what its name says."""
     with _folders_lock:
         known = _folders.get(str(path))
     if known is not None:
         return known
+    claimed = registry.claims_file(path)
+    if claimed is not None:
+        return claimed
     if registry.folder_formats() and storage_stat(str(path) + ".index") is None:
         st = storage_stat(path)
         if st is not None and stat.S_ISDIR(st.st_mode):

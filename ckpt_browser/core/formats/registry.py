@@ -170,11 +170,14 @@ def claims_file(name: str | os.PathLike) -> Format | None:
     return next((f for f in FORMATS if f.claims_name(base)), None)
 
 
-def of_file(path: str | os.PathLike, head: bytes | None = None) -> Format | None:
+def of_file(path: str | os.PathLike, head: bytes | Callable[[], bytes] | None = None) -> Format | None:
     """claims_file, settled by the file's first bytes (head) where two formats claim a name; for
     a name no format claims (a bare .bin), the "file" format whose magic the head starts with.
-    Only for a file the user named: a folder's files are claimed by their names alone."""
+    Only for a file the user named: a folder's files are claimed by their names alone. head may
+    be a function reading them, called only when the name does not settle it."""
     claiming = [f for f in FORMATS if f.claims_name(os.path.basename(str(path)))]
+    if callable(head):
+        head = head() if len(claiming) != 1 else None
     if len(claiming) > 1 and head is not None:
         return next((f for f in claiming if not f.magic or head.startswith(f.magic)), claiming[0])
     if not claiming and head:

@@ -93,16 +93,15 @@ def _named_file(p):
     shard of model.json) that no format claims is one line naming its owner. The format is
     remembered for this path: the folder's scans list the file, even one that is a part (a shard
     of an index.json the user opened on its own)."""
-    fmt = registry.claims_file(p.name)
-    if fmt is None:
+    if registry.claims_file(p.name) is None:
         owner = registry.parts_of([name for name, _ in storage.list_dir(p.parent)]).get(p.name)
         if owner is not None:
             whole = registry.claims_file(owner)
             what = f"the {whole.label} {owner}" if whole is not None else owner
             raise CheckpointError(f"{p.name} is a part of {what}: open {owner} (or its folder)")
-        fmt = registry.of_file(p, _head(p))
-        if fmt is None:
-            return None
+    fmt = registry.of_file(p, lambda: _head(p))  # the bytes are read only when the name does not settle it
+    if fmt is None:
+        return None
     remember_format(p, fmt)
     if fmt.warm is not None and not storage.is_remote(p):  # e.g. a library's worker, started while we scan
         registry.call(fmt.warm, str(p))
