@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile fixtures-torch fixtures-orbax demo lint bench package package-lite install-desktop clean
+.PHONY: run test test-fast test-build test-notf test-light test-compat fuzz fuzz-models fuzz-keras fuzz-hdf5 fuzz-tfjs fuzz-rest fuzz-hostile fixtures-torch fixtures-orbax demo lint bench bench-floors package package-lite install-desktop clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=...)" >&2; exit 1; }
@@ -144,8 +144,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ckpt_browser tests benchmarks
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+bench: $(STAMP)  ## every benchmark; bench_floors.py first: the README's table (issue 35), BENCH_DATA=DIR for its checkpoints
+	@echo "== benchmarks/bench_floors.py"; $(BIN)/python benchmarks/bench_floors.py $(BENCH_DATA) || exit 1
+	@for b in benchmarks/bench_*.py; do [ $$b = benchmarks/bench_floors.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+bench-floors: $(STAMP)  ## the README's table alone: each measure with its floor and its peer, in one run
+	$(BIN)/python benchmarks/bench_floors.py $(BENCH_DATA)
 
 package: $(STAMP)  ## one-folder desktop app in dist/ckpt-browser/, with TensorFlow (README: size, start-up)
 	$(BIN)/pyinstaller --noconfirm --clean packaging/pyinstaller.spec

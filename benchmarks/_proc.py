@@ -25,6 +25,18 @@ def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, float
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
+def output_size(argv: list[str], env: dict | None = None) -> int:
+    """Bytes argv writes to stdout (one untimed run of ours: the size the ls floor writes)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    assert proc.stdout is not None
+    size = 0
+    while chunk := proc.stdout.read(1 << 20):
+        size += len(chunk)
+    if proc.wait() != 0:
+        raise RuntimeError(f"{argv[:4]} exited {proc.returncode}")
+    return size
+
+
 def probe(argv: list[str], n: int = 3) -> tuple[float, float]:
     """(median seconds the program itself reports since its launch, peak RSS MiB)."""
     seconds, peaks = [], []

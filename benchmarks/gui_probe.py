@@ -3,7 +3,7 @@
 --bare: the floor, a PySide6 + pyqtgraph window with a small tree, painted, then quit.
 --bare PATH: the floor for a checkpoint of many variables: the same window with a tree of every
   variable name of PATH's index, the cheapest reasonable way: the names read by the plain
-  per-entry loop over the index (formats/sstable.read_table, bench_scale's loop floor) into a
+  per-entry loop over the index (formats/sstable.read_table, as floors.py's PY_LISTING walks it) into a
   Python list, shown flat (no scopes, one column) by a QStringListModel, whose rows live in C++.
   (A QAbstractItemModel written in Python is 3x slower here: the tree view asks it for every row's
   index when laid out; a QStandardItemModel makes an item object per row.)

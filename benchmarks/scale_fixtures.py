@@ -6,10 +6,13 @@ Run: .venv/bin/python benchmarks/scale_fixtures.py [WORKDIR]   (about 17 GB of d
   shards8/model.ckpt-1    8 data shards of 1 GiB (8.6 GB), as a sharded Saver writes them
   huge/model.ckpt-1       one float32 tensor of 4 GiB
   a/model.ckpt-1, b/model.ckpt-2   BERT-base-sized with Adam slots (1.3 GB each), b = a + 1e-3
+  health10/model.ckpt-{0..9}   a model_dir of 10 checkpoints of a 92 MB model (6 dense layers and
+                               their layer norms), each a small step from the one before
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -26,6 +29,7 @@ def paths(work: Path) -> dict[str, Path]:
     out = {k: work / k / v for k, v in names.items()}
     out["a"], out["b"] = work / "a" / "model.ckpt-1", work / "b" / "model.ckpt-2"
     out["bucket"] = work / "bucket" / "model.ckpt-1"
+    out["health10"] = work / "health10" / "model.ckpt-9"
     return out
 
 
@@ -86,6 +90,30 @@ def write_huge(prefix: Path, gib: int = 4) -> None:
     tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=["embedding/table"], shape_and_slices=[""], tensors=[t])
 
 
+def write_series(last: Path, steps: int = 10, layers: int = 6, rows: int = 2048, cols: int = 1870) -> None:
+    """A model_dir of `steps` checkpoints (model.ckpt-0 .. -N) of the same model, as a training
+    job saves it: kernels, biases, layer-norm gammas and betas, a global_step; each checkpoint
+    the one before plus a small update (so update ratios, norms and the rest have work to do)."""
+    tf = _tf()
+    last.parent.mkdir(parents=True, exist_ok=True)
+    names, values = [], []
+    for i in range(layers):
+        for suffix, shape in (("kernel", (rows, cols)), ("bias", (cols,)), ("gamma", (cols,)), ("beta", (cols,))):
+            scope = "dense" if suffix in ("kernel", "bias") else "norm"
+            names.append(f"layer_{i}/{scope}/{suffix}")
+            values.append(_fill(math.prod(shape), 10 * i + len(names)).reshape(shape))
+    step_noise = _fill(rows * cols, 99)
+    for step in range(steps):
+        prefix = last.parent / f"model.ckpt-{step}"
+        tensors = [tf.constant(v + np.float32(1e-3 * step) * step_noise[: v.size].reshape(v.shape)) for v in values]
+        tensors.append(tf.constant(np.int64(step * 100)))
+        tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=[*names, "global_step"],
+                          shape_and_slices=[""] * (len(names) + 1), tensors=tensors)  # fmt: skip
+    state = f'model_checkpoint_path: "model.ckpt-{steps - 1}"\n'
+    state += "".join(f'all_model_checkpoint_paths: "model.ckpt-{s}"\n' for s in range(steps))
+    (last.parent / "checkpoint").write_text(state)
+
+
 def write_all(work: Path = DEFAULT, keys: set[str] | None = None) -> dict[str, Path]:
     """The checkpoints (those of ``keys`` only, when given) written unless already there."""
     p = paths(work)
@@ -108,6 +136,8 @@ def write_all(work: Path = DEFAULT, keys: set[str] | None = None) -> dict[str, P
         # 16 shards of 32 MiB: moto's server reads a whole object for every ranged GET, so one
         # 1.3 GB object would measure moto (~5 MB/s), not the reads.
         write_sharded(p["bucket"], shards=16, per_shard=2, tensor_bytes=16 << 20)
+    if "health10" in want and not _done(p["health10"]):
+        write_series(p["health10"])
     return p
 
 

@@ -20,7 +20,7 @@ CHUNK = 1 << 16  # variables per write
 # What json.dumps would escape: anything but printable ASCII, '"' and '\\'. Written as the
 # complement of the safe characters: the same set spelled as ranges up to U+10FFFF takes re 60 ms
 # to compile, a tenth of the window's start.
-_JSON_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+_JSON_UNSAFE = re.compile(r"[^\n\x20\x21\x23-\x5b\x5d-\x7e]")  # \n: between names, never in one
 
 
 def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
@@ -66,27 +66,29 @@ def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
     return True
 
 
-def _chunks(listed: ListedContents, starts):
-    """(first row, names of the chunk joined by newlines, as bytes) in order. starts: where each
-    name starts in listing.joined() (formats.listing.line_starts)."""
-    joined = listed.listing.joined()
-    n = len(listed.listing)
-    for first in range(0, n, CHUNK):
-        last = min(first + CHUNK, n)
-        yield first, joined[int(starts[first]) : int(starts[last]) - 1]
+def _chunks(listed: ListedContents, text: bool = True):
+    """(first row, names of the chunk joined by newlines as bytes -- or None when not text and
+    every name of the chunk is ASCII, which the caller prints from the rows) in order."""
+    from ckpt_browser.core.formats.listing import join_rows
+
+    keys, lengths = listed.listing.name_bytes()
+    for first in range(0, lengths.size, CHUNK):
+        k, n = keys[first : first + CHUNK], lengths[first : first + CHUNK]
+        yield first, join_rows(k, n, b"\n") if text or k.max() >= 0x80 else None
 
 
 def print_variables(listed: ListedContents) -> None:
     """The variable table exactly as cli_output.print_table prints it, in chunks."""
     import numpy as np
 
-    from ckpt_browser.core.formats.listing import char_lengths, line_starts
+    from ckpt_browser.core.formats.listing import char_lengths
     from ckpt_browser.core.formats.variables import KINDS
 
     listing = listed.listing
     shapes = [str(list(shape)) for shape, _, _ in listing.heads]
-    used = np.unique(listing.head_of) if len(listing) else np.zeros(0, np.int64)
-    starts = line_starts(listing)
+    # Distinct values by bincount: np.unique imports numpy.ma (25 ms) to check for masks.
+    used = np.flatnonzero(np.bincount(listing.head_of, minlength=len(listing.heads)))
+    listing.check_names()
     chars = char_lengths(listing)
     width = max([len("variable"), int(chars.max()) if chars.size else 0])
     w_shape = max([len("shape")] + [len(shapes[h]) for h in used.tolist()])
@@ -97,15 +99,15 @@ def print_variables(listed: ListedContents) -> None:
     # Everything after the name depends only on (head, kind): a few distinct tails.
     tails = {}
     combos = listing.head_of * len(KINDS) + listed.kinds
-    for c in np.unique(combos).tolist() if len(listing) else []:
+    for c in np.flatnonzero(np.bincount(combos)).tolist() if len(listing) else []:
         h, k = divmod(c, len(KINDS))
         tails[c] = fmt.format("", shapes[h], listing.heads[h][2], KINDS[k])[width:].rstrip() + "\n"
     keys, lengths = listing.name_bytes()
     out.flush()
-    for first, text in _chunks(listed, starts):
+    for first, text in _chunks(listed, text=False):
         rows = slice(first, first + CHUNK)
         combo = combos[rows]
-        if text.isascii():
+        if text is None:
             out.buffer.write(_ascii_lines(keys[rows], lengths[rows], combo, tails, width))
         else:
             names = text.decode().split("\n")
@@ -125,17 +127,20 @@ def _ascii_lines(keys, lengths, combo, tails: dict[int, str], width: int) -> byt
     tail_len = np.array([len(tails[c]) for c in codes])
     which = np.searchsorted(np.array(codes), combo)
     m = keys.shape[0]
-    lines = np.full((m, width + longest), 32, np.uint8)
-    cols = keys.shape[1]
-    lines[:, :cols] = np.where(np.arange(cols)[None, :] < lengths[:, None], keys, 32)
+    lines = np.empty((m, width + longest), np.uint8)
+    cols = min(keys.shape[1], width)  # the key matrix's spare zero columns are past every name
+    lines[:, :cols] = np.where(np.arange(cols)[None, :] < lengths[:, None], keys[:, :cols], 32)
+    lines[:, cols:width] = 32
     lines[:, width:] = table[which]
+    lens = tail_len[which]
+    if m and lens.min() == lens.max():  # lines of one length: no gaps to cut out
+        return lines[:, : width + int(lens[0])].tobytes()
     keep = np.arange(width + longest)[None, :] < (width + tail_len[which])[:, None]
     return lines[keep].tobytes()
 
 
 def json_document(doc: dict, listed: ListedContents) -> None:
     """json.dumps(doc, indent=2) with doc["variables"] the listing's records, written in chunks."""
-    from ckpt_browser.core.formats.listing import line_starts
     from ckpt_browser.core.formats.variables import _ATTR_SUFFIX, KINDS, display_name
 
     mark = "\x00variables\x00"
@@ -146,33 +151,44 @@ def json_document(doc: dict, listed: ListedContents) -> None:
         out.write(head + "[]" + tail + "\n")
         return
     out.write(head + "[\n")
-    items, pathed = {}, {}  # per (head, kind): the item around its name; and with a path too
-    for h, (shape, _, dtype) in enumerate(listing.heads):
-        for k, kind in enumerate(KINDS):
-            for table, item in (
-                (items, {"name": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
-                (pathed, {"name": mark, "path": mark, "shape": list(shape), "dtype": dtype, "kind": kind}),
-            ):
-                one = json.dumps([item], indent=2)
-                body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
-                table[h * len(KINDS) + k] = tuple(body.split(json.dumps(mark)))
-    combos = (listing.head_of * len(KINDS) + listed.kinds).tolist()
+    templates: dict[tuple[int, bool], tuple[str, ...]] = {}
+
+    def around(c: int, with_path: bool = False) -> tuple[str, ...]:
+        """The item of a (head, kind) combination around its name (and path): made once each."""
+        known = templates.get((c, with_path))
+        if known is None:
+            h, k = divmod(c, len(KINDS))
+            shape, _, dtype = listing.heads[h]
+            item = {"name": mark, **({"path": mark} if with_path else {})}
+            one = json.dumps([{**item, "shape": list(shape), "dtype": dtype, "kind": KINDS[k]}], indent=2)
+            body = "\n".join("  " + line for line in one[2:-2].split("\n"))  # the item, indented 4
+            known = templates[(c, with_path)] = tuple(body.split(json.dumps(mark)))
+        return known
+
+    combos = listing.head_of * len(KINDS) + listed.kinds
     # A path only where it differs from the name (TF2 names, less /.ATTRIBUTES/VARIABLE_VALUE), as
     # VariableInfo.to_json gives it: a name-based checkpoint's million lines stay as they were.
-    suffixed = listing.joined().find(_ATTR_SUFFIX.encode()) >= 0
+    suffixed = listing.has(_ATTR_SUFFIX.encode())
+    listing.check_names()
     sep = ""
-    for first, raw in _chunks(listed, line_starts(listing)):
+    for first, raw in _chunks(listed):
         text = raw.decode()
         names = text.split("\n")
-        safe = not _JSON_UNSAFE.search(text)
+        safe = not _JSON_UNSAFE.search(text)  # no name of the chunk needs escaping
+        combo = combos[first : first + CHUNK]
+        if safe and not suffixed and (combo == combo[0]).all():  # the usual chunk: one join
+            before, after = around(int(combo[0]))
+            out.write(f'{sep}{before}"' + f'"{after},\n{before}"'.join(names) + f'"{after}')
+            sep = ",\n"
+            continue
         parts = []
-        for name, c in zip(names, combos[first : first + CHUNK]):
+        for name, c in zip(names, combo.tolist()):
             path = display_name(name) if suffixed else name
             if path is name or path == name:
-                before, after = items[c]
+                before, after = around(c)
                 parts.append(f'{sep}{before}"{name}"{after}' if safe else f"{sep}{before}{json.dumps(name)}{after}")
             else:
-                before, middle, after = pathed[c]
+                before, middle, after = around(c, True)
                 if safe:
                     parts.append(f'{sep}{before}"{name}"{middle}"{path}"{after}')
                 else:

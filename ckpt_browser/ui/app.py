@@ -121,7 +121,7 @@ def run_gui(ns: argparse.Namespace) -> int:
     runner = TaskRunner()
     # A screenshot shows the window as it opens on this screen (or at --size): no remembered layout.
     window = MainWindow(runner, settings, remember_window=not ns.screenshot, size=getattr(ns, "size", None))
-    window.early_scans = early
+    window.state.results.add_scans(early)
     window.show()
     if not ns.paths and not ns.demo and not ns.screenshot and not settings.recent_files():
         ns.demo = True  # a first start with nothing to open: show what the app does

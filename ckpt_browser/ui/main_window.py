@@ -1,4 +1,6 @@
-"""The main window: menus, docks, drag and drop; wires item models to views."""
+"""The main window: menus, docks, drag and drop; wires item models to views. What it shows is
+the app state's (core/state/app_state.py): window_render.py binds the state's events to the
+widgets, and what the user does only changes the state."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,11 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.formats.variables import VariableInfo, shadow_of
-from ckpt_browser.core.model_dir.contents import CheckpointContents, read_codes, read_contents, read_variable
-from ckpt_browser.core.model_dir.events import ALL, NOTHING, SAVES, EventData, EventReader
-from ckpt_browser.core.model_dir.runs import RunsFolder
-from ckpt_browser.core.model_dir.scan import SAVED_MODEL_VARIABLES, CheckpointInfo
 from ckpt_browser.core.state.app_state import AppState
 from ckpt_browser.core.values.diff import default_pair
 from ckpt_browser.core.values.fit import Sessions
@@ -37,14 +34,14 @@ from ckpt_browser.ui.models.sources import SourcesModel
 from ckpt_browser.ui.palette import colours
 from ckpt_browser.ui.settings import Settings
 from ckpt_browser.ui.tasks import TaskRunner
-from ckpt_browser.ui.text import esc
-from ckpt_browser.ui.views import VIEWS, Selection, ViewContext, view_class
+from ckpt_browser.ui.views import VIEWS, ViewContext, view_class
 from ckpt_browser.ui.watcher import ModelDirWatcher
 from ckpt_browser.ui.widgets.details import DetailsPanel
 from ckpt_browser.ui.widgets.lazy_tab import LazyTab, tab_list_button
 from ckpt_browser.ui.widgets.tensor_view import TensorView
 from ckpt_browser.ui.widgets.variable_panel import VariablePanel
 from ckpt_browser.ui.window_menus import WindowMenus
+from ckpt_browser.ui.window_render import WindowRender
 from ckpt_browser.ui.window_sources import WindowSources
 
 if TYPE_CHECKING:
@@ -53,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowSources, WindowMenus, QMainWindow):
+class MainWindow(WindowSources, WindowRender, WindowMenus, QMainWindow):
     checkpoint_loaded = Signal(object)  # CheckpointContents
     tensor_loaded = Signal(object)  # numpy array of the selected variable
     source_opened = Signal(object)  # Source
@@ -66,7 +63,8 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         size: tuple[int, int] | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
-        # What is open and selected, and the rules for what to show next (Qt-free, core/state/app_state.py).
+        # What is open and selected, what background work found, and the rules for what to show
+        # next (Qt-free, core/state/app_state.py): the one place the window's state lives.
         self.state = state if state is not None else AppState()
         # Screenshots want the same layout every time: no restoring, no saving.
         self._remember_window = remember_window
@@ -77,7 +75,6 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.resize(*layout.default_size(size))  # the screen it opens on, or --size
         self.diff_window: DiffWindow | None = None
         self.verify_dialog = None  # VerifyDialog, made on first use
-        self.early_scans = {}  # see WindowSources.open_path
 
         self.sources = SourcesModel(self)
         self.sources_view = QTreeView()
@@ -86,9 +83,9 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.sources_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.checkpoint_columns = CheckpointColumns(self.sources_view)  # Flags shown however narrow
         self.sources_view.selectionModel().currentChanged.connect(self._on_checkpoint_current)
+        self._rendering_sources = False  # the list's current row is being set from the state
 
-        self.variables = VariablePanel(runner)
-        self.variables.filter_edit.textChanged.connect(self.state.set_filter)
+        self.variables = VariablePanel(runner, self.state)
         self.tensor_view = TensorView(runner)
         self.tensor_view.codes_wanted.connect(self._show_codes)
         self.sessions = Sessions()  # restored graphs; touched only by TensorFlow-worker tasks
@@ -100,15 +97,6 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         ctx = ViewContext(runner, self.sessions)
         self._specs = {spec.name: spec for spec in VIEWS}
         self._tabs = {spec.name: LazyTab(lambda s=spec: me._make_view(s, ctx)) for spec in VIEWS}
-        self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
-        # The event files are read when a view shows them (Scalars: every record; Timeline, and
-        # the Saved column when the files' times are all there is: the checkpoint records).
-        self._readers: dict[Path, EventReader] = {}  # used by the reading worker only
-        self._events: dict[Path, EventData] = {}  # snapshots for the UI thread
-        self._event_level: dict[Path, int] = {}  # how much of them _events holds (events.SAVES, ALL)
-        self._events_wanted: dict[Path, int] = {}  # how much a view asked for
-        self._gone: dict[Path, dict[str, CheckpointInfo]] = {}  # deleted while watched, as last seen
-        self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
         self._runs_poll = QTimer(self)  # new runs in them: looked for every 10 s
         self._runs_poll.setInterval(10_000)
         self._runs_poll.timeout.connect(self._poll_runs_folders)
@@ -134,8 +122,6 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         split.splitterMoved.connect(lambda *_: setattr(self, "split_by_user", True))
         self.variables.filtered.connect(lambda: layout.fit_variables_pane(self))
         self.details = DetailsPanel()
-        self.variables.variable_selected.connect(self._on_variable)
-        self._side_key: tuple | None = None  # what the history / compare tabs last showed
 
         # What is wrong with the current model_dir as a whole (a broken state file, a damaged
         # events file), kept in sight under the list rather than in the passing status bar.
@@ -168,6 +154,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
 
         self.live_health = LiveHealth(self)  # a live run's new checkpoint with NaN/Inf: banner + notification
         self._build_menus()
+        self._bind_state()
         self._restore_window()
 
     # -- the registered views (ui/views.py) ------------------------------------------
@@ -178,7 +165,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
     def _make_view(self, spec, ctx):
         view = view_class(spec).create(ctx)
         if hasattr(view, "variable_requested"):
-            view.variable_requested.connect(self.variables.select_variable)
+            view.variable_requested.connect(self.state.select_variable)
         if hasattr(view, "checkpoint_requested"):
             view.checkpoint_requested.connect(self.select_checkpoint)
         if hasattr(view, "cell_requested"):
@@ -187,12 +174,7 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
 
     def select_variable_in(self, checkpoint: str, variable: str) -> None:
         """Select a variable of another checkpoint: once that checkpoint's list has been read."""
-        current = self.current_checkpoint()
-        if current is not None and current.name == checkpoint:
-            self.variables.select_variable(variable)
-            return
-        self.state.ask_variable(variable)
-        self.select_checkpoint(checkpoint)
+        self.state.ask_variable(variable, checkpoint)
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -202,140 +184,15 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    # -- checkpoints and variables -------------------------------------------------------
-    def current_checkpoint(self) -> CheckpointInfo | None:
-        return self.sources.checkpoint_at(self.sources_view.currentIndex())
-
-    def _update_source_note(self) -> None:
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        notes = []
-        if source is not None:
-            md = source.model_dir
-            notes = md.notes + ([md.state_error] if md.state_error else [])
-            events = self._events.get(md.path)
-            notes += events.notes if events is not None else []
-        self.source_note.setText("\n".join(f"• {n}" for n in notes))
-        self.source_note.setVisible(bool(notes))
-
-    def _on_checkpoint_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._update_source_note()
-        info = self.sources.checkpoint_at(current)
-        source = self.sources.source_at(current)
-        if source is not None:
-            self.state.select(source.model_dir.path, info.name if info is not None else None)
-        if info is None:
-            return
-        self._side_key = None
-        self.variables.clear(f"Reading {info.name} …")
-        if not info.on_disk:
-            self.variables.show_error(f"{info.name}: {info.problem}")
-            self.variables.title.setText(info.name)
-            return
-        self.runner.submit(
-            read_contents, info, self.variables.current_filter_or_none(), True,  # lazy: see read_contents
-            key="contents",
-            on_done=self._on_contents,
-            on_error=lambda msg, i=info: self._on_contents_failed(i, msg),
-            label=f"Reading {info.name}",
-        )  # fmt: skip
-
-    def _on_contents(self, contents: CheckpointContents) -> None:
-        info = contents.checkpoint
-        n = len(contents.variables)
-        self.variables.model.set_marks(self._findings.get(info.prefix, {}))
-        self.variables.set_contents(contents, f"<b>{esc(info.name)}</b> — {n} variables  ({esc(info.prefix.parent)})")
-        self.status_label.setText(f"{info.name}: {n} variables")
-        wanted, asked = self.state.variable_to_show()
-        if wanted and not self.variables.select_variable(wanted) and asked:
-            self.status_label.setText(f"No variable {wanted!r} in {info.name}")
-        self.checkpoint_loaded.emit(contents)
-
-    def _on_contents_failed(self, info: CheckpointInfo, message: str) -> None:
-        self.variables.title.setText(info.name)
-        self.variables.show_error(message)
-        self.status_label.setText(message)
-
-    def _on_variable(self, v: VariableInfo | None) -> None:
-        self.state.select_variable(v.name if v is not None else None)
-        self.details.show_variable(v, self.variables.contents())
-        info = self.current_checkpoint()
-        if v is None or info is None:
-            self.tensor_view.clear()
-            self._update_side_views()
-            return
-        self.tensor_view.clear(f"Reading {v.display_name} …")
-        self.runner.submit(
-            read_variable, info, v.name,
-            key="value",
-            on_done=lambda r, v=v, info=info: self._on_tensor(v, info, r),
-            on_error=self.tensor_view.show_error,
-            label=f"Reading {v.display_name}",
-        )  # fmt: skip
-
-    def _show_codes(self, codes: bool) -> None:
-        """The Values tab's "Show the stored codes": the same variable, codes or values."""
-        v, info = self.variables.selected_variable(), self.current_checkpoint()
-        if v is None or info is None:
-            return
-        self.runner.submit(
-            read_codes if codes else read_variable, info, v.name,
-            key="value", on_done=lambda r, v=v, info=info: self._on_tensor(v, info, r),
-            on_error=self.tensor_view.show_error, label=f"Reading {v.display_name}",
-        )  # fmt: skip
-
-    def _on_tensor(self, v: VariableInfo, info: CheckpointInfo, read) -> None:
-        self.tensor_view.set_tensor(v.display_name, read.value, info.name, warning=read.warning, note=read.note)
-        self._update_side_views()
-        self.tensor_loaded.emit(read.value)
-
-    def _update_side_views(self) -> None:
-        """Feed the view on show what it needs, when that changed (hidden views do nothing:
-        several read every checkpoint)."""
-        tab = self.value_tabs.currentWidget()
-        spec = next((s for name, s in self._specs.items() if self._tabs[name] is tab), None)
-        if spec is None:
-            return
-        level = _events_level(spec.needs)
-        selection = self._selection(level)
-        if level > NOTHING and selection.model_dir is not None:
-            self.want_events(selection.model_dir.path, level, runs="runs" in spec.needs)
-        key = (spec.name, selection.key(spec.needs))
-        if key == self._side_key:
-            return
-        self._side_key = key
-        self.view(spec.name).show_selection(selection)
-
-    def _selection(self, events_level: int = ALL) -> Selection:
-        """What is selected, with the events if they have been read as far as events_level."""
-        v = self.variables.selected_variable()
-        info = self.current_checkpoint()
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        contents = self.variables.contents()
-        md = source.model_dir if source is not None else None
-        return Selection(
-            model_dir=md.snapshot() if md is not None else None,
-            checkpoint=info,
-            variable=v,
-            events=self._events.get(md.path)
-            if md is not None and self._event_level.get(md.path, NOTHING) >= events_level
-            else None,
-            array=self.tensor_view.array() if v is not None else None,
-            shadow=shadow_of(contents.variables, v) if contents is not None and v is not None else None,
-            saved_model=info is not None and info.name == SAVED_MODEL_VARIABLES,
-            deleted=tuple(self._gone.get(md.path, {}).values()) if md is not None else (),
-            runs=self.runs_of(md.path) if md is not None else (),
-        )
-
     def show_diff_window(self) -> DiffWindow:
         if self.diff_window is None:
             from ckpt_browser.ui.widgets.diff_window import DiffWindow  # and its plots: when first used
 
             self.diff_window = DiffWindow(self.runner, self._checkpoint_choices, self)
         self.diff_window.refresh_choices()
-        info = self.current_checkpoint()
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        if info is not None and source is not None and self.diff_window.model.rowCount() == 0:
-            self.diff_window.set_pair(*default_pair(source.model_dir.checkpoints, info))
+        info, md = self.state.checkpoint_info(), self.state.model_dir()
+        if info is not None and md is not None and self.diff_window.model.rowCount() == 0:
+            self.diff_window.set_pair(*default_pair(md.checkpoints, info))
             self.diff_window.run()  # the comparison on show at once, not an empty table until Compare
         self.diff_window.show()
         self.diff_window.raise_()
@@ -343,10 +200,10 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
 
     def _checkpoint_choices(self) -> list[tuple[str, Path]]:
         out = []
-        for s in self.sources.sources():
-            for c in s.model_dir.checkpoints:
+        for md in self.state.sources():
+            for c in md.checkpoints:
                 if c.on_disk:
-                    out.append((f"{s.model_dir.path.name}/{c.name}", c.prefix))
+                    out.append((f"{md.path.name}/{c.name}", c.prefix))
         return out
 
     def show_tab(self, name: str) -> None:
@@ -374,10 +231,3 @@ class MainWindow(WindowSources, WindowMenus, QMainWindow):
         if self._remember_window:
             layout.save(self, self.settings)
         super().closeEvent(event)
-
-
-def _events_level(needs: tuple[str, ...]) -> int:
-    """How much of the event files a view with these needs shows."""
-    if "events" in needs or "runs" in needs:
-        return ALL  # the scalars
-    return SAVES if "saves" in needs else NOTHING

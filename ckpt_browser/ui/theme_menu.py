@@ -19,18 +19,20 @@ def remembered_theme(settings) -> str | None:
 
 
 def add_theme_menu(window, view_menu) -> QActionGroup:
-    """The View > Theme submenu of window (its settings hold the choice); the current theme checked."""
+    """The View > Theme submenu of window (its settings hold the choice); the current theme checked.
+    Choosing one changes the app state's theme; the window applies it (window_render.py: set_theme)."""
     menu = view_menu.addMenu("&Theme")
     group = QActionGroup(window)
     group.setExclusive(True)
     current = current_theme()  # --theme's, the remembered one's, or the system's
+    window.state.set_theme(current)
     for name in THEMES:
         action = QAction(name.capitalize(), window, checkable=True)
         action.setData(name)
         action.setChecked(name == current)
         group.addAction(action)
         menu.addAction(action)
-    group.triggered.connect(lambda action: set_theme(window, action.data()))
+    group.triggered.connect(lambda action: window.state.set_theme(action.data()))
     return group
 
 

@@ -44,10 +44,9 @@ class WindowMenus:
             view.addAction(act)
         # On while the latest checkpoint is on show (the app state's rule): a new one is then shown.
         self.follow_action = QAction("Follow &Latest Checkpoint", self, checkable=True)
-        self.follow_action.setChecked(self.state.follow_latest)
+        self.follow_action.setChecked(self.state.follow_latest)  # and as it changes: window_render.py
         self.follow_action.setShortcut(QKeySequence("Ctrl+End"))
-        self.follow_action.triggered.connect(self._follow_latest)
-        self.state.subscribe(lambda _what: self.follow_action.setChecked(self.state.follow_latest))
+        self.follow_action.triggered.connect(self.state.set_follow_latest)
         view.addAction(self.follow_action)
         view.addSeparator()
         view.addAction(self.sources_dock.toggleViewAction())
@@ -58,6 +57,7 @@ class WindowMenus:
         tools = self.menuBar().addMenu("&Tools")
         self._action(tools, "&Compare Checkpoints…", self.show_diff_window, "Ctrl+D")
         self._action(tools, "&Verify Checkpoints…", self.show_verify_dialog, "Ctrl+Shift+V")
+        self._action(tools, "&Map onto PyTorch…", self.show_map_dialog)
         tools.addSeparator()
         self._action(tools, "Run on a &Dask Cluster…", self.show_cluster_dialog)
 
@@ -99,8 +99,8 @@ class WindowMenus:
         menu.addAction("Copy Name", lambda: copying.set_clipboard(v.display_name))
         if v.name != v.display_name:
             menu.addAction("Copy Stored Name", lambda: copying.set_clipboard(v.name))
-        selected = self.variables.selected_variable()
-        array = self.tensor_view.array() if selected is not None and selected.name == v.name else None
+        read = self.state.value if self.state.variable == v.name else None
+        array = read.value if read is not None else None
         if array is None:
             return
 
@@ -123,17 +123,6 @@ class WindowMenus:
         dialog.show()
         return dialog
 
-    def _follow_latest(self, on: bool) -> None:
-        """Follow Latest on: show the latest checkpoint now (following starts there); off: stay."""
-        self.state.follow_latest = on
-        md = self.state.model_dir()
-        latest = md.default_checkpoint() if md is not None else None
-        if on and latest is not None:
-            from ckpt_browser.core.state.app_state import Choice
-
-            self.state.select(md.path, latest.name)
-            self._show_choice(Choice(md.path, latest.name))
-
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         act = QAction(text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
@@ -146,6 +135,18 @@ class WindowMenus:
         return act
 
     # -- a Dask cluster (ui/cluster.py) -------------------------------------------------------
+    def show_map_dialog(self):
+        """Will the checkpoint on show map onto a PyTorch / safetensors file (ckpt-browser map)."""
+        from ckpt_browser.ui.widgets.map_dialog import MapDialog
+
+        if getattr(self, "map_dialog", None) is None:
+            self.map_dialog = MapDialog(self.runner, self)
+        info = self.current_checkpoint()
+        if info is not None and info.file_format.has_state_file and not self.map_dialog.tf_path.text():
+            self.map_dialog.set_checkpoint(str(info.prefix))
+        self.map_dialog.show()
+        return self.map_dialog
+
     def show_cluster_dialog(self):
         from ckpt_browser.ui.cluster import Cluster, ClusterDialog
 

@@ -1,13 +1,12 @@
 """Opening, refreshing and closing sources in the main window (paths, URLs, examples, drops),
-and the self-check marks: a part of MainWindow (main_window.py), kept apart so each file stays small."""
+and the self-check: the background work whose results go to the app state (window_render.py
+shows them). A part of MainWindow (main_window.py), kept apart so each file stays small."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
@@ -15,7 +14,6 @@ from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
 from ckpt_browser.core.model_dir.contents import Source
-from ckpt_browser.core.model_dir.events import ALL, NOTHING, EventData
 from ckpt_browser.core.model_dir.examples import example_dirs
 from ckpt_browser.core.model_dir.refresh import Snapshot, snapshot
 from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
@@ -37,15 +35,13 @@ def _read_text(path: str) -> str:
 class WindowSources:
     """Mixed into MainWindow: what it has open, and keeping that up to date."""
 
-    early_scans: dict  # path -> Future of open_source_or_runs started before the window (ui/app.scan_early)
-
     # -- opening -------------------------------------------------------------------
     def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
         path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
-        early = self.early_scans.pop(path, None)  # scanned while the window was built (ui/app.scan_early)
+        early = self.state.results.take_scan(path)  # scanned while the window was built (ui/app.scan_early)
         self.runner.submit(
             *((early.result,) if early is not None else (open_source_or_runs, path)),
             key=f"open:{path}",
@@ -131,27 +127,25 @@ class WindowSources:
     def _on_runs_folder(self, path: str, runs: RunsFolder) -> None:
         """A folder whose model_dirs are below it (as `tensorboard --logdir runs`): each run opens
         as a source, and the folder is looked at again for new runs."""
-        known = self._runs_folders.get(runs.path)
-        if known is None:
+        if self.state.results.runs_folder(runs.path) is None:
             self.state.open_failed(path)  # nothing to select for the folder itself: its runs are opened
             self.settings.add_recent(path)
-        self._runs_folders[runs.path] = runs
+        new = self.state.results.runs_folder_found(runs)
         # Opened while it was empty (the runs not started yet): the folder's own empty row goes.
-        empty = next((s for s in self.sources.sources() if s.model_dir.path == runs.path), None)
-        if empty is not None and not empty.model_dir.checkpoints and runs.runs:
-            self.close_source(empty)
-        for name, run in runs.runs.items():
-            if known is None or name not in known.runs:
-                self.open_path(str(run))
+        empty = self.state.model_dir(runs.path)
+        if empty is not None and not empty.checkpoints and runs.runs:
+            self.close_source(runs.path)
+        for run in new:
+            self.open_path(str(run))
         self.status_label.setText(f"{runs.path.name}: {len(runs.runs)} runs" + "".join(f"; {n}" for n in runs.notes))
         if not self._runs_poll.isActive():
             self._runs_poll.start()
 
     def _poll_runs_folders(self) -> None:
-        for folder in list(self._runs_folders):
+        for folder in self.state.results.runs_folders():
             md = self.state.model_dir(folder)
             if md is not None and md.checkpoints:  # it was an empty model_dir, and training filled it
-                del self._runs_folders[folder]
+                self.state.results.forget_runs_folder(folder)
                 continue
             self.runner.submit(
                 runs_below, folder, key=f"runs:{folder}", tf=False,
@@ -159,48 +153,30 @@ class WindowSources:
                 on_error=lambda msg: log.info("runs folder: %s", msg),
             )  # fmt: skip
 
-    def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
-        """The events of every open run of the folder of runs holding this model_dir (by run name),
-        as far as they have been read whole."""
-        return tuple(
-            (name, self._events[p]) for name, p in self._sibling_runs(path) if self._event_level.get(p, NOTHING) >= ALL
-        )
-
-    def _sibling_runs(self, path: Path) -> list[tuple[str, Path]]:
-        folder = next((f for f in self._runs_folders.values() if path in f.runs.values()), None)
-        return list(folder.runs.items()) if folder is not None else []
-
     def want_events(self, path: Path, level: int, runs: bool = False) -> bool:
         """A view wants the event files of this model_dir read this far (events.SAVES, ALL) --
         and with runs, those of the other runs of its folder of runs: read off the UI thread by
         the next refresh, asked for now. True while some are still to come."""
-        paths = [path] + ([p for _, p in self._sibling_runs(path) if p != path] if runs else [])
+        paths = [path] + ([p for _, p in self.state.results.sibling_runs(path) if p != path] if runs else [])
         waiting = False
         for p in paths:
-            if self._event_level.get(p, NOTHING) >= level:
+            if self.state.results.event_level(p) >= level:
                 continue
             waiting = True
-            if self._events_wanted.get(p, NOTHING) < level:
-                self._events_wanted[p] = level
+            if self.state.results.want_events(p, level):
                 self.refresh_source(str(p))
         return waiting
 
     def _on_source_opened(self, path: str, source: Source) -> None:
         self.settings.add_recent(path)
-        top = self.sources.add_source(source)
-        self.sources_view.expand(top)
         md = source.model_dir
         for note in md.notes + ([md.state_error] if md.state_error else []):
             self.status_label.setText(note)
-        choice = self.state.opened(path, md, source.selected)
-        if choice.message:
-            self.variables.show_error(choice.message)
-        self._show_choice(choice)
-        if choice.checkpoint is None:  # nothing yet: say so; the watcher fills the list in as training writes
-            self.variables.clear(md.notes[-1] if md.notes else f"No checkpoint in {md.path}")
+        self.state.opened(path, md, source.selected)  # the list and the selection follow (window_render.py)
         self.source_opened.emit(source)
         if not md.checkpoints and not is_remote(md.path):  # runs may start below it: looked for too
-            self._runs_folders.setdefault(md.path, RunsFolder(md.path))
+            if self.state.results.runs_folder(md.path) is None:
+                self.state.results.runs_folder_found(RunsFolder(md.path))
             self._runs_poll.start()
         self.watcher.watch(md.path)
         self.refresh_source(str(md.path))  # event files, and the paths to watch inside
@@ -213,85 +189,38 @@ class WindowSources:
 
     def refresh_source(self, path: str) -> None:
         """Re-scan an open model_dir (a training job changed it) and read new events."""
-        source = next((s for s in self.sources.sources() if str(s.model_dir.path) == path), None)
-        if source is None:
+        md = next((m for m in self.state.sources() if str(m.path) == path), None)
+        if md is None:
             return
-        key = source.model_dir.path
+        key = md.path
         self.runner.submit(
-            snapshot, key, self._readers.get(key), self._events_wanted.get(key, NOTHING),
+            snapshot, key, self.state.results.event_reader(key), self.state.results.events_wanted(key),
             key=f"refresh:{key}", on_done=self._on_snapshot,
             on_error=lambda msg: self.status_label.setText(f"Refreshing {key.name}: {msg}"),
         )  # fmt: skip
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         md = snap.model_dir
-        old = self.state.model_dir(md.path)
-        if old is not None:  # checkpoints the trainer deleted while we watched: kept for the Timeline
-            now = set(md.names())
-            gone = self._gone.setdefault(md.path, {})
-            gone.update({c.name: replace(c, on_disk=False) for c in old.checkpoints if c.name not in now})
-        choice = self.state.refreshed(md)  # before the list changes: it compares old and new
-        source = self.sources.update_source(md)
-        if source is None:  # closed meanwhile
+        if self.state.model_dir(md.path) is None:  # closed meanwhile
             return
-        if snap.reader is not None:  # the next refresh reads on from where this one stopped
-            self._readers[md.path] = snap.reader
-        if snap.events is not None:
-            old_notes = self._events[md.path].notes if md.path in self._events else []
-            self._events[md.path] = snap.events
-            self._event_level[md.path] = snap.level
-            for note in snap.events.notes:
-                if note not in old_notes:  # a damaged or unreadable events file: say so once
-                    self.status_label.setText(note)
+        # One change for the listeners: the list, where the selection goes (the first checkpoint,
+        # a newer one to follow, the shown one pruned or finished), the events read on.
+        with self.state.events.batch():
+            self.state.refreshed(md)
+            self.state.results.set_events(md.path, snap.events, snap.level, snap.reader)
         self.watcher.watch(md.path, snap.watch)
         if any(c.being_written for c in md.checkpoints):
             self.watcher.retry_later(md.path)
-        if choice is not None:  # the first checkpoint, a newer one to follow, or the shown one pruned
-            self._show_choice(choice)
-        self._side_key = None
         self._update_side_views()
         self._update_source_note()
         self.source_refreshed.emit(snap)
 
-    def _show_choice(self, choice) -> None:
-        """Show what the app state chose (core/state/app_state.py): a checkpoint, or a source's own row."""
-        source = next((s for s in self.sources.sources() if s.model_dir.path == choice.source), None)
-        if source is None:
-            return
-        if choice.checkpoint is None:
-            index = self.sources.index(self.sources.sources().index(source), 0)
-        else:
-            index = self.sources.checkpoint_index(source, choice.checkpoint)
-        if choice.reload or index == self.sources_view.currentIndex():
-            self._on_checkpoint_current(index, QModelIndex())  # the same row: read it again
-        else:
-            self.sources_view.setCurrentIndex(index)
-
-    def select_checkpoint(self, name: str) -> None:
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        if source is not None:
-            index = self.sources.checkpoint_index(source, name)
-            if index.isValid():
-                self.sources_view.setCurrentIndex(index)
-
     def _on_self_check(self, results: list[CheckResult]) -> None:
-        for r in results:
-            self._findings[r.prefix] = {
-                f.variable: (
-                    f"Does not fit {r.against}: stored {f.checkpoint or 'nothing'}, declared {f.model or 'nothing'}"
-                )
-                for f in r.findings
-            }
+        self.state.results.set_findings(results)
         bad = {r.prefix for r in results if r.findings}
-        self.sources.set_mismatched(bad, {r.prefix for r in results})
         if bad:
             self.status_label.setText(f"{len(bad)} checkpoint(s) do not fit their own graph: see the Check tab")
-        self._mark_variables()
         self.self_checked.emit(results)
-
-    def _mark_variables(self) -> None:
-        info = self.current_checkpoint()
-        self.variables.model.set_marks(self._findings.get(info.prefix, {}) if info else {})
 
     def _on_open_failed(self, path: str, message: str) -> None:
         self.state.open_failed(path)
@@ -304,44 +233,29 @@ class WindowSources:
         """Check every tensor's crc32c in the current model_dir; corrupt checkpoints get flagged."""
         from ckpt_browser.ui.widgets.verify_dialog import VerifyDialog
 
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        if source is None:
+        md = self.state.model_dir()
+        if md is None:
             self.status_label.setText("Open a model_dir to verify its checkpoints.")
             return None
         if self.verify_dialog is None:
             self.verify_dialog = VerifyDialog(self.runner, self)
-            self.verify_dialog.verified.connect(self.sources.set_verified)
+            self.verify_dialog.verified.connect(self.state.results.set_verified)
         self.verify_dialog.show()
-        self.verify_dialog.run(source.model_dir.snapshot())  # a copy: live refresh changes the original
+        self.verify_dialog.run(md.snapshot())  # a copy: live refresh changes the original
         return self.verify_dialog
 
     def close_current_source(self) -> None:
-        self.close_source(self.sources.source_at(self.sources_view.currentIndex()))
+        if self.state.source is not None:
+            self.close_source(self.state.source)
 
-    def close_source(self, source: Source | None) -> None:
-        if source is None:
-            return
-        row = self.sources.sources().index(source)
-        choice = self.state.close(source.model_dir.path)
-        self.sources.remove_source(row)
-        if choice is not None:
-            self._show_choice(choice)
-        for c in source.model_dir.checkpoints:  # its restored sessions go too
-            self.runner.submit(self.sessions.close, c.prefix, tf=True)
-        self.watcher.unwatch(source.model_dir.path)
-        self._readers.pop(source.model_dir.path, None)
-        self._events.pop(source.model_dir.path, None)
-        self._event_level.pop(source.model_dir.path, None)
-        self._events_wanted.pop(source.model_dir.path, None)
-        self._side_key = None
-        if not self.sources.rowCount():
-            self.variables.clear("Open a model_dir or checkpoint: File > Open, or drop it here.")
+    def close_source(self, path: Path) -> None:
+        """Close an open source (the list, its sessions and its watch follow: window_render.py)."""
+        self.state.close(path)
 
     def reload_current(self) -> None:
-        source = self.sources.source_at(self.sources_view.currentIndex())
-        info = self.sources.checkpoint_at(self.sources_view.currentIndex())
-        if source is not None:
-            self.open_path(str(source.model_dir.path), info.name if info else None)
+        md = self.state.model_dir()
+        if md is not None:
+            self.open_path(str(md.path), self.state.checkpoint)
 
     # -- drag and drop -------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -19,9 +19,15 @@ def test_new_checkpoints_and_scalars_appear_and_pruned_ones_go(qtbot, window, tm
     with qtbot.waitSignal(window.checkpoint_loaded, timeout=TIMEOUT):
         window.open_path(str(run))
     # The scalars are read when a view shows them (issue 25); at most the save times were read.
-    assert run not in window._events or not window._events[run].series
+    assert window.state.results.events_of(run) is None or not window.state.results.events_of(run).series
     window.show_tab("scalars")
-    qtbot.waitUntil(lambda: run in window._events and ("train", "loss") in window._events[run].series, timeout=LIVE)
+    qtbot.waitUntil(
+        lambda: (
+            window.state.results.events_of(run) is not None
+            and ("train", "loss") in window.state.results.events_of(run).series
+        ),
+        timeout=LIVE,
+    )
     assert _names(window) == ["model.ckpt-5"]
     window.variables.select_variable("linear/w")
 

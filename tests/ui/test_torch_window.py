@@ -32,3 +32,17 @@ def test_bfloat16_values_are_torch_loads(qtbot, window, open_dir):
     want = np.load(TORCH / "values" / "state_dtypes.pt.npz")[TRUTH["state_dtypes.pt"]["emb.bf16"]["key"]]
     assert np.array_equal(np.asarray(got.args[0]).view(np.int16), want)
     assert window.tensor_view.table_model.rowCount() == 4
+
+
+def test_tools_map_onto_pytorch_starts_from_the_checkpoint_on_show(qtbot, window, open_dir):
+    open_dir(TORCH / "bert_tf")
+    action = next(a for m in window.menuBar().actions() if m.text() == "&Tools" for a in m.menu().actions()
+                  if a.text() == "&Map onto PyTorch…")  # fmt: skip
+    action.trigger()
+    dialog = window.map_dialog
+    assert dialog.isVisible() and dialog.tf_path.text() == str(TORCH / "bert_tf" / "bert_model.ckpt")
+    dialog.torch_path.setText(str(TORCH / "bert_untransposed.bin"))
+    with qtbot.waitSignal(dialog.mapped, timeout=TIMEOUT):
+        dialog.run_button.click()
+    assert dialog.model.index(0, 0).data() == "bert/encoder/layer_1/attention/self/value/kernel"
+    dialog.close()

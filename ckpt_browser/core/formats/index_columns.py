@@ -18,7 +18,6 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import sstable
-from ckpt_browser.core.formats.sstable import FOOTER_SIZE, MAGIC, varint
 
 MAX_KEY_MATRIX = 256 << 20  # bytes of the key matrix beyond which the per-entry path is used
 
@@ -37,6 +36,7 @@ class IndexColumns:
     key_len: np.ndarray  # [n] int64
     val_pos: np.ndarray  # [n] int64
     val_len: np.ndarray  # [n] int64
+    store: bytearray | None = None  # the memory of keys, when they were built in a bytearray
 
     def __len__(self) -> int:
         return int(self.key_len.size)
@@ -59,42 +59,14 @@ def padded(data: bytes) -> np.ndarray:
     return out
 
 
-def _data_blocks(buf: np.ndarray, size: int, name: str) -> list[tuple[int, int]]:
-    """(offset, size) of each data block, from the footer and the index block (checked)."""
-    if size < FOOTER_SIZE:
-        raise CheckpointError(f"{name} is not a checkpoint index: {size} bytes, too short for the footer")
-    footer = buf[size - FOOTER_SIZE : size].tobytes()
-    if int.from_bytes(footer[-8:], "little") != MAGIC:
-        raise CheckpointError(f"{name} is not a checkpoint index (bad magic number)")
-    try:
-        _, p = varint(footer, 0)
-        _, p = varint(footer, p)
-        index_off, p = varint(footer, p)
-        index_size, p = varint(footer, p)
-    except ValueError as exc:
-        raise CheckpointError(f"{name} is not a checkpoint index (bad footer)") from exc
-    if index_off + index_size + sstable.TRAILER_SIZE > size:
-        raise CheckpointError(f"{name} is truncated or damaged: a block at {index_off:,} runs past the end of the file")
-    block = buf[index_off : index_off + index_size + sstable.TRAILER_SIZE].tobytes()
-    out = []
-    for _sep, handle in sstable._entries(sstable._block(block, 0, index_size, name), name):
-        try:
-            off, p = varint(handle, 0)
-            size_, _ = varint(handle, p)
-        except ValueError as exc:
-            raise CheckpointError(f"{name} is damaged: a bad block handle in its index block") from exc
-        out.append((off, size_))
-    return out
-
-
 def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
     """The whole table in columns; CheckpointError for damage, NotColumnar for the unusual.
     buf: the file's `size` bytes followed by SPARE zeros (padded())."""
-    from ckpt_browser.core.storage.checksum import of_buffer, unmask
+    from ckpt_browser.core.storage.checksum import of_bytes, unmask
 
     view = buf.data
-    starts, ends = [], []
-    for off, block_size in _data_blocks(buf, size, name):
+    offs, limits, counts = [], [], []
+    for off, block_size in sstable.data_blocks(buf, size, name):
         end = off + block_size
         if off < 0 or block_size < 4 or end + sstable.TRAILER_SIZE > size:
             if off < 0 or block_size < 0 or end + sstable.TRAILER_SIZE > size:
@@ -103,7 +75,7 @@ def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
                 )
             raise CheckpointError(f"{name} is damaged: a block of {block_size} bytes")
         stored = int.from_bytes(view[end + 1 : end + 5], "little")
-        if unmask(stored) != of_buffer(view[off : end + 1]):
+        if unmask(stored) != of_bytes(bytes(view[off : end + 1])):  # google_crc32c: no crc32c import
             raise CheckpointError(f"{name} is damaged: block checksum mismatch at offset {off:,}")
         kind = int(buf[end])
         if kind == 1:
@@ -114,18 +86,14 @@ def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
         limit = block_size - 4 - 4 * restarts
         if limit < 0:
             raise CheckpointError(f"{name} is damaged: a block's restart count is {restarts:,}")
-        if limit == 0:
-            continue
-        points = buf[off + limit : end - 4].view("<u4").astype(np.int64)
-        if restarts == 0 or points[0] != 0 or np.any(np.diff(points) <= 0) or points[-1] >= limit:
-            raise NotColumnar  # restart array not as LevelDB writes it: walk the block entry by entry
-        starts.append(points + off)
-        ends.append(np.append(points[1:], limit) + off)
-    if not starts:
+        if limit:
+            offs.append(off)
+            limits.append(limit)
+            counts.append(restarts)
+    if not offs:
         empty = np.zeros(0, np.int64)
-        return IndexColumns(buf, np.zeros((0, 1), np.uint8), empty, empty, empty)
-    pos = np.concatenate(starts)
-    stop = np.concatenate(ends)
+        return IndexColumns(buf, np.zeros((0, 8), np.uint8), empty, empty, empty)
+    pos, stop = _restart_groups(buf, np.array(offs), np.array(limits), np.array(counts))
     groups = pos.size
     steps: list[tuple[np.ndarray, np.ndarray]] = []  # per step: (group numbers, entry positions)
     active = np.arange(groups)
@@ -142,54 +110,112 @@ def read_columns(buf: np.ndarray, size: int, name: str) -> IndexColumns:
         active = active[nxt < stop[active]]
     if np.any(pos != stop):
         raise CheckpointError(f"{name} is damaged: a block's entries overrun its restart array")
-    # Entry order: group by group, step by step inside a group.
-    width = len(steps)
-    slot = np.full((groups, width), -1, np.int64)
-    for k, (g, p) in enumerate(steps):
-        slot[g, k] = p
-    flat = slot.reshape(-1)
-    order_pos = flat[flat >= 0]
-    step_of = np.broadcast_to(np.arange(width), (groups, width)).reshape(-1)[flat >= 0]
-    del slot, flat, steps
+    # Entry order: group by group, step by step inside a group. A group's size is the steps it
+    # took; its rows start after the rows of the groups before it.
+    size_of = np.zeros(groups, np.int64)
+    for k, (g, _) in enumerate(steps):
+        size_of[g] = k + 1
+    row_start = np.cumsum(size_of) - size_of
+    n = int(size_of.sum())
     small = np.int32 if buf.size < 2**31 else np.int64
-    order_pos = order_pos.astype(small)
-    step_of = step_of.astype(np.int32)
+    order_pos = np.empty(n, small)
+    step_rows = []
+    for k, (g, p) in enumerate(steps):
+        rows = row_start[g] + k
+        order_pos[rows] = p
+        step_rows.append(rows)
+    del steps, size_of
     shared = buf[order_pos].astype(np.int32)
     unshared = buf[order_pos + 1].astype(np.int32)
     vlen = buf[order_pos + 2].astype(np.int32)
     key_len = shared + unshared
-    if np.any(shared[step_of == 0] != 0) or np.any(shared[1:] > key_len[:-1]):
+    if np.any(shared[row_start] != 0) or np.any(shared[1:] > key_len[:-1]):
         raise CheckpointError(f"{name} is damaged: a bad entry in a block (shared prefix longer than the previous key)")
     longest = int(key_len.max())
-    n = order_pos.size
     if n * longest > MAX_KEY_MATRIX:
         raise NotColumnar
-    # One spare column: each step writes a fixed window of fragment bytes without a mask, and
-    # what would land past the row lands there (zeroed at the end, with the bytes past each key).
-    wide = longest + 1
-    keys = np.zeros((n, wide), np.uint8)
-    flat_keys = keys.reshape(-1)
+    # Rows of whole 8-byte words, with at least one spare zero: every row ends in a zero
+    # (bytearray.find over the rows never runs from one name into the next), and a shared
+    # prefix is copied a word at a time. The matrix lives in a bytearray, searched in place.
+    wide = (longest + 8) // 8 * 8
+    store = bytearray(n * wide)
+    keys = np.frombuffer(store, np.uint8).reshape(n, wide)
     frag = order_pos + 3
-    for k in range(width):
-        rows = np.flatnonzero(step_of == k)
+    flat, whole_rows = keys.reshape(-1), np.frombuffer(store, f"V{wide}")
+    words, per_row = flat.view("<u8"), wide // 8
+    word = np.arange(per_row, dtype=np.int32)[None, :]
+    low_bytes = np.array([(1 << (8 * b)) - 1 for b in range(9)], np.uint64)  # a word's first b bytes
+    for k, rows in enumerate(step_rows):  # a row is the row before it, then its own bytes
         if k:
-            keys[rows] = keys[rows - 1]  # the shared prefix (and bytes past it, overwritten or zeroed)
-        window = np.arange(int(unshared[rows].max()))  # after the first step, only what changed
-        dst = np.minimum(shared[rows, None] + window, longest) + (rows * wide)[:, None]
-        flat_keys[dst] = buf[frag[rows, None] + window]
-    del step_of
-    keys[np.arange(wide, dtype=np.int32)[None, :] >= key_len[:, None]] = 0
-    _check_order(keys, key_len, name)
-    return IndexColumns(buf, keys, key_len, frag + unshared, vlen)
+            whole_rows[rows] = whole_rows[rows - 1]
+            shorter = rows[key_len[rows] < key_len[rows - 1]]  # what they kept of a longer key: zeroed
+            if shorter.size:
+                at = shorter[:, None] * per_row + word
+                words[at] &= low_bytes[np.minimum(np.maximum(key_len[shorter, None] - 8 * word, 0), 8)]
+        _write_fragments(flat, buf, rows, frag[rows], shared[rows], unshared[rows], wide)
+    del step_rows
+    _check_order(keys, key_len, shared, name)
+    return IndexColumns(buf, keys, key_len, frag + unshared, vlen, store)
 
 
-def _check_order(keys: np.ndarray, key_len: np.ndarray, name: str) -> None:
-    """Keys strictly increasing as bytes (what lookups by bisection, and TensorFlow's, rely on)."""
+def _restart_groups(buf: np.ndarray, offs: np.ndarray, limits: np.ndarray, counts: np.ndarray):
+    """(start, end) in the file of every restart group of the data blocks at offs (entries
+    ending at limits, counts restart points after them); NotColumnar when a block's restart
+    array is not as LevelDB writes it (0 first, increasing, inside the entries)."""
+    if np.any(counts == 0):
+        raise NotColumnar  # entries but no restart point: walk the block entry by entry
+    before = np.cumsum(counts) - counts
+    total = int(counts.sum())
+    at = np.repeat(offs + limits - 4 * before, counts) + 4 * np.arange(total, dtype=np.int64)
+    points = buf[at].astype(np.int64)
+    for k in (1, 2, 3):
+        points |= buf[at + k].astype(np.int64) << (8 * k)
+    last = before + counts - 1
+    inside = np.ones(total, bool)
+    inside[before] = False  # each point but a block's first follows one of its own block
+    if np.any(points[before] != 0) or np.any(np.diff(points)[inside[1:]] <= 0) or np.any(points[last] >= limits):
+        raise NotColumnar  # restart array not as LevelDB writes it: walk the block entry by entry
+    block_off = np.repeat(offs, counts)
+    stop = np.empty(total, np.int64)
+    stop[:-1] = points[1:]
+    stop[last] = limits
+    return points + block_off, stop + block_off
+
+
+def _write_fragments(flat_keys, buf, rows, frag, shared, unshared, wide: int) -> None:
+    """The rows' own bytes (what each key does not share with the key before) into them, after
+    their shared prefix: a scatter of all their bytes, in chunks of rows (small index arrays)."""
+    step = 1 << 14
+    for a in range(0, rows.size, step):
+        un = unshared[a : a + step].astype(np.int64)
+        total = int(un.sum())
+        if total:
+            before = np.cumsum(un) - un  # where each row's bytes start among the chunk's
+            at = np.arange(total, dtype=np.int64)
+            dst = np.repeat(rows[a : a + step] * wide + shared[a : a + step] - before, un)
+            flat_keys[dst + at] = buf[np.repeat(frag[a : a + step] - before, un) + at]
+
+
+def _check_order(keys: np.ndarray, key_len: np.ndarray, shared: np.ndarray, name: str) -> None:
+    """Keys strictly increasing as bytes (what lookups by bisection, and TensorFlow's, rely on).
+    Two neighbours agree on the prefix the second shares (none at a restart), so the byte after
+    it decides, or the lengths when one ends there; equal bytes there (a writer that shared less
+    than it could) are compared in full."""
     n = key_len.size
     if n < 2:
         return
-    text = keys.view(f"S{keys.shape[1]}").reshape(-1)  # compared as memcmp, ignoring trailing NULs
-    a, b = text[:-1], text[1:]
-    less = (a < b) | ((a == b) & (key_len[:-1] < key_len[1:]))
-    if not less.all():
+    wide = keys.shape[1]
+    flat = keys.reshape(-1)
+    s = shared[1:].astype(np.int64)
+    la, lb = key_len[:-1], key_len[1:]
+    at = np.arange(1, n, dtype=np.int64) * wide + s
+    a, b = flat[at - wide], flat[at]
+    inside = (s < la) & (s < lb)
+    ok = (inside & (a < b)) | ((s == la) & (s < lb))
+    unsure = np.flatnonzero(inside & (a == b))
+    if unsure.size:
+        text = keys.view(f"S{wide}").reshape(-1)  # compared as memcmp, ignoring trailing NULs
+        x, y = text[unsure], text[unsure + 1]
+        ok[unsure] = (x < y) | ((x == y) & (la[unsure] < lb[unsure]))
+    if not ok.all():
         raise NotColumnar  # the per-entry path reads them and verify says which key is out of order

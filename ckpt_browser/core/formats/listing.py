@@ -23,9 +23,12 @@ class Listing:
 
     columns: IndexColumns
     rows: np.ndarray  # the variables' rows in columns
-    head_of: np.ndarray  # [variables] index into heads
+    head_of: np.ndarray  # [variables] int32 index into heads
     heads: list[Head]
     _joined: bytes | None = field(default=None, repr=False)
+    _checked: bool = field(default=False, repr=False)
+    _haystack: tuple | None = field(default=None, repr=False)
+    _bytes_seen: dict[int, bool] = field(default_factory=dict, repr=False)
     _next: int = field(default=0, repr=False)
 
     def __len__(self) -> int:
@@ -45,17 +48,71 @@ class Listing:
         """Every name as stored, joined by newlines; NotColumnar when a name is not UTF-8 or
         holds a newline (then names cannot be told apart in it)."""
         if self._joined is None:
+            self.check_names()
             keys, lengths = self.name_bytes()
-            joined = _join_rows(keys, lengths, b"\n")
-            if joined.count(b"\n") != max(len(self) - 1, 0):
-                raise NotColumnar
+            self._joined = join_rows(keys, lengths, b"\n")
+        return self._joined
+
+    def check_names(self) -> None:
+        """NotColumnar when a name holds a newline or is not UTF-8 (each line of `ls` is a name,
+        and names are str): looked for in the rows, without joining them."""
+        if self._checked:
+            return
+        if self.has_byte(ord("\n")):
+            raise NotColumnar
+        store = self.columns.store
+        if store is None or not store.isascii():
+            keys, lengths = self.name_bytes()
             if keys.size and keys.max() >= 0x80:
                 try:
-                    joined.decode()
+                    join_rows(keys, lengths, b"\n").decode()
                 except UnicodeDecodeError:
                     raise NotColumnar from None
-            self._joined = joined
-        return self._joined
+        self._checked = True
+
+    def _hay(self) -> tuple[bytes | bytearray, int, int]:
+        """(the rows of the names as one buffer, where they start and end in it): the key matrix's
+        own memory when the names are one run of its rows; rows are zero-padded and end in a zero."""
+        if self._haystack is None:
+            keys, _ = self.name_bytes()
+            store, wide = self.columns.store, self.columns.keys.shape[1]
+            rows = self.rows
+            if store is not None and len(self) and rows[-1] - rows[0] + 1 == rows.size:
+                self._haystack = (store, int(rows[0]) * wide, (int(rows[-1]) + 1) * wide)
+            else:
+                hay = keys.tobytes()
+                self._haystack = (hay, 0, len(hay))
+        return self._haystack
+
+    def has_byte(self, byte: int) -> bool:
+        """Whether some name holds this byte (memchr over the rows, remembered)."""
+        known = self._bytes_seen.get(byte)
+        if known is None:
+            hay, lo, hi = self._hay()
+            known = self._bytes_seen[byte] = hay.find(bytes([byte]), lo, hi) >= 0
+        return known
+
+    def has(self, needle: bytes) -> bool:
+        """Whether some name holds needle."""
+        if not needle or not all(self.has_byte(b) for b in set(needle)):
+            return False
+        hay, lo, hi = self._hay()
+        return hay.find(needle, lo, hi) >= 0
+
+    def rows_with(self, needle: bytes) -> np.ndarray:
+        """The variables (positions in this listing, ascending) whose name holds needle: one C
+        scan of the rows, skipped when a byte of needle is in no name."""
+        if not needle or not all(self.has_byte(b) for b in set(needle)):
+            return np.zeros(0, np.int64)
+        hay, lo, hi = self._hay()
+        wide = self.columns.keys.shape[1]
+        found = []
+        at = hay.find(needle, lo, hi)
+        while at >= 0:
+            row = (at - lo) // wide
+            found.append(row)
+            at = hay.find(needle, lo + (row + 1) * wide, hi)  # the next name on
+        return np.array(found, np.int64)
 
     def text(self) -> str:
         """joined() as text."""
@@ -113,7 +170,7 @@ class _Keys:
         return self.columns.key(i)
 
 
-def _join_rows(keys: np.ndarray, lengths: np.ndarray, sep: bytes) -> bytes:
+def join_rows(keys: np.ndarray, lengths: np.ndarray, sep: bytes) -> bytes:
     """The rows' first `lengths` bytes, each followed by sep but the last, as one bytes (made in
     chunks: the temporaries stay small)."""
     if not lengths.size:
@@ -128,10 +185,13 @@ def _join_rows(keys: np.ndarray, lengths: np.ndarray, sep: bytes) -> bytes:
 
 
 def _group_rows(mat: np.ndarray) -> tuple[list[bytes], np.ndarray]:
-    """(distinct rows as bytes, which one each row is): rows hashed to 64 bits and sorted as
-    integers (sorting a million byte strings takes 5x longer); the grouping is then checked
-    byte for byte, and a collision falls back to sorting the rows themselves."""
+    """(distinct rows as bytes, which one each row is, int32): rows hashed to 64 bits and sorted
+    as integers (sorting a million byte strings takes 5x longer), one per run of equal
+    neighbours (a variable's slots follow it with its head); the grouping is then checked byte
+    for byte, and a collision falls back to sorting the rows themselves."""
     n, width = mat.shape
+    if not n:
+        return [], np.zeros(0, np.int32)
     words = -(-width // 8)
     padded = np.zeros((n, words * 8), np.uint8)
     padded[:, :width] = mat
@@ -140,13 +200,19 @@ def _group_rows(mat: np.ndarray) -> tuple[list[bytes], np.ndarray]:
     with np.errstate(over="ignore"):
         for j in range(1, words):
             h = h * np.uint64(0x9E3779B97F4A7C15) + cols[:, j]
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if words == 1 or np.array_equal(padded, padded[first[inverse]]):
+    starts = np.concatenate([[0], np.flatnonzero(h[1:] != h[:-1]) + 1])
+    _, first_run, run_of = np.unique(h[starts], return_index=True, return_inverse=True)
+    del h
+    first = starts[first_run]
+    inverse = np.repeat(run_of.reshape(-1).astype(np.int32), np.diff(np.append(starts, n)))
+    step = 1 << 16
+    if words == 1 or all(
+        np.array_equal(padded[a : a + step], padded[first[inverse[a : a + step]]]) for a in range(0, n, step)
+    ):
         return [mat[i].tobytes() for i in first.tolist()], inverse
     as_text = np.ascontiguousarray(mat).view(f"S{width}").reshape(-1)
-    unique, inverse = np.unique(as_text, return_inverse=True)
-    return [bytes(u) for u in unique], inverse.reshape(-1)
+    unique, which = np.unique(as_text, return_inverse=True)
+    return [bytes(u) for u in unique], which.reshape(-1).astype(np.int32)
 
 
 def build_listing(columns: IndexColumns, index_name: str) -> Listing:
@@ -157,7 +223,7 @@ def build_listing(columns: IndexColumns, index_name: str) -> Listing:
     rows = np.flatnonzero((key_len > 0) & ((first != 0) | (key_len == 0)))  # not the header, not slices
     buf = columns.buf
     vp, vl = columns.val_pos[rows], columns.val_len[rows]
-    shape_len = buf[vp + 3].astype(np.int64)
+    shape_len = buf[vp + 3].astype(np.int32)
     usual = (vl >= 4) & (buf[vp] == 0x08) & (buf[vp + 1] < 0x80) & (buf[vp + 2] == 0x12) & (shape_len < 0x80)
     usual &= 4 + shape_len <= vl
     if not usual.all():
@@ -180,7 +246,7 @@ def build_listing(columns: IndexColumns, index_name: str) -> Listing:
 
             raise CheckpointError(f"{index_name} is damaged: an entry is not a BundleEntryProto") from exc
         heads.append((shape, dtype, dtypes.dtype_name(dtype)))
-    return Listing(columns, rows, head_of.reshape(-1).astype(np.int64), heads)
+    return Listing(columns, rows, head_of, heads)
 
 
 def _markers() -> tuple[str, ...]:
@@ -196,35 +262,23 @@ def _markers() -> tuple[str, ...]:
 PREFIXES = (b"training/", b"optimizer/", b"opt/")  # only at the start of a name
 
 
-def line_starts(listing: Listing) -> np.ndarray:
-    """Where each name starts in joined(), in bytes (one more entry: the end, plus one)."""
-    _, lengths = listing.name_bytes()
-    return np.concatenate([[0], np.cumsum(lengths.astype(np.int64) + 1)])
-
-
 def classify_listing(listing: Listing) -> tuple[np.ndarray, dict[int, str]]:
     """(kind index into KINDS per variable, {row: slot_of}) as describe() gives them."""
     from ckpt_browser.core.formats.variables import KINDS, MODEL, classify, display_name
 
-    joined = listing.joined()
     kinds = np.full(len(listing), KINDS.index(MODEL), np.int8)
     slots: dict[int, str] = {}
-    hits: list[int] = []
-    for marker in _markers():
-        needle = marker.encode()
-        at = joined.find(needle)
-        while at >= 0:
-            hits.append(at)
-            at = joined.find(needle, at + 1)
-    keys, lengths = listing.name_bytes()
+    hits = [listing.rows_with(marker.encode()) for marker in _markers()]
+    keys, _ = listing.name_bytes()
     led = np.zeros(len(listing), bool)
     for prefix in PREFIXES:
         if keys.shape[1] >= len(prefix):
-            led |= (keys[:, : len(prefix)] == np.frombuffer(prefix, np.uint8)).all(axis=1)
-    if not hits and not led.any():
+            maybe = np.flatnonzero(keys[:, 0] == prefix[0])  # few names start with its letter
+            led[maybe] |= (keys[maybe, : len(prefix)] == np.frombuffer(prefix, np.uint8)).all(axis=1)
+    if not any(h.size for h in hits) and not led.any():
         return kinds, slots
-    starts = line_starts(listing)
-    rows = np.union1d(np.searchsorted(starts, np.array(hits, np.int64), "right") - 1, np.flatnonzero(led))
+    rows = np.sort(np.concatenate([*hits, np.flatnonzero(led)]))
+    rows = rows[np.append(True, rows[1:] != rows[:-1])]  # (np.union1d would import numpy.ma)
     names = listing.names()
     shown = set(map(display_name, names))
     for row in rows.tolist():

@@ -41,7 +41,7 @@ def read_index(path: str, index_name: str) -> tuple[list[tuple[bytes, bytes]], L
         columns = read_columns(buf, buf.size - SPARE, index_name)
         if len(columns) and columns.key_len[0] == 0:
             listing = build_listing(columns, index_name)
-            listing.joined()  # names that are not plain UTF-8 lines: read pair by pair, escaped
+            listing.check_names()  # names that are not plain UTF-8 lines: read pair by pair, escaped
             return [(b"", columns.value(0))], listing
     except NotColumnar:
         pass

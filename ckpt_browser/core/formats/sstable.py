@@ -38,9 +38,20 @@ def varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 def read_table(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
     """Every (key, value) of the table in ``data`` (the whole file), in key order."""
-    if len(data) < FOOTER_SIZE:
-        raise CheckpointError(f"{name} is not a checkpoint index: {len(data)} bytes, too short for the footer")
-    footer = data[-FOOTER_SIZE:]
+    out: list[tuple[bytes, bytes]] = []
+    for off, size in data_blocks(data, len(data), name):
+        out += _entries(_block(data, off, size, name), name)
+    return out
+
+
+def data_blocks(data, size: int, name: str) -> list[tuple[int, int]]:
+    """(offset, size) of each data block, from the footer and the index block (its checksum
+    checked). data: the file's ``size`` bytes, as bytes or any buffer (formats/index_columns.py
+    passes its numpy array); the one parser of the footer."""
+    if size < FOOTER_SIZE:
+        raise CheckpointError(f"{name} is not a checkpoint index: {size} bytes, too short for the footer")
+    view = memoryview(data)
+    footer = bytes(view[size - FOOTER_SIZE : size])
     if int.from_bytes(footer[-8:], "little") != MAGIC:
         raise CheckpointError(f"{name} is not a checkpoint index (bad magic number)")
     try:
@@ -50,32 +61,37 @@ def read_table(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
         index_size, p = varint(footer, p)
     except ValueError as exc:
         raise CheckpointError(f"{name} is not a checkpoint index (bad footer)") from exc
-    index = _block(data, index_off, index_size, name)
-    out: list[tuple[bytes, bytes]] = []
-    for _sep, handle in _entries(index, name):
+    if index_off + index_size + TRAILER_SIZE > size:
+        raise CheckpointError(f"{name} is truncated or damaged: a block at {index_off:,} runs past the end of the file")
+    block = bytes(view[index_off : index_off + index_size + TRAILER_SIZE])
+    out = []
+    for _sep, handle in _entries(_block(block, 0, index_size, name, index_off), name):
         try:
             off, p = varint(handle, 0)
-            size, _ = varint(handle, p)
+            block_size, _ = varint(handle, p)
         except ValueError as exc:
             raise CheckpointError(f"{name} is damaged: a bad block handle in its index block") from exc
-        out += _entries(_block(data, off, size, name), name)
+        out.append((off, block_size))
     return out
 
 
-def _block(data: bytes, offset: int, size: int, name: str) -> bytes:
+def _block(data: bytes, offset: int, size: int, name: str, at: int = 0) -> bytes:
+    """A block's contents, its checksum and type checked (at: where data starts in the file)."""
     end = offset + size
     if offset < 0 or size < 0 or end + TRAILER_SIZE > len(data):
-        raise CheckpointError(f"{name} is truncated or damaged: a block at {offset:,} runs past the end of the file")
+        raise CheckpointError(
+            f"{name} is truncated or damaged: a block at {at + offset:,} runs past the end of the file"
+        )
     contents = data[offset:end]
     kind = data[end]
     (stored,) = struct.unpack_from("<I", data, end + 1)
     actual = of_bytes(data[end : end + 1], of_bytes(contents))
     if unmask(stored) != actual:
-        raise CheckpointError(f"{name} is damaged: block checksum mismatch at offset {offset:,}")
+        raise CheckpointError(f"{name} is damaged: block checksum mismatch at offset {at + offset:,}")
     if kind == 1:
         raise UnsupportedFormat(f"{name} has Snappy-compressed blocks, which this reader does not decode")
     if kind != 0:
-        raise CheckpointError(f"{name} is damaged: unknown block type {kind} at offset {offset:,}")
+        raise CheckpointError(f"{name} is damaged: unknown block type {kind} at offset {at + offset:,}")
     return contents
 
 

@@ -140,7 +140,7 @@ def _listed_contents(info: CheckpointInfo, reader, flt: VariableFilter | None) -
     if listed is None:
         return None
     try:
-        if listed.listing.joined().find(_ATTR_SUFFIX.encode()) >= 0:
+        if listed.listing.has(_ATTR_SUFFIX.encode()):
             return None
     except NotColumnar:
         return None

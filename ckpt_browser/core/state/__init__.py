@@ -1,1 +1,3 @@
-"""The app state the window renders: open sources, selection, filter, follow-latest (Qt-free)."""
+"""The one evented app state the window renders (Qt-free; docs/app-state.md): app_state.py (open
+sources, selection, the variable list and value, filter, follow-latest, theme, and the rules),
+results.py (what background work found per source), evented.py (fields and named events)."""

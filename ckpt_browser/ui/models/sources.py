@@ -32,17 +32,14 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
         self._mismatched: set[Path] = set()  # prefixes whose own graph disagrees with them
         self._corrupt: dict[Path, str] = {}  # prefix -> what Verify found wrong
 
-    def set_verified(self, report) -> None:
-        """Flag the checkpoints a verify report found corrupt (and clear re-verified ones)."""
-        for v in report.verdicts:
-            self._corrupt.pop(v.prefix, None)
-            if v.status != "ok":
-                self._corrupt[v.prefix] = v.error or "; ".join(v.problems)
+    def set_corrupt(self, corrupt: dict[Path, str]) -> None:
+        """Flag the checkpoints Verify found corrupt (the app state's results: prefix -> what is wrong)."""
+        self._corrupt = dict(corrupt)
         self._changed_all()
 
-    def set_mismatched(self, prefixes: set[Path], checked: set[Path]) -> None:
-        """Mark checkpoints found not to fit their own graph (and unmark re-checked ones)."""
-        self._mismatched = (self._mismatched - checked) | prefixes
+    def set_mismatched(self, prefixes: frozenset[Path]) -> None:
+        """Mark the checkpoints found not to fit their own graph (the app state's results)."""
+        self._mismatched = set(prefixes)
         self._changed_all()
 
     def _changed_all(self) -> None:

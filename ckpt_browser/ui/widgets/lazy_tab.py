@@ -13,6 +13,7 @@ class LazyTab(QWidget):
         super().__init__(parent)
         self._factory = factory
         self._view: QWidget | None = None
+        self.shown: tuple | None = None  # the key of the selection the view last showed (the window's)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 

@@ -1,4 +1,6 @@
-"""The variable list of one checkpoint: filter box, options, scope tree and totals."""
+"""The variable list of one checkpoint: filter box, options, scope tree and totals. It renders
+the app state (core/state/app_state.py): the list is the state's contents through the state's
+filter, the selected row the state's variable; typing, ticking and clicking only change the state."""
 
 from __future__ import annotations
 
@@ -27,8 +29,11 @@ from ckpt_browser.core.formats.variables import (
     find_variable,
 )
 from ckpt_browser.core.model_dir.contents import CheckpointContents
+from ckpt_browser.core.state.app_state import AppState
+from ckpt_browser.core.state.evented import Event
 from ckpt_browser.ui.models.variables import VariableTreeModel
 from ckpt_browser.ui.palette import colours
+from ckpt_browser.ui.text import esc
 
 NAME_CHARS = 24  # the Name column's least width: every shown name to this many characters
 NAME_CAP = 40  # characters: the pane grows for names up to this long; longer ones elide
@@ -38,12 +43,13 @@ FILTER_IN_WORKER = 5_000  # variables; fewer are filtered at once (a few ms), mo
 
 
 class VariablePanel(QWidget):
-    variable_selected = Signal(object)  # VariableInfo | None
     filtered = Signal()  # the tree shows the current filter
 
-    def __init__(self, runner=None, parent: QWidget | None = None) -> None:
+    def __init__(self, runner=None, state: AppState | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner  # big lists are filtered in the pool, not on the UI thread
+        self.state = state if state is not None else AppState()
+        self._rendering = False  # the tree's current row is being set from the state: not the user
         self._trees: dict[VariableFilter, tuple[CheckpointContents, FilteredTree]] = {}  # see _remember
         self._contents: CheckpointContents | None = None
         self._shown: Sequence[VariableInfo] = []  # a list, or a big listing's ListedVariables
@@ -109,14 +115,76 @@ class VariablePanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.totals)
 
-        # Typing re-filters after a pause, not on every key.
+        # Typing changes the state's filter after a pause, not on every key; the state then
+        # tells us (and any other subscriber) to show it.
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(150)
-        self._debounce.timeout.connect(self.apply_filter)
+        self._debounce.timeout.connect(self._filter_typed)
         self.filter_edit.textChanged.connect(self._debounce.start)
-        for box in (self.regex_box, self.hide_optimizer_box, self.object_graph_box):
-            box.toggled.connect(self.apply_filter)
+        self.regex_box.toggled.connect(lambda on: self._filter_option(regex=on))
+        self.hide_optimizer_box.toggled.connect(lambda on: self._filter_option(hide_optimizer=on))
+        self.object_graph_box.toggled.connect(lambda on: self._filter_option(show_object_graph=on))
+        self.state.events.filter.connect(self._render_filter)
+        self.state.events.variable.connect(self._render_variable)
+        self.state.events.contents.connect(self._render_contents)
+
+    # -- user actions: they change the state -------------------------------------------
+    def _filter_typed(self) -> None:
+        self.state.set_filter(text=self.filter_edit.text())
+
+    def _filter_option(self, **change) -> None:
+        if self._debounce.isActive():  # what was typed goes with it
+            self._debounce.stop()
+            change["text"] = self.filter_edit.text()
+        self.state.set_filter(**change)
+
+    def select_variable(self, name: str) -> bool:
+        """Select by stored or display name; False if the list does not show it."""
+        return self.state.select_variable(name)
+
+    def _on_current(self, current, _previous) -> None:
+        if self._rendering:
+            return
+        v = self.model.variable_at(current)
+        if not self.state.select_variable(v.name if v is not None else None):
+            # A row the state's filter no longer shows (a big tree still being filtered): back to
+            # the state's row, once Qt is done moving this one.
+            QTimer.singleShot(0, self, self._render_variable)
+
+    # -- rendering the state -------------------------------------------------------------
+    def _render_filter(self, event: Event) -> None:
+        flt = event.value
+        if self.filter_edit.text() != flt.text and not self._debounce.isActive():
+            self.filter_edit.blockSignals(True)
+            self.filter_edit.setText(flt.text)
+            self.filter_edit.blockSignals(False)
+        # Set from elsewhere (the View menu mirrors these, a test, the command line): each
+        # box's toggled tells the state what it already holds, which changes nothing.
+        self.regex_box.setChecked(flt.regex)
+        self.hide_optimizer_box.setChecked(flt.hide_optimizer)
+        self.object_graph_box.setChecked(flt.show_object_graph)
+        self.apply_filter()
+
+    def _render_variable(self, _event: Event | None = None) -> None:
+        """The state's variable as the current row (none if the list does not show it)."""
+        name = self.state.variable
+        now = self.selected_variable()
+        if (now.name if now is not None else None) == name:
+            return
+        v = find_variable(self._shown, name) if name is not None else None
+        index = self.model.index_of(v.display_name) if v is not None else QModelIndex()
+        self._rendering = True
+        try:
+            if index.isValid():
+                self.tree.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                )
+                self.tree.scrollTo(index)
+            else:
+                self.tree.selectionModel().clear()
+        finally:
+            self._rendering = False
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if obj is self.tree.viewport() and event.type() == QEvent.Type.Resize:
@@ -190,7 +258,15 @@ class VariablePanel(QWidget):
         self.show_error("")
         if title:
             self.title.setText(title)
-        self.variable_selected.emit(None)
+
+    def _render_contents(self, event: Event) -> None:
+        contents = event.value
+        if contents is None:  # the selection moved on; the window says what is being read
+            if self._contents is not None:
+                self.clear()
+            return
+        info, n = contents.checkpoint, len(contents.variables)
+        self.set_contents(contents, f"<b>{esc(info.name)}</b> — {n} variables  ({esc(info.prefix.parent)})")
 
     def set_contents(self, contents: CheckpointContents, title: str) -> None:
         self._contents = contents
@@ -209,27 +285,17 @@ class VariablePanel(QWidget):
         return self._contents
 
     def current_filter_or_none(self) -> VariableFilter | None:
-        """The filter, if it is valid (a bad regex is the user's to fix, not the worker's)."""
-        flt = self.current_filter()
-        try:
-            flt.compile()
-        except re.error:
-            return None
-        return flt
+        """The state's filter, if it is valid (a bad regex is the user's to fix, not the worker's)."""
+        return self.state.valid_filter()
 
     def current_filter(self) -> VariableFilter:
-        return VariableFilter(
-            text=self.filter_edit.text(),
-            regex=self.regex_box.isChecked(),
-            hide_optimizer=self.hide_optimizer_box.isChecked(),
-            show_object_graph=self.object_graph_box.isChecked(),
-        )
+        return self.state.filter
 
     def shown_variables(self) -> list[VariableInfo]:
         return list(self._shown)
 
     def apply_filter(self) -> None:
-        self._debounce.stop()
+        """Show the contents through the state's filter."""
         if self._contents is None:
             return
         try:
@@ -273,9 +339,12 @@ class VariablePanel(QWidget):
             self._trees.pop(next(iter(self._trees)))
 
     def _show_tree(self, shown: Sequence[VariableInfo], root) -> None:
-        keep = self.selected_variable()
         self._shown = shown
-        self.model.set_root(root)
+        self._rendering = True
+        try:
+            self.model.set_root(root)
+        finally:
+            self._rendering = False
         if len(self._shown) <= _EXPAND_ALL_BELOW:
             self.tree.expandAll()
         else:
@@ -287,24 +356,8 @@ class VariablePanel(QWidget):
                 if rows > _EXPAND_ALL_BELOW:
                     break
                 self.tree.expand(self.model.index(i, 0))
-        if keep is not None and not self.select_variable(keep.name):
-            self.variable_selected.emit(None)
+        self._render_variable()  # the state's variable, if this tree shows it
         self.filtered.emit()
 
     def selected_variable(self) -> VariableInfo | None:
         return self.model.variable_at(self.tree.currentIndex())
-
-    def select_variable(self, name: str) -> bool:
-        """Select by stored or display name; False if it is not shown."""
-        v = find_variable(self._shown, name)
-        if v is None:
-            return False
-        index = self.model.index_of(v.display_name)
-        self.tree.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.tree.scrollTo(index)
-        return True
-
-    def _on_current(self, current, _previous) -> None:
-        self.variable_selected.emit(self.model.variable_at(current))
