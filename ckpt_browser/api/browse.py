@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ckpt_browser.core.base.errors import checkpoint_errors_only
+from ckpt_browser.core.storage import Location, locate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -314,12 +315,12 @@ def _ls_events(md: CoreModelDir, listed, scalars: bool):
 
 
 @checkpoint_errors_only
-def open(path_or_url: str | os.PathLike[str]) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
+def open(path_or_url: str | os.PathLike[str] | Location) -> ModelDir:  # noqa: A001 - the API's word, as tarfile.open
     """A model_dir, from its folder, a checkpoint prefix or one of its files (that checkpoint is
     .selected), a `checkpoint` state file, a SavedModel, a Keras / TF.js file, or an fsspec URL."""
     from ckpt_browser.core.model_dir.contents import open_source
 
-    source = open_source(path_or_url)
+    source = open_source(locate(path_or_url))
     return ModelDir(source.model_dir, source.selected)
 
 
@@ -347,11 +348,14 @@ def _cluster(dask: str | None = None, progress: Any = None) -> Iterator[Any]:
 
 
 def _diff(
-    a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None, progress: Any = None
+    a: str | os.PathLike[str] | Location,
+    b: str | os.PathLike[str] | Location,
+    dask: str | None = None,
+    progress: Any = None,
 ) -> _Diffed:
     from ckpt_browser.core.values.diff import diff_checkpoints, resolve_checkpoint
 
-    pa, pb = resolve_checkpoint(a), resolve_checkpoint(b)
+    pa, pb = resolve_checkpoint(locate(a)), resolve_checkpoint(locate(b))
     with _cluster(dask, progress) as engine:
         result = diff_checkpoints(pa, pb, engine=engine)
     record = {
@@ -366,14 +370,14 @@ def _diff(
 
 
 @checkpoint_errors_only
-def diff(a: str | os.PathLike[str], b: str | os.PathLike[str], dask: str | None = None) -> Record:
+def diff(a: str | os.PathLike[str] | Location, b: str | os.PathLike[str] | Location, dask: str | None = None) -> Record:
     """Every variable of checkpoint a against b (a model_dir means its latest): the record `diff
     --json` prints; "identical" says whether all are the same. dask: as verify's."""
     return _diff(a, b, dask).record
 
 
 @checkpoint_errors_only
-def verify(path: str | os.PathLike[str], dask: str | None = None, finite: bool = False) -> Record:
+def verify(path: str | os.PathLike[str] | Location, dask: str | None = None, finite: bool = False) -> Record:
     """Every tensor's crc32c, of every checkpoint of a model_dir or of the one named: the record
     `verify --json` prints (each checkpoint "ok", "corrupt" or "unreadable"). dask: a scheduler's
     address (tcp://host:8786; default CKPT_BROWSER_DASK) to check the bytes on its workers.
@@ -382,14 +386,19 @@ def verify(path: str | os.PathLike[str], dask: str | None = None, finite: bool =
     return _verify(path, dask=dask, finite=finite).to_json()
 
 
-def _verify(path: str | os.PathLike[str], progress: Any = None, dask: str | None = None, tasks: Any = None,
-            finite: bool = False) -> Any:  # fmt: skip
+def _verify(
+    path: str | os.PathLike[str] | Location,
+    progress: Any = None,
+    dask: str | None = None,
+    tasks: Any = None,
+    finite: bool = False,
+) -> Any:
     """tasks: hears a cluster's tasks as they finish (done, total, text)."""
     from ckpt_browser.core.model_dir.contents import open_source
     from ckpt_browser.core.values.verify import verify as verify_checkpoints
     from ckpt_browser.core.values.verify import verify_model_dir
 
-    source = open_source(path)
+    source = open_source(locate(path))
     with _cluster(dask, tasks) as engine:
         if source.selected:
             return verify_checkpoints([source.checkpoint()], progress, engine, finite)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
+from ckpt_browser.core.storage import Location, locate
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -26,7 +27,7 @@ class Checked:
 
 
 def run_check(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Location,
     against: str | None = None,
     log: str | None = None,
     *,
@@ -45,6 +46,7 @@ def run_check(
     compared with. `cancel` (a threading.Event) stops the run."""
     from ckpt_browser.core.model_dir.contents import open_source
 
+    path = locate(path)  # parsed once: every step below is handed the Location
     if build:
         if not against:
             raise CheckpointError("--build needs --against SCRIPT (a .py or .ipynb training script)")
@@ -67,7 +69,6 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     from ckpt_browser.core.checks.report import summary
     from ckpt_browser.core.checks.script_check import check_script, is_script, read_against
     from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.storage import as_path
 
     md = source.model_dir
     reading = None
@@ -92,7 +93,7 @@ def _check_graphs(source: Any, against: str | None, log: str | None) -> Checked:
     if log is not None:
         info = source.checkpoint()
         stored = {v.name: v.shape for v in open_checkpoint(info.prefix).variables()}
-        log_findings = resolve(parse_log(log), stored, as_path(str(info.prefix) + ".meta"))
+        log_findings = resolve(parse_log(log), stored, info.prefix.plus(".meta"))
     text_summary = summary(results) if results or log is None else ""
     record: dict[str, Any] = {"checkpoints": [r.to_json() for r in results], "summary": text_summary}
     if reading is not None:

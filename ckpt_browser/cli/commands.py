@@ -24,6 +24,7 @@ from ckpt_browser.cli.output import (
     stderr_progress,
 )
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.storage import Location, locate
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,21 @@ def _headless_parser() -> argparse.ArgumentParser:
     return p
 
 
+LOCATED = ("path", "a", "b")  # the arguments that name a model_dir, a checkpoint or a model file
+
+
+def _locate_arguments(ns: argparse.Namespace) -> None:
+    """Each path or URL argument parsed once, here, into the Location every command passes down."""
+    for key in LOCATED:
+        value = getattr(ns, key, None)
+        if isinstance(value, str):
+            setattr(ns, key, locate(value))
+
+
+def _text(value: object) -> object:
+    return str(value) if isinstance(value, Location) else value
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:1000]
 
@@ -179,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(errors="backslashreplace")
         try:
+            _locate_arguments(ns)
             return _COMMANDS[ns.command](ns)
         except CheckpointError as exc:
             print(f"ckpt-browser {ns.command}: {_one_line(exc)}", file=sys.stderr)
@@ -186,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (RecursionError, MemoryError) as exc:  # input nested 200,000 deep, a bomb: bad input
             from ckpt_browser.core.base.errors import exhausted, input_names
 
-            named = input_names([getattr(ns, k, None) for k in ("path", "a", "b", "against", "log")])
+            named = input_names([_text(getattr(ns, k, None)) for k in ("path", "a", "b", "against", "log")])
             print(f"ckpt-browser {ns.command}: {_one_line(exhausted(exc, named))}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:

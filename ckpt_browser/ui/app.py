@@ -80,7 +80,22 @@ def show_startup_failure(exc: BaseException) -> None:
         pass
 
 
-def scan_early(paths: list[str]) -> dict:
+def located(paths: list[str]) -> list:
+    """The command line's paths, each parsed once into its Location (the text as it is when it
+    cannot be one: the window's open says why)."""
+    from ckpt_browser.core.base.errors import CheckpointError
+    from ckpt_browser.core.storage import locate
+
+    out: list = []
+    for path in paths:
+        try:
+            out.append(locate(path))
+        except CheckpointError:
+            out.append(path)
+    return out
+
+
+def scan_early(paths: list) -> dict:
     """The paths on the command line, scanned on a thread of their own while the window's modules
     load and the window is built (half a second, and seconds for an index of a million variables,
     that the scan would otherwise wait behind): {normalized path: Future of open_source_or_runs}.
@@ -89,24 +104,25 @@ def scan_early(paths: list[str]) -> dict:
         return {}
     from concurrent.futures import ThreadPoolExecutor
 
-    from ckpt_browser.core.storage import normalize
+    from ckpt_browser.core.storage import Location
 
-    def scan(path: str):
+    def scan(where: Location):
         from ckpt_browser.core.model_dir.runs import open_source_or_runs
 
-        return open_source_or_runs(path)
+        return open_source_or_runs(where)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="ckpt-early")
     early = {}
-    for path in paths:
-        key = normalize(path)
-        early.setdefault(key, pool.submit(scan, key))
+    for where in located(paths):
+        if isinstance(where, Location) and str(where) not in early:  # text: not a URL, the window says so
+            early[str(where)] = pool.submit(scan, where)
     pool.shutdown(wait=False)  # its thread ends when the scans are done
     return early
 
 
 def run_gui(ns: argparse.Namespace) -> int:
-    early = scan_early(list(ns.paths))  # before the window's modules are imported: see scan_early
+    ns.paths = located(list(ns.paths))  # parsed once: the early scan and the window's open share them
+    early = scan_early(ns.paths)  # before the window's modules are imported: see scan_early
 
     from ckpt_browser.ui.main_window import MainWindow
     from ckpt_browser.ui.settings import Settings

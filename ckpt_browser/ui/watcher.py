@@ -30,11 +30,7 @@ def remote_poll_ms() -> int:
         return 10_000
 
 
-def _key(folder) -> str:
-    return str(folder) if storage.is_remote(folder) else str(Path(folder))
-
-
-def dir_signature(folder) -> tuple:
+def dir_signature(folder: storage.Location) -> tuple:
     """Names, sizes, mtimes (and ETags in a bucket) of the files of a folder and of its direct
     subfolders (event files of eval/ ...): one listing each."""
     storage.forget_listings(folder)
@@ -47,7 +43,7 @@ def dir_signature(folder) -> tuple:
     for base, entries in [("", top)] + [(name + "/", None) for name in subfolders]:
         if entries is None:
             try:
-                entries = storage.list_dir(storage.as_path(folder) / base.rstrip("/"))
+                entries = storage.list_dir(folder / base.rstrip("/"))
             except CheckpointError:
                 continue
         for name, st in entries:
@@ -69,6 +65,7 @@ class ModelDirWatcher(QObject):
         self._fs.fileChanged.connect(self._on_fs)
         self._timers: dict[str, QTimer] = {}
         self._polled: dict[str, tuple | None] = {}  # folders watched by polling: last signature
+        self._where: dict[str, storage.Location] = {}  # each watched folder's Location, by its normal form
         self._polling: set[str] = set()  # polls under way: one per folder, however long the network takes
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -77,10 +74,12 @@ class ModelDirWatcher(QObject):
         self._poll_remote.setInterval(remote_poll_ms())
         self._poll_remote.timeout.connect(lambda: self._poll_all(remote=True))
 
-    def watch(self, folder: str | Path, paths: list[str] = ()) -> None:
+    def watch(self, folder: str | Path | storage.Location, paths: list[str] = ()) -> None:
         """Watch a model_dir, and paths inside it (subfolders, event files) the caller listed
         off the UI thread: appends to an event file do not touch the folder itself."""
-        folder = _key(folder)
+        where = storage.locate(folder)  # the model_dir's own Location: as it is, no parse
+        folder = str(where)
+        self._where[folder] = where
         known = set(self._fs.files()) | set(self._fs.directories())
         new = [p for p in paths if p not in known]
         if new:
@@ -92,7 +91,7 @@ class ModelDirWatcher(QObject):
         timer.setInterval(DEBOUNCE_MS)
         timer.timeout.connect(lambda f=folder: self.changed.emit(f))
         self._timers[folder] = timer
-        if storage.is_remote(folder):
+        if where.is_remote:
             log.info("polling %s every %d ms", folder, self._poll_remote.interval())
             self._polled[folder] = None
             self._poll_remote.start()
@@ -101,8 +100,9 @@ class ModelDirWatcher(QObject):
             self._polled[folder] = None  # not polled yet
             self._poll.start()
 
-    def unwatch(self, folder: str | Path) -> None:
-        folder = _key(folder)
+    def unwatch(self, folder: str | Path | storage.Location) -> None:
+        folder = str(storage.locate(folder))
+        self._where.pop(folder, None)
         timer = self._timers.pop(folder, None)
         if timer is not None:
             timer.stop()
@@ -111,10 +111,10 @@ class ModelDirWatcher(QObject):
         if mine:
             self._fs.removePaths(mine)
 
-    def retry_later(self, folder: str | Path) -> None:
+    def retry_later(self, folder: str | Path | storage.Location) -> None:
         """Look again in a moment (a checkpoint was caught half-written)."""
         # With self as context: dropped if the watcher (its window) is gone by then.
-        QTimer.singleShot(RETRY_MS, self, lambda f=_key(folder): self._kick(f))
+        QTimer.singleShot(RETRY_MS, self, lambda f=str(storage.locate(folder)): self._kick(f))
 
     def _owner(self, path: str) -> str | None:
         for folder in self._timers:
@@ -133,10 +133,10 @@ class ModelDirWatcher(QObject):
             timer.start()  # restarts: one refresh per burst
 
     def _poll_all(self, remote: bool) -> None:
-        for folder in [f for f in self._polled if storage.is_remote(f) == remote and f not in self._polling]:
+        for folder in [f for f in self._polled if self._where[f].is_remote == remote and f not in self._polling]:
             self._polling.add(folder)
             self.runner.submit(
-                dir_signature, folder if remote else Path(folder),
+                dir_signature, self._where[folder],
                 key=f"poll:{folder}", tf=False,
                 on_done=lambda sig, f=folder: self._polled_result(f, sig),
                 on_error=lambda _msg, f=folder: self._polling.discard(f),

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.logparse import MAX_LOG_CHARS, is_log_file
 from ckpt_browser.core.checks.mismatch import CheckResult, check_model_dir
 from ckpt_browser.core.checks.run import LOG
@@ -17,7 +18,7 @@ from ckpt_browser.core.model_dir.contents import Source
 from ckpt_browser.core.model_dir.examples import example_dirs
 from ckpt_browser.core.model_dir.refresh import Snapshot, snapshot
 from ckpt_browser.core.model_dir.runs import RunsFolder, open_source_or_runs, runs_below
-from ckpt_browser.core.storage import is_remote, normalize
+from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.tf.demo import write_quadratic_example
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,21 @@ class WindowSources:
     """Mixed into MainWindow: what it has open, and keeping that up to date."""
 
     # -- opening -------------------------------------------------------------------
-    def open_path(self, path: str, checkpoint: str | None = None, variable: str | None = None) -> None:
+    def open_path(
+        self, path: str | Path | Location, checkpoint: str | None = None, variable: str | None = None
+    ) -> None:
         """Open a model_dir or checkpoint file in the background; select what was asked."""
-        path = normalize(path)  # no I/O: a URL stays as typed, less a trailing slash
+        try:
+            where = locate(path)  # no I/O: what the user typed, parsed once and handed down
+        except CheckpointError as exc:  # an http URL that cannot be one (no host, a bad port)
+            self._on_open_failed(str(path)[:300], str(exc))
+            return
+        path = str(where)  # the normal form: the key of the source, its recent-files entry
         self.state.request_open(path, checkpoint, variable)
         self.variables.show_loading(f"Opening {path} …")
         early = self.state.results.take_scan(path)  # scanned while the window was built (ui/app.scan_early)
         self.runner.submit(
-            *((early.result,) if early is not None else (open_source_or_runs, path)),
+            *((early.result,) if early is not None else (open_source_or_runs, where)),
             key=f"open:{path}",
             on_done=lambda source, p=path: self._on_opened(p, source),
             on_error=lambda msg, p=path: self._on_open_failed(p, msg),
@@ -54,7 +62,7 @@ class WindowSources:
         # Copying ~2 MB of examples is disk work: do it off the UI thread.
         self.runner.submit(
             example_dirs,
-            on_done=lambda dirs: [self.open_path(str(d)) for d in dirs],
+            on_done=lambda dirs: [self.open_path(d) for d in dirs],
             on_error=lambda msg: self._on_open_failed("the examples", msg),
             tf=False,
             label="Preparing examples",
@@ -99,11 +107,16 @@ class WindowSources:
         )  # fmt: skip
         url = url.strip()
         if ok and url:
-            if not is_remote(url):
+            try:
+                where = locate(url)
+            except CheckpointError as exc:
+                self.status_label.setText(str(exc))
+                return
+            if not where.is_remote:
                 self.status_label.setText(f"{url[:200]} is not a URL: use File > Open Folder for local paths")
                 return
             self.settings.set_value("last_url", url)
-            self.open_path(url)
+            self.open_path(where)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -136,7 +149,7 @@ class WindowSources:
         if empty is not None and not empty.checkpoints and runs.runs:
             self.close_source(runs.path)
         for run in new:
-            self.open_path(str(run))
+            self.open_path(run)  # a Location already: not parsed again
         self.status_label.setText(f"{runs.path.name}: {len(runs.runs)} runs" + "".join(f"; {n}" for n in runs.notes))
         if not self._runs_poll.isActive():
             self._runs_poll.start()
@@ -174,7 +187,7 @@ class WindowSources:
             self.status_label.setText(note)
         self.state.opened(path, md, source.selected)  # the list and the selection follow (window_render.py)
         self.source_opened.emit(source)
-        if not md.checkpoints and not is_remote(md.path):  # runs may start below it: looked for too
+        if not md.checkpoints and not md.path.is_remote:  # runs may start below it: looked for too
             if self.state.results.runs_folder(md.path) is None:
                 self.state.results.runs_folder_found(RunsFolder(md.path))
             self._runs_poll.start()
@@ -255,7 +268,7 @@ class WindowSources:
     def reload_current(self) -> None:
         md = self.state.model_dir()
         if md is not None:
-            self.open_path(str(md.path), self.state.checkpoint)
+            self.open_path(md.path, self.state.checkpoint)
 
     # -- drag and drop -------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -276,7 +289,7 @@ class WindowSources:
                 self.show_tab("check")
                 self.view("check").check_script(path)
             else:
-                self.open_path(path)
+                self.open_path(locate(Path(path)))  # a local file: a Location without parsing text
         event.acceptProposedAction()
 
     def explain_log(self, text: str) -> None:

@@ -51,7 +51,7 @@ def assert_same_as_tensorflow(prefix: Path) -> None:
 
 
 def _prefixes(folder: Path) -> list[Path]:
-    return [c.prefix for c in scan_model_dir(folder).checkpoints if c.on_disk]
+    return [c.prefix.local for c in scan_model_dir(folder).checkpoints if c.on_disk]
 
 
 @pytest.mark.parametrize("kind", WRITTEN)

@@ -56,7 +56,7 @@ def test_crc_from_lanes_matches_what_tensorflow_recorded(tmp_path, monkeypatch, 
     names = [e.name for e in reader.variables()]
     assert reader.num_shards == 3
     entries = [reader.entry_info(n) for n in names]
-    ranges = [(i, str(reader.shard_path(e.shard)), e.offset, e.size) for i, e in enumerate(entries)]
+    ranges = [(i, reader.shard_path(e.shard), e.offset, e.size) for i, e in enumerate(entries)]
     monkeypatch.setattr(lanes, "STEP", step)  # reads that cut tensors anywhere, or hold many
     for task_bytes in (7, 1000, 1 << 20):
         spans = tasks.plan(ranges, task_bytes)
@@ -69,7 +69,7 @@ def test_crc_from_lanes_matches_what_tensorflow_recorded(tmp_path, monkeypatch, 
 def test_progress_counts_every_byte_once(tmp_path):
     reader = BundleReader(_sharded(tmp_path))
     entries = [reader.entry_info(v.name) for v in reader.variables()]
-    ranges = [(i, str(reader.shard_path(e.shard)), e.offset, e.size) for i, e in enumerate(entries)]
+    ranges = [(i, reader.shard_path(e.shard), e.offset, e.size) for i, e in enumerate(entries)]
     spans = tasks.plan(ranges, 1000)
     seen: list[int] = []
     results = list(lanes.run(lanes.crc_span_safe, spans, 2, seen.append))
@@ -111,7 +111,7 @@ def test_a_file_cut_short_while_read_is_named_as_the_one_tensor_path_names_it(tm
     reader = BundleReader(_sharded(tmp_path, shards=1))
     entries = [reader.entry_info(v.name) for v in reader.variables()]
     path = reader.shard_path(0)
-    (span,) = tasks.plan([(i, str(path), e.offset, e.size) for i, e in enumerate(entries)])
+    (span,) = tasks.plan([(i, path, e.offset, e.size) for i, e in enumerate(entries)])
     opened = LocalFile(path)  # opened before the file is cut, as a running verify has it
     last = max(entries, key=lambda e: e.offset)
     os.truncate(path, last.offset + 10)  # inside the last tensor

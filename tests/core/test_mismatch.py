@@ -13,6 +13,7 @@ from ckpt_browser.core.checks.mismatch import check_model_dir, estimator_expecte
 from ckpt_browser.core.checks.report import advice, summary
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import scan_model_dir
+from ckpt_browser.core.storage import locate
 from ckpt_browser.core.tf.tfimport import tf
 
 
@@ -147,7 +148,7 @@ def test_log_from_ref_variable_restore(tmp_path):
     (f,) = parse_log(message)
     assert f.kind == "assign" and (f.model_shape, f.checkpoint_shape) == ("4, 20", "4, 10")
     stored = {v.name: v.shape for v in open_checkpoint(tmp_path / "old").variables()}
-    resolve([f], stored, tmp_path / "old.meta")
+    resolve([f], stored, locate(tmp_path / "old.meta"))
     assert f.variables == ["dnn/hiddenlayer_0/kernel"]
 
 

@@ -19,7 +19,7 @@ def test_iris_lists_the_five_kept_checkpoints(iris_dir):
     for c in md.checkpoints:
         assert c.in_state and c.on_disk and c.files_ok and c.has_meta
         assert c.shards == 1
-        files = [c.prefix.with_name(c.name + s) for s in (".index", ".data-00000-of-00001")]
+        files = [c.prefix.local.with_name(c.name + s) for s in (".index", ".data-00000-of-00001")]
         assert c.bytes == sum(f.stat().st_size for f in files)
         assert c.problem is None
     assert md.notes == [] and md.state_error is None

@@ -67,7 +67,7 @@ def test_orbax_roots_are_runs_beside_tf_ones(mixed_runs):
     for name in ("orbax_fit", "jax/manager"):
         source = open_source(found.runs[name])
         steps = [c.step for c in source.model_dir.checkpoints]
-        on_disk = sorted(int(p.name) for p in found.runs[name].iterdir() if p.name.isdigit())
+        on_disk = sorted(int(p.name) for p in found.runs[name].local.iterdir() if p.name.isdigit())
         assert steps == on_disk and steps
 
 
@@ -81,6 +81,7 @@ def test_the_orbax_marker_looks_into_a_few_numbered_folders(tmp_path, monkeypatc
     listed = []
     real = storage.list_dir
     monkeypatch.setattr(storage, "list_dir", lambda f: listed.append(f) or real(f))
-    entries = real(tmp_path)
-    assert not registry.holds_checkpoints(entries, lambda st: False, tmp_path)
+    folder = storage.locate(tmp_path)
+    entries = real(folder)
+    assert not registry.holds_checkpoints(entries, lambda st: False, folder)
     assert 0 < len(listed) <= 4 * (1 + 4)  # PEEK numbered folders, PEEK sub-folders of each

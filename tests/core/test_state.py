@@ -10,6 +10,7 @@ import pytest
 
 from ckpt_browser.core.model_dir.scan import scan_model_dir
 from ckpt_browser.core.model_dir.state import STATE_FILE, parse_state
+from ckpt_browser.core.storage import locate
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import ESTIMATOR
 
@@ -18,7 +19,7 @@ CANNED = sorted(p for p in (ESTIMATOR / "canned").iterdir() if p.is_dir())
 
 def _same_as_tensorflow(folder):
     theirs = tf().train.get_checkpoint_state(str(folder))
-    ours = parse_state((folder / STATE_FILE).read_bytes(), folder)
+    ours = parse_state((folder / STATE_FILE).read_bytes(), locate(folder))
     assert ours.model_checkpoint_path == theirs.model_checkpoint_path
     assert list(ours.all_model_checkpoint_paths) == list(theirs.all_model_checkpoint_paths)
     assert list(ours.all_model_checkpoint_timestamps) == list(theirs.all_model_checkpoint_timestamps)

@@ -23,7 +23,7 @@ def _checkpoint(tmp_path):
 def test_crc_from_pieces_matches_what_tensorflow_recorded(tmp_path):
     reader, names = _checkpoint(tmp_path)
     entries = [reader.entry_info(n) for n in names]
-    ranges = [(i, str(reader.shard_path(e.shard)), e.offset, e.size) for i, e in enumerate(entries)]
+    ranges = [(i, reader.shard_path(e.shard), e.offset, e.size) for i, e in enumerate(entries)]
     for task_bytes in (7, 1000, 4096, 1 << 20):  # pieces cut mid-tensor, several tensors per span
         spans = tasks.plan(ranges, task_bytes)
         assert all(s.size <= max(task_bytes, 1) or len(s.pieces) == 1 for s in spans)
@@ -46,7 +46,7 @@ def test_combine_is_crc32c_of_the_concatenation():
 def test_progress_counts_bytes_and_memory_stays_bounded(tmp_path):
     reader, names = _checkpoint(tmp_path)
     e = reader.entry_info(names[-1])
-    spans = tasks.plan([(0, str(reader.shard_path(e.shard)), e.offset, e.size)], 4096)
+    spans = tasks.plan([(0, reader.shard_path(e.shard), e.offset, e.size)], 4096)
     seen = []
     list(tasks.run(tasks.crc_span, spans, tasks.Threads(2), progress=lambda d, t, _: seen.append((d, t))))
     assert seen[-1] == (e.size, e.size) and len(seen) == len(spans)

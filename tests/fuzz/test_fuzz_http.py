@@ -112,12 +112,12 @@ def test_http_objects(server, reply, where, size):
     COUNT["cases"] += 1
     key = _key()
     _script(server, reply, key)
-    url = _with_user(f"{server.url}/script/{key}")
+    url = storage.locate(_with_user(f"{server.url}/script/{key}"))
     st_ = outcome(storage.stat, url)
     _clean(st_)
     if isinstance(st_, CheckpointError) or st_ is None:
         return
-    f = outcome(remote.RemoteFile, storage.as_path(url))
+    f = outcome(remote.RemoteFile, url)
     _clean(f)
     if isinstance(f, CheckpointError):
         return
@@ -167,7 +167,7 @@ def test_http_index_pages(server, hrefs, statuses, junk):
     for i, name in enumerate(["a", "b", "c.index", "e", "f", "d%2Fe", "ü.data"]):
         server.script[f"{key}/{name}"] = Reply(statuses[i], {}, b"x" * i)
     seen = len(server.requests)
-    result = outcome(storage.list_dir, _with_user(folder))
+    result = outcome(storage.list_dir, storage.locate(_with_user(folder)))
     _clean(result)
     for path in server.requests[seen:]:
         assert path.startswith(f"/script/{key}") or path.startswith("/script/elsewhere") or path.startswith("/ok/"), (

@@ -238,7 +238,7 @@ def test_a_server_ignoring_range_is_not_read_past_64_mib_to_reach_a_range(served
 
     server = served[0]
     monkeypatch.setenv("CKPT_BROWSER_TIMEOUT", str(T))
-    f = storage.open_file(f"{server.url}/huge@{DATA}/iris/{DATA}")
+    f = storage.open_file(storage.locate(f"{server.url}/huge@{DATA}/iris/{DATA}"))
     assert f.size == 100 << 30
     start = time.monotonic()
     with pytest.raises(CheckpointError, match="the server ignores Range requests .* more than 64 MiB first"):

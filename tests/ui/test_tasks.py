@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from ckpt_browser.core.storage import locate
 from ckpt_browser.ui.tasks import TaskRunner
 from ckpt_browser.ui.watcher import ModelDirWatcher
 
@@ -40,6 +41,7 @@ def test_one_poll_per_folder_however_long_the_network_takes(qtbot, tmp_path, mon
     watcher = ModelDirWatcher(runner)
     folder = "s3://bucket/run"
     watcher._polled[folder] = None
+    watcher._where[folder] = locate(folder)  # what watch() keeps: the folder's Location
     for _ in range(4):  # four poll intervals pass while the first poll waits
         watcher._poll_all(remote=True)
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)

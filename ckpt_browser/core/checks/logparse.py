@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ckpt_browser.core.storage import is_file
+from ckpt_browser.core.storage import Location, is_file
 from ckpt_browser.core.tf.graph import load_meta_graph_def
 
 # Every repetition is bounded: logs are pasted by users and can be megabytes, and an unbounded
@@ -136,7 +135,9 @@ def candidates(name: str, stored: dict[str, tuple]) -> list[str]:
     return []
 
 
-def resolve(findings: list[LogFinding], stored: dict[str, tuple], meta_path: Path | None = None) -> list[LogFinding]:
+def resolve(
+    findings: list[LogFinding], stored: dict[str, tuple], meta_path: Location | None = None
+) -> list[LogFinding]:
     """Fill each finding's checkpoint variables: by name, by the restore node's variable
     (through the .meta graph), or by the weight shape of a failed matrix product."""
     node_var = _assign_targets(meta_path) if meta_path and is_file(meta_path) else {}
@@ -156,7 +157,7 @@ def resolve(findings: list[LogFinding], stored: dict[str, tuple], meta_path: Pat
     return findings
 
 
-def _assign_targets(meta_path: Path) -> dict[str, str]:
+def _assign_targets(meta_path: Location) -> dict[str, str]:
     """Restore node (save/Assign_1) -> the variable it assigns, from the .meta graph."""
     meta = load_meta_graph_def(meta_path)
     nodes = {n.name: n for n in meta.graph_def.node}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.checks.estimators import OPTIONAL_SCALARS, expected_variables, parse_spec, vocabulary_variables
@@ -14,7 +13,7 @@ from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.variables import OBJECT_GRAPH
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.storage import as_path, is_file, is_remote
+from ckpt_browser.core.storage import Location, is_file, is_remote, locate
 from ckpt_browser.core.tf.graph import read_meta
 
 SHAPE, DTYPE, MISSING, UNEXPECTED = "shape", "dtype", "missing_in_checkpoint", "unexpected_in_checkpoint"
@@ -34,7 +33,7 @@ class Expected:
     description: str = ""  # "hidden_units=[20, 20] and 4 input features"
     estimator: str | None = None  # the canned Estimator class, when checked against its call
     call_args: dict[str, str] = field(default_factory=dict)  # that call's arguments as written
-    prefix: Path | None = None  # the checkpoint or Keras file it was read from (its names may be paired)
+    prefix: Location | None = None  # the checkpoint or Keras file it was read from (its names may be paired)
     vocabularies: set[str] | None = None  # variables whose rows are vocabulary words; None: not known
 
 
@@ -52,7 +51,7 @@ class Finding:
 @dataclass
 class CheckResult:
     checkpoint: str
-    prefix: Path
+    prefix: Location
     against: str
     findings: list[Finding]
     compatible: list[str]  # variables present in both with the same shape and dtype
@@ -134,10 +133,10 @@ def compare(info: CheckpointInfo, expected: Expected, stored: dict[str, Variable
 # -- what to compare against -----------------------------------------------------------------
 
 
-def own_graph(info: CheckpointInfo, model_dir: Path, pbtxt_cache: dict | None = None) -> Expected | None:
+def own_graph(info: CheckpointInfo, model_dir: Location, pbtxt_cache: dict | None = None) -> Expected | None:
     """The checkpoint's .meta graph, else the model_dir's graph.pbtxt; None when neither.
     pbtxt_cache: graph.pbtxt read once for all the checkpoints of one check (or its error)."""
-    meta = as_path(str(info.prefix) + ".meta")
+    meta = locate(info.prefix).plus(".meta")
     if is_file(meta):
         m = read_meta(meta)
         return Expected(
@@ -159,7 +158,7 @@ def own_graph(info: CheckpointInfo, model_dir: Path, pbtxt_cache: dict | None = 
     return pbtxt_cache["graph"]
 
 
-def graph_pbtxt(path: Path) -> Expected:
+def graph_pbtxt(path: Location) -> Expected:
     """Variables a text GraphDef declares (Estimators write graph.pbtxt at every train())."""
     from google.protobuf import text_format
 
@@ -202,7 +201,7 @@ def estimator_expected(spec: str) -> Expected:
 
 def path_expected(path: str | os.PathLike) -> Expected:
     """Another checkpoint (prefix, file or model_dir: its latest), or a .meta file."""
-    p = as_path(path)
+    p = locate(path)
     if p.name.endswith(".meta") and is_file(p):
         m = read_meta(p)
         return Expected(f"the graph {p.name}", {k: (d.shape, d.dtype) for k, d in m.variables.items()})

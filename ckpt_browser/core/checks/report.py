@@ -11,6 +11,7 @@ from pathlib import Path
 from ckpt_browser.core.checks.mismatch import CheckResult, Expected
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.formats.variables import OPTIMIZER, classify
+from ckpt_browser.core.storage import Location
 
 
 def dnn_layout(shapes: Mapping[str, tuple | None]) -> dict | None:
@@ -192,12 +193,12 @@ def _estimator_lines(result: CheckResult) -> list[str]:
     return _call(f"estimator = tf.estimator.{family}{head}", ["...", *new])
 
 
-def _head_of(prefix: Path) -> str | None:
+def _head_of(prefix: Location) -> str | None:
     """Classifier or Regressor, from the checkpoint's graph: a classifier's head computes class_ids."""
     from ckpt_browser.core.base.errors import CheckpointError
-    from ckpt_browser.core.storage import as_path, is_file, read_whole
+    from ckpt_browser.core.storage import is_file, locate, read_whole
 
-    for graph in (as_path(str(prefix) + ".meta"), as_path(str(prefix)).parent / "graph.pbtxt"):
+    for graph in (locate(prefix).plus(".meta"), locate(prefix).parent / "graph.pbtxt"):
         if is_file(graph):
             try:
                 data = read_whole(graph, what="graph")

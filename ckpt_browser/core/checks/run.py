@@ -10,7 +10,7 @@ from ckpt_browser.core.checks.logparse import LogFinding, parse_log, resolve
 from ckpt_browser.core.checks.mismatch import CheckResult, against, check_model_dir
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import ModelDir
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import locate
 
 OWN, CONFIG, PATH, LOG = (
     "its own graph",
@@ -43,7 +43,7 @@ def run_check(model_dir: ModelDir, mode: str, text: str) -> list[CheckResult]:
 def explain_log(prefix, text: str) -> list[LogFinding]:
     """TensorFlow's error messages in text, resolved against the checkpoint's variables."""
     stored = {v.name: v.shape for v in open_checkpoint(prefix).variables()}
-    findings = resolve(parse_log(text), stored, as_path(str(prefix) + ".meta"))
+    findings = resolve(parse_log(text), stored, locate(prefix).plus(".meta"))
     if not findings:
         raise CheckpointError("no TensorFlow shape, dtype or missing-key message found in this text")
     return findings

@@ -26,7 +26,7 @@ from ckpt_browser.core.checks.report import script_notes
 from ckpt_browser.core.checks.script import Reading
 from ckpt_browser.core.checks.script_values import NO_VARIABLES, Candidate, DataKey, Unknown, plain
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
-from ckpt_browser.core.storage import as_path, is_file
+from ckpt_browser.core.storage import is_file, locate
 
 _LINEAR = "linear/linear_model/"
 
@@ -204,7 +204,7 @@ def _from_checkpoint(cfg: EstimatorConfig, shapes: dict, info: CheckpointInfo) -
 
 def _input_names(info: CheckpointInfo) -> list[str]:
     """The feature columns a DNN's input layer reads, from the checkpoint's .meta graph if it has one."""
-    meta = as_path(str(info.prefix) + ".meta")
+    meta = locate(info.prefix).plus(".meta")
     if not is_file(meta):
         return []
     from ckpt_browser.core.tf.graph import read_meta

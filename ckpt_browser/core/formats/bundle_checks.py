@@ -13,7 +13,7 @@ from pathlib import Path
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes, wire
 from ckpt_browser.core.formats.sstable import varint
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.storage import stat as storage_stat
 
 MAX_INDEX = 1 << 30  # a 100,000-variable index is 2 MB; a bigger "index" is not one (a sparse file)
@@ -147,14 +147,16 @@ def key_order(keys, index_name: str) -> list[str]:
     return []
 
 
-def truncation_message(prefix: Path, need: int, num_shards: int | None = None) -> str | None:
+def truncation_message(prefix: Location | Path, need: int, num_shards: int | None = None) -> str | None:
     """Say whether the data shards are too small for the tensors the index lists. Cheap (no value
     is read): fixed-size tensors need shape x itemsize bytes each, padding only adds to that."""
+    prefix = locate(prefix)  # a Location as it is; TensorFlow's reader has a local Path
     base = prefix.name
-    if num_shards is None:
-        shards = [p for p in prefix.parent.glob(glob_escape(base) + ".data-*") if p.is_file()]
+    if num_shards is None:  # TensorFlow's reader: a local prefix, its shards as the folder has them
+        found = prefix.local.parent.glob(glob_escape(base) + ".data-*")
+        shards = [locate(p) for p in found if p.is_file()]
     else:
-        shards = [as_path(f"{prefix}.data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
+        shards = [prefix.plus(f".data-{i:05d}-of-{num_shards:05d}") for i in range(num_shards)]
     have = 0
     for path in shards:
         st = storage_stat(path)

@@ -16,7 +16,7 @@ from ckpt_browser.core.formats import isolated
 from ckpt_browser.core.formats.bundle import BundleReader
 from ckpt_browser.core.formats.records import VariableEntry, itemsize
 from ckpt_browser.core.formats.sstable import UnsupportedFormat
-from ckpt_browser.core.storage import local_copy
+from ckpt_browser.core.storage import Location, local_copy
 from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ def _file_bytes(path: str) -> int:
 _tf_failed: dict[tuple, str] = {}  # (prefix, index mtime, size) -> why TensorFlow could not read it
 
 
-def open_bundle(prefix: str | os.PathLike) -> CheckpointReader:
+def open_bundle(prefix: Location) -> CheckpointReader:
     try:
         reader: CheckpointReader = BundleReader(prefix)
     except UnsupportedFormat as exc:
-        st = storage_stat(str(prefix) + ".index")
+        st = storage_stat(prefix.plus(".index"))
         key = (str(prefix), getattr(st, "st_mtime_ns", 0), getattr(st, "st_size", 0))
         if key in _tf_failed:  # TensorFlow's reader crashed or refused it: not again (seconds each)
             raise CheckpointError(_tf_failed[key]) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ckpt_browser.core.formats.sstable import read_table
-from ckpt_browser.core.storage import open_file
+from ckpt_browser.core.storage import Location, open_file
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.listing import Listing
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 COLUMNS_FROM = 1 << 20  # index bytes from which it is read into columns (about 40,000 entries)
 
 
-def read_index(path: str, index_name: str) -> tuple[list[tuple[bytes, bytes]], Listing | None]:
+def read_index(path: Location, index_name: str) -> tuple[list[tuple[bytes, bytes]], Listing | None]:
     """(pairs, None) for an index under COLUMNS_FROM bytes, or one that does not fit columns;
     ([the header pair], listing) for a big one, read straight into the buffer the columns use."""
     from ckpt_browser.core.formats.bundle_checks import check_index_size

@@ -50,14 +50,14 @@ def available() -> bool:
         return False
 
 
-def kvstore_spec(folder) -> dict:
+def kvstore_spec(folder: storage.Location) -> dict:
     """tensorstore's kvstore for a folder: a local path, an s3://, gs:// or http(s):// URL."""
-    if not storage.is_remote(folder):  # absolute: the worker's current folder is not ours to rely on
+    if not folder.is_remote:  # absolute (a Location's normal form): the worker's current folder is not ours
         import os
 
-        return {"driver": "file", "path": os.path.abspath(str(folder)).rstrip(os.sep) + "/"}
+        return {"driver": "file", "path": str(folder).rstrip(os.sep) + "/"}
     text = str(folder).rstrip("/") + "/"
-    protocol = storage.protocol_of(text)
+    protocol = folder.protocol
     if protocol in ("http", "https"):
         from ckpt_browser.core.storage.remote_http import split_credentials
 
@@ -117,7 +117,7 @@ class OrbaxReader:
     def __init__(self, path) -> None:
         if not available():
             raise TensorstoreMissing(MISSING)
-        self.path = storage.as_path(path)
+        self.path = storage.locate(path)  # a Location as it is
         self.name = self.path.name
         self.items = orbax_layout.items(self.path)
         self._problems: list[str] = []
@@ -130,7 +130,7 @@ class OrbaxReader:
                 f"{self.name}: no Orbax PyTree with arrays (no {orbax_layout.MANIFEST} beside a _METADATA)"
             )
         prefix = len(with_arrays) > 1
-        if storage.protocol_of(str(self.path)) in ("s3", "s3a"):
+        if self.path.protocol in ("s3", "s3a"):
             from ckpt_browser.core.formats.orbax_remote import credentials_env
 
             self._call("environment", credentials_env(), work=0, what="the bucket's credentials")
@@ -254,7 +254,7 @@ def _database_bytes(item: orbax_layout.Item) -> int | None:
     None in a bucket (its own time limits apply)."""
     import os
 
-    if storage.is_remote(item.path):
+    if item.path.is_remote:
         return None
     total = 0
     for db in item.databases:

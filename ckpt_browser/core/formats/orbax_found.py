@@ -10,14 +10,14 @@ from ckpt_browser.core.formats import orbax_layout
 from ckpt_browser.core.formats.registry import FoundCheckpoint
 
 
-def found_checkpoints(folder) -> list[FoundCheckpoint] | None:
+def found_checkpoints(folder: storage.Location) -> list[FoundCheckpoint] | None:
     """A root: one per step folder (being written ones too); a step or an item folder: itself.
     None when the folder is not Orbax's."""
-    folder = storage.as_path(folder)
+    folder = storage.locate(folder)  # a Location as it is
     try:
         kind = orbax_layout.kind_of(folder)
     except CheckpointError:
-        if storage.is_remote(folder):
+        if folder.is_remote:
             raise
         return None
     if kind is None:
@@ -31,14 +31,12 @@ def found_checkpoints(folder) -> list[FoundCheckpoint] | None:
             steps = [orbax_layout.Step(folder.name, folder, number, getattr(st, "st_mtime", None))]
         else:
             steps = [orbax_layout.describe_step(folder, folder.name, number, tmp)]
-    return [
-        FoundCheckpoint(s.name, str(s.path), s.step, s.timestamp, s.complete, s.problem, _bytes(s.path)) for s in steps
-    ]
+    return [FoundCheckpoint(s.name, s.path, s.step, s.timestamp, s.complete, s.problem, _bytes(s.path)) for s in steps]
 
 
-def _bytes(path) -> int:
+def _bytes(path: storage.Location) -> int:
     """The bytes of a local step's files (a bucket's would cost a listing per folder: 0, unknown)."""
-    if storage.is_remote(path):
+    if path.is_remote:
         return 0
     total = 0
     for where, _, files in os.walk(path):

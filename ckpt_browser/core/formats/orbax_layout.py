@@ -36,7 +36,7 @@ class Step:
     """One step folder as the disk shows it."""
 
     name: str  # the folder's name
-    path: Any  # Path or UPath
+    path: Any  # a storage.Location
     step: int | None
     timestamp: float | None = None
     complete: bool = True
@@ -65,11 +65,11 @@ def step_number(name: str) -> tuple[int | None, bool]:
     return int(m.group(2)), tmp is not None
 
 
-def _listing(folder) -> dict[str, object]:
+def _listing(folder: storage.Location) -> dict[str, object]:
     try:
         return {name: st for name, st in storage.list_dir(folder)}
     except CheckpointError:
-        if storage.is_remote(folder):
+        if folder.is_remote:
             raise
         return {}
 
@@ -78,10 +78,9 @@ def _is_dir(st) -> bool:
     return st is not None and stat.S_ISDIR(st.st_mode)
 
 
-def read_json(path, what: str) -> dict:
+def read_json(path: storage.Location, what: str) -> dict:
     """A small JSON object of Orbax's; a CheckpointError naming it (item/_METADATA) otherwise."""
-    p = storage.as_path(path)
-    shown = f"{p.parent.name}/{p.name}"
+    shown = f"{path.parent.name}/{path.name}"
     data = storage.read_whole(path, MAX_JSON, what)
     try:
         doc = json.loads(data)
@@ -107,7 +106,7 @@ def marks(folder, entries) -> bool:
     if folder is None:
         return TREE_META in listing or STEP_META in listing
     try:
-        return _kind(storage.as_path(folder), listing) is not None
+        return _kind(storage.locate(folder), listing) is not None
     except CheckpointError:  # a sub-folder a bucket would not list: not known to be ours
         return False
 
@@ -179,7 +178,7 @@ def items(step_path) -> list[Item]:
     """The PyTree items of a step folder (or the one item when step_path is an item folder)."""
     entries = _listing(step_path)
     if _kind(step_path, entries) == "item":
-        return [read_item(step_path, storage.as_path(step_path).name, entries)]
+        return [read_item(step_path, step_path.name, entries)]
     found = []
     for name, st in sorted(entries.items()):
         if _is_dir(st) and not name.startswith("."):

@@ -15,7 +15,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
 from ckpt_browser.core.formats.bundle_open import opened
 from ckpt_browser.core.formats.records import VariableEntry
-from ckpt_browser.core.storage import as_path, is_remote
+from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
@@ -43,46 +43,46 @@ _folders: dict[str, registry.Format] = {}
 _folders_lock = threading.Lock()
 
 
-def remember_format(path: str | os.PathLike, fmt: registry.Format) -> None:
+def remember_format(path: str | os.PathLike | Location, fmt: registry.Format) -> None:
     """What a scan learnt (the checkpoint at path is of this folder format), or the opening of a
     file the user named (its first bytes told its format)."""
     with _folders_lock:
         _folders[str(path)] = fmt
 
 
-def remembered_in(folder) -> dict[str, registry.Format]:
-    """The formats remembered for paths directly in folder (a Path or UPath), by name: one pass
-    over what was remembered (few), not a lookup per file of a big folder."""
+def remembered_in(folder: Location) -> dict[str, registry.Format]:
+    """The formats remembered for paths directly in folder, by name: one pass over what was
+    remembered (few), not a lookup per file of a big folder."""
     base = str(folder / "x")[:-1]  # the folder joined as its paths are (its separator, no doubled one)
     with _folders_lock:
         items = list(_folders.items())
     return {p[len(base) :]: f for p, f in items if p.startswith(base) and not any(c in p[len(base) :] for c in "/\\")}
 
 
-def format_of(path: str | os.PathLike) -> registry.Format:
+def format_of(path: Location) -> registry.Format:
     """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder): what a
     scan or the user's naming of it learnt, else what its name says."""
     with _folders_lock:
         known = _folders.get(str(path))
     if known is not None:
         return known
-    claimed = registry.claims_file(path)
+    claimed = registry.claims_file(path.name)
     if claimed is not None:
         return claimed
-    if registry.folder_formats() and storage_stat(str(path) + ".index") is None:
+    if registry.folder_formats() and storage_stat(path.plus(".index")) is None:
         st = storage_stat(path)
         if st is not None and stat.S_ISDIR(st.st_mode):
-            found = registry.scan_folder(str(path))
-            if found is not None and any(c.path == str(path) for c in found[1]):
+            found = registry.scan_folder(path)
+            if found is not None and any(str(c.path) == str(path) for c in found[1]):
                 remember_format(path, found[0])
                 return found[0]
     return registry.DEFAULT
 
 
-def _key_file(path: str | os.PathLike, fmt: registry.Format):
+def _key_file(path: Location, fmt: registry.Format) -> Location:
     """The file whose change means the checkpoint changed: a bundle's index, the file itself, the
     folder."""
-    return as_path(str(path) + ".index" if fmt.layout == "prefix" else str(path))
+    return path.plus(".index") if fmt.layout == "prefix" else path
 
 
 _cache: dict[tuple, CheckpointReader] = {}  # (key file, mtime, size, ETag) -> reader
@@ -90,16 +90,17 @@ _cache_lock = threading.Lock()  # readers are opened from worker threads and the
 _CACHE_SIZE = 8
 
 
-def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
+def open_checkpoint(prefix: str | os.PathLike | Location) -> CheckpointReader:
     """A reader for the checkpoint, reused while its index (or file, or folder) is unchanged.
 
     A checkpoint re-saved under the same name (Estimators do that) gets a new reader.
     """
+    prefix = locate(prefix)  # a record's prefix as it is; a test's path parsed here
     fmt = format_of(prefix)
     index = _key_file(prefix, fmt)
     st = storage_stat(index)
     if st is None:
-        if is_remote(index) or not os.path.lexists(str(index)):
+        if index.is_remote or not os.path.lexists(index.local):
             raise CheckpointError(f"{index.name} is missing") from None
         return _open(prefix, fmt)  # raises the right message
     key = (str(index), st.st_mtime_ns, st.st_size, getattr(st, "tag", ""))
@@ -114,10 +115,10 @@ def open_checkpoint(prefix: str | os.PathLike) -> CheckpointReader:
     return reader
 
 
-def _open(path: str | os.PathLike, fmt: registry.Format) -> CheckpointReader:
+def _open(path: Location, fmt: registry.Format) -> CheckpointReader:
     if fmt.layout == "prefix":
         return fmt.open(path)  # the bundle's opener counts native / tensorflow itself
-    if is_remote(path) and fmt.fetch is not None:  # a library that reads local files: fetched first
+    if path.is_remote and fmt.fetch is not None:  # a library that reads local files: fetched first
         path = registry.call(fmt.fetch, path)
     reader = fmt.open(path)
     opened[fmt.name] += 1

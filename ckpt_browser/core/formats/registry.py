@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.reader import CheckpointReader
+    from ckpt_browser.core.storage import Location
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class FoundCheckpoint:
     """One checkpoint a folder format's scanner found."""
 
     name: str  # as listed, relative to the folder scanned ("5", "checkpoints/5")
-    path: str  # what the format's opener opens
+    path: Location  # what the format's opener opens (the folder itself, for a step folder opened)
     step: int | None = None
     timestamp: float | None = None  # seconds since the epoch, from the format's own metadata
     complete: bool = True  # False: still being written (no commit marker yet)
@@ -199,8 +200,9 @@ def folder_formats() -> Sequence[Format]:
     return [f for f in FORMATS if f.layout == "folder"]
 
 
-def scan_folder(folder: str) -> tuple[Format, list[FoundCheckpoint]] | None:
-    """The first folder format whose scanner recognises this folder, and what it found."""
+def scan_folder(folder: Location) -> tuple[Format, list[FoundCheckpoint]] | None:
+    """The first folder format whose scanner recognises this folder, and what it found (its
+    Location is handed to the scanner: storage takes it as it is)."""
     for fmt in folder_formats():
         if fmt.scanner is None:
             continue

@@ -19,7 +19,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.keras_parts import MAX_JSON, Layer, as_dict, as_list, element_count, read_json
 from ckpt_browser.core.formats.records import VariableEntry
 from ckpt_browser.core.formats.tfjs_manifest import Manifest, TfjsWeight
-from ckpt_browser.core.storage import as_path, local_file, require_regular
+from ckpt_browser.core.storage import Location, local_file, require_regular
 
 _NUMPY = {
     "float32": "<f4",
@@ -36,7 +36,7 @@ NO_CHECKSUMS = (
 )
 
 
-def fetch_model(url):
+def fetch_model(url: Location) -> Location:
     """A TF.js model from a bucket, in the cache folder, with its weight shards beside it (the
     reader then reads local files)."""
     local = local_file(url)
@@ -46,7 +46,7 @@ def fetch_model(url):
     except (OSError, ValueError):
         return local  # the reader says what is wrong with it
     manifest = doc if isinstance(doc, list) else doc.get("weightsManifest", []) if isinstance(doc, dict) else []
-    folder = as_path(url).parent
+    folder = url.parent
     for group in manifest if isinstance(manifest, list) else []:
         for shard in group.get("paths", []) if isinstance(group, dict) else []:
             if isinstance(shard, str) and ".." not in shard.split("/") and not shard.startswith("/"):

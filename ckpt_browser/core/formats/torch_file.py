@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import raw_tensors, torch_pickle
 from ckpt_browser.core.formats.records import VariableEntry
-from ckpt_browser.core.storage import open_file
+from ckpt_browser.core.storage import locate, open_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,7 +44,7 @@ class TorchFile:
     def __init__(self, path) -> None:
         self.path = path
         self.name = os.path.basename(str(path))
-        self._f = open_file(path)
+        self._f = open_file(locate(path))  # the registry's Location as it is; a test's path located here
         self.container = ""
         self._big_endian = False
         self._spans: dict[str, tuple[int, int]] = {}  # storage key -> (first byte in the file, bytes held)

@@ -7,7 +7,6 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ckpt_browser.core import storage
@@ -23,6 +22,7 @@ from ckpt_browser.core.formats.variables import (
     totals,
 )
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir, resolve_path, scan_model_dir
+from ckpt_browser.core.storage import Location
 
 if TYPE_CHECKING:
     from ckpt_browser.core.formats.listing import Listing
@@ -50,17 +50,16 @@ class Source:
         return info
 
 
-def open_source(path: str | os.PathLike, allow_empty: bool = False) -> Source:
+def open_source(path: str | os.PathLike | Location, allow_empty: bool = False) -> Source:
     """What a path names, scanned. allow_empty: a folder with no checkpoint yet, or not there
     yet, opens empty (the window watches it); the CLI says "no checkpoint" instead."""
-    path = storage.from_file_url(path)
-    if allow_empty and not storage.exists(path) and not storage.exists(str(path) + ".index"):
-        if storage.is_remote(path) and not storage.exists(storage.bucket_of(path)):
-            raise CheckpointError(f"{str(path)[:300]} does not exist (no such bucket)")
-        where = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().absolute()
+    where = storage.locate(path)  # from an entry point: the Location as it is
+    if allow_empty and not storage.exists(where) and not storage.exists(where.plus(".index")):
+        if where.is_remote and not storage.exists(where.top):
+            raise CheckpointError(f"{str(where)[:300]} does not exist (no such bucket)")
         md = scan_model_dir(where, allow_empty=True)
         return Source(md, None)
-    model_dir, selected = resolve_path(path)
+    model_dir, selected = resolve_path(where)
     md = scan_model_dir(model_dir, allow_empty=allow_empty)
     mark_damaged(md)
     return Source(md, selected)
@@ -78,7 +77,7 @@ def mark_damaged(md: ModelDir) -> None:
     for info in md.checkpoints:
         if not info.files_ok:
             continue
-        st = storage.stat(str(info.prefix) + ".index")
+        st = storage.stat(info.prefix.plus(".index"))
         if st is None:
             continue  # gone meanwhile: the next scan says so
         key = (str(info.prefix), st.st_mtime_ns, st.st_size, info.bytes)

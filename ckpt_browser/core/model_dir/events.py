@@ -17,7 +17,7 @@ from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
 from ckpt_browser.core.formats.sstable import varint
 from ckpt_browser.core.formats.tfrecord import Damage, read_records
-from ckpt_browser.core.storage import as_path, open_file
+from ckpt_browser.core.storage import Location, locate, open_file
 from ckpt_browser.core.storage.readahead import FIRST, Readahead
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ EVENTS_GLOB = "events.out.tfevents.*"
 NOTHING, SAVES, ALL = 0, 1, 2
 
 
-def folder_entries(folder) -> list:
+def folder_entries(folder: Location) -> list:
     """A folder's (name, stat) sorted by name; nothing if it is not there (yet) or unreadable."""
     try:
         return sorted(storage.list_dir(folder), key=lambda e: e[0])
     except CheckpointError:
-        if storage.is_remote(folder) and storage.exists(folder):
+        if folder.is_remote and storage.exists(folder):
             raise  # a bucket that cannot be asked is not an empty folder
         return []
 
@@ -97,10 +97,10 @@ class EventData:
         )
 
 
-def event_files(model_dir) -> list[tuple[str, Path]]:
+def event_files(model_dir: str | os.PathLike | Location) -> list[tuple[str, Location]]:
     """(run, path) of each events file: the model_dir's own, then each subfolder's. One
     listing per folder (on a bucket, a request each); nothing is read."""
-    model_dir = as_path(model_dir)
+    model_dir = locate(model_dir)  # a Location as it is
     root = folder_entries(model_dir)
     out = [("train", model_dir / name) for name, st in root if _is_events(name, st)]
     subdirs = sorted(name for name, st in root if st is not None and S_ISDIR(st.st_mode) and name[:1] != ".")
@@ -151,13 +151,13 @@ class EventReader:
     saves_only: read the checkpoint records only (save times, the timeline): every other record
     is skipped after its first bytes, unread -- the graphs are most of an Estimator's events."""
 
-    def __init__(self, model_dir: str | os.PathLike, saves_only: bool = False) -> None:
-        self.model_dir = as_path(model_dir)
+    def __init__(self, model_dir: str | os.PathLike | Location, saves_only: bool = False) -> None:
+        self.model_dir = locate(model_dir)  # a Location as it is
         self.data = EventData()
         self.level = SAVES if saves_only else ALL
-        self._files: dict[Path, _FileState] = {}
+        self._files: dict[Location, _FileState] = {}
 
-    def event_files(self) -> list[tuple[str, Path]]:
+    def event_files(self) -> list[tuple[str, Location]]:
         return event_files(self.model_dir)
 
     def refresh(self) -> bool:
@@ -178,18 +178,18 @@ class EventReader:
             changed |= self._read(run, path, state)
         return changed
 
-    def _label(self, path: Path) -> str:
+    def _label(self, path: Location) -> str:
         try:
-            return path.relative_to(self.model_dir).as_posix()
+            return path.relative_to(self.model_dir)
         except (ValueError, TypeError):
             return path.name
 
-    def _note(self, path: Path, text: str) -> None:
+    def _note(self, path: Location, text: str) -> None:
         if text not in self.data.notes:
             self.data.notes.append(text)
             log.info("%s", text)
 
-    def _read(self, run: str, path: Path, state: _FileState) -> bool:
+    def _read(self, run: str, path: Location, state: _FileState) -> bool:
         p = protos()
         checkpoint_status = p.SessionLog.CHECKPOINT
         damage: list[Damage] = []
@@ -305,7 +305,7 @@ def tensor_scalar(t) -> float | None:
     return None
 
 
-def read_events(model_dir: str | os.PathLike, saves_only: bool = False) -> EventData:
+def read_events(model_dir: str | os.PathLike | Location, saves_only: bool = False) -> EventData:
     """Every record of the event files, or with saves_only their checkpoint records only."""
     reader = EventReader(model_dir, saves_only)
     reader.refresh()

@@ -11,7 +11,7 @@ from ckpt_browser.core.model_dir.contents import mark_damaged
 from ckpt_browser.core.model_dir.events import ALL, NOTHING, SAVES, EventData, EventReader, event_files, folder_entries
 from ckpt_browser.core.model_dir.scan import ModelDir, scan_model_dir
 from ckpt_browser.core.model_dir.timeline import needs_event_times, use_event_times
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import Location, locate
 
 
 @dataclass
@@ -25,11 +25,12 @@ class Snapshot:
     level: int = NOTHING  # how much of the event files `events` holds (events.NOTHING, SAVES, ALL)
 
 
-def snapshot(path: str | os.PathLike, reader: EventReader | None, wanted: int = ALL) -> Snapshot:
+def snapshot(path: str | os.PathLike | Location, reader: EventReader | None, wanted: int = ALL) -> Snapshot:
     """Re-scan a model_dir and read what is new in its event files, as much as ``wanted`` (the
     reading worker). The checkpoint records are read anyway when a checkpoint's only save time
     is its files' (the list shows when the trainer saved it). A folder with no checkpoint yet
     (or none at all yet) is an empty snapshot: the window keeps watching it."""
+    path = locate(path)  # the window's ModelDir.path: as it is
     md = scan_model_dir(path, allow_empty=True)
     mark_damaged(md)
     level = max(wanted, SAVES if needs_event_times(md.checkpoints) else NOTHING)
@@ -42,6 +43,5 @@ def snapshot(path: str | os.PathLike, reader: EventReader | None, wanted: int = 
         use_event_times(md, events)  # a copied model_dir: the event records keep the save times
         level = reader.level
     watch = [str(p) for _, p in event_files(path)]
-    folder = as_path(path)
-    watch += [str(folder / name) for name, st in folder_entries(folder) if st is not None and S_ISDIR(st.st_mode)]
+    watch += [str(path / name) for name, st in folder_entries(path) if st is not None and S_ISDIR(st.st_mode)]
     return Snapshot(md, events, watch, reader, level)

@@ -7,11 +7,11 @@ import os
 import stat
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
+from ckpt_browser.core.storage import Location
 
 MAX_DEPTH = 6  # folders below the parent; runs/<sweep>/<lr>/<seed>/ is 3
 MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory must not walk it all
@@ -21,15 +21,15 @@ MAX_FOLDERS = 5_000  # listed at most: a runs folder pointed at a home directory
 class RunsFolder:
     """The model_dirs found below a folder, by their path relative to it ("lr_0.1/seed_2")."""
 
-    path: Path
-    runs: dict[str, Path] = field(default_factory=dict)
+    path: Location
+    runs: dict[str, Location] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def names(self) -> list[str]:
         return list(self.runs)
 
 
-def holds_checkpoints(entries: list[tuple[str, object]], folder=None) -> bool:
+def holds_checkpoints(entries: list[tuple[str, object]], folder: Location | None = None) -> bool:
     """Whether a folder's listing is a model_dir's: a checkpoint of any format (the registry knows
     their names, and a folder format's marker may look into a few sub-folders of the folder)."""
     return registry.holds_checkpoints(
@@ -37,15 +37,19 @@ def holds_checkpoints(entries: list[tuple[str, object]], folder=None) -> bool:
     )
 
 
-def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS) -> RunsFolder:
+def runs_below(
+    path: str | os.PathLike | Location, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS
+) -> RunsFolder:
     """Every model_dir below ``path`` (not ``path`` itself), breadth first; a model_dir's own
     subfolders (eval/, export/) belong to it and are not searched. Hidden folders are skipped,
     and a folder reached twice through links is listed once."""
     # Local folders by their real path: the runs are then the model_dirs the window opens.
-    root = storage.as_path(path) if storage.is_remote(path) else Path(path).expanduser().resolve()
+    root = storage.locate(path)
+    if not root.is_remote:
+        root = storage.locate(root.local.resolve())
     out = RunsFolder(root)
     seen: set[tuple[int, int]] = set()
-    queue: deque[tuple[Path, int]] = deque([(root, 0)])
+    queue: deque[tuple[Location, int]] = deque([(root, 0)])
     listed = 0
     deeper = False
     while queue:
@@ -82,23 +86,24 @@ def runs_below(path: str | os.PathLike, max_depth: int = MAX_DEPTH, max_folders:
     return out
 
 
-def find_runs(folder, depth: int = MAX_DEPTH) -> list[Path]:
+def find_runs(folder, depth: int = MAX_DEPTH) -> list[Location]:
     """The model_dirs below a folder, by path (runs_below without the names and notes)."""
     return list(runs_below(folder, depth).runs.values())
 
 
-def _relative(root: Path, folder: Path) -> str:
+def _relative(root: Location, folder: Location) -> str:
     text, base = str(folder), str(root).rstrip("/")
     return text[len(base) + 1 :] if text.startswith(base + "/") else folder.name
 
 
-def open_source_or_runs(path: str, allow_empty: bool = True):
+def open_source_or_runs(path: str | Location, allow_empty: bool = True):
     """What the window opens for a path: its Source, or -- a folder with no checkpoint of its own
     and model_dirs below it -- the RunsFolder of those (each then opened as a source)."""
     from ckpt_browser.core.model_dir.contents import open_source
 
-    source = open_source(path, allow_empty=allow_empty)
-    if source.model_dir.checkpoints or not storage.is_dir(path):
+    where = storage.locate(path)  # what the window typed, opened or dropped: its Location as it is
+    source = open_source(where, allow_empty=allow_empty)
+    if source.model_dir.checkpoints or not storage.is_dir(where):
         return source
-    runs = runs_below(path)
+    runs = runs_below(where)
     return runs if runs.runs else source

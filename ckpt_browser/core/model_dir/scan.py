@@ -8,7 +8,6 @@ import re
 import stat
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
@@ -17,6 +16,7 @@ from ckpt_browser.core.formats.reader import remember_format, remembered_in
 from ckpt_browser.core.model_dir.resolve import DATA_RE
 from ckpt_browser.core.model_dir.resolve import resolve_path as resolve_path  # where callers found it
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
+from ckpt_browser.core.storage import Location
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class CheckpointInfo:
     """One checkpoint of a model_dir, as the state file and the disk describe it."""
 
     name: str  # prefix relative to the model_dir, e.g. "model.ckpt-300"
-    prefix: Path  # where its files are (or would be) on this machine
+    prefix: Location  # where its files are (or would be): a local path or a URL
     step: int | None = None
     timestamp: float | None = None  # seconds since the epoch
     latest: bool = False
@@ -99,7 +99,7 @@ class CheckpointInfo:
 class ModelDir:
     """A folder of checkpoints."""
 
-    path: Path
+    path: Location
     checkpoints: list[CheckpointInfo] = field(default_factory=list)
     latest: str | None = None
     notes: list[str] = field(default_factory=list)  # things the user should know
@@ -134,7 +134,7 @@ def _step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _disk_prefixes(model_dir, listings: dict) -> list[str]:
+def _disk_prefixes(model_dir: Location, listings: dict) -> list[str]:
     names = []
     entries = _listing(model_dir, listings, strict=True)
     for name, _ in entries:
@@ -146,13 +146,13 @@ def _disk_prefixes(model_dir, listings: dict) -> list[str]:
     return names
 
 
-def _stat(path):
+def _stat(path: Location):
     """os.stat, or None for anything that cannot be looked at (missing, a dangling link, a name
     too long for the file system, no permission): the caller says what that means."""
     return storage.stat(path)
 
 
-def _listing(folder, cache: dict, strict: bool = False):
+def _listing(folder: Location, cache: dict, strict: bool = False):
     """(name, stat or None) of each entry of a folder, listed once per scan. A local folder that
     cannot be listed is empty unless strict; a bucket that cannot be asked is always an error."""
     key = str(folder)
@@ -160,7 +160,7 @@ def _listing(folder, cache: dict, strict: bool = False):
         try:
             cache[key] = storage.list_dir(folder)
         except CheckpointError:
-            if strict or storage.is_remote(folder):
+            if strict or folder.is_remote:
                 raise
             cache[key] = []
     return cache[key]
@@ -172,8 +172,8 @@ MAX_SHARDS = 100_000  # what a data file name may declare; beyond, the name itse
 def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     """Look at the checkpoint's files: index, data shards, meta; say what is wrong."""
     prefix = info.prefix
-    index = storage.as_path(str(prefix) + ".index")
-    meta_stat = _stat(storage.as_path(str(prefix) + ".meta"))
+    index = prefix.plus(".index")
+    meta_stat = _stat(prefix.plus(".meta"))
     info.has_meta = meta_stat is not None and stat.S_ISREG(meta_stat.st_mode)
     index_stat = _stat(index)
     info.on_disk = index_stat is not None
@@ -221,10 +221,10 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
         info.being_written = time.time() - newest < BEING_WRITTEN_SECONDS
 
 
-def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | None:
+def _folder_checkpoints(model_dir: Location, by_name: dict[str, CheckpointInfo]) -> str | None:
     """The checkpoints a "folder" format finds in model_dir (Orbax's step folders), added to
     by_name; the name of the latest complete one."""
-    found = registry.scan_folder(str(model_dir))
+    found = registry.scan_folder(model_dir)
     if found is None:
         return None
     fmt, checkpoints = found
@@ -232,7 +232,7 @@ def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | 
     for c in checkpoints:
         remember_format(c.path, fmt)
         by_name[c.name] = CheckpointInfo(
-            name=c.name, prefix=storage.as_path(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
+            name=c.name, prefix=storage.locate(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
             files_ok=c.complete and c.problem is None, problem=c.problem, bytes=c.bytes, format=fmt.name,
             time_source="metadata" if c.timestamp is not None else "file", being_written=not c.complete,
         )  # fmt: skip
@@ -248,12 +248,12 @@ def _folder_checkpoints(model_dir, by_name: dict[str, CheckpointInfo]) -> str | 
 WAITING = "No checkpoint here yet: the folder is watched, and checkpoints appear as training writes them."
 
 
-def scan_model_dir(path: str | os.PathLike, allow_empty: bool = False) -> ModelDir:
+def scan_model_dir(path: str | os.PathLike | Location, allow_empty: bool = False) -> ModelDir:
     """List the checkpoints of a model_dir: the state file merged with the files on disk.
 
     allow_empty (the window): a folder with no checkpoint yet, or one that does not exist yet, is
     an empty ModelDir to watch (users open the browser, then start the training job)."""
-    model_dir = storage.as_path(path)
+    model_dir = storage.locate(path)  # a Location as it is: resolve_path's, the window's
     storage.forget_listings(model_dir)  # a bucket's listing is cached: look at it as it is now
     if not storage.is_dir(model_dir):
         if allow_empty and not storage.exists(model_dir):

@@ -11,13 +11,13 @@ from pathlib import Path
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import bundle_protos
-from ckpt_browser.core.storage import is_remote
+from ckpt_browser.core.storage import Location, is_remote
 
 STATE_FILE = "checkpoint"
 MAX_STATE_BYTES = 1 << 20  # a state file is a few KB; anything this big is not one
 
 
-def parse_state(data: bytes, model_dir: Path):
+def parse_state(data: bytes, model_dir: Location):
     """A ``checkpoint`` file's CheckpointState, with relative paths joined to the model_dir as
     tf.train.get_checkpoint_state does (text_format.Merge, the same parser). Raises CheckpointError."""
     from google.protobuf import text_format
@@ -45,13 +45,13 @@ def _is_absolute(path: str) -> bool:
     return os.path.isabs(path) or is_remote(path)  # a job on a bucket writes gs://... paths
 
 
-def _join(model_dir, name: str) -> str:
-    if is_remote(model_dir):
+def _join(model_dir: Location, name: str) -> str:
+    if model_dir.is_remote:
         return str(model_dir).rstrip("/") + "/" + name
-    return os.path.join(model_dir, name)
+    return os.path.join(model_dir.local, name)
 
 
-def read_state(model_dir: Path) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
+def read_state(model_dir: Location) -> tuple[list[tuple[str, float | None, bool]], str | None, list[str]]:
     """Checkpoints the state file names -- (name, timestamp, is_latest), oldest first --, why it
     could not be used (or None), and notes for the user."""
     result = _Result()
@@ -65,7 +65,7 @@ class _Result:
         self.notes: list[str] = []
 
 
-def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | None, bool]]:
+def _read_state(model_dir: Location, result: _Result) -> list[tuple[str, float | None, bool]]:
     state_path = model_dir / STATE_FILE
     st = storage.stat(state_path)  # a bucket that cannot be asked raises: not "no state file"
     if st is None:
@@ -80,10 +80,10 @@ def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | Non
         )
         return []
     try:
-        if is_remote(state_path):
+        if state_path.is_remote:
             data = storage.read_whole(state_path, MAX_STATE_BYTES, "checkpoint state")
         else:
-            with open(state_path, "rb") as f:
+            with open(state_path.local, "rb") as f:
                 data = f.read(MAX_STATE_BYTES + 1)
     except OSError as exc:
         result.state_error = f"cannot read '{STATE_FILE}': {exc.strerror}; listing checkpoints from disk"
@@ -119,9 +119,9 @@ def _read_state(model_dir: Path, result: _Result) -> list[tuple[str, float | Non
     return out
 
 
-def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
+def _name_in_dir(model_dir: Location, raw: str, foreign: list[str]) -> str:
     """Name relative to model_dir of a path the state file gives (already made absolute)."""
-    if is_remote(model_dir) or is_remote(raw):
+    if model_dir.is_remote or is_remote(raw):  # raw: a path the state file holds, as text
         inside = str(model_dir).rstrip("/") + "/"
         if raw.startswith(inside):
             return raw[len(inside) :]
@@ -129,13 +129,13 @@ def _name_in_dir(model_dir: Path, raw: str, foreign: list[str]) -> str:
         return raw.rstrip("/").rsplit("/", 1)[-1]
     p = Path(raw)
     try:
-        rel = p.relative_to(model_dir)
+        rel = p.relative_to(model_dir.local)
         return rel.as_posix()
     except ValueError:
         pass
     try:
         # The same folder reached through a symlink or another spelling.
-        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir):
+        if os.path.exists(p.parent) and os.path.samefile(p.parent, model_dir.local):
             return p.name
     except OSError:
         pass

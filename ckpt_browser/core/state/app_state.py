@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from operator import is_
-from pathlib import Path
 from typing import Any
 
 from ckpt_browser.core.formats.variables import VariableFilter, VariableInfo, find_variable
@@ -24,6 +23,7 @@ from ckpt_browser.core.model_dir.contents import CheckpointContents, TensorRead
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.state.evented import Evented, Field
 from ckpt_browser.core.state.results import Results
+from ckpt_browser.core.storage import Location
 
 # Events that are not a field's, with the value they carry:
 EVENTS = (
@@ -37,7 +37,7 @@ EVENTS = (
 
 class AppState(Evented):
     EVENTS = EVENTS
-    source: Field[Path | None] = Field(None)
+    source: Field[Location | None] = Field(None)
     checkpoint: Field[str | None] = Field(None)  # None: the source's own row (it has no checkpoint yet)
     variable: Field[str | None] = Field(None)  # its stored name
     value: Field[TensorRead | None] = Field(None, same=is_)  # the selected variable's, once read
@@ -50,7 +50,7 @@ class AppState(Evented):
     def __init__(self) -> None:
         super().__init__()
         self._results = Results()
-        self._sources: dict[Path, ModelDir] = {}  # in the order they were opened
+        self._sources: dict[Location, ModelDir] = {}  # in the order they were opened
         self._pending: dict[str, tuple[str | None, str | None]] = {}  # opening key -> (checkpoint, variable)
         self._pending_variable: str | None = None  # asked for by name, before its list is read
         self._pending_message: str | None = None  # said once the list is shown (not under "Reading ...")
@@ -66,12 +66,12 @@ class AppState(Evented):
     def sources(self) -> list[ModelDir]:
         return list(self._sources.values())
 
-    def model_dir(self, path: Path | None = None) -> ModelDir | None:
+    def model_dir(self, path: Location | None = None) -> ModelDir | None:
         """The open model_dir at path (the current one by default)."""
         key = self.source if path is None else path
         return self._sources.get(key) if key is not None else None
 
-    def selection(self) -> tuple[Path | None, str | None, str | None]:
+    def selection(self) -> tuple[Location | None, str | None, str | None]:
         return self.source, self.checkpoint, self.variable
 
     def checkpoint_info(self) -> CheckpointInfo | None:
@@ -153,7 +153,7 @@ class AppState(Evented):
             elif before is not None and after is not None and _files(after) != _files(before):
                 self._reload()  # it finished writing
 
-    def close(self, path: Path) -> None:
+    def close(self, path: Location) -> None:
         """Close a source; if it was the current one, the selection moves to the source that takes
         its place in the list (or the one before it)."""
         order = list(self._sources)
@@ -174,7 +174,7 @@ class AppState(Evented):
             self.select(nxt.path, pick.name if pick else None)
 
     # -- selection ---------------------------------------------------------------------------
-    def select(self, source: Path | None, checkpoint: str | None) -> bool:
+    def select(self, source: Location | None, checkpoint: str | None) -> bool:
         """The user (or a rule here) selected a checkpoint; follow-latest turns on when it is the
         latest and off when it is an older one. True if the selection changed."""
         md = self.model_dir(source) if source is not None else None
@@ -240,7 +240,7 @@ class AppState(Evented):
             self._pending_variable = None
             self.events.message(f"No checkpoint {checkpoint!r} in {self.source}")
 
-    def set_value(self, prefix: Path, name: str, read: TensorRead) -> bool:
+    def set_value(self, prefix: Location, name: str, read: TensorRead) -> bool:
         """The selected variable's value was read (its values, or a quantized weight's codes).
         A value of a variable or checkpoint no longer selected is dropped (False)."""
         info = self.checkpoint_info()

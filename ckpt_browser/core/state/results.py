@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ckpt_browser.core.checks.mismatch import CheckResult
 from ckpt_browser.core.model_dir.events import ALL, NOTHING, EventData, EventReader
 from ckpt_browser.core.model_dir.runs import RunsFolder
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
 from ckpt_browser.core.state.evented import Evented
+from ckpt_browser.core.storage import Location
 from ckpt_browser.core.values.verify import OK, Report
 
 EVENTS = (
@@ -43,15 +43,15 @@ class Results(Evented):
 
     def __init__(self) -> None:
         super().__init__()
-        self._records: dict[Path, SourceRecord] = {}
-        self._findings: dict[Path, dict[str, str]] = {}  # prefix -> variable -> finding text
-        self._mismatched: set[Path] = set()  # prefixes that do not fit their own graph
-        self._corrupt: dict[Path, str] = {}  # prefix -> what Verify found wrong
-        self._runs_folders: dict[Path, RunsFolder] = {}  # folders of runs opened, by path
+        self._records: dict[Location, SourceRecord] = {}
+        self._findings: dict[Location, dict[str, str]] = {}  # prefix -> variable -> finding text
+        self._mismatched: set[Location] = set()  # prefixes that do not fit their own graph
+        self._corrupt: dict[Location, str] = {}  # prefix -> what Verify found wrong
+        self._runs_folders: dict[Location, RunsFolder] = {}  # folders of runs opened, by path
         self._scans: dict[str, Future] = {}  # path -> Future of open_source_or_runs (ui/app.scan_early)
 
     # -- the sources' lifetimes (told by AppState) -------------------------------------------
-    def opened(self, path: Path) -> None:
+    def opened(self, path: Location) -> None:
         self._records[path] = SourceRecord()
 
     def rescanned(self, old: ModelDir, new: ModelDir) -> None:
@@ -69,24 +69,24 @@ class Results(Evented):
             self._corrupt.pop(c.prefix, None)
 
     # -- event files -------------------------------------------------------------------------
-    def events_of(self, path: Path, level: int = NOTHING) -> EventData | None:
+    def events_of(self, path: Location, level: int = NOTHING) -> EventData | None:
         """The source's event files as read so far, if read as far as level (events.SAVES, ALL)."""
         record = self._records.get(path)
         return record.events if record is not None and record.level >= level else None
 
-    def event_level(self, path: Path) -> int:
+    def event_level(self, path: Location) -> int:
         record = self._records.get(path)
         return record.level if record is not None else NOTHING
 
-    def events_wanted(self, path: Path) -> int:
+    def events_wanted(self, path: Location) -> int:
         record = self._records.get(path)
         return record.wanted if record is not None else NOTHING
 
-    def event_reader(self, path: Path) -> EventReader | None:
+    def event_reader(self, path: Location) -> EventReader | None:
         record = self._records.get(path)
         return record.reader if record is not None else None
 
-    def want_events(self, path: Path, level: int) -> bool:
+    def want_events(self, path: Location, level: int) -> bool:
         """A view wants this source's event files read this far. True if that is news: the
         reading worker is to be asked (the next refresh reads them)."""
         record = self._records.get(path)
@@ -95,7 +95,7 @@ class Results(Evented):
         record.wanted = level
         return True
 
-    def set_events(self, path: Path, events: EventData | None, level: int, reader: EventReader | None) -> None:
+    def set_events(self, path: Location, events: EventData | None, level: int, reader: EventReader | None) -> None:
         """A refresh read the event files (events None: it did not read them)."""
         record = self._records.get(path)
         if record is None:
@@ -113,12 +113,12 @@ class Results(Evented):
             self.events.events_read(path)
 
     # -- deleted checkpoints -----------------------------------------------------------------
-    def gone(self, path: Path) -> tuple[CheckpointInfo, ...]:
+    def gone(self, path: Location) -> tuple[CheckpointInfo, ...]:
         """The checkpoints training deleted while the source was open, as last seen."""
         record = self._records.get(path)
         return tuple(record.gone.values()) if record is not None else ()
 
-    def deleted(self, path: Path) -> list[str]:
+    def deleted(self, path: Location) -> list[str]:
         return [c.name for c in self.gone(path)]
 
     # -- the self-check and Verify -----------------------------------------------------------
@@ -134,10 +134,10 @@ class Results(Evented):
         self._mismatched = (self._mismatched - checked) | {r.prefix for r in results if r.findings}
         self.events.findings(frozenset(checked))
 
-    def findings_of(self, prefix: Path) -> dict[str, str]:
+    def findings_of(self, prefix: Location) -> dict[str, str]:
         return dict(self._findings.get(prefix, {}))
 
-    def mismatched(self) -> frozenset[Path]:
+    def mismatched(self) -> frozenset[Location]:
         return frozenset(self._mismatched)
 
     def set_verified(self, report: Report) -> None:
@@ -148,17 +148,17 @@ class Results(Evented):
                 self._corrupt[v.prefix] = v.error or "; ".join(v.problems)
         self.events.verified(frozenset(v.prefix for v in report.verdicts))
 
-    def corrupt(self) -> dict[Path, str]:
+    def corrupt(self) -> dict[Location, str]:
         return dict(self._corrupt)
 
     # -- folders of runs, and scans begun early ----------------------------------------------
-    def runs_folders(self) -> list[Path]:
+    def runs_folders(self) -> list[Location]:
         return list(self._runs_folders)
 
-    def runs_folder(self, path: Path) -> RunsFolder | None:
+    def runs_folder(self, path: Location) -> RunsFolder | None:
         return self._runs_folders.get(path)
 
-    def runs_folder_found(self, runs: RunsFolder) -> list[Path]:
+    def runs_folder_found(self, runs: RunsFolder) -> list[Location]:
         """A folder of runs was opened or looked at again: the runs in it not seen before."""
         known = self._runs_folders.get(runs.path)
         self._runs_folders[runs.path] = runs
@@ -166,16 +166,16 @@ class Results(Evented):
         self.events.runs(runs.path)
         return new
 
-    def forget_runs_folder(self, path: Path) -> None:
+    def forget_runs_folder(self, path: Location) -> None:
         """Stop looking for new runs below it (it turned out to be a model_dir of its own)."""
         self._runs_folders.pop(path, None)
 
-    def sibling_runs(self, path: Path) -> list[tuple[str, Path]]:
+    def sibling_runs(self, path: Location) -> list[tuple[str, Location]]:
         """The runs of the folder of runs holding this model_dir, by name (none: it is not a run)."""
         folder = next((f for f in self._runs_folders.values() if path in f.runs.values()), None)
         return list(folder.runs.items()) if folder is not None else []
 
-    def runs_of(self, path: Path) -> tuple[tuple[str, EventData], ...]:
+    def runs_of(self, path: Location) -> tuple[tuple[str, EventData], ...]:
         """The events of every open run beside this one, by run name, as far as read whole."""
         return tuple(
             (name, events) for name, p in self.sibling_runs(path) if (events := self.events_of(p, ALL)) is not None

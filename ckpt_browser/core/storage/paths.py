@@ -1,14 +1,14 @@
-"""Paths and ranges without I/O: which protocol a path names, where a URL's bucket is, whether a
-range lies inside a file. Imported by the local and the remote layer alike (no fsspec here)."""
+"""Text and ranges without I/O: which protocol a path's text names (read by storage.locate, and for
+text that is not a place to read: a state file's paths, check --against), whether a range lies
+inside a file. Imported by the local and the remote layer alike (no fsspec here)."""
 
 from __future__ import annotations
 
-import os
 import re
 
 from ckpt_browser.core.base.errors import CheckpointError, redact
 
-__all__ = ["CHUNK", "bucket_of", "check_range", "from_file_url", "is_remote", "normalize", "protocol_of", "redact"]
+__all__ = ["CHUNK", "check_range", "from_file_url", "is_remote", "protocol_of", "redact"]
 
 CHUNK = 8 << 20  # large reads go in 8 MiB steps so a checksum can follow while data is cache-hot
 
@@ -34,22 +34,6 @@ def from_file_url(path):
     if rest.startswith("localhost/"):
         rest = rest[len("localhost") :]
     return unquote(rest if rest.startswith("/") else "/" + rest) if m.group(1).lower() == "file" else unquote(rest)
-
-
-def normalize(path: str) -> str:
-    """What the window keys an opened source by: an absolute local path, or the URL as given
-    less a trailing slash (as UPath spells it). No I/O and no backend import: the UI thread calls it."""
-    path = from_file_url(path)
-    if is_remote(path):
-        stripped = path.rstrip("/")
-        return stripped if not stripped.endswith(":/") else path
-    return os.path.abspath(os.path.expanduser(path))
-
-
-def bucket_of(url) -> str:
-    """s3://bucket/a/b -> s3://bucket: where a job could create the rest of the path later."""
-    protocol, _, rest = str(url).partition("://")
-    return f"{protocol}://{rest.split('/', 1)[0]}"
 
 
 _URL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")

@@ -13,12 +13,15 @@ import sys
 import threading
 import warnings
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.storage import remote_http
-from ckpt_browser.core.storage.paths import check_range, protocol_of, redact
+from ckpt_browser.core.storage.paths import check_range
 from ckpt_browser.core.storage.remote_errors import failure, timeout
+
+if TYPE_CHECKING:  # location.py makes a Location's file system here (filesystem): no cycle at run time
+    from ckpt_browser.core.storage.location import Location
 
 BLOCK = 16 << 10  # what a small read fetches: one [768] float variable costs at most two blocks
 CACHE_BYTES = 64 << 20  # blocks kept for the session: a tensor shown twice is fetched once
@@ -48,13 +51,11 @@ def _options(protocol: str, auth=None) -> dict:
     return {}
 
 
-def url_path(url: str):
-    """A UPath for the URL, or a CheckpointError naming the extra to install."""
-    protocol = protocol_of(url)
-    if protocol is None:
-        raise CheckpointError(f"{redact(url)[:200]} is not a URL")
-    auth = None
-    shown = redact(url)[:200]  # other backends read their own user:password@: never shown
+def filesystem(loc: Location):
+    """The URL's fsspec file system (Location.fs makes it once), or a CheckpointError naming the
+    extra to install."""
+    protocol = loc.protocol or ""
+    shown = loc.text[:200]  # other backends read their own user:password@ from the raw URL: never shown
     try:
         import fsspec
         from upath import UPath
@@ -75,23 +76,21 @@ def url_path(url: str):
         raise CheckpointError(f"{shown}: no file system knows the protocol {protocol}://") from exc
     if protocol == "data":  # RFC 2397: the URL is the content itself, no folder to browse
         raise CheckpointError(f"{shown}: a data: URL holds one inline value, not files to browse")
-    if protocol in HTTP:
-        url, auth = remote_http.split_credentials(url)
     try:  # some file systems connect or import their library when made (ftp, hdfs, zip::...)
         with warnings.catch_warnings():  # "filesystem not explicitly implemented": not the user's concern
             warnings.simplefilter("ignore")
-            path = UPath(url.rstrip("/") if url.rstrip("/") != f"{protocol}:/" else url, **_options(protocol, auth))
-            fs = path.fs
+            # UPath reads the options a URL carries (fsspec's _get_kwargs_from_urls) as it did before.
+            fs = UPath(loc.text if loc.kind == "http" else loc._raw, **_options(protocol, loc._auth)).fs
     except ImportError as exc:
         missing = getattr(exc, "name", None) or str(exc)
         raise CheckpointError(
             f"{shown}: {protocol}:// needs the Python package {missing}, which is not installed (pip install {missing})"
         ) from exc
     except Exception as exc:  # noqa: BLE001 - each backend raises its own types; the user gets one line
-        raise failure(exc, url) from exc
+        raise failure(exc, loc) from exc
     if hasattr(fs, "retries"):
         fs.retries = 1  # s3fs retries its own way, with back-off: one attempt
-    return path
+    return fs
 
 
 class Stat(NamedTuple):
@@ -130,7 +129,7 @@ def stat_of(info: dict) -> Stat:
     return Stat(int(info.get("size") or 0), float(mtime), int(float(mtime) * 1e9), mode, tag)
 
 
-def stat(path) -> Stat | None:
+def stat(path: Location) -> Stat | None:
     """The object's Stat, None when there is no such object, CheckpointError for anything else."""
     try:
         return stat_of(_info(path))
@@ -142,11 +141,11 @@ def stat(path) -> Stat | None:
         raise failure(exc, path) from exc
 
 
-def _info(path) -> dict:
+def _info(path: Location) -> dict:
     fs = path.fs
-    if protocol_of(str(path)) in HTTP:  # one deadline for the whole request, bodies capped (issue 30)
-        return remote_http.info(fs, path.path)
-    return fs.info(path.path)
+    if path.kind == "http":  # one deadline for the whole request, bodies capped (issue 30)
+        return remote_http.info(fs, path.fs_path)
+    return fs.info(path.fs_path)
 
 
 def _not_found(exc: FileNotFoundError) -> bool:
@@ -159,18 +158,18 @@ def _not_found(exc: FileNotFoundError) -> bool:
     return getattr(cause, "status", None) in (404, 410)
 
 
-def list_dir(path) -> list[tuple[str, Stat]]:
+def list_dir(path: Location) -> list[tuple[str, Stat]]:
     """(name, Stat) of each entry directly under the prefix: one listing request."""
-    if protocol_of(str(path)) in HTTP:
+    if path.kind == "http":
         return _list_http(path)
     try:
-        entries = path.fs.ls(path.path, detail=True)
+        entries = path.fs.ls(path.fs_path, detail=True)
     except FileNotFoundError:
         raise CheckpointError(f"{str(path)[:300]} does not exist") from None
     except Exception as exc:  # noqa: BLE001
         raise failure(exc, path) from exc
     out = []
-    base = path.path.rstrip("/")
+    base = path.fs_path.rstrip("/")
     for info in entries:
         name = info["name"].rstrip("/").rsplit("/", 1)[-1]
         if info["name"].rstrip("/") != base and name:
@@ -178,11 +177,11 @@ def list_dir(path) -> list[tuple[str, Stat]]:
     return out
 
 
-def _list_http(path) -> list[tuple[str, Stat]]:
+def _list_http(path: Location) -> list[tuple[str, Stat]]:
     """An index page's links to entries of the folder (remote_http.ls), each file's size asked with
     HEAD: a link that answers 404 is a file that is not there, not an error."""
     try:
-        links = remote_http.ls(path.fs, path.path)
+        links = remote_http.ls(path.fs, path.fs_path)
     except FileNotFoundError:
         raise CheckpointError(f"{str(path)[:300]} does not exist") from None
     except Exception as exc:  # noqa: BLE001
@@ -198,10 +197,10 @@ def _list_http(path) -> list[tuple[str, Stat]]:
     return out
 
 
-def forget(path) -> None:
+def forget(path: Location) -> None:
     """Drop the backend's cached listings under the path: the next scan sees the bucket as it is."""
     try:
-        path.fs.invalidate_cache(path.path)
+        path.fs.invalidate_cache(path.fs_path)
     except Exception:  # noqa: BLE001 - a backend without a cache
         pass
 
@@ -220,12 +219,29 @@ _blocks_lock = threading.Lock()
 _blocks_size = 0
 
 
-def _cached(key: tuple) -> bytes | None:
+_pending: dict[tuple, threading.Event] = {}  # blocks being fetched, each by one thread
+
+
+def _claim(key: tuple) -> tuple[bytes | None, threading.Event | None]:
+    """(the cached block, None); else (None, the Event of another thread's fetch of it); else
+    (None, None): the block is now the caller's to fetch, then _release. Threads reading neighbouring
+    tensors side by side (health's workers) fetch a block once, not once each."""
     with _blocks_lock:
         block = _blocks.get(key)
         if block is not None:
             _blocks.move_to_end(key)
-        return block
+            return block, None
+        pending = _pending.get(key)
+        if pending is None:
+            _pending[key] = threading.Event()
+        return None, pending
+
+
+def _release(keys: list[tuple]) -> None:
+    with _blocks_lock:
+        events = [_pending.pop(k) for k in keys if k in _pending]
+    for e in events:
+        e.set()
 
 
 def _keep(key: tuple, block: bytes) -> None:
@@ -251,7 +267,7 @@ def clear_blocks() -> None:
 class RemoteFile:
     """An object in a bucket read by byte ranges, with LocalFile's interface (storage.py)."""
 
-    def __init__(self, path, block: int = BLOCK) -> None:
+    def __init__(self, path: Location, block: int = BLOCK) -> None:
         self.path = path
         st = stat(path)
         if st is None:
@@ -266,10 +282,10 @@ class RemoteFile:
 
     def _fetch(self, start: int, end: int) -> bytes:
         try:
-            if protocol_of(str(self.path)) in HTTP:  # a deadline and at most `end` bytes, whatever is sent
-                data = remote_http.cat(self.path.fs, self.path.path, start, end, self.size)
+            if self.path.kind == "http":  # a deadline and at most `end` bytes, whatever is sent
+                data = remote_http.cat(self.path.fs, self.path.fs_path, start, end, self.size)
             else:
-                data = self.path.fs.cat_file(self.path.path, start=start, end=end)
+                data = self.path.fs.cat_file(self.path.fs_path, start=start, end=end)
         except Exception as exc:  # noqa: BLE001
             raise failure(exc, self.path) from exc
         transfers.bytes += len(data)
@@ -290,14 +306,29 @@ class RemoteFile:
             return self._fetch(offset, offset + size)
         first, last = offset // self.block, (offset + size - 1) // self.block
         blocks: dict[int, bytes] = {}
-        missing = []
-        for i in range(first, last + 1):
-            got = _cached((*self._key, self.block, i))
-            if got is None:
-                missing.append(i)
-            else:
-                blocks[i] = got
-        # Fetch each run of missing blocks with one request.
+        while len(blocks) <= last - first:  # after a wait: a block whose fetch failed is ours to fetch
+            missing, waits = [], []
+            for i in range(first, last + 1):
+                if i not in blocks:
+                    got, pending = _claim((*self._key, self.block, i))
+                    if got is not None:
+                        blocks[i] = got
+                    elif pending is None:
+                        missing.append(i)
+                    else:
+                        waits.append(pending)
+            try:
+                self._fetch_runs(missing, blocks)
+            finally:
+                _release([(*self._key, self.block, i) for i in missing])
+            for pending in waits:
+                pending.wait()
+        joined = b"".join(blocks[i] for i in range(first, last + 1))
+        skip = offset - first * self.block
+        return joined[skip : skip + size]
+
+    def _fetch_runs(self, missing: list[int], blocks: dict[int, bytes]) -> None:
+        """Fetch each run of missing blocks with one request, into blocks and the cache."""
         runs: list[list[int]] = []
         for i in missing:
             if runs and runs[-1][-1] == i - 1:
@@ -311,9 +342,6 @@ class RemoteFile:
                 block = data[(i - run[0]) * self.block : (i - run[0] + 1) * self.block]
                 blocks[i] = block
                 _keep((*self._key, self.block, i), block)
-        joined = b"".join(blocks[i] for i in range(first, last + 1))
-        skip = offset - first * self.block
-        return joined[skip : skip + size]
 
     def read_into(self, offset: int, view: memoryview, on_chunk=None) -> None:
         from ckpt_browser.core.storage.paths import CHUNK

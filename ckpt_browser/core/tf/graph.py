@@ -13,7 +13,7 @@ from google.protobuf.message import DecodeError
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.protos import protos
-from ckpt_browser.core.storage import as_path, is_remote, local_copy, read_whole
+from ckpt_browser.core.storage import Location, local_copy, locate, read_whole
 from ckpt_browser.core.tf.feeds import FeatureInput, feature_inputs, feed_array, parse_values
 from ckpt_browser.core.tf.tfimport import tf
 
@@ -52,7 +52,7 @@ class DeclaredVariable:
 
 @dataclass
 class MetaInfo:
-    path: Path
+    path: Location
     placeholders: list[Placeholder] = field(default_factory=list)
     variables: dict[str, DeclaredVariable] = field(default_factory=dict)  # by checkpoint key
     ops: list[tuple[str, str]] = field(default_factory=list)  # (name, type)
@@ -79,7 +79,7 @@ def tf_errors() -> tuple[type[BaseException], ...]:
 
 def load_meta_graph_def(meta_path: str | os.PathLike):
     """Parse a .meta file (a MetaGraphDef proto). Nothing is built or run."""
-    path = as_path(meta_path)
+    path = locate(meta_path)
     data = read_whole(path, what="MetaGraphDef")
     meta = protos().MetaGraphDef()
     try:
@@ -94,7 +94,7 @@ def load_meta_graph_def(meta_path: str | os.PathLike):
 def read_meta(meta_path: str | os.PathLike) -> MetaInfo:
     """Placeholders, declared variables (by checkpoint key) and ops of a .meta graph."""
     meta = load_meta_graph_def(meta_path)
-    info = MetaInfo(as_path(meta_path), tf_version=meta.meta_info_def.tensorflow_version)
+    info = MetaInfo(locate(meta_path), tf_version=meta.meta_info_def.tensorflow_version)
     nodes = {n.name: n for n in meta.graph_def.node}
     for n in meta.graph_def.node:
         info.ops.append((n.name, n.op))
@@ -188,10 +188,11 @@ class RestoredGraph:
     def __init__(self, prefix: str | os.PathLike, meta_path: str | os.PathLike | None = None, progress=None) -> None:
         t = tf()
         v1 = t.compat.v1
-        if is_remote(prefix):  # TensorFlow restores local files: fetch this checkpoint's first
-            prefix = local_copy(prefix, progress)
-        self.prefix = Path(prefix)
-        self.meta_path = Path(meta_path) if meta_path else Path(str(prefix) + ".meta")
+        where = locate(prefix)
+        if where.is_remote:  # TensorFlow restores local files: fetch this checkpoint's first
+            where = local_copy(where, progress)
+        self.prefix = where.local
+        self.meta_path = Path(meta_path) if meta_path else where.plus(".meta").local
         if not self.meta_path.is_file():
             raise CheckpointError(f"{self.prefix.name} has no .meta file: its graph cannot be rebuilt")
         self.info = read_meta(self.meta_path)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.protos import protos
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import locate
 from ckpt_browser.core.tf.tfimport import tf
 
 
@@ -39,7 +39,7 @@ def read_signatures(folder: str | os.PathLike) -> list[Signature]:
     from ckpt_browser.core.storage import read_whole
     from ckpt_browser.core.tf.graph import proto_dtype_name
 
-    path = as_path(folder) / "saved_model.pb"
+    path = locate(folder) / "saved_model.pb"
     data = read_whole(path, what="SavedModel")
     sm = protos().SavedModel()
     try:

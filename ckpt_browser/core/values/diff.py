@@ -12,7 +12,7 @@ from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.formats.variables import display_name
 from ckpt_browser.core.model_dir.contents import open_source
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.values.slicing import PlotData, SliceSpec, plot_data
 from ckpt_browser.core.values.stats import delta, diff_tensors
 
@@ -58,8 +58,8 @@ class DiffRow:
 
 @dataclass
 class CheckpointDiff:
-    a: Path
-    b: Path
+    a: Location
+    b: Location
     rows: list[DiffRow]
     pairing: str = "by name"  # or by position, for two files that name one model's weights differently
 
@@ -74,7 +74,7 @@ class CheckpointDiff:
         return out
 
 
-def resolve_checkpoint(path: str | os.PathLike) -> Path:
+def resolve_checkpoint(path: str | os.PathLike | Location) -> Location:
     """A checkpoint prefix from a prefix, one of its files, or a model_dir (its latest). A damaged
     checkpoint is an error naming it, never silently replaced by an older one."""
     source = open_source(path)
@@ -101,7 +101,7 @@ def default_pair(checkpoints: list[CheckpointInfo], current: CheckpointInfo):
     return before.prefix, current.prefix
 
 
-def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=None) -> CheckpointDiff:
+def diff_checkpoints(a: Location, b: Location, progress: Progress | None = None, engine=None) -> CheckpointDiff:
     """Every variable of A against B's. engine: where tensors stored whole are compared, in byte
     ranges (values/tasks.py: every core here by default, or a Dask cluster)."""
     ra, rb = open_checkpoint(a), open_checkpoint(b)
@@ -163,7 +163,7 @@ def diff_checkpoints(a: Path, b: Path, progress: Progress | None = None, engine=
     for row in rows if crossed is not None else []:  # B's PyTorch name beside A's TF name
         row.name_b = getattr(rb, "renamed", {}).get(row.name, row.name_b)
     _graph_paths(ra, rb, rows)
-    out = CheckpointDiff(as_path(a), as_path(b), rows)
+    out = CheckpointDiff(locate(a), locate(b), rows)
     out.pairing = "by position (model order), as load_weights pairs a legacy file" if pairs else "by name"
     if by_file:
         out.pairing = "by the checkpoint's object graph: weights by path, optimizer variables by their index"

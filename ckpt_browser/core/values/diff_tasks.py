@@ -52,10 +52,10 @@ def pairs_of(item: int, ra: BundleReader, ea, rb: BundleReader, eb) -> list[Pair
     for start in range(0, max(ea.size, 1), step):
         n = min(step, ea.size - start)
         pa = tasks.Span(
-            str(ra.shard_path(ea.shard)), ea.offset + start, n, (tasks.Piece(item, start, ea.offset + start, n),)
+            ra.shard_path(ea.shard), ea.offset + start, n, (tasks.Piece(item, start, ea.offset + start, n),)
         )
         pb = tasks.Span(
-            str(rb.shard_path(eb.shard)), eb.offset + start, n, (tasks.Piece(item, start, eb.offset + start, n),)
+            rb.shard_path(eb.shard), eb.offset + start, n, (tasks.Piece(item, start, eb.offset + start, n),)
         )
         out.append(Pair(item, pa, pb, dtypes.base_enum(ea.dtype), ra._swap, rb._swap))
     return out
@@ -63,7 +63,7 @@ def pairs_of(item: int, ra: BundleReader, ea, rb: BundleReader, eb) -> list[Pair
 
 def _span(reader: BundleReader, entry, item: int, start: int, n: int) -> tasks.Span:
     at = entry.offset + start
-    return tasks.Span(str(reader.shard_path(entry.shard)), at, n, (tasks.Piece(item, start, at, n),))
+    return tasks.Span(reader.shard_path(entry.shard), at, n, (tasks.Piece(item, start, at, n),))
 
 
 def _values(view: memoryview, kind: int, swap: bool) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.base.progress import Progress
 from ckpt_browser.core.model_dir.scan import CheckpointInfo
-from ckpt_browser.core.storage import as_path, is_file, local_file
+from ckpt_browser.core.storage import Location, is_file, local_file, locate
 from ckpt_browser.core.tf.graph import RestoredGraph
 
 
@@ -91,7 +91,7 @@ def fit_curves(
 
 def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Training data as two columns x, y from a .csv (a header line is allowed) or .npy."""
-    p = Path(local_file(path))  # a data file in a bucket: fetched once into the cache folder
+    p = local_file(locate(path)).local  # a data file in a bucket: fetched once into the cache folder
     try:
         size = p.stat().st_size
         if size > MAX_DATA_BYTES:
@@ -148,7 +148,7 @@ def _header_lines(p: Path) -> int:
         return 1
 
 
-def find_data_file(model_dir: Path) -> Path | None:
+def find_data_file(model_dir: Location) -> Location | None:
     """The training data shipped next to the checkpoints, if any (the demo's data.csv)."""
     for name in ("data.csv", "data.npy"):
         if is_file(model_dir / name):
@@ -233,7 +233,7 @@ def graph_overview(sessions: Sessions, info: CheckpointInfo, progress: Progress 
 
     if not info.has_meta:
         raise CheckpointError(f"{info.name} has no .meta file: there is no graph to rebuild")
-    meta = read_meta(as_path(str(info.prefix) + ".meta"))
+    meta = read_meta(locate(info.prefix).plus(".meta"))
     stored = {v.name: v for v in open_checkpoint(info.prefix).variables()}
     rows = []
     for key in sorted(set(meta.variables) | set(stored)):

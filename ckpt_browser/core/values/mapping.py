@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.storage import Location
 from ckpt_browser.core.values.mapping_rules import Rules, load_rules
 
 OK, SHAPE, VALUES, UNTRANSPOSED, EXTRA_TRANSPOSE = "ok", "shape", "values", "untransposed", "transposed"
@@ -212,23 +214,24 @@ def _check_values(out: Mapping, tf_reader, torch_reader, progress: Any) -> None:
         out.values_checked = bool(candidates)
 
 
-def _open_torch_side(path: str):
+def _open_torch_side(path: str | os.PathLike | Location):
     """The PyTorch side: a .pt / .bin / .safetensors file, a sharded checkpoint's index, or a folder
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
     from ckpt_browser.core import storage
     from ckpt_browser.core.formats import registry
     from ckpt_browser.core.formats.reader import open_checkpoint, remember_format
 
+    path = storage.locate(path)  # the map command's argument, parsed here once
     if storage.is_dir(path):
         for name in ("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
                      "pytorch_model.bin"):  # fmt: skip
-            inner = storage.as_path(path) / name
+            inner = path / name
             if storage.is_file(inner):
-                return _open_torch_side(str(inner))
+                return _open_torch_side(inner)
         raise CheckpointError(f"{str(path)[:300]} holds no model.safetensors or pytorch_model.bin (and no index)")
     if not storage.exists(path):
         raise CheckpointError(f"{str(path)[:300]} does not exist")
-    if registry.claims_file(path) is not None:
+    if registry.claims_file(path.name) is not None:
         return open_checkpoint(path)
     # A name no format claims (a .bin beside TF.js shards): its first bytes settle it (the registry's magic).
     f = storage.open_file(path)
@@ -236,11 +239,11 @@ def _open_torch_side(path: str):
         head = f.read(0, min(16, f.size))
     finally:
         f.close()
-    fmt = registry.of_file(path, head)
+    fmt = registry.of_file(path.name, head)
     if fmt is not None:
         remember_format(path, fmt)
         return open_checkpoint(path)
-    raise CheckpointError(f"{storage.as_path(path).name} is neither a PyTorch (zip or pickle) nor a safetensors file")
+    raise CheckpointError(f"{path.name} is neither a PyTorch (zip or pickle) nor a safetensors file")
 
 
 def _open_tf_side(path: str):

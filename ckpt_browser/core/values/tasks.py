@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ckpt_browser.core.base.progress import Progress
-from ckpt_browser.core.storage import open_file
+from ckpt_browser.core.storage import Location, open_file
 from ckpt_browser.core.storage.local import LocalFile
 
 TASK_BYTES = 16 << 20  # per task: big enough to amortize a request, small enough to bound memory
@@ -43,16 +43,16 @@ class Piece:
 class Span:
     """One task: a contiguous byte range of one file (a local path or a URL) and the pieces in it."""
 
-    path: str
+    path: Location  # made once by the reader (its shard_path): a worker opens it without parsing
     offset: int
     size: int
     pieces: tuple[Piece, ...]
 
 
-def plan(ranges: Iterable[tuple[int, str, int, int]], task_bytes: int = TASK_BYTES) -> list[Span]:
+def plan(ranges: Iterable[tuple[int, Location, int, int]], task_bytes: int = TASK_BYTES) -> list[Span]:
     """Spans covering (item, path, offset, size) ranges: neighbours in a file share a span (the
     small gaps between them are read too), a range longer than task_bytes is cut into pieces."""
-    by_file: dict[str, list[tuple[int, int, int]]] = {}
+    by_file: dict[Location, list[tuple[int, int, int]]] = {}
     for item, path, offset, size in ranges:
         by_file.setdefault(path, []).append((offset, size, item))
     spans: list[Span] = []
@@ -82,12 +82,12 @@ def plan(ranges: Iterable[tuple[int, str, int, int]], task_bytes: int = TASK_BYT
 
 # -- reading where the work runs ---------------------------------------------------------------
 
-_files: OrderedDict[str, Any] = OrderedDict()  # path -> open file, per process (a worker keeps its own)
+_files: OrderedDict[Location, Any] = OrderedDict()  # path -> open file, per process (a worker keeps its own)
 _files_lock = threading.Lock()
 _local = threading.local()
 
 
-def _file(path: str):
+def _file(path: Location):
     with _files_lock:
         f = _files.get(path)
         if f is not None:

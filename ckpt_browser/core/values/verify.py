@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
 from ckpt_browser.core.formats.reader import open_checkpoint
 from ckpt_browser.core.model_dir.scan import CheckpointInfo, ModelDir
+from ckpt_browser.core.storage import Location
 from ckpt_browser.core.storage.paths import CHUNK
 
 OK, CORRUPT, UNREADABLE = "ok", "corrupt", "unreadable"
@@ -19,7 +19,7 @@ OK, CORRUPT, UNREADABLE = "ok", "corrupt", "unreadable"
 @dataclass
 class Verdict:
     name: str
-    prefix: Path
+    prefix: Location
     status: str = OK
     tensors: int = 0  # tensors whose checksum was checked
     opaque: int = 0  # resource / variant entries, listed but not checked

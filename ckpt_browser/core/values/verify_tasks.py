@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import dtypes
 from ckpt_browser.core.formats.bundle import BundleReader, ChecksumMismatch, OpaqueTensor
-from ckpt_browser.core.storage import checksum
+from ckpt_browser.core.storage import Location, checksum
 from ckpt_browser.core.storage.paths import CHUNK, check_range
 from ckpt_browser.core.values import lanes, tasks
 
@@ -39,8 +39,8 @@ class _Part:
 @dataclass
 class _Plan:
     parts: list[_Part] = field(default_factory=list)
-    ranges: list[tuple[int, str, int, int]] = field(default_factory=list)
-    shards: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # path, file name, size
+    ranges: list[tuple[int, Location, int, int]] = field(default_factory=list)
+    shards: dict[int, tuple[Location, str, int]] = field(default_factory=dict)  # path, file name, size
 
 
 def check_all(
@@ -123,7 +123,7 @@ def _add(reader: BundleReader, plan: _Plan, i: int, name: str, parts: list) -> N
         shard = plan.shards.get(part.shard)
         if shard is None:  # once per data file, not per tensor
             f = reader.data_file(part.shard)
-            shard = plan.shards[part.shard] = (str(reader.shard_path(part.shard)), f.path.name, f.size)
+            shard = plan.shards[part.shard] = (reader.shard_path(part.shard), f.path.name, f.size)
         check_range(shard[1], part.offset, part.size, shard[2])
         shards.append(shard[0])
     for part, path in zip(parts, shards):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_browser.core.storage import as_path
+from ckpt_browser.core.storage import locate
 from ckpt_browser.core.values.diff import (
     STATUSES,
     CheckpointDiff,
@@ -159,7 +159,7 @@ class DiffWindow(QWidget):
             for label, prefix in items:
                 combo.addItem(label, prefix)
             if keep is not None:
-                self._select(combo, as_path(keep))  # a bucket's prefix too: Path() would fail on it
+                self._select(combo, locate(keep))  # a Location as it is; a Path made one
 
     def set_pair(self, a: Path, b: Path) -> None:
         self.refresh_choices(a, b)
@@ -176,7 +176,7 @@ class DiffWindow(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Model_dir to compare (its latest checkpoint)")
         if folder:
             self.runner.submit(
-                resolve_checkpoint, folder,
+                resolve_checkpoint, locate(folder),
                 on_done=lambda prefix: self._select(combo, prefix), on_error=self.summary.setText,
             )  # fmt: skip
 
@@ -190,7 +190,7 @@ class DiffWindow(QWidget):
         self.progress.show()
         self.run_button.setEnabled(False)
         self.runner.submit(
-            placed(self.runner, diff_checkpoints), as_path(a), as_path(b),
+            placed(self.runner, diff_checkpoints), locate(a), locate(b),
             key="diff", on_done=self._show, on_error=self._failed, on_progress=self._on_progress,
             label="Comparing checkpoints",
         )  # fmt: skip
