@@ -53,6 +53,10 @@ open_orbax
 scan_orbax
 open_safetensors
 open_sharded
+open_torch
+keras_shards  # core/formats/shard_names.py: the registry's parts="module:function"
+indexed_shards
+tfjs_shards
 environment  # core/formats/orbax_worker.py, called in the worker by name
 
 # core/checks/feature_columns.py: each function takes what TensorFlow's feature_column function of the
@@ -111,6 +115,7 @@ of_file
 _.read_slice
 MapDialog
 _.container
+_.framework  # safetensors.py, torch_file.py: set, read by nothing
 _.parameter
 is_placeholder
 declared_bytes

@@ -209,18 +209,28 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
     print(f"{md.path}")
     for note in md.notes + ([md.state_error] if md.state_error else []) + event_notes:
         print(wrap(f"note: {note}", width, "  "))
-    if all(c.file_format.one_file for c in listed):  # model files: no steps, shards or .meta
-        rows = [("", "file", "saved", "size")]
-        rows += [("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes)) for c in listed]
+    # Shards and meta only where a listed checkpoint's format has them (not a .safetensors, a
+    # model.json, an Orbax step); model files have no steps or flags either.
+    shards = any(c.shards_cell() for c in listed)
+    meta = any(c.meta_cell() for c in listed)
+    if all(c.file_format.one_file for c in listed):
+        rows = [("", "file", "saved", "size") + (("shards",) if shards else ())]
+        rows += [
+            ("*" if c.name == info.name else "", c.name, _when(c.timestamp), human_bytes(c.bytes))
+            + ((c.shards_cell(),) if shards else ())
+            for c in listed
+        ]
         print_table(fit_rows(rows, width, column=1))
     else:
-        rows = [("", "checkpoint", "step", "saved", "size", "shards", "meta", "flags")]
+        extra = (("shards",) if shards else ()) + (("meta",) if meta else ())
+        rows = [("", "checkpoint", "step", "saved", "size", *extra, "flags")]
         for c in listed:
-            rows.append((
-                "*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
-                _when(c.timestamp), human_bytes(c.bytes), str(c.shards), "yes" if c.has_meta else "no",
-                ", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),
-            ))  # fmt: skip
+            rows.append(
+                ("*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
+                 _when(c.timestamp), human_bytes(c.bytes))
+                + ((c.shards_cell(),) if shards else ()) + ((c.meta_cell(),) if meta else ())
+                + (", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),)
+            )  # fmt: skip
         print_table(fit_rows(rows, width, column=1))
         source = times_from(md)
         if source:

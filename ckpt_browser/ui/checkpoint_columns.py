@@ -2,7 +2,8 @@
 state, mismatch, corrupt) always show; narrower, Shards, Meta and Size are hidden, Saved keeps its
 time of day, the names elide on the left (the step is what tells model.ckpt-250 from
 model.ckpt-300), then Saved and Step are hidden. A wider dock brings them back. The current checkpoint is kept in
-view as rows come in and the list is resized."""
+view as rows come in and the list is resized. Shards and Meta are left out whatever the width when no
+checkpoint listed has them (their formats store none: a .safetensors, a model.json, an Orbax step)."""
 
 from __future__ import annotations
 
@@ -56,13 +57,17 @@ class CheckpointColumns(QObject):
         if room <= 0:
             return
         width = self.needs()
-        shown = list(range(len(COLUMNS)))
+        model = view.model()
+        # Shards and Meta mean nothing for a .safetensors, a model.json, an Orbax step: left out
+        # when no checkpoint listed has them (the model asks each checkpoint's format)
+        blank = [c for c in (SHARDS, META) if hasattr(model, "blank") and model.blank(c)]
+        shown = [c for c in range(len(COLUMNS)) if c not in blank]
 
         def over() -> int:
             return sum(width[c] for c in shown) - room
 
         for column in HIDE_FIRST:
-            if over() > 0:
+            if over() > 0 and column in shown:
                 shown.remove(column)
         saved_least, name_least = self.least(SAVED, SAVED_LEAST), self.least(NAME, NAME_LEAST)
         if over() > 0 and over() <= width[SAVED] - saved_least + max(0, width[NAME] - name_least):

@@ -98,6 +98,19 @@ def kind_of(folder) -> str | None:
     return _kind(folder, entries)
 
 
+def marks(folder, entries) -> bool:
+    """The registry's marker: whether a folder, given its listing [(name, stat)], is an Orbax root,
+    step or item (the runs view asks this of every folder it lists). A root is told by looking into
+    PEEK of its numbered sub-folders at most; without the folder, only the listing is asked."""
+    listing = dict(entries)
+    if folder is None:
+        return TREE_META in listing or STEP_META in listing
+    try:
+        return _kind(storage.locate(folder), listing) is not None
+    except CheckpointError:  # a sub-folder a bucket would not list: not known to be ours
+        return False
+
+
 def _kind(folder, entries: dict) -> str | None:
     if TREE_META in entries:  # a PyTree item (its arrays in OCDBT, or zarr folders beside it)
         return "item"

@@ -21,7 +21,7 @@ from ckpt_browser.core.storage import stat as storage_stat
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format"]
+__all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format", "remembered_in"]
 
 
 class CheckpointReader(Protocol):
@@ -44,20 +44,31 @@ _folders_lock = threading.Lock()
 
 
 def remember_format(path: str | os.PathLike | Location, fmt: registry.Format) -> None:
-    """What a scan learnt: the checkpoint at path is of this (folder) format."""
+    """What a scan learnt (the checkpoint at path is of this folder format), or the opening of a
+    file the user named (its first bytes told its format)."""
     with _folders_lock:
         _folders[str(path)] = fmt
 
 
+def remembered_in(folder: Location) -> dict[str, registry.Format]:
+    """The formats remembered for paths directly in folder, by name: one pass over what was
+    remembered (few), not a lookup per file of a big folder."""
+    base = str(folder / "x")[:-1]  # the folder joined as its paths are (its separator, no doubled one)
+    with _folders_lock:
+        items = list(_folders.items())
+    return {p[len(base) :]: f for p, f in items if p.startswith(base) and not any(c in p[len(base) :] for c in "/\\")}
+
+
 def format_of(path: Location) -> registry.Format:
-    """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder)."""
-    claimed = registry.claims_file(path.name)
-    if claimed is not None:
-        return claimed
+    """The format of the checkpoint at path (a prefix, a file, or a checkpoint folder): what a
+    scan or the user's naming of it learnt, else what its name says."""
     with _folders_lock:
         known = _folders.get(str(path))
     if known is not None:
         return known
+    claimed = registry.claims_file(path.name)
+    if claimed is not None:
+        return claimed
     if registry.folder_formats() and storage_stat(path.plus(".index")) is None:
         st = storage_stat(path)
         if st is not None and stat.S_ISDIR(st.st_mode):

@@ -36,6 +36,7 @@ class Capabilities:
     slots: bool = False  # optimizer slots are stored with the weight they belong to
     remote_ranges: bool = False  # a file in a bucket is read by byte ranges (else fetched whole first)
     model_config: bool = False  # the model's architecture is stored too (Keras checks, Model tab)
+    shards: bool = False  # a checkpoint may span several data files, counted (the Shards column)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ class Format:
     suffixes: tuple[str, ...] = ()  # "file": lower-case endings it claims
     magic: tuple[bytes, ...] = ()  # first bytes of a claimed file; empty: the name is enough
     scanner: str | None = None  # "folder": "module:function": folder -> list[FoundCheckpoint] | None
-    marker: str | None = None  # "folder": "module:function": a listing [(name, stat)] -> whether it is ours
+    marker: str | None = None  # "folder": "module:function": (folder, its listing [(name, stat)]) -> whether
+    # it is ours; may look one level in, a bounded number of sub-folders (the runs view calls it on every folder)
     warm: str | None = None  # "module:function": path -> None, started while the folder is scanned
     fetch: str | None = None  # "module:function": URL -> local path, when a remote file is fetched whole
+    parts: str | None = None  # "module:function": a folder's file names -> {part: owner} (shards of an index)
+    separators: str = "/"  # the characters that split a variable's name into the tree's levels
 
     def claims_name(self, name: str) -> bool:
         low = name.lower()
@@ -74,6 +78,11 @@ class Format:
     def one_file(self) -> bool:
         """One file is the whole checkpoint (a folder's other files are not its)."""
         return self.layout == "file"
+
+    @property
+    def has_meta_file(self) -> bool:
+        """A checkpoint may have TensorFlow's MetaGraph beside it (NAME.meta: the Meta column)."""
+        return self.layout == "prefix"
 
     @property
     def has_state_file(self) -> bool:
@@ -93,19 +102,21 @@ def call(target: str, *args: Any) -> Any:
 
 _KERAS_FILE = Capabilities(graph=True, slots=True, model_config=True)
 _WEIGHTS_FILE = Capabilities(remote_ranges=True)  # PyTorch / safetensors: values, no checksums
+_PARTS = "ckpt_browser.core.formats.shard_names"
+_DOTTED = "/."  # PyTorch's state_dict keys (bert.encoder.layer.0...), "/" between nested containers
 
 # One line per format. Order matters only among formats claiming the same name: the first
 # whose magic bytes match wins.
 FORMATS: tuple[Format, ...] = (
     Format(
         "tf", "TensorFlow checkpoint", "prefix",
-        Capabilities(checksums=True, graph=True, slots=True, remote_ranges=True),
+        Capabilities(checksums=True, graph=True, slots=True, remote_ranges=True, shards=True),
         opener="ckpt_browser.core.formats.bundle_open:open_bundle",
     ),
     Format(
         "keras", "Keras file", "file", _KERAS_FILE,
         opener="ckpt_browser.core.formats.keras:KerasFile",
-        suffixes=(".keras", ".h5", ".hdf5", ".weights.json"),
+        suffixes=(".keras", ".h5", ".hdf5", ".weights.json"), parts=f"{_PARTS}:keras_shards",
         warm="ckpt_browser.core.formats.keras:warm",
         fetch="ckpt_browser.core.storage:local_file",
     ),
@@ -113,28 +124,32 @@ FORMATS: tuple[Format, ...] = (
         "tfjs", "TensorFlow.js model", "file", Capabilities(model_config=True),
         opener="ckpt_browser.core.formats.tfjs:TfjsModel",
         names=("model.json",), suffixes=("weights_manifest.json", ".model.json"),
-        fetch="ckpt_browser.core.formats.tfjs:fetch_model",
+        fetch="ckpt_browser.core.formats.tfjs:fetch_model", parts=f"{_PARTS}:tfjs_shards",
     ),
     # PyTorch and safetensors (issue 36): read by byte ranges, no torch, no pickle code run. A bare
     # ".bin" is not claimed by name (TF.js shards are .bin too): pytorch_model.bin is, and the
-    # magic (zip or pickle) settles a .bin named on the command line (of_file).
+    # magic (a zip, or a pickle of protocol 2 to 5) settles a .bin the user names (of_file).
     Format(
         "torch", "PyTorch file", "file", _WEIGHTS_FILE,
-        opener="ckpt_browser.core.formats.torch_file:open_torch",
-        names=("pytorch_model.bin",), suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80"),
+        opener="ckpt_browser.core.formats.torch_file:open_torch", names=("pytorch_model.bin",),
+        suffixes=(".pt", ".pth"), magic=(b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"),
+        separators=_DOTTED,
     ),
     Format(
         "safetensors", "safetensors file", "file", _WEIGHTS_FILE,
         opener="ckpt_browser.core.formats.safetensors:open_safetensors", suffixes=(".safetensors",),
+        separators=_DOTTED,
     ),
     Format(
-        "sharded", "sharded checkpoint (index.json)", "file", _WEIGHTS_FILE,
+        "sharded", "sharded checkpoint (index.json)", "file", Capabilities(remote_ranges=True, shards=True),
         opener="ckpt_browser.core.formats.safetensors:open_sharded",
-        suffixes=(".safetensors.index.json", ".bin.index.json"),
+        suffixes=(".safetensors.index.json", ".bin.index.json"), parts=f"{_PARTS}:indexed_shards",
+        separators=_DOTTED,
     ),
     Format(
         "orbax", "Orbax checkpoint", "folder", Capabilities(slots=True, remote_ranges=True),
         opener="ckpt_browser.core.formats.orbax:open_orbax", scanner="ckpt_browser.core.formats.orbax:scan_orbax",
+        marker="ckpt_browser.core.formats.orbax_layout:marks",
     ),
 )  # fmt: skip
 
@@ -156,12 +171,29 @@ def claims_file(name: str | os.PathLike) -> Format | None:
     return next((f for f in FORMATS if f.claims_name(base)), None)
 
 
-def of_file(path: str | os.PathLike, head: bytes | None = None) -> Format | None:
-    """claims_file, settled by the file's first bytes (head) where two formats claim a name."""
+def of_file(path: str | os.PathLike, head: bytes | Callable[[], bytes] | None = None) -> Format | None:
+    """claims_file, settled by the file's first bytes (head) where two formats claim a name; for
+    a name no format claims (a bare .bin), the "file" format whose magic the head starts with.
+    Only for a file the user named: a folder's files are claimed by their names alone. head may
+    be a function reading them, called only when the name does not settle it."""
     claiming = [f for f in FORMATS if f.claims_name(os.path.basename(str(path)))]
+    if callable(head):
+        head = head() if len(claiming) != 1 else None
     if len(claiming) > 1 and head is not None:
         return next((f for f in claiming if not f.magic or head.startswith(f.magic)), claiming[0])
+    if not claiming and head:
+        return next((f for f in FORMATS if f.one_file and f.magic and head.startswith(f.magic)), None)
     return claiming[0] if claiming else None
+
+
+def parts_of(names: Sequence[str]) -> dict[str, str]:
+    """The files of a folder's listing that are parts of another checkpoint of that folder (a
+    shard of an index), each with the name of the checkpoint owning it: every format's `parts`."""
+    owned: dict[str, str] = {}
+    for fmt in FORMATS:
+        if fmt.parts is not None:
+            owned.update(call(fmt.parts, names))
+    return owned
 
 
 def folder_formats() -> Sequence[Format]:
@@ -180,9 +212,10 @@ def scan_folder(folder: Location) -> tuple[Format, list[FoundCheckpoint]] | None
     return None
 
 
-def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any], bool]) -> bool:
+def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any], bool], folder: Any = None) -> bool:
     """Whether a folder's listing [(name, stat)] is a model_dir's: a state file or a bundle's
-    index, a SavedModel, a file a "file" format claims, or what a "folder" format marks."""
+    index, a SavedModel, a file a "file" format claims, or what a "folder" format marks (given
+    the folder, a marker may look into a few of its sub-folders: an Orbax root's step folders)."""
     for name, st in entries:
         if not is_file(st):
             continue
@@ -190,4 +223,4 @@ def holds_checkpoints(entries: Sequence[tuple[str, Any]], is_file: Callable[[Any
             return True
         if claims_file(name) is not None:
             return True
-    return any(f.marker is not None and call(f.marker, entries) for f in folder_formats())
+    return any(f.marker is not None and call(f.marker, folder, entries) for f in folder_formats())

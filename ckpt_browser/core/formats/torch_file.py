@@ -33,10 +33,6 @@ ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedE
 PICKLE_LIMIT = 256 << 20  # data.pkl of a 70B model is a few MB: a bigger one is refused, not read
 
 
-def is_torch_bytes(head: bytes) -> bool:
-    return head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_MAGIC)
-
-
 class TorchFile:
     """One torch.save file: its tensors by name (state_dict keys; nested containers joined with '/'),
     the globals its pickle names but we did not build (a model's class: shown, never imported)."""

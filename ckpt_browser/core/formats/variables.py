@@ -277,11 +277,12 @@ class ScopeNode:
     too: TF1 slots live under its name (bias/Adagrad). A plain class with slots: a 100,000-variable
     checkpoint makes ~110,000 of them."""
 
-    __slots__ = ("name", "path", "_parent", "row", "children", "variable", "params", "_by_name", "__weakref__")
+    __slots__ = ("name", "path", "_parent", "row", "children", "variable", "params", "_by_name", "separators",
+                 "__weakref__")  # fmt: skip
 
     def __init__(self, name: str, path: str, parent: ScopeNode | None = None, row: int = 0) -> None:
         self.name = name
-        self.path = path
+        self.path = path  # the name up to here, as stored: dnn/hiddenlayer_0, bert.encoder
         # A weak link up: a tree has no reference cycle, so the old one is freed the moment the
         # window lets it go, without a pass of the cyclic collector over 110,000 nodes.
         self._parent = weakref.ref(parent) if parent is not None else None
@@ -291,6 +292,7 @@ class ScopeNode:
         self.variable: VariableInfo | None = None
         self.params = 0  # of the variables at and under this node
         self._by_name: dict[str, ScopeNode] = _NO_NAMES
+        self.separators: str = parent.separators if parent is not None else "/"  # what split the names (the format's)
 
     @property
     def parent(self) -> ScopeNode | None:
@@ -299,29 +301,41 @@ class ScopeNode:
     def __repr__(self) -> str:
         return f"ScopeNode({self.path!r}, {len(self.children)} children)"
 
-    def child(self, name: str) -> ScopeNode:
+    def child(self, name: str, separator: str = "/") -> ScopeNode:
         node = self._by_name.get(name)
         if node is None:
             if self._by_name is _NO_NAMES:
                 self.children, self._by_name = [], {}
-            node = ScopeNode(name, f"{self.path}/{name}" if self.path else name, self, len(self.children))
+            node = ScopeNode(name, f"{self.path}{separator}{name}" if self.path else name, self, len(self.children))
             self.children.append(node)  # type: ignore[union-attr]  # a list from the line above
             self._by_name[name] = node
         return node
 
     def find(self, display: str) -> ScopeNode | None:
         node: ScopeNode | None = self
-        for part in display.split("/"):
+        for part in split_name(display, self.separators):
             if node is None:
                 return None
             node = node._by_name.get(part)
         return node
 
 
-def build_tree(variables: list[VariableInfo]) -> ScopeNode:
+def split_name(name: str, separators: str = "/") -> list[str]:
+    """A variable's name as the tree's levels: split at each of separators (a format's, in the
+    registry: "/" for TensorFlow's names, "/." for PyTorch's bert.encoder.layer.0.weight)."""
+    if separators == "/":
+        return name.split("/")
+    return re.split(f"[{re.escape(separators)}]", name)
+
+
+def build_tree(variables: Sequence[VariableInfo], separators: str = "/") -> ScopeNode:
     root = ScopeNode("", "")
+    root.separators = separators
     if any(v.aliases for v in variables):  # paths from the object graph: in their order, not the keys'
         variables = sorted(variables, key=lambda v: v.display_name)
+    if separators != "/":
+        _build_split(root, variables, re.compile(f"([{re.escape(separators)}])"))
+        return root
     for v in variables:
         size = v.size
         node = root
@@ -334,6 +348,22 @@ def build_tree(variables: list[VariableInfo]) -> ScopeNode:
     return root
 
 
+def _build_split(root: ScopeNode, variables: Sequence[VariableInfo], pattern: re.Pattern) -> None:
+    """build_tree's loop for names split at more than "/": each node's path keeps the separators
+    the name has (bert.encoder, model/encoder.layer)."""
+    for v in variables:
+        size = v.size
+        node = root
+        pieces = pattern.split(v.display_name)  # part, separator, part, ...
+        for i in range(0, len(pieces), 2):
+            part = pieces[i]
+            nxt = node._by_name.get(part)
+            node = nxt if nxt is not None else node.child(part, pieces[i - 1] if i else "/")
+            node.params += size
+        node.variable = v
+        root.params += size
+
+
 @dataclass(frozen=True)
 class FilteredTree:
     """The variables a filter shows and their scope tree: built off the UI thread, once."""
@@ -344,15 +374,16 @@ class FilteredTree:
 
 
 def filtered_tree(
-    variables: Sequence[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None
+    variables: Sequence[VariableInfo], flt: VariableFilter, known: FilteredTree | None = None, separators: str = "/"
 ) -> FilteredTree:
     """The variables flt shows and their tree. known: a tree already built for this list; when
     flt shows the same variables (typing "b" in a list where every name has one), it is reused
-    rather than arranging 100,000 variables again."""
+    rather than arranging 100,000 variables again. separators: what splits the names into the
+    tree's levels (the checkpoint's format says: registry.Format.separators)."""
     if hasattr(variables, "filtered"):  # a big listing's: filtered in columns, its tree made as shown
         return variables.filtered(flt, known)
     accept = flt.compile()
     shown = [v for v in variables if accept(v)]
     if known is not None and shown == known.shown:
         return FilteredTree(flt, known.shown, known.root)
-    return FilteredTree(flt, shown, build_tree(shown))
+    return FilteredTree(flt, shown, build_tree(shown, separators))

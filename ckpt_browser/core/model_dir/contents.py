@@ -127,7 +127,7 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy:
     with no_gc():  # a record per variable, in bulk
         variables = describe(reader.variables(), kinds)
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
-    tree = filtered_tree(variables, flt) if flt is not None else None
+    tree = filtered_tree(variables, flt, separators=info.file_format.separators) if flt is not None else None
     return CheckpointContents(info, variables, totals(variables), warning, tree)
 
 

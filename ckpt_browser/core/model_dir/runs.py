@@ -29,10 +29,12 @@ class RunsFolder:
         return list(self.runs)
 
 
-def holds_checkpoints(entries: list[tuple[str, object]]) -> bool:
+def holds_checkpoints(entries: list[tuple[str, object]], folder: Location | None = None) -> bool:
     """Whether a folder's listing is a model_dir's: a checkpoint of any format (the registry knows
-    their names)."""
-    return registry.holds_checkpoints(entries, lambda st: st is not None and stat.S_ISREG(getattr(st, "st_mode", 0)))
+    their names, and a folder format's marker may look into a few sub-folders of the folder)."""
+    return registry.holds_checkpoints(
+        entries, lambda st: st is not None and stat.S_ISREG(getattr(st, "st_mode", 0)), folder
+    )
 
 
 def runs_below(
@@ -63,7 +65,7 @@ def runs_below(
             out.notes.append(str(exc))
             continue
         listed += 1
-        if folder != root and holds_checkpoints(entries):
+        if folder != root and holds_checkpoints(entries, folder):
             out.runs[_relative(root, folder)] = folder
             continue
         for name, st in sorted(entries, key=lambda e: e[0]):

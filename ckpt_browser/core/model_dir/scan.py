@@ -8,22 +8,19 @@ import re
 import stat
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ckpt_browser.core import storage
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
-from ckpt_browser.core.formats.reader import remember_format
+from ckpt_browser.core.formats.reader import remember_format, remembered_in
+from ckpt_browser.core.model_dir.resolve import DATA_RE
+from ckpt_browser.core.model_dir.resolve import resolve_path as resolve_path  # where callers found it
 from ckpt_browser.core.model_dir.state import STATE_FILE, read_state
 from ckpt_browser.core.storage import Location
 
 log = logging.getLogger(__name__)
 
-# Digits are bounded: int() of thousands of digits is slow or refused, and no real name has them.
-_DATA_RE = re.compile(r"\.data-(\d{1,30})-of-(\d{1,30})$")
 _STEP_RE = re.compile(r"-(\d{1,18})$")
-_CHECKPOINT_SUFFIXES = (".index", ".meta")
-_SHARD_RE = re.compile(r"^(.+)_\d{5}\.weights\.h5$")  # a shard of sharded Keras weights
 SAVED_MODEL_VARIABLES = "variables/variables"
 BEING_WRITTEN_SECONDS = 20.0
 
@@ -66,6 +63,17 @@ class CheckpointInfo:
     @property
     def file_format(self) -> registry.Format:
         return registry.of_name(self.format)
+
+    def shards_cell(self) -> str:
+        """The Shards column: its data files (a bundle's, an index.json's shards); empty for a
+        format whose checkpoints have none (one model file, an Orbax step)."""
+        return str(self.shards) if self.file_format.capabilities.shards else ""
+
+    def meta_cell(self) -> str:
+        """The Meta column: whether its MetaGraph (.meta) is there; empty where a format has none."""
+        if not self.file_format.has_meta_file:
+            return ""
+        return "yes" if self.has_meta else "no"
 
     def flags(self, state_known: bool = True) -> list[str]:
         """Short labels for the list: latest, not in state, files missing, ...
@@ -119,86 +127,6 @@ class ModelDir:
             return latest
         on_disk = [c for c in self.checkpoints if c.on_disk]
         return on_disk[-1] if on_disk else None
-
-
-def _strip_checkpoint_suffix(path: Path | Location) -> str | None:
-    """Prefix of a checkpoint file name, or None if the file is not a checkpoint file."""
-    name = path.name
-    for suffix in _CHECKPOINT_SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    m = _DATA_RE.search(name)
-    if m:
-        return name[: m.start()]
-    return None
-
-
-def resolve_path(path: str | os.PathLike | Location) -> tuple[Location, str | None]:
-    """Turn what a user opened into (model_dir, checkpoint name to select or None).
-
-    Accepts a model_dir, a SavedModel folder, a checkpoint prefix, one of its files
-    (.index, .data-*, .meta) or a ``checkpoint`` state file.
-    """
-    where = storage.locate(path)  # a Location as it is
-    if where.is_remote:
-        return _resolve_url(where)
-    local = where.local
-    one_file = registry.claims_file(local.name)
-    if one_file is not None and os.path.isfile(local):
-        p = local.resolve()
-        if one_file.warm is not None:  # e.g. a library's worker process, started while we scan
-            registry.call(one_file.warm, str(p))
-        return storage.locate(p.parent), p.name
-    # os.path's checks answer False for names the system refuses (too long, NUL bytes) where
-    # Path's raise: either way the user gets one sentence.
-    try:
-        p = local
-        if os.path.isdir(p):
-            return storage.locate(p.resolve()), None
-        if p.name == STATE_FILE and os.path.isfile(p):
-            return storage.locate(p.parent.resolve()), None
-        stem = _strip_checkpoint_suffix(p) if os.path.exists(p) else None
-        if stem is not None:
-            return _dir_and_name(storage.locate(p.parent.resolve()), stem)
-        # A prefix names no file itself: model.ckpt-300 -> model.ckpt-300.index
-        if os.path.exists(str(p) + ".index") or os.path.exists(str(p) + ".meta"):
-            return _dir_and_name(storage.locate(p.parent.resolve()), p.name)
-    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
-        raise CheckpointError(f"cannot open {str(path)[:200]}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if not os.path.exists(p):
-        raise CheckpointError(f"{str(p)[:300]} does not exist")
-    raise CheckpointError(
-        f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, "
-        "its .index/.data/.meta file, or a 'checkpoint' state file"
-    )
-
-
-def _resolve_url(p: Location) -> tuple[Location, str | None]:
-    """resolve_path for a URL: the same answers, asked of the bucket (a prefix is a folder when
-    objects lie under it)."""
-    storage.forget_listings(p.parent)
-    st = storage.stat(p)
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        return p, None
-    if st is not None and p.name == STATE_FILE:
-        return p.parent, None
-    if st is not None and registry.claims_file(p.name) is not None:
-        return p.parent, p.name
-    stem = _strip_checkpoint_suffix(p) if st is not None else None
-    if stem is not None:
-        return _dir_and_name(p.parent, stem)
-    if storage.exists(p.plus(".index")) or storage.exists(p.plus(".meta")):
-        return _dir_and_name(p.parent, p.name)
-    if st is None:
-        raise CheckpointError(f"{str(p)[:300]} does not exist")
-    raise CheckpointError(f"{p.name} is not a checkpoint file: expected a model_dir, a checkpoint prefix, or its files")
-
-
-def _dir_and_name(parent: Location, stem: str) -> tuple[Location, str]:
-    # A SavedModel's variables/variables belongs to the SavedModel folder.
-    if parent.name == "variables" and storage.exists(parent.parent / "saved_model.pb"):
-        return parent.parent, f"variables/{stem}"
-    return parent, stem
 
 
 def _step_of(name: str) -> int | None:
@@ -256,7 +184,7 @@ def _fill_files(info: CheckpointInfo, listings: dict | None = None) -> None:
     for name, st in _listing(folder, {} if listings is None else listings):
         if not name.startswith(base + ".data-"):
             continue
-        m = _DATA_RE.search(name)
+        m = DATA_RE.search(name)
         if not m or name[: m.start()] != base:
             continue
         declared = max(declared, int(m.group(2)))
@@ -349,17 +277,24 @@ def scan_model_dir(path: str | os.PathLike | Location, allow_empty: bool = False
     for name in _disk_prefixes(model_dir, listings):
         by_name.setdefault(name, CheckpointInfo(name=name, prefix=model_dir / name))
     listed = _listing(model_dir, listings)
-    sharded = {n[: -len(".weights.json")] for n, _ in listed if n.endswith(".weights.json")}
+    owned = registry.parts_of([n for n, _ in listed])  # shards of an index.json, of X.weights.json
+    named_here = remembered_in(model_dir)  # files the user named (resolve.py): by their bytes, or parts
     for name, st in listed:
-        shard = _SHARD_RE.match(name)
-        if shard is not None and shard.group(1) in sharded:
-            continue  # X_00001.weights.h5 of X.weights.json: part of that source
-        one_file = registry.claims_file(name)
+        named = named_here.get(name)
+        if name in owned and named is None:
+            continue  # part of the checkpoint that owns it, listed once as that
+        one_file = registry.claims_file(name) or named
         if one_file is not None and st is not None and stat.S_ISREG(st.st_mode) and name not in by_name:
             by_name[name] = CheckpointInfo(
                 name=name, prefix=model_dir / name, on_disk=True, files_ok=True, bytes=st.st_size,
                 timestamp=st.st_mtime, time_source="file", format=one_file.name,
             )  # fmt: skip
+    sizes = dict(listed)
+    for part, owner in owned.items():  # an index and its shards: one checkpoint of their bytes
+        whole, st = by_name.get(owner), sizes.get(part)
+        if whole is not None and not whole.file_format.has_state_file and st is not None:
+            whole.shards += 1
+            whole.bytes += st.st_size
     for info in by_name.values():
         if info.file_format.layout == "prefix":
             info.step = _step_of(info.name)

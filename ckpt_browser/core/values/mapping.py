@@ -221,8 +221,7 @@ def _open_torch_side(path: str | os.PathLike | Location):
     """The PyTorch side: a .pt / .bin / .safetensors file, a sharded checkpoint's index, or a folder
     save_pretrained wrote (its index, model.safetensors or pytorch_model.bin)."""
     # deferred: start-up: loads google.protobuf, google_crc32c (+52 modules)
-    from ckpt_browser.core.formats.reader import open_checkpoint
-    from ckpt_browser.core.formats.torch_file import is_torch_bytes, open_torch  # deferred: start-up: +24 modules
+    from ckpt_browser.core.formats.reader import open_checkpoint, remember_format
 
     path = storage.locate(path)  # the map command's argument, parsed here once
     if storage.is_dir(path):
@@ -236,14 +235,16 @@ def _open_torch_side(path: str | os.PathLike | Location):
         raise CheckpointError(f"{str(path)[:300]} does not exist")
     if registry.claims_file(path.name) is not None:
         return open_checkpoint(path)
-    # A name no format claims (a .bin beside TF.js shards): torch.save's first bytes settle it.
+    # A name no format claims (a .bin beside TF.js shards): its first bytes settle it (the registry's magic).
     f = storage.open_file(path)
     try:
-        head = f.read(0, min(4, f.size))
+        head = f.read(0, min(16, f.size))
     finally:
         f.close()
-    if is_torch_bytes(head):
-        return open_torch(path)
+    fmt = registry.of_file(path.name, head)
+    if fmt is not None:
+        remember_format(path, fmt)
+        return open_checkpoint(path)
     raise CheckpointError(f"{path.name} is neither a PyTorch (zip or pickle) nor a safetensors file")
 
 
@@ -251,7 +252,7 @@ def _open_tf_side(path: str):
     # deferred: start-up: loads google.protobuf, google_crc32c (+52 modules)
     from ckpt_browser.core.formats.reader import open_checkpoint
 
-    # deferred: start-up: loads google.protobuf, google_crc32c (+56 modules)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+57 modules)
     from ckpt_browser.core.model_dir.contents import open_source
 
     info = open_source(path).checkpoint()

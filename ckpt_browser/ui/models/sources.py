@@ -146,6 +146,12 @@ class SourcesModel(FixedColumns, QAbstractItemModel):
                         return self.index(crow, 0, self.index(srow, 0))
         return QModelIndex()
 
+    def blank(self, column: int) -> bool:
+        """No checkpoint of any source has a cell in this column (Shards, Meta of formats without)."""
+        return not any(
+            _checkpoint_cell(c, column, s.model_dir.has_state) for s in self._sources for c in s.model_dir.checkpoints
+        )
+
     # -- Qt ----------------------------------------------------------------------
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
         if not self.hasIndex(row, column, parent):
@@ -238,9 +244,9 @@ def _checkpoint_cell(info: CheckpointInfo, column: int, state_known: bool) -> st
     if column == 3:
         return human_bytes(info.bytes) if info.on_disk else ""
     if column == 4:
-        return str(info.shards) if info.shards else ""
+        return info.shards_cell() if info.shards else ""
     if column == 5:
-        return "yes" if info.has_meta else "no"
+        return info.meta_cell()
     if column == 6:
         return ", ".join(info.flags(state_known))
     return ""

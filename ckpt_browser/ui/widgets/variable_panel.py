@@ -311,15 +311,16 @@ class VariablePanel(QWidget):
         if known is not None and known[0] is contents:  # back to a filter seen on this list
             self._show_tree(known[1].shown, known[1].root)
             return
+        separators = contents.checkpoint.file_format.separators  # "/", or "/." for bert.encoder.layer.0
         if self.runner is None or len(contents.variables) < FILTER_IN_WORKER:
             shown = [v for v in contents.variables if accept(v)]
-            self._show_tree(shown, build_tree(shown))
+            self._show_tree(shown, build_tree(shown, separators))
             return
         # 100,000 variables take ~0.5 s to filter and arrange: in the pool, and only the
         # latest filter's tree is shown (the key drops what typing has overtaken).
         widest = max((t for c, t in self._trees.values() if c is contents), key=lambda t: len(t.shown), default=None)
         self.runner.submit(
-            filtered_tree, contents.variables, flt, widest, key="filter", tf=False,
+            filtered_tree, contents.variables, flt, widest, separators, key="filter", tf=False,
             on_done=lambda tree, c=contents: self._filtered(c, tree),
         )  # fmt: skip
 

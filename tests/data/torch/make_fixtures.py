@@ -385,15 +385,35 @@ def new_dtypes(truth: Truth) -> None:
     truth.add("new_dtypes.safetensors", load_file(HERE / "new_dtypes.safetensors"))
 
 
+def bare_bins(truth: Truth) -> None:
+    """bare/weights.bin and bare/legacy.bin: torch.save of a state_dict to a name only its first bytes tell
+    (a zip archive; the legacy pickle), beside nothing else: a .bin is a TF.js shard's name too."""
+    from collections import OrderedDict
+
+    import torch
+
+    torch.manual_seed(362)
+    (HERE / "bare").mkdir(exist_ok=True)
+    sd = OrderedDict()
+    sd["encoder.layer.0.dense.weight"] = torch.randn(4, 3)
+    sd["encoder.layer.0.dense.bias"] = torch.randn(4)
+    sd["encoder.layer.1.dense.weight"] = torch.randn(2, 4).to(torch.bfloat16)
+    sd["head.bias"] = torch.randn(2).half()
+    torch.save(sd, HERE / "bare" / "weights.bin")
+    truth.add("bare/weights.bin", flat(torch.load(HERE / "bare" / "weights.bin", weights_only=True)))
+    torch.save(sd, HERE / "bare" / "legacy.bin", _use_new_zipfile_serialization=False)
+    truth.add("bare/legacy.bin", flat(torch.load(HERE / "bare" / "legacy.bin", weights_only=True)))
+
+
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "half":
-        return half_precision()
-    if len(sys.argv) > 1 and sys.argv[1] == "new-dtypes":  # added to an existing truth.json
+    if len(sys.argv) > 1 and sys.argv[1] in ("new-dtypes", "bare-bin"):  # added to an existing truth.json
         truth = Truth()
         truth.files = json.loads((HERE / "truth.json").read_text())
-        new_dtypes(truth)
+        (new_dtypes if sys.argv[1] == "new-dtypes" else bare_bins)(truth)
         (HERE / "truth.json").write_text(json.dumps(truth.files, indent=1, sort_keys=True) + "\n")
         return None
+    if len(sys.argv) > 1 and sys.argv[1] == "half":
+        return half_precision()
     if len(sys.argv) > 1 and sys.argv[1] == "tf-write":
         return tf_write(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     if len(sys.argv) > 1 and sys.argv[1] == "tf-dump":
@@ -409,6 +429,7 @@ def main() -> None:
     bert_conversion(truth, tf_python)
     half_precision()
     new_dtypes(truth)
+    bare_bins(truth)
     (HERE / "truth.json").write_text(json.dumps(truth.files, indent=1, sort_keys=True) + "\n")
     print("wrote", sorted(truth.files))
 
