@@ -77,14 +77,10 @@ def test_no_import_cycles_through_type_checking_imports():
     assert strongly_connected(without_root(module_graph(type_checking=True))) == KNOWN_TYPE_CHECKING_CYCLES
 
 
-# Known, and left to the format registry's author (core/formats, issue 33): reader.py imports the
-# registry and bundle_open, which name reader.CheckpointReader under TYPE_CHECKING; the protocol in a
-# module of its own, below the readers, would end it. Any other cycle fails the test.
-# Likewise the location object's (core/storage): location.py imports remote.py, which names
-# location.Location under TYPE_CHECKING.
+# Known, and left to the location object's author (core/storage): location.py imports remote.py,
+# which names location.Location under TYPE_CHECKING. Any other cycle fails the test.
 KNOWN_TYPE_CHECKING_CYCLES = [
     ["ckpt_browser.core.storage.location", "ckpt_browser.core.storage.remote"],
-    ["ckpt_browser.core.formats.bundle_open", "ckpt_browser.core.formats.reader", "ckpt_browser.core.formats.registry"],
 ]
 
 

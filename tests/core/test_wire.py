@@ -116,11 +116,6 @@ def test_garbage_reads_as_protobuf_reads_it_or_is_a_value_error(message, ours, t
     assert seen == want, junk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wire.py reads an int32/enum field's whole varint; protobuf (so TensorFlow) keeps its low 32 bits: "
-    "a dtype written as 2**32 + 1 is DT_FLOAT to TensorFlow, unknown to us (core/formats/wire.py, issue 33)",
-)
 def test_an_int32_past_31_bits_reads_as_protobuf_reads_it():
     raw = b"\x08" + _varint((1 << 32) + 1)  # BundleEntryProto.dtype
     assert wire.entry_head(raw) == entry_as_protobuf_reads_it(bundle_protos().BundleEntryProto.FromString(raw))

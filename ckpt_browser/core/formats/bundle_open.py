@@ -23,7 +23,7 @@ from ckpt_browser.core.storage import stat as storage_stat
 if TYPE_CHECKING:
     import numpy as np
 
-    from ckpt_browser.core.formats.reader import CheckpointReader
+    from ckpt_browser.core.formats.registry import CheckpointReader
 
 log = logging.getLogger(__name__)
 

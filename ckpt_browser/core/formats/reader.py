@@ -9,33 +9,19 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ckpt_browser.core.base.errors import CheckpointError
 from ckpt_browser.core.formats import registry
 from ckpt_browser.core.formats.bundle_open import opened
-from ckpt_browser.core.formats.records import VariableEntry
+from ckpt_browser.core.formats.registry import CheckpointReader
 from ckpt_browser.core.storage import Location, locate
 from ckpt_browser.core.storage import stat as storage_stat
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 __all__ = ["CheckpointReader", "format_of", "open_checkpoint", "opened", "remember_format", "remembered_in"]
-
-
-class CheckpointReader(Protocol):
-    """What every format's reader does. Some add more, which the views ask for when present:
-    kinds() (each variable's kind and the weight a slot belongs to), check() (verify's read of a
-    format with no checksums), paths (object-graph names)."""
-
-    note: str | None  # something the user should know about how it was read
-
-    def variables(self) -> list[VariableEntry]: ...
-
-    def read(self, name: str) -> np.ndarray: ...
-
-    def truncation(self) -> str | None: ...
 
 
 # Folder checkpoints (a step folder) are known by the scan that found them: their name says nothing.

@@ -19,11 +19,27 @@ import importlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from ckpt_browser.core.formats.reader import CheckpointReader
+    import numpy as np
+
+    from ckpt_browser.core.formats.records import VariableEntry
     from ckpt_browser.core.storage import Location
+
+
+class CheckpointReader(Protocol):
+    """What every format's reader does. Some add more, which the views ask for when present:
+    kinds() (each variable's kind and the weight a slot belongs to), check() (verify's read of a
+    format with no checksums), paths (object-graph names)."""
+
+    note: str | None  # something the user should know about how it was read
+
+    def variables(self) -> list[VariableEntry]: ...
+
+    def read(self, name: str) -> np.ndarray: ...
+
+    def truncation(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

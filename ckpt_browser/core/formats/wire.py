@@ -39,13 +39,20 @@ def _int64(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def _int32(value: int) -> int:
+    """An int32 or enum field as protobuf (and so TensorFlow) reads it: the varint's low 32 bits,
+    signed -- a dtype written as 2**32 + 1 is DT_FLOAT to TensorFlow, so to us."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
 def entry_head(buf: bytes) -> tuple[int, tuple[int, ...]]:
     """(dtype, shape) of a BundleEntryProto: field 1 dtype; field 2 TensorShapeProto, whose
     repeated field 2 is Dim {int64 size = 1; string name = 2}."""
     dtype, dims = 0, []
     for number, kind, value in fields(buf):
         if number == 1 and kind == VARINT:
-            dtype = value
+            dtype = _int32(value)
         elif number == 2 and kind == BYTES:
             for n, k, dim in fields(value):
                 if n == 2 and k == BYTES:
@@ -62,9 +69,9 @@ def bundle_header(buf: bytes) -> tuple[int, int]:
     shards = endianness = 0
     for number, kind, value in fields(buf):
         if number == 1 and kind == VARINT:
-            shards = _int64(value)
+            shards = _int32(value)  # int32 num_shards
         elif number == 2 and kind == VARINT:
-            endianness = value
+            endianness = _int32(value)
     return shards, endianness
 
 
