@@ -21,8 +21,7 @@ from ckpt_browser.core.tf.tfimport import tf  # noqa: E402
 N = 100_000
 
 
-def main() -> None:
-    work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="ckpt-bench-"))
+def main(work: Path) -> None:
     prefix = work / "model.ckpt-1"
     t = tf()
     if not Path(str(prefix) + ".index").exists():
@@ -50,4 +49,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Given a folder, the files stay there for the next run; else they go with the temporary one.
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory(prefix="ckpt-bench-") as scratch:
+            main(Path(scratch))

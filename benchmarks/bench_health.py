@@ -43,8 +43,7 @@ def write_series(work: Path) -> Path:
     return run
 
 
-def main() -> None:
-    work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="ckpt-bench-"))
+def main(work: Path) -> None:
     t0 = time.perf_counter()
     run = write_series(work)
     size = sum(p.stat().st_size for p in run.iterdir())
@@ -80,4 +79,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Given a folder, the files stay there for the next run; else they go with the temporary one.
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory(prefix="ckpt-bench-") as scratch:
+            main(Path(scratch))

@@ -81,8 +81,7 @@ def best_of(fn, n=3) -> float:
     return min(times)
 
 
-def main() -> None:
-    work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="ckpt-bench-"))
+def main(work: Path) -> None:
     tf()
     a, b = work / "a" / "model.ckpt-1", work / "b" / "model.ckpt-2"
     t0 = time.perf_counter()
@@ -137,4 +136,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    main()
+    # Given a folder, the files stay there for the next run; else they go with the temporary one.
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory(prefix="ckpt-bench-") as scratch:
+            main(Path(scratch))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import TF_INSTALLED
+from tests.desktop_build import build_desktop_app, remove_build
 from tests.first_run import assert_examples_opened, fresh_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,17 +23,12 @@ pytestmark = pytest.mark.skipif(not TF_INSTALLED, reason="the full build bundles
 
 
 @pytest.fixture(scope="module")
-def built_app(tmp_path_factory) -> Path:
+def built_app(tmp_path_factory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("package")
-    r = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(work / "dist"),
-         "--workpath", str(work / "build"), str(ROOT / "packaging" / "pyinstaller.spec")],
-        capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr[-3000:]
-    exe = work / "dist" / "ckpt-browser" / "ckpt-browser"
+    exe = build_desktop_app(work) / "ckpt-browser" / "ckpt-browser"
     assert exe.is_file() and os.access(exe, os.X_OK)
-    return exe
+    yield exe
+    remove_build(work)
 
 
 @pytest.mark.slow

@@ -7,11 +7,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TF_INSTALLED
+from tests.desktop_build import build_desktop_app, remove_build
 from tests.first_run import assert_examples_opened, fresh_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,17 +25,12 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def lite_app(tmp_path_factory) -> Path:
+def lite_app(tmp_path_factory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("package-lite")
-    r = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(work / "dist"),
-         "--workpath", str(work / "build"), str(ROOT / "packaging" / "pyinstaller.spec")],
-        capture_output=True, text=True, timeout=1800, env={**os.environ, "CKPT_BROWSER_EDITION": "lite"},
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr[-3000:]
-    app = work / "dist" / "ckpt-browser-lite"
+    app = build_desktop_app(work, env={**os.environ, "CKPT_BROWSER_EDITION": "lite"}) / "ckpt-browser-lite"
     assert (app / "ckpt-browser").is_file() and (app / "ckpt-browser-cli").is_file()
-    return app
+    yield app
+    remove_build(work)
 
 
 def test_it_holds_no_tensorflow(lite_app):
