@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError, checkpoint_errors_only
-from ckpt_browser.core.formats.variables import display_name
+from ckpt_browser.core.formats.variables import find_variable
 from ckpt_browser.core.storage import Location, locate
 
 if TYPE_CHECKING:
@@ -115,17 +115,11 @@ class Checkpoint:
         ]
 
     def _name(self, name: str) -> str:
-        """The stored name; TF2 names are also found without /.ATTRIBUTES/VARIABLE_VALUE."""
-
-        names = {v.name for v in self.contents().variables}
-        if name in names:
-            return name
-        matches = [n for n in names if display_name(n) == name]
-        if not matches:  # a path the object graph gives it (formats/object_graph.py)
-            matches = [v.name for v in self.contents().variables if name == v.display_name or name in v.aliases]
-        if len(matches) != 1:
+        """The stored name of the variable the name means (formats/variables.py: find_variable)."""
+        found = find_variable(self.contents().variables, name)
+        if found is None:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
-        return matches[0]
+        return found.name
 
     @checkpoint_errors_only
     def read(self, name: str) -> np.ndarray:

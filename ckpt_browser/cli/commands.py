@@ -237,9 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _cmd_show(ns: argparse.Namespace) -> int:
     import numpy as np
 
-    checkpoint = api.open(ns.path).checkpoint(ns.checkpoint)
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
+    from ckpt_browser.core.state.headless import Headless
+
+    session = Headless()  # the window's state: it opens the path, chooses the checkpoint, finds the variable
+    source = session.open(ns.path, ns.checkpoint, ns.variable)
+    checkpoint = api.ModelDir(source.model_dir, source.selected)[session.checkpoint().name]
+    session.list_read(checkpoint.contents())
     with api._cluster(ns.dask) as engine:  # the statistics on its workers
-        record, value, stats = checkpoint._show(ns.variable, ns.all, ns.codes, engine)
+        record, value, stats = checkpoint._show(session.variable().name, ns.all, ns.codes, engine)
     if ns.json:
         print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK

@@ -26,17 +26,18 @@ CHUNK = 1 << 16  # variables per write
 _JSON_UNSAFE = re.compile(r"[^\n\x20\x21\x23-\x5b\x5d-\x7e]")  # \n: between names, never in one
 
 
-def ls_in_columns(md, ns: argparse.Namespace, width: int | None) -> bool:
-    """`ls` of a checkpoint whose reader read its index into columns, written as it is made;
-    False (nothing printed) when it has none -- small indexes, model files -- or when the table
-    is fitted to a terminal's width: then cli_ls prints the records."""
+def ls_in_columns(md, name: str, ns: argparse.Namespace, width: int | None) -> bool:
+    """`ls` of the checkpoint name (the session's choice) when its reader read its index into
+    columns, written as it is made; False (nothing printed) when it has none -- small indexes,
+    model files -- or when the table is fitted to a terminal's width: then cli_ls prints the
+    records."""
     # deferred: start-up: loads google.protobuf, google_crc32c (+50 modules)
     from ckpt_browser.core.model_dir.contents import read_listed
 
     if width is not None and not ns.json:
         return False
     try:
-        chosen = md.checkpoint(ns.checkpoint)
+        chosen = md[name]
         listed = read_listed(chosen._info) if chosen._info.file_format.layout == "prefix" else None
     except CheckpointError:
         return False  # the records' path says what is wrong, as it always has

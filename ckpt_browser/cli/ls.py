@@ -17,8 +17,12 @@ from ckpt_browser.core.base.errors import CheckpointError, Unreachable
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
+    # deferred: start-up: loads google.protobuf, google_crc32c (+60 modules)
+    from ckpt_browser.core.state.headless import Headless
+
+    session = Headless()  # the window's state: it opens the path and chooses the checkpoint listed
     try:
-        md = api.open(ns.path)
+        source = session.open(ns.path, ns.checkpoint)
     except Unreachable:
         raise  # asking the server again for runs below would wait a second timeout
     except CheckpointError:
@@ -27,16 +31,18 @@ def cmd_ls(ns: argparse.Namespace) -> int:
             raise
         return _ls_runs(runs, ns)
 
-    if ls_in_columns(md, ns, terminal_width(ns.wide)):  # a big index: streamed from its columns
+    md, name = api.ModelDir(source.model_dir, source.selected), session.checkpoint().name
+    if ls_in_columns(md, name, ns, terminal_width(ns.wide)):  # a big index: streamed from its columns
         return EXIT_OK
-    record, chosen, events, error = md._ls(ns.checkpoint, scalars=ns.json)  # no scalars: no events read
+    record, chosen, events, error = md._ls(name, scalars=ns.json)  # no scalars: no events read
     if ns.json:
         print(json.dumps(record, indent=2))
     else:
         width = terminal_width(ns.wide)
-        contents = None if error else chosen.contents()
-        print_ls(md._core, chosen._info, md.listed(chosen), contents, events.notes, width)
-        if chosen._info.file_format.capabilities.model_config and contents is not None:
+        if not error:
+            session.list_read(chosen.contents())
+        print_ls(md._core, chosen._info, md.listed(chosen), session.state.contents, events.notes, width)
+        if chosen._info.file_format.capabilities.model_config and session.state.contents is not None:
             print_summary(model_report(chosen._info), width)
     if error:
         print(f"ckpt-browser ls: {error}", file=sys.stderr)

@@ -144,10 +144,17 @@ def slots_of(variables: Sequence[VariableInfo], display: str) -> list[VariableIn
 
 
 def find_variable(variables: Sequence[VariableInfo], name: str) -> VariableInfo | None:
-    """The variable of this stored or display name."""
+    """The variable a user means by this name -- the one rule of the window, the CLI and the API:
+    its stored name; else the one variable it is the display name of (a TF2 name without
+    /.ATTRIBUTES/VARIABLE_VALUE, or its object-graph path) or another path of in the object graph.
+    None when no variable, or more than one, has it."""
     if hasattr(variables, "find"):  # a big listing's: a binary search (its names are display names)
         return variables.find(name)
-    return next((v for v in variables if name in (v.name, v.display_name)), None)
+    exact = next((v for v in variables if v.name == name), None)
+    if exact is not None:
+        return exact
+    matches = [v for v in variables if name in (v.display_name, display_name(v.name)) or name in v.aliases]
+    return matches[0] if len(matches) == 1 else None
 
 
 def describe(entries: list[VariableEntry], kinds: dict | None = None) -> list[VariableInfo]:

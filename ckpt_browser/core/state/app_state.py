@@ -233,7 +233,7 @@ class AppState(Evented):
         if checkpoint is None or checkpoint == self.checkpoint:
             if self.contents is not None:
                 if not self.select_variable(name):
-                    self.events.message(f"No variable {name!r} in {self.checkpoint}")
+                    self.events.message(f"{self.checkpoint} has no variable {name!r}")
                 return
         self._pending_variable = name
         if checkpoint is not None and not self.select_checkpoint(checkpoint):
@@ -264,7 +264,7 @@ class AppState(Evented):
                 self.events.message(said)
             wanted = asked or kept
             if wanted and not self.select_variable(wanted) and asked:
-                self.events.message(f"No variable {wanted!r} in {info.name}")
+                self.events.message(f"{info.name} has no variable {wanted!r}")
 
     def set_filter(self, flt: VariableFilter | None = None, **changes: Any) -> None:
         """The variable filter (or some of its parts: text=, regex=, hide_optimizer=,
