@@ -93,7 +93,10 @@ def test_a_checkpoint_that_is_not_there_is_said_and_the_latest_shown():
     assert state.checkpoint == "model.ckpt-300"
     assert messages == []  # said with the list, not under "Reading model.ckpt-300 ..."
     read_list(state)
-    assert messages == [f"No checkpoint 'model.ckpt-999' in {IRIS}", "model.ckpt-300 has no variable 'no/such/variable'"]
+    assert messages == [
+        f"No checkpoint 'model.ckpt-999' in {IRIS}",
+        "model.ckpt-300 has no variable 'no/such/variable'",
+    ]
     state.ask_variable("dnn/logits/bias", "model.ckpt-999")
     assert messages[2:] == [f"No checkpoint 'model.ckpt-999' in {IRIS}"] and state.checkpoint == "model.ckpt-300"
 

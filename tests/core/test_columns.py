@@ -12,7 +12,7 @@ from ckpt_browser.cli import main
 from ckpt_browser.core.formats import listing_io
 from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.formats.bundle import BundleReader
-from ckpt_browser.core.formats.listing import PREFIXES, _markers
+from ckpt_browser.core.formats.listing_kinds import PREFIXES, _markers
 from ckpt_browser.core.formats.variables import _COUNTERS, _SLOT_MARK, _SPECIAL_LAST, _SPECIAL_PREFIXES, OBJECT_GRAPH
 from ckpt_browser.core.tf.tfimport import tf
 

@@ -209,7 +209,8 @@ def read_listed(info: CheckpointInfo) -> ListedContents | None:
         return None  # none, or named by its object graph: the records carry the paths
     import numpy as np
 
-    from ckpt_browser.core.formats.listing import classify_listing  # deferred: start-up: loads numpy (+95 modules)
+    # deferred: start-up: loads numpy (+95 modules)
+    from ckpt_browser.core.formats.listing_kinds import classify_listing
 
     kinds, slots = classify_listing(listing)
     params = listing.params_per_row()
