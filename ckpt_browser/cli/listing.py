@@ -182,6 +182,12 @@ def json_document(doc: dict, listed: ListedContents) -> None:
             out.write(f'{sep}{before}"' + f'"{after},\n{before}"'.join(names) + f'"{after}')
             sep = ",\n"
             continue
+        if safe and not suffixed:  # kinds mixed (a model's variables and their slots): a few templates
+            codes = combo.tolist()
+            ends = {c: (f'{around(c)[0]}"', f'"{around(c)[1]}') for c in set(codes)}
+            out.write(sep + ",\n".join([f"{ends[c][0]}{name}{ends[c][1]}" for name, c in zip(names, codes)]))
+            sep = ",\n"
+            continue
         parts = []
         for name, c in zip(names, combo.tolist()):
             path = display_name(name) if suffixed else name

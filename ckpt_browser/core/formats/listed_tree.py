@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -35,7 +35,7 @@ class ListedVariables(Sequence[VariableInfo]):
     VariableInfo made on access. Stored names are display names here (read_contents takes this
     path only when no name has a TF2 suffix)."""
 
-    def __init__(self, listing: Listing, kinds: np.ndarray, slots: dict[int, str], ids: np.ndarray | None = None):
+    def __init__(self, listing: Listing, kinds: np.ndarray, slots: Mapping[int, str], ids: np.ndarray | None = None):
         self.listing, self.kinds, self.slots = listing, kinds, slots
         keys, lengths = listing.name_bytes()
         self.ids = ids  # positions in the whole listing, ascending; None: all of them

@@ -18,6 +18,7 @@ from ckpt_browser.core.formats.index_columns import IndexColumns, NotColumnar
 from ckpt_browser.core.formats.records import no_gc
 
 Head = tuple[tuple[int, ...], int, str]  # shape, dtype enum, dtype name
+_FEW = 4096  # hits of a needle found one by one; more: by numpy over the key matrix
 
 
 @dataclass
@@ -109,6 +110,8 @@ class Listing:
             return np.zeros(0, np.int64)
         hay, lo, hi = self._hay()
         wide = self.columns.keys.shape[1]
+        if hay.count(needle, lo, hi) > _FEW:  # most names (an optimizer's slots): no int per hit
+            return self._rows_holding(needle)
         found = []
         at = hay.find(needle, lo, hi)
         while at >= 0:
@@ -116,6 +119,25 @@ class Listing:
             found.append(row)
             at = hay.find(needle, lo + (row + 1) * wide, hi)  # the next name on
         return np.array(found, np.int64)
+
+    def _rows_holding(self, needle: bytes) -> np.ndarray:
+        """rows_with by numpy over the key matrix, in chunks of rows: each place a name can hold
+        needle compared byte by byte (names are zero-padded: needle, never zero, does not match
+        past a name's end)."""
+        keys, _ = self.name_bytes()
+        want = np.frombuffer(needle, np.uint8)
+        places = keys.shape[1] - want.size + 1
+        parts = []
+        for a in range(0, keys.shape[0], 1 << 16):
+            sub = keys[a : a + (1 << 16)]
+            hit = np.zeros(sub.shape[0], bool)
+            for j in range(max(places, 0)):
+                here = sub[:, j] == want[0]
+                for i in range(1, want.size):
+                    here &= sub[:, j + i] == want[i]
+                hit |= here
+            parts.append(np.flatnonzero(hit) + a)
+        return np.concatenate([np.zeros(0, np.int64), *parts]).astype(np.int64)
 
     def text(self) -> str:
         """joined() as text."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -92,7 +92,7 @@ def display_name(name: str) -> str:
     return name
 
 
-def classify(name: str, all_names: set[str], shown: str | None = None) -> tuple[str, str | None]:
+def classify(name: str, all_names: Container[str], shown: str | None = None) -> tuple[str, str | None]:
     """(kind, slot_of) of one stored name; all_names are the display names of the checkpoint;
     shown is display_name(name) when the caller has it already."""
     if name == OBJECT_GRAPH:
@@ -116,13 +116,25 @@ def classify(name: str, all_names: set[str], shown: str | None = None) -> tuple[
             return OPTIMIZER, base if base in all_names else None
         return OPTIMIZER, None  # the optimizer's scalars: learning_rate, decay, iter, ...
     if slash and last in _TF1_SLOTS:
-        return OPTIMIZER, head if head in all_names else None
+        return OPTIMIZER, _slot_owner(head, all_names)
     if "_power" in last and _TF1_OPT_VARS.search(shown):
         return OPTIMIZER, None
     # TF2 object graph: the optimizer object's own variables (iter, learning_rate, ...).
     if slash and shown.split("/", 1)[0] in ("optimizer", "opt") and name.endswith(_ATTR_SUFFIX):
         return OPTIMIZER, None
     return MODEL, None
+
+
+def _slot_owner(head: str, all_names: Container[str]) -> str | None:
+    """The variable a TF1 slot (head/Adam) belongs to: head -- or, when the optimizer was made
+    inside a variable scope, which TF1 puts before the variable's name (scope/w/Adam for w), the
+    longest end of head that is a variable."""
+    while True:
+        if head in all_names:
+            return head
+        _, slash, head = head.partition("/")
+        if not slash:
+            return None
 
 
 def shadow_of(variables: Sequence[VariableInfo], v: VariableInfo) -> VariableInfo | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +195,7 @@ class ListedContents:
     kinds: Any  # numpy int8 array, one per variable
     totals: Totals
     warning: str | None = None
-    slots: dict[int, str] = field(default_factory=dict)  # variable -> display name of what it is a slot of
+    slots: Mapping[int, str] = field(default_factory=dict)  # variable -> display name of what it is a slot of
 
 
 def read_listed(info: CheckpointInfo) -> ListedContents | None:
