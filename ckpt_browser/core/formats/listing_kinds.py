@@ -86,7 +86,8 @@ def _tf1_slots(listing: Listing, rows: np.ndarray, stored: _SortedNames) -> tupl
     for a in range(0, rows.size, _CHUNK):
         r = rows[a : a + _CHUNK]
         sub, n = keys[r], lengths[r].astype(np.int64)
-        slash = np.where(sub == _SLASH, cols, -1).max(axis=1)  # the last "/"
+        backwards = sub[:, ::-1] == _SLASH
+        slash = np.where(backwards.any(axis=1), wide - 1 - backwards.argmax(axis=1), -1)  # the last "/"
         tail = n - slash - 1
         hit = np.zeros(r.size, bool)
         for word in words:
@@ -97,7 +98,8 @@ def _tf1_slots(listing: Listing, rows: np.ndarray, stored: _SortedNames) -> tupl
         hit &= ~other[r]
         if wide >= training.size:
             hit &= ~(sub[:, : training.size] == training).all(axis=1)
-        heads = np.where(cols[None, :] < slash[:, None], sub, 0)[hit]
+        heads = sub[hit]
+        heads[cols[None, :] >= slash[hit][:, None]] = 0  # the head: up to the last "/"
         owners = stored.rows_of(heads, slash[hit])
         hit[np.flatnonzero(hit)[owners < 0]] = False  # no variable of its head's name: one by one
         settled[a : a + r.size] = hit
