@@ -121,3 +121,25 @@ def test_ls_of_a_checkpoint_mostly_slots_in_columns_prints_what_the_records_prin
     assert listed["tower_0/dense_0/kernel/Adam_1"] == ("optimizer", "tower_0/dense_0/kernel")
     assert listed["orphan/Adam"] == ("optimizer", None)  # no variable "orphan"
     assert listed["x/Adamant"] == ("model", None) and listed["x/Adam_10"] == ("model", None)
+
+
+def test_names_holding_a_needle_found_by_numpy_are_the_names_holding_it(tmp_path, monkeypatch):
+    """listing.rows_with over many hits (numpy) and over few (find, one by one) against the names
+    TensorFlow lists, with the widest name followed by one that goes on with the needle."""
+    prefix = tmp_path / "model.ckpt-1"
+    names = _write_dense_slots(prefix, 1600)
+    widest = max(len(n) for n in names)
+    extra = ["al" + "z" * widest + "Ad", "am/w"]  # neighbours: "...Ad" + "am/w" only across two rows
+    t = tf()
+    all_names = names + extra
+    values = [t.constant(np.float32(i)) for i in range(len(all_names))]
+    t.raw_ops.SaveV2(prefix=str(prefix), tensor_names=all_names, shape_and_slices=[""] * len(all_names), tensors=values)
+    monkeypatch.setattr(listing_io, "COLUMNS_FROM", 0)
+    monkeypatch.setattr(reader_module, "_cache", {})
+    listing = reader_module.open_checkpoint(prefix).listing()
+    listed = [n for n, _ in tf().train.list_variables(str(prefix))]
+    assert listed[listed.index(extra[0]) + 1] == "am/w"
+    for needle in (b"Adam", b"Adam_1", b"kernel", b"/", b"tower_1", b"am/w", b"zAd", b"nothing"):
+        want = [i for i, n in enumerate(listed) if needle.decode() in n]
+        assert listing.rows_with(needle).tolist() == want, needle
+        assert listing._rows_holding(needle).tolist() == want, needle

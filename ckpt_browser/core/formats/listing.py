@@ -121,22 +121,22 @@ class Listing:
         return np.array(found, np.int64)
 
     def _rows_holding(self, needle: bytes) -> np.ndarray:
-        """rows_with by numpy over the key matrix, in chunks of rows: each place a name can hold
-        needle compared byte by byte (names are zero-padded: needle, never zero, does not match
-        past a name's end)."""
+        """rows_with by numpy over the key matrix, a chunk of rows at a time: where the needle's
+        first byte is, then which of those places go on with its other bytes. Rows end in a zero
+        (index_columns.py pads each) and the needle holds none, so a match is within one name;
+        one running past its row is cut off all the same."""
         keys, _ = self.name_bytes()
+        wide = keys.shape[1]
         want = np.frombuffer(needle, np.uint8)
-        places = keys.shape[1] - want.size + 1
         parts = []
         for a in range(0, keys.shape[0], 1 << 16):
-            sub = keys[a : a + (1 << 16)]
-            hit = np.zeros(sub.shape[0], bool)
-            for j in range(max(places, 0)):
-                here = sub[:, j] == want[0]
-                for i in range(1, want.size):
-                    here &= sub[:, j + i] == want[i]
-                hit |= here
-            parts.append(np.flatnonzero(hit) + a)
+            flat = np.ascontiguousarray(keys[a : a + (1 << 16)]).reshape(-1)
+            at = np.flatnonzero(flat[: max(flat.size - want.size + 1, 0)] == want[0])
+            for i in range(1, want.size):
+                at = at[flat[at + i] == want[i]]
+            at = at[at % wide + want.size <= wide]
+            rows = at // wide
+            parts.append(rows[np.append(True, rows[1:] != rows[:-1])] + a if rows.size else rows)
         return np.concatenate([np.zeros(0, np.int64), *parts]).astype(np.int64)
 
     def text(self) -> str:
