@@ -129,7 +129,7 @@ class OrbaxReader:
                 f"{self.name}: no Orbax PyTree with arrays (no {orbax_layout.MANIFEST} beside a _METADATA)"
             )
         prefix = len(with_arrays) > 1
-        if self.path.protocol in ("s3", "s3a"):
+        if self.path.protocol in ("s3", "s3a", "gs", "gcs"):
             self._call("environment", credentials_env(), work=0, what="the bucket's credentials")
         for n, item in enumerate(self.items):
             specs = [_database_spec(db, item.ocdbt) for db in item.databases]

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from ckpt_browser.core.base.errors import CheckpointError
+from ckpt_browser.core.formats.orbax_remote import PASSED
 
 MISSING = "reading Orbax checkpoints needs tensorstore: pip install 'ckpt-browser[orbax]'"
 META_KEYS = (".zarray", "zarr.json")
@@ -40,11 +41,12 @@ def warm() -> None:
 
 
 def environment(env: dict[str, str]) -> None:
-    """The parent's AWS_* variables (the worker may have started before the user's shell values
-    were set): taken, and the open stores dropped when they changed (credentials are per context)."""
+    """The parent's bucket variables (orbax_remote.PASSED: the worker may have started before the
+    user's shell values were set): taken, and the open stores dropped when they changed
+    (credentials are per context; the gcs driver reads its base URL when a store is opened)."""
 
     changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
-    gone = [k for k in os.environ if k.startswith("AWS_") and k not in env]
+    gone = [k for k in os.environ if k.startswith(PASSED) and k not in env]
     if changed or gone:
         os.environ.update(changed)
         for k in gone:
@@ -88,7 +90,11 @@ def explain(exc: BaseException, spec: dict, what: str = "") -> str:
     detail = text[code.end() :] if code else text
     base = _base_name(spec)
     entry = re.search(r'Error reading "([^"]{1,200})" in OCDBT', detail)
-    file = re.search(r'(?:local )?file "[^"]*?((?:ocdbt\.process_\d+/)?(?:manifest\.ocdbt|d/[0-9a-f]{1,64}))"', detail)
+    names = r"((?:ocdbt\.process_\d+/)?(?:manifest\.ocdbt|d/[0-9a-f]{1,64}))"
+    # a local file is quoted; a bucket's object is its URL (gs://..., s3://...: "Byte range [0, 689) of URL: ...")
+    file = re.search(r'(?:local )?file "[^"]*?' + names + '"', detail) or re.search(
+        r"\b(?:gs|s3)://\S*?/" + names + r"\b", detail
+    )
     if entry is not None:
         where = f"{entry.group(1)} (in the OCDBT database of {base})"
     elif file is not None:

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_browser.core.base.errors import CheckpointError
-from ckpt_browser.core.storage import remote_http
+from ckpt_browser.core.storage import remote_gcs, remote_http
 from ckpt_browser.core.storage.paths import CHUNK, check_range
 from ckpt_browser.core.storage.remote_errors import failure, timeout
 
@@ -81,8 +81,10 @@ def filesystem(loc: Location):
     try:  # some file systems connect or import their library when made (ftp, hdfs, zip::...)
         with warnings.catch_warnings():  # "filesystem not explicitly implemented": not the user's concern
             warnings.simplefilter("ignore")
-            # UPath reads the options a URL carries (fsspec's _get_kwargs_from_urls) as it did before.
-            fs = UPath(loc.text if loc.kind == "http" else loc._raw, **_options(protocol, loc._auth)).fs
+            if protocol in remote_gcs.GCS:  # one attempt, quiet logs, an emulator (remote_gcs.py)
+                fs = remote_gcs.filesystem(loc._raw, _options(protocol))
+            else:  # UPath reads the options a URL carries (fsspec's _get_kwargs_from_urls) as it did before.
+                fs = UPath(loc.text if loc.kind == "http" else loc._raw, **_options(protocol, loc._auth)).fs
     except ImportError as exc:
         missing = getattr(exc, "name", None) or str(exc)
         raise CheckpointError(
