@@ -121,6 +121,8 @@ class OrbaxReader:
         self.items = orbax_layout.items(self.path)
         self._problems: list[str] = []
         self._arrays: dict[str, ArrayInfo] = {}
+        self._strings: dict[str, tuple[int, str]] = {}  # a string leaf: (item, its key in _strings.json)
+        self._string_docs: dict[int, dict] = {}
         self._specs: list[list[dict]] = []
         self._generations: list[str] = []
         with_arrays = [it for it in self.items if it.databases and it.tree]
@@ -140,8 +142,11 @@ class OrbaxReader:
             found = self._call("listing", specs, self._generations[n], work=_database_bytes(item), what=item.name)
             for param, keys in item.tree.items():
                 name = "/".join(((item.name,) if prefix else ()) + keys)
+                if item.value_types.get(param) == "string":  # in the item's _strings.json, not the database
+                    self._strings[name] = (n, param)
+                    continue
                 if param not in found:
-                    if item.value_types.get(param) not in ("string", "None", ""):
+                    if item.value_types.get(param) not in ("None", ""):
                         self._problems.append(f"{name}: listed in {item.name}/_METADATA but not in its database")
                     continue
                 database, text, stored = found[param]
@@ -155,15 +160,33 @@ class OrbaxReader:
                                 timeout=isolated.limit(work, isolated.READ_RATE))  # fmt: skip
 
     def variables(self) -> list[VariableEntry]:
-        return [VariableEntry(a.name, a.shape, a.dtype) for a in sorted(self._arrays.values(), key=lambda a: a.name)]
+        entries = [VariableEntry(a.name, a.shape, a.dtype) for a in self._arrays.values()]
+        entries += [VariableEntry(name, (), "string") for name in self._strings]
+        return sorted(entries, key=lambda e: e.name)
 
     def info(self, name: str) -> ArrayInfo:
         if name not in self._arrays:
             raise CheckpointError(f"{self.name} has no variable {name!r}")
         return self._arrays[name]
 
+    def _string(self, name: str):
+        """A string leaf as a 0-d array of its UTF-8 bytes (as a TF checkpoint's strings read)."""
+        import numpy as np
+
+        n, param = self._strings[name]
+        if n not in self._string_docs:
+            self._string_docs[n] = orbax_layout.read_json(self.items[n].path / orbax_layout.STRINGS, "strings")
+        value = self._string_docs[n].get(param)
+        if not isinstance(value, str):
+            raise CheckpointError(f"{name}: not in {self.items[n].name}/{orbax_layout.STRINGS}")
+        out = np.empty((), object)
+        out[()] = value.encode()
+        return out
+
     def layout(self, name: str) -> str:
         """How the array is stored, for `show`: zarr version, chunk shape and count, compression."""
+        if name in self._strings:
+            return f"a string in {self.items[self._strings[name][0]].name}/{orbax_layout.STRINGS}"
         a = self.info(name)
         chunks = "[" + ", ".join(map(str, a.chunks)) + "]"
         keys = f"{a.stored_chunks} shard{'s' if a.stored_chunks != 1 else ''}" if a.zarr3 else f"{a.stored_chunks}"
@@ -174,6 +197,8 @@ class OrbaxReader:
         return (self._specs[a.item][a.database], self._generations[a.item], a.param, "zarr3" if a.zarr3 else "zarr")
 
     def read(self, name: str):
+        if name in self._strings:
+            return self._string(name)
         a = self.info(name)
         return self._check_shape(
             a, self._call("read", *self._array_args(a), None, name, work=_nbytes(a), what=name), None
@@ -181,6 +206,8 @@ class OrbaxReader:
 
     def read_slice(self, name: str, index: tuple):
         """Part of an array (a tuple of ints and slices): only the chunks it touches are read."""
+        if name in self._strings:
+            return self._string(name)[tuple(index)]
         a = self.info(name)
         return self._call("read", *self._array_args(a), tuple(index), name, work=_nbytes(a), what=name)
 
@@ -191,6 +218,8 @@ class OrbaxReader:
 
     def check(self, name: str, buffer: bytearray | None = None, finite: bool = False) -> int:
         """verify: every chunk read and decoded, its size against the metadata; the bytes read."""
+        if name in self._strings:
+            return len(self._string(name)[()])
         a = self.info(name)
         nbytes, bad = self._call("check", *self._array_args(a), finite, name, work=_nbytes(a), what=name)
         expected = _nbytes(a)
@@ -213,7 +242,7 @@ class OrbaxReader:
             if item.databases or "config" not in item.tree:
                 continue
             try:
-                doc = orbax_layout.read_json(item.path / "_strings.json", "strings")
+                doc = orbax_layout.read_json(item.path / orbax_layout.STRINGS, "strings")
                 config = json.loads(doc.get("config", ""))
             except (CheckpointError, ValueError, TypeError, RecursionError):
                 return None

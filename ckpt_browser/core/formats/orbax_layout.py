@@ -25,6 +25,7 @@ STEP_META = "_CHECKPOINT_METADATA"
 TREE_META = "_METADATA"
 COMMIT = "commit_success.txt"
 MANIFEST = "manifest.ocdbt"
+STRINGS = "_strings.json"  # the string leaves of an item, by their key
 _TMP = re.compile(r"^(.+?)\.orbax-checkpoint-tmp(?:-\d+)?$")
 _STEP = re.compile(r"^(?:(.*)_)?(\d{1,18})$")
 MAX_JSON = 64 << 20

@@ -20,7 +20,7 @@ What it writes (each folder is what the writer left; nothing is edited afterward
                     `model.weights.h5` Keras wrote from the same weights.
 
 Oracles, in truth/<fixture>/<step>/<item>/ (outside what the writers wrote): ``truth.json``
-({path: {shape, dtype, chunks, npy}}) and one .npy per array, written from Orbax's own restore of the item (bfloat16 saved as its uint16 bits). The tests compare
+({path: {shape, dtype, chunks, npy}}, a string leaf {..., "value"}) and one .npy per array, written from Orbax's own restore of the item (bfloat16 saved as its uint16 bits). The tests compare
 what ckpt-browser reads with these, never with values our code computed.
 """
 
@@ -67,6 +67,9 @@ def write_truth(item: Path, out: Path) -> None:
     out.mkdir(parents=True)
     truth = {}
     arrays = [(path, value) for path, value in sorted(_flatten(restored)) if hasattr(meta.get(path), "dtype")]
+    for path, value in sorted(_flatten(restored)):  # a string leaf: its value, as Orbax restores it
+        if isinstance(value, str):
+            truth[path] = {"shape": [], "dtype": "string", "chunks": None, "value": value}
     for n, (path, value) in enumerate(arrays):  # strings and None leaves are no arrays
         m = meta[path]
         a = np.asarray(value, dtype=m.dtype)
@@ -200,13 +203,15 @@ def main() -> int:
     writers = {"keras_fit": lambda f: keras_fit(f, save_freq=2, max_to_keep=3),
                "keras_weights": lambda f: keras_fit(f, save_weights_only=True, max_to_keep=2),
                "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain, "sharded": sharded}  # fmt: skip
-    chosen = sys.argv[1:] or list(writers)  # names: rewrite those fixtures only
+    truth_only = "--truth-only" in sys.argv  # the oracles of the fixtures as they are, written again
+    chosen = [a for a in sys.argv[1:] if a != "--truth-only"] or list(writers)  # names: those fixtures only
     for name in chosen:
         write = writers[name]
         folder = HERE / name
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        write(folder)
+        if not truth_only:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            write(folder)
         shutil.rmtree(HERE / "truth" / name, ignore_errors=True)
         for meta in sorted(folder.rglob("_METADATA")):
             item = meta.parent
