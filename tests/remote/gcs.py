@@ -15,8 +15,11 @@ Two things are ours, not the emulator's:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -28,6 +31,22 @@ def gcs_env(endpoint: str) -> dict[str, str]:
     """What a user's shell holds to use an emulator: gcsfs, google-cloud-storage and our tensorstore
     reads all go there."""
     return {"STORAGE_EMULATOR_HOST": endpoint}
+
+
+@contextmanager
+def emulator_environment(endpoint: str) -> Iterator[None]:
+    """This process's environment pointed at the emulator (and the CLI's children, which inherit
+    it), as it was afterwards."""
+    saved = {k: os.environ.get(k) for k in gcs_env("")}
+    os.environ.update(gcs_env(endpoint))
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class GcsEmulator:

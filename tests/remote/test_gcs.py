@@ -6,7 +6,6 @@ files says, lazily, and a damaged object or a missing bucket is one line."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from ckpt_browser.core.formats import reader as reader_module
 from ckpt_browser.core.storage import remote
 from ckpt_browser.core.tf.tfimport import tf
 from tests.conftest import DATA
-from tests.remote.gcs import GcsEmulator, emulator_fs, gcs_env
+from tests.remote.gcs import GcsEmulator, emulator_environment, emulator_fs
 from tests.remote.test_s3 import cli, same_answer
 from tests.remote.wire import WireRelay
 
@@ -37,23 +36,17 @@ def gcs(iris_dir):
     shell names an emulator."""
     server = GcsEmulator()
     relay = WireRelay(server.host, server.port)
-    saved = {k: os.environ.get(k) for k in gcs_env("")}
-    os.environ.update(gcs_env(relay.url))
-    fs = emulator_fs()
-    fs.mkdir(BUCKET)
-    uploads = {"iris": iris_dir, "torch/sharded": TORCH / "sharded"}
-    for name, local in uploads.items():
-        fs.put(str(local), f"{BUCKET}/{name}", recursive=True)
-    for local in (KERAS, WEIGHTS, TORCH / "tensors.safetensors", TORCH / "state_dtypes.pt"):
-        fs.put(str(local), f"{BUCKET}/files/{local.name}")
-    yield Gcs(relay, fs, iris_dir)
+    with emulator_environment(relay.url):
+        fs = emulator_fs()
+        fs.mkdir(BUCKET)
+        uploads = {"iris": iris_dir, "torch/sharded": TORCH / "sharded"}
+        for name, local in uploads.items():
+            fs.put(str(local), f"{BUCKET}/{name}", recursive=True)
+        for local in (KERAS, WEIGHTS, TORCH / "tensors.safetensors", TORCH / "state_dtypes.pt"):
+            fs.put(str(local), f"{BUCKET}/files/{local.name}")
+        yield Gcs(relay, fs, iris_dir)
     relay.close()
     server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 class Gcs:

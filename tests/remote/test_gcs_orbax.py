@@ -6,14 +6,13 @@ own restore bit for bit, and a damaged step or a server tensorstore cannot use i
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
 
 from tests.conftest import DATA
 from tests.remote import test_orbax_remote
-from tests.remote.gcs import GcsEmulator, emulator_fs, gcs_env
+from tests.remote.gcs import GcsEmulator, emulator_environment, emulator_fs
 from tests.remote.test_orbax_remote import BIG, LISTING_LIMIT, TRUTH
 from tests.remote.test_s3 import cli
 from tests.remote.wire import WireRelay
@@ -33,20 +32,14 @@ def bucket(big_run):
     """gs://orbax/manager (the big run) and gs://orbax/keras_fit, behind a relay that counts bytes."""
     server = GcsEmulator()
     relay = WireRelay(server.host, server.port)
-    saved = {k: os.environ.get(k) for k in gcs_env("")}
-    os.environ.update(gcs_env(relay.url))
-    fs = emulator_fs()
-    fs.mkdir("orbax")
-    fs.put(str(big_run[0]), "orbax/manager", recursive=True)
-    fs.put(str(ORBAX / "keras_fit"), "orbax/keras_fit", recursive=True)
-    yield relay, fs
+    with emulator_environment(relay.url):
+        fs = emulator_fs()
+        fs.mkdir("orbax")
+        fs.put(str(big_run[0]), "orbax/manager", recursive=True)
+        fs.put(str(ORBAX / "keras_fit"), "orbax/keras_fit", recursive=True)
+        yield relay, fs
     relay.close()
     server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 def test_ls_json_lists_every_array_as_orbax_restores_it(bucket):
@@ -129,19 +122,14 @@ def test_a_server_without_object_generations_is_one_line_not_a_hang():
     """gcp-storage-emulator as it is: media downloads without x-goog-generation, which tensorstore's
     gcs driver needs (Cloud Storage sends it). The listing by gcsfs works; the arrays are one line."""
     server = GcsEmulator(generation=False)
-    saved = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ.update(gcs_env(server.url))
     try:
-        fs = emulator_fs()
-        fs.mkdir("bare")
-        fs.put(str(ORBAX / "manager"), "bare/manager", recursive=True)
-        r = cli("ls", "gs://bare/manager", timeout=90)
+        with emulator_environment(server.url):
+            fs = emulator_fs()
+            fs.mkdir("bare")
+            fs.put(str(ORBAX / "manager"), "bare/manager", recursive=True)
+            r = cli("ls", "gs://bare/manager", timeout=90)
     finally:
         server.stop()
-        if saved is None:
-            os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else:
-            os.environ["STORAGE_EMULATOR_HOST"] = saved
     assert r.returncode == 2, (r.stdout, r.stderr)
     (line,) = r.stderr.strip().splitlines()
     assert "Traceback" not in r.stderr and "unexpected error" not in line, line
