@@ -17,14 +17,15 @@ BANNER_STYLE = "QLabel { background: #b00020; color: white; padding: 6px; font-w
 
 
 class LiveHealth(QObject):
-    """Follows the window's live refreshes; checkpoints there when a folder was opened are not news."""
+    """Follows the window's live refreshes: the app state says which checkpoints are new
+    (core/state/results.py: take_new) and keeps what the check found (set_alarm); this renders it."""
 
     alarmed = Signal(str)  # the banner's text
 
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self._seen: dict[str, set[str]] = {}
+        self.results = window.state.results
         self.notification: tuple[str, str] | None = None  # the last desktop notification asked for
         self._tray: QSystemTrayIcon | None = None
         self.banner = QLabel()
@@ -34,20 +35,12 @@ class LiveHealth(QObject):
         self.banner.linkActivated.connect(lambda _: window.show_tab("health"))
         self.banner.hide()
         window.sources_dock.widget().layout().insertWidget(0, self.banner)
-        window.source_opened.connect(self._opened)
         window.source_refreshed.connect(self._refreshed)
-
-    def _opened(self, source) -> None:
-        md = source.model_dir
-        self._seen[str(md.path)] = {c.name for c in md.checkpoints}
+        self.results.events.alarm.connect(lambda event: self._alarm(*event.value[1:]))
 
     def _refreshed(self, snap) -> None:
         md = snap.model_dir
-        seen = self._seen.setdefault(str(md.path), set())
-        for info in md.checkpoints:
-            if info.name in seen or not info.files_ok or info.being_written:
-                continue
-            seen.add(info.name)
+        for info in self.results.take_new(md):
             self.window.runner.submit(
                 health, [info], False, None, 1, str(md.path), False,
                 key=f"live-health:{md.path}:{info.name}", tf=False,
@@ -55,9 +48,7 @@ class LiveHealth(QObject):
                 on_error=lambda msg: log.info("live health check failed: %s", msg),
             )  # fmt: skip
 
-    def _checked(self, path: Path, report: HealthReport) -> None:
-        if str(path) not in self._seen:  # closed meanwhile
-            return
+    def _checked(self, path, report: HealthReport) -> None:
         c = report.checkpoints[0]
         bad = [v for v in c.variables if v.nan or v.inf]
         if not bad:
@@ -66,7 +57,9 @@ class LiveHealth(QObject):
             f"{v.display_name or v.name} ({v.nan + v.inf:,} {'NaN' if v.nan else 'Inf'})" for v in bad[:3]
         ) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
         kinds = " and ".join(k for k, n in (("NaN", sum(v.nan for v in bad)), ("Inf", sum(v.inf for v in bad))) if n)
-        text = f"{kinds} in {Path(str(path)).name}/{c.name}: {what}"
+        self.results.set_alarm(path, kinds, f"{kinds} in {Path(str(path)).name}/{c.name}: {what}")
+
+    def _alarm(self, kinds: str, text: str) -> None:
         self.banner.setText(f"{esc(text)} — <a href='health' style='color: white'>open Health</a>")
         self.banner.show()
         self._notify(f"Training went wrong: {kinds}", text)

@@ -261,3 +261,29 @@ def test_background_results_are_kept_per_source_and_go_with_it(tmp_path):
     state.close(resized)
     assert state.results.events_of(resized) is None and state.results.mismatched() == frozenset()
     assert state.results.findings_of(some.prefix) == {}
+
+
+def test_the_live_check_is_given_each_new_checkpoint_once_and_its_alarm_kept(training):
+    """What the live NaN/Inf check looks at and what it found live in the state, per source: the
+    checkpoints there when the folder opened are not news; each one training then writes (TF's
+    Saver) is given once; an alarm for a source closed meanwhile is dropped."""
+    first = save(training)
+    state = AppState()
+    state.opened("k", first)
+    alarms = []
+    state.results.events.alarm.connect(lambda e: alarms.append(e.value))
+    assert state.results.take_new(first) == []  # there when it opened
+    second = save(training)
+    state.refreshed(second)
+    assert [c.name for c in state.results.take_new(second)] == ["model.ckpt-2"]
+    assert state.results.take_new(second) == []  # given once
+    third = save(training)  # max_to_keep=2: model.ckpt-1 pruned
+    state.refreshed(third)
+    assert [c.name for c in state.results.take_new(third)] == ["model.ckpt-3"]
+    state.results.set_alarm(training.model_dir, "NaN", "NaN in run/model.ckpt-3: w (4 NaN)")
+    assert alarms == [(training.model_dir, "NaN", "NaN in run/model.ckpt-3: w (4 NaN)")]
+    assert state.results.alarm_of(training.model_dir) == "NaN in run/model.ckpt-3: w (4 NaN)"
+    state.close(training.model_dir)
+    state.results.set_alarm(training.model_dir, "Inf", "late")  # its check ended after the close
+    assert len(alarms) == 1 and state.results.alarm_of(training.model_dir) is None
+    assert state.results.take_new(third) == []

@@ -115,7 +115,7 @@ class AppState(Evented):
         with self.events.batch():
             self._sources.pop(model_dir.path, None)
             self._sources[model_dir.path] = model_dir
-            self.results.opened(model_dir.path)
+            self.results.opened(model_dir.path, model_dir.names())
             self.events.opened(model_dir.path)
             self._pending_variable = variable
             name = info.name if info is not None else None

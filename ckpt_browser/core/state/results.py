@@ -6,7 +6,7 @@ window renders it (ui/window_render.py); docs/app-state.md lists its events."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +24,7 @@ EVENTS = (
     "findings",  # the prefixes the self-check looked at
     "verified",  # the prefixes Verify looked at
     "runs",  # a folder of runs' path: opened, or new runs found below it
+    "alarm",  # (a source's path, "NaN"/"Inf"/"NaN and Inf", text): a live run's new checkpoint holds them
 )
 
 
@@ -36,6 +37,9 @@ class SourceRecord:
     wanted: int = NOTHING  # how much a view asked for
     reader: EventReader | None = None  # the reading worker's: the next refresh reads on from there
     gone: dict[str, CheckpointInfo] = field(default_factory=dict)  # deleted while watched, as last seen
+    # Checkpoints the live NaN/Inf check need not look at: there when the source opened, or looked at.
+    health_seen: set[str] = field(default_factory=set)
+    alarm: str | None = None  # what the live check found last
 
 
 class Results(Evented):
@@ -51,8 +55,9 @@ class Results(Evented):
         self._scans: dict[str, Future] = {}  # path -> Future of open_source_or_runs (ui/app.scan_early)
 
     # -- the sources' lifetimes (told by AppState) -------------------------------------------
-    def opened(self, path: Location) -> None:
-        self._records[path] = SourceRecord()
+    def opened(self, path: Location, names: Iterable[str] = ()) -> None:
+        """A source opened with these checkpoints (not news for the live NaN/Inf check)."""
+        self._records[path] = SourceRecord(health_seen=set(names))
 
     def rescanned(self, old: ModelDir, new: ModelDir) -> None:
         """Checkpoints a re-scan no longer finds: kept, as last seen, for the Timeline."""
@@ -60,6 +65,29 @@ class Results(Evented):
         if record is not None:
             now = set(new.names())
             record.gone.update({c.name: replace(c, on_disk=False) for c in old.checkpoints if c.name not in now})
+
+    # -- the live NaN/Inf check of new checkpoints ---------------------------------------------
+    def take_new(self, model_dir: ModelDir) -> list[CheckpointInfo]:
+        """The checkpoints of a re-scanned source that appeared since it opened and are now whole
+        (files there, not being written), each given once: the live check's to look at."""
+        record = self._records.get(model_dir.path)
+        if record is None:  # closed
+            return []
+        new = [c for c in model_dir.checkpoints if c.name not in record.health_seen and c.files_ok
+               and not c.being_written]  # fmt: skip
+        record.health_seen.update(c.name for c in new)
+        return new
+
+    def set_alarm(self, path: Location, kinds: str, text: str) -> None:
+        """The live check found NaN or Inf (dropped when the source was closed meanwhile)."""
+        record = self._records.get(path)
+        if record is not None:
+            record.alarm = text
+            self.events.alarm((path, kinds, text))
+
+    def alarm_of(self, path: Location) -> str | None:
+        record = self._records.get(path)
+        return record.alarm if record is not None else None
 
     def closed(self, model_dir: ModelDir) -> None:
         self._records.pop(model_dir.path, None)
