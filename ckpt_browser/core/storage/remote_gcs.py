@@ -13,6 +13,11 @@ reached the way Google's own clients reach one.
   control plane about each bucket, which no emulator serves: over a minute of TLS retries with
   anonymous credentials), and anonymous credentials, as google-cloud-storage uses for an emulator.
   Without the variable nothing changes: the default class and the user's own credential chain.
+- Where that chain can find nothing without the network -- no GOOGLE_APPLICATION_CREDENTIALS, no
+  gcloud application-default file, no gcsfs token cache, not a Google Compute Engine machine (its
+  BIOS names Google) nor Cloud Run -- it would still ask the metadata server of a cloud machine
+  the user is not on: about 15 s before the first request. A public bucket is then read
+  anonymously at once; a private one says access is denied, in one line.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 GCS = ("gs", "gcs")
@@ -47,8 +53,35 @@ def filesystem(raw: str, options: dict):
 
         base = GCSFileSystem
         kwargs.setdefault("token", "anon")
+    elif not credentials_here():
+        kwargs.setdefault("token", "anon")
     cls = _one_attempt(base)
     return cls(**{**cls._get_kwargs_from_urls(raw), **kwargs})
+
+
+def credentials_here() -> bool:
+    """Whether Google's credential chain (google.auth.default, then gcsfs's token cache) could
+    find credentials on this machine: named by the environment, in a file, or from the metadata
+    server of the cloud machine this is."""
+    env = os.environ
+    if any(env.get(k) for k in ("GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST", "GCE_METADATA_IP",
+                                "K_SERVICE", "CLOUD_RUN_JOB")):  # fmt: skip
+        return True
+    if os.name == "nt":
+        config = Path(env.get("CLOUDSDK_CONFIG") or Path(env.get("APPDATA", "~")) / "gcloud")
+    else:
+        config = Path(env.get("CLOUDSDK_CONFIG") or "~/.config/gcloud")
+    if (config.expanduser() / "application_default_credentials.json").is_file():
+        return True
+    if Path("~/.gcs_tokens").expanduser().is_file():  # gcsfs's own cache of a browser login
+        return True
+    try:
+        return Path(DMI_PRODUCT).read_text().strip().startswith("Google")  # Compute Engine, GKE, Colab
+    except OSError:
+        return False
+
+
+DMI_PRODUCT = "/sys/class/dmi/id/product_name"  # as google.auth reads it on Linux
 
 
 @functools.cache
