@@ -97,6 +97,28 @@ def test_diff_against_the_same_models_tf_checkpoint_pairs_every_variable(capsys)
     assert len(by_status["same"]) == 21 and set(by_status) == {"same", "only_a", "only_b", "dtype"}
 
 
+def test_diff_against_a_tf_checkpoint_naming_weights_without_the_model_pairs_every_weight(capsys):
+    """tests/data/orbax/keras_restored (make_keras_restored.py): Keras with JAX wrote the Orbax
+    checkpoint and model.keras; Keras with TensorFlow loaded that model.keras and wrote a
+    tf.train.Checkpoint, whose object graph names the weights model/conv2d/kernel (no model name).
+    Every weight Keras wrote in model.keras pairs with its Orbax array, identical."""
+    import io
+    import zipfile
+
+    import h5py
+
+    root = ORBAX / "keras_restored"
+    code, out, _ = cli(capsys, "diff", str(root / "orbax"), str(root / "tf" / "ckpt"), "--json")
+    rows = json.loads(out)["variables"]
+    with zipfile.ZipFile(root / "model.keras") as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
+        stored: list[str] = []
+        f["layers"].visititems(lambda n, o: stored.append(n) if isinstance(o, h5py.Dataset) else None)
+    same = [r["name"] for r in rows if r["status"] == "same"]
+    assert code == 1 and len(same) == len(stored) == 6, out
+    assert all(n.startswith("trainable_variables/sequential/") for n in same)
+    assert not [r for r in rows if r["status"] == "only_a"]
+
+
 def test_verify_json_says_orbax_stores_no_checksums(capsys):
     code, out, _ = cli(capsys, "verify", str(ORBAX / "keras_fit"), "--json")
     doc = json.loads(out)
