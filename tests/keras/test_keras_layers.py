@@ -29,6 +29,10 @@ def test_every_weight_is_listed_under_keras_path_with_its_value(name):
         assert (list(model[path].shape), model[path].dtype) == (w["shape"], w["dtype"]), path
         np.testing.assert_array_equal(f.read(path), VALUES[f"{name}:{path}"], err_msg=path)
     assert sum(layer.params for layer in f.layers) == truth_count(name)
+    classes = TRUTH[name]["classes"]
+    shown = {layer.name: layer.class_name for layer in f.layers if layer.name in classes}
+    assert shown == {n: classes[n] for n in shown}  # conv2d is Conv2D, re_lu ReLU, cell LSTMCell
+    assert {w.rsplit("/", 1)[0] for w in want} <= set(shown)  # every layer holding weights
 
 
 def truth_count(name: str) -> int:

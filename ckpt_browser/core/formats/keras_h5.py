@@ -225,7 +225,7 @@ class H5Scan:
         for key in sorted(group_items(h5, self.name), key=natural_key):
             if key not in (root, "vars", "optimizer"):
                 first, layers_before = len(self.entries), len(self.layers)
-                self._walk_layer(h5, key, "", classes, [] if key == "metrics" else trainable, "", 1)
+                self._walk_layer(h5, key, "", classes, [] if key == "metrics" else trainable, "", 1, attribute=True)
                 if key == "metrics":
                     for entry in self.entries[first:]:
                         entry.kind, entry.trainable = "other", False
@@ -252,9 +252,8 @@ class H5Scan:
         for key in sorted(group_items(group, self.name), key=natural_key):
             self._walk_layer(group, key, prefix, classes, trainable, key_prefix, depth)
 
-    def _walk_layer(
-        self, group, key: str, prefix: str, classes: dict, trainable: list, key_prefix: str, depth: int
-    ) -> None:
+    def _walk_layer(self, group, key: str, prefix: str, classes: dict, trainable: list, key_prefix: str,
+                    depth: int, attribute: bool = False) -> None:  # fmt: skip
         """One layer's group: its own variables (`vars`), then each other group under it -- Keras 3
         saves every attribute holding a layer (an RNN's `cell`, a Bidirectional's `forward_layer`) as
         a group of the attribute's name, and a list of layers (a model's `layers`) as a group of
@@ -266,7 +265,8 @@ class H5Scan:
         fallback = self._names_by_key.get(layer_group.name.lstrip("/"), key)
         name = text_attr(vars_group.attrs, "name", fallback) if vars_group is not None else fallback
         full = f"{prefix}{name}"
-        cls = classes.get(name) or class_from_key(key, name)
+        # A list keys a layer by its class (dense_1), an attribute by its own name (cell): then the name tells.
+        cls = classes.get(name) or (class_from_key(name, key) if attribute else class_from_key(key, name))
         if vars_group is not None and len(vars_group):
             self._add_vars(vars_group, full, cls, trainable, f"{key_prefix}{key}")
         children = [c for c in sorted(group_items(layer_group, self.name), key=natural_key) if c != "vars"]
@@ -278,7 +278,8 @@ class H5Scan:
                 inner = f"{key_prefix}{key}/" if child == "layers" else f"{key_prefix}{key}/{child}/"
                 self._walk_layers(child_group, f"{full}/", classes, trainable, inner, depth + 1)
             else:  # one layer, held by an attribute
-                self._walk_layer(layer_group, child, f"{full}/", classes, trainable, f"{key_prefix}{key}/", depth + 1)
+                here = f"{key_prefix}{key}/"
+                self._walk_layer(layer_group, child, f"{full}/", classes, trainable, here, depth + 1, True)
 
     def _add_vars(self, vars_group, layer: str, cls: str, trainable: list, key: str = "") -> None:
         known = KNOWN_WEIGHTS.get(cls, ())

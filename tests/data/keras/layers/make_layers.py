@@ -100,7 +100,13 @@ def main() -> None:
                 path = var.path.removeprefix(f"{model.name}/")
                 values[f"{name}:optimizer/{path}/momentum"] = np.asarray(m.numpy())
                 values[f"{name}:optimizer/{path}/velocity"] = np.asarray(v.numpy())
-        truth[name] = {"keras": keras.__version__, "count_params": model.count_params(), "weights": weights}
+        classes = {  # every layer within the model, by its path, and its class
+            layer.path.removeprefix(f"{model.name}/"): type(layer).__name__
+            for layer in model._flatten_layers(include_self=False)
+            if layer.path
+        }
+        truth[name] = {"keras": keras.__version__, "count_params": model.count_params(), "weights": weights,
+                       "classes": classes}  # fmt: skip
     (HERE / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     np.savez(HERE / "values.npz", **values)
 
