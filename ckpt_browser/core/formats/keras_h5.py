@@ -67,8 +67,9 @@ class H5Scan:
         self.format = ""
         self.entries: list[KerasEntry] = []
         self.layers: list[Layer] = []
-        try:
-            self._zipped = zipfile.is_zipfile(str(path))
+        try:  # a zip cut short has no central directory (is_zipfile says no) but starts as one
+            with open(str(path), "rb") as f:
+                self._zipped = zipfile.is_zipfile(str(path)) or f.read(4) == b"PK\x03\x04"
         except OSError as exc:
             raise CheckpointError(f"cannot read {self.name}: {exc.strerror}") from None
         self._shard: str | None = None
@@ -163,7 +164,7 @@ class H5Scan:
         try:
             z = zipfile.ZipFile(str(self.path))
         except ZIP_ERRORS as exc:
-            raise CheckpointError(f"{self.name} is not a .keras file ({first_line(exc)})") from None
+            raise CheckpointError(f"{self.name} is a damaged zip archive, cut short? ({first_line(exc)})") from None
         with z:
             try:
                 self._read_zip_members(z)
