@@ -97,6 +97,48 @@ def test_diff_against_the_same_models_tf_checkpoint_pairs_every_variable(capsys)
     assert len(by_status["same"]) == 21 and set(by_status) == {"same", "only_a", "only_b", "dtype"}
 
 
+def test_diff_against_a_tf_checkpoint_naming_weights_without_the_model_pairs_every_weight(capsys):
+    """tests/data/orbax/keras_restored (make_keras_restored.py): Keras with JAX wrote the Orbax
+    checkpoint and model.keras; Keras with TensorFlow loaded that model.keras and wrote a
+    tf.train.Checkpoint, whose object graph names the weights model/conv2d/kernel (no model name).
+    Every weight Keras wrote in model.keras pairs with its Orbax array, identical."""
+    import io
+    import zipfile
+
+    import h5py
+
+    root = ORBAX / "keras_restored"
+    code, out, _ = cli(capsys, "diff", str(root / "orbax"), str(root / "tf" / "ckpt"), "--json")
+    rows = json.loads(out)["variables"]
+    with zipfile.ZipFile(root / "model.keras") as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
+        stored: list[str] = []
+        f["layers"].visititems(lambda n, o: stored.append(n) if isinstance(o, h5py.Dataset) else None)
+    same = [r["name"] for r in rows if r["status"] == "same"]
+    assert code == 1 and len(same) == len(stored) == 6, out
+    assert all(n.startswith("trainable_variables/sequential/") for n in same)
+    assert not [r for r in rows if r["status"] == "only_a"]
+
+
+def test_a_run_while_a_step_is_being_written_verifies_and_is_healthy(capsys, tmp_path):
+    """A step folder as Orbax writes it (N.orbax-checkpoint-tmp, no database yet; Orbax's own
+    CheckpointManager lists no such step): verify and health check the finished steps and name the
+    one being written, instead of failing on it (verify exited 2, health 1 with it unreadable)."""
+    root = tmp_path / "run"
+    shutil.copytree(ORBAX / "manager", root)
+    tmp = root / "3.orbax-checkpoint-tmp-1796637999"
+    shutil.copytree(root / "2", tmp)
+    (tmp / "commit_success.txt").unlink()
+    shutil.rmtree(tmp / "default" / "d")
+    shutil.rmtree(tmp / "default" / "ocdbt.process_0")
+    (tmp / "default" / "manifest.ocdbt").unlink()
+    code, out, err = cli(capsys, "verify", str(root), "--json")
+    doc = json.loads(out)
+    assert code == 0 and not err and [c["name"] for c in doc["checkpoints"]] == ["1", "2"]
+    assert doc["being_written"] == [tmp.name] and "being written, not checked" in doc["summary"]
+    code, out, err = cli(capsys, "health", str(root), "--json")
+    assert code == 0 and "unreadable" not in out and not err
+
+
 def test_verify_json_says_orbax_stores_no_checksums(capsys):
     code, out, _ = cli(capsys, "verify", str(ORBAX / "keras_fit"), "--json")
     doc = json.loads(out)

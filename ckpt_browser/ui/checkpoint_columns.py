@@ -3,7 +3,8 @@ state, mismatch, corrupt) always show; narrower, Shards, Meta and Size are hidde
 time of day, the names elide on the left (the step is what tells model.ckpt-250 from
 model.ckpt-300), then Saved and Step are hidden. A wider dock brings them back. The current checkpoint is kept in
 view as rows come in and the list is resized. Shards and Meta are left out whatever the width when no
-checkpoint listed has them (their formats store none: a .safetensors, a model.json, an Orbax step)."""
+checkpoint listed has them (their formats store none: a .safetensors, a model.json, an Orbax step);
+Step too when no checkpoint listed has one (a folder of weight files), so that Saved is not cut."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class CheckpointColumns(QObject):
         model = view.model()
         # Shards and Meta mean nothing for a .safetensors, a model.json, an Orbax step: left out
         # when no checkpoint listed has them (the model asks each checkpoint's format)
-        blank = [c for c in (SHARDS, META) if hasattr(model, "blank") and model.blank(c)]
+        # (and Step for files that hold no step: a folder of .pt / .safetensors / .weights.h5 files)
+        blank = [c for c in (STEP, SHARDS, META) if hasattr(model, "blank") and model.blank(c)]
         shown = [c for c in range(len(COLUMNS)) if c not in blank]
 
         def over() -> int:
@@ -76,7 +78,7 @@ class CheckpointColumns(QObject):
             width[SAVED] -= narrower
             width[NAME] -= max(0, over())
         for column in (SAVED, STEP):
-            if over() > 0:
+            if over() > 0 and column in shown:
                 shown.remove(column)
         if over() > 0:
             width[NAME] = max(name_least, width[NAME] - over())

@@ -261,12 +261,39 @@ def test_ls_and_show_json_are_the_writers_answers(rel, capsys):
         assert np.array_equal(np.asarray(shown["values"], np.float32), expected(rel, name))
 
 
-def test_verify_says_there_are_no_checksums(capsys):
+def test_verify_says_which_checksums_there_are(capsys):
+    """torch.save's zip archive stores a CRC32 of each storage (zipfile's testzip checks them); its
+    legacy pickle format stores none."""
     from ckpt_browser.cli import main
 
+    assert zipfile.ZipFile(TORCH / "bert_pt" / "pytorch_model.bin").testzip() is None
     assert main(["verify", str(TORCH / "bert_pt" / "pytorch_model.bin")]) == 0
     out = capsys.readouterr().out
-    assert "48 tensors" in out and "PyTorch files store no checksums" in out
+    assert "48 tensors" in out and "store a CRC32 of each storage: verify checked it" in out
+    assert main(["verify", str(TORCH / "legacy.pt")]) == 0
+    assert "legacy (non-zip) files store no checksums" in capsys.readouterr().out
+
+
+def test_verify_finds_a_flipped_byte_by_the_zip_archives_crc32(tmp_path, capsys):
+    """One bit flipped inside a storage torch.save wrote: torch.load still loads it, verify names the
+    storage as Python's zipfile does (the CRC32 torch.save's writer stored)."""
+    from ckpt_browser.cli import main
+
+    data = bytearray((TORCH / "state_dtypes.pt").read_bytes())
+    archive = zipfile.ZipFile(TORCH / "state_dtypes.pt")
+    info = max((i for i in archive.infolist() if "/data/" in i.filename), key=lambda i: i.file_size)
+    name_len, extra_len = (
+        int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    data[info.header_offset + 30 + name_len + extra_len + info.file_size // 2] ^= 0x01
+    damaged = tmp_path / "state_dtypes.pt"
+    damaged.write_bytes(bytes(data))
+    assert zipfile.ZipFile(damaged).testzip() == info.filename
+    key = info.filename.rsplit("/", 1)[1]
+    assert main(["verify", str(damaged)]) == 1
+    out = capsys.readouterr().out
+    assert f"storage data/{key} fails its CRC32" in out and "1 corrupt" in out
 
 
 def test_history_and_health_across_a_folder_of_weight_files(tmp_path, capsys):

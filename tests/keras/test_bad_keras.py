@@ -98,6 +98,17 @@ def test_damaged_zip_members_are_one_line(keras_files, tmp_path, capsys):
     assert code == 2 and "crc.keras" in err[0]
 
 
+def test_a_keras_file_cut_short_is_a_damaged_zip_not_an_hdf5_file(keras_files, tmp_path, capsys):
+    """The first half of a .keras Keras wrote: a zip without its central directory."""
+    folder, _ = keras_files
+    data = (folder / "model.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(tmp_path / "cut.keras")
+    for code, err in run_all(capsys, tmp_path / "cut.keras"):
+        assert code == 2 and "cut.keras is a damaged zip archive" in err[0] and "HDF5" not in err[0], err
+
+
 def _edit_h5(src, dest, edit) -> None:
     import h5py
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTreeView
 
 from ckpt_browser.core.model_dir.contents import open_source
-from ckpt_browser.ui.checkpoint_columns import META, SHARDS, CheckpointColumns
+from ckpt_browser.ui.checkpoint_columns import META, SAVED, SHARDS, STEP, CheckpointColumns
 from ckpt_browser.ui.models.sources import SourcesModel
 from tests.conftest import DATA, ESTIMATOR
 
@@ -56,3 +56,13 @@ def test_an_index_json_counts_its_shards(qtbot):
     model, _, hidden = _list(qtbot, DATA / "torch" / "sharded")
     assert hidden == [False, True]
     assert _cells(model, 0, SHARDS) == ["3"]  # save_pretrained's three model-0000N-of-00003 files
+
+
+def test_files_without_steps_leave_the_step_column_out(qtbot):
+    """A folder of weight files (torch.save and save_pretrained's files hold no step): Step, empty for
+    all of them, is left out (in the default dock it took the room Saved was cut short for)."""
+    model, view, _ = _list(qtbot, DATA / "torch" / "bert_pt")
+    assert _cells(model, 0, STEP) == ["", ""]
+    assert view.header().isSectionHidden(STEP) and not view.header().isSectionHidden(SAVED)
+    iris, view, _ = _list(qtbot, ESTIMATOR / "iris")
+    assert "" not in _cells(iris, 0, STEP) and not view.header().isSectionHidden(STEP)  # TensorFlow's keep it

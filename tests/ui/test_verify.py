@@ -58,3 +58,17 @@ def test_verify_model_passes_the_model_tester(qtmodeltester, window, open_dir, q
     dialog = window.show_verify_dialog()
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 5, timeout=TIMEOUT)
     qtmodeltester.check(dialog.model)
+
+
+def test_verify_of_a_format_without_checksums_says_so(qtbot, window, open_dir):
+    """An Orbax run (written by Orbax: tests/data/orbax/manager): the dialog does not claim a checksum
+    was checked; it shows the reader's note of what was."""
+    import pytest
+
+    pytest.importorskip("tensorstore", reason="tensorstore (ckpt-browser[orbax]) is not installed")
+    open_dir(Path(__file__).parents[1] / "data" / "orbax" / "manager")
+    dialog = window.show_verify_dialog()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "2 ok" in dialog.summary.text(), timeout=TIMEOUT)
+    assert "checksum" not in dialog.title.text() and "Checked every tensor" in dialog.title.text()
+    assert "Orbax stores no checksums" in dialog.summary.text()

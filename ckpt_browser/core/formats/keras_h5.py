@@ -33,6 +33,7 @@ from ckpt_browser.core.formats.h5_checks import (
 )
 from ckpt_browser.core.formats.keras_parts import (
     KNOWN_WEIGHTS,
+    MAX_DEPTH,
     MAX_JSON,
     SLOTS,
     KerasEntry,
@@ -44,6 +45,7 @@ from ckpt_browser.core.formats.keras_parts import (
     list_attr,
     natural_key,
     read_json,
+    snake_case,
     top_layers,
     weight_in_layer,
 )
@@ -65,8 +67,9 @@ class H5Scan:
         self.format = ""
         self.entries: list[KerasEntry] = []
         self.layers: list[Layer] = []
-        try:
-            self._zipped = zipfile.is_zipfile(str(path))
+        try:  # a zip cut short has no central directory (is_zipfile says no) but starts as one
+            with open(str(path), "rb") as f:
+                self._zipped = zipfile.is_zipfile(str(path)) or f.read(4) == b"PK\x03\x04"
         except OSError as exc:
             raise CheckpointError(f"cannot read {self.name}: {exc.strerror}") from None
         self._shard: str | None = None
@@ -161,7 +164,7 @@ class H5Scan:
         try:
             z = zipfile.ZipFile(str(self.path))
         except ZIP_ERRORS as exc:
-            raise CheckpointError(f"{self.name} is not a .keras file ({first_line(exc)})") from None
+            raise CheckpointError(f"{self.name} is a damaged zip archive, cut short? ({first_line(exc)})") from None
         with z:
             try:
                 self._read_zip_members(z)
@@ -211,13 +214,23 @@ class H5Scan:
                 keys.setdefault(re.sub(r"_\d+$", "", key), []).append(key)
             named: dict[str, list[str]] = {}
             for name, cls in top_layers(self.config):
-                named.setdefault(re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower(), []).append(name)
+                named.setdefault(snake_case(cls), []).append(name)
             for snake, found in keys.items():
                 for key, name in zip(found, named.get(snake, [])):
                     self._names_by_key.setdefault(f"{root}/{key}", name)
         trainable: list[KerasEntry] = []
         if layers is not None:
             self._walk_layers(layers, "", classes, trainable)
+        # A subclassed model files each attribute holding a layer at the root, by the attribute's name.
+        # Metrics' state (the older Keras files it) is no weight: listed as other, in no layer, no slots.
+        for key in sorted(group_items(h5, self.name), key=natural_key):
+            if key not in (root, "vars", "optimizer"):
+                first, layers_before = len(self.entries), len(self.layers)
+                self._walk_layer(h5, key, "", classes, [] if key == "metrics" else trainable, "", 1, attribute=True)
+                if key == "metrics":
+                    for entry in self.entries[first:]:
+                        entry.kind, entry.trainable = "other", False
+                    del self.layers[layers_before:]
         if own is not None:
             self._add_vars(own, self.model_name or "model", "Model", trainable)
         optimizer = subgroup(h5, "optimizer", self.name)
@@ -225,27 +238,49 @@ class H5Scan:
         if opt_vars is not None:
             # Slots follow the trainable variables in the model's order, which only the config
             # gives (the file lists layers alphabetically); without it the slots keep their index.
+            # A cell's weights (rnn/lstm_cell/kernel) follow those of the layer holding it.
             order = {name: i for i, name in enumerate(classes)}
-            known = all(e.name.split("/")[-2] in order for e in trainable) if classes else False
+            owners = [next((order[p] for p in reversed(e.name.split("/")[:-1]) if p in order), None) for e in trainable]
+            known = all(o is not None for o in owners) if classes else False
             if known:
-                trainable.sort(key=lambda e: order[e.name.split("/")[-2]])
+                ranked = sorted(zip(owners, range(len(trainable))))
+                trainable[:] = [trainable[i] for _, i in ranked]
             self._add_optimizer(opt_vars, trainable if known else [])
 
-    def _walk_layers(self, group, prefix: str, classes: dict, trainable: list, key_prefix: str = "") -> None:
+    def _walk_layers(
+        self, group, prefix: str, classes: dict, trainable: list, key_prefix: str = "", depth: int = 0
+    ) -> None:
         for key in sorted(group_items(group, self.name), key=natural_key):
-            layer_group = subgroup(group, key, self.name)
-            vars_group = subgroup(layer_group, "vars", self.name)
-            fallback = self._names_by_key.get(layer_group.name.lstrip("/"), key)
-            name = text_attr(vars_group.attrs, "name", fallback) if vars_group is not None else fallback
-            full = f"{prefix}{name}"
-            cls = classes.get(name, class_from_key(key))
-            if vars_group is not None and len(vars_group):
-                self._add_vars(vars_group, full, cls, trainable, f"{key_prefix}{key}")
-            nested = subgroup(layer_group, "layers", self.name)
-            if vars_group is not None and not len(vars_group) and (nested is None or not len(nested)):
-                self.layers.append(Layer(full, cls, key=f"{key_prefix}{key}"))
-            if nested is not None:  # a nested model
-                self._walk_layers(nested, f"{full}/", classes, trainable, f"{key_prefix}{key}/")
+            self._walk_layer(group, key, prefix, classes, trainable, key_prefix, depth)
+
+    def _walk_layer(self, group, key: str, prefix: str, classes: dict, trainable: list, key_prefix: str,
+                    depth: int, attribute: bool = False) -> None:  # fmt: skip
+        """One layer's group: its own variables (`vars`), then each other group under it -- Keras 3
+        saves every attribute holding a layer (an RNN's `cell`, a Bidirectional's `forward_layer`) as
+        a group of the attribute's name, and a list of layers (a model's `layers`) as a group of
+        them (keras.src.saving.saving_lib._save_state)."""
+        if depth > MAX_DEPTH:  # Keras nests a few levels; a file whose groups link back into themselves, forever
+            raise CheckpointError(f"{self.name}: layers nested more than {MAX_DEPTH} deep: not a Keras weights file")
+        layer_group = subgroup(group, key, self.name)
+        vars_group = subgroup(layer_group, "vars", self.name)
+        fallback = self._names_by_key.get(layer_group.name.lstrip("/"), key)
+        name = text_attr(vars_group.attrs, "name", fallback) if vars_group is not None else fallback
+        full = f"{prefix}{name}"
+        # A list keys a layer by its class (dense_1), an attribute by its own name (cell): then the name tells.
+        cls = classes.get(name) or (class_from_key(name, key) if attribute else class_from_key(key, name))
+        if vars_group is not None and len(vars_group):
+            self._add_vars(vars_group, full, cls, trainable, f"{key_prefix}{key}")
+        children = [c for c in sorted(group_items(layer_group, self.name), key=natural_key) if c != "vars"]
+        if vars_group is not None and not len(vars_group) and not children:
+            self.layers.append(Layer(full, cls, key=f"{key_prefix}{key}"))
+        for child in children:
+            child_group = subgroup(layer_group, child, self.name)
+            if child == "layers" or "vars" not in child_group:  # a list of layers (a model's, or an attribute's)
+                inner = f"{key_prefix}{key}/" if child == "layers" else f"{key_prefix}{key}/{child}/"
+                self._walk_layers(child_group, f"{full}/", classes, trainable, inner, depth + 1)
+            else:  # one layer, held by an attribute
+                here = f"{key_prefix}{key}/"
+                self._walk_layer(layer_group, child, f"{full}/", classes, trainable, here, depth + 1, True)
 
     def _add_vars(self, vars_group, layer: str, cls: str, trainable: list, key: str = "") -> None:
         known = KNOWN_WEIGHTS.get(cls, ())

@@ -12,16 +12,30 @@ from typing import Any
 from ckpt_browser.core.base.errors import CheckpointError
 
 MAX_JSON = 64 << 20
+MAX_DEPTH = 64  # layers within layers in a weights file (Keras nests a few)
 # Weight names by position for the built-in layers, as Keras creates them.
 KNOWN_WEIGHTS = {
     "Dense": ("kernel", "bias"),
     "EinsumDense": ("kernel", "bias"),
     "Conv1D": ("kernel", "bias"), "Conv2D": ("kernel", "bias"), "Conv3D": ("kernel", "bias"),
-    "DepthwiseConv2D": ("kernel", "bias"),
+    "DepthwiseConv1D": ("kernel", "bias"), "DepthwiseConv2D": ("kernel", "bias"),
+    "Conv1DTranspose": ("kernel", "bias"), "Conv2DTranspose": ("kernel", "bias"), "Conv3DTranspose": ("kernel", "bias"),
+    "SeparableConv1D": ("depthwise_kernel", "pointwise_kernel", "bias"),
+    "SeparableConv2D": ("depthwise_kernel", "pointwise_kernel", "bias"),
+    "PReLU": ("alpha",), "GroupNormalization": ("gamma", "beta"),
     "Embedding": ("embeddings",),
     "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
     "LayerNormalization": ("gamma", "beta"),
+    # The recurrent layers hold no weights of their own: their cell (the group `cell`) does.
+    "LSTMCell": ("kernel", "recurrent_kernel", "bias"), "GRUCell": ("kernel", "recurrent_kernel", "bias"),
+    "SimpleRNNCell": ("kernel", "recurrent_kernel", "bias"),
 }  # fmt: skip
+# Built-in layers whose snake_case key Keras' to_snake_case does not turn back into the class by
+# capitalising its parts (conv2d is Conv2D, lstm is LSTM, re_lu is ReLU).
+_CLASSES = (*KNOWN_WEIGHTS, "LSTM", "GRU", "SimpleRNN", "ReLU", "ELU", "RNN", "ConvLSTM1D", "ConvLSTM2D",
+            "ConvLSTM3D", *(f"{kind}{n}D" for n in (1, 2, 3) for kind in (
+                "GlobalAveragePooling", "GlobalMaxPooling", "MaxPooling", "AveragePooling", "UpSampling",
+                "ZeroPadding", "Cropping", "SpatialDropout")))  # fmt: skip
 # Keras 3 optimizers' slots, per trainable variable, in the order they are created.
 SLOTS = {"adam": ("momentum", "velocity"), "adamw": ("momentum", "velocity"), "nadam": ("momentum", "velocity"),
          "rmsprop": ("velocity",), "adagrad": ("accumulator",), "sgd": ("momentum",), "adamax": ("m", "u")}  # fmt: skip
@@ -112,10 +126,28 @@ def element_count(shape: tuple[int, ...]) -> int:
     return n
 
 
-def class_from_key(key: str) -> str:
-    """layers/dense_1 -> Dense (the file names layers by their class, snake_case)."""
-    base = re.sub(r"_\d+$", "", key)
-    return "".join(part.capitalize() for part in base.split("_"))
+def snake_case(class_name: str) -> str:
+    """A class name as Keras 3 keys it in a weights file (keras.src.utils.naming.to_snake_case):
+    Conv2D -> conv2d, LSTM -> lstm, ReLU -> re_lu, BatchNormalization -> batch_normalization."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_BY_SNAKE = {snake_case(c): c for c in _CLASSES}
+# MultiHeadAttention's projections, filed by the attribute holding them.
+_BY_SNAKE.update(dict.fromkeys(("query_dense", "key_dense", "value_dense", "output_dense"), "EinsumDense"))
+
+
+def class_from_key(key: str, name: str = "") -> str:
+    """layers/dense_1 -> Dense, conv2d -> Conv2D (the file names layers by their class, snake_case);
+    an attribute's group (`cell`) by the layer's name (lstm_cell -> LSTMCell); else the key's parts
+    capitalised."""
+    for word in (key, name):
+        found = _BY_SNAKE.get(re.sub(r"_\d+$", "", word)) or _BY_SNAKE.get(word)
+        if found:
+            return found
+    return "".join(part.capitalize() for part in re.sub(r"_\d+$", "", key).split("_"))
 
 
 def text_of(value) -> str:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 ZIP_MAGIC = b"PK\x03\x04"
+CRC_BLOCK = 8 << 20  # bytes of a storage read at a time for its CRC32
+ZIP_NOTE = (
+    "PyTorch's zip files store a CRC32 of each storage: verify checked it, each tensor's size and place in "
+    "the file, and that its values are finite"
+)
 PICKLE_MAGIC = b"\x80"
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
@@ -40,7 +45,7 @@ class TorchFile:
     native = True
     framework = "pytorch"  # diff pairs it with a TF checkpoint by the mapping rules (values/mapping.py)
     note: str | None = None
-    verify_note = raw_tensors.NO_CHECKSUMS.format(what="PyTorch files")
+    verify_note = raw_tensors.NO_CHECKSUMS.format(what="PyTorch's legacy (non-zip) files")
 
     def __init__(self, path) -> None:
         self.path = path
@@ -78,6 +83,8 @@ class TorchFile:
         pkl = pickles[0]
         root = pkl.filename[: -len("data.pkl")]
         self.container = "zip"
+        self.verify_note = ZIP_NOTE
+        self._crc_checked: set[str] = set()
         if pkl.file_size > PICKLE_LIMIT:
             raise CheckpointError(f"{self.name}: its data.pkl declares {pkl.file_size:,} bytes: refused")
         by_name = {i.filename: i for i in infos}
@@ -148,6 +155,8 @@ class TorchFile:
         if key in self._spans:
             return self._spans[key]
         info = self._members.get(key)
+        if info is None and self.container == "legacy":
+            raise CheckpointError(f"{self.name} is truncated: storage {key} is missing")
         if info is None:
             raise CheckpointError(f"{self.name} is damaged: storage data/{key} is not in the archive")
         if info.compress_type != zipfile.ZIP_STORED:
@@ -210,8 +219,31 @@ class TorchFile:
         return list(self._problems)
 
     def check(self, name: str, buffer: bytearray | None = None) -> int:
-        """Verify (no checksums here): the tensor lies inside its storage, and its values are finite."""
+        """Verify: a zip archive's CRC32 of the tensor's storage (torch.save's zip writer stores one
+        per member; neither torch.load nor zipfile's reads of a member by range check it), the tensor
+        lies inside its storage, and its values are finite."""
+        if self.container == "zip" and name in self.tensors:
+            self._check_crc(self.tensors[name].storage.key)
         return raw_tensors.check_values(name, self.read(name))
+
+    def _check_crc(self, key: str) -> None:
+        if key in self._crc_checked:  # a storage shared by several tensors: once
+            return
+        self._crc_checked.add(key)
+        info = self._members.get(key)
+        if info is None or info.compress_type != zipfile.ZIP_STORED:
+            return  # read() names what is wrong
+        start, held = self._span(key)
+        if held < info.file_size:
+            return  # truncated: read() names it
+        crc = 0
+        for pos in range(start, start + held, CRC_BLOCK):
+            crc = zlib.crc32(self._f.read(pos, min(CRC_BLOCK, start + held - pos)), crc)
+        if crc != info.CRC:
+            raise CheckpointError(
+                f"storage data/{key} fails its CRC32 (stored {info.CRC:08x}, computed {crc:08x}): "
+                "its bytes changed after torch.save wrote them"
+            )
 
     def close(self) -> None:
         self._f.close()

@@ -119,12 +119,20 @@ def graph_pairs(ra, rb) -> list[tuple[str, str]] | None:
     shapes_a = {v.name: tuple(v.shape) for v in ra.variables()}
     shapes_b = {v.name: tuple(v.shape) for v in rb.variables()}
     mine: dict[str, list[str]] = {}
-    for name in kinds:
+    ends: dict[str, list[str]] = {}  # a model weight by each end of its path of two parts or more
+    for name, (kind, _) in kinds.items():
         mine.setdefault(name.split("/", 1)[-1], []).append(name)
+        parts = name.split("/")[1:]
+        for k in range(len(parts) - 1 if kind == "model" else 0):
+            ends.setdefault("/".join(parts[k:]), []).append(name)
     pairs = []
     for key, role in roles.items():
         tail = role.path.split("/", 1)[-1]
         found = mine.get(tail, [])
+        if not found and role.kind == "model":
+            # A graph path without the model's name (model/conv2d/kernel, a model restored from its
+            # .keras, never compiled in this process) ends the Orbax path (.../sequential/conv2d/kernel).
+            found = ends.get(tail, [])
         if len(found) == 1 and shapes_a.get(found[0]) == shapes_b.get(key):
             pairs.append((found[0], key))
     used = [x for x, _ in pairs]

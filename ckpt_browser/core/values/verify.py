@@ -41,6 +41,7 @@ class Verdict:
 class Report:
     verdicts: list[Verdict]
     seconds: float
+    being_written: list[str] = field(default_factory=list)  # checkpoints a trainer is writing: not checked
 
     @property
     def bytes(self) -> int:
@@ -55,6 +56,7 @@ class Report:
         return (
             f"{n} checkpoint{'s' if n != 1 else ''}: {self.count(OK)} ok, {self.count(CORRUPT)} corrupt, "
             f"{self.count(UNREADABLE)} unreadable; {human_bytes(self.bytes)} checked in {self.seconds:.2f} s{rate}"
+            + (f"; being written, not checked: {', '.join(self.being_written)}" if self.being_written else "")
         )
 
     def to_json(self) -> dict:
@@ -63,6 +65,7 @@ class Report:
             "summary": self.summary(),
             "bytes": self.bytes,
             "seconds": round(self.seconds, 4),
+            "being_written": self.being_written,
         }
 
 
@@ -159,4 +162,10 @@ def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, 
 
 
 def verify_model_dir(md: ModelDir, progress: Progress | None = None, engine=None, finite: bool = False) -> Report:
-    return verify([c for c in md.checkpoints if c.on_disk or c.in_state], progress, engine, finite)
+    """Every checkpoint of md but those a trainer is writing now (an Orbax step folder not yet renamed
+    from its .orbax-checkpoint-tmp name, which Orbax's own restore never lists either): named in the
+    report, not checked."""
+    chosen = [c for c in md.checkpoints if c.on_disk or c.in_state]
+    report = verify([c for c in chosen if not c.being_written], progress, engine, finite)
+    report.being_written = [c.name for c in chosen if c.being_written]
+    return report
