@@ -110,10 +110,12 @@ class Listing:
             return np.zeros(0, np.int64)
         hay, lo, hi = self._hay()
         wide = self.columns.keys.shape[1]
-        if hay.count(needle, lo, hi) > _FEW:  # most names (an optimizer's slots): no int per hit
+        at = hay.find(needle, lo, hi)
+        if at < 0:
+            return np.zeros(0, np.int64)
+        if hay.count(needle, at, hi) > _FEW:  # most names (an optimizer's slots): no int per hit
             return self._rows_holding(needle)
         found = []
-        at = hay.find(needle, lo, hi)
         while at >= 0:
             row = (at - lo) // wide
             found.append(row)
