@@ -59,6 +59,15 @@ def test_help_fits_80_columns(command):
         ("map", DATA / "torch" / "bert_tf", DATA / "torch" / "bert_nohead.safetensors"),
         ("ls", DATA / "orbax" / "keras_fit"),
         ("ls", DATA / "torch" / "tensors.safetensors"),
+        # A Keras 3 tf.train.Checkpoint: object-graph paths, the keys they are stored under, slots' owners.
+        ("ls", DATA / "keras3" / "sequential_adam"),
+        (
+            "diff",
+            DATA / "keras3" / "sequential_adam" / "ckpt-3",
+            DATA / "keras3" / "sequential_adam" / "model.weights.h5",
+        ),
+        ("health", DATA / "keras3" / "sequential_adam"),
+        ("verify", DATA / "orbax" / "keras_fit"),
     ],
     ids=lambda a: "-".join(str(x) if isinstance(x, str) else Path(x).name for x in a)[:60],
 )

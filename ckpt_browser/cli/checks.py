@@ -132,16 +132,28 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     if ns.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
+        said = None
         for v in report.verdicts:
-            detail = v.error or f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
+            detail = _unnamed(v.name, v.error) or (
+                f"{v.tensors} tensors, {v.bytes:,} bytes" + (f", {v.opaque} opaque" if v.opaque else "")
+            )
             print(f"{v.name}  {v.status}  {detail}")
-            if v.note:
-                print(f"  note: {v.note}")
+            if v.note and v.note != said:  # the same note for every checkpoint of a run: once
+                print(wrap(f"note: {v.note}", terminal_width(False), "  "))
+                said = v.note
             for line in v.problems:
                 print(f"  {line}")
         print(report.summary())
     if report.count(UNREADABLE):
         bad = next(v for v in report.verdicts if v.status == UNREADABLE)
-        print(f"ckpt-browser verify: {bad.name}: {bad.error}", file=sys.stderr)
+        print(f"ckpt-browser verify: {bad.name}: {_unnamed(bad.name, bad.error)}", file=sys.stderr)
         return cli_output.EXIT_ERROR
     return cli_output.EXIT_DIFFERENT if report.count(CORRUPT) else cli_output.EXIT_OK
+
+
+def _unnamed(name: str, error: str | None) -> str | None:
+    """A checkpoint's error without its name in front (most readers' errors begin with it; the
+    line names the checkpoint already)."""
+    if error and error.startswith(f"{name}: "):
+        return error[len(name) + 2 :]
+    return error

@@ -282,7 +282,8 @@ def _cmd_diff(ns: argparse.Namespace) -> int:
     else:
         print(f"A: {record['a']}\nB: {record['b']}")
         if result.pairing != "by name":
-            print(f"weights paired {result.pairing}; each row names A's weight, then B's")
+            paired = f"weights paired {result.pairing}; each row names A's weight, then B's"
+            print(wrap(paired, terminal_width(ns.wide)))
         # One shape column: "A -> B" only where they differ (two equal columns made rows 128 wide).
         rows = [("variable", "status", "max |Δ|", "‖Δ‖/‖A‖", "shape A -> B")]
         for r in result.rows:

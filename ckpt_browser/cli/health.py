@@ -67,12 +67,12 @@ def _ratio(x: float | None) -> str:
 
 def _print(report) -> None:
     print(report.path)
-    rows = [("checkpoint", "step", "variables", "NaN", "Inf", "largest update ratio", "of")]
+    rows = [("checkpoint", "step", "variables", "NaN", "Inf", "max update ratio", "of")]
     for c in report.checkpoints:
         if c.error:
             rows.append((c.name, "" if c.step is None else str(c.step), "–", "", "", c.error, ""))
             continue
-        ratios = [(v.update_ratio, v.name) for v in c.variables if v.update_ratio is not None]
+        ratios = [(v.update_ratio, v.display_name or v.name) for v in c.variables if v.update_ratio is not None]
         top = max(ratios) if ratios else (None, "")
         rows.append((
             c.name, "" if c.step is None else str(c.step), str(len(c.variables)),

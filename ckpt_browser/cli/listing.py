@@ -236,12 +236,13 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
                 ("*" if c.name == info.name else "", c.name, "" if c.step is None else str(c.step),
                  _when(c.timestamp), human_bytes(c.bytes))
                 + ((c.shards_cell(),) if shards else ()) + ((c.meta_cell(),) if meta else ())
-                + (", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk else [])),)
+                + (", ".join(c.flags(md.has_state) + ([c.problem] if c.problem and c.on_disk and not c.being_written
+                                                      else [])),)  # its flag says it
             )  # fmt: skip
         print_table(fit_rows(rows, width, column=1))
         source = times_from(md)
         if source:
-            print(f"  saved: from {source}")
+            print(wrap(f"saved: from {source}", width, "  "))
     if contents is None:
         return
     print()
@@ -266,5 +267,13 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
             rows.append((v.display_name, text, dtype, kind, v.name))
         else:
             rows.append((v.name, text, dtype, v.kind))
+    dropped = False
+    if renamed and width is not None and fit_rows(rows, width) != fit_rows(rows, None):
+        # Too wide for the terminal: the stored keys go (--wide and --json have them), then the
+        # slots' owners give way before the names.
+        rows, dropped = [r[:4] for r in rows], True
+        rows = fit_rows(rows, width, column=3)
     print_table(fit_rows(rows, width))
+    if dropped:
+        print(wrap("(the keys each is stored as: with --wide or --json)", width))
     print(wrap(contents.totals.summary(), width))
