@@ -294,6 +294,7 @@ class ModelDir:
             "scalars": events.scalars_json(),
             "notes": self.notes + events.notes,
             "warning": contents.warning if contents else None,
+            "metadata": dict(contents.metadata) if contents else {},
         }
         if chosen._info.file_format.capabilities.model_config and contents is not None:
             from ckpt_browser.core.checks.keras_checks import report  # deferred: start-up: loads numpy (+104 modules)

@@ -54,6 +54,7 @@ def ls_in_columns(md, name: str, ns: argparse.Namespace, width: int | None) -> b
             "scalars": events.scalars_json(),
             "notes": md.notes + events.notes,
             "warning": listed.warning,
+            "metadata": {},  # an index read in columns is a TF bundle's: it has none
         }
         json_document(finite_or_text(record), listed)
         return True
@@ -249,6 +250,8 @@ def print_ls(md, info, listed, contents, event_notes: list[str], width: int | No
     print(f"{info.name}: {len(contents.variables)} variables")
     if contents.warning:
         print(wrap(f"warning: {contents.warning}", width, "  "))
+    if contents.metadata:
+        print(wrap("metadata: " + ", ".join(f"{k}={v}" for k, v in contents.metadata.items()), width, "  "))
     shapes: dict[tuple[int, ...], str] = {}  # few distinct shapes; 100,000 variables
     rows = [("variable", "shape", "dtype", "kind")]
     variables = contents.variables

@@ -3,6 +3,7 @@ window show."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -108,6 +109,9 @@ class CheckpointContents:
     totals: Totals
     warning: str | None = None  # the list is readable but values may not be
     tree: FilteredTree | None = None  # built in the worker for the filter the window had
+    # What the file says of itself, as text: a .keras file's metadata.json (keras_version,
+    # date_saved), a .safetensors header's __metadata__, a sharded index's metadata.
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy: bool = False) -> CheckpointContents:
@@ -128,7 +132,22 @@ def read_contents(info: CheckpointInfo, flt: VariableFilter | None = None, lazy:
         variables = describe(reader.variables(), kinds)
     warning = info.problem or reader.truncation() or getattr(reader, "note", None)
     tree = filtered_tree(variables, flt, separators=info.file_format.separators) if flt is not None else None
-    return CheckpointContents(info, variables, totals(variables), warning, tree)
+    return CheckpointContents(info, variables, totals(variables), warning, tree, file_metadata(reader))
+
+
+def file_metadata(reader) -> dict[str, str]:
+    """A reader's metadata, as text (a value that is not is shown as JSON), bounded."""
+    meta = getattr(reader, "metadata", None)
+    if not isinstance(meta, dict):
+        return {}
+    out = {}
+    for key, value in list(meta.items())[:MAX_METADATA]:
+        text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+        out[str(key)[:200]] = text[:1000]
+    return out
+
+
+MAX_METADATA = 100  # entries shown: a header can hold any number
 
 
 def _listed_contents(info: CheckpointInfo, reader, flt: VariableFilter | None) -> CheckpointContents | None:
