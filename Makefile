@@ -83,7 +83,7 @@ test-light: $(NOTF_STAMP)  ## the reading tests and the light desktop build wher
 # orbax-checkpoint, Keras with the JAX backend -- in a venv of their own (never the test venv:
 # browsing must not need JAX). ORBAX_VENV=/elsewhere keeps the venv out of the tree.
 ORBAX_VENV ?= .venv-orbax
-ORBAX_PKGS := jax jaxlib orbax-checkpoint keras tensorstore h5py
+ORBAX_PKGS := jax jaxlib orbax-checkpoint keras tensorstore h5py optax
 fixtures-orbax: $(STAMP)  ## rewrite tests/data/orbax with JAX, Orbax and Keras (a venv of their own)
 	test -x $(ORBAX_VENV)/bin/python || $(PYTHON) -m venv $(ORBAX_VENV)
 	$(ORBAX_VENV)/bin/python -m pip install --quiet $(ORBAX_PKGS)

@@ -130,6 +130,23 @@ def test_keras_trees_get_the_kinds_of_a_keras_file():
     assert scan_orbax(ORBAX / "manager") and open_orbax(ORBAX / "manager" / "2").kinds() == {}
 
 
+def test_a_jax_training_state_gets_the_kinds_optax_gives_it():
+    """Flax's TrainState layout with optax's AdamW behind clipping: params are the model, every
+    opt_state leaf is optimizer state, each of mu / nu tied to the parameter optax made it for
+    (tests/data/orbax/truth/optax_owners.json, from optax's own state), step the global step."""
+    import ckpt_browser as cb
+
+    owners = json.loads((TRUTH / "optax_owners.json").read_text())
+    ckpt = cb.open(ORBAX / "optax").latest
+    by_name = {v.name: v for v in ckpt.variables}
+    for name, v in by_name.items():
+        if name.startswith("params/"):
+            assert (v.kind, v.slot_of) == ("model", None), name
+        elif name.startswith("opt_state/"):
+            assert (v.kind, v.slot_of) == ("optimizer", owners.get(name)), name
+    assert set(owners) <= set(by_name) and by_name["step"].kind == "global_step"
+
+
 def test_without_tensorstore_one_line_says_what_to_install(monkeypatch):
     monkeypatch.setattr(orbax, "available", lambda: False)
     with pytest.raises(CheckpointError, match=r"needs tensorstore: pip install 'ckpt-browser\[orbax\]'"):

@@ -254,6 +254,8 @@ class OrbaxReader:
         variables with the weight each slot belongs to; metrics as other); {} for other trees."""
         names = list(self._arrays)
         tops = {n.split("/", 1)[0] for n in names}
+        if tops & _OPTIMIZER_TOPS:
+            return _training_state_kinds(names)
         if not tops or not tops <= _KERAS_TOPS or "trainable_variables" not in tops:
             return {}
         flat = {"_".join(n.split("/")[1:]): n for n in names if n.startswith("trainable_variables/")}
@@ -267,6 +269,27 @@ class OrbaxReader:
             else:
                 out[n] = ("other", None) if top == "metrics_variables" else ("model", None)
         return out
+
+
+def _training_state_kinds(names: list[str]) -> dict[str, tuple[str, str | None]]:
+    """A JAX training state (Flax's TrainState: step, params, opt_state): the optimizer's leaves
+    are its state, each tied to the parameter whose tree it mirrors (optax's mu, nu, trace hold
+    a copy of the params' tree: opt_state/1/0/mu/dense/kernel is params/dense/kernel's); the
+    step is the global step. Other leaves are read off their names."""
+    params = {n.split("/", 1)[1]: n for n in names if n.startswith("params/")}
+    out: dict[str, tuple[str, str | None]] = {}
+    for n in names:
+        top, _, rest = n.partition("/")
+        if top in _OPTIMIZER_TOPS:
+            parts = rest.split("/")
+            tails = ("/".join(parts[k:]) for k in range(len(parts)))
+            out[n] = ("optimizer", next((params[t] for t in tails if t in params), None))
+        elif n == "step":
+            out[n] = ("global_step", None)
+    return out
+
+
+_OPTIMIZER_TOPS = {"opt_state", "optimizer_state", "opt"}  # Flax's TrainState and common hand-made trees
 
 
 def _nbytes(a: ArrayInfo) -> int | None:

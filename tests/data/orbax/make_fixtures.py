@@ -16,6 +16,9 @@ What it writes (each folder is what the writer left; nothing is edited afterward
 - plain/item        a PyTreeCheckpointer item written without OCDBT (each array a zarr folder).
 - sharded/          arrays sharded over a 4 x 2 mesh of 8 CPU devices (restoring it with Orbax needs
                     8 devices), a replicated bfloat16, Python scalars, a string and a None leaf.
+- optax/            a JAX training state (step, params, opt_state) with optax's AdamW behind gradient
+                    clipping, as Flax's TrainState holds it; truth/optax_owners.json: which params
+                    leaf each optimizer leaf belongs to, from optax's own state.
 - keras_pair/       one Keras model's Orbax checkpoint (OrbaxCheckpoint, one epoch) beside the
                     `model.weights.h5` Keras wrote from the same weights.
 
@@ -26,6 +29,7 @@ what ckpt-browser reads with these, never with values our code computed.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -184,6 +188,42 @@ def sharded(folder: Path) -> None:
     mngr.close()
 
 
+def optax_state(folder: Path) -> None:
+    """A JAX training state as Flax's TrainState holds it -- step, params, opt_state -- with optax's
+    AdamW behind gradient clipping, after one update (mu and nu not zero). owners.json beside the
+    truth: the params leaf each optimizer leaf belongs to, from optax's own state (its mu and nu
+    are trees of the params' shape), checked against the names Orbax wrote."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+    import orbax.checkpoint as ocp
+
+    rng = np.random.default_rng(SEED)
+    params = {"dense": {"kernel": jnp.asarray(rng.standard_normal((3, 4)), jnp.float32),
+                        "bias": jnp.zeros((4,), jnp.float32)},
+              "head": {"kernel": jnp.asarray(rng.standard_normal((4, 2)), jnp.float32)}}  # fmt: skip
+    tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(1e-3))
+    opt_state = tx.init(params)
+    updates, opt_state = tx.update(jax.tree_util.tree_map(jnp.ones_like, params), opt_state, params)
+    params = optax.apply_updates(params, updates)
+    mngr = ocp.CheckpointManager(str(folder))
+    mngr.save(1, args=ocp.args.StandardSave({"step": 1, "params": params, "opt_state": opt_state}))
+    mngr.wait_until_finished()
+    mngr.close()
+    adam = opt_state[1][0]  # chain(clip, adamw) -> adamw's chain -> scale_by_adam's state
+    owners = {}
+    for field in ("mu", "nu"):
+        for path, _ in jax.tree_util.tree_flatten_with_path(getattr(adam, field))[0]:
+            keys = "/".join(str(k.key) for k in path)
+            owners[f"opt_state/1/0/{field}/{keys}"] = f"params/{keys}"
+    tree = json.loads((folder / "1" / "default" / "_METADATA").read_text())["tree_metadata"]
+    written = {"/".join(ast.literal_eval(k)) for k in tree}  # keys as Orbax wrote them: "('a', 'b')"
+    missing = set(owners) - written
+    if missing:
+        raise SystemExit(f"optax_state: Orbax wrote no {sorted(missing)}")
+    (folder.parent / "truth" / "optax_owners.json").write_text(json.dumps(owners, indent=1, sort_keys=True) + "\n")
+
+
 def keras_pair(folder: Path) -> None:
     import keras
 
@@ -202,7 +242,8 @@ def main() -> int:
         return 1
     writers = {"keras_fit": lambda f: keras_fit(f, save_freq=2, max_to_keep=3),
                "keras_weights": lambda f: keras_fit(f, save_weights_only=True, max_to_keep=2),
-               "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain, "sharded": sharded}  # fmt: skip
+               "manager": manager, "keras_pair": keras_pair, "composite": composite, "plain": plain, "sharded": sharded,
+               "optax": optax_state}  # fmt: skip
     truth_only = "--truth-only" in sys.argv  # the oracles of the fixtures as they are, written again
     chosen = [a for a in sys.argv[1:] if a != "--truth-only"] or list(writers)  # names: those fixtures only
     for name in chosen:
