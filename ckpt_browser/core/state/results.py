@@ -39,7 +39,6 @@ class SourceRecord:
     gone: dict[str, CheckpointInfo] = field(default_factory=dict)  # deleted while watched, as last seen
     # Checkpoints the live NaN/Inf check need not look at: there when the source opened, or looked at.
     health_seen: set[str] = field(default_factory=set)
-    alarm: str | None = None  # what the live check found last
 
 
 class Results(Evented):
@@ -80,14 +79,8 @@ class Results(Evented):
 
     def set_alarm(self, path: Location, kinds: str, text: str) -> None:
         """The live check found NaN or Inf (dropped when the source was closed meanwhile)."""
-        record = self._records.get(path)
-        if record is not None:
-            record.alarm = text
+        if path in self._records:
             self.events.alarm((path, kinds, text))
-
-    def alarm_of(self, path: Location) -> str | None:
-        record = self._records.get(path)
-        return record.alarm if record is not None else None
 
     def closed(self, model_dir: ModelDir) -> None:
         self._records.pop(model_dir.path, None)
