@@ -43,6 +43,9 @@ class CheckpointInfo:
     problem: str | None = None  # what is wrong with its files, for the user
     time_source: str = ""  # "state" (the checkpoint file's timestamps), "events" (their records) or "file" (mtime)
     being_written: bool = False  # incomplete, but its files changed moments ago
+    # Incomplete by its writer's own mark, not a guess from the time: an Orbax step still under its
+    # tmp name or without its commit marker. verify and health leave it out (Orbax's restore does).
+    unfinished: bool = False
     format: str = "tf"  # its registry name (core/formats/registry.py); "file" formats: prefix is the file
 
     def to_json(self) -> dict:
@@ -235,6 +238,7 @@ def _folder_checkpoints(model_dir: Location, by_name: dict[str, CheckpointInfo])
             name=c.name, prefix=storage.locate(c.path), step=c.step, timestamp=c.timestamp, on_disk=True,
             files_ok=c.complete and c.problem is None, problem=c.problem, bytes=c.bytes, format=fmt.name,
             time_source="metadata" if c.timestamp is not None else "file", being_written=not c.complete,
+            unfinished=not c.complete,
         )  # fmt: skip
         if c.complete and c.problem is None:
             key = (c.step if c.step is not None else -1, c.name)

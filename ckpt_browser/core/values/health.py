@@ -292,9 +292,10 @@ def health(
 def model_dir_health(
     md: ModelDir, include_all: bool = False, progress: Progress | None = None, spectral: bool = True, engine=None
 ) -> HealthReport:
-    """Every checkpoint of a model_dir, oldest first (the scan's order), but one a trainer is writing
-    now (a step folder Orbax has not renamed from its .orbax-checkpoint-tmp name): not unreadable."""
-    checkpoints = [c for c in md.checkpoints if (c.on_disk or c.in_state) and not c.being_written]
+    """Every checkpoint of a model_dir, oldest first (the scan's order), but one its writer marks
+    unfinished (a step folder Orbax has not renamed from its .orbax-checkpoint-tmp name): not
+    unreadable."""
+    checkpoints = [c for c in md.checkpoints if (c.on_disk or c.in_state) and not c.unfinished]
     return health(checkpoints, include_all, progress, path=str(md.path), spectral=spectral, engine=engine)
 
 

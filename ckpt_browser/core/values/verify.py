@@ -162,10 +162,11 @@ def verify(checkpoints: list[CheckpointInfo], progress: Progress | None = None, 
 
 
 def verify_model_dir(md: ModelDir, progress: Progress | None = None, engine=None, finite: bool = False) -> Report:
-    """Every checkpoint of md but those a trainer is writing now (an Orbax step folder not yet renamed
-    from its .orbax-checkpoint-tmp name, which Orbax's own restore never lists either): named in the
-    report, not checked."""
+    """Every checkpoint of md but those its writer marks unfinished (an Orbax step folder not yet
+    renamed from its .orbax-checkpoint-tmp name, which Orbax's own restore never lists either): named
+    in the report, not checked. A TF checkpoint whose files are incomplete is checked, and reported,
+    however recently they changed: that it is being written is only a guess from the time."""
     chosen = [c for c in md.checkpoints if c.on_disk or c.in_state]
-    report = verify([c for c in chosen if not c.being_written], progress, engine, finite)
-    report.being_written = [c.name for c in chosen if c.being_written]
+    report = verify([c for c in chosen if not c.unfinished], progress, engine, finite)
+    report.being_written = [c.name for c in chosen if c.unfinished]
     return report
