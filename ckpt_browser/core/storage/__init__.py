@@ -2,8 +2,8 @@
 
 The package: location.py (Location, made once by locate() where a path or URL enters: every
 function here takes one, never a string -- docs/locations.md), paths.py (text, no I/O), local.py
-(positioned reads), remote.py (fsspec URLs, imported only for a URL), checksum.py (crc32c),
-cache.py (the cache folder). It imports only errors.
+(positioned reads), remote.py (fsspec URLs, imported only for a URL; remote_gcs.py: gs:// held to
+the same rules), checksum.py (crc32c), cache.py (the cache folder). It imports only errors.
 
 Readers ask for (offset, size) ranges; this module answers them for local files with positioned
 reads into fresh buffers (no mmap: a file truncated under a mapping raises SIGBUS, which would
